@@ -1,0 +1,170 @@
+"""The ``newsarchive`` command: each command parses its options, makes one library call and prints.
+
+``--db`` and ``--sites-dir`` mean the same on every command and can be set once in the
+environment (``NEWSARCHIVE_DB``, ``NEWSARCHIVE_SITES_DIR``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+
+from archive.db import ArchiveError, open_archive
+from archive.queries import SearchError, recent_runs, search, site_stats
+from crawler import __version__
+from crawler.sites import SiteConfigError, load_site_file, load_sites, site_files
+
+DEFAULT_DB = "archive.db"
+DEFAULT_SITES_DIR = "settings/sites"
+METADATA = Path(__file__).parent / "datasette" / "metadata.yml"
+
+
+def archive_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--db`` and ``--sites-dir``, identical on every command."""
+    command = click.option("--db", "db_path", default=DEFAULT_DB, envvar="NEWSARCHIVE_DB", show_default=True,
+                           type=click.Path(dir_okay=False, path_type=Path),
+                           help="The SQLite archive (env NEWSARCHIVE_DB).")(command)
+    command = click.option("--sites-dir", default=DEFAULT_SITES_DIR, envvar="NEWSARCHIVE_SITES_DIR",
+                           show_default=True, type=click.Path(file_okay=False, path_type=Path),
+                           help="Folder of site files, one <name>.toml per site (env NEWSARCHIVE_SITES_DIR).")(command)
+    return command
+
+
+def clear_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Known failures become one ``Error: ...`` line and exit status 1, never a traceback."""
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (SiteConfigError, ArchiveError, SearchError) as error:
+            raise click.ClickException(str(error)) from None
+    return wrapper
+
+
+@click.group()
+@click.version_option(__version__, prog_name="newsarchive")
+def cli() -> None:
+    """Crawl news sites into a clean, searchable SQLite archive."""
+
+
+def _crawl(sites: list, db_path: Path, verbose: bool) -> None:
+    from crawler.runner import run_crawl  # Scrapy loads only for commands that crawl
+
+    started = time.monotonic()
+    result = run_crawl(sites, db_path, {"LOG_LEVEL": "INFO" if verbose else "WARNING"})
+    elapsed = time.monotonic() - started
+    db = open_archive(db_path)
+    for site in sites:
+        run = recent_runs(db, site=site.name, limit=1)
+        if run:
+            r = run[0]
+            click.echo(f"{site.name}: {r['outcome']} - {r['pages']} pages, {r['articles_new']} new, "
+                       f"{r['articles_changed']} changed, {r['articles_unchanged']} unchanged, "
+                       f"{r['skipped']} skipped, {r['errors']} errors")
+    click.echo(f"Crawl {result.finish_reason} in {elapsed:.1f}s; archive: {db_path}")
+    if result.finish_reason != "finished":
+        raise click.ClickException(f"the crawl did not finish cleanly ({result.finish_reason})")
+
+
+@cli.command()
+@archive_options
+@click.option("--articles", default=120, show_default=True, type=click.IntRange(min=1),
+              help="How many articles the sample site publishes.")
+@click.option("--port", default=0, type=click.IntRange(0, 65535), help="Port for the sample site (0: any free port).")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@clear_errors
+def demo(db_path: Path, sites_dir: Path, articles: int, port: int, verbose: bool) -> None:
+    """Serve the bundled sample news site on 127.0.0.1 and archive it (no network needed)."""
+    from crawler.demo_site import DemoServer, DemoSite
+
+    config = load_site_file(resources.files("crawler.demo_site").joinpath("demo.toml"))
+    with DemoServer(DemoSite(articles=articles), port=port) as server:
+        click.echo(f"Sample news site at {server.base_url} ({articles} articles); crawling it...")
+        _crawl([config.with_base_url(server.base_url)], db_path, verbose)
+    click.echo(f"\nExplore it:\n  newsarchive search Pyongyang --db {db_path}\n"
+               f"  datasette {db_path} --metadata {METADATA}")
+
+
+@cli.command()
+@archive_options
+@click.argument("site_names", nargs=-1, metavar="[SITE]...")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@clear_errors
+def crawl(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], verbose: bool) -> None:
+    """Crawl the named sites (all site files when none is named) into the archive."""
+    sites = load_sites(site_names, sites_dir)
+    _crawl(sites, db_path, verbose)
+
+
+@cli.command()
+@archive_options
+@clear_errors
+def sites(db_path: Path, sites_dir: Path) -> None:
+    """List the site files and check each one; exit 1 if any is broken."""
+    files = site_files(sites_dir)
+    broken = 0
+    for path in files:
+        try:
+            site = load_site_file(path)
+        except SiteConfigError as error:
+            broken += 1
+            click.echo(f"BROKEN  {error}", err=True)
+            continue
+        click.echo(f"ok      {site.name:<16} {site.base_url}  sections={len(site.sections)} "
+                   f"feeds={len(site.feeds)} sitemaps={len(site.sitemaps)} every={site.every}")
+    if not files:
+        click.echo(f"no site files in {sites_dir}")
+    if broken:
+        raise click.ClickException(f"{broken} of {len(files)} site files are broken")
+
+
+@cli.command()
+@archive_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@clear_errors
+def stats(db_path: Path, sites_dir: Path, as_json: bool) -> None:
+    """Articles, changes and captures per site, and the latest crawl runs."""
+    db = open_archive(db_path, create=False)
+    per_site, runs = site_stats(db), recent_runs(db, limit=10)
+    if as_json:
+        click.echo(json.dumps({"sites": per_site, "runs": runs}, indent=2))
+        return
+    if not per_site:
+        click.echo("The archive has no articles yet.")
+    for row in per_site:
+        click.echo(f"{row['site']}: {row['articles']} articles ({row['changes']} changes), "
+                   f"{row['captures']} captures, published {row['oldest']} .. {row['newest']}")
+    for run in runs:
+        click.echo(f"run {run['id']} {run['site']} {run['started_at']} {run['outcome']}: {run['pages']} pages, "
+                   f"{run['articles_new']} new, {run['articles_changed']} changed, {run['errors']} errors")
+
+
+@cli.command(name="search")
+@archive_options
+@click.argument("query")
+@click.option("--site", help="Only this site.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+@clear_errors
+def search_command(db_path: Path, sites_dir: Path, query: str, site: str | None, limit: int, as_json: bool) -> None:
+    """Full-text search over titles, descriptions and texts."""
+    db = open_archive(db_path, create=False)
+    hits = search(db, query, site=site, limit=limit)
+    for hit in hits:
+        if as_json:
+            click.echo(json.dumps(hit.__dict__, ensure_ascii=False))
+        else:
+            click.echo(f"{hit.published_at or '':<26} {hit.title}\n    {hit.url}\n    {hit.snippet}")
+    if not hits and not as_json:
+        click.echo(f"No articles match {query!r}.")
+
+
+def main() -> None:
+    cli(prog_name="newsarchive")

@@ -1,0 +1,78 @@
+"""Named reads of the archive, shared by the CLI and the Datasette canned queries."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+import sqlite_utils
+
+SEARCH_SQL = """
+select articles.id, articles.site, articles.title, articles.url, articles.published_at,
+       articles.authors, articles.tags,
+       snippet(articles_fts, 2, '[', ']', ' … ', 16) as snippet
+from articles_fts join articles on articles.rowid = articles_fts.rowid
+where articles_fts match :query and (:site is null or articles.site = :site)
+order by rank limit :limit
+"""
+
+SITE_STATS_SQL = """
+select a.site, count(*) as articles, sum(a.version - 1) as changes,
+       min(a.published_at) as oldest, max(a.published_at) as newest,
+       (select count(*) from captures c where c.site = a.site) as captures,
+       (select max(started_at) from crawl_runs r where r.site = a.site) as last_run
+from articles a group by a.site order by a.site
+"""
+
+RUNS_SQL = """
+select id, site, started_at, finished_at, outcome, pages, articles_new, articles_changed,
+       articles_unchanged, skipped, errors, error
+from crawl_runs where (:site is null or site = :site) order by id desc limit :limit
+"""
+
+
+class SearchError(ValueError):
+    """A full-text query SQLite cannot parse."""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    id: int
+    site: str
+    title: str
+    url: str
+    published_at: str | None
+    authors: list[str]
+    tags: list[str]
+    snippet: str
+
+
+def fts_query(text: str) -> str:
+    """A user's words as a safe FTS5 query: each word quoted, all of them required."""
+    words = [w.replace('"', '""') for w in text.split()]
+    return " ".join(f'"{w}"' for w in words)
+
+
+def search(db: sqlite_utils.Database, text: str, *, site: str | None = None, limit: int = 20) -> list[SearchHit]:
+    """Articles matching every word of ``text``, best first."""
+    if not text.strip():
+        raise SearchError("the search query is empty")
+    try:
+        rows = db.execute(SEARCH_SQL, {"query": fts_query(text), "site": site, "limit": limit}).fetchall()
+    except sqlite3.OperationalError as error:
+        raise SearchError(f"cannot search for {text!r}: {error}") from None
+    return [SearchHit(id=r[0], site=r[1], title=r[2], url=r[3], published_at=r[4],
+                      authors=json.loads(r[5] or "[]"), tags=json.loads(r[6] or "[]"), snippet=r[7])
+            for r in rows]
+
+
+def site_stats(db: sqlite_utils.Database) -> list[dict]:
+    return [dict(zip(("site", "articles", "changes", "oldest", "newest", "captures", "last_run"), row))
+            for row in db.execute(SITE_STATS_SQL).fetchall()]
+
+
+def recent_runs(db: sqlite_utils.Database, *, site: str | None = None, limit: int = 10) -> list[dict]:
+    cursor = db.execute(RUNS_SQL, {"site": site, "limit": limit})
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]

@@ -1,0 +1,184 @@
+"""Writes to the archive: one transaction per article, so a crawl killed at any moment leaves
+either the whole article (row, version, capture, FTS entry) or none of it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+import sqlite_utils
+
+from crawler.article import Article, Capture
+
+# Headers worth keeping with a capture: enough for conditional re-fetches and for WARC export.
+KEPT_HEADERS = ("content-type", "etag", "last-modified", "content-language", "date", "location")
+GZIP_LEVEL = 6
+
+
+class Outcome(StrEnum):
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class Stored:
+    article_id: int
+    outcome: Outcome
+    version: int
+    capture_id: int | None
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any error.
+
+    Plain SQL inside: sqlite-utils' write helpers commit on their own, which would split the unit.
+    """
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+
+
+def compress(body: bytes) -> bytes:
+    return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+
+
+def decompress(blob: bytes) -> bytes:
+    return gzip.decompress(blob)
+
+
+def _insert_capture(conn: sqlite3.Connection, capture: Capture, site: str, run_id: int | None) -> int:
+    headers = {k.lower(): v for k, v in capture.headers.items() if k.lower() in KEPT_HEADERS}
+    cursor = conn.execute(
+        "INSERT INTO captures (url, site, crawl_run_id, fetched_at, status, content_type, etag,"
+        " last_modified, headers, digest, size, body_gzip) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (capture.url, site, run_id, capture.fetched_at or utc_now(), capture.status,
+         headers.get("content-type"), headers.get("etag"), headers.get("last-modified"),
+         json.dumps(headers, sort_keys=True), capture.digest, len(capture.body), compress(capture.body)),
+    )
+    return cursor.lastrowid
+
+
+def _article_values(article: Article) -> dict[str, object]:
+    return {
+        "title": article.title, "description": article.description,
+        "authors": json.dumps(list(article.authors), ensure_ascii=False),
+        "published_at": article.published_at, "published_raw": article.published_raw,
+        "modified_at": article.modified_at, "modified_raw": article.modified_raw,
+        "language": article.language, "tags": json.dumps(list(article.tags), ensure_ascii=False),
+        "categories": json.dumps(list(article.categories), ensure_ascii=False), "image": article.image,
+        "site_name": article.site_name, "text": article.text, "word_count": article.word_count,
+        "content_hash": article.content_hash,
+    }
+
+
+def store_article(db: sqlite_utils.Database, article: Article, *, site: str, section: str | None = None,
+                  capture: Capture | None = None, run_id: int | None = None,
+                  fetched_at: str | None = None) -> Stored:
+    """Insert or update one article, its capture and (when the content changed) a new version."""
+    fetched_at = fetched_at or (capture.fetched_at if capture and capture.fetched_at else utc_now())
+    values = _article_values(article)
+    with transaction(db) as conn:
+        capture_id = _insert_capture(conn, capture, site, run_id) if capture else None
+        row = conn.execute("SELECT id, content_hash, version FROM articles WHERE url = ?", (article.url,)).fetchone()
+        if row is None:
+            columns = {**values, "site": site, "section": section, "url": article.url, "version": 1,
+                       "first_seen_at": fetched_at, "last_fetched_at": fetched_at,
+                       "last_changed_at": fetched_at, "last_capture_id": capture_id}
+            article_id = conn.execute(
+                f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                tuple(columns.values()),
+            ).lastrowid
+            outcome, version = Outcome.NEW, 1
+        else:
+            article_id, old_hash, version = row
+            if old_hash == article.content_hash:
+                # Metadata (tags, dates) may still have been corrected; the text is the same.
+                columns = {**values, "last_fetched_at": fetched_at,
+                           "last_capture_id": capture_id if capture_id else None}
+                outcome = Outcome.UNCHANGED
+            else:
+                version += 1
+                columns = {**values, "version": version, "last_fetched_at": fetched_at,
+                           "last_changed_at": fetched_at, "last_capture_id": capture_id}
+                outcome = Outcome.CHANGED
+            if columns["last_capture_id"] is None:
+                del columns["last_capture_id"]
+            assignments = ", ".join(f"{name} = ?" for name in columns)
+            conn.execute(f"UPDATE articles SET {assignments} WHERE id = ?", (*columns.values(), article_id))
+        if outcome is not Outcome.UNCHANGED:
+            conn.execute(
+                "INSERT INTO article_versions (article_id, version, title, text, content_hash, fetched_at,"
+                " capture_id, crawl_run_id) VALUES (?,?,?,?,?,?,?,?)",
+                (article_id, version, article.title, article.text, article.content_hash, fetched_at,
+                 capture_id, run_id),
+            )
+    return Stored(article_id=article_id, outcome=outcome, version=version, capture_id=capture_id)
+
+
+COUNT_COLUMNS = ("pages", "articles_new", "articles_changed", "articles_unchanged", "skipped", "errors")
+
+
+def start_run(db: sqlite_utils.Database, site: str) -> int:
+    with transaction(db) as conn:
+        return conn.execute(
+            "INSERT INTO crawl_runs (site, started_at, outcome, pid) VALUES (?, ?, 'running', ?)",
+            (site, utc_now(), os.getpid()),
+        ).lastrowid
+
+
+def finish_run(db: sqlite_utils.Database, run_id: int, outcome: str, counts: dict[str, int],
+               *, error: str | None = None, stats: dict | None = None) -> None:
+    """Close a run with its outcome (finished, failed, interrupted…) and its counts."""
+    known = {name: int(counts.get(name, 0)) for name in COUNT_COLUMNS}
+    with transaction(db) as conn:
+        conn.execute(
+            f"UPDATE crawl_runs SET finished_at = ?, outcome = ?, error = ?, stats = ?,"
+            f" {', '.join(f'{name} = ?' for name in known)} WHERE id = ?",
+            (utc_now(), outcome, error, json.dumps(stats or {}, default=str, sort_keys=True),
+             *known.values(), run_id),
+        )
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def close_abandoned_runs(db: sqlite_utils.Database) -> int:
+    """Mark runs still 'running' whose process is gone as 'interrupted'; return how many."""
+    rows = db.execute("SELECT id, pid FROM crawl_runs WHERE outcome = 'running'").fetchall()
+    dead = [run_id for run_id, pid in rows if not _pid_alive(pid)]
+    if dead:
+        with transaction(db) as conn:
+            conn.executemany(
+                "UPDATE crawl_runs SET outcome = 'interrupted', finished_at = ?,"
+                " error = 'the crawl process ended without closing its run' WHERE id = ?",
+                [(utc_now(), run_id) for run_id in dead],
+            )
+    return len(dead)

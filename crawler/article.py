@@ -1,0 +1,60 @@
+"""What extraction produces and the archive stores: one clean article and the fetch it came from."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_text(text: str) -> str:
+    """Text with runs of white space folded, for comparing two versions of a story."""
+    return _SPACE.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class Article:
+    url: str
+    title: str
+    text: str
+    description: str | None = None
+    authors: tuple[str, ...] = ()
+    published_at: str | None = None  # UTC ISO 8601
+    published_raw: str | None = None
+    modified_at: str | None = None
+    modified_raw: str | None = None
+    language: str | None = None
+    tags: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    image: str | None = None
+    site_name: str | None = None
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+    @property
+    def content_hash(self) -> str:
+        """Digest of the normalised title and text: equal for versions that differ only in spacing."""
+        normalised = normalise_text(self.title) + "\n" + normalise_text(self.text)
+        return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One fetch of a page: enough to re-extract it later without the network."""
+
+    url: str
+    body: bytes
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    fetched_at: str | None = None
+
+    @property
+    def digest(self) -> str:
+        return "sha256:" + hashlib.sha256(self.body).hexdigest()

@@ -1,0 +1,50 @@
+"""Boilerplate lines that survive generic extraction: tag lines, post navigation, share prompts.
+
+trafilatura removes most page furniture; what is left are short lines that CMS templates put
+right around the article body. They are matched as whole lines, never inside a paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# Whole lines that are page furniture on any site (compared case-insensitively).
+GENERIC_LINES = frozenset(line.casefold() for line in (
+    "Previous Post Next Post", "Previous Post", "Next Post", "Previous article Next article",
+    "Older Post Newer Post", "Newer Post Older Post", "Share this:", "Share this", "Share",
+    "Share this article", "Share on Facebook", "Share on Twitter", "Related posts", "Related Posts:",
+    "Related articles", "Read more", "Read More", "Leave a Reply", "Leave a comment",
+    "Click to share on Twitter", "Like this:", "Loading...", "Advertisement", "ADVERTISEMENT",
+    "Continue reading", "Subscribe to our newsletter", "Post navigation",
+))
+# A label line listing the story's tags or categories; kept as metadata, not as text.
+TAG_LINE = re.compile(r"^(tags?|labels?|tagged( with)?|topics?|categories|category|filed under|"
+                      r"posted in|keywords)\s*:?\s+\S.{0,300}$", re.IGNORECASE)
+TRAILING_WINDOW = 4  # tag lines are only dropped among the last few lines
+
+
+@lru_cache(maxsize=256)
+def _site_rules(drop_lines: tuple[str, ...]) -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
+    literal = frozenset(" ".join(line.split()).casefold() for line in drop_lines if not line.startswith("re:"))
+    patterns = tuple(re.compile(line[3:], re.IGNORECASE) for line in drop_lines if line.startswith("re:"))
+    return literal, patterns
+
+
+def strip_boilerplate(text: str, drop_lines: tuple[str, ...] = ()) -> str:
+    """The text without furniture lines; ``drop_lines`` adds site-specific ones (``re:`` for a regex)."""
+    literal, patterns = _site_rules(drop_lines)
+    lines = [line.strip() for line in text.splitlines()]
+    kept: list[str] = []
+    for line in lines:
+        folded = " ".join(line.split()).casefold()
+        if not folded or folded in GENERIC_LINES or folded in literal:
+            continue
+        if any(p.fullmatch(line) for p in patterns):
+            continue
+        kept.append(line)
+    # Trailing tag/label lines, possibly with furniture after them.
+    while kept and any(TAG_LINE.match(line) for line in kept[-TRAILING_WINDOW:]):
+        last = max(i for i in range(max(0, len(kept) - TRAILING_WINDOW), len(kept)) if TAG_LINE.match(kept[i]))
+        del kept[last:]
+    return "\n".join(kept)

@@ -1,0 +1,210 @@
+"""Deterministic content of the sample news site.
+
+Everything here is a pure function of ``(seed, article count)``: the same call gives the same
+stories, byte for byte, so tests and benchmarks can assert exact results.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
+from importlib import resources
+
+SITE_TIMEZONE = timezone(timedelta(hours=5, minutes=30))  # Asia/Kolkata has no DST
+TEMPLATES = ("blogger", "wordpress", "newsroom")
+SECTIONS = ("world", "politics", "business", "technology")
+
+PLACES = ["Pyongyang", "Seoul", "Tokyo", "Delhi", "Berlin", "Nairobi", "Lima", "Oslo", "Cairo",
+          "Jakarta", "Lagos", "Madrid", "Ottawa", "Hanoi", "Quito", "Dhaka", "Accra", "Riga"]
+SUBJECTS = ["The finance ministry", "Local farmers", "The central bank", "Opposition leaders",
+            "A group of engineers", "City officials", "The port authority", "Union members",
+            "Independent auditors", "The health department", "Regional airlines",
+            "University researchers", "The election commission", "Small retailers",
+            "The coast guard", "Energy regulators", "Hospital staff", "The transport minister"]
+VERBS = ["announced", "rejected", "questioned", "welcomed", "delayed", "approved", "criticised",
+         "reviewed", "defended", "expanded", "postponed", "examined", "proposed", "challenged"]
+OBJECTS = ["a new budget for rural roads", "the proposed water tariff", "plans for a second runway",
+           "the draft data protection law", "a programme of school repairs",
+           "the latest inflation figures", "a deal with foreign lenders", "the flood defence scheme",
+           "new rules for ride-hailing firms", "the pension reform bill", "a solar power tender",
+           "the fishing quota agreement", "changes to the tax code", "the vaccine rollout plan",
+           "a merger of two state banks", "the metro extension", "limits on export credit"]
+CLAUSES = ["after weeks of talks", "despite strong objections", "ahead of the monsoon season",
+           "on Tuesday evening", "following a court ruling", "amid rising costs",
+           "before the end of the fiscal year", "in a statement to reporters",
+           "during a televised address", "after a review by independent experts",
+           "as protests continued outside", "with support from several provinces"]
+QUOTES = ["We have listened carefully and we will act", "This decision affects every household",
+          "The numbers simply do not add up", "Nobody expected the talks to move so quickly",
+          "We will publish every document", "It is too early to say what comes next"]
+TITLE_NOUNS = ["budget", "tariff", "runway", "reform", "tender", "treaty", "strike", "inquiry",
+               "merger", "election", "harvest", "outage", "summit", "recall", "verdict"]
+TITLE_VERBS = ["stalls", "sparks debate", "wins backing", "faces review", "draws protest",
+               "moves ahead", "is delayed", "splits council", "surprises markets", "gets green light"]
+FIRST = ["Asha", "Daniel", "Mei", "Tomas", "Priya", "Kwame", "Elena", "Ravi", "Sofia", "Jonas",
+         "Amara", "Lucas", "Nadia", "Omar"]
+LAST = ["Menon", "Okafor", "Lindqvist", "Tanaka", "Haddad", "Petrov", "Silva", "Novak", "Kapoor",
+        "Mensah", "Duarte", "Brandt"]
+TAGS = ["Economy", "Elections", "Climate", "Transport", "Health", "Energy", "Trade", "Courts",
+        "Education", "Agriculture", "Housing", "Labour"]
+
+
+def slugify(text: str) -> str:
+    """Lowercase ASCII words joined by hyphens, as news CMSs build URL slugs."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of an article body: a paragraph (``p``) or a subheading (``h2``)."""
+
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class DemoArticle:
+    number: int
+    section: str
+    template: str
+    title: str
+    blocks: tuple[Block, ...]
+    authors: tuple[str, ...]
+    tags: tuple[str, ...]
+    published: datetime
+    slug: str
+    description: str = ""
+    modified: datetime | None = None
+
+    @property
+    def path(self) -> str:
+        return f"/{self.published:%Y}/{self.published:%m}/{self.slug}.html"
+
+    @property
+    def body_text(self) -> str:
+        """The article body as clean extraction should give it: one block per line."""
+        return "\n".join(block.text for block in self.blocks)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return (self.section.title(),)
+
+
+def load_seed() -> tuple[str, tuple[Block, ...], tuple[str, ...]]:
+    """The real article from ``shared/seeds``: its title, body blocks and tags.
+
+    The file is the page's text as a naive scraper left it; its last lines (``Tags: ...``,
+    ``Previous Post Next Post``) are boilerplate that the Blogger template re-creates.
+    """
+    raw = resources.files(__package__).joinpath("seed_article.txt").read_text("utf-8")
+    lines = [line.strip() for line in raw.splitlines() if line.strip()]
+    title, body = lines[0], lines[1:]
+    tags_line = next(line for line in body if line.startswith("Tags:"))
+    tags = tuple(tag.strip() for tag in tags_line.removeprefix("Tags:").split(","))
+    body = body[: body.index(tags_line)]
+    # Short lines without final punctuation are the page's subheadings.
+    blocks = tuple(
+        Block("h2" if len(line) < 60 and not line.endswith(".") else "p", line) for line in body
+    )
+    return title, blocks, tags
+
+
+SEED_PUBLISHED = datetime(2024, 6, 20, 9, 15, tzinfo=SITE_TIMEZONE)
+SEED_SLUG = "now-america-will-lose-its-sleep-putin-kim-jong-joined-hands"
+
+
+def _person(rng: random.Random) -> str:
+    return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+
+
+def _sentence(rng: random.Random) -> str:
+    sentence = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(CLAUSES)}"
+    if rng.random() < 0.3:
+        sentence += f", according to officials in {rng.choice(PLACES)}"
+    return sentence + "."
+
+
+def _paragraph(rng: random.Random) -> str:
+    sentences = [_sentence(rng) for _ in range(rng.randint(3, 5))]
+    if rng.random() < 0.35:
+        sentences.insert(rng.randint(0, len(sentences)), f"\u201c{rng.choice(QUOTES)},\u201d "
+                                                         f"said {_person(rng)}.")
+    return " ".join(sentences)
+
+
+def _generated(number: int, rng: random.Random, start: datetime) -> DemoArticle:
+    place = rng.choice(PLACES)
+    title = f"{place} {rng.choice(TITLE_NOUNS)} {rng.choice(TITLE_VERBS)} as {rng.choice(SUBJECTS).lower()} weigh options"
+    blocks: list[Block] = [Block("p", _paragraph(rng)) for _ in range(rng.randint(4, 7))]
+    if rng.random() < 0.5:
+        blocks.insert(2, Block("h2", f"What happens next in {place}"))
+    authors = tuple(dict.fromkeys(_person(rng) for _ in range(rng.choice((1, 1, 2, 3)))))
+    tags = tuple(rng.sample(TAGS, rng.randint(1, 3)))
+    published = start - timedelta(hours=7 * number, minutes=rng.randint(0, 59))
+    modified = published + timedelta(hours=rng.randint(1, 20)) if rng.random() < 0.3 else None
+    return DemoArticle(
+        number=number,
+        section=SECTIONS[number % len(SECTIONS)],
+        template=TEMPLATES[number % len(TEMPLATES)],
+        title=title,
+        blocks=tuple(blocks),
+        authors=authors,
+        tags=tags,
+        published=published,
+        modified=modified,
+        slug=f"{slugify(title)}-{number}",
+        description=blocks[0].text.split(". ")[0] + ".",
+    )
+
+
+@dataclass
+class DemoSite:
+    """The whole sample site's content: articles newest first, plus lookups by path."""
+
+    articles: int = 120
+    seed: int = 7
+    page_size: int = 10
+    _by_path: dict[str, DemoArticle] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.articles < 1:
+            raise ValueError("the sample site needs at least one article")
+        self._by_path = {article.path: article for article in self.stories}
+
+    @cached_property
+    def stories(self) -> list[DemoArticle]:
+        rng = random.Random(self.seed)
+        start = datetime(2024, 6, 28, 18, 0, tzinfo=SITE_TIMEZONE)
+        stories = [_generated(n, rng, start) for n in range(1, self.articles)]
+        title, blocks, tags = load_seed()
+        seed = DemoArticle(
+            number=0, section="world", template="blogger", title=title, blocks=blocks,
+            authors=("Staff Reporter",), tags=tags, published=SEED_PUBLISHED, slug=SEED_SLUG,
+            description=blocks[0].text[:160],
+        )
+        return sorted([seed, *stories], key=lambda a: a.published, reverse=True)
+
+    def article(self, path: str) -> DemoArticle | None:
+        return self._by_path.get(path)
+
+    def in_section(self, section: str) -> list[DemoArticle]:
+        return [a for a in self.stories if a.section == section]
+
+    def with_tag(self, tag_slug: str) -> list[DemoArticle]:
+        return [a for a in self.stories if tag_slug in {slugify(t) for t in a.tags}]
+
+    def by_author(self, author_slug: str) -> list[DemoArticle]:
+        return [a for a in self.stories if author_slug in {slugify(n) for n in a.authors}]
+
+    def pages(self, items: list[DemoArticle]) -> int:
+        return max(1, -(-len(items) // self.page_size))
+
+    def page(self, items: list[DemoArticle], number: int) -> list[DemoArticle]:
+        return items[(number - 1) * self.page_size: number * self.page_size]
+
+    def private_paths(self) -> list[str]:
+        """Article-like pages under the robots.txt-disallowed ``/private/`` path."""
+        return [f"/private/2024/06/internal-memo-{n}.html" for n in range(1, 4)]

@@ -1,0 +1,289 @@
+"""HTML of the sample news site: three article templates and the listing pages around them.
+
+The templates copy the shape of real CMS output (Blogger, WordPress, a newsroom with JSON-LD),
+including the boilerplate that extraction must leave out.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC
+from html import escape
+from urllib.parse import quote
+
+from .content import SECTIONS, DemoArticle, DemoSite, slugify
+
+SITE_NAME = "Demo Daily"
+
+
+def _page(title: str, body: str, *, head: str = "", og_type: str = "website") -> str:
+    nav = "".join(f'<li><a href="/section/{s}/">{s.title()}</a></li>' for s in SECTIONS)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{escape(title)}</title>
+<meta property="og:site_name" content="{SITE_NAME}">
+<meta property="og:type" content="{og_type}">
+<link rel="alternate" type="application/rss+xml" title="{SITE_NAME}" href="/feed.xml">
+{head}
+</head>
+<body>
+<header class="site-header">
+<a class="logo" href="/">{SITE_NAME}</a>
+<nav class="main-nav"><ul><li><a href="/">Home</a></li>{nav}<li><a href="/about.html">About us</a></li></ul></nav>
+<form class="search" action="/search"><input name="q" placeholder="Search"></form>
+</header>
+<main id="main">
+{body}
+</main>
+<footer class="site-footer">
+<p>&copy; 2024 {SITE_NAME}. All rights reserved. <a href="/about.html">About</a> &middot;
+<a href="/private/">Staff area</a></p>
+</footer>
+</body>
+</html>
+"""
+
+
+def _iso(article: DemoArticle) -> str:
+    return article.published.isoformat()
+
+
+def _body_html(article: DemoArticle) -> str:
+    return "\n".join(f"<{b.kind}>{escape(b.text)}</{b.kind}>" for b in article.blocks)
+
+
+def _popular(site: DemoSite, article: DemoArticle) -> str:
+    others = [a for a in site.stories if a is not article][:4]
+    items = "".join(
+        f'<li><a href="{a.path}">{escape(a.title)}</a><p class="snippet">{escape(a.description)}</p></li>'
+        for a in others
+    )
+    return f'<aside id="sidebar"><div class="widget PopularPosts"><h2>Popular Posts</h2><ul>{items}</ul></div></aside>'
+
+
+def _neighbours(site: DemoSite, article: DemoArticle) -> tuple[DemoArticle | None, DemoArticle | None]:
+    index = site.stories.index(article)
+    newer = site.stories[index - 1] if index > 0 else None
+    older = site.stories[index + 1] if index + 1 < len(site.stories) else None
+    return newer, older
+
+
+def blogger(site: DemoSite, article: DemoArticle) -> str:
+    newer, older = _neighbours(site, article)
+    labels = ", ".join(
+        f'<a href="/search/label/{quote(t)}" rel="tag">{escape(t)}</a>' for t in article.tags
+    )
+    share = "".join(
+        f'<a class="share-button {cls}" href="https://{host}/share?u={quote(article.path)}">{label}</a>'
+        for cls, host, label in (("facebook", "www.facebook.com", "Facebook"),
+                                 ("twitter", "twitter.com", "Twitter"),
+                                 ("whatsapp", "wa.me", "WhatsApp"))
+    )
+    pager = (
+        f'<a class="blog-pager-newer-link" href="{newer.path if newer else "/"}">Previous Post</a> '
+        f'<a class="blog-pager-older-link" href="{older.path if older else "/"}">Next Post</a>'
+    )
+    body = f"""<div class="blog-posts hfeed">
+<div class="post hentry" itemscope itemtype="http://schema.org/BlogPosting">
+<h1 class="post-title entry-title" itemprop="headline">{escape(article.title)}</h1>
+<div class="post-header">
+<span class="post-author vcard">Posted by {" and ".join(f'<span class="fn" itemprop="author">{escape(n)}</span>' for n in article.authors)}</span>
+<abbr class="published" itemprop="datePublished" title="{_iso(article)}">{article.published:%B %d, %Y}</abbr>
+</div>
+<div class="post-share-buttons">Share: {share}</div>
+<div class="post-body entry-content" itemprop="articleBody">
+{_body_html(article)}
+</div>
+<div class="post-footer"><div class="post-labels">Tags: {labels}</div></div>
+<div class="blog-pager" id="blog-pager">{pager}</div>
+</div>
+</div>
+{_popular(site, article)}"""
+    return _page(f"{article.title}", body, og_type="article",
+                 head=f'<meta name="description" content="{escape(article.description)}">')
+
+
+def wordpress(site: DemoSite, article: DemoArticle) -> str:
+    authors = ", ".join(
+        f'<span class="author vcard"><a class="url fn n" href="/author/{slugify(n)}/">{escape(n)}</a></span>'
+        for n in article.authors
+    )
+    categories = ", ".join(
+        f'<a href="/section/{slugify(c)}/" rel="category tag">{escape(c)}</a>' for c in article.categories
+    )
+    tags = ", ".join(f'<a href="/tag/{slugify(t)}/" rel="tag">{escape(t)}</a>' for t in article.tags)
+    related = "".join(
+        f'<li><a href="{a.path}">{escape(a.title)}</a></li>' for a in site.in_section(article.section)[:3]
+        if a is not article
+    )
+    # Themes often print the local wall-clock time without a zone: the site's timezone applies.
+    naive = article.published.replace(tzinfo=None).isoformat()
+    body = f"""<div id="primary" class="content-area">
+<article id="post-{article.number}" class="post type-post status-publish format-standard hentry">
+<header class="entry-header">
+<h1 class="entry-title">{escape(article.title)}</h1>
+<div class="entry-meta">
+<span class="posted-on">Posted on <time class="entry-date published" datetime="{naive}">{article.published:%B %d, %Y}</time></span>
+<span class="byline"> by {authors}</span>
+</div>
+</header>
+<div class="entry-content">
+{_body_html(article)}
+<div class="sharedaddy"><h3 class="sd-title">Share this:</h3><ul><li><a href="https://twitter.com/intent/tweet">Twitter</a></li><li><a href="https://www.facebook.com/sharer.php">Facebook</a></li></ul></div>
+</div>
+<footer class="entry-footer">
+<span class="cat-links">Posted in {categories}</span>
+<span class="tags-links">Tagged {tags}</span>
+</footer>
+</article>
+<nav class="navigation post-navigation"><h2 class="screen-reader-text">Post navigation</h2></nav>
+<div class="jp-relatedposts"><h3>Related posts</h3><ul>{related}</ul></div>
+<div id="comments" class="comments-area">
+<h2 class="comments-title">2 thoughts on &ldquo;{escape(article.title)}&rdquo;</h2>
+<ol class="comment-list">
+<li class="comment"><div class="comment-author">Ravi K.</div><div class="comment-content"><p>Great reporting, thanks for keeping us informed about this story.</p></div></li>
+<li class="comment"><div class="comment-author">M. Silva</div><div class="comment-content"><p>I would like to know what the opposition thinks about all of this.</p></div></li>
+</ol>
+<div id="respond" class="comment-respond"><h3>Leave a Reply</h3><form><textarea name="comment"></textarea></form></div>
+</div>
+</div>"""
+    return _page(f"{article.title} &#8211; {SITE_NAME}".replace("&#8211;", "\u2013"), body,
+                 og_type="article")
+
+
+def newsroom(site: DemoSite, article: DemoArticle) -> str:
+    published_utc = article.published.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "description": article.description,
+        "datePublished": published_utc,
+        "author": [{"@type": "Person", "name": n, "url": f"/author/{slugify(n)}/"} for n in article.authors],
+        "keywords": list(article.tags),
+        "articleSection": article.categories[0],
+        "publisher": {"@type": "Organization", "name": SITE_NAME},
+    }
+    if article.modified:
+        data["dateModified"] = article.modified.isoformat()
+    byline = " and ".join(
+        f'<a rel="author" href="/author/{slugify(n)}/">{escape(n)}</a>' for n in article.authors
+    )
+    blocks = _body_html(article).split("\n")
+    newsletter = ('<aside class="newsletter-signup"><h3>Sign up for The Morning Brief</h3>'
+                  '<p>Get the day\u2019s top stories in your inbox every morning.</p>'
+                  '<form><input type="email" placeholder="Email address"><button>Subscribe</button></form></aside>')
+    blocks.insert(min(2, len(blocks)), newsletter)
+    tags = "".join(f'<li><a href="/tag/{slugify(t)}/">{escape(t)}</a></li>' for t in article.tags)
+    head = (
+        f'<script type="application/ld+json">{json.dumps(data)}</script>\n'
+        f'<meta property="og:title" content="{escape(article.title)} | {SITE_NAME}">\n'
+        f'<meta property="article:section" content="{escape(article.categories[0])}">\n'
+        f'<meta name="description" content="{escape(article.description)}">'
+    )
+    body = f"""<article class="story">
+<p class="kicker"><a href="/section/{article.section}/">{article.section.title()}</a></p>
+<h1 class="headline">{escape(article.title)}</h1>
+<p class="byline">By {byline}</p>
+<p class="dateline"><time datetime="{published_utc}">{article.published:%d %B %Y, %H:%M} IST</time></p>
+<div class="story-body">
+{chr(10).join(blocks)}
+</div>
+<ul class="story-tags">{tags}</ul>
+</article>
+<section class="more-stories"><h2>More from {SITE_NAME}</h2><ul>{''.join(
+        f'<li><a href="{a.path}">{escape(a.title)}</a></li>' for a in site.stories[:5])}</ul></section>"""
+    return _page(f"{article.title} | {SITE_NAME}", body, head=head, og_type="article")
+
+
+ARTICLE_TEMPLATES = {"blogger": blogger, "wordpress": wordpress, "newsroom": newsroom}
+
+
+def article_page(site: DemoSite, article: DemoArticle) -> str:
+    return ARTICLE_TEMPLATES[article.template](site, article)
+
+
+def _teasers(items: list[DemoArticle]) -> str:
+    return "\n".join(
+        f"""<article class="teaser">
+<h2><a href="{a.path}">{escape(a.title)}</a></h2>
+<p class="meta"><time datetime="{_iso(a)}">{a.published:%B %d, %Y}</time> by
+{", ".join(f'<a href="/author/{slugify(n)}/">{escape(n)}</a>' for n in a.authors)}</p>
+<p>{escape(a.description)}</p>
+<p class="tags">{" ".join(f'<a href="/tag/{slugify(t)}/">{escape(t)}</a>' for t in a.tags)}</p>
+</article>"""
+        for a in items
+    )
+
+
+def listing_page(site: DemoSite, title: str, base_path: str, items: list[DemoArticle], number: int,
+                 intro: str = "") -> str:
+    """A paginated list of teasers: a section front, a tag page or an author page."""
+    pages = site.pages(items)
+    links = []
+    if number > 1:
+        previous = base_path if number == 2 else f"{base_path}page/{number - 1}/"
+        links.append(f'<a class="prev" rel="prev" href="{previous}">Newer posts</a>')
+    if number < pages:
+        links.append(f'<a class="next" rel="next" href="{base_path}page/{number + 1}/">Older posts</a>')
+    body = f"""<h1 class="page-title">{escape(title)}</h1>
+{intro}
+<div class="post-list">
+{_teasers(site.page(items, number))}
+</div>
+<nav class="pagination">{" ".join(links)} <span>Page {number} of {pages}</span></nav>
+{_staff_links(site)}"""
+    suffix = f" \u2013 Page {number}" if number > 1 else ""
+    return _page(f"{title}{suffix} \u2013 {SITE_NAME}", body)
+
+
+def author_intro(name: str) -> str:
+    return (f'<div class="author-bio"><p>{escape(name)} is a correspondent for {SITE_NAME} who '
+            "covers public policy, regional economies and the people affected by them. Before "
+            "joining the newsroom they reported for several local papers and a radio station, and "
+            "they studied economics and journalism. Send tips and story ideas by email; "
+            "encrypted messages are welcome.</p></div>")
+
+
+def about_page() -> str:
+    body = f"""<div class="page"><h1>About us</h1>
+<p>{SITE_NAME} is an independent newsroom that reports on politics, business, technology and
+world affairs. Our reporters work from a dozen cities and our editors check every story before it
+is published. We correct our mistakes openly and explain how we report.</p>
+<p>We are funded by readers and by advertising that never influences our journalism. To contact the
+newsroom, write to the editors; to advertise, contact our commercial team. Our offices are open
+Monday to Friday.</p></div>"""
+    return _page(f"About us \u2013 {SITE_NAME}", body)
+
+
+def private_page(path: str) -> str:
+    body = f"""<article class="story"><h1 class="headline">Internal memo {escape(path.rsplit("-", 1)[-1].removesuffix(".html"))}</h1>
+<p class="dateline"><time datetime="2024-06-21T10:00:00+05:30">21 June 2024</time></p>
+<div class="story-body"><p>This page is for staff only and robots.txt asks crawlers to stay away.
+It looks like an article on purpose, so that a crawler which ignores robots.txt would archive it.
+Editors should not share this note outside the newsroom under any circumstances.</p></div>
+</article>"""
+    return _page("Internal memo", body, og_type="article")
+
+
+def _staff_links(site: DemoSite) -> str:
+    """Links into the robots.txt-disallowed area, on every listing: a polite crawler skips them."""
+    staff = "".join(f'<li><a href="{p}">Staff memo</a></li>' for p in site.private_paths())
+    return f'<aside class="staff"><h2>Staff links</h2><ul>{staff}</ul></aside>'
+
+
+def home_page(site: DemoSite) -> str:
+    body = f"""<h1 class="page-title">Latest news</h1>
+<div class="post-list">{_teasers(site.stories[:site.page_size])}</div>
+{_staff_links(site)}"""
+    return _page(f"{SITE_NAME} \u2013 News from around the world", body)
+
+
+def not_found_page() -> str:
+    return _page(f"Page not found \u2013 {SITE_NAME}", "<h1>Page not found</h1>")
+
+
+def robots_txt() -> str:
+    return "User-agent: *\nDisallow: /private/\nDisallow: /search\n"

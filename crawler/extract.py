@@ -1,0 +1,142 @@
+"""Clean articles from HTML: a pure function of ``(html, url, site rules)``.
+
+The cascade, in order:
+1. parse once (lxml, charset from the bytes or the page's ``<meta>``);
+2. read structured metadata (JSON-LD, OpenGraph, ``article:*``, microdata, ``rel`` links);
+3. drop the site's ``drop_selectors``;
+4. trafilatura extracts the main text (and heuristic metadata, used as a fallback);
+5. strip boilerplate lines (generic furniture, trailing tag lines, the site's ``drop_lines``);
+6. pick each metadata field from the most reliable source; normalise dates with dateutil;
+7. decide whether the page is an article at all.
+
+No Scrapy and no database here: the crawler, re-extraction and the evaluation all call ``extract``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from lxml import etree
+from lxml.cssselect import CSSSelector
+from trafilatura import bare_extraction
+from trafilatura.utils import load_html
+
+from .article import Article
+from .boilerplate import strip_boilerplate
+from .dates import first_date
+from .metadata import PageMetadata, clean_authors, distinct, read_metadata
+from .sites import ExtractionRules
+
+DEFAULT_RULES = ExtractionRules()
+LISTING_HEADLINES = 4  # this many headline links (h2/h3 > a) make a page look like a list of stories
+TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-:\u00b7\u2022\u00bb]\s+")
+
+
+class NotAnArticle(Exception):
+    """The page is not an article (a listing, a tag or author page, an empty page...)."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        self.reason = reason
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+
+
+@lru_cache(maxsize=128)
+def _selectors(drop_selectors: tuple[str, ...]) -> tuple[CSSSelector, ...]:
+    return tuple(CSSSelector(selector) for selector in drop_selectors)
+
+
+def _drop(tree: etree._Element, drop_selectors: tuple[str, ...]) -> None:
+    for selector in _selectors(drop_selectors):
+        for element in selector(tree):
+            parent = element.getparent()
+            if parent is not None:
+                element.drop_tree() if hasattr(element, "drop_tree") else parent.remove(element)
+
+
+def clean_title(title: str | None, site_name: str | None) -> str | None:
+    """A headline without the " | Site Name" suffix (or prefix) that ``<title>`` tags carry."""
+    if not title:
+        return None
+    title = " ".join(title.split())
+    parts = TITLE_SEPARATORS.split(title)
+    if len(parts) < 2:
+        return title
+    if site_name and site_name.casefold() in (parts[-1].casefold(), parts[0].casefold()):
+        kept = parts[:-1] if parts[-1].casefold() == site_name.casefold() else parts[1:]
+        return " - ".join(kept) if len(kept) > 1 else kept[0]
+    # An unknown short last part ("... - Demo Daily") is most likely the site's name.
+    if len(parts[-1].split()) <= 4 and len(" ".join(parts[:-1]).split()) >= 3:
+        return title[: title.rfind(parts[-1])].rstrip(" |-\u2013\u2014:\u00b7\u2022\u00bb")
+    return title
+
+
+def _title(meta: PageMetadata, fallback: str | None) -> str | None:
+    site = meta.site_name
+    candidates = [*meta.titles, meta.h1, fallback, meta.html_title]
+    cleaned = [clean_title(c, site) for c in candidates if c]
+    # An <h1> that the structured title starts with is the exact headline.
+    if meta.h1 and cleaned and cleaned[0] and meta.h1 != cleaned[0] and cleaned[0].startswith(meta.h1):
+        return meta.h1
+    return next((c for c in cleaned if c), None)
+
+
+def _without_headline(text: str, title: str) -> str:
+    """The body without a first line that only repeats the headline."""
+    first, _, rest = text.partition("\n")
+    return rest if " ".join(first.split()).casefold() == title.casefold() else text
+
+
+def _page_type(meta: PageMetadata, words: int, has_date: bool, rules: ExtractionRules) -> None:
+    """Raise ``NotAnArticle`` unless the page reads as one news article."""
+    if meta.declares_non_article:
+        raise NotAnArticle("not_article_type", ", ".join(sorted(meta.schema_types)))
+    if not meta.declares_article and meta.headline_links >= LISTING_HEADLINES:
+        raise NotAnArticle("listing", f"{meta.headline_links} headline links")
+    if words < rules.min_words:
+        raise NotAnArticle("too_short", f"{words} words")
+    if not has_date and not meta.declares_article:
+        raise NotAnArticle("no_date", "no publication date and no article markup")
+
+
+def extract(html: bytes | str, url: str, rules: ExtractionRules | None = None,
+            timezone: str | None = None) -> Article:
+    """The clean article on the page at ``url``; raises ``NotAnArticle`` for any other page.
+
+    ``timezone`` (an IANA name) is applied to dates that the page prints without one.
+    """
+    rules = rules or DEFAULT_RULES
+    tree = load_html(html)
+    if tree is None:
+        raise NotAnArticle("unparseable", "no HTML document")
+    meta = read_metadata(tree)
+    _drop(tree, rules.drop_selectors)
+    document = bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
+                               include_tables=True, favor_precision=True)
+    if document is None:
+        raise NotAnArticle("no_text", "trafilatura found no main text")
+    text = strip_boilerplate(document.text or "", rules.drop_lines)
+    published = first_date([*meta.published, document.date], timezone)
+    _page_type(meta, len(text.split()), published is not None, rules)
+    title = _title(meta, document.title)
+    if not title:
+        raise NotAnArticle("no_title")
+    text = _without_headline(text, title)
+    modified = first_date(meta.modified, timezone)
+    authors = clean_authors(meta.authors or ([document.author] if document.author else []))
+    return Article(
+        url=url,
+        title=title,
+        text=text,
+        description=next(iter(meta.descriptions), None) or document.description,
+        authors=authors,
+        published_at=published.iso if published else None,
+        published_raw=published.raw if published else None,
+        modified_at=modified.iso if modified else None,
+        modified_raw=modified.raw if modified else None,
+        language=meta.language or document.language,
+        tags=distinct(meta.tags or list(document.tags or [])),
+        categories=distinct(meta.categories or list(document.categories or [])),
+        image=next(iter(meta.images), None) or document.image,
+        site_name=meta.site_name or document.sitename,
+    )

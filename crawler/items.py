@@ -1,0 +1,21 @@
+"""Items that travel from the spider to the pipelines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .article import Article
+
+
+@dataclass
+class ArticlePage:
+    """A fetched page that looks like an article; the pipelines extract and archive it."""
+
+    url: str  # the URL that answered (after redirects)
+    site: str
+    body: bytes
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    fetched_at: str | None = None
+    section: str | None = None
+    article: Article | None = None  # set by ExtractionPipeline

@@ -1,0 +1,269 @@
+"""Structured metadata that publishers put in their pages: JSON-LD, OpenGraph, ``article:*`` and
+other meta tags, microdata and ``rel`` links.
+
+These are usually more reliable than heuristics on visible text, so extraction prefers them.
+Every XPath lives here, compiled once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+ARTICLE_TYPES = {
+    "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
+    "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "livebligposting",
+    "liveblogposting", "scholarlyarticle", "techarticle", "report", "posting", "socialmediaposting",
+}
+NON_ARTICLE_TYPES = {"collectionpage", "itemlist", "profilepage", "searchresultspage", "aboutpage",
+                     "contactpage", "product", "faqpage", "qapage", "event", "store"}
+
+NON_ARTICLE_OG_TYPES = {"website", "profile", "book", "product", "music.song", "video.other"}
+
+_JSON_LD = etree.XPath('//script[contains(translate(@type, "JSONLD", "jsonld"), "ld+json")]/text()')
+_META = etree.XPath("//meta[@content]")
+_ITEMPROP = etree.XPath("//*[@itemprop]")
+_ITEMTYPES = etree.XPath("//*[@itemtype]/@itemtype")
+_REL_LINKS = etree.XPath("//a[@rel][@href]")
+_TIMES = etree.XPath("//article//time[@datetime] | //main//time[@datetime] | //time[@datetime]")
+_CANONICAL = etree.XPath('//link[@rel="canonical"]/@href')
+_HTML_LANG = etree.XPath("/html/@lang")
+_HEADLINE_LINKS = etree.XPath("//h2//a[@href] | //h3//a[@href]")
+_H1 = etree.XPath("//h1")
+_TITLE = etree.XPath("//head/title/text()")
+
+# meta name/property -> field; earlier keys in a field's list are preferred.
+_META_FIELDS = {
+    "og:title": "title", "twitter:title": "title",
+    "og:description": "description", "description": "description", "twitter:description": "description",
+    "og:type": "og_type", "og:site_name": "site_name", "og:image": "image", "twitter:image": "image",
+    "article:published_time": "published", "og:published_time": "published",
+    "datepublished": "published", "pubdate": "published", "publishdate": "published",
+    "publish-date": "published", "publish_date": "published", "date": "published",
+    "dc.date.issued": "published", "dc.date": "published", "parsely-pub-date": "published",
+    "sailthru.date": "published", "article.published": "published", "dcterms.created": "published",
+    "article:modified_time": "modified", "og:updated_time": "modified", "datemodified": "modified",
+    "last-modified": "modified", "dcterms.modified": "modified",
+    "author": "authors", "article:author": "authors", "dc.creator": "authors",
+    "parsely-author": "authors", "sailthru.author": "authors", "byl": "authors",
+    "article:tag": "tags", "news_keywords": "keywords", "parsely-tags": "keywords",
+    "article:section": "categories", "og:locale": "locale", "content-language": "language",
+}
+
+
+@dataclass
+class PageMetadata:
+    """Candidates for each field, most reliable first; extraction picks among them."""
+
+    titles: list[str] = field(default_factory=list)
+    descriptions: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    published: list[str] = field(default_factory=list)
+    modified: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+    site_name: str | None = None
+    og_type: str | None = None
+    language: str | None = None
+    canonical: str | None = None
+    schema_types: set[str] = field(default_factory=set)
+    h1: str | None = None
+    html_title: str | None = None
+    headline_links: int = 0
+
+    @property
+    def declares_article(self) -> bool:
+        return bool(self.schema_types & ARTICLE_TYPES) or self.og_type == "article"
+
+    @property
+    def declares_non_article(self) -> bool:
+        if self.schema_types & ARTICLE_TYPES:
+            return False
+        return bool(self.schema_types & NON_ARTICLE_TYPES) or self.og_type in NON_ARTICLE_OG_TYPES
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str):
+        value = " ".join(value.split())
+        return value or None
+    return None
+
+
+def _names(value: Any) -> list[str]:
+    """Person or organisation names from a JSON-LD ``author`` value of any common shape."""
+    if isinstance(value, list):
+        return [name for item in value for name in _names(item)]
+    if isinstance(value, dict):
+        name = _text(value.get("name"))
+        return [name] if name else []
+    name = _text(value)
+    return [name] if name and not name.startswith("http") else []
+
+
+def _keywords(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [k for item in value for k in _keywords(item)]
+    text = _text(value)
+    return [k.strip() for k in text.split(",") if k.strip()] if text else []
+
+
+def _json_ld_objects(tree: etree._Element) -> list[dict[str, Any]]:
+    objects: list[dict[str, Any]] = []
+    for script in _JSON_LD(tree):
+        try:
+            data = json.loads(script)
+        except ValueError:
+            continue  # broken JSON-LD is common; the other sources still count
+        stack = data if isinstance(data, list) else [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                objects.append(item)
+                stack.extend(item.get("@graph", []) if isinstance(item.get("@graph"), list) else [])
+                if isinstance(item.get("mainEntity"), dict):
+                    stack.append(item["mainEntity"])
+    return objects
+
+
+def _types(item: dict[str, Any]) -> set[str]:
+    value = item.get("@type", [])
+    values = value if isinstance(value, list) else [value]
+    return {v.lower() for v in values if isinstance(v, str)}
+
+
+def _read_json_ld(tree: etree._Element, meta: PageMetadata) -> None:
+    for item in _json_ld_objects(tree):
+        types = _types(item)
+        meta.schema_types |= types
+        if not types & ARTICLE_TYPES:
+            continue
+        for key, target in (("headline", meta.titles), ("description", meta.descriptions),
+                            ("datePublished", meta.published), ("dateCreated", meta.published),
+                            ("dateModified", meta.modified)):
+            value = _text(item.get(key))
+            if value:
+                target.append(value)
+        meta.authors.extend(_names(item.get("author")))
+        meta.tags.extend(_keywords(item.get("keywords")))
+        meta.categories.extend(_keywords(item.get("articleSection")))
+        image = item.get("image")
+        if isinstance(image, dict):
+            image = image.get("url")
+        if isinstance(image, list) and image:
+            image = image[0].get("url") if isinstance(image[0], dict) else image[0]
+        if _text(image):
+            meta.images.append(image)
+        language = _text(item.get("inLanguage"))
+        if language:
+            meta.language = meta.language or language
+
+
+def _read_meta_tags(tree: etree._Element, meta: PageMetadata) -> None:
+    found: dict[str, list[str]] = {}
+    for element in _META(tree):
+        key = (element.get("property") or element.get("name") or element.get("itemprop") or "").strip().lower()
+        target = _META_FIELDS.get(key)
+        value = _text(element.get("content"))
+        if target and value:
+            found.setdefault(target, []).append(value)
+    meta.titles.extend(found.get("title", []))
+    meta.descriptions.extend(found.get("description", []))
+    meta.published.extend(found.get("published", []))
+    meta.modified.extend(found.get("modified", []))
+    meta.authors.extend(a for a in found.get("authors", []) if not a.startswith("http"))
+    meta.tags.extend(found.get("tags", []))
+    meta.tags.extend(k for value in found.get("keywords", []) for k in _keywords(value))
+    meta.categories.extend(found.get("categories", []))
+    meta.images.extend(found.get("image", []))
+    meta.site_name = (found.get("site_name") or [None])[0]
+    meta.og_type = (found.get("og_type") or [""])[0].lower() or None
+    meta.language = meta.language or (found.get("language") or [None])[0]
+
+
+def _read_microdata(tree: etree._Element, meta: PageMetadata) -> None:
+    for itemtype in _ITEMTYPES(tree):
+        meta.schema_types |= {t.rstrip("/").rsplit("/", 1)[-1].lower() for t in itemtype.split()}
+    for element in _ITEMPROP(tree):
+        prop = element.get("itemprop", "").lower()
+        if element.tag == "meta":
+            continue  # already read with the meta tags
+        if prop in ("datepublished", "datecreated", "datemodified"):
+            value = element.get("datetime") or element.get("content") or element.get("title") or element.text_content()
+            (meta.modified if prop == "datemodified" else meta.published).append(" ".join(value.split()))
+        elif prop == "author":
+            name_element = element.find('.//*[@itemprop="name"]')
+            name = _text((name_element if name_element is not None else element).text_content())
+            if name:
+                meta.authors.append(name)
+        elif prop == "headline":
+            title = _text(element.text_content())
+            if title:
+                meta.titles.append(title)
+
+
+def _read_links(tree: etree._Element, meta: PageMetadata) -> None:
+    for link in _REL_LINKS(tree):
+        rel = link.get("rel", "").lower().split()
+        text = _text(link.text_content())
+        if not text:
+            continue
+        if "category" in rel:
+            meta.categories.append(text)
+        elif "tag" in rel:
+            meta.tags.append(text)
+        elif "author" in rel:
+            meta.authors.append(text)
+
+
+def read_metadata(tree: etree._Element) -> PageMetadata:
+    """Every metadata candidate on the page, without changing the tree."""
+    meta = PageMetadata()
+    _read_json_ld(tree, meta)
+    _read_meta_tags(tree, meta)
+    _read_microdata(tree, meta)
+    _read_links(tree, meta)
+    meta.published.extend(t.get("datetime") for t in _TIMES(tree)[:1])
+    canonical = _CANONICAL(tree)
+    meta.canonical = canonical[0].strip() if canonical else None
+    lang = _HTML_LANG(tree)
+    meta.language = meta.language or (lang[0].strip() if lang else None)
+    h1 = _H1(tree)
+    meta.h1 = _text(h1[0].text_content()) if h1 else None
+    title = _TITLE(tree)
+    meta.html_title = _text(title[0]) if title else None
+    meta.headline_links = sum(1 for a in _HEADLINE_LINKS(tree) if len(a.text_content().split()) >= 4)
+    return meta
+
+
+_BYLINE = re.compile(r"^\s*(by|von|par|por|di|door)\s+", re.IGNORECASE)
+_SPLIT_NAMES = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\|)\s*", re.IGNORECASE)
+
+
+def clean_authors(candidates: list[str]) -> tuple[str, ...]:
+    """Distinct person names: no "By", split on "and" and commas, no e-mail addresses or URLs."""
+    names: list[str] = []
+    for candidate in candidates:
+        for part in _SPLIT_NAMES.split(_BYLINE.sub("", candidate)):
+            part = part.strip(" .:-")
+            if not part or "@" in part or part.startswith("http") or len(part.split()) > 5:
+                continue
+            if part.casefold() not in {n.casefold() for n in names}:
+                names.append(part)
+    return tuple(names)
+
+
+def distinct(values: list[str]) -> tuple[str, ...]:
+    """Values in first-seen order without case-insensitive repeats."""
+    seen: dict[str, str] = {}
+    for value in values:
+        value = " ".join(value.split())
+        if value and value.casefold() not in seen:
+            seen[value.casefold()] = value
+    return tuple(seen.values())

@@ -1,0 +1,126 @@
+"""Thin adapters between Scrapy and the pure parts: extraction, then the archive.
+
+Every page ends in exactly one counter: ``archive/saved/{new,changed,unchanged}``,
+``archive/skipped/<reason>`` or ``archive/errors``; each site's counts become its ``crawl_runs`` row.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import DropItem, NotConfigured
+
+from archive.db import open_archive
+from archive.store import close_abandoned_runs, finish_run, start_run, store_article
+from crawler.article import Capture
+from crawler.extract import NotAnArticle, extract
+from crawler.items import ArticlePage
+
+logger = logging.getLogger(__name__)
+
+
+def _site_count(stats: Any, site: str, what: str) -> None:
+    stats.inc_value(f"archive/{what}")
+    stats.inc_value(f"archive/{site}/{what}")
+
+
+class ExtractionPipeline:
+    """Turns an ``ArticlePage`` into an ``Article``; drops (and counts) pages that are not articles."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler) -> ExtractionPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticlePage):
+            return item
+        site = self.crawler.spider.sites[item.site]
+        try:
+            item.article = extract(item.body, item.url, site.extraction, site.timezone)
+        except NotAnArticle as reason:
+            _site_count(self.stats, item.site, f"skipped/{reason.reason}")
+            raise DropItem(f"not an article ({reason}): {item.url}") from None
+        except Exception as error:  # one bad page must never stop the crawl
+            _site_count(self.stats, item.site, "errors")
+            logger.error("extraction failed for %s: %s\n%s", item.url, error, traceback.format_exc())
+            raise DropItem(f"extraction failed: {item.url}") from None
+        return item
+
+
+class ArchivePipeline:
+    """Writes each article (with its raw capture) to the SQLite archive, one transaction each."""
+
+    def __init__(self, db_path: str, crawler: Any) -> None:
+        self.db_path = db_path
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.db = None
+        self.runs: dict[str, int] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler) -> ArchivePipeline:
+        db_path = crawler.settings.get("ARCHIVE_DB")
+        if not db_path:
+            raise NotConfigured("ARCHIVE_DB is empty")
+        pipeline = cls(db_path, crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self) -> None:
+        self.db = open_archive(self.db_path)
+        closed = close_abandoned_runs(self.db)
+        if closed:
+            logger.warning("marked %d earlier run(s) whose process died as interrupted", closed)
+        self.runs = {name: start_run(self.db, name) for name in self.crawler.spider.sites}
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticlePage) or item.article is None:
+            return item
+        capture = Capture(url=item.url, body=item.body, status=item.status, headers=item.headers,
+                          fetched_at=item.fetched_at)
+        try:
+            stored = store_article(self.db, item.article, site=item.site, section=item.section,
+                                   capture=capture, run_id=self.runs.get(item.site))
+        except Exception as error:
+            _site_count(self.stats, item.site, "errors")
+            logger.error("could not archive %s: %s", item.url, error)
+            raise DropItem(f"archive write failed: {item.url}") from None
+        _site_count(self.stats, item.site, f"saved/{stored.outcome.value}")
+        item.body = b""  # the HTML is archived: do not carry it further (or into logs)
+        return item
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        """Close each site's run with its counts; runs after the engine set ``finish_reason``."""
+        if self.db is None:
+            return
+        stats = self.stats.get_stats()
+        if reason == "finished":
+            outcome = "finished"
+        else:
+            outcome = "interrupted" if reason in ("shutdown", "cancelled") else "failed"
+        for site, run_id in self.runs.items():
+            def value(key: str, site: str = site) -> int:
+                return int(stats.get(key.format(site=site), 0))
+
+            skipped = sum(v for k, v in stats.items()
+                          if k.startswith((f"archive/{site}/skipped/", f"news/{site}/skipped/")))
+            counts = {
+                "pages": value("news/{site}/pages"),
+                "articles_new": value("archive/{site}/saved/new"),
+                "articles_changed": value("archive/{site}/saved/changed"),
+                "articles_unchanged": value("archive/{site}/saved/unchanged"),
+                "skipped": skipped,
+                "errors": value("news/{site}/errors") + value("archive/{site}/errors"),
+            }
+            site_stats = {k: v for k, v in stats.items() if f"/{site}/" in k}
+            finish_run(self.db, run_id, outcome, counts, stats=site_stats,
+                       error=None if outcome == "finished" else f"crawl ended: {reason}")
+        self.db.close()
+        self.db = None

@@ -1,0 +1,48 @@
+"""Run the news spider from Python (the CLI, the scheduler and tests use this, not Scrapy's CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.sites import SiteConfig
+from crawler.spiders.news import NewsSpider
+
+
+def crawler_settings(db_path: str | Path, overrides: dict[str, Any] | None = None) -> Settings:
+    """The project's Scrapy settings with the archive path and any overrides applied."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("ARCHIVE_DB", str(db_path), priority="cmdline")
+    for key, value in (overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+@dataclass(frozen=True)
+class CrawlResult:
+    stats: dict[str, Any]
+
+    @property
+    def finish_reason(self) -> str:
+        return str(self.stats.get("finish_reason", "unknown"))
+
+    def count(self, key: str) -> int:
+        return int(self.stats.get(key, 0))
+
+
+def run_crawl(sites: list[SiteConfig], db_path: str | Path,
+              overrides: dict[str, Any] | None = None) -> CrawlResult:
+    """Crawl ``sites`` into the archive at ``db_path`` and block until done.
+
+    Starts Twisted's reactor, which can run once per process: call this once per process.
+    """
+    process = CrawlerProcess(crawler_settings(db_path, overrides))
+    crawler = process.create_crawler(NewsSpider)
+    process.crawl(crawler, sites=sites)
+    process.start()
+    return CrawlResult(stats=dict(crawler.stats.get_stats()))

@@ -1,0 +1,47 @@
+"""Scrapy settings for newsarchive: polite by default; every archive knob carries ``ARCHIVE_``.
+
+A site file can tune its own delay and concurrency (``download_delay``, ``concurrent_requests``).
+"""
+
+import os
+
+from crawler import __version__
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Who we are and how to reach the operator: sites block anonymous bots, and rightly so.
+ARCHIVE_CONTACT = os.environ.get("NEWSARCHIVE_CONTACT", "set NEWSARCHIVE_CONTACT to an e-mail or URL")
+USER_AGENT = f"newsarchive/{__version__} (+{ARCHIVE_CONTACT})"
+
+ROBOTSTXT_OBEY = True
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# Politeness: one or two requests at a time per site, adapting to the server's latency.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # an article page over 10 MiB is a trap, not a story
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 5
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.ExtractionPipeline": 300,
+    "crawler.pipelines.ArchivePipeline": 800,
+}
+
+ARCHIVE_DB = os.environ.get("NEWSARCHIVE_DB", "archive.db")
+ARCHIVE_SITES_DIR = os.environ.get("NEWSARCHIVE_SITES_DIR", "settings/sites")
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

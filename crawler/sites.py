@@ -1,0 +1,283 @@
+"""Site files: ``settings/sites/<name>.toml`` loaded and validated into a typed ``SiteConfig``.
+
+A wrong file fails at load time with one message that names the file, the key and the problem,
+before anything is crawled.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cssselect import GenericTranslator, SelectorError
+
+DEFAULT_SITES_DIR = Path("settings/sites")
+INTERVAL = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
+INTERVAL_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+class SiteConfigError(ValueError):
+    """A site file that cannot be used; the message names file, key and problem."""
+
+    def __init__(self, path: Path | str, key: str | None, problem: str) -> None:
+        self.path, self.key, self.problem = str(path), key, problem
+        where = f"{self.path}: {key}: " if key else f"{self.path}: "
+        super().__init__(where + problem)
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ExtractionRules:
+    """Per-site extraction rules: CSS selectors removed before extraction, text lines dropped after."""
+
+    drop_selectors: tuple[str, ...] = ()
+    drop_lines: tuple[str, ...] = ()
+    min_words: int = 40
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    name: str
+    base_url: str
+    timezone: str = "UTC"
+    language: str | None = None
+    sections: tuple[Section, ...] = ()
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    article_urls: tuple[re.Pattern[str], ...] = ()
+    exclude_urls: tuple[re.Pattern[str], ...] = ()
+    max_listing_pages: int = 5
+    every: timedelta = timedelta(hours=1)
+    download_delay: float | None = None
+    concurrent_requests: int | None = None
+    user_agent: str | None = None
+    extraction: ExtractionRules = field(default_factory=ExtractionRules)
+    path: str | None = None
+
+    @property
+    def allowed_domains(self) -> tuple[str, ...]:
+        host = urlsplit(self.base_url).hostname or ""
+        bare = host.removeprefix("www.")
+        return (bare,) if bare == host else (bare, host)
+
+    def with_base_url(self, base_url: str) -> SiteConfig:
+        """The same site served elsewhere: every URL that was relative to ``base_url`` moves with it."""
+        def move(url: str) -> str:
+            return urljoin(base_url, url[len(self.base_url):]) if url.startswith(self.base_url) else url
+
+        return replace(
+            self,
+            base_url=base_url,
+            sections=tuple(Section(s.name, move(s.url)) for s in self.sections),
+            feeds=tuple(move(u) for u in self.feeds),
+            sitemaps=tuple(move(u) for u in self.sitemaps),
+        )
+
+
+# key -> (expected Python types, human name of the type)
+_TOP_LEVEL = {
+    "name": ((str,), "a string"),
+    "base_url": ((str,), "a string"),
+    "timezone": ((str,), "a string"),
+    "language": ((str,), "a string"),
+    "sections": ((list,), "an array of { name, url } tables"),
+    "feeds": ((list,), "an array of URLs"),
+    "sitemaps": ((list,), "an array of URLs"),
+    "article_urls": ((list,), "an array of regular expressions"),
+    "exclude_urls": ((list,), "an array of regular expressions"),
+    "max_listing_pages": ((int,), "an integer"),
+    "every": ((str,), 'a string such as "30m"'),
+    "download_delay": ((int, float), "a number of seconds"),
+    "concurrent_requests": ((int,), "an integer"),
+    "user_agent": ((str,), "a string"),
+    "extraction": ((dict,), "a table"),
+}
+_EXTRACTION = {
+    "drop_selectors": ((list,), "an array of CSS selectors"),
+    "drop_lines": ((list,), "an array of strings"),
+    "min_words": ((int,), "an integer"),
+}
+
+
+def parse_interval(text: str) -> timedelta:
+    """``"90s"``, ``"30m"``, ``"2h"``, ``"1d"``, ``"1w"`` as a positive ``timedelta``."""
+    match = INTERVAL.match(text)
+    if not match or int(match[1]) == 0:
+        raise ValueError(f"{text!r} is not an interval like 30m, 2h or 1d")
+    return timedelta(**{INTERVAL_UNITS[match[2]]: int(match[1])})
+
+
+def _check_types(path: Path, table: dict[str, Any], schema: dict, prefix: str = "") -> None:
+    for key, value in table.items():
+        if key not in schema:
+            known = ", ".join(sorted(schema))
+            raise SiteConfigError(path, prefix + key, f"unknown key (known keys: {known})")
+        types, described = schema[key]
+        if isinstance(value, bool) or not isinstance(value, types):
+            raise SiteConfigError(path, prefix + key, f"must be {described}, not {type(value).__name__}")
+
+
+def _url(path: Path, key: str, value: Any, base_url: str | None = None) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise SiteConfigError(path, key, "must be a non-empty URL string")
+    url = urljoin(base_url, value.strip()) if base_url else value.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SiteConfigError(path, key, f"{value!r} is not an absolute http(s) URL")
+    return url
+
+
+def _patterns(path: Path, key: str, values: list[Any]) -> tuple[re.Pattern[str], ...]:
+    compiled = []
+    for index, value in enumerate(values):
+        if not isinstance(value, str):
+            raise SiteConfigError(path, f"{key}[{index}]", "must be a string")
+        try:
+            compiled.append(re.compile(value))
+        except re.error as error:
+            raise SiteConfigError(path, f"{key}[{index}]", f"bad regular expression {value!r}: {error}") from None
+    return tuple(compiled)
+
+
+def _strings(path: Path, key: str, values: list[Any]) -> tuple[str, ...]:
+    for index, value in enumerate(values):
+        if not isinstance(value, str) or not value.strip():
+            raise SiteConfigError(path, f"{key}[{index}]", "must be a non-empty string")
+    return tuple(values)
+
+
+def parse_site(data: dict[str, Any], path: Path | str) -> SiteConfig:
+    """Validate the parsed TOML of one site file; raise ``SiteConfigError`` on the first problem."""
+    path = Path(path)
+    _check_types(path, data, _TOP_LEVEL)
+    for required in ("name", "base_url"):
+        if required not in data:
+            raise SiteConfigError(path, required, "is required")
+    name = data["name"]
+    if not NAME.match(name):
+        raise SiteConfigError(path, "name", f"{name!r} must be lowercase letters, digits, '-' or '_'")
+    if name != path.stem and path.suffix == ".toml":
+        raise SiteConfigError(path, "name", f"{name!r} must match the file name {path.stem!r}")
+    base_url = _url(path, "base_url", data["base_url"])
+    timezone = data.get("timezone", "UTC")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problem = f"unknown timezone {timezone!r} (use an IANA name like 'Europe/Paris')"
+        raise SiteConfigError(path, "timezone", problem) from None
+
+    sections = []
+    for index, entry in enumerate(data.get("sections", [])):
+        key = f"sections[{index}]"
+        if isinstance(entry, str):
+            entry = {"name": urlsplit(urljoin(base_url, entry)).path.strip("/") or "home", "url": entry}
+        if not isinstance(entry, dict):
+            raise SiteConfigError(path, key, "must be a URL or a { name, url } table")
+        extra = set(entry) - {"name", "url"}
+        if extra:
+            raise SiteConfigError(path, f"{key}.{sorted(extra)[0]}", "unknown key (known keys: name, url)")
+        if "url" not in entry:
+            raise SiteConfigError(path, f"{key}.url", "is required")
+        section_name = entry.get("name") or urlsplit(urljoin(base_url, entry["url"])).path.strip("/")
+        if not isinstance(section_name, str):
+            raise SiteConfigError(path, f"{key}.name", "must be a string")
+        sections.append(Section(section_name, _url(path, f"{key}.url", entry["url"], base_url)))
+
+    feeds = tuple(_url(path, f"feeds[{i}]", u, base_url) for i, u in enumerate(data.get("feeds", [])))
+    sitemaps = tuple(_url(path, f"sitemaps[{i}]", u, base_url) for i, u in enumerate(data.get("sitemaps", [])))
+    if not (sections or feeds or sitemaps):
+        raise SiteConfigError(path, "sections", "a site needs at least one of sections, feeds or sitemaps")
+
+    max_pages = data.get("max_listing_pages", 5)
+    if max_pages < 1:
+        raise SiteConfigError(path, "max_listing_pages", "must be at least 1")
+    try:
+        every = parse_interval(data.get("every", "1h"))
+    except ValueError as error:
+        raise SiteConfigError(path, "every", str(error)) from None
+    delay = data.get("download_delay")
+    if delay is not None and delay < 0:
+        raise SiteConfigError(path, "download_delay", "must not be negative")
+    concurrency = data.get("concurrent_requests")
+    if concurrency is not None and concurrency < 1:
+        raise SiteConfigError(path, "concurrent_requests", "must be at least 1")
+
+    rules = data.get("extraction", {})
+    _check_types(path, rules, _EXTRACTION, "extraction.")
+    selectors = _strings(path, "extraction.drop_selectors", rules.get("drop_selectors", []))
+    for index, selector in enumerate(selectors):
+        try:
+            GenericTranslator().css_to_xpath(selector)
+        except SelectorError as error:
+            problem = f"bad CSS selector {selector!r}: {error}"
+            raise SiteConfigError(path, f"extraction.drop_selectors[{index}]", problem) from None
+    extraction = ExtractionRules(
+        drop_selectors=selectors,
+        drop_lines=_strings(path, "extraction.drop_lines", rules.get("drop_lines", [])),
+        min_words=rules.get("min_words", ExtractionRules.min_words),
+    )
+    return SiteConfig(
+        name=name, base_url=base_url, timezone=timezone, language=data.get("language"),
+        sections=tuple(sections), feeds=feeds, sitemaps=sitemaps,
+        article_urls=_patterns(path, "article_urls", data.get("article_urls", [])),
+        exclude_urls=_patterns(path, "exclude_urls", data.get("exclude_urls", [])),
+        max_listing_pages=max_pages, every=every, download_delay=delay, concurrent_requests=concurrency,
+        user_agent=data.get("user_agent"), extraction=extraction, path=str(path),
+    )
+
+
+def load_site_file(path: Path | str) -> SiteConfig:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SiteConfigError(path, None, "no such site file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise SiteConfigError(path, None, f"cannot read: {error}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise SiteConfigError(path, None, f"not valid TOML: {error}") from None
+    return parse_site(data, path)
+
+
+def site_files(sites_dir: Path | str) -> list[Path]:
+    """The site files directly in ``sites_dir`` (``examples/`` below it is not included)."""
+    directory = Path(sites_dir)
+    if not directory.is_dir():
+        raise SiteConfigError(directory, None, "no such sites directory")
+    return sorted(directory.glob("*.toml"))
+
+
+def load_site(name_or_path: str, sites_dir: Path | str = DEFAULT_SITES_DIR) -> SiteConfig:
+    """A site by name (``<sites_dir>/<name>.toml``, or ``examples/<name>.toml``) or by file path."""
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml":
+        return load_site_file(candidate)
+    directory = Path(sites_dir)
+    for path in (directory / f"{name_or_path}.toml", directory / "examples" / f"{name_or_path}.toml"):
+        if path.exists():
+            return load_site_file(path)
+    return load_site_file(directory / f"{name_or_path}.toml")
+
+
+def load_sites(names: list[str] | tuple[str, ...] = (), sites_dir: Path | str = DEFAULT_SITES_DIR) -> list[SiteConfig]:
+    """The named sites, or every site file in ``sites_dir`` when no name is given."""
+    if names:
+        return [load_site(name, sites_dir) for name in names]
+    files = site_files(sites_dir)
+    if not files:
+        raise SiteConfigError(sites_dir, None, "no site files (*.toml) in this directory")
+    return [load_site_file(path) for path in files]

@@ -161,7 +161,7 @@ def search_command(db_path: Path, sites_dir: Path, query: str, site: str | None,
         if as_json:
             click.echo(json.dumps(hit.__dict__, ensure_ascii=False))
         else:
-            click.echo(f"{hit.published_at or '':<26} {hit.title}\n    {hit.url}\n    {hit.snippet}")
+            click.echo(f"{hit.published_at or '':<26} {hit.title}\n    {hit.url}\n    {' '.join(hit.snippet.split())}")
     if not hits and not as_json:
         click.echo(f"No articles match {query!r}.")
 

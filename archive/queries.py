@@ -11,7 +11,7 @@ import sqlite_utils
 SEARCH_SQL = """
 select articles.id, articles.site, articles.title, articles.url, articles.published_at,
        articles.authors, articles.tags,
-       snippet(articles_fts, 2, '[', ']', ' … ', 16) as snippet
+       snippet(articles_fts, -1, '[', ']', ' … ', 16) as snippet
 from articles_fts join articles on articles.rowid = articles_fts.rowid
 where articles_fts match :query and (:site is null or articles.site = :site)
 order by rank limit :limit

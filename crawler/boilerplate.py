@@ -20,8 +20,16 @@ GENERIC_LINES = frozenset(line.casefold() for line in (
 ))
 # A label line listing the story's tags or categories; kept as metadata, not as text.
 TAG_LINE = re.compile(r"^(tags?|labels?|tagged( with)?|topics?|categories|category|filed under|"
-                      r"posted in|keywords)\s*:?\s+\S.{0,300}$", re.IGNORECASE)
-TRAILING_WINDOW = 4  # tag lines are only dropped among the last few lines
+                      r"posted in|keywords)\s*:?\s+(?P<items>\S.{0,300})$", re.IGNORECASE)
+TAG_ITEM_WORDS = 6  # "International news" is a tag; a sentence is not
+
+
+def is_tag_line(line: str) -> bool:
+    """``Tags: a, b, c``: a label followed by a list of short names, not a sentence."""
+    match = TAG_LINE.match(line)
+    if not match or match["items"].rstrip().endswith((".", "!", "?")):
+        return False
+    return all(len(item.split()) <= TAG_ITEM_WORDS for item in re.split(r"[,|;/·•]", match["items"]))
 
 
 @lru_cache(maxsize=256)
@@ -43,8 +51,7 @@ def strip_boilerplate(text: str, drop_lines: tuple[str, ...] = ()) -> str:
         if any(p.fullmatch(line) for p in patterns):
             continue
         kept.append(line)
-    # Trailing tag/label lines, possibly with furniture after them.
-    while kept and any(TAG_LINE.match(line) for line in kept[-TRAILING_WINDOW:]):
-        last = max(i for i in range(max(0, len(kept) - TRAILING_WINDOW), len(kept)) if TAG_LINE.match(kept[i]))
-        del kept[last:]
+    # Tag lines at the end (the furniture that followed them is already gone).
+    while kept and is_tag_line(kept[-1]):
+        kept.pop()
     return "\n".join(kept)

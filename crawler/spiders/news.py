@@ -74,8 +74,14 @@ class NewsSpider(scrapy.Spider):
                     raise ValueError("-a base_url=... needs exactly one site")
                 loaded = [loaded[0].with_base_url(spider._base_url)]
             spider.sites = {s.name: s for s in loaded}
-        slots = dict(crawler.settings.getdict("DOWNLOAD_SLOTS"))
-        for config in spider.sites.values():
+        if not crawler.settings.frozen:  # frozen only for a crawler built by hand, as in tests
+            spider._apply_site_settings(crawler.settings)
+        return spider
+
+    def _apply_site_settings(self, settings) -> None:
+        """Each site's delay and concurrency become its own download slot's; a lone site may set the UA."""
+        slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
+        for config in self.sites.values():
             slot = {}
             if config.download_delay is not None:
                 slot["delay"] = config.download_delay
@@ -83,12 +89,11 @@ class NewsSpider(scrapy.Spider):
                 slot["concurrency"] = config.concurrent_requests
             if slot:
                 slots[config.name] = slot
-        crawler.settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
-        if len(spider.sites) == 1:
-            user_agent = next(iter(spider.sites.values())).user_agent
+        settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+        if len(self.sites) == 1:
+            user_agent = next(iter(self.sites.values())).user_agent
             if user_agent:
-                crawler.settings.set("USER_AGENT", user_agent, priority="spider")
-        return spider
+                settings.set("USER_AGENT", user_agent, priority="spider")
 
     def _meta(self, site: SiteConfig, **extra: Any) -> dict[str, Any]:
         meta = {"site": site.name, "download_slot": site.name, **extra}

@@ -1,0 +1,52 @@
+"""Shared fixtures: the sample news site (content, server, site config) and fresh archives."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from archive.db import open_archive
+from crawler.demo_site import DemoServer, DemoSite, DemoSiteApp
+from crawler.sites import SiteConfig, load_site_file
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def demo_config_file() -> Path:
+    return Path(str(resources.files("crawler.demo_site").joinpath("demo.toml")))
+
+
+@pytest.fixture(scope="session")
+def demo_site() -> DemoSite:
+    return DemoSite()
+
+
+@pytest.fixture(scope="session")
+def demo_app(demo_site: DemoSite) -> DemoSiteApp:
+    return DemoSiteApp(demo_site)
+
+
+@pytest.fixture(scope="session")
+def demo_config() -> SiteConfig:
+    return load_site_file(demo_config_file())
+
+
+@pytest.fixture
+def demo_server():
+    with DemoServer(DemoSite()) as server:
+        yield server
+
+
+@pytest.fixture
+def archive(tmp_path):
+    db = open_archive(tmp_path / "archive.db")
+    yield db
+    db.close()
+
+
+def page_html(app: DemoSiteApp, path: str) -> bytes:
+    status, _, body = app.render(path)
+    assert status == 200, path
+    return body.encode("utf-8")

@@ -1,0 +1,65 @@
+"""CLI commands that do not crawl, in-process through click's CliRunner."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from archive.cli import cli
+from tests.conftest import REPO
+from tests.unit.test_store import ARTICLE
+from archive.store import store_article
+
+VALID = 'name = "{name}"\nbase_url = "https://{name}.example/"\nsections = ["/news/"]\nevery = "2h"\n'
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_sites_lists_and_validates(runner, tmp_path):
+    (tmp_path / "alpha.toml").write_text(VALID.format(name="alpha"))
+    (tmp_path / "beta.toml").write_text(VALID.format(name="beta") + "bogus = 1\n")
+    result = runner.invoke(cli, ["sites", "--sites-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert re.search(r"ok\s+alpha\s+https://alpha.example/", result.output)
+    assert f"{tmp_path / 'beta.toml'}: bogus: unknown key" in result.output
+    assert "1 of 2 site files are broken" in result.output
+
+
+def test_sites_dir_from_environment(runner, tmp_path):
+    (tmp_path / "alpha.toml").write_text(VALID.format(name="alpha"))
+    result = runner.invoke(cli, ["sites"], env={"NEWSARCHIVE_SITES_DIR": str(tmp_path)})
+    assert result.exit_code == 0 and "alpha" in result.output
+
+
+def test_search_and_stats_on_an_archive(runner, tmp_path, archive):
+    store_article(archive, ARTICLE, site="demo")
+    db = str(tmp_path / "archive.db")
+    result = runner.invoke(cli, ["search", "Pyongyang", "--db", db])
+    assert result.exit_code == 0 and ARTICLE.title in result.output and "[Pyongyang]" in result.output
+    assert "No articles match" in runner.invoke(cli, ["search", "Vladivostok", "--db", db]).output
+    stats = runner.invoke(cli, ["stats"], env={"NEWSARCHIVE_DB": db})
+    assert stats.exit_code == 0 and "demo: 1 articles" in stats.output
+
+
+def test_search_quotes_fts_syntax(runner, tmp_path, archive):
+    store_article(archive, ARTICLE, site="demo")
+    result = runner.invoke(cli, ["search", 'pact" OR (', "--db", str(tmp_path / "archive.db")])
+    assert result.exit_code == 0, result.output
+
+
+def test_missing_archive_is_a_clear_error(runner, tmp_path):
+    result = runner.invoke(cli, ["stats", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 1 and "no such archive" in result.output
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help_and_shared_options_and_is_documented(runner, command):
+    result = runner.invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert "--db" in result.output and "--sites-dir" in result.output
+    assert f"newsarchive {command}" in (REPO / "README.md").read_text()

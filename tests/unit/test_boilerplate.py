@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import pytest
+
+from crawler.boilerplate import strip_boilerplate
+from crawler.metadata import clean_authors
+
+BODY = "First paragraph of the story.\nSecond paragraph of the story."
+
+
+@pytest.mark.parametrize("tail", [
+    "\nTags: International news, North Korea, Russia News\nPrevious Post Next Post",
+    "\nLabels: Politics, World",
+    "\nPrevious Post Next Post",
+    "\nShare this:\nRelated posts",
+    "\nFiled under: Economy",
+])
+def test_trailing_furniture_is_removed(tail):
+    assert strip_boilerplate(BODY + tail) == BODY
+
+
+def test_tag_word_inside_a_paragraph_is_kept():
+    text = "Tags: are what the shop calls its labels, said the owner, and the name stuck.\n" + BODY
+    assert strip_boilerplate(text) == text
+
+
+def test_site_drop_lines_literal_and_regex():
+    text = BODY + "\nRead the full coverage on our app\nPhoto: Reuters"
+    assert strip_boilerplate(text, ("read the full coverage on our app", r"re:Photo: .*")) == BODY
+
+
+@pytest.mark.parametrize(("raw", "names"), [
+    (["By Asha Menon and Ravi Kapoor"], ("Asha Menon", "Ravi Kapoor")),
+    (["Asha Menon, Ravi Kapoor", "asha menon"], ("Asha Menon", "Ravi Kapoor")),
+    (["https://example.com/author/x", "editor@example.com"], ()),
+])
+def test_clean_authors(raw, names):
+    assert clean_authors(raw) == names
+
+
+def test_tag_line_followed_by_story_text_is_kept():
+    text = "Tags: Economy, Trade\n" + BODY
+    assert strip_boilerplate(text) == text

@@ -1,0 +1,51 @@
+"""Dates: aware, UTC, raw kept, the site's timezone where the page gives none."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from crawler.dates import first_date, parse_date
+
+NOW = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("raw", "zone", "iso", "has_time"), [
+    ("2024-06-20T09:15:00+05:30", "UTC", "2024-06-20T03:45:00+00:00", True),
+    ("2024-06-20T09:15:00", "Asia/Kolkata", "2024-06-20T03:45:00+00:00", True),
+    ("2024-06-20T09:15:00Z", "Asia/Kolkata", "2024-06-20T09:15:00+00:00", True),
+    ("June 20, 2024", "Asia/Kolkata", "2024-06-19T18:30:00+00:00", False),
+    ("Posted on 20 June 2024, 14:05 IST", None, "2024-06-20T08:35:00+00:00", True),
+    ("Thu, 20 Jun 2024 10:00:00 GMT", "Asia/Kolkata", "2024-06-20T10:00:00+00:00", True),
+    ("2024-01-15 12:00", "America/New_York", "2024-01-15T17:00:00+00:00", True),  # EST, winter
+    ("2024-07-15 12:00", "America/New_York", "2024-07-15T16:00:00+00:00", True),  # EDT, summer
+    ("2024-06-20T00:00:00+02:00", None, "2024-06-19T22:00:00+00:00", True),
+])
+def test_parse_date_normalises_to_utc(raw, zone, iso, has_time):
+    parsed = parse_date(raw, zone, now=NOW)
+    assert parsed is not None
+    assert parsed.iso == iso
+    assert parsed.value.tzinfo is not None
+    assert parsed.raw == raw
+    assert parsed.has_time is has_time
+
+
+@pytest.mark.parametrize("raw", ["", "   ", None, "no date here at all, just words", "2031-01-01", "1970-01-01", "2025-01-03"])
+def test_parse_date_rejects_empty_prose_future_and_ancient(raw):
+    assert parse_date(raw, "UTC", now=NOW) is None
+
+
+def test_first_date_prefers_a_candidate_with_time_on_the_same_day():
+    best = first_date(["2024-06-20", "2024-06-20T09:15:00+05:30"], "Asia/Kolkata", now=NOW)
+    assert best.iso == "2024-06-20T03:45:00+00:00"
+
+
+def test_first_date_keeps_reliable_order_when_days_differ():
+    best = first_date(["2024-06-18", "2024-06-20T09:15:00+05:30"], "UTC", now=NOW)
+    assert best.raw == "2024-06-18"
+
+
+def test_first_date_skips_unparseable_candidates():
+    assert first_date([None, "garbage words", "2024-06-20T09:15:00Z"], now=NOW).iso == "2024-06-20T09:15:00+00:00"
+    assert first_date([None, "nothing"], now=NOW) is None

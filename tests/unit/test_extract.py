@@ -1,0 +1,129 @@
+"""extract() on the sample site's pages: every template, the seed article, and pages that are not articles."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import pytest
+
+from crawler.demo_site import DemoSite
+from crawler.demo_site.content import load_seed
+from crawler.extract import NotAnArticle, clean_title, extract
+from crawler.sites import ExtractionRules
+from tests.conftest import page_html
+
+SITE = DemoSite()
+SEED = next(a for a in SITE.stories if a.number == 0)
+BOILERPLATE = ["Tags:", "Previous Post", "Next Post", "Share", "Popular Posts", "Facebook", "WhatsApp",
+               "Related posts", "Leave a Reply", "Great reporting", "Sign up for", "Subscribe",
+               "About us", "All rights reserved", "Staff memo"]
+
+
+@pytest.mark.parametrize("story", SITE.stories[:30] + [SEED], ids=lambda a: f"{a.template}-{a.number}")
+def test_article_fields_match_the_page(demo_app, demo_config, story):
+    article = extract(page_html(demo_app, story.path), "http://127.0.0.1/x" + story.path,
+                      demo_config.extraction, demo_config.timezone)
+    assert article.title == story.title
+    assert article.text == story.body_text
+    assert article.authors == story.authors
+    assert article.published_at == story.published.astimezone(UTC).isoformat()
+    assert article.published_raw
+    assert set(article.tags) == set(story.tags)
+    for furniture in BOILERPLATE:
+        assert furniture not in article.text
+
+
+def test_seed_article_is_exactly_the_seed_text(demo_app, demo_config):
+    """The real page from shared/seeds: the article and nothing else (issue 2)."""
+    title, blocks, tags = load_seed()
+    article = extract(page_html(demo_app, SEED.path), "http://127.0.0.1" + SEED.path,
+                      demo_config.extraction, demo_config.timezone)
+    assert article.title == title
+    assert article.text.splitlines() == [b.text for b in blocks]
+    assert article.tags == ("International news", "North Korea", "Russia News")
+    assert article.published_at == "2024-06-20T03:45:00+00:00"  # 09:15 at +05:30
+    assert "Tags:" not in article.text and "Previous Post Next Post" not in article.text
+
+
+def test_generic_rules_alone_strip_the_seed_furniture(demo_app):
+    """Without the demo site's drop_selectors, generic cleaning still gives the clean seed text."""
+    article = extract(page_html(demo_app, SEED.path), "http://127.0.0.1" + SEED.path)
+    assert article.text == SEED.body_text
+
+
+@pytest.mark.parametrize(("path", "reason"), [
+    ("/", "not_article_type"),
+    ("/section/world/", "not_article_type"),
+    ("/section/business/page/2/", "not_article_type"),
+    ("/tag/economy/", "not_article_type"),
+    ("/author/staff-reporter/", "not_article_type"),
+    ("/search/label/Russia%20News", "not_article_type"),
+    ("/about.html", "not_article_type"),
+])
+def test_pages_that_are_not_articles_are_rejected(demo_app, demo_config, path, reason):
+    with pytest.raises(NotAnArticle) as raised:
+        extract(page_html(demo_app, path), "http://127.0.0.1" + path, demo_config.extraction, demo_config.timezone)
+    assert raised.value.reason == reason
+
+
+def test_listing_without_og_type_is_rejected_by_its_headlines(demo_app):
+    html = page_html(demo_app, "/section/world/").replace(b'<meta property="og:type" content="website">', b"")
+    with pytest.raises(NotAnArticle) as raised:
+        extract(html, "http://127.0.0.1/section/world/")
+    assert raised.value.reason == "listing"
+
+
+@pytest.mark.parametrize("html", [b"", b"   ", b"<html><body></body></html>", b"\x00\x01\x02 binary"])
+def test_empty_or_garbage_input_is_not_an_article(html):
+    with pytest.raises(NotAnArticle):
+        extract(html, "http://127.0.0.1/x.html")
+
+
+def test_short_page_is_too_short():
+    html = b"<html><head><meta property='og:type' content='article'></head><body><article><h1>Hi</h1>" \
+           b"<p>Only a few words here.</p></article></body></html>"
+    with pytest.raises(NotAnArticle) as raised:
+        extract(html, "http://127.0.0.1/x.html")
+    assert raised.value.reason == "too_short"
+
+
+def test_drop_selectors_and_drop_lines_apply(demo_app):
+    story = next(a for a in SITE.stories if a.template == "wordpress")
+    html = page_html(demo_app, story.path)
+    first_line = story.body_text.splitlines()[0]
+    rules = ExtractionRules(drop_selectors=("h2",), drop_lines=(first_line,))
+    article = extract(html, "http://127.0.0.1" + story.path, rules)
+    assert first_line not in article.text
+    assert all(b.text not in article.text for b in story.blocks if b.kind == "h2")
+    assert story.blocks[-1].text in article.text
+
+
+def test_naive_page_dates_take_the_site_timezone(demo_app):
+    story = next(a for a in SITE.stories if a.template == "wordpress")
+    html = page_html(demo_app, story.path)
+    kolkata = extract(html, "http://127.0.0.1" + story.path, timezone="Asia/Kolkata")
+    utc = extract(html, "http://127.0.0.1" + story.path, timezone="UTC")
+    assert kolkata.published_raw == utc.published_raw == story.published.replace(tzinfo=None).isoformat()
+    assert kolkata.published_at == story.published.astimezone(UTC).isoformat()
+    assert utc.published_at != kolkata.published_at
+
+
+def test_json_ld_metadata_wins(demo_app):
+    story = next(a for a in SITE.stories if a.template == "newsroom" and len(a.authors) > 1)
+    article = extract(page_html(demo_app, story.path), "http://127.0.0.1" + story.path)
+    assert article.authors == story.authors
+    assert article.categories == story.categories
+    assert article.description == story.description
+    assert article.site_name == "Demo Daily"
+
+
+@pytest.mark.parametrize(("title", "site", "expected"), [
+    ("Budget stalls in Delhi | Demo Daily", "Demo Daily", "Budget stalls in Delhi"),
+    ("Demo Daily - Budget stalls in Delhi", "Demo Daily", "Budget stalls in Delhi"),
+    ("Budget stalls in Delhi \u2013 The Paper", None, "Budget stalls in Delhi"),
+    ("Budget stalls: what comes next", None, "Budget stalls: what comes next"),
+    ("Putin - Kim summit: a pact is signed", None, "Putin - Kim summit: a pact is signed"),
+    (None, None, None),
+])
+def test_clean_title(title, site, expected):
+    assert clean_title(title, site) == expected

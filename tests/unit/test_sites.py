@@ -1,0 +1,116 @@
+"""Site files: valid ones load into typed configs; every kind of mistake names file, key and problem."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from crawler.sites import SiteConfigError, load_site, load_site_file, load_sites, parse_interval
+
+VALID = """
+name = "worldnews"
+base_url = "https://worldnews.example/"
+timezone = "Asia/Kolkata"
+language = "en"
+sections = [ { name = "world", url = "https://worldnews.example/world/" }, "/business/" ]
+feeds = [ "/feed.xml" ]
+article_urls = [ '/\\d{4}/\\d{2}/[\\w-]+\\.html$' ]
+max_listing_pages = 3
+every = "30m"
+download_delay = 2.5
+[extraction]
+drop_selectors = [ ".post-labels", ".share" ]
+drop_lines = [ "Previous Post Next Post" ]
+"""
+
+
+def write(tmp_path, text: str, name: str = "worldnews"):
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_valid_site_file_loads_into_typed_config(tmp_path):
+    site = load_site_file(write(tmp_path, VALID))
+    assert site.name == "worldnews"
+    assert [s.url for s in site.sections] == ["https://worldnews.example/world/", "https://worldnews.example/business/"]
+    assert site.sections[1].name == "business"
+    assert site.feeds == ("https://worldnews.example/feed.xml",)
+    assert site.article_urls[0].search("/2024/06/some-story.html")
+    assert site.every == timedelta(minutes=30)
+    assert site.download_delay == 2.5
+    assert site.extraction.drop_lines == ("Previous Post Next Post",)
+    assert site.allowed_domains == ("worldnews.example",)
+
+
+def test_with_base_url_moves_relative_urls(tmp_path):
+    site = load_site_file(write(tmp_path, VALID)).with_base_url("http://127.0.0.1:9999/")
+    assert site.sections[0].url == "http://127.0.0.1:9999/world/"
+    assert site.feeds == ("http://127.0.0.1:9999/feed.xml",)
+    assert site.allowed_domains == ("127.0.0.1",)
+
+
+@pytest.mark.parametrize(("change", "key", "problem"), [
+    (("every = \"30m\"", "colour = \"red\""), "colour", "unknown key"),
+    (("'/\\d{4}/\\d{2}/[\\w-]+\\.html$'", "'/(unclosed'"), "article_urls[0]", "bad regular expression"),
+    (("base_url = \"https://worldnews.example/\"", "base_url = \"worldnews dot example\""), "base_url",
+     "not an absolute http(s) URL"),
+    (("timezone = \"Asia/Kolkata\"", "timezone = \"Mars/Olympus\""), "timezone", "unknown timezone"),
+    (("every = \"30m\"", "every = \"soon\""), "every", "not an interval"),
+    (("max_listing_pages = 3", "max_listing_pages = 0"), "max_listing_pages", "at least 1"),
+    (("max_listing_pages = 3", "max_listing_pages = \"three\""), "max_listing_pages", "must be an integer"),
+    (("name = \"worldnews\"", "name = \"other\""), "name", "must match the file name"),
+    (("\".share\"", "\"..share\""), "extraction.drop_selectors[1]", "bad CSS selector"),
+    (("drop_lines", "drop_linez"), "extraction.drop_linez", "unknown key"),
+    (("{ name = \"world\", url = \"https://worldnews.example/world/\" }", "{ name = \"world\", href = \"x\" }"),
+     "sections[0].href", "unknown key"),
+])
+def test_bad_site_file_names_file_key_and_problem(tmp_path, change, key, problem):
+    old, new = change
+    assert old in VALID
+    path = write(tmp_path, VALID.replace(old, new))
+    with pytest.raises(SiteConfigError) as raised:
+        load_site_file(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: {key}: ")
+    assert problem in message
+
+
+def test_missing_file_and_invalid_toml(tmp_path):
+    with pytest.raises(SiteConfigError, match="no such site file"):
+        load_site("nowhere", tmp_path)
+    with pytest.raises(SiteConfigError, match="not valid TOML"):
+        load_site_file(write(tmp_path, "name = "))
+
+
+def test_site_without_any_discovery_source_is_rejected(tmp_path):
+    with pytest.raises(SiteConfigError, match="at least one of sections, feeds or sitemaps"):
+        load_site_file(write(tmp_path, 'name = "worldnews"\nbase_url = "https://worldnews.example/"\n'))
+
+
+def test_load_sites_reads_every_file_but_not_examples(tmp_path):
+    write(tmp_path, VALID)
+    (tmp_path / "examples").mkdir()
+    write(tmp_path / "examples", VALID.replace('"worldnews"', '"bignews"'), "bignews")
+    assert [s.name for s in load_sites((), tmp_path)] == ["worldnews"]
+    assert [s.name for s in load_sites(["bignews"], tmp_path)] == ["bignews"]
+
+
+def test_empty_sites_dir_is_an_error(tmp_path):
+    with pytest.raises(SiteConfigError, match="no site files"):
+        load_sites((), tmp_path)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("90s", timedelta(seconds=90)), ("30m", timedelta(minutes=30)), ("2h", timedelta(hours=2)),
+    ("1d", timedelta(days=1)), (" 1w ", timedelta(weeks=1)),
+])
+def test_parse_interval(text, expected):
+    assert parse_interval(text) == expected
+
+
+@pytest.mark.parametrize("text", ["0m", "m", "5 minutes", "-1h", ""])
+def test_parse_interval_rejects(text):
+    with pytest.raises(ValueError):
+        parse_interval(text)

@@ -1,0 +1,73 @@
+"""The news spider at its shallowest depth: stored responses fed to its callbacks."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy.http import HtmlResponse, Request
+from scrapy.utils.test import get_crawler
+
+from crawler.items import ArticlePage
+from crawler.sites import SiteConfig
+from crawler.spiders.news import NewsSpider, looks_like_article
+from tests.conftest import page_html
+
+BASE = "http://127.0.0.1:8765/"
+
+
+@pytest.fixture
+def spider(demo_config):
+    crawler = get_crawler(NewsSpider)
+    return NewsSpider.from_crawler(crawler, sites=[demo_config.with_base_url(BASE)])
+
+
+def response(app, path: str, **meta) -> HtmlResponse:
+    request = Request(BASE.rstrip("/") + path, meta={"site": "demo", **meta})
+    return HtmlResponse(request.url, body=page_html(app, path), encoding="utf-8", request=request)
+
+
+def test_listing_yields_its_articles_and_the_next_page(spider, demo_app, demo_site):
+    out = list(spider.parse_listing(response(demo_app, "/section/world/", section="world", listing_page=1)))
+    articles = [r for r in out if r.callback == spider.parse_article]
+    listings = [r for r in out if r.callback == spider.parse_listing]
+    expected = {BASE.rstrip("/") + a.path for a in demo_site.page(demo_site.in_section("world"), 1)}
+    assert expected <= {r.url for r in articles}
+    assert [r.url for r in listings] == [BASE + "section/world/page/2/"]
+    assert listings[0].meta["listing_page"] == 2
+    assert all(r.meta["section"] == "world" for r in out)
+    assert not any("/tag/" in r.url or "/author/" in r.url for r in out)
+
+
+def test_listing_depth_is_bounded(spider, demo_app):
+    spider.sites["demo"] = SiteConfig(**{**spider.sites["demo"].__dict__, "max_listing_pages": 2})
+    out = list(spider.parse_listing(response(demo_app, "/section/world/page/2/", section="world", listing_page=2)))
+    assert not [r for r in out if r.callback == spider.parse_listing]
+    assert spider.crawler.stats.get_value("news/demo/listing_depth_limit") == 1
+
+
+def test_an_article_seen_twice_is_requested_once(spider, demo_app):
+    first = list(spider.parse_listing(response(demo_app, "/section/world/", section="world", listing_page=1)))
+    again = list(spider.parse_listing(response(demo_app, "/tag/economy/", section="world", listing_page=1)))
+    first_urls = {r.url for r in first if r.callback == spider.parse_article}
+    assert not first_urls & {r.url for r in again if r.callback == spider.parse_article}
+
+
+def test_article_page_becomes_an_item(spider, demo_app, demo_site):
+    story = demo_site.stories[0]
+    items = list(spider.parse_article(response(demo_app, story.path, section="world")))
+    assert len(items) == 1 and isinstance(items[0], ArticlePage)
+    assert items[0].body.startswith(b"<!DOCTYPE html>") and items[0].section == "world"
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("https://news.example/2024/06/putin-kim-sign-pact.html", True),
+    ("https://news.example/world/putin-and-kim-sign-a-security-pact", True),
+    ("https://news.example/story/123456789", True),
+    ("https://news.example/tag/north-korea/", False),
+    ("https://news.example/author/asha-menon-and-friends/", False),
+    ("https://news.example/world/page/2/", False),
+    ("https://news.example/files/annual-report-2024-final.pdf", False),
+    ("https://news.example/about", False),
+])
+def test_looks_like_article_without_patterns(url, expected):
+    site = SiteConfig(name="n", base_url="https://news.example/")
+    assert looks_like_article(url, site) is expected

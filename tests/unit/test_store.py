@@ -1,0 +1,108 @@
+"""The archive: schema, one transaction per article, versions on change, FTS kept in sync."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+
+import pytest
+
+from archive.db import SCHEMA_VERSION, ArchiveError, open_archive, schema_version
+from archive.store import (Outcome, close_abandoned_runs, decompress, finish_run, start_run,
+                           store_article)
+from crawler.article import Article, Capture
+
+ARTICLE = Article(url="https://news.example/2024/06/pact.html", title="Leaders sign a pact in Pyongyang",
+                  text="The two leaders signed a pact.\nIt covers mutual assistance.",
+                  authors=("Asha Menon", "Ravi Kapoor"), tags=("North Korea", "Russia News"),
+                  published_at="2024-06-20T03:45:00+00:00", published_raw="2024-06-20T09:15:00+05:30")
+CAPTURE = Capture(url=ARTICLE.url, body=b"<html><body><p>The two leaders signed a pact.</p></body></html>" * 20,
+                  headers={"Content-Type": "text/html", "ETag": '"abc"', "Set-Cookie": "secret"})
+
+
+def test_new_archive_is_wal_with_current_schema(tmp_path):
+    db = open_archive(tmp_path / "a.db")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert schema_version(db) == SCHEMA_VERSION
+    assert {"articles", "article_versions", "captures", "crawl_runs", "articles_fts"} <= set(db.table_names())
+    db.close()
+    assert schema_version(open_archive(tmp_path / "a.db")) == SCHEMA_VERSION  # reopening migrates nothing
+
+
+def test_archive_from_a_newer_version_is_refused(tmp_path):
+    db = open_archive(tmp_path / "a.db")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(ArchiveError, match="newer than this newsarchive"):
+        open_archive(tmp_path / "a.db")
+
+
+def test_not_a_database_is_a_clear_error(tmp_path):
+    (tmp_path / "a.db").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(ArchiveError, match="not a usable SQLite archive"):
+        open_archive(tmp_path / "a.db")
+    with pytest.raises(ArchiveError, match="no such archive"):
+        open_archive(tmp_path / "missing.db", create=False)
+
+
+def test_store_new_article_with_capture(archive):
+    stored = store_article(archive, ARTICLE, site="demo", section="world", capture=CAPTURE)
+    assert stored.outcome is Outcome.NEW and stored.version == 1
+    row = archive["articles"].get(stored.article_id)
+    assert json.loads(row["authors"]) == ["Asha Menon", "Ravi Kapoor"]
+    assert json.loads(row["tags"]) == ["North Korea", "Russia News"]
+    assert row["published_raw"] == "2024-06-20T09:15:00+05:30"
+    assert row["word_count"] == 10
+    capture = archive["captures"].get(stored.capture_id)
+    assert decompress(capture["body_gzip"]) == CAPTURE.body
+    assert capture["size"] > len(capture["body_gzip"])  # compressed
+    assert capture["etag"] == '"abc"'
+    assert "set-cookie" not in json.loads(capture["headers"])
+    assert archive["article_versions"].count == 1
+
+
+def test_same_text_again_is_unchanged_and_adds_no_version(archive):
+    store_article(archive, ARTICLE, site="demo")
+    spaced = dataclasses.replace(ARTICLE, text=ARTICLE.text.replace(" ", "  "), tags=("Pacts",))
+    stored = store_article(archive, spaced, site="demo")
+    assert stored.outcome is Outcome.UNCHANGED and stored.version == 1
+    assert archive["article_versions"].count == 1
+    assert json.loads(archive["articles"].get(stored.article_id)["tags"]) == ["Pacts"]  # metadata refreshed
+
+
+def test_changed_text_makes_a_new_version_and_fts_follows(archive):
+    first = store_article(archive, ARTICLE, site="demo")
+    edited = dataclasses.replace(ARTICLE, text="The pact was signed in Vladivostok instead.")
+    stored = store_article(archive, edited, site="demo")
+    assert stored.outcome is Outcome.CHANGED and stored.version == 2 and stored.article_id == first.article_id
+    versions = list(archive["article_versions"].rows_where(order_by="version"))
+    assert [v["text"] for v in versions] == [ARTICLE.text, edited.text]
+    assert [r["id"] for r in archive["articles"].search("Vladivostok")] == [first.article_id]
+    assert list(archive["articles"].search("assistance")) == []
+    assert archive["articles"].count == 1
+
+
+def test_failed_write_leaves_nothing_behind(archive):
+    # The last statement of the unit fails: the capture and article rows before it must go too.
+    archive.execute("CREATE TRIGGER boom BEFORE INSERT ON article_versions BEGIN SELECT RAISE(ABORT, 'boom'); END")
+    with pytest.raises(sqlite3.IntegrityError, match="boom"):
+        store_article(archive, ARTICLE, site="demo", capture=CAPTURE)
+    archive.execute("DROP TRIGGER boom")
+    assert archive["captures"].count == 0
+    assert archive["articles"].count == 0
+    assert archive["article_versions"].count == 0
+    store_article(archive, ARTICLE, site="demo", capture=CAPTURE)  # the connection is still usable
+    assert archive["articles"].count == 1
+
+
+def test_runs_are_opened_finished_and_abandoned_ones_closed(archive):
+    run = start_run(archive, "demo")
+    finish_run(archive, run, "finished", {"pages": 5, "articles_new": 3, "unknown": 9})
+    row = archive["crawl_runs"].get(run)
+    assert (row["outcome"], row["pages"], row["articles_new"]) == ("finished", 5, 3)
+    dead = start_run(archive, "other")
+    archive.execute("UPDATE crawl_runs SET pid = 999999999 WHERE id = ?", [dead])
+    assert close_abandoned_runs(archive) == 1
+    assert archive["crawl_runs"].get(dead)["outcome"] == "interrupted"
+    assert archive["crawl_runs"].get(run)["outcome"] == "finished"

@@ -69,6 +69,7 @@ class DemoSiteApp:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stalls
 
     def do_GET(self) -> None:
         path = urlsplit(self.path).path

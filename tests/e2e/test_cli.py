@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from archive.cli import cli
+from archive.store import store_article
 from tests.conftest import REPO
 from tests.unit.test_store import ARTICLE
-from archive.store import store_article
 
 VALID = 'name = "{name}"\nbase_url = "https://{name}.example/"\nsections = ["/news/"]\nevery = "2h"\n'
 

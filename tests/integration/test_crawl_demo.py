@@ -15,8 +15,8 @@ from archive.queries import search
 from crawler.demo_site import DemoServer, DemoSite
 from crawler.demo_site.content import load_seed
 from crawler.runner import run_crawl
-from tests.conftest import demo_config_file
 from crawler.sites import load_site_file
+from tests.conftest import demo_config_file
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,8 @@ def test_parse_date_normalises_to_utc(raw, zone, iso, has_time):
     assert parsed.has_time is has_time
 
 
-@pytest.mark.parametrize("raw", ["", "   ", None, "no date here at all, just words", "2031-01-01", "1970-01-01", "2025-01-03"])
+@pytest.mark.parametrize("raw", ["", "   ", None, "no date here at all, just words",
+                                 "2031-01-01", "1970-01-01", "2025-01-03"])
 def test_parse_date_rejects_empty_prose_future_and_ancient(raw):
     assert parse_date(raw, "UTC", now=NOW) is None
 

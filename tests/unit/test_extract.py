@@ -19,7 +19,7 @@ BOILERPLATE = ["Tags:", "Previous Post", "Next Post", "Share", "Popular Posts", 
                "About us", "All rights reserved", "Staff memo"]
 
 
-@pytest.mark.parametrize("story", SITE.stories[:30] + [SEED], ids=lambda a: f"{a.template}-{a.number}")
+@pytest.mark.parametrize("story", [*SITE.stories[:30], SEED], ids=lambda a: f"{a.template}-{a.number}")
 def test_article_fields_match_the_page(demo_app, demo_config, story):
     article = extract(page_html(demo_app, story.path), "http://127.0.0.1/x" + story.path,
                       demo_config.extraction, demo_config.timezone)
@@ -35,7 +35,7 @@ def test_article_fields_match_the_page(demo_app, demo_config, story):
 
 def test_seed_article_is_exactly_the_seed_text(demo_app, demo_config):
     """The real page from shared/seeds: the article and nothing else (issue 2)."""
-    title, blocks, tags = load_seed()
+    title, blocks, _tags = load_seed()
     article = extract(page_html(demo_app, SEED.path), "http://127.0.0.1" + SEED.path,
                       demo_config.extraction, demo_config.timezone)
     assert article.title == title

@@ -1,0 +1,116 @@
+"""Crawl throughput: the sample site end to end versus extract() alone, on one core.
+
+    python benchmarks/crawl_throughput.py --articles 2000
+
+Prints articles archived per second end to end (``newsarchive crawl`` as a subprocess pinned to
+one core, the sample site served from another process on the other core), the same pages through
+``extract()`` alone, their ratio, the crawler's peak RSS and the capture compression ratio.
+Targets (issue 2): ratio >= 0.7, peak RSS < 400 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import resources
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from archive.db import open_archive  # noqa: E402
+from crawler.demo_site import DemoServer, DemoSite, DemoSiteApp  # noqa: E402
+from crawler.extract import extract  # noqa: E402
+from crawler.sites import load_site_file  # noqa: E402
+
+RATIO_TARGET = 0.7
+RSS_TARGET_MB = 400
+
+
+def _pin(core: int) -> None:
+    if hasattr(os, "sched_setaffinity") and os.cpu_count() and os.cpu_count() > 1:
+        os.sched_setaffinity(0, {core})
+
+
+def _serve(articles: int, ready: multiprocessing.Queue, stop: multiprocessing.Event) -> None:
+    _pin(1)
+    with DemoServer(DemoSite(articles=articles)) as server:
+        ready.put(server.base_url)
+        stop.wait()
+
+
+def extract_only(articles: int) -> tuple[float, int]:
+    """Pages per second through extract() on the same article pages, pinned to one core."""
+    site = DemoSite(articles=articles)
+    app = DemoSiteApp(site)
+    config = load_site_file(resources.files("crawler.demo_site").joinpath("demo.toml"))
+    pages = [(app.render(a.path)[2].encode("utf-8"), "http://127.0.0.1" + a.path) for a in site.stories]
+    _pin(0)
+    started = time.perf_counter()
+    for html, url in pages:
+        extract(html, url, config.extraction, config.timezone)
+    elapsed = time.perf_counter() - started
+    os.sched_setaffinity(0, range(os.cpu_count() or 1)) if hasattr(os, "sched_setaffinity") else None
+    return len(pages) / elapsed, len(pages)
+
+
+def end_to_end(articles: int, workdir: Path) -> dict:
+    ready: multiprocessing.Queue = multiprocessing.Queue()
+    stop = multiprocessing.Event()
+    server = multiprocessing.Process(target=_serve, args=(articles, ready, stop), daemon=True)
+    server.start()
+    base_url = ready.get(timeout=120)
+    sites = workdir / "sites"
+    sites.mkdir()
+    text = resources.files("crawler.demo_site").joinpath("demo.toml").read_text("utf-8")
+    (sites / "demo.toml").write_text(text.replace('base_url = "http://127.0.0.1:8765/"', f'base_url = "{base_url}"'))
+    db = workdir / "archive.db"
+    command = [sys.executable, "-c", "from archive.cli import main; main()", "crawl", "demo",
+               "--sites-dir", str(sites), "--db", str(db)]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=REPO, preexec_fn=lambda: _pin(0))
+    process.wait()
+    elapsed = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    stop.set()
+    server.join(timeout=10)
+    if process.returncode != 0:
+        raise SystemExit(f"crawl failed with exit code {process.returncode}")
+    archive = open_archive(db)
+    archived = archive["articles"].count
+    size, stored = archive.execute("select sum(size), sum(length(body_gzip)) from captures").fetchone()
+    return {"articles": archived, "seconds": elapsed, "per_second": archived / elapsed,
+            "peak_rss_mb": peak_kb / 1024, "compression_ratio": size / stored}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    args = parser.parse_args()
+    extract_rate, pages = extract_only(args.articles)
+    with tempfile.TemporaryDirectory() as tmp:
+        crawl = end_to_end(args.articles, Path(tmp))
+    ratio = crawl["per_second"] / extract_rate
+    print(f"sample site: {args.articles} articles ({pages} article pages)")
+    print(f"extract() alone, one core:   {extract_rate:8.1f} pages/s")
+    print(f"end to end, crawler on one core: {crawl['per_second']:8.1f} articles/s "
+          f"({crawl['articles']} archived in {crawl['seconds']:.1f}s)")
+    print(f"ratio end-to-end / extract-only: {ratio:.2f}  (target >= {RATIO_TARGET})"
+          f"  {'OK' if ratio >= RATIO_TARGET else 'BELOW TARGET'}")
+    print(f"crawler peak RSS: {crawl['peak_rss_mb']:.0f} MB  (target < {RSS_TARGET_MB} MB)"
+          f"  {'OK' if crawl['peak_rss_mb'] < RSS_TARGET_MB else 'ABOVE TARGET'}")
+    print(f"raw capture compression: {crawl['compression_ratio']:.1f}x")
+    if args.json:
+        print(json.dumps({"extract_pages_per_second": extract_rate, **crawl, "ratio": ratio}))
+
+
+if __name__ == "__main__":
+    main()

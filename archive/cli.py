@@ -54,11 +54,27 @@ def cli() -> None:
     """Crawl news sites into a clean, searchable SQLite archive."""
 
 
-def _crawl(sites: list, db_path: Path, verbose: bool) -> None:
+def scrapy_settings(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``KEY=VALUE`` pairs from ``--set``, as Scrapy's ``-s`` takes them."""
+    settings = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--set")
+        settings[key.strip()] = value
+    return settings
+
+
+set_option = click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+                          help="A Scrapy setting for this crawl, e.g. --set DOWNLOAD_DELAY=2 (repeatable).")
+
+
+def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] = ()) -> None:
     from crawler.runner import run_crawl  # Scrapy loads only for commands that crawl
 
+    overrides = {"LOG_LEVEL": "INFO" if verbose else "WARNING", **scrapy_settings(settings)}
     started = time.monotonic()
-    result = run_crawl(sites, db_path, {"LOG_LEVEL": "INFO" if verbose else "WARNING"})
+    result = run_crawl(sites, db_path, overrides)
     elapsed = time.monotonic() - started
     db = open_archive(db_path)
     for site in sites:
@@ -79,15 +95,16 @@ def _crawl(sites: list, db_path: Path, verbose: bool) -> None:
               help="How many articles the sample site publishes.")
 @click.option("--port", default=0, type=click.IntRange(0, 65535), help="Port for the sample site (0: any free port).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@set_option
 @clear_errors
-def demo(db_path: Path, sites_dir: Path, articles: int, port: int, verbose: bool) -> None:
+def demo(db_path: Path, sites_dir: Path, articles: int, port: int, verbose: bool, settings: tuple[str, ...]) -> None:
     """Serve the bundled sample news site on 127.0.0.1 and archive it (no network needed)."""
     from crawler.demo_site import DemoServer, DemoSite
 
     config = load_site_file(resources.files("crawler.demo_site").joinpath("demo.toml"))
     with DemoServer(DemoSite(articles=articles), port=port) as server:
         click.echo(f"Sample news site at {server.base_url} ({articles} articles); crawling it...")
-        _crawl([config.with_base_url(server.base_url)], db_path, verbose)
+        _crawl([config.with_base_url(server.base_url)], db_path, verbose, settings)
     click.echo(f"\nExplore it:\n  newsarchive search Pyongyang --db {db_path}\n"
                f"  datasette {db_path} --metadata {METADATA}")
 
@@ -96,11 +113,13 @@ def demo(db_path: Path, sites_dir: Path, articles: int, port: int, verbose: bool
 @archive_options
 @click.argument("site_names", nargs=-1, metavar="[SITE]...")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@set_option
 @clear_errors
-def crawl(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], verbose: bool) -> None:
+def crawl(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], verbose: bool,
+          settings: tuple[str, ...]) -> None:
     """Crawl the named sites (all site files when none is named) into the archive."""
     sites = load_sites(site_names, sites_dir)
-    _crawl(sites, db_path, verbose)
+    _crawl(sites, db_path, verbose, settings)
 
 
 @cli.command()

@@ -37,8 +37,11 @@ class NotAnArticle(Exception):
     """The page is not an article (a listing, a tag or author page, an empty page...)."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
-        self.reason = reason
-        super().__init__(f"{reason}: {detail}" if detail else reason)
+        super().__init__(reason, detail)  # both in args, so the exception survives pickling
+        self.reason, self.detail = reason, detail
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.detail}" if self.detail else self.reason
 
 
 @lru_cache(maxsize=128)

@@ -13,9 +13,9 @@ class ArticlePage:
 
     url: str  # the URL that answered (after redirects)
     site: str
-    body: bytes
+    body: bytes = field(repr=False)  # never in logs
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     fetched_at: str | None = None
     section: str | None = None
-    article: Article | None = None  # set by ExtractionPipeline
+    article: Article | None = field(default=None, repr=False)  # set by ExtractionPipeline

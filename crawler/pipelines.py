@@ -6,16 +6,20 @@ Every page ends in exactly one counter: ``archive/saved/{new,changed,unchanged}`
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import multiprocessing
 import traceback
+from concurrent.futures import TimeoutError as FutureTimeoutError
 from typing import Any
 
+from pebble import ProcessPool
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from archive.db import open_archive
 from archive.store import close_abandoned_runs, finish_run, start_run, store_article
-from crawler.article import Capture
+from crawler.article import Article, Capture
 from crawler.extract import NotAnArticle, extract
 from crawler.items import ArticlePage
 
@@ -28,29 +32,67 @@ def _site_count(stats: Any, site: str, what: str) -> None:
 
 
 class ExtractionPipeline:
-    """Turns an ``ArticlePage`` into an ``Article``; drops (and counts) pages that are not articles."""
+    """Turns an ``ArticlePage`` into an ``Article``; drops (and counts) pages that are not articles.
 
-    def __init__(self, crawler: Any) -> None:
+    With ``ARCHIVE_EXTRACT_WORKERS`` > 0, extraction runs in that many worker processes: the
+    reactor keeps downloading while pages are extracted on another core, and a page that takes
+    longer than ``ARCHIVE_EXTRACT_TIMEOUT`` seconds has its worker killed and is counted as failed.
+    With 0 it runs inline (no time limit).
+    """
+
+    def __init__(self, crawler: Any, workers: int, timeout: float) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
+        self.workers = workers
+        self.timeout = timeout
+        self.pool: ProcessPool | None = None
+        self.extract = extract  # module-level, so worker processes can import it by name
 
     @classmethod
     def from_crawler(cls, crawler) -> ExtractionPipeline:
-        return cls(crawler)
+        workers = crawler.settings.getint("ARCHIVE_EXTRACT_WORKERS", 0)
+        timeout = crawler.settings.getfloat("ARCHIVE_EXTRACT_TIMEOUT", 30.0)
+        if workers < 0 or timeout <= 0:
+            raise ValueError("ARCHIVE_EXTRACT_WORKERS must be >= 0 and ARCHIVE_EXTRACT_TIMEOUT > 0")
+        return cls(crawler, workers, timeout)
 
-    def process_item(self, item: Any) -> Any:
+    def open_spider(self) -> None:
+        if self.workers:
+            # spawn, not fork: the parent runs a reactor and threads that a fork would copy mid-flight
+            self.pool = ProcessPool(max_workers=self.workers, context=multiprocessing.get_context("spawn"))
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool.join(timeout=self.timeout)
+            self.pool.stop()
+            self.pool = None
+
+    async def _extract(self, item: ArticlePage, rules: Any, timezone: str) -> Article:
+        if self.pool is None:
+            return self.extract(item.body, item.url, rules, timezone)
+        future = self.pool.schedule(self.extract, args=(item.body, item.url, rules, timezone), timeout=self.timeout)
+        return await asyncio.wrap_future(future)
+
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticlePage):
             return item
         site = self.crawler.spider.sites[item.site]
         try:
-            item.article = extract(item.body, item.url, site.extraction, site.timezone)
+            item.article = await self._extract(item, site.extraction, site.timezone)
         except NotAnArticle as reason:
             _site_count(self.stats, item.site, f"skipped/{reason.reason}")
-            raise DropItem(f"not an article ({reason}): {item.url}") from None
+            raise DropItem(f"not an article ({reason}): {item.url}", log_level="DEBUG") from None
+        except (TimeoutError, FutureTimeoutError):
+            _site_count(self.stats, item.site, "errors")
+            _site_count(self.stats, item.site, "extract_timeout")
+            logger.error("extraction of %s took over %ss: worker stopped, page counted as failed",
+                         item.url, self.timeout)
+            raise DropItem(f"extraction timed out: {item.url}", log_level="DEBUG") from None
         except Exception as error:  # one bad page must never stop the crawl
             _site_count(self.stats, item.site, "errors")
             logger.error("extraction failed for %s: %s\n%s", item.url, error, traceback.format_exc())
-            raise DropItem(f"extraction failed: {item.url}") from None
+            raise DropItem(f"extraction failed: {item.url}", log_level="DEBUG") from None
         return item
 
 
@@ -91,7 +133,7 @@ class ArchivePipeline:
         except Exception as error:
             _site_count(self.stats, item.site, "errors")
             logger.error("could not archive %s: %s", item.url, error)
-            raise DropItem(f"archive write failed: {item.url}") from None
+            raise DropItem(f"archive write failed: {item.url}", log_level="DEBUG") from None
         _site_count(self.stats, item.site, f"saved/{stored.outcome.value}")
         item.body = b""  # the HTML is archived: do not carry it further (or into logs)
         return item

@@ -40,6 +40,13 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 800,
 }
 
+# Extraction is the CPU-heavy step: with spare cores it runs in worker processes, each page under a
+# time limit, while the reactor keeps downloading. 0 runs it inline (and without a time limit).
+ARCHIVE_EXTRACT_WORKERS = 1 if (os.cpu_count() or 1) > 1 else 0
+ARCHIVE_EXTRACT_TIMEOUT = 30.0
+CONCURRENT_ITEMS = 8  # items per response in parallel: more only adds scheduling overhead here
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
 ARCHIVE_DB = os.environ.get("NEWSARCHIVE_DB", "archive.db")
 ARCHIVE_SITES_DIR = os.environ.get("NEWSARCHIVE_SITES_DIR", "settings/sites")
 

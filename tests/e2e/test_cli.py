@@ -63,3 +63,9 @@ def test_every_command_has_help_and_shared_options_and_is_documented(runner, com
     assert result.exit_code == 0
     assert "--db" in result.output and "--sites-dir" in result.output
     assert f"newsarchive {command}" in (REPO / "README.md").read_text()
+
+
+def test_set_option_needs_key_value(runner, tmp_path):
+    (tmp_path / "alpha.toml").write_text(VALID.format(name="alpha"))
+    result = runner.invoke(cli, ["crawl", "alpha", "--sites-dir", str(tmp_path), "--set", "NOEQUALS"])
+    assert result.exit_code == 2 and "is not KEY=VALUE" in result.output

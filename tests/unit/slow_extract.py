@@ -1,0 +1,11 @@
+"""Stand-ins for extract() that worker processes import by name (see test_pipelines.py)."""
+
+import time
+
+
+def hangs(html, url, rules, timezone):
+    time.sleep(60)
+
+
+def explodes(html, url, rules, timezone):
+    raise RuntimeError("parser bug")

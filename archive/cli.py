@@ -19,7 +19,7 @@ import click
 from archive.db import ArchiveError, open_archive
 from archive.queries import SearchError, recent_runs, search, site_stats
 from crawler import __version__
-from crawler.sites import SiteConfigError, load_site_file, load_sites, site_files
+from crawler.sites import SOURCES, SiteConfigError, load_site_file, load_sites, site_files
 
 DEFAULT_DB = "archive.db"
 DEFAULT_SITES_DIR = "settings/sites"
@@ -65,16 +65,28 @@ def scrapy_settings(pairs: tuple[str, ...]) -> dict[str, str]:
     return settings
 
 
+since_option = click.option("--since", metavar="DATE",
+                            help="Skip feed and sitemap entries dated before DATE (e.g. 2024-06-01), unfetched.")
+sources_option = click.option("--sources", metavar="LIST",
+                              help="Discovery sources to use, comma-separated: sections,feeds,sitemaps (default all).")
 set_option = click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
                           help="A Scrapy setting for this crawl, e.g. --set DOWNLOAD_DELAY=2 (repeatable).")
 
 
-def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] = ()) -> None:
+def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] = (),
+           since: str | None = None, sources: str | None = None) -> None:
     from crawler.runner import run_crawl  # Scrapy loads only for commands that crawl
+    from crawler.spiders.news import parse_since
 
+    try:
+        parse_since(since)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--since") from None
+    if sources and not {s.strip() for s in sources.split(",")} <= set(SOURCES):
+        raise click.BadParameter(f"{sources!r}: choose from {', '.join(SOURCES)}", param_hint="--sources")
     overrides = {"LOG_LEVEL": "INFO" if verbose else "WARNING", **scrapy_settings(settings)}
     started = time.monotonic()
-    result = run_crawl(sites, db_path, overrides)
+    result = run_crawl(sites, db_path, overrides, since=since, sources=sources)
     elapsed = time.monotonic() - started
     db = open_archive(db_path)
     for site in sites:
@@ -96,15 +108,18 @@ def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] 
 @click.option("--port", default=0, type=click.IntRange(0, 65535), help="Port for the sample site (0: any free port).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 @set_option
+@since_option
+@sources_option
 @clear_errors
-def demo(db_path: Path, sites_dir: Path, articles: int, port: int, verbose: bool, settings: tuple[str, ...]) -> None:
+def demo(db_path: Path, sites_dir: Path, articles: int, port: int, verbose: bool, settings: tuple[str, ...],
+         since: str | None, sources: str | None) -> None:
     """Serve the bundled sample news site on 127.0.0.1 and archive it (no network needed)."""
     from crawler.demo_site import DemoServer, DemoSite
 
     config = load_site_file(resources.files("crawler.demo_site").joinpath("demo.toml"))
     with DemoServer(DemoSite(articles=articles), port=port) as server:
         click.echo(f"Sample news site at {server.base_url} ({articles} articles); crawling it...")
-        _crawl([config.with_base_url(server.base_url)], db_path, verbose, settings)
+        _crawl([config.with_base_url(server.base_url)], db_path, verbose, settings, since, sources)
     click.echo(f"\nExplore it:\n  newsarchive search Pyongyang --db {db_path}\n"
                f"  datasette {db_path} --metadata {METADATA}")
 
@@ -114,12 +129,14 @@ def demo(db_path: Path, sites_dir: Path, articles: int, port: int, verbose: bool
 @click.argument("site_names", nargs=-1, metavar="[SITE]...")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 @set_option
+@since_option
+@sources_option
 @clear_errors
 def crawl(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], verbose: bool,
-          settings: tuple[str, ...]) -> None:
+          settings: tuple[str, ...], since: str | None, sources: str | None) -> None:
     """Crawl the named sites (all site files when none is named) into the archive."""
     sites = load_sites(site_names, sites_dir)
-    _crawl(sites, db_path, verbose, settings)
+    _crawl(sites, db_path, verbose, settings, since, sources)
 
 
 @cli.command()

@@ -20,7 +20,12 @@ GENERIC_LINES = frozenset(line.casefold() for line in (
 ))
 # A label line listing the story's tags or categories; kept as metadata, not as text.
 TAG_LINE = re.compile(r"^(tags?|labels?|tagged( with)?|topics?|categories|category|filed under|"
-                      r"posted in|keywords)\s*:?\s+(?P<items>\S.{0,300})$", re.IGNORECASE)
+                      r"posted in|keywords|schlagw(ö|oe)rter|schlagworte|stichw(ö|oe)rter|themen|"
+                      r"[ée]tiquettes|mots[- ]cl[ée]s|etiquetas|temas|argomenti|trefwoorden)"
+                      r"\s*:?\s+(?P<items>\S.{0,300})$", re.IGNORECASE)
+# A leading "By Name · 12.06.2024" line: the byline is metadata, not text.
+BYLINE = re.compile(r"^(by|von|par|por|di|door|posted by|written by)\s+\S.{0,200}$", re.IGNORECASE)
+BYLINE_WORDS = 20
 TAG_ITEM_WORDS = 6  # "International news" is a tag; a sentence is not
 
 
@@ -30,6 +35,14 @@ def is_tag_line(line: str) -> bool:
     if not match or match["items"].rstrip().endswith((".", "!", "?")):
         return False
     return all(len(item.split()) <= TAG_ITEM_WORDS for item in re.split(r"[,|;/·•]", match["items"]))
+
+
+def leading_byline(text: str) -> str | None:
+    """The byline (``By Asha Menon · 12 June``) if the text starts with one, else None."""
+    first = text.lstrip().partition("\n")[0].strip()
+    if BYLINE.match(first) and len(first.split()) <= BYLINE_WORDS and not first.endswith("."):
+        return first
+    return None
 
 
 @lru_cache(maxsize=256)
@@ -51,6 +64,8 @@ def strip_boilerplate(text: str, drop_lines: tuple[str, ...] = ()) -> str:
         if any(p.fullmatch(line) for p in patterns):
             continue
         kept.append(line)
+    if kept and leading_byline(kept[0]):
+        kept.pop(0)
     # Tag lines at the end (the furniture that followed them is already gone).
     while kept and is_tag_line(kept[-1]):
         kept.pop()

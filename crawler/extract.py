@@ -16,17 +16,20 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml.cssselect import CSSSelector
 from trafilatura import bare_extraction
 from trafilatura.utils import load_html
+from w3lib.encoding import html_to_unicode
 
 from .article import Article
-from .boilerplate import strip_boilerplate
+from .boilerplate import leading_byline, strip_boilerplate
 from .dates import first_date
 from .metadata import PageMetadata, clean_authors, distinct, read_metadata
 from .sites import ExtractionRules
+from .urls import canonical_url, same_site
 
 DEFAULT_RULES = ExtractionRules()
 LISTING_HEADLINES = 4  # this many headline links (h2/h3 > a) make a page look like a list of stories
@@ -84,8 +87,10 @@ def _title(meta: PageMetadata, fallback: str | None) -> str | None:
     return next((c for c in cleaned if c), None)
 
 
-def _without_headline(text: str, title: str) -> str:
+def _without_headline(text: str, title: str | None) -> str:
     """The body without a first line that only repeats the headline."""
+    if not title:
+        return text
     first, _, rest = text.partition("\n")
     return rest if " ".join(first.split()).casefold() == title.casefold() else text
 
@@ -102,14 +107,33 @@ def _page_type(meta: PageMetadata, words: int, has_date: bool, rules: Extraction
         raise NotAnArticle("no_date", "no publication date and no article markup")
 
 
+def decode_html(body: bytes, content_type: str | None = None) -> str:
+    """Page bytes as text: the charset from the HTTP header, a BOM or the page's ``<meta>``, else UTF-8."""
+    _, text = html_to_unicode(content_type, body, auto_detect_fun=lambda _: "utf-8")
+    return text
+
+
+def page_url(url: str, canonical: str | None) -> str:
+    """The URL to store the page under: its ``rel=canonical`` when that stays on the same site."""
+    if canonical:
+        target = urljoin(url, canonical)
+        host = (urlsplit(url).hostname or "").removeprefix("www.")
+        if target.startswith(("http://", "https://")) and same_site(target, (host,)):
+            return canonical_url(target)
+    return canonical_url(url)
+
+
 def extract(html: bytes | str, url: str, rules: ExtractionRules | None = None,
-            timezone: str | None = None) -> Article:
+            timezone: str | None = None, content_type: str | None = None) -> Article:
     """The clean article on the page at ``url``; raises ``NotAnArticle`` for any other page.
 
-    ``timezone`` (an IANA name) is applied to dates that the page prints without one.
+    ``timezone`` (an IANA name) is applied to dates that the page prints without one;
+    ``content_type`` (the HTTP header) names the charset of ``html`` bytes, if it does.
     """
     rules = rules or DEFAULT_RULES
-    tree = load_html(html)
+    if isinstance(html, bytes):
+        html = decode_html(html, content_type)
+    tree = load_html(html) if html.strip() else None
     if tree is None:
         raise NotAnArticle("unparseable", "no HTML document")
     meta = read_metadata(tree)
@@ -118,17 +142,19 @@ def extract(html: bytes | str, url: str, rules: ExtractionRules | None = None,
                                include_tables=True, favor_precision=True)
     if document is None:
         raise NotAnArticle("no_text", "trafilatura found no main text")
-    text = strip_boilerplate(document.text or "", rules.drop_lines)
+    title = _title(meta, document.title)
+    raw_text = _without_headline(document.text or "", title)
+    byline = leading_byline(raw_text)
+    text = strip_boilerplate(raw_text, rules.drop_lines)
     published = first_date([*meta.published, document.date], timezone)
     _page_type(meta, len(text.split()), published is not None, rules)
-    title = _title(meta, document.title)
     if not title:
         raise NotAnArticle("no_title")
-    text = _without_headline(text, title)
     modified = first_date(meta.modified, timezone)
-    authors = clean_authors(meta.authors or ([document.author] if document.author else []))
+    # Structured authors first, then trafilatura's guess, then a byline at the top of the text.
+    authors = clean_authors(meta.authors or [a for a in (document.author, byline) if a][:1])
     return Article(
-        url=url,
+        url=page_url(url, meta.canonical),
         title=title,
         text=text,
         description=next(iter(meta.descriptions), None) or document.description,

@@ -19,3 +19,7 @@ class ArticlePage:
     fetched_at: str | None = None
     section: str | None = None
     article: Article | None = field(default=None, repr=False)  # set by ExtractionPipeline
+
+    @property
+    def content_type(self) -> str | None:
+        return next((v for k, v in self.headers.items() if k.lower() == "content-type"), None)

@@ -242,8 +242,10 @@ def read_metadata(tree: etree._Element) -> PageMetadata:
     return meta
 
 
+_DIGIT = re.compile(r"\d")  # dates and times that share a byline are not names
 _BYLINE = re.compile(r"^\s*(by|von|par|por|di|door)\s+", re.IGNORECASE)
-_SPLIT_NAMES = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\|)\s*", re.IGNORECASE)
+_SPLIT_NAMES = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\||\u00b7|\u2022|\s-\s|\s\u2013\s)\s*",
+                          re.IGNORECASE)
 
 
 def clean_authors(candidates: list[str]) -> tuple[str, ...]:
@@ -252,7 +254,7 @@ def clean_authors(candidates: list[str]) -> tuple[str, ...]:
     for candidate in candidates:
         for part in _SPLIT_NAMES.split(_BYLINE.sub("", candidate)):
             part = part.strip(" .:-")
-            if not part or "@" in part or part.startswith("http") or len(part.split()) > 5:
+            if not part or "@" in part or part.startswith("http") or len(part.split()) > 5 or _DIGIT.search(part):
                 continue
             if part.casefold() not in {n.casefold() for n in names}:
                 names.append(part)

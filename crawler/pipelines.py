@@ -70,8 +70,9 @@ class ExtractionPipeline:
 
     async def _extract(self, item: ArticlePage, rules: Any, timezone: str) -> Article:
         if self.pool is None:
-            return self.extract(item.body, item.url, rules, timezone)
-        future = self.pool.schedule(self.extract, args=(item.body, item.url, rules, timezone), timeout=self.timeout)
+            return self.extract(item.body, item.url, rules, timezone, item.content_type)
+        future = self.pool.schedule(self.extract, args=(item.body, item.url, rules, timezone, item.content_type),
+                                    timeout=self.timeout)
         return await asyncio.wrap_future(future)
 
     async def process_item(self, item: Any) -> Any:
@@ -128,7 +129,9 @@ class ArchivePipeline:
         capture = Capture(url=item.url, body=item.body, status=item.status, headers=item.headers,
                           fetched_at=item.fetched_at)
         try:
-            stored = store_article(self.db, item.article, site=item.site, section=item.section,
+            # Found through a feed or sitemap, an article has no listing section: its own one will do.
+            section = item.section or next(iter(item.article.categories), None)
+            stored = store_article(self.db, item.article, site=item.site, section=section,
                                    capture=capture, run_id=self.runs.get(item.site))
         except Exception as error:
             _site_count(self.stats, item.site, "errors")

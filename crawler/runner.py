@@ -35,14 +35,16 @@ class CrawlResult:
         return int(self.stats.get(key, 0))
 
 
-def run_crawl(sites: list[SiteConfig], db_path: str | Path,
-              overrides: dict[str, Any] | None = None) -> CrawlResult:
+def run_crawl(sites: list[SiteConfig], db_path: str | Path, overrides: dict[str, Any] | None = None,
+              *, since: str | None = None, sources: str | None = None) -> CrawlResult:
     """Crawl ``sites`` into the archive at ``db_path`` and block until done.
 
-    Starts Twisted's reactor, which can run once per process: call this once per process.
+    ``since`` skips feed and sitemap entries dated before it; ``sources`` (comma-separated
+    "sections,feeds,sitemaps") narrows discovery. Starts Twisted's reactor, which can run once
+    per process: call this once per process.
     """
     process = CrawlerProcess(crawler_settings(db_path, overrides))
     crawler = process.create_crawler(NewsSpider)
-    process.crawl(crawler, sites=sites)
+    process.crawl(crawler, sites=sites, since=since, sources=sources)
     process.start()
     return CrawlResult(stats=dict(crawler.stats.get_stats()))

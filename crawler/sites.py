@@ -32,10 +32,14 @@ class SiteConfigError(ValueError):
         super().__init__(where + problem)
 
 
+SOURCES = ("sections", "feeds", "sitemaps")
+
+
 @dataclass(frozen=True)
 class Section:
     name: str
     url: str
+    max_pages: int | None = None  # overrides the site's max_listing_pages
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,9 @@ class SiteConfig:
     download_delay: float | None = None
     concurrent_requests: int | None = None
     user_agent: str | None = None
+    download_timeout: float | None = None
+    max_page_bytes: int | None = None
+    sources: tuple[str, ...] = SOURCES
     extraction: ExtractionRules = field(default_factory=ExtractionRules)
     path: str | None = None
 
@@ -80,7 +87,7 @@ class SiteConfig:
         return replace(
             self,
             base_url=base_url,
-            sections=tuple(Section(s.name, move(s.url)) for s in self.sections),
+            sections=tuple(replace(s, url=move(s.url)) for s in self.sections),
             feeds=tuple(move(u) for u in self.feeds),
             sitemaps=tuple(move(u) for u in self.sitemaps),
         )
@@ -102,6 +109,9 @@ _TOP_LEVEL = {
     "download_delay": ((int, float), "a number of seconds"),
     "concurrent_requests": ((int,), "an integer"),
     "user_agent": ((str,), "a string"),
+    "download_timeout": ((int, float), "a number of seconds"),
+    "max_page_bytes": ((int,), "a number of bytes"),
+    "sources": ((list,), 'an array of "sections", "feeds", "sitemaps"'),
     "extraction": ((dict,), "a table"),
 }
 _EXTRACTION = {
@@ -185,15 +195,19 @@ def parse_site(data: dict[str, Any], path: Path | str) -> SiteConfig:
             entry = {"name": urlsplit(urljoin(base_url, entry)).path.strip("/") or "home", "url": entry}
         if not isinstance(entry, dict):
             raise SiteConfigError(path, key, "must be a URL or a { name, url } table")
-        extra = set(entry) - {"name", "url"}
+        extra = set(entry) - {"name", "url", "max_pages"}
         if extra:
-            raise SiteConfigError(path, f"{key}.{sorted(extra)[0]}", "unknown key (known keys: name, url)")
+            raise SiteConfigError(path, f"{key}.{sorted(extra)[0]}", "unknown key (known keys: max_pages, name, url)")
+        section_pages = entry.get("max_pages")
+        if section_pages is not None and (isinstance(section_pages, bool) or not isinstance(section_pages, int)
+                                          or section_pages < 1):
+            raise SiteConfigError(path, f"{key}.max_pages", "must be an integer of at least 1")
         if "url" not in entry:
             raise SiteConfigError(path, f"{key}.url", "is required")
         section_name = entry.get("name") or urlsplit(urljoin(base_url, entry["url"])).path.strip("/")
         if not isinstance(section_name, str):
             raise SiteConfigError(path, f"{key}.name", "must be a string")
-        sections.append(Section(section_name, _url(path, f"{key}.url", entry["url"], base_url)))
+        sections.append(Section(section_name, _url(path, f"{key}.url", entry["url"], base_url), section_pages))
 
     feeds = tuple(_url(path, f"feeds[{i}]", u, base_url) for i, u in enumerate(data.get("feeds", [])))
     sitemaps = tuple(_url(path, f"sitemaps[{i}]", u, base_url) for i, u in enumerate(data.get("sitemaps", [])))
@@ -213,6 +227,13 @@ def parse_site(data: dict[str, Any], path: Path | str) -> SiteConfig:
     concurrency = data.get("concurrent_requests")
     if concurrency is not None and concurrency < 1:
         raise SiteConfigError(path, "concurrent_requests", "must be at least 1")
+    for key in ("download_timeout", "max_page_bytes"):
+        if key in data and data[key] <= 0:
+            raise SiteConfigError(path, key, "must be positive")
+    sources = _strings(path, "sources", data.get("sources", list(SOURCES)))
+    for index, source in enumerate(sources):
+        if source not in SOURCES:
+            raise SiteConfigError(path, f"sources[{index}]", f"{source!r} is not one of {', '.join(SOURCES)}")
 
     rules = data.get("extraction", {})
     _check_types(path, rules, _EXTRACTION, "extraction.")
@@ -234,7 +255,8 @@ def parse_site(data: dict[str, Any], path: Path | str) -> SiteConfig:
         article_urls=_patterns(path, "article_urls", data.get("article_urls", [])),
         exclude_urls=_patterns(path, "exclude_urls", data.get("exclude_urls", [])),
         max_listing_pages=max_pages, every=every, download_delay=delay, concurrent_requests=concurrency,
-        user_agent=data.get("user_agent"), extraction=extraction, path=str(path),
+        user_agent=data.get("user_agent"), download_timeout=data.get("download_timeout"),
+        max_page_bytes=data.get("max_page_bytes"), sources=sources, extraction=extraction, path=str(path),
     )
 
 

@@ -16,6 +16,8 @@ from importlib import resources
 SITE_TIMEZONE = timezone(timedelta(hours=5, minutes=30))  # Asia/Kolkata has no DST
 TEMPLATES = ("blogger", "wordpress", "newsroom")
 SECTIONS = ("world", "politics", "business", "technology")
+GERMAN_SECTION = "welt"  # served in ISO-8859-1, declared only in <meta>
+ALL_SECTIONS = (*SECTIONS, GERMAN_SECTION)
 
 PLACES = ["Pyongyang", "Seoul", "Tokyo", "Delhi", "Berlin", "Nairobi", "Lima", "Oslo", "Cairo",
           "Jakarta", "Lagos", "Madrid", "Ottawa", "Hanoi", "Quito", "Dhaka", "Accra", "Riga"]
@@ -52,9 +54,21 @@ TAGS = ["Economy", "Elections", "Climate", "Transport", "Health", "Energy", "Tra
         "Education", "Agriculture", "Housing", "Labour"]
 
 
+DE_PLACES = ["München", "Köln", "Düsseldorf", "Nürnberg", "Lübeck", "Görlitz", "Saarbrücken", "Würzburg"]
+DE_SUBJECTS = ["Die Landesregierung", "Der Stadtrat", "Die Bürgerinitiative", "Der Gemeinderat",
+               "Die Verkehrsbetriebe", "Die Industrie- und Handelskammer", "Der Bürgermeister"]
+DE_VERBS = ["prüft", "verschiebt", "begrüßt", "kritisiert", "genehmigt", "überarbeitet", "blockiert"]
+DE_OBJECTS = ["den Ausbau der Straßenbahn", "die Erhöhung der Müllgebühren", "das neue Schulgesetz",
+              "die Förderung für Wärmepumpen", "den Neubau der Brücke", "die Sanierung des Freibads",
+              "die Öffnungszeiten der Bürgerämter", "den Haushalt für das nächste Jahr"]
+DE_CLAUSES = ["nach langen Gesprächen", "trotz heftiger Kritik", "am Dienstagabend",
+              "vor der Sommerpause", "auf Druck der Anwohner", "mit knapper Mehrheit"]
+UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+
+
 def slugify(text: str) -> str:
     """Lowercase ASCII words joined by hyphens, as news CMSs build URL slugs."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", text.translate(UMLAUTS).lower()).strip("-")
 
 
 @dataclass(frozen=True)
@@ -160,6 +174,22 @@ def _generated(number: int, rng: random.Random, start: datetime) -> DemoArticle:
     )
 
 
+def _german(number: int, rng: random.Random, start: datetime) -> DemoArticle:
+    place = rng.choice(DE_PLACES)
+    title = f"{place}: {rng.choice(DE_SUBJECTS)} {rng.choice(DE_VERBS)} {rng.choice(DE_OBJECTS)}"
+
+    def sentence() -> str:
+        return f"{rng.choice(DE_SUBJECTS)} {rng.choice(DE_VERBS)} {rng.choice(DE_OBJECTS)} {rng.choice(DE_CLAUSES)}."
+
+    blocks = tuple(Block("p", " ".join(sentence() for _ in range(rng.randint(3, 5)))) for _ in range(rng.randint(4, 6)))
+    published = start - timedelta(hours=11 * number + 3, minutes=rng.randint(0, 59))
+    return DemoArticle(
+        number=number, section=GERMAN_SECTION, template="legacy", title=title, blocks=blocks,
+        authors=(_person(rng),), tags=("Kommunalpolitik", place), published=published,
+        slug=f"{slugify(title)}-{number}", description=blocks[0].text.split(". ")[0] + ".",
+    )
+
+
 @dataclass
 class DemoSite:
     """The whole sample site's content: articles newest first, plus lookups by path."""
@@ -178,7 +208,10 @@ class DemoSite:
     def stories(self) -> list[DemoArticle]:
         rng = random.Random(self.seed)
         start = datetime(2024, 6, 28, 18, 0, tzinfo=SITE_TIMEZONE)
-        stories = [_generated(n, rng, start) for n in range(1, self.articles)]
+        german = self.articles // 20  # one story in twenty is in the German section
+        english = self.articles - german
+        stories = [_generated(n, rng, start) for n in range(1, english)]
+        stories += [_german(n, random.Random(self.seed * 1000 + n), start) for n in range(english, self.articles)]
         title, blocks, tags = load_seed()
         seed = DemoArticle(
             number=0, section="world", template="blogger", title=title, blocks=blocks,
@@ -186,6 +219,19 @@ class DemoSite:
             description=blocks[0].text[:160],
         )
         return sorted([seed, *stories], key=lambda a: a.published, reverse=True)
+
+    # Stories served with a trap: the first request fails with 500; the HTML is cut off; the markup is broken.
+    @property
+    def flaky_path(self) -> str:
+        return self.stories[min(3, len(self.stories) - 1)].path
+
+    @property
+    def truncated_path(self) -> str | None:
+        return self.stories[5].path if len(self.stories) > 8 else None
+
+    @property
+    def broken_path(self) -> str | None:
+        return self.stories[6].path if len(self.stories) > 8 else None
 
     def article(self, path: str) -> DemoArticle | None:
         return self._by_path.get(path)

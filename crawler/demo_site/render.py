@@ -11,17 +11,18 @@ from datetime import UTC
 from html import escape
 from urllib.parse import quote
 
-from .content import SECTIONS, DemoArticle, DemoSite, slugify
+from .content import ALL_SECTIONS, DemoArticle, DemoSite, slugify
 
 SITE_NAME = "Demo Daily"
 
 
-def _page(title: str, body: str, *, head: str = "", og_type: str = "website") -> str:
-    nav = "".join(f'<li><a href="/section/{s}/">{s.title()}</a></li>' for s in SECTIONS)
+def _page(title: str, body: str, *, head: str = "", og_type: str = "website", lang: str = "en",
+          charset_meta: str = '<meta charset="utf-8">') -> str:
+    nav = "".join(f'<li><a href="/section/{s}/">{s.title()}</a></li>' for s in ALL_SECTIONS)
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{lang}">
 <head>
-<meta charset="utf-8">
+{charset_meta}
 <title>{escape(title)}</title>
 <meta property="og:site_name" content="{SITE_NAME}">
 <meta property="og:type" content="{og_type}">
@@ -198,7 +199,24 @@ def newsroom(site: DemoSite, article: DemoArticle) -> str:
     return _page(f"{article.title} | {SITE_NAME}", body, head=head, og_type="article")
 
 
-ARTICLE_TEMPLATES = {"blogger": blogger, "wordpress": wordpress, "newsroom": newsroom}
+def legacy(site: DemoSite, article: DemoArticle) -> str:
+    """A German regional paper's old CMS: ISO-8859-1, declared only in a <meta http-equiv>."""
+    body = f"""<div id="artikel">
+<h1>{escape(article.title)}</h1>
+<p class="autor">Von {escape(article.authors[0])} &middot;
+<span class="datum" itemprop="datePublished" content="{_iso(article)}">{article.published:%d.%m.%Y, %H:%M} Uhr</span></p>
+<div class="artikeltext">
+{_body_html(article)}
+</div>
+<p class="schlagworte">Schlagworte: {", ".join(f'<a href="/tag/{slugify(t)}/" rel="tag">{escape(t)}</a>' for t in article.tags)}</p>
+</div>
+<div class="weitere"><h3>Weitere Artikel</h3><ul>{''.join(
+        f'<li><a href="{a.path}">{escape(a.title)}</a></li>' for a in site.in_section(article.section)[:3] if a is not article)}</ul></div>"""
+    return _page(f"{article.title} - {SITE_NAME}", body, og_type="article", lang="de",
+                 charset_meta='<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">')
+
+
+ARTICLE_TEMPLATES = {"blogger": blogger, "wordpress": wordpress, "newsroom": newsroom, "legacy": legacy}
 
 
 def article_page(site: DemoSite, article: DemoArticle) -> str:
@@ -206,9 +224,10 @@ def article_page(site: DemoSite, article: DemoArticle) -> str:
 
 
 def _teasers(items: list[DemoArticle]) -> str:
+    # Every third link carries tracking parameters, as homepage modules do.
     return "\n".join(
         f"""<article class="teaser">
-<h2><a href="{a.path}">{escape(a.title)}</a></h2>
+<h2><a href="{a.path}{'?utm_source=section&utm_medium=web#top' if a.number % 3 == 0 else ''}">{escape(a.title)}</a></h2>
 <p class="meta"><time datetime="{_iso(a)}">{a.published:%B %d, %Y}</time> by
 {", ".join(f'<a href="/author/{slugify(n)}/">{escape(n)}</a>' for n in a.authors)}</p>
 <p>{escape(a.description)}</p>
@@ -219,7 +238,7 @@ def _teasers(items: list[DemoArticle]) -> str:
 
 
 def listing_page(site: DemoSite, title: str, base_path: str, items: list[DemoArticle], number: int,
-                 intro: str = "") -> str:
+                 intro: str = "", extra: str = "") -> str:
     """A paginated list of teasers: a section front, a tag page or an author page."""
     pages = site.pages(items)
     links = []
@@ -234,6 +253,7 @@ def listing_page(site: DemoSite, title: str, base_path: str, items: list[DemoArt
 {_teasers(site.page(items, number))}
 </div>
 <nav class="pagination">{" ".join(links)} <span>Page {number} of {pages}</span></nav>
+{extra}
 {_staff_links(site)}"""
     suffix = f" \u2013 Page {number}" if number > 1 else ""
     return _page(f"{title}{suffix} \u2013 {SITE_NAME}", body)
@@ -285,5 +305,104 @@ def not_found_page() -> str:
     return _page(f"Page not found \u2013 {SITE_NAME}", "<h1>Page not found</h1>")
 
 
-def robots_txt() -> str:
-    return "User-agent: *\nDisallow: /private/\nDisallow: /search\n"
+def robots_txt(base_url: str) -> str:
+    return (f"User-agent: *\nDisallow: /private/\nDisallow: /search\n\n"
+            f"Sitemap: {base_url.rstrip('/')}/sitemap.xml\n")
+
+
+def editors_picks(site: DemoSite) -> str:
+    """Links to the traps real sites have, on the first page of the world section."""
+    old = site.stories[-1]
+    links = [
+        ("/2024/01/deleted-story.html", "A story that was deleted"),
+        ("/2024/01/withdrawn-story.html", "A story that was withdrawn"),
+        ("/2024/02/slow-story.html", "A story on a very slow server"),
+        ("/2024/03/huge-story.html", "A story with an enormous page"),
+        ("/2024/05/annual-report.html", "Our annual report (PDF)"),
+        ("/2024/05/photo-gallery.html", "Photo gallery"),
+        ("/loop/2024/06/loop-a.html", "A story stuck in a redirect loop"),
+        ("/old" + old.path, escape(old.title) + " (old link)"),
+        ("https://othernews.example/2024/06/partner-story.html", "From our partners"),
+        ("mailto:tips@demo-daily.example", "Send us a tip"),
+    ]
+    items = "".join(f'<li><a href="{href}">{text}</a></li>' for href, text in links)
+    return f'<aside class="editors-picks"><h2>Editor\u2019s picks</h2><ul>{items}</ul></aside>'
+
+
+def calendar_page(number: int) -> str:
+    """An archive calendar that always has an older page: a crawler must bound it."""
+    body = f"""<h1 class="page-title">Archive, page {number}</h1>
+<p>Nothing was published on these days.</p>
+<nav class="pagination"><a class="next" rel="next" href="/calendar/?page={number + 1}">Older posts</a></nav>"""
+    return _page(f"Archive \u2013 Page {number} \u2013 {SITE_NAME}", body)
+
+
+def _rfc822(when) -> str:
+    return when.astimezone(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
+
+
+def rss(site: DemoSite, base_url: str, count: int = 30) -> str:
+    base = base_url.rstrip("/")
+    items = "".join(
+        f"<item><title>{escape(a.title)}</title><link>{base}{a.path}?utm_source=rss&amp;utm_medium=feed</link>"
+        f"<guid isPermaLink=\"false\">demo-{a.number}</guid><pubDate>{_rfc822(a.published)}</pubDate>"
+        f"<description>{escape(a.description)}</description></item>"
+        for a in site.stories[:count]
+    )
+    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{SITE_NAME}</title>'
+            f"<link>{base}/</link><description>Latest news</description>{items}</channel></rss>")
+
+
+def atom(site: DemoSite, base_url: str, count: int = 30) -> str:
+    base = base_url.rstrip("/")
+    entries = "".join(
+        f'<entry><title>{escape(a.title)}</title><link rel="alternate" href="{base}{a.path}"/>'
+        f"<id>tag:demo-daily,2024:{a.number}</id><updated>{(a.modified or a.published).isoformat()}</updated>"
+        f"<published>{a.published.isoformat()}</published></entry>"
+        for a in site.stories[:count]
+    )
+    return (f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+            f"<title>{SITE_NAME}</title><id>{base}/</id><updated>{site.stories[0].published.isoformat()}</updated>"
+            f"{entries}</feed>")
+
+
+def _months(site: DemoSite) -> list[str]:
+    return sorted({f"{a.published:%Y-%m}" for a in site.stories}, reverse=True)
+
+
+def sitemap_index(site: DemoSite, base_url: str) -> str:
+    base = base_url.rstrip("/")
+    latest = {}
+    for a in site.stories:
+        latest.setdefault(f"{a.published:%Y-%m}", (a.modified or a.published).isoformat())
+    maps = [f"<sitemap><loc>{base}/sitemap-news.xml</loc><lastmod>{site.stories[0].published.isoformat()}</lastmod></sitemap>"]
+    maps += [f"<sitemap><loc>{base}/sitemap-{month}.xml</loc><lastmod>{latest[month]}</lastmod></sitemap>"
+             for month in _months(site)]
+    return ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            + "".join(maps) + "</sitemapindex>")
+
+
+def sitemap_month(site: DemoSite, base_url: str, month: str) -> str | None:
+    base = base_url.rstrip("/")
+    urls = [f"<url><loc>{base}{a.path}</loc><lastmod>{(a.modified or a.published).isoformat()}</lastmod></url>"
+            for a in site.stories if f"{a.published:%Y-%m}" == month]
+    if not urls:
+        return None
+    return ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            + "".join(urls) + "</urlset>")
+
+
+def news_sitemap(site: DemoSite, base_url: str) -> str:
+    """Google News sitemap: the stories of the last two days before the newest one."""
+    base = base_url.rstrip("/")
+    newest = site.stories[0].published
+    recent = [a for a in site.stories if (newest - a.published).total_seconds() <= 2 * 86400]
+    urls = "".join(
+        f"<url><loc>{base}{a.path}</loc><news:news><news:publication><news:name>{SITE_NAME}</news:name>"
+        f"<news:language>{'de' if a.template == 'legacy' else 'en'}</news:language></news:publication>"
+        f"<news:publication_date>{a.published.isoformat()}</news:publication_date>"
+        f"<news:title>{escape(a.title)}</news:title></news:news></url>"
+        for a in recent
+    )
+    return ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+            'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">' + urls + "</urlset>")

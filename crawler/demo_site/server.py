@@ -10,49 +10,135 @@ import asyncio
 import re
 import threading
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import render
-from .content import SECTIONS, DemoSite, slugify
+from .content import ALL_SECTIONS, DemoSite, slugify
 
 PAGED = re.compile(r"^(?P<base>/(?:section|tag|author)/[^/]+/)(?:page/(?P<number>\d+)/)?$")
+MONTH_SITEMAP = re.compile(r"^/sitemap-(?P<month>\d{4}-\d{2})\.xml$")
+HTML = "text/html; charset=utf-8"
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(2048) + b"\xff\xd9"
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes = b""
+    content_type: str = HTML
+    headers: tuple[tuple[str, str], ...] = ()
+    delay: float = 0.0
+
+
+def _html(status: int, text: str) -> Reply:
+    return Reply(status, text.encode("utf-8"))
 
 
 class DemoSiteApp:
-    """Routes a path to ``(status, content type, body)``; no sockets, so it is easy to test."""
+    """Routes a request to a ``Reply``; no sockets, so it is easy to test.
 
-    def __init__(self, site: DemoSite) -> None:
+    Besides the pages, it serves the traps of real sites: 404 and 410, a redirect loop, a redirect
+    from an old URL, a 500 that succeeds on retry, a slow page, an oversized page, PDF and image
+    bodies behind ``.html`` links, truncated and broken HTML, and an endless archive calendar.
+    """
+
+    def __init__(self, site: DemoSite, base_url: str = "http://127.0.0.1/", slow_seconds: float = 3.0,
+                 huge_bytes: int = 3 * 1024 * 1024) -> None:
         self.site = site
-        self.render = lru_cache(maxsize=4096)(self._render)
+        self.base_url = base_url
+        self.slow_seconds = slow_seconds
+        self.huge_bytes = huge_bytes
+        self.page = lru_cache(maxsize=8192)(self._page)
 
-    def _render(self, path: str) -> tuple[int, str, str]:
-        html = "text/html; charset=utf-8"
+    def render(self, path: str) -> tuple[int, str, str]:
+        """``(status, content type, text)`` of an HTML page; for tests that read pages directly."""
+        reply = self.respond(path, 2)
+        return reply.status, reply.content_type, reply.body.decode("utf-8", errors="replace")
+
+    def respond(self, target: str, count: int) -> Reply:
+        """The reply to the ``count``-th request for ``target`` (path and query)."""
+        parts = urlsplit(target)
+        path = parts.path
+        site = self.site
+        if path == site.flaky_path and count == 1:
+            return _html(500, "<h1>Internal Server Error</h1>")
+        if path in GONE:
+            return _html(410, render.not_found_page())
+        if path == "/calendar/":
+            number = int(parse_qs(parts.query).get("page", ["1"])[0] or 1)
+            return _html(200, render.calendar_page(number))
+        if path == "/2024/02/slow-story.html":
+            return Reply(200, render.not_found_page().encode(), delay=self.slow_seconds)
+        if path == "/2024/03/huge-story.html":
+            filler = "<p>" + "All work and no play makes a dull story. " * 40 + "</p>\n"
+            return _html(200, "<html><body>" + filler * (self.huge_bytes // len(filler) + 1) + "</body></html>")
+        if path == "/2024/05/annual-report.html":
+            return Reply(200, PDF, "application/pdf")
+        if path == "/2024/05/photo-gallery.html":
+            return Reply(200, JPEG, "image/jpeg")
+        if path.startswith("/loop/"):
+            # Each hop adds to a counter, as broken session redirects do: only a hop limit ends it.
+            hop = int(parse_qs(parts.query).get("hop", ["0"])[0] or 0) + 1
+            other = path.replace("loop-a", "loop-b") if "loop-a" in path else path.replace("loop-b", "loop-a")
+            return Reply(302, headers=(("Location", f"{other}?hop={hop}"),))
+        if path.startswith("/old/") and site.article(path.removeprefix("/old")):
+            return Reply(301, headers=(("Location", path.removeprefix("/old")),))
+        return self.page(path)
+
+    def _page(self, path: str) -> Reply:
+        site = self.site
         if path == "/robots.txt":
-            return 200, "text/plain", render.robots_txt()
+            return Reply(200, render.robots_txt(self.base_url).encode(), "text/plain")
         if path == "/":
-            return 200, html, render.home_page(self.site)
+            return _html(200, render.home_page(site))
         if path == "/about.html":
-            return 200, html, render.about_page()
+            return _html(200, render.about_page())
         if path.startswith("/private/"):
-            return 200, html, render.private_page(path)
-        article = self.site.article(path)
+            return _html(200, render.private_page(path))
+        if path == "/feed.xml":
+            return Reply(200, render.rss(site, self.base_url).encode(), "application/rss+xml")
+        if path == "/atom.xml":
+            return Reply(200, render.atom(site, self.base_url).encode(), "application/atom+xml")
+        if path == "/sitemap.xml":
+            return Reply(200, render.sitemap_index(site, self.base_url).encode(), "application/xml")
+        if path == "/sitemap-news.xml":
+            return Reply(200, render.news_sitemap(site, self.base_url).encode(), "application/xml")
+        month = MONTH_SITEMAP.match(path)
+        if month and (xml := render.sitemap_month(site, self.base_url, month["month"])):
+            return Reply(200, xml.encode(), "application/xml")
+        article = site.article(path)
         if article is not None:
-            return 200, html, render.article_page(self.site, article)
+            return self._article(article)
         if path.startswith("/search/label/"):
             tag = unquote(path.removeprefix("/search/label/"))
-            items = self.site.with_tag(slugify(tag))
-            return 200, html, render.listing_page(self.site, f"Posts tagged {tag}", path, items, 1)
+            items = site.with_tag(slugify(tag))
+            return _html(200, render.listing_page(site, f"Posts tagged {tag}", path, items, 1))
         match = PAGED.match(path)
         if match:
             return self._listing(match["base"], int(match["number"] or 1))
-        return 404, html, render.not_found_page()
+        return _html(404, render.not_found_page())
 
-    def _listing(self, base: str, number: int) -> tuple[int, str, str]:
+    def _article(self, article) -> Reply:
+        html = render.article_page(self.site, article)
+        if article.template == "legacy":
+            # The charset is only in the page's <meta>: the HTTP header does not name one.
+            return Reply(200, html.encode("iso-8859-1"), "text/html")
+        if article.path == self.site.truncated_path:
+            return Reply(200, html.encode()[: len(html.encode()) * 6 // 10])
+        if article.path == self.site.broken_path:
+            html = re.sub(r"</(p|div|li|ul)>", "", html).replace("<main", "<main <div class=>").replace("<p>", "<p <b>", 1)
+        return _html(200, html)
+
+    def _listing(self, base: str, number: int) -> Reply:
         kind, slug = base.strip("/").split("/")
-        intro = ""
-        if kind == "section" and slug in SECTIONS:
+        intro, extra = "", ""
+        if kind == "section" and slug in ALL_SECTIONS:
             items, title = self.site.in_section(slug), slug.title()
+            if slug == "world" and number == 1:
+                extra = render.editors_picks(self.site)
         elif kind == "tag":
             items, title = self.site.with_tag(slug), f"Tag: {slug.replace('-', ' ').title()}"
         elif kind == "author":
@@ -62,12 +148,13 @@ class DemoSiteApp:
         else:
             items = []
         if not items or number > self.site.pages(items):
-            return 404, "text/html; charset=utf-8", render.not_found_page()
-        return 200, "text/html; charset=utf-8", render.listing_page(self.site, title, base, items, number, intro)
+            return _html(404, render.not_found_page())
+        return _html(200, render.listing_page(self.site, title, base, items, number, intro, extra))
 
 
 REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 304: "Not Modified", 404: "Not Found",
            410: "Gone", 500: "Internal Server Error"}
+GONE = {"/2024/01/withdrawn-story.html"}
 MAX_HEADER_LINES = 100
 
 
@@ -78,13 +165,14 @@ class DemoServer:
     no thread per connection, so it stays far faster than any crawler it serves.
     """
 
-    def __init__(self, site: DemoSite | None = None, port: int = 0) -> None:
+    def __init__(self, site: DemoSite | None = None, port: int = 0, slow_seconds: float = 3.0) -> None:
         self.site = site or DemoSite()
-        self.app = DemoSiteApp(self.site)
+        self.app = DemoSiteApp(self.site, slow_seconds=slow_seconds)
         self.requests: Counter[str] = Counter()  # request target (path and query) -> times asked
         self._port = port
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.base_events.Server | None = None
+        self._connections: set[asyncio.Task] = set()
         self._thread = threading.Thread(target=self._loop.run_forever, name="demo-site", daemon=True)
 
     @property
@@ -97,11 +185,15 @@ class DemoServer:
             asyncio.start_server(self._serve, "127.0.0.1", self._port), self._loop)
         self._server = started.result(timeout=30)
         self._port = self._server.sockets[0].getsockname()[1]
+        self.app.base_url = self.base_url
         return self
 
     def stop(self) -> None:
         async def close() -> None:
             self._server.close()
+            for task in list(self._connections):
+                task.cancel()
+            await asyncio.gather(*self._connections, return_exceptions=True)
             await self._server.wait_closed()
 
         if self._server is not None:
@@ -117,6 +209,8 @@ class DemoServer:
         self.stop()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        self._connections.add(task)
         try:
             while True:
                 request_line = await reader.readline()
@@ -131,17 +225,22 @@ class DemoServer:
                     headers[name.strip().lower()] = value.strip()
                 method, target, version = [*request_line.decode("latin-1").split(), "", "", ""][:3]
                 self.requests[target] += 1
-                status, content_type, body = self.app.render(urlsplit(target).path)
-                payload = body.encode("utf-8")
+                reply = self.app.respond(target, self.requests[target])
+                if reply.delay:
+                    await asyncio.sleep(reply.delay)
                 close = version == "HTTP/1.0" or headers.get("connection", "").lower() == "close"
-                head = (f"HTTP/1.1 {status} {REASONS.get(status, 'Unknown')}\r\n"
-                        f"Content-Type: {content_type}\r\nContent-Length: {len(payload)}\r\n"
-                        f"Server: newsarchive-demo\r\n{'Connection: close' + chr(13) + chr(10) if close else ''}\r\n")
-                writer.write(head.encode("latin-1") + (b"" if method == "HEAD" else payload))
+                lines = [f"HTTP/1.1 {reply.status} {REASONS.get(reply.status, 'Unknown')}",
+                         f"Content-Type: {reply.content_type}", f"Content-Length: {len(reply.body)}",
+                         "Server: newsarchive-demo", *(f"{k}: {v}" for k, v in reply.headers)]
+                if close:
+                    lines.append("Connection: close")
+                head = "\r\n".join(lines) + "\r\n\r\n"
+                writer.write(head.encode("latin-1") + (b"" if method == "HEAD" else reply.body))
                 await writer.drain()
                 if close:
                     break
-        except (ConnectionError, asyncio.IncompleteReadError):
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         finally:
+            self._connections.discard(task)
             writer.close()

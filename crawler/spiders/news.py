@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
+from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import CancelledError
+from twisted.internet.error import TCPTimedOutError
+from twisted.internet.error import TimeoutError as DefTimeoutError
 from twisted.python.failure import Failure
 
 from archive.store import utc_now
+from crawler.dates import parse_date
+from crawler.discovery import Entry, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.items import ArticlePage
-from crawler.sites import SiteConfig, load_sites
+from crawler.sites import SOURCES, SiteConfig, load_sites
 from crawler.urls import canonical_url, clean_url, same_site
 
 # Without article_urls in the site file, a URL looks like an article when its path has a long slug
@@ -51,12 +57,38 @@ def looks_like_article(url: str, site: SiteConfig) -> bool:
     return bool(DATE_IN_PATH.search(parts.path)) or len(words) >= 4 or bool(re.search(r"\d{6,}", slug))
 
 
+def looks_like_feed_entry(url: str, site: SiteConfig) -> bool:
+    """Feeds and sitemaps announce articles: only the site's own patterns and obvious non-pages reject."""
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if any(p.search(path) for p in site.exclude_urls):
+        return False
+    if site.article_urls:
+        return any(p.search(path) for p in site.article_urls)
+    return not NOT_ARTICLE_PATH.search(parts.path) and parts.path not in ("", "/")
+
+
+def parse_since(value: str | datetime | None) -> datetime | None:
+    """``--since`` / ``-a since=``: a date or datetime; without a zone it is UTC."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = parse_date(value, "UTC")
+    if parsed is None:
+        raise ValueError(f"since={value!r} is not a date (use e.g. 2024-06-01)")
+    return parsed.value
+
+
 class NewsSpider(scrapy.Spider):
     name = "news"
 
-    def __init__(self, site: str | None = None, sites_dir: str | None = None,
-                 base_url: str | None = None, sites: list[SiteConfig] | None = None, **kwargs: Any) -> None:
+    def __init__(self, site: str | None = None, sites_dir: str | None = None, base_url: str | None = None,
+                 sites: list[SiteConfig] | None = None, since: str | datetime | None = None,
+                 sources: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.since = parse_since(since)
+        self._only_sources = {s.strip() for s in sources.split(",") if s.strip()} if sources else None
+        if self._only_sources and not self._only_sources <= set(SOURCES):
+            raise ValueError(f"sources={sources!r}: each must be one of {', '.join(SOURCES)}")
         self._site_names = [s.strip() for s in (site or "").split(",") if s.strip()]
         self._sites_dir = sites_dir
         self._base_url = base_url
@@ -107,9 +139,67 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for site in self.sites.values():
-            for section in site.sections:
-                yield scrapy.Request(section.url, callback=self.parse_listing, errback=self.failed,
-                                     meta=self._meta(site, section=section.name, listing_page=1))
+            sources = self._sources(site)
+            if "sitemaps" in sources:
+                # robots.txt announces sitemaps; the RobotsTxtMiddleware reads it too (cached).
+                yield scrapy.Request(urljoin(site.base_url, "/robots.txt"), callback=self.parse_robots,
+                                     errback=self.failed, meta=self._meta(site), priority=10)
+                for url in site.sitemaps:
+                    yield self._sitemap_request(site, url)
+            if "feeds" in sources:
+                for url in site.feeds:
+                    yield self._feed_request(site, url)
+            if "sections" in sources:
+                for section in site.sections:
+                    yield scrapy.Request(section.url, callback=self.parse_listing, errback=self.failed,
+                                         meta=self._meta(site, section=section.name, listing_page=1,
+                                                         max_pages=section.max_pages or site.max_listing_pages))
+
+    def _sources(self, site: SiteConfig) -> set[str]:
+        return set(site.sources) & (self._only_sources or set(site.sources))
+
+    def _feed_request(self, site: SiteConfig, url: str, section: str | None = None) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_feed, errback=self.failed, priority=5,
+                              meta=self._meta(site, section=section))
+
+    def _sitemap_request(self, site: SiteConfig, url: str) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, priority=5,
+                              meta=self._meta(site))
+
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        site = self.sites[response.meta["site"]]
+        for url in robots_sitemaps(response.text if hasattr(response, "text") else ""):
+            if same_site(url, site.allowed_domains):
+                yield self._sitemap_request(site, url)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        site = self.sites[response.meta["site"]]
+        self._count(site.name, "sitemaps")
+        sitemap = parse_sitemap(response.body)
+        for child in sitemap.sitemaps:
+            if child.older_than(self.since):
+                self._count(site.name, "skipped/older_than_since")
+            elif same_site(child.url, site.allowed_domains):
+                yield self._sitemap_request(site, child.url)
+        yield from self._entry_requests(site, sitemap.urls, None)
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        site = self.sites[response.meta["site"]]
+        self._count(site.name, "feeds")
+        entries = parse_feed(response.body)
+        if not entries:
+            self._count(site.name, "skipped/empty_or_broken_feed")
+        yield from self._entry_requests(site, entries, response.meta.get("section"))
+
+    def _entry_requests(self, site: SiteConfig, entries: list[Entry], section: str | None) -> Iterator[scrapy.Request]:
+        for entry in entries:
+            if entry.older_than(self.since):
+                self._count(site.name, "skipped/older_than_since")
+                continue
+            # Feeds and sitemaps list articles: only the site's own patterns (if any) filter them.
+            request = self._article_request(site, entry.url, section, trust_source=True)
+            if request is not None:
+                yield request
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         site = self.sites[response.meta["site"]]
@@ -119,14 +209,23 @@ class NewsSpider(scrapy.Spider):
         if not hasattr(response, "css"):
             self._count(site.name, "skipped/not_html")
             return
-        yield from self._article_requests(response, site, section)
+        if "feeds" in self._sources(site):
+            for href in response.css('link[rel~="alternate"][type*="rss"]::attr(href), '
+                                     'link[rel~="alternate"][type*="atom"]::attr(href)').getall():
+                feed = response.urljoin(href)
+                if same_site(feed, site.allowed_domains):
+                    yield self._feed_request(site, feed, section)
+        for href in response.css("a::attr(href)").getall():
+            request = self._article_request(site, response.urljoin(href), section)
+            if request is not None:
+                yield request
         page = response.meta.get("listing_page", 1)
-        if page < site.max_listing_pages:
-            next_url = self._next_page(response)
-            if next_url and same_site(next_url, site.allowed_domains):
+        next_url = self._next_page(response)
+        if next_url and page < response.meta.get("max_pages", site.max_listing_pages):
+            if same_site(next_url, site.allowed_domains):
                 yield scrapy.Request(next_url, callback=self.parse_listing, errback=self.failed,
-                                     meta=self._meta(site, section=section, listing_page=page + 1))
-        elif self._next_page(response):
+                                     meta={**response.meta, "listing_page": page + 1})
+        elif next_url:
             self._count(site.name, "listing_depth_limit")
 
     def _next_page(self, response: Response) -> str | None:
@@ -140,24 +239,38 @@ class NewsSpider(scrapy.Spider):
                     break
         return response.urljoin(href) if href else None
 
-    def _article_requests(self, response: Response, site: SiteConfig, section: str | None) -> Iterator[scrapy.Request]:
-        for href in response.css("a::attr(href)").getall():
-            url = clean_url(response.urljoin(href))
-            if not url.startswith(("http://", "https://")) or not same_site(url, site.allowed_domains):
-                continue
-            if not looks_like_article(url, site):
-                continue
-            key = canonical_url(url)
-            if key in self._seen:
-                continue
-            self._seen.add(key)
-            yield scrapy.Request(url, callback=self.parse_article, errback=self.failed,
-                                 meta=self._meta(site, section=section))
+    def _article_request(self, site: SiteConfig, url: str, section: str | None,
+                         trust_source: bool = False) -> scrapy.Request | None:
+        """A request for an article URL not seen before in this crawl, or None."""
+        if not url.startswith(("http://", "https://")):
+            return None
+        url = clean_url(url)
+        if not (looks_like_feed_entry(url, site) if trust_source else looks_like_article(url, site)):
+            return None
+        if not same_site(url, site.allowed_domains):
+            self._count(site.name, "skipped/offsite")
+            return None
+        key = canonical_url(url)
+        if key in self._seen:
+            self._count(site.name, "duplicate_links")
+            return None
+        self._seen.add(key)
+        meta = self._meta(site, section=section)
+        if site.download_timeout:
+            meta["download_timeout"] = site.download_timeout
+        if site.max_page_bytes:
+            meta["download_maxsize"] = site.max_page_bytes
+        return scrapy.Request(url, callback=self.parse_article, errback=self.failed, meta=meta)
 
     def parse_article(self, response: Response) -> Iterator[ArticlePage]:
         site = response.meta["site"]
         self._count(site, "pages")
         self._count(site, "article_pages")
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+        if not isinstance(response, TextResponse) or not ("html" in content_type or not content_type):
+            self._count(site, "skipped/not_html")
+            self.logger.info("not HTML (%s): %s", content_type or type(response).__name__, response.url)
+            return
         yield ArticlePage(
             url=response.url,
             site=site,
@@ -172,11 +285,20 @@ class NewsSpider(scrapy.Spider):
         """Count and log a request that produced no response; the crawl goes on."""
         request = failure.request
         site = request.meta.get("site", "?")
-        if failure.check(IgnoreRequest) and "robots.txt" in failure.getErrorMessage():
+        message = failure.getErrorMessage() or failure.type.__name__
+        if failure.check(IgnoreRequest) and "robots.txt" in message:
             self._count(site, "skipped/robots_txt")
             self.logger.debug("robots.txt forbids %s", request.url)
             return
         if failure.check(HttpError):
-            self._count(site, f"http_{failure.value.response.status}")
+            self._count(site, f"errors/http_{failure.value.response.status}")
+        elif failure.check(TimeoutError, DefTimeoutError, TCPTimedOutError, DownloadTimeoutError):
+            self._count(site, "errors/timeout")
+        elif "max redirections" in message or "redirect" in message.lower():
+            self._count(site, "errors/redirect_loop")
+        elif failure.check(CancelledError) or "maxsize" in message or "max size" in message:
+            self._count(site, "errors/too_large")
+        else:
+            self._count(site, f"errors/{failure.type.__name__}")
         self._count(site, "errors")
-        self.logger.warning("fetch failed: %s (%s)", request.url, failure.getErrorMessage() or failure.type.__name__)
+        self.logger.warning("fetch failed: %s (%s)", request.url, message)

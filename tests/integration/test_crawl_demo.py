@@ -1,4 +1,5 @@
-"""The news spider against the sample site on 127.0.0.1, in this process, into a fresh archive.
+"""The news spider against the sample site on 127.0.0.1, in this process, into a fresh archive:
+sections, feeds and sitemaps together, and every trap the sample site sets.
 
 Twisted's reactor runs once per process, so one module-scoped crawl feeds every test here.
 """
@@ -13,7 +14,7 @@ import pytest
 from archive.db import open_archive
 from archive.queries import search
 from crawler.demo_site import DemoServer, DemoSite
-from crawler.demo_site.content import load_seed
+from crawler.demo_site.content import ALL_SECTIONS, load_seed
 from crawler.runner import run_crawl
 from crawler.sites import load_site_file
 from tests.conftest import demo_config_file
@@ -25,47 +26,81 @@ def crawled(tmp_path_factory):
     site = DemoSite()
     with DemoServer(site) as server:
         config = load_site_file(demo_config_file()).with_base_url(server.base_url)
-        result = run_crawl([config], db_path, {"LOG_LEVEL": "WARNING"})
+        result = run_crawl([config], db_path, {"LOG_LEVEL": "CRITICAL"})
         requests = dict(server.requests)
     db = open_archive(db_path)
-    yield site, server, result, requests, db
+    yield site, server.base_url.rstrip("/"), result, requests, db
     db.close()
 
 
-def test_crawl_finished(crawled):
+def test_crawl_finished_and_archive_is_sound(crawled):
     _, _, result, _, db = crawled
     assert result.finish_reason == "finished"
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 def test_every_article_archived_exactly_once(crawled):
-    site, server, _, requests, db = crawled
-    rows = list(db["articles"].rows)
-    assert len(rows) == len(site.stories)
-    stored = {row["url"]: row for row in rows}
+    site, base, _, requests, db = crawled
+    rows = {row["url"]: row for row in db["articles"].rows}
+    assert sorted(rows) == sorted(base + story.path for story in site.stories)
     for story in site.stories:
-        row = stored[server.base_url.rstrip("/") + story.path]
+        row = rows[base + story.path]
         assert row["title"] == story.title
-        assert row["text"] == story.body_text
+        if story.path == site.truncated_path:
+            assert row["text"].startswith(story.blocks[0].text)  # what arrived is kept
+        else:
+            assert row["text"] == story.body_text
         assert row["published_at"] == story.published.astimezone(UTC).isoformat()
         assert json.loads(row["authors"]) == list(story.authors)
-        assert row["section"] == story.section
-        assert requests[story.path] == 1  # fetched once
+        assert row["section"] in (story.section, *story.categories, None)  # a feed may have found it first
+        # Linked from sections, feeds, sitemaps, tracking links and an old URL: fetched once.
+        assert requests[story.path] == (2 if story.path == site.flaky_path else 1)
+        assert not [t for t in requests if t.startswith(story.path + "?")]
     assert db["article_versions"].count == len(site.stories)
     assert db["captures"].count == len(site.stories)
 
 
-def test_no_listing_tag_or_author_page_is_stored(crawled):
+def test_legacy_charset_article_keeps_its_characters(crawled):
+    site, base, _, _, db = crawled
+    german = [s for s in site.stories if s.template == "legacy"]
+    assert german
+    for story in german:
+        row = db.execute("select title, text from articles where url = ?",
+                         [base + story.path]).fetchone()
+        assert row == (story.title, story.body_text)
+        assert any(ch in story.body_text for ch in "äöüß")
+
+
+def test_no_listing_tag_author_or_trap_page_is_stored(crawled):
     _, _, _, _, db = crawled
     urls = [row["url"] for row in db["articles"].rows]
-    assert not [u for u in urls if "/tag/" in u or "/author/" in u or "/section/" in u or "/search/" in u]
+    for part in ("/tag/", "/author/", "/section/", "/search/", "/calendar/", "/private/", "/loop/", "story.html",
+                 "annual-report", "photo-gallery", "othernews"):
+        assert not [u for u in urls if part in u], part
 
 
-def test_robots_txt_is_obeyed(crawled):
-    _, _, result, requests, _ = crawled
-    assert requests["/robots.txt"] == 1
-    assert not [path for path in requests if path.startswith("/private/")]
-    assert result.count("news/demo/skipped/robots_txt") == 3
+@pytest.mark.parametrize(("stat", "expected"), [
+    ("news/demo/errors/http_404", 1),
+    ("news/demo/errors/http_410", 1),
+    ("news/demo/errors/redirect_loop", 1),
+    ("news/demo/errors/timeout", 1),
+    ("news/demo/errors/too_large", 1),
+    ("news/demo/skipped/not_html", 2),
+    ("news/demo/skipped/offsite", 1),
+    ("news/demo/skipped/robots_txt", 3),
+    ("news/demo/listing_depth_limit", 1),
+    ("retry/reason_count/500 Internal Server Error", 1),
+])
+def test_each_trap_is_met_and_counted(crawled, stat, expected):
+    _, _, result, _, _ = crawled
+    assert result.count(stat) == expected
+
+
+def test_endless_calendar_is_bounded_and_robots_obeyed(crawled):
+    _, _, _, requests, _ = crawled
+    assert len([t for t in requests if t.startswith("/calendar/")]) == 12  # max_pages of that section
+    assert not [t for t in requests if t.startswith("/private/")]
+    assert requests["/sitemap.xml"] == 1 and requests["/feed.xml"] == 1 and requests["/atom.xml"] == 1
 
 
 def test_seed_article_is_clean_and_findable(crawled):
@@ -80,13 +115,15 @@ def test_seed_article_is_clean_and_findable(crawled):
 
 
 def test_crawl_run_is_recorded_with_counts(crawled):
-    site, _, _, _, db = crawled
+    site, _, result, _, db = crawled
     runs = list(db["crawl_runs"].rows)
     assert len(runs) == 1
     run = runs[0]
-    listing_pages = sum(site.pages(site.in_section(s)) for s in ("world", "politics", "business", "technology"))
+    listing_pages = sum(site.pages(site.in_section(s)) for s in ALL_SECTIONS) + 12
     assert run["outcome"] == "finished" and run["finished_at"]
     assert run["articles_new"] == len(site.stories)
-    assert run["pages"] == len(site.stories) + listing_pages
-    assert run["errors"] == 0
-    assert run["skipped"] == 3  # the robots.txt-disallowed memos
+    assert run["pages"] == result.count("news/demo/pages")
+    assert result.count("news/demo/listing_pages") == listing_pages
+    assert run["errors"] == 5
+    assert run["skipped"] == 3 + 2 + 1  # robots.txt, not HTML, off-site
+    assert json.loads(run["stats"])["news/demo/errors/timeout"] == 1

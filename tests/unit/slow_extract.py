@@ -3,9 +3,9 @@
 import time
 
 
-def hangs(html, url, rules, timezone):
+def hangs(html, url, rules, timezone, content_type=None):
     time.sleep(60)
 
 
-def explodes(html, url, rules, timezone):
+def explodes(html, url, rules, timezone, content_type=None):
     raise RuntimeError("parser bug")

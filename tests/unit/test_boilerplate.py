@@ -41,3 +41,18 @@ def test_clean_authors(raw, names):
 def test_tag_line_followed_by_story_text_is_kept():
     text = "Tags: Economy, Trade\n" + BODY
     assert strip_boilerplate(text) == text
+
+
+@pytest.mark.parametrize("label", ["Schlagworte", "Étiquettes", "Etiquetas", "Themen"])
+def test_tag_lines_in_other_languages(label):
+    assert strip_boilerplate(BODY + f"\n{label}: Kommunalpolitik, Nürnberg") == BODY
+
+
+@pytest.mark.parametrize("byline", ["By Asha Menon and Ravi Kapoor", "Von Nadia Petrov · 12.06.2024, 10:00 Uhr"])
+def test_leading_byline_is_dropped(byline):
+    assert strip_boilerplate(f"{byline}\n{BODY}") == BODY
+
+
+def test_leading_sentence_starting_with_by_is_kept():
+    text = "By the end of the year the plan was dead.\n" + BODY
+    assert strip_boilerplate(text) == text

@@ -19,10 +19,15 @@ BOILERPLATE = ["Tags:", "Previous Post", "Next Post", "Share", "Popular Posts", 
                "About us", "All rights reserved", "Staff memo"]
 
 
-@pytest.mark.parametrize("story", [*SITE.stories[:30], SEED], ids=lambda a: f"{a.template}-{a.number}")
+CLEAN = [a for a in SITE.stories if a.path != SITE.truncated_path]
+LEGACY = [a for a in SITE.stories if a.template == "legacy"]
+
+
+@pytest.mark.parametrize("story", [*CLEAN[:30], *LEGACY[:2], SEED], ids=lambda a: f"{a.template}-{a.number}")
 def test_article_fields_match_the_page(demo_app, demo_config, story):
-    article = extract(page_html(demo_app, story.path), "http://127.0.0.1/x" + story.path,
-                      demo_config.extraction, demo_config.timezone)
+    reply = demo_app.respond(story.path, 2)
+    article = extract(reply.body, "http://127.0.0.1/x" + story.path, demo_config.extraction, demo_config.timezone,
+                      reply.content_type)
     assert article.title == story.title
     assert article.text == story.body_text
     assert article.authors == story.authors
@@ -127,3 +132,28 @@ def test_json_ld_metadata_wins(demo_app):
 ])
 def test_clean_title(title, site, expected):
     assert clean_title(title, site) == expected
+
+
+def test_charset_declared_only_in_meta_is_honoured(demo_app):
+    story = LEGACY[0]
+    reply = demo_app.respond(story.path, 1)
+    assert reply.content_type == "text/html" and b"charset=iso-8859-1" in reply.body
+    article = extract(reply.body, "http://127.0.0.1" + story.path, content_type=reply.content_type)
+    assert article.title == story.title and article.text == story.body_text
+
+
+def test_truncated_page_keeps_what_arrived(demo_app):
+    story = next(a for a in SITE.stories if a.path == SITE.truncated_path)
+    article = extract(demo_app.respond(story.path, 1).body, "http://127.0.0.1" + story.path)
+    assert article.title == story.title and article.text.startswith(story.blocks[0].text)
+
+
+@pytest.mark.parametrize(("canonical", "expected"), [
+    ("/2024/06/the-real-one.html", "http://127.0.0.1/2024/06/the-real-one.html"),
+    ("http://www.127.0.0.1/2024/06/x.html?utm_source=a", "http://127.0.0.1/2024/06/x.html"),
+    ("https://elsewhere.example/2024/06/x.html", "http://127.0.0.1/2024/06/copy.html"),
+])
+def test_rel_canonical_on_the_same_site_names_the_article(demo_app, canonical, expected):
+    link = f'<link rel="canonical" href="{canonical}"></head>'.encode()
+    html = page_html(demo_app, SEED.path).replace(b"</head>", link)
+    assert extract(html, "http://127.0.0.1/2024/06/copy.html?utm_source=x").url == expected

@@ -19,6 +19,7 @@ import click
 from archive.db import ArchiveError, open_archive
 from archive.queries import SearchError, recent_runs, search, site_stats
 from crawler import __version__
+from crawler.dates import parse_since
 from crawler.sites import SOURCES, SiteConfigError, load_site_file, load_sites, site_files
 
 DEFAULT_DB = "archive.db"
@@ -65,7 +66,15 @@ def scrapy_settings(pairs: tuple[str, ...]) -> dict[str, str]:
     return settings
 
 
-since_option = click.option("--since", metavar="DATE",
+def _check_since(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    try:
+        parse_since(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    return value
+
+
+since_option = click.option("--since", metavar="DATE", callback=_check_since,
                             help="Skip feed and sitemap entries dated before DATE (e.g. 2024-06-01), unfetched.")
 sources_option = click.option("--sources", metavar="LIST",
                               help="Discovery sources to use, comma-separated: sections,feeds,sitemaps (default all).")
@@ -76,12 +85,7 @@ set_option = click.option("--set", "settings", multiple=True, metavar="KEY=VALUE
 def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] = (),
            since: str | None = None, sources: str | None = None) -> None:
     from crawler.runner import run_crawl  # Scrapy loads only for commands that crawl
-    from crawler.spiders.news import parse_since
 
-    try:
-        parse_since(since)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--since") from None
     if sources and not {s.strip() for s in sources.split(",")} <= set(SOURCES):
         raise click.BadParameter(f"{sources!r}: choose from {', '.join(SOURCES)}", param_hint="--sources")
     overrides = {"LOG_LEVEL": "INFO" if verbose else "WARNING", **scrapy_settings(settings)}

@@ -106,3 +106,13 @@ def first_date(candidates: list[str | None], site_timezone: str | tzinfo | None 
             if other.has_time and other.value.astimezone(zone).date() == day:
                 return other
     return best
+
+
+def parse_since(value: str | datetime | None) -> datetime | None:
+    """``--since`` / ``-a since=``: a date or datetime; without a zone it is UTC."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = parse_date(value, "UTC")
+    if parsed is None:
+        raise ValueError(f"since={value!r} is not a date (use e.g. 2024-06-01)")
+    return parsed.value

@@ -70,14 +70,14 @@ class SiteConfig:
     download_timeout: float | None = None
     max_page_bytes: int | None = None
     sources: tuple[str, ...] = SOURCES
+    domains: tuple[str, ...] = ()  # other hosts of the same site (e.g. a separate feeds host)
     extraction: ExtractionRules = field(default_factory=ExtractionRules)
     path: str | None = None
 
     @property
     def allowed_domains(self) -> tuple[str, ...]:
         host = urlsplit(self.base_url).hostname or ""
-        bare = host.removeprefix("www.")
-        return (bare,) if bare == host else (bare, host)
+        return (host.removeprefix("www."), *(d.removeprefix("www.") for d in self.domains))
 
     def with_base_url(self, base_url: str) -> SiteConfig:
         """The same site served elsewhere: every URL that was relative to ``base_url`` moves with it."""
@@ -112,6 +112,7 @@ _TOP_LEVEL = {
     "download_timeout": ((int, float), "a number of seconds"),
     "max_page_bytes": ((int,), "a number of bytes"),
     "sources": ((list,), 'an array of "sections", "feeds", "sitemaps"'),
+    "domains": ((list,), "an array of host names"),
     "extraction": ((dict,), "a table"),
 }
 _EXTRACTION = {
@@ -257,6 +258,7 @@ def parse_site(data: dict[str, Any], path: Path | str) -> SiteConfig:
         max_listing_pages=max_pages, every=every, download_delay=delay, concurrent_requests=concurrency,
         user_agent=data.get("user_agent"), download_timeout=data.get("download_timeout"),
         max_page_bytes=data.get("max_page_bytes"), sources=sources, extraction=extraction, path=str(path),
+        domains=tuple(d.lower() for d in _strings(path, "domains", data.get("domains", []))),
     )
 
 

@@ -23,7 +23,7 @@ from twisted.internet.error import TimeoutError as DefTimeoutError
 from twisted.python.failure import Failure
 
 from archive.store import utc_now
-from crawler.dates import parse_date
+from crawler.dates import parse_since
 from crawler.discovery import Entry, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.items import ArticlePage
 from crawler.sites import SOURCES, SiteConfig, load_sites
@@ -66,16 +66,6 @@ def looks_like_feed_entry(url: str, site: SiteConfig) -> bool:
     if site.article_urls:
         return any(p.search(path) for p in site.article_urls)
     return not NOT_ARTICLE_PATH.search(parts.path) and parts.path not in ("", "/")
-
-
-def parse_since(value: str | datetime | None) -> datetime | None:
-    """``--since`` / ``-a since=``: a date or datetime; without a zone it is UTC."""
-    if value is None or isinstance(value, datetime):
-        return value
-    parsed = parse_date(value, "UTC")
-    if parsed is None:
-        raise ValueError(f"since={value!r} is not a date (use e.g. 2024-06-01)")
-    return parsed.value
 
 
 class NewsSpider(scrapy.Spider):

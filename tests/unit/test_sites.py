@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from crawler.sites import SiteConfigError, load_site, load_site_file, load_sites, parse_interval
+from tests.conftest import REPO
 
 VALID = """
 name = "worldnews"
@@ -114,3 +115,17 @@ def test_parse_interval(text, expected):
 def test_parse_interval_rejects(text):
     with pytest.raises(ValueError):
         parse_interval(text)
+
+
+EXAMPLES = sorted((REPO / "settings" / "sites" / "examples").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_example_site_files_are_valid(path):
+    site = load_site_file(path)
+    assert site.name == path.stem
+    assert site.sections or site.feeds or site.sitemaps
+
+
+def test_demo_site_file_is_valid(demo_config):
+    assert demo_config.name == "demo" and demo_config.feeds and demo_config.sections

@@ -1,0 +1,67 @@
+"""Each discovery source alone, and --since, through ``newsarchive crawl`` in a subprocess."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from archive.db import open_archive
+from crawler.demo_site import DemoServer, DemoSite
+from tests.conftest import demo_config_file
+from tests.e2e.test_commands import run, tool
+
+SITE = DemoSite(articles=150)  # seven weeks of stories: May and June sitemaps
+NEWEST = SITE.stories[0].published
+
+
+def crawl(tmp_path, *args: str) -> tuple[set[str], dict[str, int], DemoServer]:
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    with DemoServer(SITE, slow_seconds=0.1) as server:
+        text = demo_config_file().read_text().replace('base_url = "http://127.0.0.1:8765/"',
+                                                     f'base_url = "{server.base_url}"')
+        (sites / "demo.toml").write_text(text)
+        result = run(tool("newsarchive"), "crawl", "demo", "--sites-dir", str(sites), "--db",
+                     str(tmp_path / "a.db"), *args)
+        requests = dict(server.requests)
+    assert result.returncode == 0, result.stderr[-2000:]
+    base = server.base_url.rstrip("/")
+    paths = {row["url"].removeprefix(base) for row in open_archive(tmp_path / "a.db")["articles"].rows}
+    return paths, requests, server
+
+
+def feed_paths(count: int = 30) -> set[str]:
+    return {a.path for a in SITE.stories[:count]}
+
+
+@pytest.mark.parametrize(("sources", "expected"), [
+    ("sections", {a.path for a in SITE.stories}),
+    ("sitemaps", {a.path for a in SITE.stories}),
+    ("feeds", feed_paths()),
+])
+def test_each_source_alone_finds_what_it_lists(tmp_path, sources, expected):
+    paths, requests, _ = crawl(tmp_path, "--sources", sources)
+    assert paths == expected
+    fetched_listings = [t for t in requests if t.startswith("/section/")]
+    fetched_sitemaps = [t for t in requests if t.startswith("/sitemap")]
+    assert bool(fetched_listings) is (sources == "sections")
+    assert bool(fetched_sitemaps) is (sources == "sitemaps")
+
+
+def test_since_skips_older_entries_without_fetching_them(tmp_path):
+    since = datetime(2024, 6, 20, tzinfo=UTC)
+    paths, requests, _ = crawl(tmp_path, "--sources", "feeds,sitemaps", "--since", "2024-06-20")
+    recent = {a.path for a in SITE.stories if (a.modified or a.published) >= since}
+    older = {a.path for a in SITE.stories if (a.modified or a.published) < since and a.published < since}
+    assert paths == {a.path for a in SITE.stories if a.path in recent}
+    assert not [p for p in older if requests.get(p)]  # never requested
+    months = {f"/sitemap-{a.published:%Y-%m}.xml" for a in SITE.stories}
+    old_months = {m for m in months if m < "/sitemap-2024-06.xml"}
+    assert old_months and not [m for m in old_months if requests.get(m)]
+
+
+def test_bad_since_is_a_usage_error(tmp_path):
+    result = run(tool("newsarchive"), "crawl", "demo", "--since", "last tuesday-ish maybe",
+                 "--db", str(tmp_path / "a.db"), "--sites-dir", str(tmp_path))
+    assert result.returncode == 2 and "--since" in result.stderr

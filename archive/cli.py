@@ -24,7 +24,6 @@ from crawler.sites import SOURCES, SiteConfigError, load_site_file, load_sites, 
 
 DEFAULT_DB = "archive.db"
 DEFAULT_SITES_DIR = "settings/sites"
-METADATA = Path(__file__).parent / "datasette" / "metadata.yml"
 
 
 def archive_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -125,7 +124,7 @@ def demo(db_path: Path, sites_dir: Path, articles: int, port: int, verbose: bool
         click.echo(f"Sample news site at {server.base_url} ({articles} articles); crawling it...")
         _crawl([config.with_base_url(server.base_url)], db_path, verbose, settings, since, sources)
     click.echo(f"\nExplore it:\n  newsarchive search Pyongyang --db {db_path}\n"
-               f"  datasette {db_path} --metadata {METADATA}")
+               f"  newsarchive serve --db {db_path}      # Datasette on http://127.0.0.1:8001/")
 
 
 @cli.command()
@@ -204,6 +203,30 @@ def search_command(db_path: Path, sites_dir: Path, query: str, site: str | None,
             click.echo(f"{hit.published_at or '':<26} {hit.title}\n    {hit.url}\n    {' '.join(hit.snippet.split())}")
     if not hits and not as_json:
         click.echo(f"No articles match {query!r}.")
+
+
+@cli.command()
+@archive_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port).")
+@click.option("--allow-sql", is_flag=True, help="Let visitors run arbitrary read-only SQL.")
+@clear_errors
+def serve(db_path: Path, sites_dir: Path, host: str, port: int, allow_sql: bool) -> None:
+    """Browse and search the archive in Datasette, safely beside a running crawl."""
+    import tempfile
+
+    from datasette.cli import cli as datasette_cli
+
+    from archive.serve import datasette_metadata, datasette_serve_args
+
+    open_archive(db_path, create=False).close()  # a clear error for a missing or foreign file
+    with tempfile.TemporaryDirectory() as tmp:
+        metadata_file = Path(tmp) / "metadata.json"
+        metadata_file.write_text(json.dumps(datasette_metadata(db_path)))
+        click.echo(f"Serving {db_path} on http://{host}:{port}/ (Ctrl-C stops)")
+        datasette_cli.main(datasette_serve_args(db_path, metadata_file, host=host, port=port, allow_sql=allow_sql),
+                           prog_name="datasette", standalone_mode=False)
 
 
 def main() -> None:

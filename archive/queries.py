@@ -8,14 +8,10 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-SEARCH_SQL = """
-select articles.id, articles.site, articles.title, articles.url, articles.published_at,
-       articles.authors, articles.tags,
-       snippet(articles_fts, -1, '[', ']', ' … ', 16) as snippet
-from articles_fts join articles on articles.rowid = articles_fts.rowid
-where articles_fts match :query and (:site is null or articles.site = :site)
-order by rank limit :limit
-"""
+from archive.serve import canned_query
+
+# The canned "search" query of the Datasette metadata, with the CLI's own limit around it.
+SEARCH_SQL = f"select * from ({canned_query('search')}) limit :limit"
 
 SITE_STATS_SQL = """
 select a.site, count(*) as articles, sum(a.version - 1) as changes,
@@ -54,12 +50,14 @@ def fts_query(text: str) -> str:
     return " ".join(f'"{w}"' for w in words)
 
 
-def search(db: sqlite_utils.Database, text: str, *, site: str | None = None, limit: int = 20) -> list[SearchHit]:
+def search(db: sqlite_utils.Database, text: str, *, site: str | None = None, since: str | None = None,
+           until: str | None = None, limit: int = 20) -> list[SearchHit]:
     """Articles matching every word of ``text``, best first."""
     if not text.strip():
         raise SearchError("the search query is empty")
     try:
-        rows = db.execute(SEARCH_SQL, {"query": fts_query(text), "site": site, "limit": limit}).fetchall()
+        rows = db.execute(SEARCH_SQL, {"q": fts_query(text), "site": site, "since": since, "until": until,
+                                       "limit": limit}).fetchall()
     except sqlite3.OperationalError as error:
         raise SearchError(f"cannot search for {text!r}: {error}") from None
     return [SearchHit(id=r[0], site=r[1], title=r[2], url=r[3], published_at=r[4],

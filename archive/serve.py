@@ -1,0 +1,52 @@
+"""Datasette on an archive: the project's metadata, canned queries and cell rendering.
+
+The metadata file names the database ``archive``; an archive file with another name gets the
+same configuration under its own name.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATASETTE_DIR = Path(__file__).parent / "datasette"
+METADATA_FILE = DATASETTE_DIR / "metadata.yml"
+PLUGINS_DIR = DATASETTE_DIR / "plugins"
+TEMPLATE_DATABASE = "archive"
+
+
+@cache
+def _metadata_template() -> dict[str, Any]:
+    return yaml.safe_load(METADATA_FILE.read_text(encoding="utf-8"))
+
+
+def canned_query(name: str) -> str:
+    """The SQL of one canned query: the CLI runs the same queries Datasette offers."""
+    return _metadata_template()["databases"][TEMPLATE_DATABASE]["queries"][name]["sql"]
+
+
+def datasette_metadata(db_path: str | Path) -> dict[str, Any]:
+    """The metadata for this archive file, keyed by the database name Datasette will use."""
+    metadata = copy.deepcopy(_metadata_template())
+    metadata["databases"] = {Path(db_path).stem: metadata["databases"][TEMPLATE_DATABASE]}
+    return metadata
+
+
+def datasette_settings(allow_sql: bool) -> dict[str, Any]:
+    """Read-only for visitors: no arbitrary SQL unless asked, no file download, short cells."""
+    return {"default_allow_sql": allow_sql, "allow_download": False, "truncate_cells_html": 280,
+            "sql_time_limit_ms": 3000}
+
+
+def datasette_serve_args(db_path: str | Path, metadata_file: str | Path, *, host: str, port: int,
+                         allow_sql: bool) -> list[str]:
+    """Arguments for ``datasette serve`` on this archive."""
+    args = ["serve", str(db_path), "--metadata", str(metadata_file), "--plugins-dir", str(PLUGINS_DIR),
+            "--host", host, "--port", str(port)]
+    for key, value in datasette_settings(allow_sql).items():
+        args += ["--setting", key, str(value).lower() if isinstance(value, bool) else str(value)]
+    return args

@@ -58,8 +58,13 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
     db["captures"].create_index(["digest"])
 
 
+def _v2_recheck(db: sqlite_utils.Database) -> None:
+    """Conditional re-checks: count 304s per run; find an article's captures by URL quickly."""
+    db["crawl_runs"].add_column("articles_not_modified", int, not_null_default=0)
+
+
 # Append only: each entry turns version N into N + 1. Never edit one that has shipped.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial, _v2_recheck]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

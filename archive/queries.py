@@ -23,7 +23,7 @@ from articles a group by a.site order by a.site
 
 RUNS_SQL = """
 select id, site, started_at, finished_at, outcome, pages, articles_new, articles_changed,
-       articles_unchanged, skipped, errors, error
+       articles_unchanged, articles_not_modified, skipped, errors, error
 from crawl_runs where (:site is null or site = :site) order by id desc limit :limit
 """
 
@@ -74,3 +74,26 @@ def recent_runs(db: sqlite_utils.Database, *, site: str | None = None, limit: in
     cursor = db.execute(RUNS_SQL, {"site": site, "limit": limit})
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class KnownArticle:
+    """What a re-crawl needs to know of an archived article: its age, last fetch and validators."""
+
+    url: str
+    published_at: str | None
+    last_fetched_at: str | None
+    etag: str | None
+    last_modified: str | None
+
+
+KNOWN_SQL = """
+select a.url, coalesce(a.published_at, a.first_seen_at), a.last_fetched_at, c.etag, c.last_modified
+from articles a left join captures c on c.id = a.last_capture_id
+where a.site = :site
+"""
+
+
+def known_articles(db: sqlite_utils.Database, site: str) -> dict[str, KnownArticle]:
+    """Every archived article of ``site``, keyed by its canonical URL."""
+    return {row[0]: KnownArticle(*row) for row in db.execute(KNOWN_SQL, {"site": site}).fetchall()}

@@ -27,6 +27,7 @@ class Outcome(StrEnum):
     NEW = "new"
     CHANGED = "changed"
     UNCHANGED = "unchanged"
+    NOT_MODIFIED = "not_modified"  # a conditional request answered 304
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,15 @@ def store_article(db: sqlite_utils.Database, article: Article, *, site: str, sec
     return Stored(article_id=article_id, outcome=outcome, version=version, capture_id=capture_id)
 
 
-COUNT_COLUMNS = ("pages", "articles_new", "articles_changed", "articles_unchanged", "skipped", "errors")
+def touch_not_modified(db: sqlite_utils.Database, url: str, fetched_at: str | None = None) -> bool:
+    """Record that a conditional re-check answered 304: the article was seen, nothing changed."""
+    with transaction(db) as conn:
+        cursor = conn.execute("UPDATE articles SET last_fetched_at = ? WHERE url = ?", (fetched_at or utc_now(), url))
+    return cursor.rowcount == 1
+
+
+COUNT_COLUMNS = ("pages", "articles_new", "articles_changed", "articles_unchanged", "articles_not_modified",
+                 "skipped", "errors")
 
 
 def start_run(db: sqlite_utils.Database, site: str) -> int:

@@ -7,11 +7,15 @@ import re
 from dataclasses import asdict, dataclass, field
 
 _SPACE = re.compile(r"\s+")
+# "Updated: 12 June 2024, 10:15" alone is not an edit of the story.
+_UPDATED_LINE = re.compile(r"^\s*(last\s+)?(updated|modified|aktualisiert|mis à jour|actualizado)\b[^.!?]{0,80}$",
+                           re.IGNORECASE)
 
 
 def normalise_text(text: str) -> str:
-    """Text with runs of white space folded, for comparing two versions of a story."""
-    return _SPACE.sub(" ", text).strip()
+    """Text for comparing two versions of a story: white space folded, "last updated" lines gone."""
+    lines = (line for line in text.splitlines() if not _UPDATED_LINE.match(line))
+    return _SPACE.sub(" ", " ".join(lines)).strip()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from archive.db import open_archive
-from archive.store import close_abandoned_runs, finish_run, start_run, store_article
+from archive.store import close_abandoned_runs, finish_run, start_run, store_article, touch_not_modified
 from crawler.article import Article, Capture
 from crawler.extract import NotAnArticle, extract
 from crawler.items import ArticlePage
@@ -76,7 +76,7 @@ class ExtractionPipeline:
         return await asyncio.wrap_future(future)
 
     async def process_item(self, item: Any) -> Any:
-        if not isinstance(item, ArticlePage):
+        if not isinstance(item, ArticlePage) or item.status == 304:
             return item
         site = self.crawler.spider.sites[item.site]
         try:
@@ -124,6 +124,10 @@ class ArchivePipeline:
         self.runs = {name: start_run(self.db, name) for name in self.crawler.spider.sites}
 
     def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArticlePage) and item.status == 304:
+            if touch_not_modified(self.db, item.url, item.fetched_at):
+                _site_count(self.stats, item.site, "saved/not_modified")
+            return item
         if not isinstance(item, ArticlePage) or item.article is None:
             return item
         capture = Capture(url=item.url, body=item.body, status=item.status, headers=item.headers,
@@ -161,6 +165,7 @@ class ArchivePipeline:
                 "articles_new": value("archive/{site}/saved/new"),
                 "articles_changed": value("archive/{site}/saved/changed"),
                 "articles_unchanged": value("archive/{site}/saved/unchanged"),
+                "articles_not_modified": value("archive/{site}/saved/not_modified"),
                 "skipped": skipped,
                 "errors": value("news/{site}/errors") + value("archive/{site}/errors"),
             }

@@ -35,6 +35,11 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 5
 
+DOWNLOADER_MIDDLEWARES = {
+    # Every article request passes here, the ones a redirect makes included.
+    "crawler.middlewares.RecheckMiddleware": 650,
+}
+
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractionPipeline": 300,
     "crawler.pipelines.ArchivePipeline": 800,
@@ -46,6 +51,10 @@ ARCHIVE_EXTRACT_WORKERS = 1 if (os.cpu_count() or 1) > 1 else 0
 ARCHIVE_EXTRACT_TIMEOUT = 30.0
 CONCURRENT_ITEMS = 8  # items per response in parallel: more only adds scheduling overhead here
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# Known articles are re-checked on a back-off by age (see crawler/recheck.py), with conditional
+# requests; "always" re-checks all of them, "never" none.
+ARCHIVE_RECHECK = "1h=15m,1d=1h,7d=6h,30d=1d,*=7d"
 
 ARCHIVE_DB = os.environ.get("NEWSARCHIVE_DB", "archive.db")
 ARCHIVE_SITES_DIR = os.environ.get("NEWSARCHIVE_SITES_DIR", "settings/sites")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from importlib import resources
@@ -190,13 +190,34 @@ def _german(number: int, rng: random.Random, start: datetime) -> DemoArticle:
     )
 
 
+def _edited(story: DemoArticle, edition: int) -> DemoArticle:
+    """A story as a later edition shows it: a real edit, a cosmetic change, or none (by its number)."""
+    if story.template == "legacy" or story.number == 0 or edition < 2:
+        return story
+    later = story.published + timedelta(days=2)
+    if story.number % 10 == 7:  # a real correction: a new version
+        blocks = (*story.blocks, Block("p", f"Correction: an earlier version of this story misstated the "
+                                            f"date of the vote. It was corrected in edition {edition}."))
+        return replace(story, blocks=blocks, modified=later)
+    if story.number % 10 == 8:  # only a "last updated" line: not a new version
+        return replace(story, blocks=(*story.blocks, Block("p", f"Last updated: {later:%d %B %Y, %H:%M} IST")),
+                       modified=later)
+    return story
+
+
 @dataclass
 class DemoSite:
-    """The whole sample site's content: articles newest first, plus lookups by path."""
+    """The whole sample site's content: articles newest first, plus lookups by path.
+
+    ``edition`` moves the site on in time: from edition 2, some stories are corrected (see
+    ``corrected_paths``), some get only a "last updated" line, and ``new_per_edition`` new stories
+    appear per edition; all others stay byte for byte the same.
+    """
 
     articles: int = 120
     seed: int = 7
     page_size: int = 10
+    edition: int = 1
     _by_path: dict[str, DemoArticle] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -218,7 +239,30 @@ class DemoSite:
             authors=("Staff Reporter",), tags=tags, published=SEED_PUBLISHED, slug=SEED_SLUG,
             description=blocks[0].text[:160],
         )
+        newest = max(a.published for a in stories) if stories else start
+        for extra in range(self.new_per_edition * (self.edition - 1)):
+            number = self.articles + extra
+            story = _generated(number, random.Random(self.seed * 7919 + number), newest)
+            stories.append(replace(story, published=newest + timedelta(hours=5 * (extra + 1))))
+        stories = [_edited(story, self.edition) for story in stories]
         return sorted([seed, *stories], key=lambda a: a.published, reverse=True)
+
+    @property
+    def new_per_edition(self) -> int:
+        return max(2, self.articles // 20)
+
+    def next_edition(self) -> DemoSite:
+        return DemoSite(articles=self.articles, seed=self.seed, page_size=self.page_size, edition=self.edition + 1)
+
+    @property
+    def corrected_paths(self) -> set[str]:
+        """Stories whose text a later edition changes for real."""
+        return {a.path for a in self.stories if a.modified and any(b.text.startswith("Correction:") for b in a.blocks)}
+
+    @property
+    def touched_up_paths(self) -> set[str]:
+        """Stories a later edition changes only by a "last updated" line."""
+        return {a.path for a in self.stories if any(b.text.startswith("Last updated:") for b in a.blocks)}
 
     # Stories served with a trap: the first request fails with 500; the HTML is cut off; the markup is broken.
     @property

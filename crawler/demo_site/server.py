@@ -7,10 +7,13 @@ every request target, so tests can assert what a crawler fetched (and what it ne
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC
+from email.utils import format_datetime, parsedate_to_datetime
 from functools import lru_cache
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -37,6 +40,19 @@ def _html(status: int, text: str) -> Reply:
     return Reply(status, text.encode("utf-8"))
 
 
+def _not_modified(reply: Reply, request_headers: dict[str, str]) -> bool:
+    headers = dict(reply.headers)
+    if "if-none-match" in request_headers:
+        return request_headers["if-none-match"] == headers.get("ETag")
+    since, modified = request_headers.get("if-modified-since"), headers.get("Last-Modified")
+    if since and modified:
+        try:
+            return parsedate_to_datetime(modified) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
 class DemoSiteApp:
     """Routes a request to a ``Reply``; no sockets, so it is easy to test.
 
@@ -58,8 +74,14 @@ class DemoSiteApp:
         reply = self.respond(path, 2)
         return reply.status, reply.content_type, reply.body.decode("utf-8", errors="replace")
 
-    def respond(self, target: str, count: int) -> Reply:
-        """The reply to the ``count``-th request for ``target`` (path and query)."""
+    def respond(self, target: str, count: int, headers: dict[str, str] | None = None) -> Reply:
+        """The reply to the ``count``-th request for ``target``, honouring conditional request headers."""
+        reply = self._respond(target, count)
+        if reply.status == 200 and headers and _not_modified(reply, headers):
+            return Reply(304, headers=tuple((k, v) for k, v in reply.headers if k in ("ETag", "Last-Modified")))
+        return reply
+
+    def _respond(self, target: str, count: int) -> Reply:
         parts = urlsplit(target)
         path = parts.path
         site = self.site
@@ -122,6 +144,15 @@ class DemoSiteApp:
         return _html(404, render.not_found_page())
 
     def _article(self, article) -> Reply:
+        reply = self._article_body(article)
+        # Like a CMS, the validators follow the story's own revision, not the sidebars around it.
+        revision = f"{article.path}|{article.title}|{article.body_text}|{article.modified}".encode()
+        validators = (("ETag", '"' + hashlib.sha1(revision).hexdigest()[:20] + '"'),
+                      ("Last-Modified", format_datetime((article.modified or article.published).astimezone(UTC),
+                                                        usegmt=True)))
+        return replace(reply, headers=reply.headers + validators)
+
+    def _article_body(self, article) -> Reply:
         html = render.article_page(self.site, article)
         if article.template == "legacy":
             # The charset is only in the page's <meta>: the HTTP header does not name one.
@@ -179,6 +210,14 @@ class DemoServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._port}/"
 
+    def next_edition(self) -> DemoSite:
+        """Move the live site to its next edition (and start counting requests afresh)."""
+        self.site = self.site.next_edition()
+        app = DemoSiteApp(self.site, base_url=self.base_url, slow_seconds=self.app.slow_seconds)
+        self.app = app
+        self.requests.clear()
+        return self.site
+
     def start(self) -> DemoServer:
         self._thread.start()
         started = asyncio.run_coroutine_threadsafe(
@@ -225,7 +264,7 @@ class DemoServer:
                     headers[name.strip().lower()] = value.strip()
                 method, target, version = [*request_line.decode("latin-1").split(), "", "", ""][:3]
                 self.requests[target] += 1
-                reply = self.app.respond(target, self.requests[target])
+                reply = self.app.respond(target, self.requests[target], headers)
                 if reply.delay:
                     await asyncio.sleep(reply.delay)
                 close = version == "HTTP/1.0" or headers.get("connection", "").lower() == "close"

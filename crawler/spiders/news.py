@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -22,10 +23,14 @@ from twisted.internet.error import TCPTimedOutError
 from twisted.internet.error import TimeoutError as DefTimeoutError
 from twisted.python.failure import Failure
 
+from archive.db import open_archive
+from archive.queries import KnownArticle, known_articles
 from archive.store import utc_now
 from crawler.dates import parse_since
 from crawler.discovery import Entry, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.items import ArticlePage
+from crawler.middlewares import NotDue
+from crawler.recheck import DEFAULT_POLICY, RecheckPolicy
 from crawler.sites import SOURCES, SiteConfig, load_sites
 from crawler.urls import canonical_url, clean_url, same_site
 
@@ -68,6 +73,10 @@ def looks_like_feed_entry(url: str, site: SiteConfig) -> bool:
     return not NOT_ARTICLE_PATH.search(parts.path) and parts.path not in ("", "/")
 
 
+def _when(iso: str | None) -> datetime | None:
+    return datetime.fromisoformat(iso) if iso else None
+
+
 class NewsSpider(scrapy.Spider):
     name = "news"
 
@@ -84,6 +93,9 @@ class NewsSpider(scrapy.Spider):
         self._base_url = base_url
         self.sites: dict[str, SiteConfig] = {s.name: s for s in sites or []}
         self._seen: set[str] = set()
+        self.known: dict[str, dict[str, KnownArticle]] = {}
+        self.recheck = RecheckPolicy.parse(DEFAULT_POLICY)
+        self._now = datetime.now(UTC)
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -98,7 +110,19 @@ class NewsSpider(scrapy.Spider):
             spider.sites = {s.name: s for s in loaded}
         if not crawler.settings.frozen:  # frozen only for a crawler built by hand, as in tests
             spider._apply_site_settings(crawler.settings)
+        spider.recheck = RecheckPolicy.parse(crawler.settings.get("ARCHIVE_RECHECK") or DEFAULT_POLICY)
+        spider.known = spider._load_known(crawler.settings.get("ARCHIVE_DB"))
         return spider
+
+    def _load_known(self, db_path: str | None) -> dict[str, dict[str, KnownArticle]]:
+        """What the archive already holds, so a re-crawl fetches only what is due, conditionally."""
+        if not db_path or not Path(db_path).exists():
+            return {}
+        db = open_archive(db_path)
+        try:
+            return {name: known_articles(db, name) for name in self.sites}
+        finally:
+            db.close()
 
     def _apply_site_settings(self, settings) -> None:
         """Each site's delay and concurrency become its own download slot's; a lone site may set the UA."""
@@ -245,16 +269,31 @@ class NewsSpider(scrapy.Spider):
             self._count(site.name, "duplicate_links")
             return None
         self._seen.add(key)
-        meta = self._meta(site, section=section)
+        meta = self._meta(site, section=section, article=True)
         if site.download_timeout:
             meta["download_timeout"] = site.download_timeout
         if site.max_page_bytes:
             meta["download_maxsize"] = site.max_page_bytes
         return scrapy.Request(url, callback=self.parse_article, errback=self.failed, meta=meta)
 
+    def recheck_headers(self, site: str, url: str) -> dict[str, str] | None:
+        """For an article request: ``None`` if the archive has it and it is not due for a re-check,
+        else the conditional headers to send (none for an article the archive does not have)."""
+        known = self.known.get(site, {}).get(canonical_url(url))
+        if known is None:
+            return {}
+        if not self.recheck.due(_when(known.published_at), _when(known.last_fetched_at), self._now):
+            return None
+        validators = (("If-None-Match", known.etag), ("If-Modified-Since", known.last_modified))
+        return {name: value for name, value in validators if value}
+
     def parse_article(self, response: Response) -> Iterator[ArticlePage]:
         site = response.meta["site"]
         self._count(site, "pages")
+        if response.status == 304:
+            self._count(site, "not_modified")
+            yield ArticlePage(url=canonical_url(response.url), site=site, body=b"", status=304, fetched_at=utc_now())
+            return
         self._count(site, "article_pages")
         content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
         if not isinstance(response, TextResponse) or not ("html" in content_type or not content_type):
@@ -276,6 +315,9 @@ class NewsSpider(scrapy.Spider):
         request = failure.request
         site = request.meta.get("site", "?")
         message = failure.getErrorMessage() or failure.type.__name__
+        if failure.check(NotDue):
+            self._count(site, "skipped/not_due")
+            return
         if failure.check(IgnoreRequest) and "robots.txt" in message:
             self._count(site, "skipped/robots_txt")
             self.logger.debug("robots.txt forbids %s", request.url)

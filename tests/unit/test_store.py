@@ -105,3 +105,19 @@ def test_runs_are_opened_finished_and_abandoned_ones_closed(archive):
     assert close_abandoned_runs(archive) == 1
     assert archive["crawl_runs"].get(dead)["outcome"] == "interrupted"
     assert archive["crawl_runs"].get(run)["outcome"] == "finished"
+
+
+def test_an_archive_from_schema_1_is_migrated_in_place(tmp_path):
+    import sqlite_utils
+
+    from archive.db import MIGRATIONS
+
+    old = sqlite_utils.Database(tmp_path / "old.db")
+    MIGRATIONS[0](old)
+    old.execute("PRAGMA user_version = 1")
+    old.execute("INSERT INTO crawl_runs (site, started_at, outcome) VALUES ('demo', '2024-01-01', 'finished')")
+    old.conn.commit()
+    old.close()
+    db = open_archive(tmp_path / "old.db")
+    assert schema_version(db) == SCHEMA_VERSION
+    assert db["crawl_runs"].get(1)["articles_not_modified"] == 0  # the old row gained the new column

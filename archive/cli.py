@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from archive.db import ArchiveError, open_archive
-from archive.queries import SearchError, recent_runs, search, site_stats
+from archive.queries import NoSuchArticle, SearchError, article_history, recent_runs, search, site_stats
 from crawler import __version__
 from crawler.dates import parse_since
 from crawler.sites import SOURCES, SiteConfigError, load_site_file, load_sites, site_files
@@ -43,7 +43,7 @@ def clear_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (SiteConfigError, ArchiveError, SearchError) as error:
+        except (SiteConfigError, ArchiveError, SearchError, NoSuchArticle) as error:
             raise click.ClickException(str(error)) from None
     return wrapper
 
@@ -228,6 +228,95 @@ def serve(db_path: Path, sites_dir: Path, host: str, port: int, allow_sql: bool)
         click.echo(f"Serving {db_path} on http://{host}:{port}/ (Ctrl-C stops)")
         datasette_cli.main(datasette_serve_args(db_path, metadata_file, host=host, port=port, allow_sql=allow_sql),
                            prog_name="datasette", standalone_mode=False)
+
+
+@cli.command(name="reextract")
+@archive_options
+@click.option("--site", help="Only this site.")
+@click.option("--dry-run", is_flag=True, help="Report what would change, write nothing.")
+@clear_errors
+def reextract_command(db_path: Path, sites_dir: Path, site: str | None, dry_run: bool) -> None:
+    """Rebuild every article from its stored capture (no network) and report what changed."""
+    from archive.reextract import reextract
+    from crawler.sites import ExtractionRules, load_site
+
+    db = open_archive(db_path, create=False)
+    configs: dict[str, tuple] = {}
+
+    def rules_for(name: str) -> tuple:
+        if name not in configs:
+            try:
+                config = load_site(name, sites_dir)
+                configs[name] = (config.extraction, config.timezone)
+            except SiteConfigError as error:
+                click.echo(f"warning: {error}; using default rules and UTC for {name}", err=True)
+                configs[name] = (ExtractionRules(), None)
+        return configs[name]
+
+    report = reextract(db, rules_for, site=site, dry_run=dry_run)
+    for url in report.changed:
+        click.echo(f"changed  {url}")
+    for url, reason in report.failed:
+        click.echo(f"failed   {url}: {reason}")
+    verb = "would change" if dry_run else "changed"
+    click.echo(f"{report.articles} articles re-extracted: {len(report.changed)} {verb}, {report.unchanged} unchanged, "
+               f"{len(report.failed)} failed, {report.without_capture} without a capture")
+
+
+@cli.command(name="export")
+@archive_options
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "warc"]), default="jsonl", show_default=True)
+@click.option("--site", help="Only this site.")
+@click.option("--since", callback=_check_since, metavar="DATE",
+              help="Articles published (WARC: captures fetched) on or after DATE.")
+@click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), show_default=True,
+              help="File to write; - is standard output.")
+@clear_errors
+def export_command(db_path: Path, sites_dir: Path, fmt: str, site: str | None, since: str | None, output: str) -> None:
+    """Stream the archive out as JSON Lines, CSV (articles) or WARC (raw captures)."""
+    from archive import export
+
+    db = open_archive(db_path, create=False)
+    since_iso = parse_since(since).isoformat(timespec="seconds") if since else None
+    writers = {"jsonl": export.export_jsonl, "csv": export.export_csv, "warc": export.export_warc}
+    binary = fmt == "warc"
+    if output == "-":
+        out = click.get_binary_stream("stdout") if binary else click.get_text_stream("stdout")
+        count = writers[fmt](db, out, site=site, since=since_iso)
+    else:
+        with open(output, "wb") if binary else open(output, "w", encoding="utf-8", newline="") as out:
+            count = writers[fmt](db, out, site=site, since=since_iso)
+    click.echo(f"exported {count} {'captures' if fmt == 'warc' else 'articles'} as {fmt}", err=True)
+
+
+@cli.command()
+@archive_options
+@click.argument("url")
+@click.option("--diff", "show_diff", is_flag=True, help="Show a unified diff between two versions.")
+@click.option("--from", "from_version", type=int, help="Older version for --diff (default: the one before --to).")
+@click.option("--to", "to_version", type=int, help="Newer version for --diff (default: the latest).")
+@clear_errors
+def history(db_path: Path, sites_dir: Path, url: str, show_diff: bool, from_version: int | None,
+            to_version: int | None) -> None:
+    """List the versions of an article; --diff shows what changed between two of them."""
+    import difflib
+
+    stored_url, versions = article_history(open_archive(db_path, create=False), url)
+    if not show_diff:
+        click.echo(stored_url)
+        for v in versions:
+            click.echo(f"  v{v.version}  {v.fetched_at}  {len(v.text.split())} words  {v.title}")
+        return
+    by_number = {v.version: v for v in versions}
+    newer = by_number.get(to_version or versions[-1].version)
+    older = by_number.get(from_version or (newer.version - 1 if newer else 0))
+    if newer is None or older is None:
+        raise click.ClickException(f"{stored_url} has versions {', '.join(map(str, by_number))}; "
+                                   "pick two of them with --from and --to")
+    lines = difflib.unified_diff(
+        [older.title, "", *older.text.splitlines()], [newer.title, "", *newer.text.splitlines()],
+        fromfile=f"v{older.version} {older.fetched_at}", tofile=f"v{newer.version} {newer.fetched_at}", lineterm="")
+    click.echo("\n".join(lines) or "no difference")
 
 
 def main() -> None:

@@ -97,3 +97,27 @@ where a.site = :site
 def known_articles(db: sqlite_utils.Database, site: str) -> dict[str, KnownArticle]:
     """Every archived article of ``site``, keyed by its canonical URL."""
     return {row[0]: KnownArticle(*row) for row in db.execute(KNOWN_SQL, {"site": site}).fetchall()}
+
+
+@dataclass(frozen=True)
+class Version:
+    version: int
+    fetched_at: str
+    title: str
+    text: str
+
+
+class NoSuchArticle(LookupError):
+    """No archived article has that URL."""
+
+
+def article_history(db: sqlite_utils.Database, url: str) -> tuple[str, list[Version]]:
+    """The stored URL of an article (given any variant of it) and all its versions, oldest first."""
+    from crawler.urls import canonical_url
+
+    row = db.execute("select id, url from articles where url in (?, ?)", [url, canonical_url(url)]).fetchone()
+    if row is None:
+        raise NoSuchArticle(f"no archived article at {url}")
+    versions = db.execute("select version, fetched_at, title, text from article_versions where article_id = ? "
+                          "order by version", [row[0]]).fetchall()
+    return row[1], [Version(*v) for v in versions]

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from cssselect import GenericTranslator, SelectorError
 
 DEFAULT_SITES_DIR = Path("settings/sites")
+BUILT_IN_SITES = Path(__file__).parent / "demo_site"  # the sample site's file ships with the package
 INTERVAL = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
 INTERVAL_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -286,12 +287,14 @@ def site_files(sites_dir: Path | str) -> list[Path]:
 
 
 def load_site(name_or_path: str, sites_dir: Path | str = DEFAULT_SITES_DIR) -> SiteConfig:
-    """A site by name (``<sites_dir>/<name>.toml``, or ``examples/<name>.toml``) or by file path."""
+    """A site by name (``<sites_dir>/<name>.toml``, ``examples/<name>.toml``, or the built-in ``demo``)
+    or by file path."""
     candidate = Path(name_or_path)
     if candidate.suffix == ".toml":
         return load_site_file(candidate)
     directory = Path(sites_dir)
-    for path in (directory / f"{name_or_path}.toml", directory / "examples" / f"{name_or_path}.toml"):
+    for path in (directory / f"{name_or_path}.toml", directory / "examples" / f"{name_or_path}.toml",
+                 BUILT_IN_SITES / f"{name_or_path}.toml"):
         if path.exists():
             return load_site_file(path)
     return load_site_file(directory / f"{name_or_path}.toml")

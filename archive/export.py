@@ -1,0 +1,86 @@
+"""Exports that outlive the tool: JSON Lines and CSV of the articles, WARC of the raw captures."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from http import HTTPStatus
+from typing import BinaryIO, TextIO
+from urllib.parse import urlsplit
+
+import sqlite_utils
+
+from archive.store import decompress
+from crawler import __version__
+
+ARTICLE_COLUMNS = ("id", "site", "section", "url", "title", "description", "authors", "published_at",
+                   "published_raw", "modified_at", "language", "tags", "categories", "image", "word_count",
+                   "version", "first_seen_at", "last_fetched_at", "text")
+JSON_COLUMNS = {"authors", "tags", "categories"}
+FORMATS = ("jsonl", "csv", "warc")
+
+
+def _articles(db: sqlite_utils.Database, site: str | None, since: str | None) -> Iterator[dict]:
+    sql = (f"select {', '.join(ARTICLE_COLUMNS)} from articles where (:site is null or site = :site) "
+           "and (:since is null or published_at >= :since) order by published_at, id")
+    cursor = db.execute(sql, {"site": site, "since": since})
+    for row in cursor:
+        record = dict(zip(ARTICLE_COLUMNS, row))
+        for column in JSON_COLUMNS:
+            record[column] = json.loads(record[column] or "[]")
+        yield record
+
+
+def export_jsonl(db: sqlite_utils.Database, out: TextIO, *, site: str | None = None, since: str | None = None) -> int:
+    count = 0
+    for count, record in enumerate(_articles(db, site, since), 1):  # noqa: B007 - the count is the result
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return count
+
+
+def export_csv(db: sqlite_utils.Database, out: TextIO, *, site: str | None = None, since: str | None = None) -> int:
+    writer = csv.DictWriter(out, fieldnames=ARTICLE_COLUMNS)
+    writer.writeheader()
+    count = 0
+    for count, record in enumerate(_articles(db, site, since), 1):  # noqa: B007
+        writer.writerow({k: "; ".join(v) if k in JSON_COLUMNS else v for k, v in record.items()})
+    return count
+
+
+def export_warc(db: sqlite_utils.Database, out: BinaryIO, *, site: str | None = None, since: str | None = None) -> int:
+    """Each capture as a WARC request + response pair (gzip per record), after a warcinfo record."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    writer = WARCWriter(out, gzip=True)
+    writer.write_record(writer.create_warcinfo_record("newsarchive-export.warc.gz", {
+        "software": f"newsarchive/{__version__}", "format": "WARC File Format 1.1",
+        "description": "Raw captures of archived news articles",
+    }))
+    cursor = db.execute(
+        "select url, fetched_at, status, headers, body_gzip from captures where (:site is null or site = :site) "
+        "and (:since is null or fetched_at >= :since) order by id", {"site": site, "since": since})
+    count = 0
+    for url, fetched_at, status, headers, body_gzip in cursor:
+        body = decompress(body_gzip)
+        stored = json.loads(headers or "{}")
+        http_headers = [(name.title(), value) for name, value in stored.items()]
+        http_headers.append(("Content-Length", str(len(body))))
+        reason = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Unknown"
+        warc_date = fetched_at.replace("+00:00", "Z")
+        response = writer.create_warc_record(
+            url, "response", payload=io.BytesIO(body), length=len(body),
+            http_headers=StatusAndHeaders(f"{status} {reason}", http_headers, protocol="HTTP/1.1"),
+            warc_headers_dict={"WARC-Date": warc_date})
+        parts = urlsplit(url)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        request = writer.create_warc_record(
+            url, "request", payload=None,
+            http_headers=StatusAndHeaders(f"GET {target} HTTP/1.1", [("Host", parts.netloc)],
+                                          is_http_request=True),
+            warc_headers_dict={"WARC-Date": warc_date})
+        writer.write_request_response_pair(request, response)
+        count += 1
+    return count

@@ -1,0 +1,119 @@
+"""reextract, export and history on an archive made by a real crawl of the sample site."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import shutil
+import socket
+from base64 import b32encode
+
+import pytest
+from click.testing import CliRunner
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.cli import cli
+from archive.db import open_archive
+from tests.e2e.test_commands import run, tool
+
+SEED_SLUG = "now-america-will-lose-its-sleep"
+
+@pytest.fixture(scope="module")
+def crawled_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("tools") / "crawled.db"
+    assert run(tool("newsarchive"), "demo", "--db", str(db), "--articles", "40").returncode == 0
+    return db
+
+@pytest.fixture
+def db(crawled_db, tmp_path):
+    copy = tmp_path / "archive.db"
+    shutil.copy(crawled_db, copy)
+    return copy
+
+@pytest.fixture
+def no_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("re-extraction opened a socket")
+
+    for method in ("connect", "connect_ex", "sendto"):
+        monkeypatch.setattr(socket.socket, method, refuse)
+
+def invoke(*args: str):
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+def rows(db) -> dict[str, tuple]:
+    return {r["url"]: (r["title"], r["text"], r["tags"], r["authors"], r["published_at"], r["version"])
+            for r in open_archive(db)["articles"].rows}
+
+def test_reextract_gives_the_crawls_articles_without_a_socket(db, no_network):
+    before = rows(db)
+    output = invoke("reextract", "--db", str(db))
+    assert "40 articles re-extracted: 0 changed, 40 unchanged, 0 failed" in output
+    assert rows(db) == before
+
+def test_reextract_reports_and_versions_a_rule_change(db, tmp_path, no_network):
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "demo.toml").write_text('name = "demo"\nbase_url = "http://127.0.0.1:8765/"\nsections = ["/"]\n'
+                                     'timezone = "Asia/Kolkata"\n[extraction]\ndrop_selectors = ["h2"]\n')
+    dry = invoke("reextract", "--db", str(db), "--sites-dir", str(sites), "--dry-run")
+    changed = [line for line in dry.splitlines() if line.startswith("changed")]
+    assert changed and f"{len(changed)} would change" in dry
+    assert all(v[5] == 1 for v in rows(db).values())  # a dry run writes nothing
+    invoke("reextract", "--db", str(db), "--sites-dir", str(sites))
+    versions = {url: v[5] for url, v in rows(db).items()}
+    assert sorted(url for url, v in versions.items() if v == 2) == sorted(line.split()[1] for line in changed)
+
+def test_export_jsonl_and_csv(db):
+    lines = invoke("export", "--db", str(db)).splitlines()
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    assert len(records) == 40
+    seed = next(r for r in records if SEED_SLUG in r["url"])
+    assert seed["tags"] == ["International news", "North Korea", "Russia News"]
+    table = list(csv.DictReader(io.StringIO(invoke("export", "--db", str(db), "--format", "csv",
+                                                   "--since", "2024-06-20"))))
+    assert 0 < len(table) < 40 and all(r["published_at"] >= "2024-06-20" for r in table)
+    assert any(r["tags"] == "International news; North Korea; Russia News" for r in table)
+
+def test_warc_export_reads_back_with_valid_digests(db, tmp_path):
+    out = tmp_path / "archive.warc.gz"
+    invoke("export", "--db", str(db), "--format", "warc", "-o", str(out))
+    captures = open_archive(db)["captures"].count
+    responses, requests = [], 0
+    with out.open("rb") as stream:
+        for record in ArchiveIterator(stream):
+            if record.rec_type == "request":
+                requests += 1
+            if record.rec_type == "response":
+                payload = record.content_stream().read()
+                algorithm, digest = record.rec_headers.get_header("WARC-Payload-Digest").split(":")
+                assert algorithm == "sha1" and digest == b32encode(hashlib.sha1(payload).digest()).decode()
+                assert record.http_headers.get_statuscode() == "200"
+                responses.append((record.rec_headers.get_header("WARC-Target-URI"), payload))
+    assert len(responses) == captures == requests == 40
+    seed = next(payload for uri, payload in responses if SEED_SLUG in uri)
+    assert b"Pyongyang (North Korea)." in seed and b"Previous Post" in seed  # the raw page, as fetched
+
+def test_history_lists_versions_and_diffs(db, tmp_path):
+
+    archive = open_archive(db)
+    url = next(r["url"] for r in archive["articles"].rows if SEED_SLUG in r["url"])
+    before = invoke("history", url + "?utm_source=x", "--db", str(db))
+    assert before.splitlines()[0] == url and "v1" in before and "v2" not in before
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "demo.toml").write_text('name = "demo"\nbase_url = "http://127.0.0.1:8765/"\nsections = ["/"]\n'
+                                     '[extraction]\ndrop_lines = ["re:According to Russian news agency.*"]\n')
+    invoke("reextract", "--db", str(db), "--sites-dir", str(sites))
+    after = invoke("history", url, "--db", str(db))
+    assert "v2" in after
+    diff = invoke("history", url, "--db", str(db), "--diff")
+    assert "-According to Russian news agency TASS" in diff and diff.count("\n+") <= 2
+
+def test_history_of_an_unknown_url_is_a_clear_error(db):
+    result = CliRunner().invoke(cli, ["history", "http://nowhere.example/x", "--db", str(db)])
+    assert result.exit_code == 1 and "no archived article" in result.output

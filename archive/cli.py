@@ -319,5 +319,36 @@ def history(db_path: Path, sites_dir: Path, url: str, show_diff: bool, from_vers
     click.echo("\n".join(lines) or "no difference")
 
 
+@cli.command(name="eval")
+@archive_options
+@click.argument("corpus_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N pages.")
+@click.option("--baseline", is_flag=True, help="Also run plain trafilatura on the same pages, for comparison.")
+@click.option("--worst", "worst_count", default=0, type=click.IntRange(min=0), help="List the N worst pages.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def eval_command(db_path: Path, sites_dir: Path, corpus_dir: Path, limit: int | None, baseline: bool,
+                 worst_count: int, as_json: bool) -> None:
+    """Measure extraction on a corpus with ground truth (WCXB layout: index.jsonl, html/, truth/)."""
+    from crawler import evaluation
+
+    try:
+        results = evaluation.evaluate(corpus_dir, evaluation.newsarchive_extractor, limit=limit)
+    except FileNotFoundError as error:
+        raise click.ClickException(str(error)) from None
+    summaries = [evaluation.summarise("newsarchive", results)]
+    if baseline:
+        summaries.append(evaluation.summarise(
+            "trafilatura", evaluation.evaluate(corpus_dir, evaluation.trafilatura_extractor, limit=limit)))
+    if as_json:
+        click.echo(json.dumps({"summaries": [s.as_dict() for s in summaries],
+                               "worst": [r.__dict__ for r in evaluation.worst(results, worst_count)]}, indent=2))
+        return
+    click.echo(evaluation.format_table(summaries))
+    for page in evaluation.worst(results, worst_count):
+        click.echo(f"\n{page.id} {page.page_type} {page.url}")
+        for problem in page.problems:
+            click.echo(f"    {problem}")
+
+
 def main() -> None:
     cli(prog_name="newsarchive")

@@ -63,6 +63,7 @@ class PageMetadata:
     descriptions: list[str] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
     published: list[str] = field(default_factory=list)
+    published_times: list[str] = field(default_factory=list)  # <time datetime>: may be a teaser's
     modified: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
@@ -229,7 +230,7 @@ def read_metadata(tree: etree._Element) -> PageMetadata:
     _read_meta_tags(tree, meta)
     _read_microdata(tree, meta)
     _read_links(tree, meta)
-    meta.published.extend(t.get("datetime") for t in _TIMES(tree)[:1])
+    meta.published_times.extend(t.get("datetime") for t in _TIMES(tree)[:1])
     canonical = _CANONICAL(tree)
     meta.canonical = canonical[0].strip() if canonical else None
     lang = _HTML_LANG(tree)

@@ -42,3 +42,32 @@ def same_site(url: str, domains: tuple[str, ...]) -> bool:
     """Whether ``url`` is on one of ``domains`` or a subdomain of one."""
     host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
     return any(host == d or host.endswith("." + d) for d in domains)
+
+
+# Path parts that mark listings, feeds, accounts, files and other pages that are not stories.
+NOT_ARTICLE_PATH = re.compile(
+    r"/(tag|tags|topic|topics|author|authors|category|categories|section|sections|search|page|"
+    r"label|feed|rss|login|signup|subscribe|account|newsletter|about|contact|privacy|terms|"
+    r"docs?|documentation|forums?|threads?|products?|shop|store|cart|help|support|pricing)(/|$|\.html?$)"
+    r"|\.(pdf|jpe?g|png|gif|svg|webp|mp[34]|zip|xml|json|css|js|ico)$",
+    re.IGNORECASE,
+)
+DATE_IN_PATH = re.compile(r"/(19|20)\d{2}/\d{1,2}/")
+PAGINATION = re.compile(r"(/page/\d+/?$|[?&](page|p|pg)=\d+)", re.IGNORECASE)
+LONG_NUMBER = re.compile(r"\d{6,}")
+
+
+def url_shape(url: str) -> int:
+    """How much a URL looks like a story's: -1 (a listing, file or service page), 0 (can't tell), 1.
+
+    Stories have a date in the path, a slug of several words, or a long numeric id.
+    """
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if parts.path in ("", "/") or NOT_ARTICLE_PATH.search(parts.path) or PAGINATION.search(path):
+        return -1
+    slug = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    slug_words = [w for w in re.split(r"[-_]", slug.rsplit(".", 1)[0]) if w]
+    if DATE_IN_PATH.search(parts.path) or len(slug_words) >= 4 or LONG_NUMBER.search(slug):
+        return 1
+    return 0

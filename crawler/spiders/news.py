@@ -32,18 +32,8 @@ from crawler.items import ArticlePage
 from crawler.middlewares import NotDue
 from crawler.recheck import DEFAULT_POLICY, RecheckPolicy
 from crawler.sites import SOURCES, SiteConfig, load_sites
-from crawler.urls import canonical_url, clean_url, same_site
+from crawler.urls import NOT_ARTICLE_PATH, PAGINATION, canonical_url, clean_url, same_site, url_shape
 
-# Without article_urls in the site file, a URL looks like an article when its path has a long slug
-# or a date, and none of the parts that mark listings, feeds or files.
-NOT_ARTICLE_PATH = re.compile(
-    r"/(tag|tags|topic|topics|author|authors|category|categories|section|sections|search|page|"
-    r"label|feed|rss|login|signup|subscribe|account|newsletter|about|contact|privacy|terms)(/|$)"
-    r"|\.(pdf|jpe?g|png|gif|svg|webp|mp[34]|zip|xml|json|css|js|ico)$",
-    re.IGNORECASE,
-)
-DATE_IN_PATH = re.compile(r"/(19|20)\d{2}/\d{1,2}/")
-PAGINATION = re.compile(r"(/page/\d+/?$|[?&](page|p|pg)=\d+)", re.IGNORECASE)
 NEXT_TEXT = re.compile(r"^\s*(next|older|more|›|»|→|next page|older posts|load more)\b", re.IGNORECASE)
 
 
@@ -55,11 +45,7 @@ def looks_like_article(url: str, site: SiteConfig) -> bool:
         return False
     if site.article_urls:
         return any(p.search(path) for p in site.article_urls)
-    if NOT_ARTICLE_PATH.search(parts.path) or PAGINATION.search(path):
-        return False
-    slug = parts.path.rstrip("/").rsplit("/", 1)[-1]
-    words = [w for w in re.split(r"[-_]", slug.rsplit(".", 1)[0]) if w]
-    return bool(DATE_IN_PATH.search(parts.path)) or len(words) >= 4 or bool(re.search(r"\d{6,}", slug))
+    return url_shape(url) > 0
 
 
 def looks_like_feed_entry(url: str, site: SiteConfig) -> bool:

@@ -35,7 +35,7 @@ def test_article_is_extracted_inline_or_in_a_worker(demo_config, demo_app, demo_
         assert item.article.title == story.title
         with pytest.raises(DropItem, match="not an article"):
             asyncio.run(pipeline.process_item(page(demo_app, "/tag/economy/")))
-        assert pipeline.stats.get_value("archive/demo/skipped/not_article_type") == 1
+        assert pipeline.stats.get_value("archive/demo/skipped/listing") == 1
     finally:
         pipeline.close_spider()
 

@@ -1,0 +1,44 @@
+"""Extraction quality and speed on the WCXB development corpus, against plain trafilatura.
+
+    python benchmarks/quality.py [CORPUS_DIR] [--limit N] [--worst N]
+
+A wrapper around `newsarchive eval --baseline`: prints mean and median word F1, precision,
+recall, snippets found and leaked, title / author / date accuracy, the article-vs-not decision
+and pages per second for both extractors, measured in the same run, and the throughput ratio.
+Corpus: WCXB, the Web Content eXtraction Benchmark (Murrough Foley, 2026), CC-BY-4.0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from crawler import evaluation  # noqa: E402
+
+DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "wcxb"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--limit", type=int)
+    parser.add_argument("--worst", type=int, default=0)
+    args = parser.parse_args()
+    ours = evaluation.evaluate(args.corpus, evaluation.newsarchive_extractor, limit=args.limit)
+    theirs = evaluation.evaluate(args.corpus, evaluation.trafilatura_extractor, limit=args.limit)
+    summaries = [evaluation.summarise("newsarchive", ours), evaluation.summarise("trafilatura", theirs)]
+    print(evaluation.format_table(summaries))
+    ratio = summaries[0].pages_per_second / summaries[1].pages_per_second
+    print(f"\nthroughput newsarchive / trafilatura: {ratio:.2f} (target >= 0.80)")
+    for page in evaluation.worst(ours, args.worst):
+        print(f"\n{page.id} {page.page_type} {page.url}")
+        for problem in page.problems:
+            print(f"    {problem}")
+
+
+if __name__ == "__main__":
+    main()

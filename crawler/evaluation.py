@@ -1,0 +1,260 @@
+"""Extraction quality on a corpus with ground truth (the WCXB layout: index.jsonl, html/, truth/).
+
+Measures the project's real ``extract()`` — or plain trafilatura, for comparison — page by page:
+word-level F1 against the clean text, must-have and must-not-have snippets, title, author and
+publication day, and whether non-article pages are recognised as such.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import statistics
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from dateutil import parser as dateutil_parser
+
+from .extract import NotAnArticle, extract
+
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def words(text: str | None) -> list[str]:
+    return WORD.findall((text or "").lower())
+
+
+def word_scores(predicted: str, reference: str) -> tuple[float, float, float]:
+    """Precision, recall and F1 over bags of lowercased word tokens."""
+    guess, truth = Counter(words(predicted)), Counter(words(reference))
+    overlap = sum((guess & truth).values())
+    if not guess or not truth:
+        return (1.0, 1.0, 1.0) if not guess and not truth else (0.0, 0.0, 0.0)
+    precision, recall = overlap / sum(guess.values()), overlap / sum(truth.values())
+    f1 = 2 * precision * recall / (precision + recall) if overlap else 0.0
+    return precision, recall, f1
+
+
+def _squash(text: str | None) -> str:
+    return " ".join(words(text))
+
+
+def page_day(raw: str | None, iso_utc: str | None) -> str | None:
+    """The calendar day a page gives for publication, in the page's own timezone when it has one."""
+    if raw:
+        try:
+            return dateutil_parser.parse(raw, fuzzy=True).date().isoformat()
+        except (ValueError, OverflowError):
+            pass
+    return iso_utc[:10] if iso_utc else None
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What one extractor said of one page, reduced to what is scored."""
+
+    is_article: bool
+    text: str = ""
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    day: str | None = None
+    reason: str | None = None  # why it is not an article, or what failed
+
+
+Extractor = Callable[[bytes, str], Extraction]
+
+
+def newsarchive_extractor(html: bytes, url: str) -> Extraction:
+    try:
+        article = extract(html, url)
+    except NotAnArticle as reason:
+        return Extraction(False, reason=str(reason))
+    return Extraction(True, article.text, article.title, article.authors,
+                      page_day(article.published_raw, article.published_at))
+
+
+def trafilatura_extractor(html: bytes, url: str) -> Extraction:
+    """Plain trafilatura, as the issue measured it: bare_extraction with metadata."""
+    from trafilatura import bare_extraction
+
+    document = bare_extraction(html, url=url, with_metadata=True)
+    if document is None:
+        return Extraction(False, reason="no document")
+    authors = tuple(a.strip() for a in (document.author or "").split(";") if a.strip())
+    return Extraction(True, document.text or "", document.title, authors, document.date)
+
+
+@dataclass
+class PageResult:
+    id: str
+    url: str
+    page_type: str
+    is_article: bool
+    seconds: float
+    precision: float | None = None
+    recall: float | None = None
+    f1: float | None = None
+    with_found: int = 0
+    with_total: int = 0
+    without_leaked: int = 0
+    without_total: int = 0
+    title_ok: bool | None = None
+    author_ok: bool | None = None
+    date_ok: bool | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def score_page(entry: dict, truth: dict, result: Extraction, seconds: float) -> PageResult:
+    page = PageResult(entry["id"], entry["url"], entry["page_type"], result.is_article, seconds)
+    if entry["page_type"] != "article":
+        if result.is_article:
+            page.problems.append(f"a {entry['page_type']} page taken for an article")
+        return page
+    if not result.is_article:
+        page.problems.append(f"article rejected: {result.reason}")
+    page.precision, page.recall, page.f1 = word_scores(result.text, truth.get("main_content", ""))
+    squashed = _squash(result.text)
+    page.with_total = len(truth.get("with") or [])
+    page.with_found = sum(1 for s in truth.get("with") or [] if _squash(s) in squashed)
+    page.without_total = len(truth.get("without") or [])
+    leaked = [s for s in truth.get("without") or [] if _squash(s) and f" {_squash(s)} " in f" {squashed} "]
+    page.without_leaked = len(leaked)
+    page.title_ok = _squash(result.title) == _squash(truth.get("title"))
+    if truth.get("author"):
+        page.author_ok = _squash(" ".join(result.authors)) == _squash(truth["author"])
+    if truth.get("publish_date"):
+        page.date_ok = result.day == str(truth["publish_date"])[:10]
+    if page.f1 < 0.8:
+        page.problems.append(f"text F1 {page.f1:.2f} (P {page.precision:.2f}, R {page.recall:.2f})")
+    if leaked:
+        page.problems.append(f"leaked boilerplate: {leaked[:2]}")
+    if page.title_ok is False:
+        page.problems.append(f"title {result.title!r} != {truth.get('title')!r}")
+    if page.author_ok is False:
+        page.problems.append(f"author {result.authors!r} != {truth.get('author')!r}")
+    if page.date_ok is False:
+        page.problems.append(f"date {result.day!r} != {truth.get('publish_date')!r}")
+    return page
+
+
+def corpus_pages(corpus: Path, limit: int | None = None,
+                 ids: set[str] | None = None) -> Iterator[tuple[dict, dict, bytes]]:
+    """(index entry, truth, HTML bytes) for each page of a WCXB-layout corpus."""
+    index = corpus / "index.jsonl"
+    if not index.exists():
+        raise FileNotFoundError(f"{corpus}: no index.jsonl (expected the WCXB layout: index.jsonl, html/, truth/)")
+    count = 0
+    for line in index.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        entry = json.loads(line)
+        if ids is not None and entry["id"] not in ids:
+            continue
+        truth = json.loads((corpus / "truth" / f"{entry['id']}.json").read_text(encoding="utf-8"))
+        html = gzip.decompress((corpus / "html" / f"{entry['id']}.html.gz").read_bytes())
+        yield entry, truth, html
+        count += 1
+        if limit and count >= limit:
+            return
+
+
+def _mean(values: list[float]) -> float | None:
+    return statistics.fmean(values) if values else None
+
+
+@dataclass
+class Summary:
+    extractor: str
+    pages: int
+    articles: int
+    mean_f1: float | None
+    median_f1: float | None
+    mean_precision: float | None
+    mean_recall: float | None
+    with_found: float | None  # share of must-have snippets found
+    pages_leaking: float | None  # share of article pages leaking a must-not-have snippet
+    title_accuracy: float | None
+    author_accuracy: float | None
+    date_accuracy: float | None
+    articles_kept: float | None  # share of articles recognised as articles
+    non_articles_rejected: float | None
+    pages_per_second: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def summarise(name: str, results: list[PageResult]) -> Summary:
+    articles = [r for r in results if r.page_type == "article"]
+    others = [r for r in results if r.page_type != "article"]
+    f1s = [r.f1 for r in articles if r.f1 is not None]
+    seconds = sum(r.seconds for r in results)
+
+    def share(flags: list[bool | None]) -> float | None:
+        known = [f for f in flags if f is not None]
+        return sum(known) / len(known) if known else None
+
+    return Summary(
+        extractor=name, pages=len(results), articles=len(articles),
+        mean_f1=_mean(f1s), median_f1=statistics.median(f1s) if f1s else None,
+        mean_precision=_mean([r.precision for r in articles if r.precision is not None]),
+        mean_recall=_mean([r.recall for r in articles if r.recall is not None]),
+        with_found=(sum(r.with_found for r in articles) / total) if (total := sum(r.with_total for r in articles))
+        else None,
+        pages_leaking=share([r.without_leaked > 0 for r in articles if r.without_total]),
+        title_accuracy=share([r.title_ok for r in articles]),
+        author_accuracy=share([r.author_ok for r in articles]),
+        date_accuracy=share([r.date_ok for r in articles]),
+        articles_kept=share([r.is_article for r in articles]),
+        non_articles_rejected=share([not r.is_article for r in others]),
+        pages_per_second=len(results) / seconds if seconds else 0.0,
+    )
+
+
+def evaluate(corpus: Path, extractor: Extractor = newsarchive_extractor, *, limit: int | None = None,
+             ids: set[str] | None = None) -> list[PageResult]:
+    results = []
+    for entry, truth, html in corpus_pages(corpus, limit, ids):
+        started = time.perf_counter()
+        try:
+            result = extractor(html, entry["url"])
+        except Exception as error:  # an extractor crash is a scored failure, not the end of the run
+            result = Extraction(False, reason=f"crashed: {error!r}")
+        results.append(score_page(entry, truth, result, time.perf_counter() - started))
+    return results
+
+
+def worst(results: list[PageResult], count: int) -> list[PageResult]:
+    """The pages that went most wrong: misclassified first, then the lowest text F1."""
+    def badness(r: PageResult) -> tuple:
+        misclassified = (r.page_type == "article") != r.is_article
+        return (not misclassified, r.f1 if r.f1 is not None else 1.0, -len(r.problems))
+
+    return sorted([r for r in results if r.problems], key=badness)[:count]
+
+
+SUMMARY_ROWS = [
+    ("mean word F1", "mean_f1"), ("median word F1", "median_f1"), ("mean precision", "mean_precision"),
+    ("mean recall", "mean_recall"), ("`with` snippets found", "with_found"),
+    ("pages leaking `without`", "pages_leaking"), ("title exact", "title_accuracy"),
+    ("author exact", "author_accuracy"), ("publication day", "date_accuracy"),
+    ("articles kept as articles", "articles_kept"), ("non-articles rejected", "non_articles_rejected"),
+    ("pages per second", "pages_per_second"),
+]
+
+
+def format_table(summaries: list[Summary]) -> str:
+    width = max(len(label) for label, _ in SUMMARY_ROWS)
+    lines = [f"{'':<{width}}  " + "  ".join(f"{s.extractor:>13}" for s in summaries)]
+    for label, key in SUMMARY_ROWS:
+        cells = []
+        for s in summaries:
+            value = getattr(s, key)
+            cells.append(f"{'-':>13}" if value is None else f"{value:>13.1f}" if key == "pages_per_second"
+                         else f"{value:>13.3f}")
+        lines.append(f"{label:<{width}}  " + "  ".join(cells))
+    return "\n".join(lines)

@@ -87,9 +87,25 @@ def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] 
 
     if sources and not {s.strip() for s in sources.split(",")} <= set(SOURCES):
         raise click.BadParameter(f"{sources!r}: choose from {', '.join(SOURCES)}", param_hint="--sources")
+    from contextlib import ExitStack
+
+    from archive.schedule import SiteLocked, site_lock
+
     overrides = {"LOG_LEVEL": "INFO" if verbose else "WARNING", **scrapy_settings(settings)}
-    started = time.monotonic()
-    result = run_crawl(sites, db_path, overrides, since=since, sources=sources)
+    open_archive(db_path).close()  # create it (and fail clearly) before taking locks beside it
+    with ExitStack() as locks:
+        free = []
+        for site in sites:
+            try:
+                locks.enter_context(site_lock(db_path, site.name))
+                free.append(site)
+            except SiteLocked as locked:
+                click.echo(f"{site.name}: skipped, {locked}")
+        if not free:
+            return
+        started = time.monotonic()
+        result = run_crawl(free, db_path, overrides, since=since, sources=sources)
+    sites = free
     elapsed = time.monotonic() - started
     db = open_archive(db_path)
     for site in sites:
@@ -350,5 +366,74 @@ def eval_command(db_path: Path, sites_dir: Path, corpus_dir: Path, limit: int | 
             click.echo(f"    {problem}")
 
 
+@cli.command()
+@archive_options
+@click.argument("site_names", nargs=-1, metavar="[SITE]...")
+@click.option("--once", is_flag=True, help="Crawl every site that is due, then exit (for cron and systemd timers).")
+@click.option("--max-runtime", default="1h", show_default=True, metavar="INTERVAL",
+              help="Stop a crawl that runs longer than this (e.g. 45m); it is recorded as 'timeout'.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems (for cron).")
+@clear_errors
+def schedule(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], once: bool, max_runtime: str,
+             quiet: bool) -> None:
+    """Re-crawl each site on its `every` interval, each crawl in its own process, never overlapping."""
+    import logging
+    import signal
+    import threading
+
+    from archive.schedule import Runner, run_due_once, run_forever
+    from crawler.sites import parse_interval
+
+    try:
+        limit = parse_interval(max_runtime)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--max-runtime") from None
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(asctime)s %(message)s")
+    sites = load_sites(site_names, sites_dir)
+    open_archive(db_path).close()
+    runner = Runner(db_path, sites_dir, limit, quiet=quiet)
+    if once:
+        outcomes = run_due_once(runner, sites)
+        if not outcomes and not quiet:
+            click.echo("No site is due.")
+        if any(outcome in ("failed", "timeout") for outcome in outcomes.values()):
+            raise SystemExit(1)
+        return
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        click.echo("Stopping: running crawls finish their current writes...", err=True)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    if not quiet:
+        click.echo(f"Scheduling {len(sites)} site(s): " + ", ".join(f"{s.name} every {s.every}" for s in sites))
+    run_forever(runner, sites, stop)
+
+
+@cli.command()
+@archive_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@clear_errors
+def status(db_path: Path, sites_dir: Path, as_json: bool) -> None:
+    """Per site: the last run (when, outcome, counts), whether one is running, and when the next is due."""
+    from archive.schedule import site_statuses
+
+    statuses = site_statuses(db_path, load_sites((), sites_dir))
+    if as_json:
+        click.echo(json.dumps([{**s.__dict__, "every": str(s.every), "next_due": s.next_due.isoformat()}
+                               for s in statuses], indent=2))
+        return
+    for s in statuses:
+        state = f"running (pid {s.running_pid})" if s.running_pid else (s.last_outcome or "never crawled")
+        last = f"last {s.last_started} {s.last_counts}" if s.last_started else ""
+        click.echo(f"{s.site:<16} every {s.every}  {state:<22} {last}  next due {s.next_due:%Y-%m-%d %H:%M:%S}Z")
+
+
 def main() -> None:
     cli(prog_name="newsarchive")
+
+
+if __name__ == "__main__":
+    main()

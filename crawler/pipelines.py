@@ -170,7 +170,9 @@ class ArchivePipeline:
                 "errors": value("news/{site}/errors") + value("archive/{site}/errors"),
             }
             site_stats = {k: v for k, v in stats.items() if f"/{site}/" in k}
-            finish_run(self.db, run_id, outcome, counts, stats=site_stats,
-                       error=None if outcome == "finished" else f"crawl ended: {reason}")
+            error = None if outcome == "finished" else f"crawl ended: {reason}"
+            if outcome == "finished" and counts["pages"] == 0 and counts["errors"]:
+                outcome, error = "failed", "no page could be fetched"
+            finish_run(self.db, run_id, outcome, counts, stats=site_stats, error=error)
         self.db.close()
         self.db = None

@@ -1,0 +1,245 @@
+"""Scheduled archiving: each site re-crawled on its ``every`` interval, never twice at once.
+
+Every crawl runs as its own ``newsarchive crawl SITE`` process, so a crash or a hang takes down
+that crawl only. A per-site lock (``flock`` on a file beside the archive) keeps a site from being
+crawled by two processes at once — the scheduler, a cron job, a person — and the kernel drops it
+when its holder dies, however it dies.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlite_utils
+
+from archive.db import open_archive
+from archive.store import close_abandoned_runs, finish_run, start_run, transaction, utc_now
+
+logger = logging.getLogger(__name__)
+DEFAULT_MAX_RUNTIME = timedelta(hours=1)
+GRACE_SECONDS = 30  # after SIGTERM, how long a crawl may take to finish its writes
+
+
+class SiteLocked(Exception):
+    def __init__(self, site: str, pid: int | None) -> None:
+        self.site, self.pid = site, pid
+        super().__init__(f"{site} is being crawled by another process (pid {pid or 'unknown'})")
+
+
+def lock_dir(db_path: str | Path) -> Path:
+    return Path(f"{db_path}.locks")
+
+
+@contextmanager
+def site_lock(db_path: str | Path, site: str) -> Iterator[None]:
+    """Hold the crawl lock of ``site`` for this archive, or raise ``SiteLocked`` at once."""
+    directory = lock_dir(db_path)
+    directory.mkdir(exist_ok=True)
+    handle = open(directory / f"{site}.lock", "a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            text = handle.read().strip()
+            raise SiteLocked(site, int(text) if text.isdigit() else None) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # closing releases the lock
+
+
+def lock_holder(db_path: str | Path, site: str) -> int | None:
+    """The pid crawling ``site`` now, or None when nobody is."""
+    try:
+        with site_lock(db_path, site):
+            return None
+    except SiteLocked as locked:
+        return locked.pid or -1
+
+
+@dataclass(frozen=True)
+class SiteStatus:
+    site: str
+    every: timedelta
+    last_started: str | None
+    last_outcome: str | None
+    last_counts: str
+    next_due: datetime
+    running_pid: int | None
+
+
+def last_run(db: sqlite_utils.Database, site: str) -> dict | None:
+    cursor = db.execute("select * from crawl_runs where site = ? order by id desc limit 1", [site])
+    row = cursor.fetchone()
+    return dict(zip([d[0] for d in cursor.description], row)) if row else None
+
+
+def next_due(db: sqlite_utils.Database, site: str, every: timedelta, now: datetime) -> datetime:
+    """When ``site`` should next be crawled: its last start plus its interval (now if never)."""
+    run = last_run(db, site)
+    if run is None:
+        return now
+    return datetime.fromisoformat(run["started_at"]) + every
+
+
+def site_statuses(db_path: str | Path, sites: list, now: datetime | None = None) -> list[SiteStatus]:
+    now = now or datetime.now(UTC)
+    db = open_archive(db_path)
+    try:
+        close_abandoned_runs(db)
+        statuses = []
+        for site in sites:
+            run = last_run(db, site.name)
+            counts = (f"{run['articles_new']} new, {run['articles_changed']} changed, {run['errors']} errors"
+                      if run else "")
+            statuses.append(SiteStatus(site.name, site.every, run["started_at"] if run else None,
+                                       run["outcome"] if run else None, counts,
+                                       next_due(db, site.name, site.every, now), lock_holder(db_path, site.name)))
+        return statuses
+    finally:
+        db.close()
+
+
+def crawl_command(site: str, db_path: str | Path, sites_dir: str | Path) -> list[str]:
+    return [sys.executable, "-m", "archive.cli", "crawl", site, "--db", str(db_path), "--sites-dir", str(sites_dir)]
+
+
+def _record_failure(db_path: str | Path, site: str, pid: int, outcome: str, error: str) -> None:
+    """Mark the run the child left open (or a new row, if it never opened one) with what happened."""
+    db = open_archive(db_path)
+    try:
+        cursor = db.execute("select id from crawl_runs where site = ? and pid = ? and outcome = 'running' "
+                            "order by id desc limit 1", [site, pid])
+        row = cursor.fetchone()
+        if row:
+            finish_run(db, row[0], outcome, {}, error=error)
+        elif db.execute("select count(*) from crawl_runs where site = ? and pid = ?", [site, pid]).fetchone()[0] == 0:
+            run_id = start_run(db, site)
+            finish_run(db, run_id, outcome, {}, error=error)
+            with transaction(db) as conn:
+                conn.execute("update crawl_runs set pid = ? where id = ?", (pid, run_id))
+    finally:
+        db.close()
+
+
+class Runner:
+    """Runs crawls as child processes with a time limit, and stops them cleanly on request."""
+
+    def __init__(self, db_path: str | Path, sites_dir: str | Path, max_runtime: timedelta = DEFAULT_MAX_RUNTIME,
+                 quiet: bool = False) -> None:
+        self.db_path, self.sites_dir, self.max_runtime, self.quiet = db_path, sites_dir, max_runtime, quiet
+        self._children: dict[str, subprocess.Popen] = {}
+        self._lock = threading.Lock()
+        self.stopping = threading.Event()
+
+    def crawl(self, site: str) -> str:
+        """Crawl one site in a child process; returns the outcome (finished, failed, timeout, locked...)."""
+        if self.stopping.is_set():
+            return "stopped"
+        started = utc_now()
+        child = subprocess.Popen(crawl_command(site, self.db_path, self.sites_dir), stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
+        with self._lock:
+            self._children[site] = child
+        try:
+            out, err = child.communicate(timeout=self.max_runtime.total_seconds())
+        except subprocess.TimeoutExpired:
+            self._terminate(child)
+            out, err = child.communicate()
+            _record_failure(self.db_path, site, child.pid, "timeout",
+                            f"the crawl ran over {self.max_runtime} and was stopped")
+            logger.error("%s: crawl over its time limit (%s), stopped", site, self.max_runtime)
+            return "timeout"
+        finally:
+            with self._lock:
+                self._children.pop(site, None)
+        summary = " ".join(line for line in out.splitlines() if line.startswith(f"{site}:"))
+        if "being crawled by another process" in out:
+            logger.warning("%s", summary or f"{site}: locked by another process")
+            return "locked"
+        if child.returncode != 0 and not self.stopping.is_set():
+            error = (err.strip().splitlines() or ["no output"])[-1]
+            _record_failure(self.db_path, site, child.pid, "failed", error)
+            logger.error("%s: crawl failed (exit %s) started %s: %s", site, child.returncode, started, error)
+            return "failed"
+        if not self.quiet:
+            print(summary or f"{site}: crawl ended (exit {child.returncode})", flush=True)
+        return summary.split(":", 1)[1].split("-")[0].strip() if summary else "unknown"
+
+    def _terminate(self, child: subprocess.Popen) -> None:
+        """SIGTERM (Scrapy then finishes in-flight writes and closes its run), SIGKILL after a grace period."""
+        try:
+            os.killpg(child.pid, signal.SIGTERM)
+            child.wait(timeout=GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def stop(self) -> None:
+        self.stopping.set()
+        with self._lock:
+            children = list(self._children.values())
+        for child in children:
+            self._terminate(child)
+
+
+def due_sites(db_path: str | Path, sites: list, now: datetime | None = None) -> list:
+    now = now or datetime.now(UTC)
+    db = open_archive(db_path)
+    try:
+        return [site for site in sites if next_due(db, site.name, site.every, now) <= now]
+    finally:
+        db.close()
+
+
+def run_due_once(runner: Runner, sites: list) -> dict[str, str]:
+    """Crawl every due site, each in its own process, side by side; wait for all of them."""
+    due = due_sites(runner.db_path, sites)
+    outcomes: dict[str, str] = {}
+    threads = [threading.Thread(target=lambda s=s: outcomes.__setitem__(s.name, runner.crawl(s.name)))
+               for s in due]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def run_forever(runner: Runner, sites: list, stop: threading.Event) -> None:
+    """APScheduler runs one interval job per site; a job never overlaps itself."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(max(4, len(sites)))}, timezone=UTC)
+    now = datetime.now(UTC)
+    db = open_archive(runner.db_path)
+    try:
+        first = {site.name: max(next_due(db, site.name, site.every, now), now) for site in sites}
+    finally:
+        db.close()
+    for site in sites:
+        scheduler.add_job(runner.crawl, "interval", args=[site.name], id=site.name, seconds=site.every.total_seconds(),
+                          next_run_time=first[site.name], max_instances=1, coalesce=True,
+                          misfire_grace_time=int(site.every.total_seconds()))
+    scheduler.start()
+    try:
+        stop.wait()
+    finally:
+        runner.stop()
+        scheduler.shutdown(wait=True)

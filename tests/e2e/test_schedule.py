@@ -1,0 +1,96 @@
+"""Scheduled archiving against the sample site, with short intervals."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+
+import pytest
+
+from archive.db import open_archive
+from archive.schedule import lock_holder
+from crawler.demo_site import DemoServer, DemoSite
+from tests.conftest import demo_config_file
+from tests.e2e.test_commands import run, tool
+from tests.e2e.test_serve import free_port
+
+
+def site_file(sites, name: str, base_url: str, every: str) -> None:
+    text = demo_config_file().read_text().replace('name = "demo"', f'name = "{name}"')
+    text = text.replace('base_url = "http://127.0.0.1:8765/"', f'base_url = "{base_url}"')
+    text = text.replace('every = "1h"', f'every = "{every}"')
+    (sites / f"{name}.toml").write_text(text)
+
+
+@pytest.fixture
+def server():
+    with DemoServer(DemoSite(articles=20), slow_seconds=0.1) as demo:
+        yield demo
+
+
+def runs(db) -> dict[str, list[str]]:
+    outcomes: dict[str, list[str]] = {}
+    for row in open_archive(db)["crawl_runs"].rows_where(order_by="id"):
+        outcomes.setdefault(row["site"], []).append(row["outcome"])
+    return outcomes
+
+
+def test_sites_keep_their_own_rhythm_and_a_failing_one_does_not_stop_the_other(server, tmp_path):
+    sites, db = tmp_path / "sites", tmp_path / "archive.db"
+    sites.mkdir()
+    site_file(sites, "alpha", server.base_url, "4s")
+    site_file(sites, "beta", f"http://127.0.0.1:{free_port()}/", "8s")  # nothing listens there
+    scheduler = subprocess.Popen([tool("newsarchive"), "schedule", "--db", str(db), "--sites-dir", str(sites)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(18)
+    scheduler.send_signal(signal.SIGTERM)
+    _, err = scheduler.communicate(timeout=90)
+    assert scheduler.returncode == 0, err[-2000:]
+    outcomes = runs(db)
+    assert len(outcomes["alpha"]) >= 3 and set(outcomes["alpha"]) <= {"finished", "interrupted"}
+    assert outcomes["alpha"][0] == "finished"
+    assert 2 <= len(outcomes["beta"]) < len(outcomes["alpha"])
+    assert set(outcomes["beta"]) <= {"failed", "interrupted"} and outcomes["beta"][0] == "failed"
+    assert lock_holder(db, "alpha") is None and lock_holder(db, "beta") is None
+    assert open_archive(db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_schedule_once_started_twice_crawls_each_site_once(server, tmp_path):
+    sites, db = tmp_path / "sites", tmp_path / "archive.db"
+    sites.mkdir()
+    site_file(sites, "alpha", server.base_url, "1h")
+    run(tool("newsarchive"), "stats", "--db", str(db))  # nothing yet; create nothing either
+    command = [tool("newsarchive"), "schedule", "--once", "--db", str(db), "--sites-dir", str(sites)]
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    second = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    outputs = [first.communicate(timeout=120)[0], second.communicate(timeout=120)[0]]
+    assert runs(db) == {"alpha": ["finished"]}
+    assert sum("being crawled by another process" in o for o in outputs) == 1, outputs
+    again = run(tool("newsarchive"), "schedule", "--once", "--db", str(db), "--sites-dir", str(sites))
+    assert "No site is due." in again.stdout and runs(db) == {"alpha": ["finished"]}
+
+
+def test_a_crawl_killed_mid_run_is_marked_and_releases_its_lock(tmp_path):
+    sites, db = tmp_path / "sites", tmp_path / "archive.db"
+    sites.mkdir()
+    with DemoServer(DemoSite(articles=800), slow_seconds=0.1) as big:
+        site_file(sites, "alpha", big.base_url, "1h")
+        crawl = subprocess.Popen([tool("newsarchive"), "crawl", "alpha", "--db", str(db), "--sites-dir", str(sites)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            time.sleep(0.3)
+            if db.exists() and open_archive(db)["articles"].count >= 30:
+                break
+        assert lock_holder(db, "alpha") == crawl.pid
+        crawl.kill()
+        crawl.wait(timeout=30)
+    assert lock_holder(db, "alpha") is None
+    status = run(tool("newsarchive"), "status", "--db", str(db), "--sites-dir", str(sites))
+    assert status.returncode == 0 and "interrupted" in status.stdout
+    archive = open_archive(db)
+    assert runs(db) == {"alpha": ["interrupted"]}
+    assert archive.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    versioned = archive.execute("select count(distinct article_id) from article_versions").fetchone()[0]
+    assert archive["articles"].count == versioned  # no article without its version: whole units only

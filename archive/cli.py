@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 import time
 from collections.abc import Callable
 from importlib import resources
@@ -297,7 +298,7 @@ def export_command(db_path: Path, sites_dir: Path, fmt: str, site: str | None, s
     writers = {"jsonl": export.export_jsonl, "csv": export.export_csv, "warc": export.export_warc}
     binary = fmt == "warc"
     if output == "-":
-        out = click.get_binary_stream("stdout") if binary else click.get_text_stream("stdout")
+        out = sys.stdout.buffer if binary else sys.stdout
         count = writers[fmt](db, out, site=site, since=since_iso)
     else:
         with open(output, "wb") if binary else open(output, "w", encoding="utf-8", newline="") as out:

@@ -32,31 +32,25 @@ from crawler.items import ArticlePage
 from crawler.middlewares import NotDue
 from crawler.recheck import DEFAULT_POLICY, RecheckPolicy
 from crawler.sites import SOURCES, SiteConfig, load_sites
-from crawler.urls import NOT_ARTICLE_PATH, PAGINATION, canonical_url, clean_url, same_site, url_shape
+from crawler.urls import PAGINATION, canonical_url, clean_url, same_site, url_shape
 
 NEXT_TEXT = re.compile(r"^\s*(next|older|more|›|»|→|next page|older posts|load more)\b", re.IGNORECASE)
 
 
-def looks_like_article(url: str, site: SiteConfig) -> bool:
-    """Whether ``url`` should be fetched as an article page of ``site``."""
+def looks_like_article(url: str, site: SiteConfig, announced: bool = False) -> bool:
+    """Whether ``url`` should be fetched as an article page of ``site``.
+
+    The site's own patterns decide when it has them. Otherwise the URL's shape does: a link on a
+    listing must look like a story; one a feed or sitemap ``announced`` only must not look like
+    anything else.
+    """
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     if any(p.search(path) for p in site.exclude_urls):
         return False
     if site.article_urls:
         return any(p.search(path) for p in site.article_urls)
-    return url_shape(url) > 0
-
-
-def looks_like_feed_entry(url: str, site: SiteConfig) -> bool:
-    """Feeds and sitemaps announce articles: only the site's own patterns and obvious non-pages reject."""
-    parts = urlsplit(url)
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    if any(p.search(path) for p in site.exclude_urls):
-        return False
-    if site.article_urls:
-        return any(p.search(path) for p in site.article_urls)
-    return not NOT_ARTICLE_PATH.search(parts.path) and parts.path not in ("", "/")
+    return url_shape(url) >= (0 if announced else 1)
 
 
 def _when(iso: str | None) -> datetime | None:
@@ -245,7 +239,7 @@ class NewsSpider(scrapy.Spider):
         if not url.startswith(("http://", "https://")):
             return None
         url = clean_url(url)
-        if not (looks_like_feed_entry(url, site) if trust_source else looks_like_article(url, site)):
+        if not looks_like_article(url, site, announced=trust_source):
             return None
         if not same_site(url, site.allowed_domains):
             self._count(site.name, "skipped/offsite")

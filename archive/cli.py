@@ -92,7 +92,8 @@ def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] 
 
     from archive.schedule import SiteLocked, site_lock
 
-    overrides = {"LOG_LEVEL": "INFO" if verbose else "WARNING", **scrapy_settings(settings)}
+    overrides = {"LOG_LEVEL": "INFO" if verbose else "WARNING",
+                 "ARCHIVE_PROGRESS": sys.stderr.isatty() and not verbose, **scrapy_settings(settings)}
     open_archive(db_path).close()  # create it (and fail clearly) before taking locks beside it
     with ExitStack() as locks:
         free = []

@@ -6,8 +6,10 @@ an older newsarchive opens in a newer one.
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -96,10 +98,20 @@ def open_archive(path: str | Path, *, create: bool = True) -> sqlite_utils.Datab
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         db = sqlite_utils.Database(conn)
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")
-        db.execute("PRAGMA foreign_keys = ON")
-        migrate(db)
+        # Two processes may open a new archive at the same moment (a scheduler and a cron job):
+        # switching to WAL and migrating happen one process at a time, under a lock file.
+        with _migration_lock(path):
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute("PRAGMA foreign_keys = ON")
+            migrate(db)
     except sqlite3.DatabaseError as error:
         raise ArchiveError(f"{path}: not a usable SQLite archive ({error})") from None
     return db
+
+
+@contextmanager
+def _migration_lock(path: Path) -> Iterator[None]:
+    with open(f"{path}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # waits for the other opener; freed if it dies
+        yield

@@ -123,12 +123,15 @@ def _record_failure(db_path: str | Path, site: str, pid: int, outcome: str, erro
     """Mark the run the child left open (or a new row, if it never opened one) with what happened."""
     db = open_archive(db_path)
     try:
-        cursor = db.execute("select id from crawl_runs where site = ? and pid = ? and outcome = 'running' "
-                            "order by id desc limit 1", [site, pid])
+        cursor = db.execute("select id, outcome from crawl_runs where site = ? and pid = ? order by id desc limit 1",
+                            [site, pid])
         row = cursor.fetchone()
-        if row:
-            finish_run(db, row[0], outcome, {}, error=error)
-        elif db.execute("select count(*) from crawl_runs where site = ? and pid = ?", [site, pid]).fetchone()[0] == 0:
+        if row and row[1] in ("running", "interrupted"):
+            # The child closed (or left) its run when told to stop; say why it was stopped, keep its counts.
+            with transaction(db) as conn:
+                conn.execute("update crawl_runs set outcome = ?, error = ?, finished_at = coalesce(finished_at, ?) "
+                             "where id = ?", (outcome, error, utc_now(), row[0]))
+        elif row is None:
             run_id = start_run(db, site)
             finish_run(db, run_id, outcome, {}, error=error)
             with transaction(db) as conn:
@@ -161,6 +164,7 @@ class Runner:
         except subprocess.TimeoutExpired:
             self._terminate(child)
             out, err = child.communicate()
+            self._close_abandoned()
             _record_failure(self.db_path, site, child.pid, "timeout",
                             f"the crawl ran over {self.max_runtime} and was stopped")
             logger.error("%s: crawl over its time limit (%s), stopped", site, self.max_runtime)
@@ -168,6 +172,7 @@ class Runner:
         finally:
             with self._lock:
                 self._children.pop(site, None)
+        self._close_abandoned()
         summary = " ".join(line for line in out.splitlines() if line.startswith(f"{site}:"))
         if "being crawled by another process" in out:
             logger.warning("%s", summary or f"{site}: locked by another process")
@@ -180,6 +185,14 @@ class Runner:
         if not self.quiet:
             print(summary or f"{site}: crawl ended (exit {child.returncode})", flush=True)
         return summary.split(":", 1)[1].split("-")[0].strip() if summary else "unknown"
+
+    def _close_abandoned(self) -> None:
+        """A child stopped before it could close its run (killed during start-up, say): mark it."""
+        db = open_archive(self.db_path)
+        try:
+            close_abandoned_runs(db)
+        finally:
+            db.close()
 
     def _terminate(self, child: subprocess.Popen) -> None:
         """SIGTERM (Scrapy then finishes in-flight writes and closes its run), SIGKILL after a grace period."""

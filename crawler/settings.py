@@ -40,6 +40,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RecheckMiddleware": 650,
 }
 
+EXTENSIONS = {"crawler.extensions.ProgressLine": 500}
+ARCHIVE_PROGRESS = False  # the CLI turns the progress line on for terminals
+
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractionPipeline": 300,
     "crawler.pipelines.ArchivePipeline": 800,

@@ -40,10 +40,11 @@ def test_sites_keep_their_own_rhythm_and_a_failing_one_does_not_stop_the_other(s
     sites, db = tmp_path / "sites", tmp_path / "archive.db"
     sites.mkdir()
     site_file(sites, "alpha", server.base_url, "4s")
-    site_file(sites, "beta", f"http://127.0.0.1:{free_port()}/", "8s")  # nothing listens there
+    # Nothing listens for beta: its crawls fail, after retries (about 8 s), every 10 s.
+    site_file(sites, "beta", f"http://127.0.0.1:{free_port()}/", "10s")
     scheduler = subprocess.Popen([tool("newsarchive"), "schedule", "--db", str(db), "--sites-dir", str(sites)],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(18)
+    time.sleep(21)
     scheduler.send_signal(signal.SIGTERM)
     _, err = scheduler.communicate(timeout=90)
     assert scheduler.returncode == 0, err[-2000:]
@@ -94,3 +95,18 @@ def test_a_crawl_killed_mid_run_is_marked_and_releases_its_lock(tmp_path):
     assert archive.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     versioned = archive.execute("select count(distinct article_id) from article_versions").fetchone()[0]
     assert archive["articles"].count == versioned  # no article without its version: whole units only
+
+
+def test_a_crawl_over_its_time_limit_is_stopped_and_recorded(tmp_path):
+    sites, db = tmp_path / "sites", tmp_path / "archive.db"
+    sites.mkdir()
+    with DemoServer(DemoSite(articles=3000), slow_seconds=0.1) as big:
+        site_file(sites, "alpha", big.base_url, "1h")
+        result = run(tool("newsarchive"), "schedule", "--once", "--max-runtime", "5s", "--db", str(db),
+                     "--sites-dir", str(sites))
+    assert result.returncode == 1
+    rows = list(open_archive(db)["crawl_runs"].rows)
+    assert [r["outcome"] for r in rows] == ["timeout"] and "ran over" in rows[0]["error"]
+    assert rows[0]["pages"] > 0  # what the crawl did before it was stopped is kept
+    assert lock_holder(db, "alpha") is None
+    assert open_archive(db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"

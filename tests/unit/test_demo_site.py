@@ -51,3 +51,12 @@ def test_server_answers_and_records_requests(demo_server):
 def test_unknown_listing_pages_are_404(demo_app: DemoSiteApp):
     assert demo_app.render("/section/world/page/999/")[0] == 404
     assert demo_app.render("/section/sport/")[0] == 404
+
+
+def test_gzipped_sitemap_without_content_encoding_is_read(demo_app):
+    import gzip
+
+    from crawler.discovery import parse_sitemap
+
+    plain = demo_app.respond("/sitemap-news.xml", 1).body
+    assert parse_sitemap(gzip.compress(plain)).urls == parse_sitemap(plain).urls != []

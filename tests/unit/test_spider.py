@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
@@ -71,3 +73,18 @@ def test_article_page_becomes_an_item(spider, demo_app, demo_site):
 def test_looks_like_article_without_patterns(url, expected):
     site = SiteConfig(name="n", base_url="https://news.example/")
     assert looks_like_article(url, site) is expected
+
+
+def test_listing_pages_announce_their_feeds(spider, demo_app):
+    out = list(spider.parse_listing(response(demo_app, "/section/politics/", section="politics", listing_page=1)))
+    feeds = [r for r in out if r.callback == spider.parse_feed]
+    assert [r.url for r in feeds] == [BASE + "feed.xml"]
+
+
+def test_feed_and_sitemap_entries_become_article_requests(spider, demo_app, demo_site):
+    feed = response(demo_app, "/feed.xml")
+    requests = list(spider.parse_feed(feed))
+    assert {urlsplit(r.url).path for r in requests} == {a.path for a in demo_site.stories[:30]}
+    assert not [r.url for r in requests if "utm_" in r.url]
+    index = list(spider.parse_sitemap(response(demo_app, "/sitemap.xml")))
+    assert all(r.callback == spider.parse_sitemap for r in index) and len(index) >= 2

@@ -11,7 +11,6 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from archive.db import ArchiveError, open_archive
 from archive.queries import NoSuchArticle, SearchError, article_history, recent_runs, search, site_stats
 from crawler import __version__
 from crawler.dates import parse_since
-from crawler.sites import SOURCES, SiteConfigError, load_site_file, load_sites, site_files
+from crawler.sites import BUILT_IN_SITES, SOURCES, SiteConfigError, load_site_file, load_sites, site_files
 
 DEFAULT_DB = "archive.db"
 DEFAULT_SITES_DIR = "settings/sites"
@@ -138,7 +137,7 @@ def demo(db_path: Path, sites_dir: Path, articles: int, port: int, verbose: bool
     """Serve the bundled sample news site on 127.0.0.1 and archive it (no network needed)."""
     from crawler.demo_site import DemoServer, DemoSite
 
-    config = load_site_file(resources.files("crawler.demo_site").joinpath("demo.toml"))
+    config = load_site_file(BUILT_IN_SITES / "demo.toml")
     with DemoServer(DemoSite(articles=articles), port=port) as server:
         click.echo(f"Sample news site at {server.base_url} ({articles} articles); crawling it...")
         _crawl([config.with_base_url(server.base_url)], db_path, verbose, settings, since, sources)

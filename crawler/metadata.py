@@ -16,11 +16,9 @@ from lxml import etree
 
 ARTICLE_TYPES = {
     "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
-    "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "livebligposting",
-    "liveblogposting", "scholarlyarticle", "techarticle", "report", "posting", "socialmediaposting",
+    "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "liveblogposting",
+    "scholarlyarticle", "techarticle", "report", "posting", "socialmediaposting",
 }
-NON_ARTICLE_TYPES = {"collectionpage", "itemlist", "profilepage", "searchresultspage", "aboutpage",
-                     "contactpage", "product", "faqpage", "qapage", "event", "store"}
 
 NON_ARTICLE_OG_TYPES = {"website", "profile", "book", "product", "music.song", "video.other"}
 
@@ -76,16 +74,6 @@ class PageMetadata:
     h1: str | None = None
     html_title: str | None = None
     headline_links: int = 0
-
-    @property
-    def declares_article(self) -> bool:
-        return bool(self.schema_types & ARTICLE_TYPES) or self.og_type == "article"
-
-    @property
-    def declares_non_article(self) -> bool:
-        if self.schema_types & ARTICLE_TYPES:
-            return False
-        return bool(self.schema_types & NON_ARTICLE_TYPES) or self.og_type in NON_ARTICLE_OG_TYPES
 
 
 def _text(value: Any) -> str | None:

@@ -18,7 +18,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from archive.db import open_archive
-from archive.store import close_abandoned_runs, finish_run, start_run, store_article, touch_not_modified
+from archive.store import Outcome, close_abandoned_runs, finish_run, start_run, store_article, touch_not_modified
 from crawler.article import Article, Capture
 from crawler.extract import NotAnArticle, extract
 from crawler.items import ArticlePage
@@ -126,7 +126,7 @@ class ArchivePipeline:
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticlePage) and item.status == 304:
             if touch_not_modified(self.db, item.url, item.fetched_at):
-                _site_count(self.stats, item.site, "saved/not_modified")
+                _site_count(self.stats, item.site, f"saved/{Outcome.NOT_MODIFIED.value}")
             return item
         if not isinstance(item, ArticlePage) or item.article is None:
             return item

@@ -43,6 +43,14 @@ def _squash(text: str | None) -> str:
     return " ".join(words(text))
 
 
+NAME_JOINERS = {"and", "und", "et", "y", "amp"}
+
+
+def _name_words(text: str | None) -> list[str]:
+    """The words of a list of names, in order, without the joiners ("A, B and C" == "A; B; C")."""
+    return [w for w in words(text) if w not in NAME_JOINERS]
+
+
 def page_day(raw: str | None, iso_utc: str | None) -> str | None:
     """The calendar day a page gives for publication, in the page's own timezone when it has one."""
     if raw:
@@ -125,7 +133,7 @@ def score_page(entry: dict, truth: dict, result: Extraction, seconds: float) -> 
     page.without_leaked = len(leaked)
     page.title_ok = _squash(result.title) == _squash(truth.get("title"))
     if truth.get("author"):
-        page.author_ok = _squash(" ".join(result.authors)) == _squash(truth["author"])
+        page.author_ok = _name_words(" ".join(result.authors)) == _name_words(truth["author"])
     if truth.get("publish_date"):
         page.date_ok = result.day == str(truth["publish_date"])[:10]
     if page.f1 < 0.8:

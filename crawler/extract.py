@@ -177,7 +177,9 @@ def extract(html: bytes | str, url: str, rules: ExtractionRules | None = None,
     text = strip_boilerplate(raw_text, rules.drop_lines)
     published = first_date([*meta.published, *meta.published_times, document.date], timezone)
     # Structured authors first, then trafilatura's guess, then a byline at the top of the text.
-    authors = clean_authors(meta.authors or [a for a in (document.author, byline) if a][:1])
+    sources = (meta.authors, meta.microdata_authors, [document.author] if document.author else [], meta.link_authors,
+               [byline] if byline else [])
+    authors = next((found for names in sources if (found := clean_authors(names, meta.site_name))), ())
     structured = published is not None and published.raw in meta.published
     _page_type(meta, url, len(text.split()), published is not None, bool(authors), rules, structured)
     if not title:

@@ -7,6 +7,7 @@ Every XPath lives here, compiled once.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -59,7 +60,9 @@ class PageMetadata:
 
     titles: list[str] = field(default_factory=list)
     descriptions: list[str] = field(default_factory=list)
-    authors: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)  # JSON-LD and meta tags
+    microdata_authors: list[str] = field(default_factory=list)
+    link_authors: list[str] = field(default_factory=list)  # rel=author: often other stories' bylines too
     published: list[str] = field(default_factory=list)
     published_times: list[str] = field(default_factory=list)  # <time datetime>: may be a teaser's
     modified: list[str] = field(default_factory=list)
@@ -190,7 +193,7 @@ def _read_microdata(tree: etree._Element, meta: PageMetadata) -> None:
             name_element = element.find('.//*[@itemprop="name"]')
             name = _text((name_element if name_element is not None else element).text_content())
             if name:
-                meta.authors.append(name)
+                meta.microdata_authors.append(name)
         elif prop == "headline":
             title = _text(element.text_content())
             if title:
@@ -208,7 +211,7 @@ def _read_links(tree: etree._Element, meta: PageMetadata) -> None:
         elif "tag" in rel:
             meta.tags.append(text)
         elif "author" in rel:
-            meta.authors.append(text)
+            meta.link_authors.append(text)
 
 
 def read_metadata(tree: etree._Element) -> PageMetadata:
@@ -232,18 +235,20 @@ def read_metadata(tree: etree._Element) -> PageMetadata:
 
 
 _DIGIT = re.compile(r"\d")  # dates and times that share a byline are not names
-_BYLINE = re.compile(r"^\s*(by|von|par|por|di|door)\s+", re.IGNORECASE)
+_BYLINE = re.compile(r"^\s*(written by|posted by|by|author:?|von|par|por|di|door)\s+", re.IGNORECASE)
 _SPLIT_NAMES = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\||\u00b7|\u2022|\s-\s|\s\u2013\s)\s*",
                           re.IGNORECASE)
 
 
-def clean_authors(candidates: list[str]) -> tuple[str, ...]:
-    """Distinct person names: no "By", split on "and" and commas, no e-mail addresses or URLs."""
+def clean_authors(candidates: list[str], publisher: str | None = None) -> tuple[str, ...]:
+    """Distinct person names: no "By", split on "and" and commas, no e-mail addresses, URLs,
+    parenthesised asides or the publisher's own name."""
     names: list[str] = []
     for candidate in candidates:
-        for part in _SPLIT_NAMES.split(_BYLINE.sub("", candidate)):
+        for part in _SPLIT_NAMES.split(_BYLINE.sub("", html.unescape(candidate))):
             part = part.strip(" .:-")
-            if not part or "@" in part or part.startswith("http") or len(part.split()) > 5 or _DIGIT.search(part):
+            if (not part or "@" in part or part.startswith(("http", "(")) or len(part.split()) > 5
+                    or _DIGIT.search(part) or (publisher and part.casefold() == publisher.casefold())):
                 continue
             if part.casefold() not in {n.casefold() for n in names}:
                 names.append(part)

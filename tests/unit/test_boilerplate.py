@@ -31,11 +31,15 @@ def test_site_drop_lines_literal_and_regex():
 
 @pytest.mark.parametrize(("raw", "names"), [
     (["By Asha Menon and Ravi Kapoor"], ("Asha Menon", "Ravi Kapoor")),
+    (["Written by Philip Stefanov"], ("Philip Stefanov",)),
+    (["Maria &amp; Katerina"], ("Maria", "Katerina")),
+    (["Eduard Kovacs", "(Torsten George)"], ("Eduard Kovacs",)),
+    (["Manoj Jain and Jagpreet Chhatwal", "The Commercial Appeal"], ("Manoj Jain", "Jagpreet Chhatwal")),
     (["Asha Menon, Ravi Kapoor", "asha menon"], ("Asha Menon", "Ravi Kapoor")),
     (["https://example.com/author/x", "editor@example.com"], ()),
 ])
 def test_clean_authors(raw, names):
-    assert clean_authors(raw) == names
+    assert clean_authors(raw, publisher="The Commercial Appeal") == names
 
 
 def test_tag_line_followed_by_story_text_is_kept():

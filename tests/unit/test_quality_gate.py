@@ -31,6 +31,12 @@ def test_quality_does_not_drop_below_its_floor(summary, figure, floor):
     assert getattr(summary, figure) >= floor, f"{figure} fell to {getattr(summary, figure):.3f} (floor {floor})"
 
 
+def test_author_names_compare_without_joiners():
+    assert evaluation._name_words("Asha Menon, Ravi Kapoor and Mei Tanaka") == \
+        evaluation._name_words("Asha Menon Ravi Kapoor Mei Tanaka")
+    assert evaluation._name_words("Asha Menon") != evaluation._name_words("Asha Kapoor")
+
+
 def test_word_scores():
     assert evaluation.word_scores("the cat sat", "the cat sat") == (1.0, 1.0, 1.0)
     precision, recall, f1 = evaluation.word_scores("the cat sat on a mat", "the cat sat")

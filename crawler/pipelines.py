@@ -151,9 +151,9 @@ class ArchivePipeline:
             return
         stats = self.stats.get_stats()
         if reason == "finished":
-            outcome = "finished"
+            crawl_outcome = "finished"
         else:
-            outcome = "interrupted" if reason in ("shutdown", "cancelled") else "failed"
+            crawl_outcome = "interrupted" if reason in ("shutdown", "cancelled") else "failed"
         for site, run_id in self.runs.items():
             def value(key: str, site: str = site) -> int:
                 return int(stats.get(key.format(site=site), 0))
@@ -170,9 +170,9 @@ class ArchivePipeline:
                 "errors": value("news/{site}/errors") + value("archive/{site}/errors"),
             }
             site_stats = {k: v for k, v in stats.items() if f"/{site}/" in k}
-            error = None if outcome == "finished" else f"crawl ended: {reason}"
+            outcome, error = crawl_outcome, None if crawl_outcome == "finished" else f"crawl ended: {reason}"
             if outcome == "finished" and counts["pages"] == 0 and counts["errors"]:
-                outcome, error = "failed", "no page could be fetched"
+                outcome, error = "failed", "no page could be fetched"  # this site only
             finish_run(self.db, run_id, outcome, counts, stats=site_stats, error=error)
         self.db.close()
         self.db = None

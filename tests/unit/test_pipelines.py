@@ -64,3 +64,24 @@ def test_an_extraction_crash_is_counted_not_raised(demo_config, demo_app, demo_s
 def test_bad_worker_settings_fail_fast(demo_config):
     with pytest.raises(ValueError, match="ARCHIVE_EXTRACT_WORKERS"):
         pipeline_for(demo_config, ARCHIVE_EXTRACT_WORKERS=-1)
+
+
+def test_each_site_gets_its_own_outcome(demo_config, tmp_path):
+    """Regression: a site whose every fetch failed must not turn the next site's run into a failure."""
+    import dataclasses
+
+    from archive.db import open_archive
+    from crawler.pipelines import ArchivePipeline
+
+    dead = dataclasses.replace(demo_config, name="dead")
+    crawler = get_crawler(NewsSpider, settings_dict={"ARCHIVE_DB": str(tmp_path / "a.db")})
+    crawler.spider = NewsSpider.from_crawler(crawler, sites=[dead, demo_config])
+    pipeline = ArchivePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    crawler.stats.set_value("news/dead/errors", 3)
+    crawler.stats.set_value("news/demo/pages", 5)
+    crawler.stats.set_value("archive/demo/saved/new", 2)
+    pipeline.spider_closed(crawler.spider, "finished")
+    runs = {r["site"]: r for r in open_archive(tmp_path / "a.db")["crawl_runs"].rows}
+    assert (runs["dead"]["outcome"], runs["dead"]["error"]) == ("failed", "no page could be fetched")
+    assert (runs["demo"]["outcome"], runs["demo"]["error"], runs["demo"]["articles_new"]) == ("finished", None, 2)

@@ -123,6 +123,16 @@ _EXTRACTION = {
 }
 
 
+def parse_sources(text: str | None) -> set[str] | None:
+    """``"sections,feeds"`` as a set of discovery sources; None (all of them) for an empty value."""
+    chosen = {part.strip() for part in (text or "").split(",") if part.strip()}
+    if not chosen:
+        return None
+    if not chosen <= set(SOURCES):
+        raise ValueError(f"sources {text!r}: each must be one of {', '.join(SOURCES)}")
+    return chosen
+
+
 def parse_interval(text: str) -> timedelta:
     """``"90s"``, ``"30m"``, ``"2h"``, ``"1d"``, ``"1w"`` as a positive ``timedelta``."""
     match = INTERVAL.match(text)

@@ -69,3 +69,8 @@ def test_set_option_needs_key_value(runner, tmp_path):
     (tmp_path / "alpha.toml").write_text(VALID.format(name="alpha"))
     result = runner.invoke(cli, ["crawl", "alpha", "--sites-dir", str(tmp_path), "--set", "NOEQUALS"])
     assert result.exit_code == 2 and "is not KEY=VALUE" in result.output
+
+
+def test_bad_sources_is_a_usage_error(runner, tmp_path):
+    result = runner.invoke(cli, ["crawl", "--sources", "feeds,rumours", "--db", str(tmp_path / "a.db")])
+    assert result.exit_code == 2 and "each must be one of" in result.output

@@ -129,3 +129,12 @@ def test_example_site_files_are_valid(path):
 
 def test_demo_site_file_is_valid(demo_config):
     assert demo_config.name == "demo" and demo_config.feeds and demo_config.sections
+
+
+def test_parse_sources():
+    from crawler.sites import parse_sources
+
+    assert parse_sources("feeds, sitemaps") == {"feeds", "sitemaps"}
+    assert parse_sources("") is None and parse_sources(None) is None
+    with pytest.raises(ValueError, match="each must be one of"):
+        parse_sources("feeds,rumours")

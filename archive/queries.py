@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from archive.serve import canned_query
+from crawler.urls import canonical_url
 
 # The canned "search" query of the Datasette metadata, with the CLI's own limit around it.
 SEARCH_SQL = f"select * from ({canned_query('search')}) limit :limit"
@@ -113,8 +114,6 @@ class NoSuchArticle(LookupError):
 
 def article_history(db: sqlite_utils.Database, url: str) -> tuple[str, list[Version]]:
     """The stored URL of an article (given any variant of it) and all its versions, oldest first."""
-    from crawler.urls import canonical_url
-
     row = db.execute("select id, url from articles where url in (?, ?)", [url, canonical_url(url)]).fetchone()
     if row is None:
         raise NoSuchArticle(f"no archived article at {url}")

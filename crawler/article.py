@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 _SPACE = re.compile(r"\s+")
 # "Updated: 12 June 2024, 10:15" alone is not an edit of the story.
@@ -44,9 +44,6 @@ class Article:
         """Digest of the normalised title and text: equal for versions that differ only in spacing."""
         normalised = normalise_text(self.title) + "\n" + normalise_text(self.text)
         return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

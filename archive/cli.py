@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from archive.db import ArchiveError, open_archive
+from archive.frontier import FrontierError
 from archive.queries import NoSuchArticle, SearchError, article_history, recent_runs, search, site_stats
 from crawler import __version__
 from crawler.dates import parse_since
@@ -43,7 +44,7 @@ def clear_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (SiteConfigError, ArchiveError, SearchError, NoSuchArticle) as error:
+        except (SiteConfigError, ArchiveError, SearchError, NoSuchArticle, FrontierError) as error:
             raise click.ClickException(str(error)) from None
     return wrapper
 
@@ -87,6 +88,24 @@ sources_option = click.option("--sources", metavar="LIST", callback=_check_sourc
                               help="Discovery sources to use, comma-separated: sections,feeds,sitemaps (default all).")
 set_option = click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
                           help="A Scrapy setting for this crawl, e.g. --set DOWNLOAD_DELAY=2 (repeatable).")
+
+
+def redis_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--redis`` and ``--redis-prefix``: where the shared frontier of a distributed crawl lives."""
+    command = click.option("--redis-prefix", default="newsarchive", envvar="NEWSARCHIVE_REDIS_PREFIX",
+                           show_default=True, help="Key prefix, so one Redis can serve several archives.")(command)
+    command = click.option("--redis", "redis_url", metavar="URL", envvar="NEWSARCHIVE_REDIS_URL",
+                           help="Redis of the shared frontier, e.g. redis://10.0.0.5:6379/0 "
+                                "(env NEWSARCHIVE_REDIS_URL).")(command)
+    return command
+
+
+def _frontier(redis_url: str | None, prefix: str, option: str):
+    from archive.frontier import Frontier, Keys, connect
+
+    if not redis_url:
+        raise click.UsageError(f"{option} needs --redis URL (or NEWSARCHIVE_REDIS_URL)")
+    return Frontier(connect(redis_url), Keys(prefix))
 
 
 def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] = (),
@@ -157,12 +176,85 @@ def demo(db_path: Path, sites_dir: Path, articles: int, port: int, verbose: bool
 @set_option
 @since_option
 @sources_option
+@redis_options
+@click.option("--distributed", is_flag=True,
+              help="Seed the shared frontier with the sites' sections, feeds and sitemaps, then exit.")
+@click.option("--worker", is_flag=True, help="Crawl from the shared frontier (any site), handing articles "
+                                               "to `newsarchive writer`.")
+@click.option("--idle-exit", default=0.0, type=click.FloatRange(min=0), metavar="SECONDS",
+              help="With --worker: stop after this long with nothing to do anywhere (0: keep waiting).")
 @clear_errors
 def crawl(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], verbose: bool,
-          settings: tuple[str, ...], since: str | None, sources: str | None) -> None:
-    """Crawl the named sites (all site files when none is named) into the archive."""
+          settings: tuple[str, ...], since: str | None, sources: str | None, redis_url: str | None,
+          redis_prefix: str, distributed: bool, worker: bool, idle_exit: float) -> None:
+    """Crawl the named sites (all site files when none is named) into the archive.
+
+    Scaling out: `--distributed` seeds a shared Redis frontier, any number of `--worker`
+    processes on any machines crawl it, and one `newsarchive writer` fills the archive.
+    """
+    if distributed and worker:
+        raise click.UsageError("--distributed seeds and --worker crawls: run them as separate commands")
+    if worker:
+        if site_names or since or sources:
+            raise click.UsageError("a --worker takes its work from the frontier: give sites, --since and "
+                                   "--sources to the seeding `crawl --distributed`")
+        _frontier(redis_url, redis_prefix, "--worker")  # fail fast, before Scrapy starts
+        _work(load_sites((), sites_dir), db_path, verbose, settings, redis_url, redis_prefix, idle_exit)
+        return
     sites = load_sites(site_names, sites_dir)
+    if distributed:
+        from crawler.distributed import seed
+
+        _frontier(redis_url, redis_prefix, "--distributed")
+        seeded = seed(sites, redis_url, prefix=redis_prefix, since=since, sources=sources)
+        click.echo(f"Seeded run {seeded.run}: {seeded.queued} start requests queued for "
+                   f"{', '.join(s.name for s in sites)} ({seeded.already_queued} already queued).")
+        return
     _crawl(sites, db_path, verbose, settings, since, sources)
+
+
+def _work(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...], redis_url: str, prefix: str,
+          idle_exit: float) -> None:
+    from crawler.distributed import DistributedNewsSpider, distributed_settings
+    from crawler.runner import run_crawl
+
+    overrides = {"LOG_LEVEL": "INFO" if verbose else "WARNING", "ARCHIVE_PROGRESS": False,
+                 **distributed_settings(redis_url, prefix=prefix, idle_exit=idle_exit), **scrapy_settings(settings)}
+    started = time.monotonic()
+    result = run_crawl(sites, db_path, overrides, spider_cls=DistributedNewsSpider)
+    click.echo(f"worker {overrides['ARCHIVE_WORKER_ID']}: {result.count('news/pages')} pages, "
+               f"{result.count('archive/handed_off')} articles handed to the writer, "
+               f"{result.count('news/errors') + result.count('archive/errors')} errors, "
+               f"in {time.monotonic() - started:.1f}s ({result.finish_reason})")
+    if result.finish_reason not in ("finished", "shutdown"):  # shutdown: stopped on purpose, work handed back
+        raise click.ClickException(f"the worker did not finish cleanly ({result.finish_reason})")
+
+
+@cli.command()
+@archive_options
+@redis_options
+@click.option("--until-drained", is_flag=True,
+              help="Exit once nothing is queued, in flight or waiting (for one-off crawls and tests).")
+@clear_errors
+def writer(db_path: Path, sites_dir: Path, redis_url: str | None, redis_prefix: str, until_drained: bool) -> None:
+    """Store the articles distributed workers hand in: the one process that writes the archive."""
+    import signal
+    import threading
+
+    from archive.frontier import ArchiveWriter
+
+    frontier = _frontier(redis_url, redis_prefix, "writer")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    archive_writer = ArchiveWriter(str(db_path), frontier, log=lambda line: click.echo(line, err=True))
+    try:
+        result = archive_writer.run(until_drained=until_drained, should_stop=stop.is_set)
+    finally:
+        archive_writer.close()
+    outcomes = ", ".join(f"{n} {k}" for k, n in sorted(result.outcomes.items())) or "nothing new"
+    click.echo(f"Writer stored {result.stored} articles ({outcomes}); {result.replayed} already archived, "
+               f"{result.bad} unreadable. Archive: {db_path}")
 
 
 @cli.command()
@@ -421,16 +513,30 @@ def schedule(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], once: 
 @cli.command()
 @archive_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@redis_options
 @clear_errors
-def status(db_path: Path, sites_dir: Path, as_json: bool) -> None:
-    """Per site: the last run (when, outcome, counts), whether one is running, and when the next is due."""
+def status(db_path: Path, sites_dir: Path, as_json: bool, redis_url: str | None, redis_prefix: str) -> None:
+    """Per site: the last run (when, outcome, counts), whether one is running, and when the next is due.
+
+    With --redis, also the shared frontier: queue length, seen articles, workers and the writer.
+    """
     from archive.schedule import site_statuses
 
     statuses = site_statuses(db_path, load_sites((), sites_dir))
+    frontier = _frontier(redis_url, redis_prefix, "status").status() if redis_url else None
     if as_json:
-        click.echo(json.dumps([{**s.__dict__, "every": str(s.every), "next_due": s.next_due.isoformat()}
-                               for s in statuses], indent=2))
+        sites_json = [{**s.__dict__, "every": str(s.every), "next_due": s.next_due.isoformat()} for s in statuses]
+        click.echo(json.dumps({"sites": sites_json, "frontier": frontier} if frontier else sites_json, indent=2))
         return
+    if frontier:
+        writer_state = (f"alive (pid {frontier['writer']['pid']} on {frontier['writer']['host']}, "
+                        f"{frontier['writer']['stored']} stored)" if frontier["writer"] else "not running")
+        click.echo(f"frontier {redis_prefix}: {frontier['queued']} requests queued, {frontier['seen_articles']} "
+                   f"articles seen, {frontier['items_waiting']} articles waiting for the writer; "
+                   f"{len(frontier['workers'])} worker(s) active; writer {writer_state}")
+        for w in frontier["workers"]:
+            click.echo(f"  worker {w['id']}: pid {w['pid']} on {w['host']}, {w['popped']} requests taken, "
+                       f"{w['in_flight']} in flight, since {w['started_at']}")
     for s in statuses:
         state = f"running (pid {s.running_pid})" if s.running_pid else (s.last_outcome or "never crawled")
         last = f"last {s.last_started} {s.last_counts}" if s.last_started else ""

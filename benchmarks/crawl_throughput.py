@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from archive.db import open_archive  # noqa: E402
-from crawler.demo_site import DemoServer, DemoSite, DemoSiteApp  # noqa: E402
+from crawler.demo_site import DemoServer, DemoSite, DemoSiteApp, write_site_file  # noqa: E402
 from crawler.extract import extract  # noqa: E402
 from crawler.sites import load_site_file  # noqa: E402
 
@@ -68,10 +68,7 @@ def end_to_end(articles: int, workdir: Path, workers: int) -> dict:
     server = multiprocessing.Process(target=_serve, args=(articles, ready, stop), daemon=True)
     server.start()
     base_url = ready.get(timeout=120)
-    sites = workdir / "sites"
-    sites.mkdir()
-    text = resources.files("crawler.demo_site").joinpath("demo.toml").read_text("utf-8")
-    (sites / "demo.toml").write_text(text.replace('base_url = "http://127.0.0.1:8765/"', f'base_url = "{base_url}"'))
+    sites = write_site_file(workdir / "sites", base_url).parent
     db = workdir / "archive.db"
     command = [sys.executable, "-c", "from archive.cli import main; main()", "crawl", "demo",
                "--sites-dir", str(sites), "--db", str(db), "--set", f"ARCHIVE_EXTRACT_WORKERS={workers}"]

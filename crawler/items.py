@@ -19,6 +19,9 @@ class ArticlePage:
     fetched_at: str | None = None
     section: str | None = None
     article: Article | None = field(default=None, repr=False)  # set by ExtractionPipeline
+    # Distributed mode only: the frontier entry released once the page is handed on, and its seeding.
+    frontier_token: str | None = None
+    frontier_run: str | None = None
 
     @property
     def content_type(self) -> str | None:

@@ -36,15 +36,17 @@ class CrawlResult:
 
 
 def run_crawl(sites: list[SiteConfig], db_path: str | Path, overrides: dict[str, Any] | None = None,
-              *, since: str | None = None, sources: str | None = None) -> CrawlResult:
+              *, since: str | None = None, sources: str | None = None,
+              spider_cls: type[NewsSpider] = NewsSpider) -> CrawlResult:
     """Crawl ``sites`` into the archive at ``db_path`` and block until done.
 
     ``since`` skips feed and sitemap entries dated before it; ``sources`` (comma-separated
     "sections,feeds,sitemaps") narrows discovery. Starts Twisted's reactor, which can run once
-    per process: call this once per process.
+    per process: call this once per process. A distributed worker passes its spider class and
+    settings (``crawler.distributed``).
     """
     process = CrawlerProcess(crawler_settings(db_path, overrides))
-    crawler = process.create_crawler(NewsSpider)
+    crawler = process.create_crawler(spider_cls)
     process.crawl(crawler, sites=sites, since=since, sources=sources)
     process.start()
     return CrawlResult(stats=dict(crawler.stats.get_stats()))

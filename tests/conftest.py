@@ -50,3 +50,27 @@ def page_html(app: DemoSiteApp, path: str) -> bytes:
     status, _, body = app.render(path)
     assert status == 200, path
     return body.encode("utf-8")
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real redis-server on 127.0.0.1 for the session (installed with apt when missing)."""
+    from tests.services import RedisServer, Unavailable
+
+    try:
+        server = RedisServer().start()
+    except Unavailable as reason:
+        pytest.skip(f"distributed mode needs Redis: {reason}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The session's Redis, emptied for this test."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushall()
+    client.close()
+    return redis_server.url

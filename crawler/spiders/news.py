@@ -213,10 +213,12 @@ class NewsSpider(scrapy.Spider):
                 yield request
         page = response.meta.get("listing_page", 1)
         next_url = self._next_page(response)
-        if next_url and page < response.meta.get("max_pages", site.max_listing_pages):
+        max_pages = response.meta.get("max_pages", site.max_listing_pages)
+        if next_url and page < max_pages:
             if same_site(next_url, site.allowed_domains):
                 yield scrapy.Request(next_url, callback=self.parse_listing, errback=self.failed,
-                                     meta={**response.meta, "listing_page": page + 1})
+                                     meta=self._meta(site, section=section, listing_page=page + 1,
+                                                     max_pages=max_pages))
         elif next_url:
             self._count(site.name, "listing_depth_limit")
 

@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from archive.db import open_archive
-from crawler.demo_site import DemoServer, DemoSite
-from tests.conftest import demo_config_file
+from crawler.demo_site import DemoServer, DemoSite, write_site_file
 from tests.e2e.test_commands import run, tool
 
 SITE = DemoSite(articles=150)  # seven weeks of stories: May and June sitemaps
@@ -19,9 +18,7 @@ def crawl(tmp_path, *args: str) -> tuple[set[str], dict[str, int], DemoServer]:
     sites = tmp_path / "sites"
     sites.mkdir()
     with DemoServer(SITE, slow_seconds=0.1) as server:
-        text = demo_config_file().read_text().replace('base_url = "http://127.0.0.1:8765/"',
-                                                     f'base_url = "{server.base_url}"')
-        (sites / "demo.toml").write_text(text)
+        write_site_file(sites, server.base_url)
         result = run(tool("newsarchive"), "crawl", "demo", "--sites-dir", str(sites), "--db",
                      str(tmp_path / "a.db"), *args)
         requests = dict(server.requests)

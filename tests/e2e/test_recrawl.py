@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from archive.db import open_archive
-from crawler.demo_site import DemoServer, DemoSite
-from tests.conftest import demo_config_file
+from crawler.demo_site import DemoServer, DemoSite, write_site_file
 from tests.e2e.test_commands import run, tool
 
 
@@ -23,8 +22,7 @@ def editions(tmp_path_factory):
     sites, db = tmp / "sites", tmp / "archive.db"
     sites.mkdir()
     with DemoServer(DemoSite(articles=60), slow_seconds=0.1) as server:
-        (sites / "demo.toml").write_text(demo_config_file().read_text().replace(
-            'base_url = "http://127.0.0.1:8765/"', f'base_url = "{server.base_url}"'))
+        write_site_file(sites, server.base_url)
         first_site = server.site
         crawl(server, sites, db)
         server.requests.clear()

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -17,18 +14,13 @@ import pytest
 
 from tests.conftest import REPO
 from tests.e2e.test_commands import run, tool
+from tests.services import Unavailable, debian_binary, free_port
 
 ARTIFACTS = REPO / "test-artifacts"
 SEED_TITLE = "Now America will lose its sleep"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--disable-dev-shm-usage"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(url: str, seconds: float = 60) -> None:
@@ -57,19 +49,10 @@ def served(db: Path):
 
 def chromium() -> str:
     """Debian's Chromium, installed here when it is missing (root and apt needed)."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        pytest.skip("Chromium is not installed and this user cannot install it with apt-get")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], capture_output=True, timeout=600, env=env)
-    install = subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], capture_output=True, text=True,
-                             timeout=900, env=env)
-    found = shutil.which("chromium")
-    if not found:
-        pytest.skip(f"Chromium could not be installed: {install.stderr[-500:]}")
-    return found
+    try:
+        return debian_binary("chromium", "chromium", "chromium-browser")
+    except Unavailable as reason:
+        pytest.skip(str(reason))
 
 
 def browse(browser: str, profile: Path, url: str, *extra: str) -> str:

@@ -1,0 +1,429 @@
+"""The shared Redis state of a distributed crawl, and the single archive writer that drains it.
+
+No Scrapy here: the crawler side (``crawler/distributed.py``) builds on scrapy-redis and calls
+these functions; the writer and ``newsarchive status`` need only Redis and the archive.
+
+Keys, all under one prefix (``newsarchive`` unless configured):
+
+``<p>:requests``          scrapy-redis' priority queue (a sorted set) of serialised requests
+``<p>:seen``              fingerprints of article requests ever queued: an article is fetched once
+``<p>:seen:run:<run>``    fingerprints of listing, feed and sitemap requests of one seeding (expire)
+``<p>:workers``           ids of workers that ever registered (a set)
+``<p>:worker:<id>``       a live worker's heartbeat (JSON, expires unless refreshed)
+``<p>:inflight:<id>``     requests a worker has popped and not finished: token -> request
+``<p>:items``             finished articles waiting for the writer (a list, JSON)
+``<p>:items:writing``     the item the writer is storing (moved back if the writer dies)
+``<p>:writer``            the writer's heartbeat
+``<p>:runs``              counter of seedings; ``<p>:stats`` worker counters
+
+A request moves from the queue to its worker's in-flight hash in one Lua script; it leaves it only
+once its results are safe in Redis (child requests queued, or the article on the item list, in the
+same transaction as the removal). Work of a worker whose heartbeat expired goes back to the queue.
+So a worker killed at any moment loses nothing; at worst a page is fetched again, and the writer
+recognises a capture it already stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import redis
+
+from archive.db import open_archive
+from archive.store import (
+    Outcome,
+    close_abandoned_runs,
+    finish_run,
+    start_run,
+    store_article,
+    touch_not_modified,
+    utc_now,
+)
+from crawler.article import Article, Capture
+
+DEFAULT_PREFIX = "newsarchive"
+HEARTBEAT_TTL = 30.0  # seconds without a heartbeat after which a worker's work is handed to others
+RUN_SEEN_TTL = 7 * 24 * 3600
+
+
+class FrontierError(Exception):
+    """Redis cannot be reached or holds something unexpected."""
+
+
+@dataclass(frozen=True)
+class Keys:
+    prefix: str = DEFAULT_PREFIX
+
+    @property
+    def requests(self) -> str:
+        return f"{self.prefix}:requests"
+
+    @property
+    def seen(self) -> str:
+        return f"{self.prefix}:seen"
+
+    def run_seen(self, run: str | None) -> str:
+        return f"{self.prefix}:seen:run:{run or 'none'}"
+
+    @property
+    def workers(self) -> str:
+        return f"{self.prefix}:workers"
+
+    def worker(self, worker_id: str) -> str:
+        return f"{self.prefix}:worker:{worker_id}"
+
+    def inflight(self, worker_id: str) -> str:
+        return f"{self.prefix}:inflight:{worker_id}"
+
+    @property
+    def items(self) -> str:
+        return f"{self.prefix}:items"
+
+    @property
+    def items_writing(self) -> str:
+        return f"{self.prefix}:items:writing"
+
+    @property
+    def writer(self) -> str:
+        return f"{self.prefix}:writer"
+
+    @property
+    def runs(self) -> str:
+        return f"{self.prefix}:runs"
+
+    @property
+    def stats(self) -> str:
+        return f"{self.prefix}:stats"
+
+
+def connect(url: str) -> redis.Redis:
+    """A client for ``url`` (``redis://host:port/db``), checked with a PING."""
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=10, socket_timeout=30, retry_on_timeout=True)
+        client.ping()
+    except (redis.RedisError, ValueError) as error:
+        raise FrontierError(f"cannot reach Redis at {url}: {error}") from None
+    return client
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+# --- the request frontier ----------------------------------------------------------------------
+
+# KEYS: queue, inflight hash; ARGV: token prefix. Returns {token, data} or nil.
+_POP = """
+local popped = redis.call('ZPOPMIN', KEYS[1])
+if #popped == 0 then return nil end
+local token = ARGV[1] .. ':' .. popped[2]
+redis.call('HSET', KEYS[2], token, popped[1])
+return {token, popped[1]}
+"""
+
+# KEYS: queue, seen set, inflight hash; ARGV: request, score, fingerprint ('' = do not filter),
+# seen-set TTL (0 = for good), token to release ('' = none). Marking seen, queueing and releasing
+# the request this one replaces happen together or not at all. Returns 1 if queued, 0 if seen before.
+_PUSH = """
+local queued = 1
+if ARGV[3] ~= '' then
+  queued = redis.call('SADD', KEYS[2], ARGV[3])
+  if tonumber(ARGV[4]) > 0 then redis.call('EXPIRE', KEYS[2], ARGV[4]) end
+end
+if queued == 1 then redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1]) end
+if ARGV[5] ~= '' then redis.call('HDEL', KEYS[3], ARGV[5]) end
+return queued
+"""
+
+# KEYS: queue, inflight hash. Every in-flight request goes back with its score. Returns how many.
+_REQUEUE = """
+local entries = redis.call('HGETALL', KEYS[2])
+for i = 1, #entries, 2 do
+  local score = string.match(entries[i], ':([^:]*)$')
+  redis.call('ZADD', KEYS[1], tonumber(score) or 0, entries[i + 1])
+end
+redis.call('DEL', KEYS[2])
+return #entries / 2
+"""
+
+# KEYS: queue, items, items_writing, workers set; ARGV: inflight prefix. 1 when nothing is left to do.
+_DRAINED = """
+if redis.call('ZCARD', KEYS[1]) > 0 then return 0 end
+if redis.call('LLEN', KEYS[2]) > 0 or redis.call('LLEN', KEYS[3]) > 0 then return 0 end
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+  if redis.call('HLEN', ARGV[1] .. id) > 0 then return 0 end
+end
+return 1
+"""
+
+
+class Frontier:
+    """One client's view of the shared frontier: popping, acknowledging, recovering, reporting."""
+
+    def __init__(self, client: redis.Redis, keys: Keys | None = None, heartbeat_ttl: float = HEARTBEAT_TTL) -> None:
+        self.redis = client
+        self.keys = keys or Keys()
+        self.heartbeat_ttl = heartbeat_ttl
+        self._pop = client.register_script(_POP)
+        self._push = client.register_script(_PUSH)
+        self._requeue = client.register_script(_REQUEUE)
+        self._drained = client.register_script(_DRAINED)
+
+    # workers
+    def register(self, worker_id: str, info: dict[str, Any]) -> None:
+        self.redis.sadd(self.keys.workers, worker_id)
+        self.beat(worker_id, info)
+
+    def beat(self, worker_id: str, info: dict[str, Any]) -> None:
+        self.redis.set(self.keys.worker(worker_id), json.dumps(info), px=int(self.heartbeat_ttl * 1000))
+
+    def retire(self, worker_id: str) -> int:
+        """A worker leaves: whatever it still holds goes back to the queue. Returns how many."""
+        returned = self.requeue(worker_id)
+        pipe = self.redis.pipeline()
+        pipe.delete(self.keys.worker(worker_id))
+        pipe.srem(self.keys.workers, worker_id)
+        pipe.execute()
+        return returned
+
+    def live_workers(self) -> dict[str, dict[str, Any]]:
+        ids = sorted(m.decode() for m in self.redis.smembers(self.keys.workers))
+        beats = self.redis.mget([self.keys.worker(i) for i in ids]) if ids else []
+        return {i: json.loads(b) for i, b in zip(ids, beats) if b is not None}
+
+    def recover_orphans(self) -> int:
+        """Put the in-flight work of workers whose heartbeat expired back on the queue."""
+        returned = 0
+        ids = [m.decode() for m in self.redis.smembers(self.keys.workers)]
+        for worker_id in ids:
+            if not self.redis.exists(self.keys.worker(worker_id)):
+                returned += self.requeue(worker_id)
+                self.redis.srem(self.keys.workers, worker_id)
+        return returned
+
+    # requests
+    def pop(self, worker_id: str) -> tuple[str, bytes] | None:
+        """The most urgent request, recorded as held by ``worker_id`` until acknowledged."""
+        result = self._pop(keys=[self.keys.requests, self.keys.inflight(worker_id)], args=[uuid.uuid4().hex])
+        if not result:
+            return None
+        token, data = result
+        return token.decode(), data
+
+    def push(self, data: bytes, score: float, *, seen: tuple[str, str, int] | None = None,
+             worker_id: str = "", releases: str | None = None) -> bool:
+        """Queue a serialised request unless ``seen = (set key, fingerprint, ttl)`` knows it, and
+        release the in-flight entry it replaces (a redirect or retry), all in one step."""
+        seen_key, fingerprint, ttl = seen or (self.keys.seen, "", 0)
+        keys = [self.keys.requests, seen_key, self.keys.inflight(worker_id)]
+        return bool(self._push(keys=keys, args=[data, score, fingerprint, ttl, releases or ""]))
+
+    def ack(self, worker_id: str, token: str) -> None:
+        self.redis.hdel(self.keys.inflight(worker_id), token)
+
+    def requeue(self, worker_id: str) -> int:
+        return int(self._requeue(keys=[self.keys.requests, self.keys.inflight(worker_id)]))
+
+    def drained(self) -> bool:
+        """Nothing queued, nothing in flight, nothing waiting for the writer (one atomic look)."""
+        keys = [self.keys.requests, self.keys.items, self.keys.items_writing, self.keys.workers]
+        return bool(self._drained(keys=keys, args=[self.keys.inflight("")]))
+
+    def new_run(self) -> str:
+        return str(self.redis.incr(self.keys.runs))
+
+    # items
+    def hand_off(self, worker_id: str, token: str | None, payload: bytes) -> None:
+        """Queue a finished article for the writer and release its request, in one transaction."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.lpush(self.keys.items, payload)
+        if token:
+            pipe.hdel(self.keys.inflight(worker_id), token)
+        pipe.execute()
+
+    def add_stats(self, counts: dict[str, int]) -> None:
+        if counts:
+            pipe = self.redis.pipeline()
+            for key, value in counts.items():
+                pipe.hincrby(self.keys.stats, key, value)
+            pipe.execute()
+
+    def status(self) -> dict[str, Any]:
+        workers = self.live_workers()
+        inflight = {i: self.redis.hlen(self.keys.inflight(i)) for i in workers}
+        writer = self.redis.get(self.keys.writer)
+        return {
+            "queued": self.redis.zcard(self.keys.requests),
+            "seen_articles": self.redis.scard(self.keys.seen),
+            "items_waiting": self.redis.llen(self.keys.items) + self.redis.llen(self.keys.items_writing),
+            "workers": [{"id": i, **info, "in_flight": inflight[i]} for i, info in workers.items()],
+            "writer": json.loads(writer) if writer else None,
+            "runs": int(self.redis.get(self.keys.runs) or 0),
+        }
+
+
+# --- what travels from a worker to the writer ---------------------------------------------------
+
+def encode_item(*, site: str, section: str | None, run: str | None, article: Article | None,
+                capture: Capture, worker: str) -> bytes:
+    """An archived page as JSON; the HTML gzipped (it is stored gzipped anyway)."""
+    return json.dumps({
+        "site": site, "section": section, "run": run, "worker": worker,
+        "article": asdict(article) if article else None,
+        "capture": {"url": capture.url, "status": capture.status, "headers": capture.headers,
+                    "fetched_at": capture.fetched_at,
+                    "body_gzip": base64.b64encode(gzip.compress(capture.body, 1, mtime=0)).decode("ascii")},
+    }, ensure_ascii=False).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class HandedOff:
+    site: str
+    section: str | None
+    run: str | None
+    worker: str | None
+    article: Article | None  # None: a conditional re-check answered 304
+    capture: Capture
+
+
+def decode_item(payload: bytes) -> HandedOff:
+    data = json.loads(payload)
+    raw = data["capture"]
+    capture = Capture(url=raw["url"], body=gzip.decompress(base64.b64decode(raw["body_gzip"])),
+                      status=int(raw["status"]), headers=dict(raw["headers"]), fetched_at=raw["fetched_at"])
+    article = None
+    if data.get("article"):
+        fields = dict(data["article"])
+        for name in ("authors", "tags", "categories"):
+            fields[name] = tuple(fields.get(name) or ())
+        article = Article(**fields)
+    return HandedOff(site=data["site"], section=data.get("section"), run=data.get("run"),
+                     worker=data.get("worker"), article=article, capture=capture)
+
+
+# --- the writer ---------------------------------------------------------------------------------
+
+@dataclass
+class WriterResult:
+    stored: int = 0
+    replayed: int = 0  # already in the archive: a retried hand-off or a re-fetched page
+    bad: int = 0
+    outcomes: dict[str, int] | None = None
+
+
+class ArchiveWriter:
+    """The one process that writes the archive in distributed mode.
+
+    Items move from ``<p>:items`` to ``<p>:items:writing`` (BLMOVE) before they are stored and
+    leave it only after the archive transaction committed; a writer that dies in between finds the
+    item there on restart and stores it then (a capture already stored is recognised, not doubled).
+    Each seeding of each site becomes one ``crawl_runs`` row, closed when the frontier is drained.
+    """
+
+    def __init__(self, db_path: str, frontier: Frontier, log: Callable[[str], None] = lambda _: None) -> None:
+        self.db = open_archive(db_path)
+        self.frontier = frontier
+        self.keys = frontier.keys
+        self.log = log
+        self.runs: dict[tuple[str | None, str], int] = {}
+        self.counts: dict[int, dict[str, int]] = {}
+        self.result = WriterResult(outcomes={})
+        closed = close_abandoned_runs(self.db)
+        if closed:
+            log(f"marked {closed} earlier run(s) whose process died as interrupted")
+
+    def _run_id(self, run: str | None, site: str) -> int:
+        key = (run, site)
+        if key not in self.runs:
+            self.runs[key] = start_run(self.db, site)
+            self.counts[self.runs[key]] = {}
+        return self.runs[key]
+
+    def _count(self, run_id: int, column: str) -> None:
+        counts = self.counts[run_id]
+        counts[column] = counts.get(column, 0) + 1
+
+    def _already_stored(self, capture: Capture) -> bool:
+        return self.db.execute(
+            "SELECT 1 FROM captures WHERE url = ? AND fetched_at = ? AND digest = ? LIMIT 1",
+            (capture.url, capture.fetched_at, capture.digest)).fetchone() is not None
+
+    def store(self, payload: bytes) -> None:
+        try:
+            item = decode_item(payload)
+        except (ValueError, KeyError, TypeError, OSError) as error:
+            self.result.bad += 1
+            self.log(f"skipped an unreadable item ({error.__class__.__name__}: {error})")
+            self.frontier.redis.hincrby(self.keys.stats, "writer/bad_items", 1)
+            return
+        run_id = self._run_id(item.run, item.site)
+        self._count(run_id, "pages")
+        if item.article is None:
+            if touch_not_modified(self.db, item.capture.url, item.capture.fetched_at):
+                self._count(run_id, "articles_not_modified")
+            return
+        if self._already_stored(item.capture):
+            self.result.replayed += 1
+            return
+        section = item.section or next(iter(item.article.categories), None)
+        stored = store_article(self.db, item.article, site=item.site, section=section, capture=item.capture,
+                               run_id=run_id)
+        self.result.stored += 1
+        self.result.outcomes[stored.outcome.value] = self.result.outcomes.get(stored.outcome.value, 0) + 1
+        column = {Outcome.NEW: "articles_new", Outcome.CHANGED: "articles_changed",
+                  Outcome.UNCHANGED: "articles_unchanged"}[stored.outcome]
+        self._count(run_id, column)
+
+    def finish_runs(self, outcome: str, error: str | None = None) -> None:
+        for run_id in self.runs.values():
+            finish_run(self.db, run_id, outcome, self.counts[run_id], error=error)
+        self.runs.clear()
+
+    def beat(self) -> None:
+        info = {"host": socket.gethostname(), "pid": os.getpid(), "stored": self.result.stored, "at": utc_now()}
+        self.frontier.redis.set(self.keys.writer, json.dumps(info), px=int(self.frontier.heartbeat_ttl * 1000))
+
+    def run(self, *, until_drained: bool = False, should_stop: Callable[[], bool] = lambda: False,
+            poll: float = 1.0) -> WriterResult:
+        """Store items until stopped (or, with ``until_drained``, until the whole crawl is done)."""
+        redis_ = self.frontier.redis
+        # An item a previous writer was storing when it died comes first.
+        while (left := redis_.lrange(self.keys.items_writing, -1, -1)):
+            self.store(left[0])
+            redis_.rpop(self.keys.items_writing)
+        last_check = 0.0
+        quiet_checks = 0
+        while not should_stop():
+            payload = redis_.blmove(self.keys.items, self.keys.items_writing, poll, "RIGHT", "LEFT")
+            if payload is not None:
+                self.store(payload)
+                redis_.lrem(self.keys.items_writing, 1, payload)
+                quiet_checks = 0
+            now = time.monotonic()
+            if payload is None or now - last_check >= 5:
+                last_check = now
+                self.beat()
+                recovered = self.frontier.recover_orphans()
+                if recovered:
+                    self.log(f"returned {recovered} request(s) of a vanished worker to the queue")
+                if payload is None and self.frontier.drained():
+                    quiet_checks += 1
+                    if self.runs:  # the crawl is complete: close its runs
+                        self.finish_runs("finished")
+                    if until_drained and quiet_checks >= 2:
+                        break
+        self.finish_runs("interrupted", error="the writer stopped before the crawl was drained")
+        redis_.delete(self.keys.writer)
+        return self.result
+
+    def close(self) -> None:
+        self.db.close()

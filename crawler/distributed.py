@@ -1,0 +1,397 @@
+"""Distributed crawling on scrapy-redis: many workers, one frontier, one archive writer.
+
+scrapy-redis gives the shared request queue and duplicate filter; this module adds what an archive
+needs on top of it, through scrapy-redis' own extension points (scheduler, queue and dupefilter
+classes):
+
+- ``ReliableQueue`` pops a request into the worker's in-flight hash (``archive.frontier``), and the
+  request is acknowledged only once its results are safe in Redis: child requests queued (the
+  spider middleware queues them before acknowledging), the article handed to the writer (in the same
+  transaction), or the failure counted. Work of a worker that died goes back to the queue.
+- ``FrontierDupeFilter`` remembers article URLs (canonical form) for good, and listing, feed and
+  sitemap URLs per seeding, so each new seeding reads the fronts again but never an article twice.
+- ``HandoffPipeline`` replaces the archive pipeline: workers extract, the writer stores.
+
+``seed()`` puts a site's start requests (sections, feeds, sitemaps, robots.txt) on the queue;
+``DistributedNewsSpider`` is the news spider as a worker: it starts nothing by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import socket
+import time
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+from redis import RedisError
+from scrapy import Request, signals
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy_redis.connection import get_redis_from_settings
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+from twisted.internet import task
+
+from archive.frontier import HEARTBEAT_TTL, RUN_SEEN_TTL, Frontier, Keys, connect, encode_item, new_worker_id
+from archive.store import utc_now
+from crawler.article import Capture
+from crawler.items import ArticlePage
+from crawler.sites import SiteConfig
+from crawler.spiders.news import NewsSpider
+from crawler.urls import canonical_url
+
+logger = logging.getLogger(__name__)
+
+TOKEN = "frontier_token"  # meta: the in-flight entry this request (or its redirect/retry) holds
+RUN = "frontier_run"  # meta: the seeding this request descends from
+WAKE_EVERY = 0.5  # seconds between looks at the queue while a worker waits for work
+
+
+def distributed_settings(redis_url: str, *, prefix: str = "newsarchive", worker_id: str | None = None,
+                         idle_exit: float = 0.0, heartbeat_ttl: float = HEARTBEAT_TTL) -> dict[str, Any]:
+    """Scrapy settings that make a crawl a worker of the shared frontier at ``redis_url``."""
+    keys = Keys(prefix)
+    return {
+        "REDIS_URL": redis_url,
+        "SCHEDULER": "crawler.distributed.FrontierScheduler",
+        "DUPEFILTER_CLASS": "crawler.distributed.FrontierDupeFilter",
+        "SCHEDULER_QUEUE_KEY": keys.requests,
+        "SCHEDULER_DUPEFILTER_KEY": keys.seen,
+        "SCHEDULER_PERSIST": True,  # the frontier outlives every worker
+        "SPIDER_MIDDLEWARES": {"crawler.distributed.FrontierSpiderMiddleware": 5},
+        "ITEM_PIPELINES": {"crawler.pipelines.ExtractionPipeline": 300,
+                           "crawler.distributed.HandoffPipeline": 800},
+        "ARCHIVE_REDIS_URL": redis_url,
+        "ARCHIVE_REDIS_PREFIX": prefix,
+        "ARCHIVE_WORKER_ID": worker_id or new_worker_id(),
+        "ARCHIVE_WORKER_IDLE_EXIT": idle_exit,
+        "ARCHIVE_WORKER_TTL": heartbeat_ttl,
+    }
+
+
+_frontiers: weakref.WeakKeyDictionary[Any, tuple[Frontier, str]] = weakref.WeakKeyDictionary()
+
+
+def worker_frontier(crawler: Any) -> tuple[Frontier, str]:
+    """The crawler's one ``Frontier`` client and worker id, shared by all its components."""
+    if crawler not in _frontiers:
+        settings = crawler.settings
+        url = settings.get("ARCHIVE_REDIS_URL")
+        if not url:
+            raise NotConfigured("ARCHIVE_REDIS_URL is not set")
+        frontier = Frontier(connect(url), Keys(settings.get("ARCHIVE_REDIS_PREFIX") or "newsarchive"),
+                            heartbeat_ttl=settings.getfloat("ARCHIVE_WORKER_TTL", HEARTBEAT_TTL))
+        _frontiers[crawler] = (frontier, settings.get("ARCHIVE_WORKER_ID") or new_worker_id())
+    return _frontiers[crawler]
+
+
+def ack(crawler: Any, token: str | None) -> None:
+    if token:
+        frontier, worker_id = worker_frontier(crawler)
+        frontier.ack(worker_id, token)
+
+
+class ReliableQueue(PriorityQueue):
+    """scrapy-redis' priority queue, popping into the worker's in-flight hash instead of nowhere."""
+
+    frontier: Frontier
+    worker_id: str
+
+    def bind(self, frontier: Frontier, worker_id: str) -> None:
+        self.frontier, self.worker_id = frontier, worker_id
+
+    def pop(self, timeout: float = 0) -> Request | None:
+        while (popped := self.frontier.pop(self.worker_id)) is not None:
+            token, data = popped
+            try:
+                request = self._decode_request(data)
+            except Exception as error:  # a request this code cannot read: count it, never loop on it
+                logger.error("dropped an unreadable request from the frontier: %s", error)
+                self.spider.crawler.stats.inc_value("news/errors/unreadable_request")
+                self.frontier.ack(self.worker_id, token)
+                continue
+            request.meta[TOKEN] = token
+            return request
+        return None
+
+
+class FrontierDupeFilter(RFPDupeFilter):
+    """Articles are fetched once for good; fronts, feeds and sitemaps once per seeding."""
+
+    def __init__(self, server: Any, key: str, debug: bool = False, keys: Keys | None = None) -> None:
+        super().__init__(server, key, debug)
+        self.keys = keys or Keys()
+
+    @classmethod
+    def from_spider(cls, spider: Any) -> FrontierDupeFilter:
+        settings = spider.settings
+        keys = Keys(settings.get("ARCHIVE_REDIS_PREFIX") or "newsarchive")
+        return cls(get_redis_from_settings(settings), keys.seen, settings.getbool("DUPEFILTER_DEBUG"), keys)
+
+    def seen_entry(self, request: Request) -> tuple[str, str, int]:
+        """``(set key, fingerprint, TTL)`` under which ``request`` counts as seen."""
+        if request.meta.get("article"):
+            return self.keys.seen, hashlib.sha1(canonical_url(request.url).encode("utf-8")).hexdigest(), 0
+        return self.keys.run_seen(request.meta.get(RUN)), self.request_fingerprint(request), RUN_SEEN_TTL
+
+    def request_seen(self, request: Request) -> bool:
+        key, fingerprint, ttl = self.seen_entry(request)
+        pipe = self.server.pipeline()
+        pipe.sadd(key, fingerprint)
+        if ttl:
+            pipe.expire(key, ttl)
+        return pipe.execute()[0] == 0
+
+
+class FrontierScheduler(Scheduler):
+    """scrapy-redis' scheduler for one worker: registers it, keeps its heartbeat, hands its
+    unfinished work back when it stops, and keeps it waiting while other workers may still queue
+    more (or, with ``ARCHIVE_WORKER_IDLE_EXIT`` > 0, lets it stop after that many idle seconds)."""
+
+    crawler: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> FrontierScheduler:
+        scheduler = super().from_crawler(crawler)
+        scheduler.crawler = crawler
+        scheduler.frontier, scheduler.worker_id = worker_frontier(crawler)
+        scheduler.idle_exit = crawler.settings.getfloat("ARCHIVE_WORKER_IDLE_EXIT", 0.0)
+        scheduler.idle_since = None
+        scheduler.fetched = 0
+        scheduler.last_recovery = 0.0
+        scheduler.heartbeat = None
+        scheduler.waker = None
+        return scheduler
+
+    def _info(self) -> dict[str, Any]:
+        return {"host": socket.gethostname(), "pid": os.getpid(), "started_at": self.started_at,
+                "popped": self.fetched, "at": utc_now()}
+
+    def open(self, spider: Any) -> None:
+        # scrapy-redis' own open() and next_request() use calls Scrapy 2.13+ deprecates; same steps here.
+        self.spider = spider
+        self.queue = ReliableQueue(self.server, spider, self.queue_key, self.serializer)
+        self.df = FrontierDupeFilter.from_spider(spider)
+        self.queue.bind(self.frontier, self.worker_id)
+        self.started_at = utc_now()
+        self.frontier.register(self.worker_id, self._info())
+        self.heartbeat = task.LoopingCall(lambda: self.frontier.beat(self.worker_id, self._info()))
+        self.heartbeat.start(max(self.frontier.heartbeat_ttl / 3, 0.2), now=False)
+        self.waker = task.LoopingCall(self._wake)
+        self.waker.start(WAKE_EVERY, now=False)
+        self._recover()
+        logger.info("worker %s joined the frontier (%d requests queued)", self.worker_id, len(self.queue))
+
+    def close(self, reason: str) -> None:
+        for loop in (self.heartbeat, self.waker):
+            if loop is not None and loop.running:
+                loop.stop()
+        returned = self.frontier.retire(self.worker_id)
+        if returned:
+            logger.info("handed %d unfinished request(s) back to the frontier", returned)
+        stats = self.crawler.stats.get_stats()
+        self.frontier.add_stats({key: int(value) for key, value in stats.items()
+                                 if key.startswith(("news/", "archive/")) and isinstance(value, int)})
+        super().close(reason)
+
+    def _wake(self) -> None:
+        """Work appeared while this worker waits: wake the engine now, not at its next 5 s heartbeat.
+
+        The engine offers no public call for this; without the attribute the heartbeat still works.
+        """
+        if self.idle_since is not None and len(self.queue) > 0:
+            nextcall = getattr(getattr(self.crawler.engine, "_slot", None), "nextcall", None)
+            if nextcall is not None:
+                nextcall.schedule()
+
+    def _recover(self) -> None:
+        self.last_recovery = time.monotonic()
+        recovered = self.frontier.recover_orphans()
+        if recovered:
+            logger.warning("returned %d request(s) of a vanished worker to the queue", recovered)
+
+    def enqueue_request(self, request: Request) -> bool:
+        """Mark seen and queue in one step (a worker killed in between would otherwise leave a URL
+        seen but never queued); a redirect or retry of a request this worker holds releases it."""
+        token = request.meta.pop(TOKEN, None)
+        seen = None if request.dont_filter else self.df.seen_entry(request)
+        queued = self.frontier.push(self.queue._encode_request(request), -request.priority, seen=seen,
+                                    worker_id=self.worker_id, releases=token)
+        if queued:
+            self.crawler.stats.inc_value("scheduler/enqueued/redis")
+        else:
+            self.df.log(request, self.spider)
+        return queued
+
+    def next_request(self) -> Request | None:
+        request = self.queue.pop()
+        if request is not None:
+            self.crawler.stats.inc_value("scheduler/dequeued/redis")
+            self.fetched += 1
+            self.idle_since = None
+        elif self.idle_since is None:
+            self.idle_since = time.monotonic()
+        return request
+
+    def has_pending_requests(self) -> bool:
+        """Asked only when this worker has nothing left to do: whether to keep it running."""
+        if len(self.queue) > 0:
+            return True
+        if time.monotonic() - self.last_recovery > min(self.frontier.heartbeat_ttl / 3, 5.0):
+            self._recover()
+            if len(self.queue) > 0:
+                return True
+        if self.idle_exit <= 0:
+            return True  # a standing worker waits for the next seeding
+        others = self.frontier.live_workers()
+        if any(self.frontier.redis.hlen(self.frontier.keys.inflight(w)) for w in others if w != self.worker_id):
+            return True  # another worker may still queue more
+        idle_since = self.idle_since if self.idle_since is not None else time.monotonic()
+        return time.monotonic() - idle_since < self.idle_exit
+
+
+class FrontierSpiderMiddleware:
+    """Last in the output chain: queues each child request itself (so it is in Redis before the
+    response is acknowledged), passes the frontier token on to the article item, and acknowledges
+    a response that produced none."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> FrontierSpiderMiddleware:
+        return cls(crawler)
+
+    def _route(self, output: Any, token: str | None, run: str | None) -> tuple[Any, bool]:
+        """``(what to pass on or None, whether it carries the token)`` for one callback output."""
+        if isinstance(output, Request):
+            output.meta.pop(TOKEN, None)  # children hold no claim on their parent's entry
+            if run is not None:
+                output.meta.setdefault(RUN, run)
+            self.crawler.engine.crawl(output)
+            return None, False
+        if isinstance(output, ArticlePage) and token:
+            output.frontier_token, output.frontier_run = token, run
+            return output, True
+        return output, False
+
+    def process_spider_output(self, response: Any, result: Any, spider: Any = None) -> Any:
+        token, run = response.meta.get(TOKEN), response.meta.get(RUN)
+        handed_on = False
+        try:
+            for output in result:
+                passed, carries = self._route(output, token, run)
+                handed_on |= carries
+                if passed is not None:
+                    yield passed
+        except Exception:
+            ack(self.crawler, token)  # the callback failed: retrying the page would fail the same way
+            raise
+        if not handed_on:
+            ack(self.crawler, token)
+
+    async def process_spider_output_async(self, response: Any, result: Any, spider: Any = None) -> Any:
+        token, run = response.meta.get(TOKEN), response.meta.get(RUN)
+        handed_on = False
+        try:
+            async for output in result:
+                passed, carries = self._route(output, token, run)
+                handed_on |= carries
+                if passed is not None:
+                    yield passed
+        except Exception:
+            ack(self.crawler, token)
+            raise
+        if not handed_on:
+            ack(self.crawler, token)
+
+
+class HandoffPipeline:
+    """Hands each extracted article (with its capture) to the archive writer through Redis."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.frontier, self.worker_id = worker_frontier(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> HandoffPipeline:
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.item_finished, signal=signals.item_dropped)
+        crawler.signals.connect(pipeline.item_finished, signal=signals.item_error)
+        return pipeline
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticlePage) or (item.article is None and item.status != 304):
+            return item
+        capture = Capture(url=item.url, body=item.body, status=item.status, headers=item.headers,
+                          fetched_at=item.fetched_at)
+        payload = encode_item(site=item.site, section=item.section, run=item.frontier_run,
+                              article=item.article, capture=capture, worker=self.worker_id)
+        try:
+            self.frontier.hand_off(self.worker_id, item.frontier_token, payload)
+        except RedisError as error:
+            self.stats.inc_value(f"archive/{item.site}/errors")
+            logger.error("could not hand %s to the writer: %s (left in flight for a retry)", item.url, error)
+            item.frontier_token = None  # not finished: a later worker redoes it
+            raise DropItem(f"hand-off failed: {item.url}", log_level="DEBUG") from None
+        self.stats.inc_value("archive/handed_off")
+        self.stats.inc_value(f"archive/{item.site}/handed_off")
+        item.body = b""
+        return item
+
+    def item_finished(self, item: Any, **kwargs: Any) -> None:
+        """Not an article, or extraction failed: counted already, and nothing to hand on."""
+        if isinstance(item, ArticlePage):
+            ack(self.crawler, item.frontier_token)
+
+
+class DistributedNewsSpider(NewsSpider):
+    """The news spider as a frontier worker: its work comes from Redis, seeded by ``seed()``."""
+
+    async def start(self):
+        return
+        yield
+
+    def failed(self, failure: Any) -> None:
+        try:
+            super().failed(failure)
+        finally:
+            ack(self.crawler, failure.request.meta.get(TOKEN))
+
+
+@dataclass(frozen=True)
+class Seeded:
+    run: str
+    queued: int
+    already_queued: int
+
+
+def seed(sites: list[SiteConfig], redis_url: str, *, prefix: str = "newsarchive", since: str | None = None,
+         sources: str | None = None) -> Seeded:
+    """Queue the start requests of ``sites`` (sections, feeds, sitemaps) as one new seeding."""
+    client = connect(redis_url)
+    keys = Keys(prefix)
+    frontier = Frontier(client, keys)
+    run = frontier.new_run()
+    spider = NewsSpider(sites=sites, since=since, sources=sources)
+    queue = PriorityQueue(client, spider, keys.requests)
+    dupefilter = FrontierDupeFilter(client, keys.seen, keys=keys)
+
+    async def start_requests() -> list[Request]:
+        return [request async for request in spider.start()]
+
+    queued = duplicates = 0
+    for request in asyncio.run(start_requests()):
+        request.meta[RUN] = run
+        seen = None if request.dont_filter else dupefilter.seen_entry(request)
+        if frontier.push(queue._encode_request(request), -request.priority, seen=seen):
+            queued += 1
+        else:
+            duplicates += 1
+    return Seeded(run=run, queued=queued, already_queued=duplicates)

@@ -1,0 +1,157 @@
+"""Scale-out with scrapy-redis: workers and a writer as separate processes over a real Redis.
+
+Every process is a real ``newsarchive`` command; the sample site counts each request it serves, so
+"no URL fetched twice" is checked on the wire.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from archive.db import open_archive
+from archive.frontier import Frontier, Keys, connect
+from crawler.demo_site import DemoServer, DemoSite, write_site_file
+from tests.e2e.test_commands import run, tool
+
+SITE = DemoSite(articles=120)
+# Fetched more than once by design: robots.txt (each worker's own RobotsTxtMiddleware reads it) and
+# the trap pages that answer with a 500 or time out, which Scrapy retries.
+RETRIED = {"/robots.txt", SITE.flaky_path, "/2024/02/slow-story.html"}
+TTL = "3"  # seconds: a killed worker's work goes back to the queue this soon
+
+
+class Cluster:
+    def __init__(self, tmp_path: Path, server: DemoServer, redis_url: str) -> None:
+        self.tmp_path = tmp_path
+        self.db = tmp_path / "archive.db"
+        self.common = ["--sites-dir", str(write_site_file(tmp_path / "sites", server.base_url).parent),
+                       "--redis", redis_url]
+        self.frontier = Frontier(connect(redis_url), Keys())
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self, *args: str) -> subprocess.Popen:
+        process = subprocess.Popen([tool("newsarchive"), *args, *self.common], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        self.processes.append(process)
+        return process
+
+    def worker(self, idle_exit: str = "4") -> subprocess.Popen:
+        return self.start("crawl", "--worker", "--idle-exit", idle_exit, "--set", f"ARCHIVE_WORKER_TTL={TTL}",
+                          "--db", str(self.tmp_path / "no-archive-here.db"))
+
+    def writer(self) -> subprocess.Popen:
+        return self.start("writer", "--until-drained", "--db", str(self.db))
+
+    def seed(self) -> str:
+        result = run(tool("newsarchive"), "crawl", "--distributed", "demo", *self.common)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    def wait_for(self, condition, what: str, seconds: float = 120) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            assert all(p.poll() in (None, 0) for p in self.processes), self.outputs()
+            time.sleep(0.1)
+
+    def finish(self, process: subprocess.Popen, seconds: float = 240) -> str:
+        out, err = process.communicate(timeout=seconds)
+        assert process.returncode == 0, err[-3000:]
+        return out
+
+    def outputs(self) -> str:
+        return "\n".join(f"{p.args}: rc={p.poll()}" for p in self.processes)
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+
+
+def archived(db_path: Path, base_url: str) -> list[str]:
+    db = open_archive(db_path)
+    try:
+        return [row["url"].removeprefix(base_url.rstrip("/")) for row in db["articles"].rows]
+    finally:
+        db.close()
+
+
+def test_two_workers_and_a_writer_archive_every_article_once(tmp_path, redis_url):
+    with DemoServer(SITE, slow_seconds=0.1) as server:
+        cluster = Cluster(tmp_path, server, redis_url)
+        try:
+            workers = [cluster.worker(), cluster.worker()]
+            cluster.wait_for(lambda: len(cluster.frontier.live_workers()) == 2, "two workers to join")
+            assert "start requests queued for demo" in cluster.seed()
+            writer = cluster.writer()
+            summaries = [cluster.finish(w) for w in workers]
+            written = cluster.finish(writer)
+        finally:
+            cluster.stop_all()
+        requests = dict(server.requests)
+    paths = archived(cluster.db, server.base_url)
+    assert sorted(paths) == sorted(story.path for story in SITE.stories)  # all, and each once
+    db = open_archive(cluster.db)
+    assert db["captures"].count == len(SITE.stories)  # nobody fetched an article twice
+    runs = list(db["crawl_runs"].rows)
+    assert [(r["site"], r["outcome"], r["articles_new"]) for r in runs] == [("demo", "finished", len(SITE.stories))]
+    fetched_twice = {target for target, count in requests.items() if count > 1}
+    assert fetched_twice <= RETRIED, fetched_twice
+    pages = [int(re.search(r": (\d+) pages", s).group(1)) for s in summaries]
+    assert all(p > 0 for p in pages), summaries  # both workers did part of the work
+    assert sum(pages) >= len(SITE.stories)
+    assert f"stored {len(SITE.stories)} articles" in written
+
+
+def test_killed_worker_loses_nothing_and_duplicates_nothing(tmp_path, redis_url):
+    with DemoServer(SITE, slow_seconds=0.1) as server:
+        cluster = Cluster(tmp_path, server, redis_url)
+        try:
+            doomed = cluster.worker(idle_exit="0")
+            cluster.wait_for(lambda: len(cluster.frontier.live_workers()) == 1, "the first worker to join")
+            cluster.seed()
+            writer = cluster.writer()
+
+            def busy() -> bool:
+                workers = cluster.frontier.live_workers()
+                return bool(workers) and next(iter(workers.values()))["popped"] >= 40
+
+            cluster.wait_for(busy, "the first worker to be well into the crawl")
+            doomed.send_signal(signal.SIGKILL)
+            doomed.communicate()
+            cluster.processes.remove(doomed)
+            assert len(archived(cluster.db, server.base_url)) < len(SITE.stories)  # killed mid-crawl
+            successor = cluster.worker()
+            cluster.finish(successor)
+            cluster.finish(writer)
+        finally:
+            cluster.stop_all()
+    paths = archived(cluster.db, server.base_url)
+    assert sorted(paths) == sorted(story.path for story in SITE.stories)
+    db = open_archive(cluster.db)
+    versions = db.execute("SELECT COUNT(*), COUNT(DISTINCT article_id) FROM article_versions").fetchone()
+    assert versions == (len(SITE.stories), len(SITE.stories))  # no article stored twice
+    assert cluster.frontier.drained() and not cluster.frontier.live_workers()
+
+
+def test_status_shows_the_frontier_and_a_worker_needs_redis(tmp_path, redis_url):
+    with DemoServer(SITE, slow_seconds=0.1) as server:
+        cluster = Cluster(tmp_path, server, redis_url)
+        cluster.seed()
+        result = run(tool("newsarchive"), "status", "--json", "--db", str(tmp_path / "a.db"), *cluster.common)
+        assert result.returncode == 0, result.stderr
+        frontier = json.loads(result.stdout)["frontier"]
+        assert frontier["queued"] > 0 and frontier["workers"] == [] and frontier["writer"] is None
+        text = run(tool("newsarchive"), "status", "--db", str(tmp_path / "a.db"), *cluster.common).stdout
+        assert f"{frontier['queued']} requests queued" in text and "writer not running" in text
+    no_redis = run(tool("newsarchive"), "crawl", "--worker", "--sites-dir", str(tmp_path / "sites"))
+    assert no_redis.returncode == 2 and "--redis" in no_redis.stderr
+    unreachable = run(tool("newsarchive"), "writer", "--redis", "redis://127.0.0.1:1/0", "--db",
+                      str(tmp_path / "a.db"))
+    assert unreachable.returncode == 1 and "cannot reach Redis" in unreachable.stderr

@@ -1,0 +1,124 @@
+"""The shared frontier's guarantees, against a real Redis: nothing popped is lost, nothing stored twice."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from scrapy import Request
+
+from archive.db import open_archive
+from archive.frontier import ArchiveWriter, Frontier, Keys, connect, decode_item, encode_item
+from crawler.article import Article, Capture
+from crawler.distributed import RUN, FrontierDupeFilter
+
+ARTICLE = Article(url="https://news.example/2024/06/story.html", title="A story", text="First line.\nSecond line.",
+                  authors=("Ann Author", "Bo Writer"), tags=("Politics",), published_at="2024-06-01T10:00:00+00:00")
+
+
+def capture(body: bytes = b"<html>story</html>", fetched_at: str = "2024-06-02T00:00:00+00:00") -> Capture:
+    return Capture(url=ARTICLE.url, body=body, headers={"Content-Type": "text/html"}, fetched_at=fetched_at)
+
+
+@pytest.fixture
+def frontier(redis_url):
+    client = connect(redis_url)
+    yield Frontier(client, Keys("t"), heartbeat_ttl=0.5)
+    client.close()
+
+
+def queue(frontier: Frontier, *members: tuple[bytes, int]) -> None:
+    for data, score in members:
+        frontier.redis.zadd(frontier.keys.requests, {data: score})
+
+
+def test_pop_holds_a_request_until_acknowledged(frontier):
+    queue(frontier, (b"later", 0), (b"urgent", -10))
+    frontier.register("w1", {"pid": 1})
+    token, data = frontier.pop("w1")
+    assert data == b"urgent"  # most urgent first, as scrapy-redis orders them
+    assert frontier.redis.hgetall(frontier.keys.inflight("w1")) == {token.encode(): b"urgent"}
+    assert not frontier.drained()
+    frontier.ack("w1", token)
+    assert frontier.redis.hlen(frontier.keys.inflight("w1")) == 0
+    assert frontier.pop("w1")[1] == b"later"
+    assert frontier.pop("w1") is None
+
+
+def test_work_of_a_vanished_worker_returns_to_the_queue_with_its_priority(frontier):
+    queue(frontier, (b"a", -5), (b"b", 0))
+    frontier.register("dead", {})
+    frontier.pop("dead")
+    frontier.pop("dead")
+    survivor = Frontier(frontier.redis, frontier.keys, heartbeat_ttl=60)
+    survivor.register("alive", {})
+    queue(frontier, (b"c", 1))
+    survivor.pop("alive")
+    assert frontier.recover_orphans() == 0  # the dead worker's heartbeat has not expired yet
+    time.sleep(0.7)
+    assert frontier.recover_orphans() == 2
+    assert frontier.redis.zrange(frontier.keys.requests, 0, -1, withscores=True) == [(b"a", -5.0), (b"b", 0.0)]
+    assert set(frontier.live_workers()) == {"alive"}
+    assert frontier.redis.hlen(frontier.keys.inflight("alive")) == 1  # a live worker keeps its work
+
+
+def test_retire_hands_back_unfinished_work(frontier):
+    queue(frontier, (b"a", 0))
+    frontier.register("w", {})
+    frontier.pop("w")
+    assert frontier.retire("w") == 1
+    assert frontier.redis.zcard(frontier.keys.requests) == 1 and frontier.live_workers() == {}
+
+
+def test_drained_only_when_nothing_is_queued_in_flight_or_waiting(frontier):
+    assert frontier.drained()
+    queue(frontier, (b"a", 0))
+    assert not frontier.drained()
+    frontier.register("w", {})
+    token, _ = frontier.pop("w")
+    assert not frontier.drained()  # in flight
+    frontier.hand_off("w", token, b"item")  # the article handed on and the request released together
+    assert frontier.redis.hlen(frontier.keys.inflight("w")) == 0
+    assert not frontier.drained()  # waiting for the writer
+    frontier.redis.delete(frontier.keys.items)
+    assert frontier.drained()
+
+
+def test_item_round_trip_keeps_article_and_capture():
+    item = decode_item(encode_item(site="demo", section="world", run="3", article=ARTICLE, capture=capture(),
+                                   worker="w"))
+    assert item.article == ARTICLE and item.capture == capture()
+    assert (item.site, item.section, item.run, item.worker) == ("demo", "world", "3", "w")
+
+
+def test_writer_stores_once_recovers_its_own_leftover_and_survives_bad_items(frontier, tmp_path):
+    payload = encode_item(site="demo", section=None, run="1", article=ARTICLE, capture=capture(), worker="w")
+    changed = Article(**{**ARTICLE.__dict__, "text": "First line.\nA corrected second line."})
+    newer = encode_item(site="demo", section=None, run="1", article=changed,
+                        capture=capture(b"<html>v2</html>", "2024-06-03T00:00:00+00:00"), worker="w")
+    frontier.redis.lpush(frontier.keys.items_writing, payload)  # a writer died while storing this
+    frontier.redis.lpush(frontier.keys.items, payload, b"{not json", newer)  # a replay, junk, an update
+    writer = ArchiveWriter(str(tmp_path / "a.db"), frontier)
+    result = writer.run(until_drained=True, poll=0.1)
+    writer.close()
+    assert (result.stored, result.replayed, result.bad) == (2, 1, 1)
+    assert result.outcomes == {"new": 1, "changed": 1}
+    db = open_archive(tmp_path / "a.db")
+    assert db["captures"].count == 2 and db["article_versions"].count == 2
+    row = next(db["articles"].rows)
+    assert row["version"] == 2 and "corrected" in row["text"] and row["site"] == "demo"
+    run = next(db["crawl_runs"].rows)
+    assert (run["outcome"], run["articles_new"], run["articles_changed"]) == ("finished", 1, 1)
+    assert frontier.redis.llen(frontier.keys.items_writing) == 0
+
+
+def test_articles_are_seen_for_good_by_canonical_url_and_fronts_once_per_seeding(frontier):
+    seen = FrontierDupeFilter(frontier.redis, frontier.keys.seen, keys=frontier.keys)
+    article = Request("https://news.example/2024/06/story.html", meta={"article": True, RUN: "1"})
+    variant = Request("https://www.news.example/2024/06/story.html?utm_source=x", meta={"article": True, RUN: "2"})
+    assert not seen.request_seen(article)
+    assert seen.request_seen(variant)  # the same story, in a later seeding too
+    front = Request("https://news.example/section/world/", meta={RUN: "1"})
+    assert not seen.request_seen(front)
+    assert seen.request_seen(Request(front.url, meta={RUN: "1"}))
+    assert not seen.request_seen(Request(front.url, meta={RUN: "2"}))  # read again in the next seeding

@@ -6,7 +6,6 @@ import sys
 from typing import Any, TextIO
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 INTERVAL = 1.0
@@ -32,12 +31,14 @@ class ProgressLine:
     def __init__(self, crawler: Any, stream: TextIO = sys.stderr) -> None:
         self.crawler, self.stream = crawler, stream
         self.loop: task.LoopingCall | None = None
+        self.enabled = True
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ProgressLine:
-        if not crawler.settings.getbool("ARCHIVE_PROGRESS"):
-            raise NotConfigured("ARCHIVE_PROGRESS is off")
         extension = cls(crawler)
+        extension.enabled = crawler.settings.getbool("ARCHIVE_PROGRESS")
+        if not extension.enabled:
+            return extension  # dormant (NotConfigured would log a warning on every quiet crawl)
         crawler.signals.connect(extension.opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.closed, signal=signals.spider_closed)
         return extension

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import io
 
-import pytest
-from scrapy.exceptions import NotConfigured
+from scrapy import signals
 from scrapy.utils.test import get_crawler
 
 from crawler.extensions import ProgressLine, progress_line
@@ -18,8 +17,10 @@ def test_progress_line_reads_the_crawl_stats():
 
 
 def test_progress_is_off_unless_asked_and_draws_one_line(demo_config):
-    with pytest.raises(NotConfigured):
-        ProgressLine.from_crawler(get_crawler(NewsSpider))
+    quiet = get_crawler(NewsSpider)
+    dormant = ProgressLine.from_crawler(quiet)
+    quiet.signals.send_catch_log(signals.spider_opened, spider=None)
+    assert dormant.enabled is False and dormant.loop is None  # never draws, and says nothing about it
     crawler = get_crawler(NewsSpider, settings_dict={"ARCHIVE_PROGRESS": True})
     crawler.spider = NewsSpider.from_crawler(crawler, sites=[demo_config])
     crawler.stats.set_value("news/demo/pages", 3)

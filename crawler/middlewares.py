@@ -1,7 +1,7 @@
-"""Downloader middleware that makes re-crawls cheap.
+"""Downloader middlewares: re-crawls made cheap, and robots.txt obeyed by every request.
 
-It sits where every article request passes, including the new request a redirect makes: an
-article the archive already holds is dropped when it is not due for a re-check, and otherwise
+The re-check middleware sits where every article request passes, including the new request a
+redirect makes: an article the archive already holds is dropped when it is not due for a re-check, and otherwise
 asked for conditionally (If-None-Match / If-Modified-Since), so an unchanged page costs a 304.
 """
 
@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 
 class NotDue(IgnoreRequest):
@@ -37,3 +40,18 @@ class RecheckMiddleware:
             request.meta["handle_httpstatus_list"] = [304]
             self.crawler.stats.inc_value(f"news/{request.meta['site']}/rechecks")
         return None
+
+
+class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, with every request that waits for robots.txt checked.
+
+    In Scrapy 2.13+ under the asyncio reactor, the requests that arrive while a site's robots.txt
+    is being fetched all wait on one Deferred; turning a Deferred into a future hands the result to
+    the first waiter only and ``None`` (which means "allow") to the others, so those requests go
+    out unchecked. Here each waiter reads the parser from the cache once the fetch has finished.
+    """
+
+    async def robot_parser(self, request: Any) -> Any:
+        parser = await super().robot_parser(request)
+        cached = self._parsers.get(urlparse_cached(request).netloc, parser)
+        return None if isinstance(cached, Deferred) else cached

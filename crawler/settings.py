@@ -36,6 +36,9 @@ RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 5
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's own lets requests that wait for robots.txt through unchecked (see the class).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtMiddleware": 100,
     # Every article request passes here, the ones a redirect makes included.
     "crawler.middlewares.RecheckMiddleware": 650,
 }

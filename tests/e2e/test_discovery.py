@@ -62,3 +62,20 @@ def test_bad_since_is_a_usage_error(tmp_path):
     result = run(tool("newsarchive"), "crawl", "demo", "--since", "last tuesday-ish maybe",
                  "--db", str(tmp_path / "a.db"), "--sites-dir", str(tmp_path))
     assert result.returncode == 2 and "--since" in result.stderr
+
+
+def test_requests_waiting_for_robots_txt_are_checked_too(tmp_path):
+    """Start requests all wait for robots.txt at once; a disallowed one among them stays unfetched."""
+    sites = tmp_path / "sites"
+    with DemoServer(DemoSite(articles=20), slow_seconds=0.1) as server:
+        path = write_site_file(sites, server.base_url)
+        text = path.read_text().replace('  { name = "archive"',
+                                        '  { name = "memo", url = "/private/2024/06/internal-memo-1.html" },\n'
+                                        '  { name = "memo2", url = "/private/2024/06/internal-memo-2.html" },\n'
+                                        '  { name = "archive"')
+        path.write_text(text)
+        result = run(tool("newsarchive"), "crawl", "demo", "--sites-dir", str(sites), "--db", str(tmp_path / "a.db"))
+        requests = dict(server.requests)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert requests.get("/section/world/") and requests.get("/robots.txt")
+    assert not [target for target in requests if target.startswith("/private/")]

@@ -35,13 +35,16 @@ class Cluster:
         self.processes: list[subprocess.Popen] = []
 
     def start(self, *args: str) -> subprocess.Popen:
-        process = subprocess.Popen([tool("newsarchive"), *args, *self.common], stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
+        # Output goes to files, not pipes: a pipe nobody reads fills up and freezes the process.
+        log = self.tmp_path / f"{args[0]}-{len(self.processes)}"
+        with log.with_suffix(".out").open("w") as out, log.with_suffix(".log").open("w") as err:
+            process = subprocess.Popen([tool("newsarchive"), *args, *self.common], stdout=out, stderr=err)
+        process.log = log
         self.processes.append(process)
         return process
 
     def worker(self, idle_exit: str = "4") -> subprocess.Popen:
-        return self.start("crawl", "--worker", "--idle-exit", idle_exit, "--set", f"ARCHIVE_WORKER_TTL={TTL}",
+        return self.start("crawl", "--worker", "--idle-exit", idle_exit, "--set", f"ARCHIVE_WORKER_TTL={TTL}", "-v",
                           "--db", str(self.tmp_path / "no-archive-here.db"))
 
     def writer(self) -> subprocess.Popen:
@@ -60,9 +63,9 @@ class Cluster:
             time.sleep(0.1)
 
     def finish(self, process: subprocess.Popen, seconds: float = 240) -> str:
-        out, err = process.communicate(timeout=seconds)
-        assert process.returncode == 0, err[-3000:]
-        return out
+        process.wait(timeout=seconds)
+        assert process.returncode == 0, process.log.with_suffix(".log").read_text()[-3000:]
+        return process.log.with_suffix(".out").read_text()
 
     def outputs(self) -> str:
         return "\n".join(f"{p.args}: rc={p.poll()}" for p in self.processes)
@@ -71,7 +74,7 @@ class Cluster:
         for process in self.processes:
             if process.poll() is None:
                 process.kill()
-                process.communicate()
+                process.wait()
 
 
 def archived(db_path: Path, base_url: str) -> list[str]:
@@ -124,7 +127,7 @@ def test_killed_worker_loses_nothing_and_duplicates_nothing(tmp_path, redis_url)
 
             cluster.wait_for(busy, "the first worker to be well into the crawl")
             doomed.send_signal(signal.SIGKILL)
-            doomed.communicate()
+            doomed.wait()
             cluster.processes.remove(doomed)
             assert len(archived(cluster.db, server.base_url)) < len(SITE.stories)  # killed mid-crawl
             successor = cluster.worker()

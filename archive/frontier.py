@@ -26,7 +26,6 @@ recognises a capture it already stored.
 from __future__ import annotations
 
 import base64
-import gzip
 import json
 import os
 import socket
@@ -42,6 +41,8 @@ from archive.db import open_archive
 from archive.store import (
     Outcome,
     close_abandoned_runs,
+    compress,
+    decompress,
     finish_run,
     start_run,
     store_article,
@@ -281,7 +282,7 @@ def encode_item(*, site: str, section: str | None, run: str | None, article: Art
         "article": asdict(article) if article else None,
         "capture": {"url": capture.url, "status": capture.status, "headers": capture.headers,
                     "fetched_at": capture.fetched_at,
-                    "body_gzip": base64.b64encode(gzip.compress(capture.body, 1, mtime=0)).decode("ascii")},
+                    "body_gzip": base64.b64encode(capture.body_gzip or compress(capture.body)).decode("ascii")},
     }, ensure_ascii=False).encode("utf-8")
 
 
@@ -298,8 +299,9 @@ class HandedOff:
 def decode_item(payload: bytes) -> HandedOff:
     data = json.loads(payload)
     raw = data["capture"]
-    capture = Capture(url=raw["url"], body=gzip.decompress(base64.b64decode(raw["body_gzip"])),
-                      status=int(raw["status"]), headers=dict(raw["headers"]), fetched_at=raw["fetched_at"])
+    body_gzip = base64.b64decode(raw["body_gzip"])
+    capture = Capture(url=raw["url"], body=decompress(body_gzip), status=int(raw["status"]),
+                      headers=dict(raw["headers"]), fetched_at=raw["fetched_at"], body_gzip=body_gzip)
     article = None
     if data.get("article"):
         fields = dict(data["article"])

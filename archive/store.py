@@ -73,7 +73,8 @@ def _insert_capture(conn: sqlite3.Connection, capture: Capture, site: str, run_i
         " last_modified, headers, digest, size, body_gzip) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (capture.url, site, run_id, capture.fetched_at or utc_now(), capture.status,
          headers.get("content-type"), headers.get("etag"), headers.get("last-modified"),
-         json.dumps(headers, sort_keys=True), capture.digest, len(capture.body), compress(capture.body)),
+         json.dumps(headers, sort_keys=True), capture.digest, len(capture.body),
+         capture.body_gzip if capture.body_gzip is not None else compress(capture.body)),
     )
     return cursor.lastrowid
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 _SPACE = re.compile(r"\s+")
 # "Updated: 12 June 2024, 10:15" alone is not an edit of the story.
@@ -39,7 +40,7 @@ class Article:
     def word_count(self) -> int:
         return len(self.text.split())
 
-    @property
+    @cached_property  # computed once, where extraction runs, and pickled back with the article
     def content_hash(self) -> str:
         """Digest of the normalised title and text: equal for versions that differ only in spacing."""
         normalised = normalise_text(self.title) + "\n" + normalise_text(self.text)
@@ -55,6 +56,7 @@ class Capture:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     fetched_at: str | None = None
+    body_gzip: bytes | None = field(default=None, repr=False, compare=False)  # when already compressed
 
     @property
     def digest(self) -> str:

@@ -330,7 +330,7 @@ class HandoffPipeline:
         if not isinstance(item, ArticlePage) or (item.article is None and item.status != 304):
             return item
         capture = Capture(url=item.url, body=item.body, status=item.status, headers=item.headers,
-                          fetched_at=item.fetched_at)
+                          fetched_at=item.fetched_at, body_gzip=item.body_gzip)
         payload = encode_item(site=item.site, section=item.section, run=item.frontier_run,
                               article=item.article, capture=capture, worker=self.worker_id)
         try:

@@ -19,6 +19,7 @@ class ArticlePage:
     fetched_at: str | None = None
     section: str | None = None
     article: Article | None = field(default=None, repr=False)  # set by ExtractionPipeline
+    body_gzip: bytes | None = field(default=None, repr=False)  # the body compressed, by ExtractionPipeline
     # Distributed mode only: the frontier entry released once the page is handed on, and its seeding.
     frontier_token: str | None = None
     frontier_run: str | None = None

@@ -10,7 +10,9 @@ import asyncio
 import logging
 import multiprocessing
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
+from dataclasses import dataclass
 from typing import Any
 
 from pebble import ProcessPool
@@ -18,12 +20,34 @@ from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from archive.db import open_archive
-from archive.store import Outcome, close_abandoned_runs, finish_run, start_run, store_article, touch_not_modified
+from archive.store import (
+    Outcome,
+    close_abandoned_runs,
+    compress,
+    finish_run,
+    start_run,
+    store_article,
+    touch_not_modified,
+)
 from crawler.article import Article, Capture
 from crawler.extract import NotAnArticle, extract
 from crawler.items import ArticlePage
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    article: Article
+    body_gzip: bytes
+
+
+def extract_for_archive(body: bytes, url: str, rules: Any, timezone: str, content_type: str | None) -> Extracted:
+    """``extract()``, plus what the archive computes from each page (content hash, compressed
+    capture), all where extraction runs: in a worker process, off the crawler's core."""
+    article = extract(body, url, rules, timezone, content_type)
+    _ = article.content_hash  # cached on the article, pickled back with it
+    return Extracted(article, compress(body))
 
 
 def _site_count(stats: Any, site: str, what: str) -> None:
@@ -46,7 +70,7 @@ class ExtractionPipeline:
         self.workers = workers
         self.timeout = timeout
         self.pool: ProcessPool | None = None
-        self.extract = extract  # module-level, so worker processes can import it by name
+        self.extract = extract_for_archive  # module-level, so worker processes can import it by name
 
     @classmethod
     def from_crawler(cls, crawler) -> ExtractionPipeline:
@@ -80,7 +104,7 @@ class ExtractionPipeline:
             return item
         site = self.crawler.spider.sites[item.site]
         try:
-            item.article = await self._extract(item, site.extraction, site.timezone)
+            result = await self._extract(item, site.extraction, site.timezone)
         except NotAnArticle as reason:
             _site_count(self.stats, item.site, f"skipped/{reason.reason}")
             raise DropItem(f"not an article ({reason}): {item.url}", log_level="DEBUG") from None
@@ -94,11 +118,19 @@ class ExtractionPipeline:
             _site_count(self.stats, item.site, "errors")
             logger.error("extraction failed for %s: %s\n%s", item.url, error, traceback.format_exc())
             raise DropItem(f"extraction failed: {item.url}", log_level="DEBUG") from None
+        if isinstance(result, Extracted):
+            item.article, item.body_gzip = result.article, result.body_gzip
+        else:
+            item.article = result
         return item
 
 
 class ArchivePipeline:
-    """Writes each article (with its raw capture) to the SQLite archive, one transaction each."""
+    """Writes each article (with its raw capture) to the SQLite archive, one transaction each.
+
+    The archive connection lives in one writer thread: SQLite does its work with the GIL released,
+    so the reactor keeps downloading and parsing while an article is written.
+    """
 
     def __init__(self, db_path: str, crawler: Any) -> None:
         self.db_path = db_path
@@ -106,6 +138,7 @@ class ArchivePipeline:
         self.stats = crawler.stats
         self.db = None
         self.runs: dict[str, int] = {}
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
 
     @classmethod
     def from_crawler(cls, crawler) -> ArchivePipeline:
@@ -116,40 +149,55 @@ class ArchivePipeline:
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
+    def _in_writer(self, function: Any, *args: Any) -> Any:
+        """Run ``function`` in the writer thread and wait for it (for opening and closing)."""
+        return self.writer.submit(function, *args).result()
+
     def open_spider(self) -> None:
+        self._in_writer(self._open)
+
+    def _open(self) -> None:
         self.db = open_archive(self.db_path)
         closed = close_abandoned_runs(self.db)
         if closed:
             logger.warning("marked %d earlier run(s) whose process died as interrupted", closed)
         self.runs = {name: start_run(self.db, name) for name in self.crawler.spider.sites}
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticlePage) and item.status == 304:
-            if touch_not_modified(self.db, item.url, item.fetched_at):
+            touched = await asyncio.wrap_future(self.writer.submit(touch_not_modified, self.db, item.url,
+                                                                   item.fetched_at))
+            if touched:
                 _site_count(self.stats, item.site, f"saved/{Outcome.NOT_MODIFIED.value}")
             return item
         if not isinstance(item, ArticlePage) or item.article is None:
             return item
         capture = Capture(url=item.url, body=item.body, status=item.status, headers=item.headers,
-                          fetched_at=item.fetched_at)
+                          fetched_at=item.fetched_at, body_gzip=item.body_gzip)
+        # Found through a feed or sitemap, an article has no listing section: its own one will do.
+        section = item.section or next(iter(item.article.categories), None)
         try:
-            # Found through a feed or sitemap, an article has no listing section: its own one will do.
-            section = item.section or next(iter(item.article.categories), None)
-            stored = store_article(self.db, item.article, site=item.site, section=section,
-                                   capture=capture, run_id=self.runs.get(item.site))
+            stored = await asyncio.wrap_future(self.writer.submit(
+                store_article, self.db, item.article, site=item.site, section=section, capture=capture,
+                run_id=self.runs.get(item.site)))
         except Exception as error:
             _site_count(self.stats, item.site, "errors")
             logger.error("could not archive %s: %s", item.url, error)
             raise DropItem(f"archive write failed: {item.url}", log_level="DEBUG") from None
         _site_count(self.stats, item.site, f"saved/{stored.outcome.value}")
-        item.body = b""  # the HTML is archived: do not carry it further (or into logs)
+        item.body = item.body_gzip = b""  # the HTML is archived: do not carry it further (or into logs)
         return item
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Close each site's run with its counts; runs after the engine set ``finish_reason``."""
         if self.db is None:
             return
-        stats = self.stats.get_stats()
+        try:
+            self._in_writer(self._finish_runs, dict(self.stats.get_stats()), reason)
+        finally:
+            self.writer.shutdown(wait=True)
+
+    def _finish_runs(self, stats: dict[str, Any], reason: str) -> None:
         if reason == "finished":
             crawl_outcome = "finished"
         else:

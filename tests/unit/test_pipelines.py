@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 
 import pytest
 from scrapy.exceptions import DropItem
@@ -33,6 +34,9 @@ def test_article_is_extracted_inline_or_in_a_worker(demo_config, demo_app, demo_
         story = demo_site.stories[0]
         item = asyncio.run(pipeline.process_item(page(demo_app, story.path)))
         assert item.article.title == story.title
+        # what the archive needs is computed where extraction ran: the capture compressed, the hash cached
+        assert gzip.decompress(item.body_gzip) == item.body
+        assert "content_hash" in vars(item.article)
         with pytest.raises(DropItem, match="not an article"):
             asyncio.run(pipeline.process_item(page(demo_app, "/tag/economy/")))
         assert pipeline.stats.get_value("archive/demo/skipped/listing") == 1

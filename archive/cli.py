@@ -199,7 +199,7 @@ def crawl(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], verbose: 
             raise click.UsageError("a --worker takes its work from the frontier: give sites, --since and "
                                    "--sources to the seeding `crawl --distributed`")
         _frontier(redis_url, redis_prefix, "--worker")  # fail fast, before Scrapy starts
-        _work(load_sites((), sites_dir), db_path, verbose, settings, redis_url, redis_prefix, idle_exit)
+        _work(load_sites((), sites_dir), sites_dir, db_path, verbose, settings, redis_url, redis_prefix, idle_exit)
         return
     sites = load_sites(site_names, sites_dir)
     if distributed:
@@ -213,8 +213,8 @@ def crawl(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], verbose: 
     _crawl(sites, db_path, verbose, settings, since, sources)
 
 
-def _work(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...], redis_url: str, prefix: str,
-          idle_exit: float) -> None:
+def _work(sites: list, sites_dir: Path, db_path: Path, verbose: bool, settings: tuple[str, ...], redis_url: str,
+          prefix: str, idle_exit: float) -> None:
     from crawler.distributed import DistributedNewsSpider, distributed_settings
     from crawler.runner import run_crawl
 
@@ -226,6 +226,10 @@ def _work(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...], 
                f"{result.count('archive/handed_off')} articles handed to the writer, "
                f"{result.count('news/errors') + result.count('archive/errors')} errors, "
                f"in {time.monotonic() - started:.1f}s ({result.finish_reason})")
+    unknown = sorted(key.rsplit("/", 1)[1] for key in result.stats if key.startswith("news/errors/unknown_site/"))
+    if unknown:
+        raise click.ClickException(f"the frontier holds work for site(s) {', '.join(unknown)} with no site file in "
+                                   f"{sites_dir}: every worker needs every seeded site's file (work handed back)")
     if result.finish_reason not in ("finished", "shutdown"):  # shutdown: stopped on purpose, work handed back
         raise click.ClickException(f"the worker did not finish cleanly ({result.finish_reason})")
 

@@ -104,9 +104,10 @@ class ReliableQueue(PriorityQueue):
 
     def bind(self, frontier: Frontier, worker_id: str) -> None:
         self.frontier, self.worker_id = frontier, worker_id
+        self.unknown_sites: set[str] = set()
 
     def pop(self, timeout: float = 0) -> Request | None:
-        while (popped := self.frontier.pop(self.worker_id)) is not None:
+        while not self.unknown_sites and (popped := self.frontier.pop(self.worker_id)) is not None:
             token, data = popped
             try:
                 request = self._decode_request(data)
@@ -115,6 +116,16 @@ class ReliableQueue(PriorityQueue):
                 self.spider.crawler.stats.inc_value("news/errors/unreadable_request")
                 self.frontier.ack(self.worker_id, token)
                 continue
+            site = request.meta.get("site")
+            if site is not None and site not in self.spider.sites:
+                # No site file here for it: hand it back untouched for a worker that has one, and stop
+                # taking work (this worker is misconfigured; looping on the request would not help).
+                self.frontier.push(data, float(token.rsplit(":", 1)[1]), worker_id=self.worker_id, releases=token)
+                self.unknown_sites.add(site)
+                self.spider.crawler.stats.inc_value(f"news/errors/unknown_site/{site}")
+                logger.error("the frontier holds requests for site %r, which has no site file here: handed back; "
+                             "this worker stops taking work", site)
+                return None
             request.meta[TOKEN] = token
             return request
         return None
@@ -240,6 +251,8 @@ class FrontierScheduler(Scheduler):
 
     def has_pending_requests(self) -> bool:
         """Asked only when this worker has nothing left to do: whether to keep it running."""
+        if self.queue.unknown_sites:
+            return False  # misconfigured: finish what it holds, then stop
         if len(self.queue) > 0:
             return True
         if time.monotonic() - self.last_recovery > min(self.frontier.heartbeat_ttl / 3, 5.0):

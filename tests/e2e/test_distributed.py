@@ -158,3 +158,22 @@ def test_status_shows_the_frontier_and_a_worker_needs_redis(tmp_path, redis_url)
     unreachable = run(tool("newsarchive"), "writer", "--redis", "redis://127.0.0.1:1/0", "--db",
                       str(tmp_path / "a.db"))
     assert unreachable.returncode == 1 and "cannot reach Redis" in unreachable.stderr
+
+
+def test_worker_without_a_seeded_sites_file_hands_the_work_back_and_says_so(tmp_path, redis_url):
+    with DemoServer(SITE, slow_seconds=0.1) as server:
+        cluster = Cluster(tmp_path, server, redis_url)
+        queued = cluster.frontier.redis.zcard
+        cluster.seed()
+        before = queued(cluster.frontier.keys.requests)
+        other = tmp_path / "other-sites"
+        write_site_file(other, server.base_url).rename(other / "elsewhere.toml")
+        text = (other / "elsewhere.toml").read_text().replace('name = "demo"', 'name = "elsewhere"')
+        (other / "elsewhere.toml").write_text(text)
+        result = run(tool("newsarchive"), "crawl", "--worker", "--idle-exit", "2", "--redis", redis_url,
+                     "--sites-dir", str(other))
+        assert result.returncode == 1
+        assert "demo" in result.stderr and "no site file" in result.stderr
+        assert queued(cluster.frontier.keys.requests) == before  # nothing taken, nothing lost
+        assert cluster.frontier.drained() is False and not cluster.frontier.live_workers()
+        assert not [t for t in server.requests if t != "/robots.txt"]  # nothing fetched for a site it lacks

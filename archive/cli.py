@@ -66,25 +66,20 @@ def scrapy_settings(pairs: tuple[str, ...]) -> dict[str, str]:
     return settings
 
 
-def _check_since(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    try:
-        parse_since(value)
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
-    return value
+def checked_by(parse: Callable[[str | None], object]) -> Callable[..., str | None]:
+    """A click callback: the value as given, or a usage error with ``parse``'s message."""
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        try:
+            parse(value)
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
+        return value
+    return check
 
 
-since_option = click.option("--since", metavar="DATE", callback=_check_since,
+since_option = click.option("--since", metavar="DATE", callback=checked_by(parse_since),
                             help="Skip feed and sitemap entries dated before DATE (e.g. 2024-06-01), unfetched.")
-def _check_sources(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    try:
-        parse_sources(value)
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
-    return value
-
-
-sources_option = click.option("--sources", metavar="LIST", callback=_check_sources,
+sources_option = click.option("--sources", metavar="LIST", callback=checked_by(parse_sources),
                               help="Discovery sources to use, comma-separated: sections,feeds,sitemaps (default all).")
 set_option = click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
                           help="A Scrapy setting for this crawl, e.g. --set DOWNLOAD_DELAY=2 (repeatable).")
@@ -385,7 +380,7 @@ def reextract_command(db_path: Path, sites_dir: Path, site: str | None, dry_run:
 @archive_options
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "warc"]), default="jsonl", show_default=True)
 @click.option("--site", help="Only this site.")
-@click.option("--since", callback=_check_since, metavar="DATE",
+@click.option("--since", callback=checked_by(parse_since), metavar="DATE",
               help="Articles published (WARC: captures fetched) on or after DATE.")
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), show_default=True,
               help="File to write; - is standard output.")

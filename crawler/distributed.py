@@ -191,7 +191,7 @@ class FrontierScheduler(Scheduler):
         self.queue.bind(self.frontier, self.worker_id)
         self.started_at = utc_now()
         self.frontier.register(self.worker_id, self._info())
-        self.heartbeat = task.LoopingCall(lambda: self.frontier.beat(self.worker_id, self._info()))
+        self.heartbeat = task.LoopingCall(self._beat)
         self.heartbeat.start(max(self.frontier.heartbeat_ttl / 3, 0.2), now=False)
         self.waker = task.LoopingCall(self._wake)
         self.waker.start(WAKE_EVERY, now=False)
@@ -209,6 +209,14 @@ class FrontierScheduler(Scheduler):
         self.frontier.add_stats({key: int(value) for key, value in stats.items()
                                  if key.startswith(("news/", "archive/")) and isinstance(value, int)})
         super().close(reason)
+
+    def _beat(self) -> None:
+        # A LoopingCall stops for good on an exception: one Redis hiccup must not make this worker
+        # look dead to the others (they would redo its work) while it carries on.
+        try:
+            self.frontier.beat(self.worker_id, self._info())
+        except RedisError as error:
+            logger.warning("heartbeat not sent (%s); retrying", error)
 
     def _wake(self) -> None:
         """Work appeared while this worker waits: wake the engine now, not at its next 5 s heartbeat.

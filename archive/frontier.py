@@ -32,7 +32,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import redis
@@ -201,6 +201,10 @@ class Frontier:
         beats = self.redis.mget([self.keys.worker(i) for i in ids]) if ids else []
         return {i: json.loads(b) for i, b in zip(ids, beats) if b is not None}
 
+    def busy_elsewhere(self, worker_id: str) -> bool:
+        """Whether another live worker holds requests (whose children may still be queued)."""
+        return any(self.redis.hlen(self.keys.inflight(other)) for other in self.live_workers() if other != worker_id)
+
     def recover_orphans(self) -> int:
         """Put the in-flight work of workers whose heartbeat expired back on the queue."""
         returned = 0
@@ -319,7 +323,7 @@ class WriterResult:
     stored: int = 0
     replayed: int = 0  # already in the archive: a retried hand-off or a re-fetched page
     bad: int = 0
-    outcomes: dict[str, int] | None = None
+    outcomes: dict[str, int] = field(default_factory=dict)
 
 
 class ArchiveWriter:
@@ -338,7 +342,7 @@ class ArchiveWriter:
         self.log = log
         self.runs: dict[tuple[str | None, str], int] = {}
         self.counts: dict[int, dict[str, int]] = {}
-        self.result = WriterResult(outcomes={})
+        self.result = WriterResult()
         closed = close_abandoned_runs(self.db)
         if closed:
             log(f"marked {closed} earlier run(s) whose process died as interrupted")
@@ -376,8 +380,7 @@ class ArchiveWriter:
         if self._already_stored(item.capture):
             self.result.replayed += 1
             return
-        section = item.section or next(iter(item.article.categories), None)
-        stored = store_article(self.db, item.article, site=item.site, section=section, capture=item.capture,
+        stored = store_article(self.db, item.article, site=item.site, section=item.section, capture=item.capture,
                                run_id=run_id)
         self.result.stored += 1
         self.result.outcomes[stored.outcome.value] = self.result.outcomes.get(stored.outcome.value, 0) + 1

@@ -95,7 +95,11 @@ def _article_values(article: Article) -> dict[str, object]:
 def store_article(db: sqlite_utils.Database, article: Article, *, site: str, section: str | None = None,
                   capture: Capture | None = None, run_id: int | None = None,
                   fetched_at: str | None = None) -> Stored:
-    """Insert or update one article, its capture and (when the content changed) a new version."""
+    """Insert or update one article, its capture and (when the content changed) a new version.
+
+    A new article found through a feed or sitemap has no listing section: its own first category is used.
+    """
+    section = section or next(iter(article.categories), None)
     fetched_at = fetched_at or (capture.fetched_at if capture and capture.fetched_at else utc_now())
     values = _article_values(article)
     with transaction(db) as conn:

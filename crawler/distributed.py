@@ -39,7 +39,6 @@ from twisted.internet import task
 
 from archive.frontier import HEARTBEAT_TTL, RUN_SEEN_TTL, Frontier, Keys, connect, encode_item, new_worker_id
 from archive.store import utc_now
-from crawler.article import Capture
 from crawler.items import ArticlePage
 from crawler.sites import SiteConfig
 from crawler.spiders.news import NewsSpider
@@ -269,8 +268,7 @@ class FrontierScheduler(Scheduler):
                 return True
         if self.idle_exit <= 0:
             return True  # a standing worker waits for the next seeding
-        others = self.frontier.live_workers()
-        if any(self.frontier.redis.hlen(self.frontier.keys.inflight(w)) for w in others if w != self.worker_id):
+        if self.frontier.busy_elsewhere(self.worker_id):
             return True  # another worker may still queue more
         idle_since = self.idle_since if self.idle_since is not None else time.monotonic()
         return time.monotonic() - idle_since < self.idle_exit
@@ -350,10 +348,8 @@ class HandoffPipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticlePage) or (item.article is None and item.status != 304):
             return item
-        capture = Capture(url=item.url, body=item.body, status=item.status, headers=item.headers,
-                          fetched_at=item.fetched_at, body_gzip=item.body_gzip)
         payload = encode_item(site=item.site, section=item.section, run=item.frontier_run,
-                              article=item.article, capture=capture, worker=self.worker_id)
+                              article=item.article, capture=item.capture(), worker=self.worker_id)
         try:
             self.frontier.hand_off(self.worker_id, item.frontier_token, payload)
         except RedisError as error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .article import Article
+from .article import Article, Capture
 
 
 @dataclass
@@ -23,6 +23,11 @@ class ArticlePage:
     # Distributed mode only: the frontier entry released once the page is handed on, and its seeding.
     frontier_token: str | None = None
     frontier_run: str | None = None
+
+    def capture(self) -> Capture:
+        """This fetch, as the archive keeps it."""
+        return Capture(url=self.url, body=self.body, status=self.status, headers=self.headers,
+                       fetched_at=self.fetched_at, body_gzip=self.body_gzip)
 
     @property
     def content_type(self) -> str | None:

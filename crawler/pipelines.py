@@ -29,7 +29,7 @@ from archive.store import (
     store_article,
     touch_not_modified,
 )
-from crawler.article import Article, Capture
+from crawler.article import Article
 from crawler.extract import NotAnArticle, extract
 from crawler.items import ArticlePage
 
@@ -118,10 +118,7 @@ class ExtractionPipeline:
             _site_count(self.stats, item.site, "errors")
             logger.error("extraction failed for %s: %s\n%s", item.url, error, traceback.format_exc())
             raise DropItem(f"extraction failed: {item.url}", log_level="DEBUG") from None
-        if isinstance(result, Extracted):
-            item.article, item.body_gzip = result.article, result.body_gzip
-        else:
-            item.article = result
+        item.article, item.body_gzip = result.article, result.body_gzip
         return item
 
 
@@ -172,13 +169,9 @@ class ArchivePipeline:
             return item
         if not isinstance(item, ArticlePage) or item.article is None:
             return item
-        capture = Capture(url=item.url, body=item.body, status=item.status, headers=item.headers,
-                          fetched_at=item.fetched_at, body_gzip=item.body_gzip)
-        # Found through a feed or sitemap, an article has no listing section: its own one will do.
-        section = item.section or next(iter(item.article.categories), None)
         try:
             stored = await asyncio.wrap_future(self.writer.submit(
-                store_article, self.db, item.article, site=item.site, section=section, capture=capture,
+                store_article, self.db, item.article, site=item.site, section=item.section, capture=item.capture(),
                 run_id=self.runs.get(item.site)))
         except Exception as error:
             _site_count(self.stats, item.site, "errors")

@@ -195,9 +195,13 @@ class Runner:
             db.close()
 
     def _terminate(self, child: subprocess.Popen) -> None:
-        """SIGTERM (Scrapy then finishes in-flight writes and closes its run), SIGKILL after a grace period."""
+        """SIGTERM (Scrapy then finishes in-flight writes and closes its run), SIGKILL after a grace period.
+
+        SIGTERM goes to the crawl process only: it stops its extraction workers itself, while one
+        killed in mid-page by a group-wide signal could leave the crawl waiting past the grace period.
+        """
         try:
-            os.killpg(child.pid, signal.SIGTERM)
+            child.send_signal(signal.SIGTERM)
             child.wait(timeout=GRACE_SECONDS)
         except subprocess.TimeoutExpired:
             os.killpg(child.pid, signal.SIGKILL)

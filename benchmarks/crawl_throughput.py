@@ -42,6 +42,7 @@ def _pin(core: int) -> None:
 def _serve(articles: int, ready: multiprocessing.Queue, stop: multiprocessing.Event) -> None:
     _pin(1)
     with DemoServer(DemoSite(articles=articles)) as server:
+        server.app.prerender()  # the server's work is not what is measured
         ready.put(server.base_url)
         stop.wait()
 
@@ -93,19 +94,26 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     args = parser.parse_args()
+    # The machine is shared and noisy: extract() alone is measured before and after each crawl,
+    # and each crawl is compared with the mean of the two measurements around it.
     extract_rate, pages = extract_only(args.articles)
     print(f"sample site: {args.articles} articles ({pages} article pages)")
     print(f"extract() alone, one core:  {extract_rate:7.1f} pages/s")
-    results = {"extract_pages_per_second": extract_rate}
+    results = {"extract_pages_per_second": [extract_rate]}
     for label, workers in (("inline extraction, all on one core", 0), ("default: 1 extraction worker", 1)):
         with tempfile.TemporaryDirectory() as tmp:
             crawl = end_to_end(args.articles, Path(tmp), workers)
-        ratio = crawl["per_second"] / extract_rate
+        after, _ = extract_only(args.articles)
+        reference = (extract_rate + after) / 2
+        ratio = crawl["per_second"] / reference
+        results["extract_pages_per_second"].append(after)
         results[f"workers_{workers}"] = {**crawl, "ratio": ratio}
         print(f"end to end, {label}: {crawl['per_second']:7.1f} articles/s "
               f"({crawl['articles']} archived in {crawl['seconds']:.1f}s)")
-        print(f"    ratio to extract-only: {ratio:.2f}  (target >= {RATIO_TARGET})"
+        print(f"extract() alone, one core:  {after:7.1f} pages/s")
+        print(f"    ratio to extract-only (mean {reference:.1f} pages/s): {ratio:.2f}  (target >= {RATIO_TARGET})"
               f"  {'OK' if ratio >= RATIO_TARGET else 'BELOW TARGET'}")
+        extract_rate = after
     peak = max(results["workers_0"]["peak_rss_mb"], results["workers_1"]["peak_rss_mb"])
     print(f"crawler peak RSS: {peak:.0f} MB  (target < {RSS_TARGET_MB} MB)"
           f"  {'OK' if peak < RSS_TARGET_MB else 'ABOVE TARGET'}")

@@ -43,6 +43,12 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RecheckMiddleware": 650,
 }
 
+# Idle connections kept per host follow the most concurrent site, not CONCURRENT_REQUESTS_PER_DOMAIN.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.handlers.KeepAliveDownloadHandler",
+    "https": "crawler.handlers.KeepAliveDownloadHandler",
+}
+
 EXTENSIONS = {"crawler.extensions.ProgressLine": 500}
 ARCHIVE_PROGRESS = False  # the CLI turns the progress line on for terminals
 

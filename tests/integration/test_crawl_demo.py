@@ -21,16 +21,21 @@ from tests.conftest import demo_config_file
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory):
+def crawl(tmp_path_factory):
     db_path = tmp_path_factory.mktemp("crawl") / "archive.db"
     site = DemoSite()
     with DemoServer(site) as server:
         config = load_site_file(demo_config_file()).with_base_url(server.base_url)
         result = run_crawl([config], db_path, {"LOG_LEVEL": "CRITICAL"})
-        requests = dict(server.requests)
     db = open_archive(db_path)
-    yield site, server.base_url.rstrip("/"), result, requests, db
+    yield site, server, result, db
     db.close()
+
+
+@pytest.fixture(scope="module")
+def crawled(crawl):
+    site, server, result, db = crawl
+    return site, server.base_url.rstrip("/"), result, dict(server.requests), db
 
 
 def test_crawl_finished_and_archive_is_sound(crawled):
@@ -58,6 +63,17 @@ def test_every_article_archived_exactly_once(crawled):
         assert not [t for t in requests if t.startswith(story.path + "?")]
     assert db["article_versions"].count == len(site.stories)
     assert db["captures"].count == len(site.stories)
+
+
+def test_connections_are_kept_alive_for_the_sites_concurrency(crawl):
+    # The demo site file allows 8 requests at a time, above CONCURRENT_REQUESTS_PER_DOMAIN (2):
+    # Scrapy's handler would close 6 of 8 connections after each response and open new ones.
+    _, server, _, _ = crawl
+    fetched = sum(server.requests.values())
+    assert fetched > 150
+    # More than 8 all the same: timeouts and aborted downloads break connections, and a request
+    # can start just before a finished one's connection is back in the pool.
+    assert server.connections * 3 < fetched, (server.connections, fetched)
 
 
 def test_legacy_charset_article_keeps_its_characters(crawled):

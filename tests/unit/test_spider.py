@@ -6,8 +6,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from scrapy.http import HtmlResponse, Request
+from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
+from crawler.handlers import persistent_per_host
 from crawler.items import ArticlePage
 from crawler.sites import SiteConfig
 from crawler.spiders.news import NewsSpider, looks_like_article
@@ -88,3 +90,10 @@ def test_feed_and_sitemap_entries_become_article_requests(spider, demo_app, demo
     assert not [r.url for r in requests if "utm_" in r.url]
     index = list(spider.parse_sitemap(response(demo_app, "/sitemap.xml")))
     assert all(r.callback == spider.parse_sitemap for r in index) and len(index) >= 2
+
+
+def test_idle_connections_kept_follow_the_most_concurrent_site():
+    settings = Settings({"CONCURRENT_REQUESTS_PER_DOMAIN": 2})
+    assert persistent_per_host(settings) == 2
+    settings.set("DOWNLOAD_SLOTS", {"a": {"concurrency": 8}, "b": {"delay": 1.0}, "c": {"concurrency": 1}})
+    assert persistent_per_host(settings) == 8

@@ -14,28 +14,32 @@ No Scrapy and no database here: the crawler, re-extraction and the evaluation al
 
 from __future__ import annotations
 
+import html as html_module
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml.cssselect import CSSSelector
 from trafilatura import bare_extraction
+from trafilatura.settings import Document
 from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
 from .article import Article
 from .boilerplate import leading_byline, strip_boilerplate
-from .dates import first_date
-from .metadata import ARTICLE_TYPES, NON_ARTICLE_OG_TYPES, PageMetadata, clean_authors, distinct, read_metadata
+from .dates import ParsedDate, first_date
+from .metadata import PageMetadata, clean_authors, distinct, read_metadata
+from .pagetype import THRESHOLD, PageFeatures, page_features, page_shape, page_type_score
 from .sites import ExtractionRules
-from .urls import canonical_url, same_site, url_shape
+from .urls import canonical_url, same_site
 
 DEFAULT_RULES = ExtractionRules()
-# Below this page-type score a page is not an article. Set low on purpose: on the WCXB dev corpus
-# it keeps 97.9% of articles (losing a story is worse than storing a stray page); see issue 7.
-ARTICLE_THRESHOLD = -1.0
 LISTING_HEADLINES = 4  # this many headline links (h2/h3 > a) make a page look like a list of stories
+MAX_TITLE_WORDS = 40
+HEADING_OVERLAP = 0.2  # an <h1> sharing this share of words with a declared title is the headline
+WORD = re.compile(r"\w+")
 TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-:\u00b7\u2022\u00bb]\s+")
 
 
@@ -67,7 +71,7 @@ def clean_title(title: str | None, site_name: str | None) -> str | None:
     """A headline without the " | Site Name" suffix (or prefix) that ``<title>`` tags carry."""
     if not title:
         return None
-    title = " ".join(title.split())
+    title = " ".join(html_module.unescape(title).split())  # CMSs often escape twice: "&amp;#8211;"
     parts = TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
@@ -80,14 +84,35 @@ def clean_title(title: str | None, site_name: str | None) -> str | None:
     return title
 
 
+def _overlap(heading: str, title: str) -> float:
+    """Shared words over all words (Jaccard) of two titles, case-insensitively; 1 when the title
+    starts with the heading (a title that runs on into its description)."""
+    if title.casefold().startswith(heading.casefold()):
+        return 1.0
+    first, second = set(WORD.findall(heading.casefold())), set(WORD.findall(title.casefold()))
+    return len(first & second) / len(first | second) if first and second else 0.0
+
+
 def _title(meta: PageMetadata, fallback: str | None) -> str | None:
+    """The headline as the page shows it.
+
+    The visible ``<h1>`` is the headline readers see, but pages also put the site's name, a
+    section or a menu in an ``<h1>``; the right one shares words with the titles the page
+    declares (structured data, ``<title>``, trafilatura's pick). Without such an ``<h1>``, the
+    declared titles themselves, without the site name they carry.
+    """
     site = meta.site_name
-    candidates = [*meta.titles, meta.h1, fallback, meta.html_title]
-    cleaned = [clean_title(c, site) for c in candidates if c]
-    # An <h1> that the structured title starts with is the exact headline.
-    if meta.h1 and cleaned and cleaned[0] and meta.h1 != cleaned[0] and cleaned[0].startswith(meta.h1):
-        return meta.h1
-    return next((c for c in cleaned if c), None)
+    declared = [clean_title(c, site) for c in (*meta.titles[:1], meta.html_title, fallback) if c]
+    declared = [d for d in declared if d]
+    headings = [" ".join(html_module.unescape(h).split()) for h in meta.h1s if len(h.split()) <= MAX_TITLE_WORDS]
+    if headings and declared:
+        score, heading = max(((max(_overlap(h, d) for d in declared), h) for h in headings), key=lambda t: t[0])
+        if score >= HEADING_OVERLAP:
+            return heading
+    elif len(headings) == 1:
+        return headings[0]
+    candidates = [*meta.titles, fallback, meta.html_title]
+    return next((c for c in (clean_title(c, site) for c in candidates if c) if c), None)
 
 
 def _without_headline(text: str, title: str | None) -> str:
@@ -98,42 +123,13 @@ def _without_headline(text: str, title: str | None) -> str:
     return rest if " ".join(first.split()).casefold() == title.casefold() else text
 
 
-def page_type_score(meta: PageMetadata, url: str, words: int, has_date: bool, has_author: bool,
-                    structured_date: bool = True) -> float:
-    """Evidence that a page is one story (> 0) rather than a listing, product, forum or service page.
-
-    No single signal decides: sites mislabel pages (``og:type=website`` on articles is common),
-    so structured data, URL shape, date, byline, length and headline lists each add or subtract.
-    """
-    score = 0.0
-    if meta.schema_types & ARTICLE_TYPES:
-        score += 3.0
-    if meta.og_type == "article":
-        score += 1.5
-    elif meta.og_type in NON_ARTICLE_OG_TYPES or (meta.og_type or "").startswith("product"):
-        score -= 1.0
-    if meta.schema_types & {"product", "store", "collectionpage", "searchresultspage", "profilepage"}:
-        score -= 2.5
-    if meta.schema_types & {"faqpage", "qapage", "itemlist", "discussionforumposting"}:
-        score -= 1.0
-    # A date the page states in its markup is strong evidence; one guessed from the text is weak.
-    score += (1.5 if structured_date else 0.5) if has_date else -1.5
-    score += 0.5 if has_author else 0.0
-    score += 0.5 if words >= 300 else 0.0
-    score += 1.0 * url_shape(url)
-    if meta.headline_links >= LISTING_HEADLINES:
-        score -= 1.5 if meta.headline_links < 8 else 2.5
-    return score
-
-
-def _page_type(meta: PageMetadata, url: str, words: int, has_date: bool, has_author: bool,
-               rules: ExtractionRules, structured_date: bool) -> None:
+def _page_type(analysis: Analysis, rules: ExtractionRules) -> None:
     """Raise ``NotAnArticle`` unless the page reads as one news article."""
-    if words < rules.min_words:
-        raise NotAnArticle("too_short", f"{words} words")
-    score = page_type_score(meta, url, words, has_date, has_author, structured_date)
-    if score <= ARTICLE_THRESHOLD:
-        reason = "listing" if meta.headline_links >= LISTING_HEADLINES else "not_article_type"
+    if analysis.words < rules.min_words:
+        raise NotAnArticle("too_short", f"{analysis.words} words")
+    score = page_type_score(analysis.features)
+    if score <= THRESHOLD:
+        reason = "listing" if analysis.meta.headline_links >= LISTING_HEADLINES else "not_article_type"
         raise NotAnArticle(reason, f"score {score:+.1f}")
 
 
@@ -153,12 +149,28 @@ def page_url(url: str, canonical: str | None) -> str:
     return canonical_url(url)
 
 
-def extract(html: bytes | str, url: str, rules: ExtractionRules | None = None,
-            timezone: str | None = None, content_type: str | None = None) -> Article:
-    """The clean article on the page at ``url``; raises ``NotAnArticle`` for any other page.
+@dataclass(frozen=True)
+class Analysis:
+    """Everything read from one page, before deciding whether it is an article."""
 
-    ``timezone`` (an IANA name) is applied to dates that the page prints without one;
-    ``content_type`` (the HTTP header) names the charset of ``html`` bytes, if it does.
+    meta: PageMetadata
+    document: Document
+    title: str | None
+    text: str
+    authors: tuple[str, ...]
+    published: ParsedDate | None
+    features: PageFeatures
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, timezone: str | None = None,
+            content_type: str | None = None) -> Analysis:
+    """Read the page: metadata, the main text without boilerplate, and the page-type features.
+
+    Raises ``NotAnArticle`` only when there is nothing to read (no HTML, no main text).
     """
     rules = rules or DEFAULT_RULES
     if isinstance(html, bytes):
@@ -168,6 +180,7 @@ def extract(html: bytes | str, url: str, rules: ExtractionRules | None = None,
         raise NotAnArticle("unparseable", "no HTML document")
     meta = read_metadata(tree)
     _drop(tree, rules.drop_selectors)
+    shape = page_shape(tree)
     document = bare_extraction(tree, url=url, with_metadata=True, include_comments=False, include_tables=True)
     if document is None:
         raise NotAnArticle("no_text", "trafilatura found no main text")
@@ -181,16 +194,30 @@ def extract(html: bytes | str, url: str, rules: ExtractionRules | None = None,
                [byline] if byline else [])
     authors = next((found for names in sources if (found := clean_authors(names, meta.site_name))), ())
     structured = published is not None and published.raw in meta.published
-    _page_type(meta, url, len(text.split()), published is not None, bool(authors), rules, structured)
-    if not title:
+    features = page_features(meta, shape, url, len(text.split()), published is not None, structured, bool(authors))
+    return Analysis(meta, document, title, text, authors, published, features)
+
+
+def extract(html: bytes | str, url: str, rules: ExtractionRules | None = None,
+            timezone: str | None = None, content_type: str | None = None) -> Article:
+    """The clean article on the page at ``url``; raises ``NotAnArticle`` for any other page.
+
+    ``timezone`` (an IANA name) is applied to dates that the page prints without one;
+    ``content_type`` (the HTTP header) names the charset of ``html`` bytes, if it does.
+    """
+    rules = rules or DEFAULT_RULES
+    analysis = analyse(html, url, rules, timezone, content_type)
+    _page_type(analysis, rules)
+    meta, document, published = analysis.meta, analysis.document, analysis.published
+    if not analysis.title:
         raise NotAnArticle("no_title")
     modified = first_date(meta.modified, timezone)
     return Article(
         url=page_url(url, meta.canonical),
-        title=title,
-        text=text,
+        title=analysis.title,
+        text=analysis.text,
         description=next(iter(meta.descriptions), None) or document.description,
-        authors=authors,
+        authors=analysis.authors,
         published_at=published.iso if published else None,
         published_raw=published.raw if published else None,
         modified_at=modified.iso if modified else None,

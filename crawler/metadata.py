@@ -74,7 +74,7 @@ class PageMetadata:
     language: str | None = None
     canonical: str | None = None
     schema_types: set[str] = field(default_factory=set)
-    h1: str | None = None
+    h1s: list[str] = field(default_factory=list)  # every <h1>'s text, in page order
     html_title: str | None = None
     headline_links: int = 0
 
@@ -226,8 +226,7 @@ def read_metadata(tree: etree._Element) -> PageMetadata:
     meta.canonical = canonical[0].strip() if canonical else None
     lang = _HTML_LANG(tree)
     meta.language = meta.language or (lang[0].strip() if lang else None)
-    h1 = _H1(tree)
-    meta.h1 = _text(h1[0].text_content()) if h1 else None
+    meta.h1s = [text for h1 in _H1(tree) if (text := _text(h1.text_content()))]
     title = _TITLE(tree)
     meta.html_title = _text(title[0]) if title else None
     meta.headline_links = sum(1 for a in _HEADLINE_LINKS(tree) if len(a.text_content().split()) >= 4)

@@ -71,3 +71,20 @@ def url_shape(url: str) -> int:
     if DATE_IN_PATH.search(parts.path) or len(slug_words) >= 4 or LONG_NUMBER.search(slug):
         return 1
     return 0
+
+
+# What kind of site section a URL is in, when its host or path says so plainly.
+URL_HINTS = {
+    "docs": re.compile(r"(^|\.)(docs|developers?|support|help|learn|wiki|api)\.|/(docs?|documentation|api|reference|"
+                       r"guides?|manual|kb|knowledge-?base|wiki|help|support|faq)(/|$)", re.IGNORECASE),
+    "forum": re.compile(r"(^|\.)(forums?|community|discuss|answers|bbs)\.|viewtopic|showthread|"
+                        r"/(forums?|community|discussions?|threads?|topic|t|questions?|r)/", re.IGNORECASE),
+    "shop": re.compile(r"/(products?|shop|store|p|dp|item|buy|collections?|category|c)/", re.IGNORECASE),
+}
+
+
+def url_hints(url: str) -> set[str]:
+    """The kinds of page (``docs``, ``forum``, ``shop``) that ``url``'s host or path points to."""
+    parts = urlsplit(url)
+    where = (parts.hostname or "") + parts.path
+    return {kind for kind, pattern in URL_HINTS.items() if pattern.search(where)}

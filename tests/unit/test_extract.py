@@ -63,7 +63,6 @@ def test_generic_rules_alone_strip_the_seed_furniture(demo_app):
     ("/tag/economy/", "listing"),
     ("/author/staff-reporter/", "not_article_type"),
     ("/search/label/Russia%20News", "not_article_type"),
-    ("/about.html", "not_article_type"),
     ("/calendar/?page=3", "too_short"),
 ])
 def test_pages_that_are_not_articles_are_rejected(demo_app, demo_config, path, reason):

@@ -97,3 +97,11 @@ def test_idle_connections_kept_follow_the_most_concurrent_site():
     assert persistent_per_host(settings) == 2
     settings.set("DOWNLOAD_SLOTS", {"a": {"concurrency": 8}, "b": {"delay": 1.0}, "c": {"concurrency": 1}})
     assert persistent_per_host(settings) == 8
+
+
+def test_an_about_page_is_kept_out_by_its_url_not_by_extraction():
+    # Short, undated prose under one heading reads as an article to extract(), as it does to the
+    # corpus the page-type weights were fitted on; links to it never look like stories.
+    site = SiteConfig(name="x", base_url="http://127.0.0.1/")
+    assert not looks_like_article("http://127.0.0.1/about.html", site)
+    assert not looks_like_article("http://127.0.0.1/about.html", site, announced=True)

@@ -1,0 +1,175 @@
+"""Is this page one story? A linear score over signals that news, blog and other article pages
+share, and that listings, shop, forum, documentation and service pages lack.
+
+No single signal decides: sites mislabel pages (``og:type=website`` on articles is common), so
+structured data, URL shape, dates, bylines and the shape of the page's text each add or subtract.
+The weights were fitted by logistic regression on the WCXB development corpus
+(``benchmarks/fit_page_type.py`` refits them and prints cross-validated figures); the threshold
+keeps about 98% of articles, because losing a story is worse than storing a stray page.
+
+Pure: no Scrapy, no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from .metadata import ARTICLE_TYPES, NON_ARTICLE_OG_TYPES, PageMetadata
+from .urls import url_hints, url_shape
+
+LISTING_SCHEMA_TYPES = {"product", "store", "collectionpage", "searchresultspage", "profilepage", "offer",
+                        "aggregateoffer"}
+QA_SCHEMA_TYPES = {"faqpage", "qapage", "itemlist", "discussionforumposting", "question", "answer", "comment"}
+DOCS_SCHEMA_TYPES = {"techarticle", "softwareapplication", "howto", "apireference"}
+LONG_PARAGRAPH_WORDS = 25  # a paragraph of prose, not a teaser or a caption
+LONG_LINK_WORDS = 5  # a link this long is a headline or a teaser, not navigation
+
+_BODY = etree.XPath("//body")
+_PARAGRAPHS = etree.XPath("//body//p")
+_LINKS = etree.XPath("//body//a")
+_CODE = etree.XPath("//pre | //code")
+_CART = etree.XPath('//*[contains(@class, "cart") or contains(@class, "basket")]')
+_PRICE = etree.XPath('//*[@itemprop="price" or contains(@class, "price")]')
+_TIMES = etree.XPath("//time")
+
+
+@dataclass(frozen=True)
+class PageShape:
+    """Counts read from the page's markup (before extraction removes anything)."""
+
+    words: int = 0  # in the whole body
+    paragraph_words: int = 0  # in long paragraphs
+    long_paragraphs: int = 0
+    long_link_words: int = 0  # in links of headline length
+    code_blocks: int = 0
+    cart_elements: int = 0
+    price_elements: int = 0
+    times: int = 0
+
+
+def _words(element: etree._Element) -> int:
+    return len(element.text_content().split())
+
+
+def page_shape(tree: etree._Element) -> PageShape:
+    body = _BODY(tree)
+    paragraphs = [n for n in map(_words, _PARAGRAPHS(tree)) if n >= LONG_PARAGRAPH_WORDS]
+    return PageShape(
+        words=_words(body[0]) if body else 0,
+        paragraph_words=sum(paragraphs),
+        long_paragraphs=len(paragraphs),
+        long_link_words=sum(n for n in map(_words, _LINKS(tree)) if n >= LONG_LINK_WORDS),
+        code_blocks=len(_CODE(tree)),
+        cart_elements=len(_CART(tree)),
+        price_elements=len(_PRICE(tree)),
+        times=len(_TIMES(tree)),
+    )
+
+
+@dataclass(frozen=True)
+class PageFeatures:
+    """What the score weighs, each scaled to about 0..1 (counts as log1p)."""
+
+    schema_article: float
+    og_article: float
+    og_other: float
+    schema_listing: float
+    schema_qa: float
+    schema_docs: float
+    date_structured: float
+    date_text: float
+    author: float
+    url_story: float  # the URL has a story's shape (a date, a long slug, a long id)
+    url_service: float  # the URL names a listing, feed, account, file or service page
+    depth: float
+    docs_url: float
+    forum_url: float
+    shop_url: float
+    text_ratio: float  # the extracted text's share of the page's words
+    paragraph_ratio: float  # the long paragraphs' share
+    long_link_ratio: float  # the headline-length links' share
+    long_paragraphs: float
+    code: float
+    cart: float
+    price: float
+    times: float
+
+    def as_list(self) -> list[float]:
+        return [getattr(self, f.name) for f in fields(self)]
+
+
+def page_features(meta: PageMetadata, shape: PageShape, url: str, text_words: int, has_date: bool,
+                  structured_date: bool, has_author: bool) -> PageFeatures:
+    total = max(shape.words, 1)
+    path = urlsplit(url).path
+    hints = url_hints(url)
+    og_type = meta.og_type or ""
+    shape_of_url = url_shape(url)
+    return PageFeatures(
+        schema_article=float(bool(meta.schema_types & ARTICLE_TYPES)),
+        og_article=float(og_type == "article"),
+        og_other=float(og_type in NON_ARTICLE_OG_TYPES or og_type.startswith("product")),
+        schema_listing=float(bool(meta.schema_types & LISTING_SCHEMA_TYPES)),
+        schema_qa=float(bool(meta.schema_types & QA_SCHEMA_TYPES)),
+        schema_docs=float(bool(meta.schema_types & DOCS_SCHEMA_TYPES)),
+        date_structured=float(has_date and structured_date),
+        date_text=float(has_date and not structured_date),
+        author=float(has_author),
+        url_story=float(shape_of_url > 0),
+        url_service=float(shape_of_url < 0),
+        depth=min(len([s for s in path.split("/") if s]), 6) / 6,
+        docs_url=float("docs" in hints),
+        forum_url=float("forum" in hints),
+        shop_url=float("shop" in hints),
+        text_ratio=min(text_words / total, 1.0),
+        paragraph_ratio=min(shape.paragraph_words / total, 1.0),
+        long_link_ratio=min(shape.long_link_words / total, 1.0),
+        long_paragraphs=math.log1p(shape.long_paragraphs),
+        code=math.log1p(shape.code_blocks),
+        cart=math.log1p(shape.cart_elements),
+        price=math.log1p(shape.price_elements),
+        times=math.log1p(shape.times),
+    )
+
+
+# Fitted by benchmarks/fit_page_type.py (L2-regularised logistic regression, WCXB dev corpus).
+WEIGHTS = {
+    "schema_article": +0.858,
+    "og_article": +0.734,
+    "og_other": -0.202,
+    "schema_listing": -1.764,
+    "schema_qa": -0.984,
+    "schema_docs": -1.613,
+    "date_structured": +0.446,
+    "date_text": -0.226,
+    "author": +0.646,
+    "url_story": +1.330,
+    "url_service": -0.558,
+    "depth": +1.724,
+    "docs_url": -2.276,
+    "forum_url": -2.642,
+    "shop_url": -0.891,
+    "text_ratio": +1.610,
+    "paragraph_ratio": +1.649,
+    "long_link_ratio": -0.999,
+    "long_paragraphs": +0.344,
+    "code": -0.446,
+    "cart": -0.290,
+    "price": -0.224,
+    "times": -0.173,
+}
+BIAS = -2.306
+# Below this score a page is not an article: about 99% of the corpus' articles score above it.
+THRESHOLD = -1.185
+
+
+def page_type_score(features: PageFeatures) -> float:
+    """Evidence that the page is one story: > ``THRESHOLD`` reads as an article."""
+    return BIAS + sum(WEIGHTS[name] * value for name, value in zip(_NAMES, features.as_list(), strict=True))
+
+
+_NAMES = [f.name for f in fields(PageFeatures)]

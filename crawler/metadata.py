@@ -28,6 +28,13 @@ _META = etree.XPath("//meta[@content]")
 _ITEMPROP = etree.XPath("//*[@itemprop]")
 _ITEMTYPES = etree.XPath("//*[@itemtype]/@itemtype")
 _REL_LINKS = etree.XPath("//a[@rel][@href]")
+# Elements that templates mark as the byline (not a commenter's: comments carry "author" classes too).
+_BYLINE_ELEMENTS = etree.XPath(
+    '//body//*[(contains(@class, "author") or contains(@class, "byline") or contains(@id, "author")'
+    ' or contains(@class, "Author") or contains(@class, "Byline"))'
+    ' and not(ancestor-or-self::*[contains(@class, "comment") or contains(@id, "comment")])]')
+BYLINE_WORDS = 12
+BYLINE_CANDIDATES = 5
 _TIMES = etree.XPath("//article//time[@datetime] | //main//time[@datetime] | //time[@datetime]")
 _CANONICAL = etree.XPath('//link[@rel="canonical"]/@href')
 _HTML_LANG = etree.XPath("/html/@lang")
@@ -63,6 +70,7 @@ class PageMetadata:
     authors: list[str] = field(default_factory=list)  # JSON-LD and meta tags
     microdata_authors: list[str] = field(default_factory=list)
     link_authors: list[str] = field(default_factory=list)  # rel=author: often other stories' bylines too
+    byline_authors: list[str] = field(default_factory=list)  # short texts of elements classed as bylines
     published: list[str] = field(default_factory=list)
     published_times: list[str] = field(default_factory=list)  # <time datetime>: may be a teaser's
     modified: list[str] = field(default_factory=list)
@@ -214,6 +222,16 @@ def _read_links(tree: etree._Element, meta: PageMetadata) -> None:
             meta.link_authors.append(text)
 
 
+def _read_bylines(tree: etree._Element, meta: PageMetadata) -> None:
+    """The first few short byline texts in page order (later ones are often teasers' bylines)."""
+    for element in _BYLINE_ELEMENTS(tree)[:20]:
+        text = _text(element.text_content())
+        if text and len(text.split()) <= BYLINE_WORDS and text not in meta.byline_authors:
+            meta.byline_authors.append(text)
+            if len(meta.byline_authors) == BYLINE_CANDIDATES:
+                return
+
+
 def read_metadata(tree: etree._Element) -> PageMetadata:
     """Every metadata candidate on the page, without changing the tree."""
     meta = PageMetadata()
@@ -221,6 +239,7 @@ def read_metadata(tree: etree._Element) -> PageMetadata:
     _read_meta_tags(tree, meta)
     _read_microdata(tree, meta)
     _read_links(tree, meta)
+    _read_bylines(tree, meta)
     meta.published_times.extend(t.get("datetime") for t in _TIMES(tree)[:1])
     canonical = _CANONICAL(tree)
     meta.canonical = canonical[0].strip() if canonical else None
@@ -234,23 +253,63 @@ def read_metadata(tree: etree._Element) -> PageMetadata:
 
 
 _DIGIT = re.compile(r"\d")  # dates and times that share a byline are not names
-_BYLINE = re.compile(r"^\s*(written by|posted by|by|author:?|von|par|por|di|door)\s+", re.IGNORECASE)
+_BYLINE = re.compile(r"^\s*(?:(?:authors?|by|von|par|por|di|door)\s*:?\s+|(?:written|posted)\s+by\s*:?\s*)",
+                     re.IGNORECASE)
 _SPLIT_NAMES = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\||\u00b7|\u2022|\s-\s|\s\u2013\s)\s*",
                           re.IGNORECASE)
+# Where a byline runs on into a date, an update note or another credit, the name has ended.
+_NAME_ENDS = re.compile(r"\s+(?:(?:last\s+)?updated|published|posted|reviewed|edited|fact[- ]checked|on|at)\b.*$"
+                        r"|\s+(?:january|february|march|april|june|july|august|september|october|november|december"
+                        r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b\.?(?:\s.*)?$"
+                        r"|\s+may\s+\d.*$",  # "Tom May" is a name; "May 3" is a date
+                        re.IGNORECASE)
+# A credit that is someone else's (an update, a review, an edit): not the story's author.
+_OTHER_CREDIT = re.compile(r"^(?:(?:last\s+)?updated|reviewed|edited|fact[- ]checked|photos?|images?)\b",
+                           re.IGNORECASE)
+# Job titles, credentials and page words that share a byline's element with the name.
+_ROLE_WORDS = frozenset("""
+    reporter writer editor founder co-founder cofounder ceo cto cfo coo president director manager contributor
+    contributing expert journalist correspondent columnist author administrator admin senior sr chief head
+    lead principal freelance intern producer specialist analyst consultant strategist marketer associate
+""".split())  # not "team", "staff" or "desk": "The Investopedia Team" is a byline as sites give it
+_PAGE_WORDS = frozenset("""
+    name home privacy view more posts post by written human the a an all about profile follow share menu
+    contact read articles article blog news user guest anonymous unknown sponsored sign in log login subscribe
+    mon tue wed thu fri sat sun monday tuesday wednesday thursday friday saturday sunday
+    january february march april june july august september october november december
+""".split())
+
+
+def _name(part: str) -> str | None:
+    """A person's name from one piece of a byline, or None when the piece is not a name."""
+    part = part.strip(" .:-\"'\u201c\u201d")
+    if not part or _OTHER_CREDIT.match(part):
+        return None
+    words = part.split()
+    lowered = [w.casefold().strip(".,") for w in words]
+    if all(w in _ROLE_WORDS for w in lowered) or all(w in _PAGE_WORDS for w in lowered):
+        return None
+    # "Keith Barry Senior Autos Reporter": the name comes first, its job title last.
+    if len(words) > 2 and lowered[-1] in _ROLE_WORDS:
+        return " ".join(words[:2])  # ("Staff Reporter" is a byline as newsrooms give it)
+    return part
 
 
 def clean_authors(candidates: list[str], publisher: str | None = None) -> tuple[str, ...]:
     """Distinct person names: no "By", split on "and" and commas, no e-mail addresses, URLs,
-    parenthesised asides or the publisher's own name."""
+    parenthesised asides, job titles, update or review credits, or the publisher's own name."""
     names: list[str] = []
     for candidate in candidates:
         for part in _SPLIT_NAMES.split(_BYLINE.sub("", html.unescape(candidate))):
-            part = part.strip(" .:-")
-            if (not part or "@" in part or part.startswith(("http", "(")) or len(part.split()) > 5
+            if len(part.split()) > 5:
+                continue
+            part = _NAME_ENDS.sub("", part.strip(" .:-")).strip(" .:-")
+            if (not part or "@" in part or part.startswith(("http", "("))
                     or _DIGIT.search(part) or (publisher and part.casefold() == publisher.casefold())):
                 continue
-            if part.casefold() not in {n.casefold() for n in names}:
-                names.append(part)
+            name = _name(part)
+            if name and name.casefold() not in {n.casefold() for n in names}:
+                names.append(name)
     return tuple(names)
 
 

@@ -37,6 +37,14 @@ def test_site_drop_lines_literal_and_regex():
     (["Manoj Jain and Jagpreet Chhatwal", "The Commercial Appeal"], ("Manoj Jain", "Jagpreet Chhatwal")),
     (["Asha Menon, Ravi Kapoor", "asha menon"], ("Asha Menon", "Ravi Kapoor")),
     (["https://example.com/author/x", "editor@example.com"], ()),
+    (["Jordana Cepelewicz December 3, 2025"], ("Jordana Cepelewicz",)),
+    (["Keith Barry Senior Autos Reporter"], ("Keith Barry",)),
+    (["Benjamin Preston, Updated by Jon Linkov"], ("Benjamin Preston",)),
+    (["By: FlowGuard EMEA on 04-ago-2021"], ("FlowGuard EMEA",)),
+    (["Posted byDamien Walter"], ("Damien Walter",)),
+    (["Maya Perez", "Name", "Sign In", "Sat, 20 Dec"], ("Maya Perez",)),
+    (["Tom May", "Gary Marcus"], ("Tom May", "Gary Marcus")),  # months inside names stay
+    (["The Investopedia Team"], ("The Investopedia Team",)),
 ])
 def test_clean_authors(raw, names):
     assert clean_authors(raw, publisher="The Commercial Appeal") == names

@@ -18,6 +18,25 @@ GENERIC_LINES = frozenset(line.casefold() for line in (
     "Click to share on Twitter", "Like this:", "Loading...", "Advertisement", "ADVERTISEMENT",
     "Continue reading", "Subscribe to our newsletter", "Post navigation",
 ))
+# Short lines that sell, sign up, share or navigate: calls to action, newsletter boxes, reading-time
+# badges, disclosures and legal lines. Matched only on lines of at most FURNITURE_WORDS words.
+FURNITURE = re.compile(
+    # whole lines
+    r"^(sign ?up|subscribe|log ?in|share|share this( article| post| story)?|share on \w+|follow us|newsletters?|"
+    r"get started( today| now| for free)?|apply now|book a (demo|call)|back to (blog|blogs|top|home|articles|news)|"
+    r"related:|related (posts|articles|stories):?|you (might|may) also like:?|pin (it|for later)|see packages|"
+    r"view on amazon|next article:?|previous article:?|\d+\s*(min|minute)s?\s+read)[.!:]?$"
+    # calls to action that start the line
+    r"|^(sign ?up (for|to)|subscribe (to|for|now)|join (our|the|medium)|follow us (on|for)|"
+    r"browse (related|more|all))\b"
+    # a newsletter or inbox pitch, an affiliate disclosure, a legal line
+    r"|\b(newsletters?|inbox)\b.*\b(sign ?up|subscribe|join|deliver|receive|straight|right)"
+    r"|\b(sign ?up|subscribe|join|deliver(ed)?|get)\b.*\b(newsletters?|inbox)\b"
+    r"|\b(affiliate|amazon associate)\b.*\b(earn|commission|qualifying)"
+    r"|\b(all rights reserved|privacy policy|terms of (use|service)|cookie (policy|settings)|advertiser disclosure)$"
+    r"|^(©|\(c\)|copyright ©?\s*\d{4})",
+    re.IGNORECASE)
+FURNITURE_WORDS = 15
 # A label line listing the story's tags or categories; kept as metadata, not as text.
 TAG_LINE = re.compile(r"^(tags?|labels?|tagged( with)?|topics?|categories|category|filed under|"
                       r"posted in|keywords|schlagw(ö|oe)rter|schlagworte|stichw(ö|oe)rter|themen|"
@@ -27,6 +46,11 @@ TAG_LINE = re.compile(r"^(tags?|labels?|tagged( with)?|topics?|categories|catego
 BYLINE = re.compile(r"^(by|von|par|por|di|door|posted by|written by)\s+\S.{0,200}$", re.IGNORECASE)
 BYLINE_WORDS = 20
 TAG_ITEM_WORDS = 6  # "International news" is a tag; a sentence is not
+
+
+def is_furniture(line: str) -> bool:
+    """A short call to action, sign-up box, reading-time badge, disclosure or legal line."""
+    return len(line.split()) <= FURNITURE_WORDS and FURNITURE.search(line) is not None
 
 
 def is_tag_line(line: str) -> bool:
@@ -61,7 +85,7 @@ def strip_boilerplate(text: str, drop_lines: tuple[str, ...] = ()) -> str:
         folded = " ".join(line.split()).casefold()
         if not folded or folded in GENERIC_LINES or folded in literal:
             continue
-        if any(p.fullmatch(line) for p in patterns):
+        if any(p.fullmatch(line) for p in patterns) or is_furniture(line):
             continue
         kept.append(line)
     if kept and leading_byline(kept[0]):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.boilerplate import strip_boilerplate
+from crawler.boilerplate import is_furniture, strip_boilerplate
 from crawler.metadata import clean_authors
 
 BODY = "First paragraph of the story.\nSecond paragraph of the story."
@@ -68,3 +68,26 @@ def test_leading_byline_is_dropped(byline):
 def test_leading_sentence_starting_with_by_is_kept():
     text = "By the end of the year the plan was dead.\n" + BODY
     assert strip_boilerplate(text) == text
+
+
+@pytest.mark.parametrize("line", [
+    "Sign up for our newsletter", "Subscribe", "Join Our Newsletter", "Share", "Follow us",
+    "Get the best of Creative Boom delivered to your inbox weekly", "11 min read", "Back to blog",
+    "As an Amazon Associate we earn from qualifying purchases", "You Might Also Like", "Related:",
+    "© 2025 Demo Daily. All rights reserved.", "Book a demo",
+])
+def test_calls_to_action_and_legal_lines_are_furniture(line):
+    assert is_furniture(line)
+    assert strip_boilerplate(BODY + "\n" + line) == BODY
+
+
+@pytest.mark.parametrize("line", [
+    "Key Takeaways", "Table of Contents", "Log in to your Google Play Developer Console and click on Create.",
+    "The newsletter is published once a month.", "Accreditation Commission for Education in Nursing",
+    "Share this timeline with vendors to ensure smooth coordination.", "Get started with Google Maps Platform",
+    # a long sentence that mentions a newsletter is prose, whatever its words
+    "When the council sent its newsletter to every household, residents learned that you should subscribe "
+    "to the alerts before the roads close for the winter works.",
+])
+def test_story_lines_that_mention_such_words_are_kept(line):
+    assert not is_furniture(line)

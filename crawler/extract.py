@@ -104,7 +104,7 @@ def _title(meta: PageMetadata, fallback: str | None) -> str | None:
     site = meta.site_name
     declared = [clean_title(c, site) for c in (*meta.titles[:1], meta.html_title, fallback) if c]
     declared = [d for d in declared if d]
-    headings = [" ".join(html_module.unescape(h).split()) for h in meta.h1s if len(h.split()) <= MAX_TITLE_WORDS]
+    headings = [clean_title(h, site) for h in meta.h1s if len(h.split()) <= MAX_TITLE_WORDS]
     if headings and declared:
         score, heading = max(((max(_overlap(h, d) for d in declared), h) for h in headings), key=lambda t: t[0])
         if score >= HEADING_OVERLAP:
@@ -190,9 +190,10 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     text = strip_boilerplate(raw_text, rules.drop_lines)
     published = first_date([*meta.published, *meta.published_times, document.date], timezone)
     # Structured authors first, then trafilatura's guess, then elements marked as bylines (each on
-    # its own, in page order), then a byline at the top of the text.
+    # its own, in page order), then a byline at the top of the text; an organisation credited as
+    # the author in structured data only when no person is named anywhere.
     sources = (meta.authors, meta.microdata_authors, [document.author] if document.author else [], meta.link_authors,
-               *([text] for text in meta.byline_authors), [byline] if byline else [])
+               *([text] for text in meta.byline_authors), [byline] if byline else [], meta.organisation_authors)
     authors = next((found for names in sources if (found := clean_authors(names, meta.site_name))), ())
     structured = published is not None and published.raw in meta.published
     features = page_features(meta, shape, url, len(text.split()), published is not None, structured, bool(authors))

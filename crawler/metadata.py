@@ -71,6 +71,7 @@ class PageMetadata:
     microdata_authors: list[str] = field(default_factory=list)
     link_authors: list[str] = field(default_factory=list)  # rel=author: often other stories' bylines too
     byline_authors: list[str] = field(default_factory=list)  # short texts of elements classed as bylines
+    organisation_authors: list[str] = field(default_factory=list)  # JSON-LD authors typed as organisations
     published: list[str] = field(default_factory=list)
     published_times: list[str] = field(default_factory=list)  # <time datetime>: may be a teaser's
     modified: list[str] = field(default_factory=list)
@@ -94,13 +95,17 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _names(value: Any) -> list[str]:
-    """Person or organisation names from a JSON-LD ``author`` value of any common shape."""
+def _names(value: Any, organisations: bool = False) -> list[str]:
+    """Names from a JSON-LD ``author`` value of any common shape: people's, or with
+    ``organisations`` the names of organisations credited as authors."""
     if isinstance(value, list):
-        return [name for item in value for name in _names(item)]
+        return [name for item in value for name in _names(item, organisations)]
     if isinstance(value, dict):
         name = _text(value.get("name"))
-        return [name] if name else []
+        is_organisation = bool(_types(value) & {"organization", "newsmediaorganization", "corporation"})
+        return [name] if name and is_organisation == organisations else []
+    if organisations:
+        return []
     name = _text(value)
     return [name] if name and not name.startswith("http") else []
 
@@ -151,6 +156,7 @@ def _read_json_ld(tree: etree._Element, meta: PageMetadata) -> None:
             if value:
                 target.append(value)
         meta.authors.extend(_names(item.get("author")))
+        meta.organisation_authors.extend(_names(item.get("author"), organisations=True))
         meta.tags.extend(_keywords(item.get("keywords")))
         meta.categories.extend(_keywords(item.get("articleSection")))
         image = item.get("image")

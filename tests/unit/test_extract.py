@@ -157,3 +157,27 @@ def test_rel_canonical_on_the_same_site_names_the_article(demo_app, canonical, e
     link = f'<link rel="canonical" href="{canonical}"></head>'.encode()
     html = page_html(demo_app, SEED.path).replace(b"</head>", link)
     assert extract(html, "http://127.0.0.1/2024/06/copy.html?utm_source=x").url == expected
+
+
+STORY = " ".join(["The council approved the new budget for rural roads after weeks of talks."] * 12)
+
+
+def _page(head: str, body: str) -> str:
+    return (f"<html><head><title>Budget approved for rural roads | Daily</title>{head}</head><body>"
+            f"<nav><h1>Daily</h1></nav><article>{body}<p>{STORY}</p><p>{STORY}</p></article></body></html>")
+
+
+def test_the_headline_is_the_h1_that_matches_the_declared_title():
+    article = extract(_page("", "<h1>Budget approved for rural roads, at last</h1>"),
+                      "https://daily.example/2024/06/budget-approved-roads")
+    assert article.title == "Budget approved for rural roads, at last"  # not "Daily", not the <title>
+
+
+def test_a_person_in_the_byline_wins_over_an_organisation_credited_in_json_ld():
+    json_ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Budget approved",'
+               ' "author": {"@type": "Organization", "name": "Daily Media Group"}}</script>')
+    byline = '<h1>Budget approved</h1><div class="post-author">By Asha Menon, Senior Reporter</div>'
+    article = extract(_page(json_ld, byline), "https://daily.example/2024/06/budget-approved-roads")
+    assert article.authors == ("Asha Menon",)
+    alone = extract(_page(json_ld, "<h1>Budget approved</h1>"), "https://daily.example/2024/06/budget-approved-roads")
+    assert alone.authors == ("Daily Media Group",)  # no person named anywhere: the organisation

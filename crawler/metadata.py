@@ -33,6 +33,9 @@ _BYLINE_ELEMENTS = etree.XPath(
     '//body//*[(contains(@class, "author") or contains(@class, "byline") or contains(@id, "author")'
     ' or contains(@class, "Author") or contains(@class, "Byline"))'
     ' and not(ancestor-or-self::*[contains(@class, "comment") or contains(@id, "comment")])]')
+_AFTER_HEADLINE = etree.XPath("(//h1)[1]/following::*[position() <= 60]")
+_BYLINE_LABEL = re.compile(r"^(by|written by|posted by|authors?|authored by|words by)\s*:?\s*(?P<rest>.*)$",
+                           re.IGNORECASE)
 BYLINE_WORDS = 12
 BYLINE_CANDIDATES = 5
 _TIMES = etree.XPath("//article//time[@datetime] | //main//time[@datetime] | //time[@datetime]")
@@ -72,6 +75,7 @@ class PageMetadata:
     link_authors: list[str] = field(default_factory=list)  # rel=author: often other stories' bylines too
     byline_authors: list[str] = field(default_factory=list)  # short texts of elements classed as bylines
     organisation_authors: list[str] = field(default_factory=list)  # JSON-LD authors typed as organisations
+    labelled_byline: str | None = None  # "By" + a name, in plain markup just after the headline
     published: list[str] = field(default_factory=list)
     published_times: list[str] = field(default_factory=list)  # <time datetime>: may be a teaser's
     modified: list[str] = field(default_factory=list)
@@ -238,6 +242,25 @@ def _read_bylines(tree: etree._Element, meta: PageMetadata) -> None:
                 return
 
 
+def _read_labelled_byline(tree: etree._Element, meta: PageMetadata) -> None:
+    """A "By Name" (or "Written by" / "Author:" beside the name) among the elements that follow
+    the headline, for templates that mark their byline with nothing but the label."""
+    for element in _AFTER_HEADLINE(tree):
+        if not isinstance(element.tag, str) or element.tag in ("script", "style"):
+            continue
+        text = _text(element.text_content())
+        if not text or len(text.split()) > BYLINE_WORDS:
+            continue
+        label = _BYLINE_LABEL.match(text)
+        if label is None:
+            continue
+        following = element.getnext()
+        name = label["rest"] or (_text(following.text_content()) if following is not None else None)
+        if name and len(name.split()) <= BYLINE_WORDS:
+            meta.labelled_byline = name
+        return
+
+
 def read_metadata(tree: etree._Element) -> PageMetadata:
     """Every metadata candidate on the page, without changing the tree."""
     meta = PageMetadata()
@@ -246,6 +269,7 @@ def read_metadata(tree: etree._Element) -> PageMetadata:
     _read_microdata(tree, meta)
     _read_links(tree, meta)
     _read_bylines(tree, meta)
+    _read_labelled_byline(tree, meta)
     meta.published_times.extend(t.get("datetime") for t in _TIMES(tree)[:1])
     canonical = _CANONICAL(tree)
     meta.canonical = canonical[0].strip() if canonical else None
@@ -261,10 +285,12 @@ def read_metadata(tree: etree._Element) -> PageMetadata:
 _DIGIT = re.compile(r"\d")  # dates and times that share a byline are not names
 _BYLINE = re.compile(r"^\s*(?:(?:authors?|by|von|par|por|di|door)\s*:?\s+|(?:written|posted)\s+by\s*:?\s*)",
                      re.IGNORECASE)
-_SPLIT_NAMES = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\||\u00b7|\u2022|\s-\s|\s\u2013\s)\s*",
-                          re.IGNORECASE)
+_SPLIT_NAMES = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\||\u00b7|\u2022|\u22c5|\u25cf|"
+                          r"\s-\s|\s\u2013\s)\s*", re.IGNORECASE)
 # Where a byline runs on into a date, an update note or another credit, the name has ended.
 _NAME_ENDS = re.compile(r"\s+(?:(?:last\s+)?updated|published|posted|reviewed|edited|fact[- ]checked|on|at)\b.*$"
+                        r"|(?<=[a-z])(?:Updated|Published|Posted)\b.*$"  # "Daryl AustinPublished March 9"
+                        r"|\s+\d.*$"  # a name has no digits: "Marketing Team 31 May, 2023"
                         r"|\s+(?:january|february|march|april|june|july|august|september|october|november|december"
                         r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b\.?(?:\s.*)?$"
                         r"|\s+may\s+\d.*$",  # "Tom May" is a name; "May 3" is a date
@@ -277,6 +303,7 @@ _ROLE_WORDS = frozenset("""
     reporter writer editor founder co-founder cofounder ceo cto cfo coo president director manager contributor
     contributing expert journalist correspondent columnist author administrator admin senior sr chief head
     lead principal freelance intern producer specialist analyst consultant strategist marketer associate
+    coordinator editor-in-chief
 """.split())  # not "team", "staff" or "desk": "The Investopedia Team" is a byline as sites give it
 _PAGE_WORDS = frozenset("""
     name home privacy view more posts post by written human the a an all about profile follow share menu
@@ -295,6 +322,8 @@ def _name(part: str) -> str | None:
     lowered = [w.casefold().strip(".,") for w in words]
     if all(w in _ROLE_WORDS for w in lowered) or all(w in _PAGE_WORDS for w in lowered):
         return None
+    if lowered[0] in _ROLE_WORDS and lowered[-1] in _ROLE_WORDS:
+        return None  # "Senior Review Editor": a job title however many words it has
     # "Keith Barry Senior Autos Reporter": the name comes first, its job title last.
     if len(words) > 2 and lowered[-1] in _ROLE_WORDS:
         return " ".join(words[:2])  # ("Staff Reporter" is a byline as newsrooms give it)

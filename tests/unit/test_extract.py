@@ -181,3 +181,14 @@ def test_a_person_in_the_byline_wins_over_an_organisation_credited_in_json_ld():
     assert article.authors == ("Asha Menon",)
     alone = extract(_page(json_ld, "<h1>Budget approved</h1>"), "https://daily.example/2024/06/budget-approved-roads")
     assert alone.authors == ("Daily Media Group",)  # no person named anywhere: the organisation
+
+
+@pytest.mark.parametrize(("byline", "authors"), [
+    ('<div><span>By</span> <span>Asha Menon</span></div>', ("Asha Menon",)),
+    ('<p>Written by Ravi Kapoor ⋅ Senior Review Editor ⋅ Updated March 5, 2025</p>', ("Ravi Kapoor",)),
+    ('<p>By Mei Tanaka • 6 min read</p>', ("Mei Tanaka",)),
+    ('<p>Bylines are what this story is about.</p>', ()),
+])
+def test_a_byline_in_plain_markup_after_the_headline(byline, authors):
+    html = _page("", f"<h1>Budget approved</h1>{byline}")
+    assert extract(html, "https://daily.example/2024/06/budget-approved-roads").authors == authors

@@ -283,7 +283,7 @@ def read_metadata(tree: etree._Element) -> PageMetadata:
 
 
 _DIGIT = re.compile(r"\d")  # dates and times that share a byline are not names
-_BYLINE = re.compile(r"^\s*(?:(?:authors?|by|von|par|por|di|door)\s*:?\s+|(?:written|posted)\s+by\s*:?\s*)",
+_BYLINE = re.compile(r"^\s*(?:(?:authors?|by|von|par|por|di|door)\s*:?\s+|(?:written|posted|published)\s+by\s*:?\s*)",
                      re.IGNORECASE)
 _SPLIT_NAMES = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\||\u00b7|\u2022|\u22c5|\u25cf|"
                           r"\s-\s|\s\u2013\s)\s*", re.IGNORECASE)
@@ -303,13 +303,14 @@ _ROLE_WORDS = frozenset("""
     reporter writer editor founder co-founder cofounder ceo cto cfo coo president director manager contributor
     contributing expert journalist correspondent columnist author administrator admin senior sr chief head
     lead principal freelance intern producer specialist analyst consultant strategist marketer associate
-    coordinator editor-in-chief
+    coordinator editor-in-chief review
 """.split())  # not "team", "staff" or "desk": "The Investopedia Team" is a byline as sites give it
 _PAGE_WORDS = frozenset("""
     name home privacy view more posts post by written human the a an all about profile follow share menu
     contact read articles article blog news user guest anonymous unknown sponsored sign in log login subscribe
     mon tue wed thu fri sat sun monday tuesday wednesday thursday friday saturday sunday
-    january february march april june july august september october november december
+    january february march april june july august september october november december on
+    jan feb mar apr jun jul aug sep sept oct nov dec
 """.split())
 
 

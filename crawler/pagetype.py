@@ -138,33 +138,33 @@ def page_features(meta: PageMetadata, shape: PageShape, url: str, text_words: in
 
 # Fitted by benchmarks/fit_page_type.py (L2-regularised logistic regression, WCXB dev corpus).
 WEIGHTS = {
-    "schema_article": +0.858,
-    "og_article": +0.734,
-    "og_other": -0.202,
+    "schema_article": +0.860,
+    "og_article": +0.718,
+    "og_other": -0.211,
     "schema_listing": -1.764,
-    "schema_qa": -0.984,
-    "schema_docs": -1.613,
-    "date_structured": +0.446,
-    "date_text": -0.226,
-    "author": +0.646,
-    "url_story": +1.330,
-    "url_service": -0.558,
-    "depth": +1.724,
-    "docs_url": -2.276,
-    "forum_url": -2.642,
-    "shop_url": -0.891,
-    "text_ratio": +1.610,
-    "paragraph_ratio": +1.649,
-    "long_link_ratio": -0.999,
-    "long_paragraphs": +0.344,
-    "code": -0.446,
-    "cart": -0.290,
-    "price": -0.224,
-    "times": -0.173,
+    "schema_qa": -0.973,
+    "schema_docs": -1.603,
+    "date_structured": +0.454,
+    "date_text": -0.238,
+    "author": +0.714,
+    "url_story": +1.319,
+    "url_service": -0.584,
+    "depth": +1.638,
+    "docs_url": -2.289,
+    "forum_url": -2.624,
+    "shop_url": -0.834,
+    "text_ratio": +1.633,
+    "paragraph_ratio": +1.657,
+    "long_link_ratio": -0.992,
+    "long_paragraphs": +0.328,
+    "code": -0.437,
+    "cart": -0.293,
+    "price": -0.234,
+    "times": -0.195,
 }
-BIAS = -2.306
+BIAS = -2.298
 # Below this score a page is not an article: about 99% of the corpus' articles score above it.
-THRESHOLD = -1.185
+THRESHOLD = -1.239
 
 
 def page_type_score(features: PageFeatures) -> float:

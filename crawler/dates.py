@@ -29,6 +29,27 @@ TZINFOS = {
 _NOISE = re.compile(r"^(published|posted|updated|last updated|on|date)\s*[:\-]?\s*", re.IGNORECASE)
 
 
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# A date as bylines print it, inside other words: "June 3, 2024", "3 June 2024", "2024-06-03".
+DATE_IN_TEXT = re.compile(
+    rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}\b"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+(?:19|20)\d{{2}}\b"
+    r"|\b(?:19|20)\d{2}-\d{2}-\d{2}\b",
+    re.IGNORECASE)
+# A line that gives the date of an update, not of publication.
+UPDATE_NOTE = re.compile(r"\b(updated|modified|revised)\b", re.IGNORECASE)
+PUBLICATION_NOTE = re.compile(r"\b(published|posted)\b", re.IGNORECASE)
+
+
+def publication_date_in(text: str) -> str | None:
+    """The publication date a short byline-like text prints ("By A · June 3, 2024"), as written;
+    None when it has none or only says when the story was updated."""
+    if UPDATE_NOTE.search(text) and not PUBLICATION_NOTE.search(text):
+        return None
+    found = DATE_IN_TEXT.search(text)
+    return found.group(0) if found else None
+
+
 _MIDNIGHT = datetime.min.time()
 _PROBE = datetime(2000, 1, 1, 1, 2, 3)
 

@@ -188,7 +188,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     raw_text = _without_headline(document.text or "", title)
     byline = leading_byline(raw_text)
     text = strip_boilerplate(raw_text, rules.drop_lines)
-    published = first_date([*meta.published, *meta.published_times, document.date], timezone)
+    published = first_date([*meta.published, *meta.published_times, *meta.visible_dates, document.date], timezone)
     # Structured authors first, then trafilatura's guess, then elements marked as bylines (each on
     # its own, in page order), then a byline at the top of the text or in plain markup after the
     # headline; an organisation credited as

@@ -15,6 +15,8 @@ from typing import Any
 
 from lxml import etree
 
+from .dates import publication_date_in
+
 ARTICLE_TYPES = {
     "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
     "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "liveblogposting",
@@ -76,6 +78,7 @@ class PageMetadata:
     byline_authors: list[str] = field(default_factory=list)  # short texts of elements classed as bylines
     organisation_authors: list[str] = field(default_factory=list)  # JSON-LD authors typed as organisations
     labelled_byline: str | None = None  # "By" + a name, in plain markup just after the headline
+    visible_dates: list[str] = field(default_factory=list)  # a date printed just after the headline
     published: list[str] = field(default_factory=list)
     published_times: list[str] = field(default_factory=list)  # <time datetime>: may be a teaser's
     modified: list[str] = field(default_factory=list)
@@ -242,23 +245,28 @@ def _read_bylines(tree: etree._Element, meta: PageMetadata) -> None:
                 return
 
 
-def _read_labelled_byline(tree: etree._Element, meta: PageMetadata) -> None:
-    """A "By Name" (or "Written by" / "Author:" beside the name) among the elements that follow
-    the headline, for templates that mark their byline with nothing but the label."""
+def _read_after_headline(tree: etree._Element, meta: PageMetadata) -> None:
+    """A "By Name" (or "Written by" / "Author:" beside the name) and a printed publication date
+    among the short elements that follow the headline: templates that mark their byline with
+    nothing but words."""
+    label_seen = False
     for element in _AFTER_HEADLINE(tree):
         if not isinstance(element.tag, str) or element.tag in ("script", "style"):
             continue
         text = _text(element.text_content())
         if not text or len(text.split()) > BYLINE_WORDS:
             continue
-        label = _BYLINE_LABEL.match(text)
-        if label is None:
-            continue
-        following = element.getnext()
-        name = label["rest"] or (_text(following.text_content()) if following is not None else None)
-        if name and len(name.split()) <= BYLINE_WORDS:
-            meta.labelled_byline = name
-        return
+        if not meta.visible_dates and (date := publication_date_in(text)):
+            meta.visible_dates.append(date)
+        label = None if label_seen else _BYLINE_LABEL.match(text)
+        if label is not None:
+            label_seen = True  # the first label only: later ones belong to teasers or comments
+            following = element.getnext()
+            name = label["rest"] or (_text(following.text_content()) if following is not None else None)
+            if name and len(name.split()) <= BYLINE_WORDS:
+                meta.labelled_byline = name
+        if meta.visible_dates and label_seen:
+            return
 
 
 def read_metadata(tree: etree._Element) -> PageMetadata:
@@ -269,7 +277,7 @@ def read_metadata(tree: etree._Element) -> PageMetadata:
     _read_microdata(tree, meta)
     _read_links(tree, meta)
     _read_bylines(tree, meta)
-    _read_labelled_byline(tree, meta)
+    _read_after_headline(tree, meta)
     meta.published_times.extend(t.get("datetime") for t in _TIMES(tree)[:1])
     canonical = _CANONICAL(tree)
     meta.canonical = canonical[0].strip() if canonical else None

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.dates import first_date, parse_date
+from crawler.dates import first_date, parse_date, publication_date_in
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -50,3 +50,14 @@ def test_first_date_keeps_reliable_order_when_days_differ():
 def test_first_date_skips_unparseable_candidates():
     assert first_date([None, "garbage words", "2024-06-20T09:15:00Z"], now=NOW).iso == "2024-06-20T09:15:00+00:00"
     assert first_date([None, "nothing"], now=NOW) is None
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("By Asha Menon · June 3, 2024 · 6 min read", "June 3, 2024"),
+    ("Published 3rd of June, 2024 by the newsroom", "3rd of June, 2024"),
+    ("Posted 2024-06-03, updated 2024-06-09", "2024-06-03"),  # published named: its date comes first
+    ("Last updated: Dec 12, 2025", None),  # an update, not the publication
+    ("Chapter 12 of 2024", None),
+])
+def test_publication_date_in_a_byline(text, found):
+    assert publication_date_in(text) == found

@@ -192,3 +192,13 @@ def test_a_person_in_the_byline_wins_over_an_organisation_credited_in_json_ld():
 def test_a_byline_in_plain_markup_after_the_headline(byline, authors):
     html = _page("", f"<h1>Budget approved</h1>{byline}")
     assert extract(html, "https://daily.example/2024/06/budget-approved-roads").authors == authors
+
+
+def test_a_date_printed_under_the_headline_is_the_publication_date():
+    html = _page("", "<h1>Budget approved</h1><p>By Asha Menon</p><p>June 3, 2024</p>")
+    article = extract(html, "https://daily.example/2024/06/budget-approved-roads", timezone="Asia/Kolkata")
+    assert article.published_raw == "June 3, 2024"
+    assert article.published_at == "2024-06-02T18:30:00+00:00"  # midnight in the site's timezone
+    updated = extract(_page("", "<h1>Budget approved</h1><p>Updated June 9, 2024</p>"),
+                      "https://daily.example/2024/06/budget-approved-roads")
+    assert updated.published_raw != "June 9, 2024"

@@ -202,3 +202,26 @@ def test_a_date_printed_under_the_headline_is_the_publication_date():
     updated = extract(_page("", "<h1>Budget approved</h1><p>Updated June 9, 2024</p>"),
                       "https://daily.example/2024/06/budget-approved-roads")
     assert updated.published_raw != "June 9, 2024"
+
+
+def test_page_type_weights_cover_every_feature_and_point_the_right_way():
+    from dataclasses import fields
+
+    from crawler.pagetype import WEIGHTS, PageFeatures
+
+    assert set(WEIGHTS) == {f.name for f in fields(PageFeatures)}
+    # signs the fit must keep, or the score has stopped meaning "one story"
+    for name in ("schema_article", "og_article", "url_story", "paragraph_ratio", "author"):
+        assert WEIGHTS[name] > 0, name
+    for name in ("schema_listing", "forum_url", "docs_url", "long_link_ratio", "url_service"):
+        assert WEIGHTS[name] < 0, name
+
+
+def test_the_same_prose_reads_as_a_forum_thread_under_a_forum_url():
+    from crawler.extract import analyse
+    from crawler.pagetype import page_type_score
+
+    html = _page("", "<h1>Budget approved</h1>")
+    story = page_type_score(analyse(html, "https://daily.example/2024/06/budget-approved-roads").features)
+    thread = page_type_score(analyse(html, "https://forum.daily.example/threads/budget-approved").features)
+    assert thread < story

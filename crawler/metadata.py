@@ -1,8 +1,9 @@
 """Structured metadata that publishers put in their pages: JSON-LD, OpenGraph, ``article:*`` and
-other meta tags, microdata and ``rel`` links.
+other meta tags, microdata and ``rel`` links; and, for templates that mark nothing, the byline
+and date they print under the headline.
 
 These are usually more reliable than heuristics on visible text, so extraction prefers them.
-Every XPath lives here, compiled once.
+Its XPaths live here, compiled once (the page-type signals have theirs in pagetype.py).
 """
 
 from __future__ import annotations

@@ -49,4 +49,16 @@ def run_crawl(sites: list[SiteConfig], db_path: str | Path, overrides: dict[str,
     crawler = process.create_crawler(spider_cls)
     process.crawl(crawler, sites=sites, since=since, sources=sources)
     process.start()
+    _close_reactor_loop()
     return CrawlResult(stats=dict(crawler.stats.get_stats()))
+
+
+def _close_reactor_loop() -> None:
+    """Close the asyncio loop under the stopped reactor (it cannot run again in this process):
+    left open, it stays the thread's event loop until something replaces it, and is then
+    collected unclosed, its self-pipe sockets with it."""
+    from twisted.internet import reactor
+
+    loop = getattr(reactor, "_asyncioEventloop", None)
+    if loop is not None and not loop.is_running() and not loop.is_closed():
+        loop.close()

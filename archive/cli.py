@@ -439,19 +439,21 @@ def history(db_path: Path, sites_dir: Path, url: str, show_diff: bool, from_vers
 @click.option("--baseline", is_flag=True, help="Also run plain trafilatura on the same pages, for comparison.")
 @click.option("--worst", "worst_count", default=0, type=click.IntRange(min=0), help="List the N worst pages.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Score pages in this many processes (pages per second stays a one-core figure).")
 def eval_command(db_path: Path, sites_dir: Path, corpus_dir: Path, limit: int | None, baseline: bool,
-                 worst_count: int, as_json: bool) -> None:
+                 worst_count: int, as_json: bool, jobs: int) -> None:
     """Measure extraction on a corpus with ground truth (WCXB layout: index.jsonl, html/, truth/)."""
     from crawler import evaluation
 
     try:
-        results = evaluation.evaluate(corpus_dir, evaluation.newsarchive_extractor, limit=limit)
+        results = evaluation.evaluate(corpus_dir, evaluation.newsarchive_extractor, limit=limit, jobs=jobs)
     except FileNotFoundError as error:
         raise click.ClickException(str(error)) from None
     summaries = [evaluation.summarise("newsarchive", results)]
     if baseline:
         summaries.append(evaluation.summarise(
-            "trafilatura", evaluation.evaluate(corpus_dir, evaluation.trafilatura_extractor, limit=limit)))
+            "trafilatura", evaluation.evaluate(corpus_dir, evaluation.trafilatura_extractor, limit=limit, jobs=jobs)))
     if as_json:
         click.echo(json.dumps({"summaries": [s.as_dict() for s in summaries],
                                "worst": [r.__dict__ for r in evaluation.worst(results, worst_count)]}, indent=2))

@@ -1,6 +1,6 @@
 """Extraction quality and speed on the WCXB development corpus, against plain trafilatura.
 
-    python benchmarks/quality.py [CORPUS_DIR] [--limit N] [--worst N]
+    python benchmarks/quality.py [CORPUS_DIR] [--limit N] [--worst N] [--jobs N]
 
 A wrapper around `newsarchive eval --baseline`: prints mean and median word F1, precision,
 recall, snippets found and leaked, title / author / date accuracy, the article-vs-not decision
@@ -27,9 +27,10 @@ def main() -> None:
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--limit", type=int)
     parser.add_argument("--worst", type=int, default=0)
+    parser.add_argument("--jobs", type=int, default=1, help="processes (pages per second stays per core)")
     args = parser.parse_args()
-    ours = evaluation.evaluate(args.corpus, evaluation.newsarchive_extractor, limit=args.limit)
-    theirs = evaluation.evaluate(args.corpus, evaluation.trafilatura_extractor, limit=args.limit)
+    ours = evaluation.evaluate(args.corpus, evaluation.newsarchive_extractor, limit=args.limit, jobs=args.jobs)
+    theirs = evaluation.evaluate(args.corpus, evaluation.trafilatura_extractor, limit=args.limit, jobs=args.jobs)
     summaries = [evaluation.summarise("newsarchive", ours), evaluation.summarise("trafilatura", theirs)]
     print(evaluation.format_table(summaries))
     ratio = summaries[0].pages_per_second / summaries[1].pages_per_second

@@ -80,3 +80,13 @@ def test_eval_command_on_a_tiny_corpus(tmp_path):
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)["summaries"][0]
     assert figures["mean_f1"] == 1.0 and figures["title_accuracy"] == 1.0 and figures["date_accuracy"] == 1.0
+
+
+def test_scoring_in_processes_gives_the_same_pages_in_the_same_order():
+    if not (CORPUS / "index.jsonl").exists():
+        pytest.skip(f"the WCXB corpus is not at {CORPUS}")
+    alone = evaluation.evaluate(CORPUS, limit=6)
+    parallel = evaluation.evaluate(CORPUS, limit=6, jobs=2)
+    assert [(r.id, r.is_article, r.f1, r.title_ok) for r in parallel] == \
+        [(r.id, r.is_article, r.f1, r.title_ok) for r in alone]
+    assert all(r.seconds > 0 for r in parallel)

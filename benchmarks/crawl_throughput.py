@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import resource
 import statistics
@@ -26,8 +25,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from sample_site import served_site  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+
 from archive.db import open_archive  # noqa: E402
-from crawler.demo_site import DemoServer, DemoSite, DemoSiteApp, write_site_file  # noqa: E402
+from crawler.demo_site import DemoSite, DemoSiteApp, write_site_file  # noqa: E402
 from crawler.extract import extract  # noqa: E402
 from crawler.sites import load_site_file  # noqa: E402
 
@@ -38,17 +39,6 @@ RSS_TARGET_MB = 400
 def _pin(core: int) -> None:
     if hasattr(os, "sched_setaffinity") and os.cpu_count() and os.cpu_count() > 1:
         os.sched_setaffinity(0, {core})
-
-
-def _serve(articles: int, ready: multiprocessing.Queue, stop: multiprocessing.Event) -> None:
-    _pin(1)
-    # The sample site's deliberately slow page answers at once here: waiting out its download
-    # timeout (three tries, the last ones at the end of the crawl) would measure the trap, not
-    # throughput. The server renders every page ahead: its work is not what is measured either.
-    with DemoServer(DemoSite(articles=articles), slow_seconds=0.1) as server:
-        server.app.prerender()
-        ready.put(server.base_url)
-        stop.wait()
 
 
 def extract_only(articles: int) -> tuple[float, int]:
@@ -68,22 +58,16 @@ def extract_only(articles: int) -> tuple[float, int]:
 
 def end_to_end(articles: int, workdir: Path, workers: int) -> dict:
     """``newsarchive crawl`` of the sample site; with 0 extraction workers everything is pinned to core 0."""
-    ready: multiprocessing.Queue = multiprocessing.Queue()
-    stop = multiprocessing.Event()
-    server = multiprocessing.Process(target=_serve, args=(articles, ready, stop), daemon=True)
-    server.start()
-    base_url = ready.get(timeout=120)
-    sites = write_site_file(workdir / "sites", base_url).parent
-    db = workdir / "archive.db"
-    command = [sys.executable, "-c", "from archive.cli import main; main()", "crawl", "demo",
-               "--sites-dir", str(sites), "--db", str(db), "--set", f"ARCHIVE_EXTRACT_WORKERS={workers}"]
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=REPO, preexec_fn=(lambda: _pin(0)) if workers == 0 else None)
-    process.wait()
-    elapsed = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far
-    stop.set()
-    server.join(timeout=10)
+    with served_site(articles, core=1) as base_url:
+        sites = write_site_file(workdir / "sites", base_url).parent
+        db = workdir / "archive.db"
+        command = [sys.executable, "-c", "from archive.cli import main; main()", "crawl", "demo",
+                   "--sites-dir", str(sites), "--db", str(db), "--set", f"ARCHIVE_EXTRACT_WORKERS={workers}"]
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=REPO, preexec_fn=(lambda: _pin(0)) if workers == 0 else None)
+        process.wait()
+        elapsed = time.perf_counter() - started
+        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far
     if process.returncode != 0:
         raise SystemExit(f"crawl failed with exit code {process.returncode}")
     archive = open_archive(db)

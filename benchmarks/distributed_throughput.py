@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import subprocess
 import sys
 import tempfile
@@ -25,19 +24,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import redis  # noqa: E402
+from sample_site import served_site  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 from archive.db import open_archive  # noqa: E402
 from archive.frontier import Frontier, Keys  # noqa: E402
-from crawler.demo_site import DemoServer, DemoSite, write_site_file  # noqa: E402
+from crawler.demo_site import write_site_file  # noqa: E402
 from tests.services import RedisServer  # noqa: E402
 
 NEWSARCHIVE = [sys.executable, "-c", "from archive.cli import main; main()"]
-
-
-def _serve(articles: int, ready: multiprocessing.Queue, stop: multiprocessing.Event) -> None:
-    with DemoServer(DemoSite(articles=articles), slow_seconds=0.1) as server:
-        ready.put(server.base_url)
-        stop.wait()
 
 
 def crawl(workers: int, redis_url: str, base_url: str, workdir: Path) -> dict:
@@ -70,24 +64,15 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     args = parser.parse_args()
-    ready: multiprocessing.Queue = multiprocessing.Queue()
-    stop = multiprocessing.Event()
-    server = multiprocessing.Process(target=_serve, args=(args.articles, ready, stop), daemon=True)
-    server.start()
-    base_url = ready.get(timeout=120)
     results = []
-    try:
-        with RedisServer() as redis_server:
-            for workers in (1, 2):
-                with tempfile.TemporaryDirectory() as tmp:
-                    result = crawl(workers, redis_server.url, base_url, Path(tmp))
-                results.append(result)
-                print(f"{workers} worker(s): {result['per_second']:6.1f} articles/s "
-                      f"({result['articles']} archived in {result['seconds']:.1f}s; "
-                      f"pages per worker {result['pages_per_worker']})")
-    finally:
-        stop.set()
-        server.join(timeout=10)
+    with served_site(args.articles) as base_url, RedisServer() as redis_server:
+        for workers in (1, 2):
+            with tempfile.TemporaryDirectory() as tmp:
+                result = crawl(workers, redis_server.url, base_url, Path(tmp))
+            results.append(result)
+            print(f"{workers} worker(s): {result['per_second']:6.1f} articles/s "
+                  f"({result['articles']} archived in {result['seconds']:.1f}s; "
+                  f"pages per worker {result['pages_per_worker']})")
     print(f"speed-up with 2 workers: {results[1]['per_second'] / results[0]['per_second']:.2f}x")
     if args.json:
         print(json.dumps(results))

@@ -347,9 +347,11 @@ def serve(db_path: Path, sites_dir: Path, host: str, port: int, allow_sql: bool)
 @archive_options
 @click.option("--site", help="Only this site.")
 @click.option("--dry-run", is_flag=True, help="Report what would change, write nothing.")
+@click.option("--no-learn", is_flag=True, help="Do not learn or drop lines that recur across a site's articles.")
 @clear_errors
-def reextract_command(db_path: Path, sites_dir: Path, site: str | None, dry_run: bool) -> None:
+def reextract_command(db_path: Path, sites_dir: Path, site: str | None, dry_run: bool, no_learn: bool) -> None:
     """Rebuild every article from its stored capture (no network) and report what changed."""
+    from archive.boilerplate import learn_boilerplate
     from archive.reextract import reextract
     from crawler.sites import ExtractionRules, load_site
 
@@ -360,10 +362,14 @@ def reextract_command(db_path: Path, sites_dir: Path, site: str | None, dry_run:
         if name not in configs:
             try:
                 config = load_site(name, sites_dir)
-                configs[name] = (config.extraction, config.timezone)
+                rules, timezone = config.extraction, config.timezone
             except SiteConfigError as error:
                 click.echo(f"warning: {error}; using default rules and UTC for {name}", err=True)
-                configs[name] = (ExtractionRules(), None)
+                rules, timezone = ExtractionRules(), None
+            learned = () if no_learn else learn_boilerplate(db, name, save=not dry_run)
+            if learned:
+                click.echo(f"{name}: dropping {len(learned)} line(s) learned as the site's furniture", err=True)
+            configs[name] = (rules.with_drop_lines(learned), timezone)
         return configs[name]
 
     report = reextract(db, rules_for, site=site, dry_run=dry_run)

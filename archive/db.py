@@ -65,8 +65,16 @@ def _v2_recheck(db: sqlite_utils.Database) -> None:
     db["crawl_runs"].add_column("articles_not_modified", int, not_null_default=0)
 
 
+def _v3_learned_boilerplate(db: sqlite_utils.Database) -> None:
+    """Lines learned as a site's furniture: kept once learned, so stripping them from the stored
+    texts does not make the archive forget them."""
+    db["boilerplate_lines"].create({
+        "site": str, "line": str, "articles": int, "sample": int, "learned_at": str,
+    }, pk=("site", "line"), not_null={"site", "line", "learned_at"})
+
+
 # Append only: each entry turns version N into N + 1. Never edit one that has shipped.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial, _v2_recheck]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial, _v2_recheck, _v3_learned_boilerplate]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

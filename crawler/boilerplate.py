@@ -6,7 +6,10 @@ right around the article body. They are matched as whole lines, never inside a p
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
 
 # Whole lines that are page furniture on any site (compared case-insensitively).
@@ -94,3 +97,25 @@ def strip_boilerplate(text: str, drop_lines: tuple[str, ...] = ()) -> str:
     while kept and is_tag_line(kept[-1]):
         kept.pop()
     return "\n".join(kept)
+
+
+# Site-level learning: a short line that recurs in this share of a site's articles is the site's
+# furniture ("Support our journalism: become a member"), however it is worded.
+LEARN_SHARE = 0.3
+LEARN_MIN_ARTICLES = 20  # fewer articles than this say nothing about a site
+LEARN_MIN_REPEATS = 5
+LEARN_MAX_WORDS = 25
+
+
+def recurring_lines(texts: Sequence[str], share: float = LEARN_SHARE, min_articles: int = LEARN_MIN_ARTICLES,
+                    max_words: int = LEARN_MAX_WORDS) -> tuple[str, ...]:
+    """Short lines (folded, as ``drop_lines`` compare them) found in at least ``share`` of ``texts``."""
+    if len(texts) < min_articles:
+        return ()
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update({folded for line in text.splitlines()
+                       if (folded := " ".join(line.split()).casefold()) and len(folded.split()) <= max_words})
+    needed = max(LEARN_MIN_REPEATS, math.ceil(share * len(texts)))
+    # "re:" starts a regex in drop_lines: a learned line is always a literal one
+    return tuple(sorted(line for line, count in counts.items() if count >= needed and not line.startswith("re:")))

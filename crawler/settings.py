@@ -68,6 +68,10 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # requests; "always" re-checks all of them, "never" none.
 ARCHIVE_RECHECK = "1h=15m,1d=1h,7d=6h,30d=1d,*=7d"
 
+# Lines that recur across many of a site's archived articles are learned as its furniture and
+# dropped from new extractions (see archive/boilerplate.py).
+ARCHIVE_LEARN_BOILERPLATE = True
+
 ARCHIVE_DB = os.environ.get("NEWSARCHIVE_DB", "archive.db")
 ARCHIVE_SITES_DIR = os.environ.get("NEWSARCHIVE_SITES_DIR", "settings/sites")
 

@@ -51,6 +51,11 @@ class ExtractionRules:
     drop_lines: tuple[str, ...] = ()
     min_words: int = 40
 
+    def with_drop_lines(self, lines: tuple[str, ...]) -> ExtractionRules:
+        """These rules, dropping ``lines`` too (lines learned from the archive, say)."""
+        extra = tuple(line for line in lines if line not in self.drop_lines)
+        return replace(self, drop_lines=self.drop_lines + extra) if extra else self
+
 
 @dataclass(frozen=True)
 class SiteConfig:

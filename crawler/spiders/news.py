@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from twisted.internet.error import TCPTimedOutError
 from twisted.internet.error import TimeoutError as DefTimeoutError
 from twisted.python.failure import Failure
 
+from archive.boilerplate import learn_boilerplate
 from archive.db import open_archive
 from archive.queries import KnownArticle, known_articles
 from archive.store import utc_now
@@ -89,16 +91,22 @@ class NewsSpider(scrapy.Spider):
         if not crawler.settings.frozen:  # frozen only for a crawler built by hand, as in tests
             spider._apply_site_settings(crawler.settings)
         spider.recheck = RecheckPolicy.parse(crawler.settings.get("ARCHIVE_RECHECK") or DEFAULT_POLICY)
-        spider.known = spider._load_known(crawler.settings.get("ARCHIVE_DB"))
+        spider._read_archive(crawler.settings.get("ARCHIVE_DB"), crawler.settings.getbool("ARCHIVE_LEARN_BOILERPLATE"))
         return spider
 
-    def _load_known(self, db_path: str | None) -> dict[str, dict[str, KnownArticle]]:
-        """What the archive already holds, so a re-crawl fetches only what is due, conditionally."""
+    def _read_archive(self, db_path: str | None, learn: bool) -> None:
+        """What the archive already holds, so a re-crawl fetches only what is due, conditionally;
+        and (with ``learn``) each site's recurring furniture lines, which extraction then drops."""
         if not db_path or not Path(db_path).exists():
-            return {}
+            return
         db = open_archive(db_path)
         try:
-            return {name: known_articles(db, name) for name in self.sites}
+            self.known = {name: known_articles(db, name) for name in self.sites}
+            for name, site in list(self.sites.items()):
+                lines = learn_boilerplate(db, name) if learn else ()
+                if lines:
+                    self.logger.info("%s: dropping %d line(s) learned as the site's furniture", name, len(lines))
+                    self.sites[name] = replace(site, extraction=site.extraction.with_drop_lines(lines))
         finally:
             db.close()
 

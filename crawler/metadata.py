@@ -298,7 +298,7 @@ _SPLIT_NAMES = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\||\u00b7|\
                           r"\s-\s|\s\u2013\s)\s*", re.IGNORECASE)
 # Where a byline runs on into a date, an update note or another credit, the name has ended.
 _NAME_ENDS = re.compile(r"\s+(?:(?:last\s+)?updated|published|posted|reviewed|edited|fact[- ]checked|on|at)\b.*$"
-                        r"|(?<=[a-z])(?:Updated|Published|Posted)\b.*$"  # "Daryl AustinPublished March 9"
+                        r"|(?-i:(?<=[a-z])(?:Updated|Published|Posted))\b.*$"  # glued: "AustinPublished"
                         r"|\s+\d.*$"  # a name has no digits: "Marketing Team 31 May, 2023"
                         r"|\s+(?:january|february|march|april|june|july|august|september|october|november|december"
                         r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b\.?(?:\s.*)?$"

@@ -42,6 +42,7 @@ def test_site_drop_lines_literal_and_regex():
     (["Benjamin Preston, Updated by Jon Linkov"], ("Benjamin Preston",)),
     (["By: FlowGuard EMEA on 04-ago-2021"], ("FlowGuard EMEA",)),
     (["Posted byDamien Walter"], ("Damien Walter",)),
+    (["Daryl AustinPublished March 9, 2026", "Jane Composted"], ("Daryl Austin", "Jane Composted")),
     (["Maya Perez", "Name", "Sign In", "Sat, 20 Dec"], ("Maya Perez",)),
     (["Tom May", "Gary Marcus"], ("Tom May", "Gary Marcus")),  # months inside names stay
     (["The Investopedia Team"], ("The Investopedia Team",)),

@@ -191,10 +191,10 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     published = first_date([*meta.published, *meta.published_times, *meta.visible_dates, document.date], timezone)
     # Structured authors first, then trafilatura's guess, then elements marked as bylines (each on
     # its own, in page order), then a byline at the top of the text or in plain markup after the
-    # headline; an organisation credited as
-    # the author in structured data only when no person is named anywhere.
+    # headline; an organisation credited as the author in structured data only when no person is
+    # named anywhere.
     sources = (meta.authors, meta.microdata_authors, [document.author] if document.author else [], meta.link_authors,
-               *([text] for text in meta.byline_authors), [byline] if byline else [],
+               *([candidate] for candidate in meta.byline_authors), [byline] if byline else [],
                [meta.labelled_byline] if meta.labelled_byline else [], meta.organisation_authors)
     authors = next((found for names in sources if (found := clean_authors(names, meta.site_name))), ())
     structured = published is not None and published.raw in meta.published

@@ -34,13 +34,12 @@ def learn_boilerplate(db: sqlite_utils.Database, site: str, *, save: bool = True
     """
     texts = [row[0] or "" for row in db.execute(RECENT_TEXTS_SQL, {"site": site, "limit": sample}).fetchall()]
     known = set(learned_lines(db, site))
-    new = [line for line in recurring_lines(texts) if line not in known]
+    new = {line: count for line, count in recurring_lines(texts).items() if line not in known}
     if new and save:
-        folded = [" ".join(text.split()).casefold() for text in texts]
         now = utc_now()
         with transaction(db) as conn:
             conn.executemany(
                 "insert or replace into boilerplate_lines (site, line, articles, sample, learned_at)"
                 " values (?, ?, ?, ?, ?)",
-                [(site, line, sum(line in text for text in folded), len(texts), now) for line in new])
+                [(site, line, count, len(texts), now) for line, count in new.items()])
     return tuple(sorted(known | set(new)))

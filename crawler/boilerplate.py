@@ -51,6 +51,11 @@ BYLINE_WORDS = 20
 TAG_ITEM_WORDS = 6  # "International news" is a tag; a sentence is not
 
 
+def fold(line: str) -> str:
+    """A line as furniture is compared: white space collapsed, case folded."""
+    return " ".join(line.split()).casefold()
+
+
 def is_furniture(line: str) -> bool:
     """A short call to action, sign-up box, reading-time badge, disclosure or legal line."""
     return len(line.split()) <= FURNITURE_WORDS and FURNITURE.search(line) is not None
@@ -74,7 +79,7 @@ def leading_byline(text: str) -> str | None:
 
 @lru_cache(maxsize=256)
 def _site_rules(drop_lines: tuple[str, ...]) -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
-    literal = frozenset(" ".join(line.split()).casefold() for line in drop_lines if not line.startswith("re:"))
+    literal = frozenset(fold(line) for line in drop_lines if not line.startswith("re:"))
     patterns = tuple(re.compile(line[3:], re.IGNORECASE) for line in drop_lines if line.startswith("re:"))
     return literal, patterns
 
@@ -85,7 +90,7 @@ def strip_boilerplate(text: str, drop_lines: tuple[str, ...] = ()) -> str:
     lines = [line.strip() for line in text.splitlines()]
     kept: list[str] = []
     for line in lines:
-        folded = " ".join(line.split()).casefold()
+        folded = fold(line)
         if not folded or folded in GENERIC_LINES or folded in literal:
             continue
         if any(p.fullmatch(line) for p in patterns) or is_furniture(line):
@@ -108,14 +113,16 @@ LEARN_MAX_WORDS = 25
 
 
 def recurring_lines(texts: Sequence[str], share: float = LEARN_SHARE, min_articles: int = LEARN_MIN_ARTICLES,
-                    max_words: int = LEARN_MAX_WORDS) -> tuple[str, ...]:
-    """Short lines (folded, as ``drop_lines`` compare them) found in at least ``share`` of ``texts``."""
+                    max_words: int = LEARN_MAX_WORDS) -> dict[str, int]:
+    """Short lines (folded, as ``drop_lines`` compare them) found in at least ``share`` of ``texts``,
+    each with the number of texts it is in, in line order."""
     if len(texts) < min_articles:
-        return ()
+        return {}
     counts: Counter[str] = Counter()
     for text in texts:
         counts.update({folded for line in text.splitlines()
-                       if (folded := " ".join(line.split()).casefold()) and len(folded.split()) <= max_words})
+                       if (folded := fold(line)) and len(folded.split()) <= max_words})
     needed = max(LEARN_MIN_REPEATS, math.ceil(share * len(texts)))
     # "re:" starts a regex in drop_lines: a learned line is always a literal one
-    return tuple(sorted(line for line, count in counts.items() if count >= needed and not line.startswith("re:")))
+    return {line: count for line, count in sorted(counts.items())
+            if count >= needed and not line.startswith("re:")}

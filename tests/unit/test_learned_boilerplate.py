@@ -44,11 +44,11 @@ def _archive(tmp_path, stories: int = 24, with_pitch: int = 12):
 
 def test_recurring_lines_need_a_share_of_enough_articles():
     texts = [f"Story {n}\nA line every article has\n" + ("Sometimes here\n" if n % 5 == 0 else "") for n in range(25)]
-    assert recurring_lines(texts) == ("a line every article has",)  # 5 of 25 is under 30%
-    assert recurring_lines(texts[:10]) == ()  # ten articles say nothing about a site
+    assert recurring_lines(texts) == {"a line every article has": 25}  # 5 of 25 is under 30%
+    assert recurring_lines(texts[:10]) == {}  # ten articles say nothing about a site
     long_line = " ".join(["word"] * 30)
-    assert recurring_lines([f"{long_line}\nStory {n}" for n in range(25)]) == ()  # a paragraph, not furniture
-    assert recurring_lines([f"re: the council\nStory {n}" for n in range(25)]) == ()  # never read as a regex
+    assert recurring_lines([f"{long_line}\nStory {n}" for n in range(25)]) == {}  # a paragraph, not furniture
+    assert recurring_lines([f"re: the council\nStory {n}" for n in range(25)]) == {}  # never read as a regex
 
 
 def test_rules_gain_learned_lines_once():

@@ -39,7 +39,7 @@ _BYLINE_ELEMENTS = etree.XPath(
 _AFTER_HEADLINE = etree.XPath("(//h1)[1]/following::*[position() <= 60]")
 _BYLINE_LABEL = re.compile(r"^(by|written by|posted by|authors?|authored by|words by)\s*:?\s*(?P<rest>.*)$",
                            re.IGNORECASE)
-BYLINE_WORDS = 12
+BYLINE_ELEMENT_WORDS = 12  # an element with more words is prose, not a byline
 BYLINE_CANDIDATES = 5
 _TIMES = etree.XPath("//article//time[@datetime] | //main//time[@datetime] | //time[@datetime]")
 _CANONICAL = etree.XPath('//link[@rel="canonical"]/@href')
@@ -240,7 +240,7 @@ def _read_bylines(tree: etree._Element, meta: PageMetadata) -> None:
     """The first few short byline texts in page order (later ones are often teasers' bylines)."""
     for element in _BYLINE_ELEMENTS(tree)[:20]:
         text = _text(element.text_content())
-        if text and len(text.split()) <= BYLINE_WORDS and text not in meta.byline_authors:
+        if text and len(text.split()) <= BYLINE_ELEMENT_WORDS and text not in meta.byline_authors:
             meta.byline_authors.append(text)
             if len(meta.byline_authors) == BYLINE_CANDIDATES:
                 return
@@ -255,7 +255,7 @@ def _read_after_headline(tree: etree._Element, meta: PageMetadata) -> None:
         if not isinstance(element.tag, str) or element.tag in ("script", "style"):
             continue
         text = _text(element.text_content())
-        if not text or len(text.split()) > BYLINE_WORDS:
+        if not text or len(text.split()) > BYLINE_ELEMENT_WORDS:
             continue
         if not meta.visible_dates and (date := publication_date_in(text)):
             meta.visible_dates.append(date)
@@ -264,7 +264,7 @@ def _read_after_headline(tree: etree._Element, meta: PageMetadata) -> None:
             label_seen = True  # the first label only: later ones belong to teasers or comments
             following = element.getnext()
             name = label["rest"] or (_text(following.text_content()) if following is not None else None)
-            if name and len(name.split()) <= BYLINE_WORDS:
+            if name and len(name.split()) <= BYLINE_ELEMENT_WORDS:
                 meta.labelled_byline = name
         if meta.visible_dates and label_seen:
             return

@@ -51,6 +51,27 @@ BYLINE_WORDS = 20
 TAG_ITEM_WORDS = 6  # "International news" is a tag; a sentence is not
 
 
+# A heading that ends the article: what follows it is the author's bio, comments or a call to get
+# in touch. Only whole short lines, and only late in the text.
+END_HEADING = re.compile(
+    r"^(about the (author|authors|writer|reviewer|expert)|author bio|meet the author|"
+    r"comments|\d+ comments?|leave a (reply|comment)|join the (conversation|discussion)|"
+    r"share your (story|thoughts)|keep in touch)\s*[:.]?$",
+    re.IGNORECASE)
+# A heading over links to other stories. Sites also put such a box in the middle of a story, so it
+# ends the article only when nothing after it reads as prose.
+LINKS_HEADING = re.compile(
+    r"^(related( posts| articles| stories| reading| content| news| resources| guides| links)?|"
+    r"you (may|might) also (like|enjoy|be interested in)( the following articles)?|you'?ll also (love|like)|"
+    r"more from \S.{0,40}|more (stories|articles|news|posts) (from|like this|on)\b.{0,40}|"
+    r"read next|recommended( reading| for you| articles| stories)?|keep reading|what to read next|up next|"
+    r"popular (posts|articles|stories)|recent (posts|articles)|latest (news|posts|articles|stories)|"
+    r"trending( now| stories)?|most (read|popular)|editor'?s picks|explore more|explore other topics)\s*[:.]?$",
+    re.IGNORECASE)
+END_SHARE = 0.5  # the heading comes after at least this share of the text's words
+TEASER_WORDS = 25  # a line after a links heading that is this long is prose: the story goes on
+
+
 def fold(line: str) -> str:
     """A line as furniture is compared: white space collapsed, case folded."""
     return " ".join(line.split()).casefold()
@@ -87,7 +108,7 @@ def _site_rules(drop_lines: tuple[str, ...]) -> tuple[frozenset[str], tuple[re.P
 def strip_boilerplate(text: str, drop_lines: tuple[str, ...] = ()) -> str:
     """The text without furniture lines; ``drop_lines`` adds site-specific ones (``re:`` for a regex)."""
     literal, patterns = _site_rules(drop_lines)
-    lines = [line.strip() for line in text.splitlines()]
+    lines = _without_tail([line.strip() for line in text.splitlines()])
     kept: list[str] = []
     for line in lines:
         folded = fold(line)
@@ -102,6 +123,37 @@ def strip_boilerplate(text: str, drop_lines: tuple[str, ...] = ()) -> str:
     while kept and is_tag_line(kept[-1]):
         kept.pop()
     return "\n".join(kept)
+
+
+def _without_tail(lines: list[str]) -> list[str]:
+    """The lines before the first heading that ends the article (when it comes late enough)."""
+    total = sum(len(line.split()) for line in lines)
+    before = 0
+    for index, line in enumerate(lines):
+        if before >= END_SHARE * total and (END_HEADING.match(line) or (
+                LINKS_HEADING.match(line) and all(len(after.split()) < TEASER_WORDS for after in lines[index + 1:]))):
+            return lines[:index]
+        before += len(line.split())
+    return lines
+
+
+BIO_LINES = 3  # an author's bio is one of the last lines
+BIO_START = re.compile(r"^[\W_]*(about the author\b|written by\b|this article was (originally )?written by\b)",
+                       re.IGNORECASE)
+
+
+def without_author_bio(text: str, authors: Sequence[str]) -> str:
+    """The text without a closing bio: a late line that starts with an author's name
+    ("Jane Roe is a freelance writer...") or "About the author"."""
+    lines = text.split("\n")
+    names = tuple(name.casefold() for name in authors if len(name.split()) >= 2)
+    total = len(text.split())
+    for index in range(max(0, len(lines) - BIO_LINES), len(lines)):
+        line = lines[index].lstrip(" *-\u2013\u2014\u2022").casefold()
+        if (BIO_START.match(line) or line.startswith(names)) and \
+                len(" ".join(lines[:index]).split()) >= END_SHARE * total:
+            return "\n".join(lines[:index])
+    return text
 
 
 # Site-level learning: a short line that recurs in this share of a site's articles is the site's

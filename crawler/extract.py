@@ -5,7 +5,8 @@ The cascade, in order:
 2. read structured metadata (JSON-LD, OpenGraph, ``article:*``, microdata, ``rel`` links);
 3. drop the site's ``drop_selectors``;
 4. trafilatura extracts the main text (and heuristic metadata, used as a fallback);
-5. strip boilerplate lines (generic furniture, trailing tag lines, the site's ``drop_lines``);
+5. strip boilerplate lines (generic furniture, trailing tag lines, the site's ``drop_lines``), what
+   follows a late heading that ends the article, and a closing author bio;
 6. pick each metadata field from the most reliable source; normalise dates with dateutil;
 7. decide whether the page is an article at all.
 
@@ -28,7 +29,7 @@ from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
 from .article import Article
-from .boilerplate import leading_byline, strip_boilerplate
+from .boilerplate import leading_byline, strip_boilerplate, without_author_bio
 from .dates import ParsedDate, first_date
 from .metadata import PageMetadata, clean_authors, distinct, read_metadata
 from .pagetype import THRESHOLD, PageFeatures, page_features, page_shape, page_type_score
@@ -197,6 +198,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
                *([candidate] for candidate in meta.byline_authors), [byline] if byline else [],
                [meta.labelled_byline] if meta.labelled_byline else [], meta.organisation_authors)
     authors = next((found for names in sources if (found := clean_authors(names, meta.site_name))), ())
+    text = without_author_bio(text, authors)
     structured = published is not None and published.raw in meta.published
     features = page_features(meta, shape, url, len(text.split()), published is not None, structured, bool(authors))
     return Analysis(meta, document, title, text, authors, published, features)

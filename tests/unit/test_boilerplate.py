@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.boilerplate import is_furniture, strip_boilerplate
+from crawler.boilerplate import is_furniture, strip_boilerplate, without_author_bio
 from crawler.metadata import clean_authors
 
 BODY = "First paragraph of the story.\nSecond paragraph of the story."
@@ -92,3 +92,51 @@ def test_calls_to_action_and_legal_lines_are_furniture(line):
 ])
 def test_story_lines_that_mention_such_words_are_kept(line):
     assert not is_furniture(line)
+
+
+STORY = "\n".join(f"Paragraph {n} of the story tells what happened at the council meeting." for n in range(6))
+
+
+@pytest.mark.parametrize("heading", ["About the Author", "Related Articles", "You may also like:",
+                                     "More from Demo Daily", "Recommended for you", "Comments"])
+def test_a_late_end_heading_cuts_what_follows(heading):
+    tail = f"\n{heading}\nAnother story the site wants you to read next\nAnd one more teaser"
+    assert strip_boilerplate(STORY + tail) == STORY
+
+
+def test_an_end_heading_early_in_the_text_cuts_nothing():
+    # a section called "Comments" near the top is the story's own (what readers said, say)
+    text = "Comments\n" + STORY
+    assert strip_boilerplate(text) == text
+
+
+def test_a_sentence_that_starts_like_an_end_heading_is_kept():
+    text = STORY + "\nRelated articles in the archive show the council has voted this way before."
+    assert strip_boilerplate(text) == text
+
+
+@pytest.mark.parametrize("bio", [
+    "Jane Roe is a freelance writer who covers city politics.",
+    "* Jane Roe, MD, reviewed this story.",
+    "About the author: Jane Roe has covered the council since 2019.",
+    "Written by Jane Roe",
+])
+def test_a_closing_author_bio_is_dropped(bio):
+    assert without_author_bio(STORY + "\n" + bio, ("Jane Roe",)) == STORY
+
+
+def test_the_author_named_early_or_a_single_name_cuts_nothing():
+    text = "Jane Roe is the council's longest-serving member.\n" + STORY
+    assert without_author_bio(text, ("Jane Roe",)) == text
+    # a one-word author name ("Amanda") is too common a word to start a bio
+    text = STORY + "\nAmanda said the vote would be close."
+    assert without_author_bio(text, ("Amanda",)) == text
+    text = STORY + "\nNobody expected the vote to be close."
+    assert without_author_bio(text, ()) == text
+
+
+def test_a_related_box_inside_the_story_cuts_nothing():
+    text = (STORY + "\nRelated Articles\nThe council's budget, explained\n"
+            "The story goes on after the box, with the rest of what the council decided on Tuesday night "
+            "and what the mayor said about it afterwards.")
+    assert "what the mayor said" in strip_boilerplate(text)

@@ -12,6 +12,8 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
+from .dates import DATE_IN_TEXT
+
 # Whole lines that are page furniture on any site (compared case-insensitively).
 GENERIC_LINES = frozenset(line.casefold() for line in (
     "Previous Post Next Post", "Previous Post", "Next Post", "Previous article Next article",
@@ -28,7 +30,11 @@ FURNITURE = re.compile(
     r"^(sign ?up|subscribe|log ?in|share|share this( article| post| story)?|share on \w+|follow us|newsletters?|"
     r"get started( today| now| for free)?|apply now|book a (demo|call)|back to (blog|blogs|top|home|articles|news)|"
     r"related:|related (posts|articles|stories):?|you (might|may) also like:?|pin (it|for later)|see packages|"
-    r"view on amazon|next article:?|previous article:?|\d+\s*(min|minute)s?\s+read)[.!:]?$"
+    r"view on amazon|next article:?|previous article:?|\d+\s*(min|minute)s?\s+read|written by|table of contents|"
+    r"thank you! your submission has been received|oops! something went wrong while submitting the form)[.!:]?$"
+    # form furniture: a spam trap's label, a sign-up's thanks
+    r"|^if you are a human\b|^thanks? (you )?for (subscribing|signing up)\b"
+    r"|\beditorial (process|guidelines|policy|standards)\W*$|\baffiliate links?\b"
     # calls to action that start the line
     r"|^(sign ?up (for|to)|subscribe (to|for|now)|join (our|the|medium)|follow us (on|for)|"
     r"browse (related|more|all))\b"
@@ -40,6 +46,8 @@ FURNITURE = re.compile(
     r"|^(©|\(c\)|copyright ©?\s*\d{4})",
     re.IGNORECASE)
 FURNITURE_WORDS = 15
+# A date label ("Last updated: June 3, 2024 at 9:27 am"): the date is metadata, not text.
+DATE_LABEL = re.compile(r"^(last )?(updated|published|posted|modified|reviewed)( on| at)?\s*:?\s*", re.IGNORECASE)
 # A label line listing the story's tags or categories; kept as metadata, not as text.
 TAG_LINE = re.compile(r"^(tags?|labels?|tagged( with)?|topics?|categories|category|filed under|"
                       r"posted in|keywords|schlagw(ö|oe)rter|schlagworte|stichw(ö|oe)rter|themen|"
@@ -78,8 +86,11 @@ def fold(line: str) -> str:
 
 
 def is_furniture(line: str) -> bool:
-    """A short call to action, sign-up box, reading-time badge, disclosure or legal line."""
-    return len(line.split()) <= FURNITURE_WORDS and FURNITURE.search(line) is not None
+    """A short call to action, sign-up box, reading-time badge, date label, disclosure or legal line."""
+    if len(line.split()) > FURNITURE_WORDS:
+        return False
+    label = DATE_LABEL.match(line)
+    return bool(label and DATE_IN_TEXT.match(line, label.end())) or FURNITURE.search(line) is not None
 
 
 def is_tag_line(line: str) -> bool:
@@ -108,7 +119,7 @@ def _site_rules(drop_lines: tuple[str, ...]) -> tuple[frozenset[str], tuple[re.P
 def strip_boilerplate(text: str, drop_lines: tuple[str, ...] = ()) -> str:
     """The text without furniture lines; ``drop_lines`` adds site-specific ones (``re:`` for a regex)."""
     literal, patterns = _site_rules(drop_lines)
-    lines = _without_tail([line.strip() for line in text.splitlines()])
+    lines = _without_tail(_without_contents_list([line.strip() for line in text.splitlines()]))
     kept: list[str] = []
     for line in lines:
         folded = fold(line)
@@ -134,6 +145,28 @@ def _without_tail(lines: list[str]) -> list[str]:
                 LINKS_HEADING.match(line) and all(len(after.split()) < TEASER_WORDS for after in lines[index + 1:]))):
             return lines[:index]
         before += len(line.split())
+    return lines
+
+
+CONTENTS_HEADING = re.compile(r"^(table of contents|contents|in this (article|post|guide)|on this page|jump to( section)?|"
+                              r"what'?s (inside|in this (article|post|guide)))\s*:?$", re.IGNORECASE)
+LIST_MARK = re.compile(r"^([-*\u2022]|\d+[.)]?)\s*")
+
+
+def _entry(line: str) -> str:
+    return fold(LIST_MARK.sub("", line))
+
+
+def _without_contents_list(lines: list[str]) -> list[str]:
+    """The lines without a table of contents: its heading and the entries that repeat later headings."""
+    for index, line in enumerate(lines):
+        if not CONTENTS_HEADING.match(line):
+            continue
+        end = index + 1
+        while end < len(lines) and (entry := _entry(lines[end])) and \
+                any(_entry(later) == entry for later in lines[end + 1:]):
+            end += 1
+        return lines[:index] + lines[end:]
     return lines
 
 

@@ -75,7 +75,9 @@ def test_leading_sentence_starting_with_by_is_kept():
     "Sign up for our newsletter", "Subscribe", "Join Our Newsletter", "Share", "Follow us",
     "Get the best of Creative Boom delivered to your inbox weekly", "11 min read", "Back to blog",
     "As an Amazon Associate we earn from qualifying purchases", "You Might Also Like", "Related:",
-    "© 2025 Demo Daily. All rights reserved.", "Book a demo",
+    "© 2025 Demo Daily. All rights reserved.", "Book a demo", "Last updated on September 16th, 2023 at 09:27 am",
+    "Published: June 3, 2024", "If you are a human, ignore this field", "Thanks for subscribing!",
+    "This post contains affiliate links.", "Learn more about our editorial process.", "Written by",
 ])
 def test_calls_to_action_and_legal_lines_are_furniture(line):
     assert is_furniture(line)
@@ -83,9 +85,10 @@ def test_calls_to_action_and_legal_lines_are_furniture(line):
 
 
 @pytest.mark.parametrize("line", [
-    "Key Takeaways", "Table of Contents", "Log in to your Google Play Developer Console and click on Create.",
+    "Key Takeaways", "Log in to your Google Play Developer Console and click on Create.",
     "The newsletter is published once a month.", "Accreditation Commission for Education in Nursing",
-    "Share this timeline with vendors to ensure smooth coordination.", "Get started with Google Maps Platform",
+    "Share this timeline with vendors to ensure smooth coordination.",
+    "Updated rules took effect on June 3, 2024, and changed how the council votes on budgets.", "Get started with Google Maps Platform",
     # a long sentence that mentions a newsletter is prose, whatever its words
     "When the council sent its newsletter to every household, residents learned that you should subscribe "
     "to the alerts before the roads close for the winter works.",
@@ -140,3 +143,15 @@ def test_a_related_box_inside_the_story_cuts_nothing():
             "The story goes on after the box, with the rest of what the council decided on Tuesday night "
             "and what the mayor said about it afterwards.")
     assert "what the mayor said" in strip_boilerplate(text)
+
+
+def test_a_table_of_contents_goes_and_the_sections_stay():
+    text = ("Intro paragraph of the guide to the budget.\nTable of Contents\n- What changed\n- Who pays\n"
+            "What changed\nThe council raised the levy.\nWho pays\nEvery household pays it.")
+    assert strip_boilerplate(text) == ("Intro paragraph of the guide to the budget.\nWhat changed\n"
+                                       "The council raised the levy.\nWho pays\nEvery household pays it.")
+
+
+def test_a_contents_heading_with_no_repeated_entries_keeps_what_follows():
+    text = "Contents\nThe council met on Tuesday.\nIt raised the levy."
+    assert strip_boilerplate(text) == "The council met on Tuesday.\nIt raised the levy."

@@ -148,8 +148,9 @@ def _without_tail(lines: list[str]) -> list[str]:
     return lines
 
 
-CONTENTS_HEADING = re.compile(r"^(table of contents|contents|in this (article|post|guide)|on this page|jump to( section)?|"
-                              r"what'?s (inside|in this (article|post|guide)))\s*:?$", re.IGNORECASE)
+CONTENTS_HEADING = re.compile(r"^(table of contents|contents|in this (article|post|guide)|on this page|"
+                              r"jump to( section)?|what'?s (inside|in this (article|post|guide)))\s*:?$",
+                              re.IGNORECASE)
 LIST_MARK = re.compile(r"^([-*\u2022]|\d+[.)]?)\s*")
 
 

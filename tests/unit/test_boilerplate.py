@@ -88,7 +88,8 @@ def test_calls_to_action_and_legal_lines_are_furniture(line):
     "Key Takeaways", "Log in to your Google Play Developer Console and click on Create.",
     "The newsletter is published once a month.", "Accreditation Commission for Education in Nursing",
     "Share this timeline with vendors to ensure smooth coordination.",
-    "Updated rules took effect on June 3, 2024, and changed how the council votes on budgets.", "Get started with Google Maps Platform",
+    "Updated rules took effect on June 3, 2024, and changed how the council votes on budgets.",
+    "Get started with Google Maps Platform",
     # a long sentence that mentions a newsletter is prose, whatever its words
     "When the council sent its newsletter to every household, residents learned that you should subscribe "
     "to the alerts before the roads close for the winter works.",

@@ -198,12 +198,19 @@ def crawl(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], verbose: 
         return
     sites = load_sites(site_names, sites_dir)
     if distributed:
+        from scrapy.settings import Settings
+
         from crawler.distributed import seed
 
         _frontier(redis_url, redis_prefix, "--distributed")
-        seeded = seed(sites, redis_url, prefix=redis_prefix, since=since, sources=sources)
+        overrides = Settings(scrapy_settings(settings))
+        seeded = seed(sites, redis_url, prefix=redis_prefix, since=since, sources=sources, db_path=str(db_path),
+                      recheck=overrides.get("ARCHIVE_RECHECK"),
+                      learn=overrides.getbool("ARCHIVE_LEARN_BOILERPLATE", True))
         click.echo(f"Seeded run {seeded.run}: {seeded.queued} start requests queued for "
-                   f"{', '.join(s.name for s in sites)} ({seeded.already_queued} already queued).")
+                   f"{', '.join(s.name for s in sites)} ({seeded.already_queued} already queued); "
+                   f"from the archive: {seeded.due} articles due for a re-check, "
+                   f"{seeded.learned} learned furniture lines.")
         return
     _crawl(sites, db_path, verbose, settings, since, sources)
 

@@ -8,6 +8,9 @@ Keys, all under one prefix (``newsarchive`` unless configured):
 ``<p>:requests``          scrapy-redis' priority queue (a sorted set) of serialised requests
 ``<p>:seen``              fingerprints of article requests ever queued: an article is fetched once
 ``<p>:seen:run:<run>``    fingerprints of listing, feed and sitemap requests of one seeding (expire)
+``<p>:due:run:<run>``     archived articles due for a re-check in one seeding: fingerprint -> the
+                          conditional headers to send (expires); the seeder reads them from the archive
+``<p>:boilerplate``       each site's furniture lines learned from the archive (site -> JSON list)
 ``<p>:workers``           ids of workers that ever registered (a set)
 ``<p>:worker:<id>``       a live worker's heartbeat (JSON, expires unless refreshed)
 ``<p>:inflight:<id>``     requests a worker has popped and not finished: token -> request
@@ -54,6 +57,7 @@ from crawler.article import Article, Capture
 DEFAULT_PREFIX = "newsarchive"
 HEARTBEAT_TTL = 30.0  # seconds without a heartbeat after which a worker's work is handed to others
 RUN_SEEN_TTL = 7 * 24 * 3600
+PUBLISH_BATCH = 10_000  # fingerprints per Redis command when the seeder publishes the archive
 
 
 class FrontierError(Exception):
@@ -74,6 +78,13 @@ class Keys:
 
     def run_seen(self, run: str | None) -> str:
         return f"{self.prefix}:seen:run:{run or 'none'}"
+
+    def run_due(self, run: str | None) -> str:
+        return f"{self.prefix}:due:run:{run or 'none'}"
+
+    @property
+    def boilerplate(self) -> str:
+        return f"{self.prefix}:boilerplate"
 
     @property
     def workers(self) -> str:
@@ -245,6 +256,34 @@ class Frontier:
 
     def new_run(self) -> str:
         return str(self.redis.incr(self.keys.runs))
+
+    # what the archive knows, published by the seeder
+    def publish_archive(self, run: str, *, fetched: list[str], due: dict[str, dict[str, str]],
+                        learned: dict[str, tuple[str, ...]]) -> None:
+        """Before a seeding's requests are queued: the fingerprints of articles the archive holds
+        (fetched for good, unless ``due`` for a re-check in this seeding, with its conditional
+        headers) and each site's learned furniture lines."""
+        pipe = self.redis.pipeline(transaction=False)
+        for start in range(0, len(fetched), PUBLISH_BATCH):
+            pipe.sadd(self.keys.seen, *fetched[start:start + PUBLISH_BATCH])
+        due_items = [(fp, json.dumps(headers)) for fp, headers in due.items()]
+        for start in range(0, len(due_items), PUBLISH_BATCH):
+            pipe.hset(self.keys.run_due(run), mapping=dict(due_items[start:start + PUBLISH_BATCH]))
+        if due_items:
+            pipe.expire(self.keys.run_due(run), RUN_SEEN_TTL)
+        for site, lines in learned.items():
+            pipe.hset(self.keys.boilerplate, site, json.dumps(list(lines)))
+        pipe.execute()
+
+    def due_headers(self, run: str | None, fingerprint: str) -> dict[str, str] | None:
+        """The conditional headers of an archived article due for a re-check in ``run``, else None."""
+        raw = self.redis.hget(self.keys.run_due(run), fingerprint)
+        return json.loads(raw) if raw is not None else None
+
+    def learned_lines(self) -> dict[str, tuple[str, ...]]:
+        """Each site's furniture lines, as the last seeding published them."""
+        stored = self.redis.hgetall(self.keys.boilerplate)
+        return {site.decode(): tuple(json.loads(lines)) for site, lines in stored.items()}
 
     # items
     def hand_off(self, worker_id: str, token: str | None, payload: bytes) -> None:

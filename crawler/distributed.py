@@ -40,6 +40,8 @@ from twisted.internet import task
 from archive.frontier import HEARTBEAT_TTL, RUN_SEEN_TTL, Frontier, Keys, connect, encode_item, new_worker_id
 from archive.store import utc_now
 from crawler.items import ArticlePage
+from crawler.middlewares import ask_conditionally
+from crawler.recheck import RecheckPolicy
 from crawler.sites import SiteConfig
 from crawler.spiders.news import NewsSpider
 from crawler.urls import canonical_url
@@ -136,6 +138,7 @@ class FrontierDupeFilter(RFPDupeFilter):
     def __init__(self, server: Any, key: str, debug: bool = False, keys: Keys | None = None) -> None:
         super().__init__(server, key, debug)
         self.keys = keys or Keys()
+        self.frontier = Frontier(server, self.keys)
 
     @classmethod
     def from_spider(cls, spider: Any) -> FrontierDupeFilter:
@@ -145,9 +148,19 @@ class FrontierDupeFilter(RFPDupeFilter):
 
     def seen_entry(self, request: Request) -> tuple[str, str, int]:
         """``(set key, fingerprint, TTL)`` under which ``request`` counts as seen."""
+        return self.admission(request)[0]
+
+    def admission(self, request: Request) -> tuple[tuple[str, str, int], dict[str, str] | None]:
+        """The seen entry of ``request``, and for an archived article that the seeding found due for a
+        re-check, the conditional headers to send (it is then fetched once in that seeding)."""
+        run = request.meta.get(RUN)
         if request.meta.get("article"):
-            return self.keys.seen, hashlib.sha1(canonical_url(request.url).encode("utf-8")).hexdigest(), 0
-        return self.keys.run_seen(request.meta.get(RUN)), self.request_fingerprint(request), RUN_SEEN_TTL
+            fingerprint = article_fingerprint(request.url)
+            headers = self.frontier.due_headers(run, fingerprint)
+            if headers is not None:
+                return (self.keys.run_seen(run), fingerprint, RUN_SEEN_TTL), headers
+            return (self.keys.seen, fingerprint, 0), None
+        return (self.keys.run_seen(run), self.request_fingerprint(request), RUN_SEEN_TTL), None
 
     def request_seen(self, request: Request) -> bool:
         key, fingerprint, ttl = self.seen_entry(request)
@@ -214,6 +227,7 @@ class FrontierScheduler(Scheduler):
         # look dead to the others (they would redo its work) while it carries on.
         try:
             self.frontier.beat(self.worker_id, self._info())
+            self.spider.use_learned(self.frontier.learned_lines())  # a new seeding may have learned more
         except RedisError as error:
             logger.warning("heartbeat not sent (%s); retrying", error)
 
@@ -237,7 +251,11 @@ class FrontierScheduler(Scheduler):
         """Mark seen and queue in one step (a worker killed in between would otherwise leave a URL
         seen but never queued); a redirect or retry of a request this worker holds releases it."""
         token = request.meta.pop(TOKEN, None)
-        seen = None if request.dont_filter else self.df.seen_entry(request)
+        seen = None
+        if not request.dont_filter:
+            seen, recheck = self.df.admission(request)
+            if recheck:
+                ask_conditionally(request, recheck, self.crawler.stats)
         queued = self.frontier.push(self.queue._encode_request(request), -request.priority, seen=seen,
                                     worker_id=self.worker_id, releases=token)
         if queued:
@@ -369,7 +387,17 @@ class HandoffPipeline:
 
 
 class DistributedNewsSpider(NewsSpider):
-    """The news spider as a frontier worker: its work comes from Redis, seeded by ``seed()``."""
+    """The news spider as a frontier worker: its work comes from Redis, seeded by ``seed()``; so does
+    what the archive knows (which articles are due for a re-check, each site's learned furniture)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> DistributedNewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.use_learned(worker_frontier(crawler)[0].learned_lines())
+        return spider
+
+    def read_archive(self, db_path: str | None, learn: bool) -> None:
+        """Nothing: the archive is the writer's, and the seeder publishes what workers need of it."""
 
     async def start(self):
         return
@@ -387,16 +415,42 @@ class Seeded:
     run: str
     queued: int
     already_queued: int
+    due: int = 0  # archived articles due for a re-check (fetched if a front still links them)
+    learned: int = 0  # learned furniture lines published to the workers
+
+
+def article_fingerprint(url: str) -> str:
+    """The key of an article in the frontier's seen sets: its canonical URL, hashed."""
+    return hashlib.sha1(canonical_url(url).encode("utf-8")).hexdigest()
 
 
 def seed(sites: list[SiteConfig], redis_url: str, *, prefix: str = "newsarchive", since: str | None = None,
-         sources: str | None = None) -> Seeded:
-    """Queue the start requests of ``sites`` (sections, feeds, sitemaps) as one new seeding."""
+         sources: str | None = None, db_path: str | None = None, recheck: str | None = None,
+         learn: bool = True) -> Seeded:
+    """Queue the start requests of ``sites`` (sections, feeds, sitemaps) as one new seeding.
+
+    With the archive at ``db_path``, first publish what workers need of it: the articles it holds
+    (never fetched again, unless due for a re-check by the ``recheck`` policy, in which case they
+    are asked for conditionally when a front links them) and each site's learned furniture lines.
+    """
     client = connect(redis_url)
     keys = Keys(prefix)
     frontier = Frontier(client, keys)
     run = frontier.new_run()
     spider = NewsSpider(sites=sites, since=since, sources=sources)
+    if recheck:
+        spider.recheck = RecheckPolicy.parse(recheck)
+    spider.read_archive(db_path, learn)
+    fetched: list[str] = []
+    due: dict[str, dict[str, str]] = {}
+    for site, known in spider.known.items():
+        for url in known:
+            headers = spider.recheck_headers(site, url)
+            if headers is None:
+                fetched.append(article_fingerprint(url))
+            else:
+                due[article_fingerprint(url)] = headers
+    frontier.publish_archive(run, fetched=fetched, due=due, learned=spider.learned)
     queue = PriorityQueue(client, spider, keys.requests)
     dupefilter = FrontierDupeFilter(client, keys.seen, keys=keys)
 
@@ -411,4 +465,5 @@ def seed(sites: list[SiteConfig], redis_url: str, *, prefix: str = "newsarchive"
             queued += 1
         else:
             duplicates += 1
-    return Seeded(run=run, queued=queued, already_queued=duplicates)
+    return Seeded(run=run, queued=queued, already_queued=duplicates, due=len(due),
+                  learned=sum(map(len, spider.learned.values())))

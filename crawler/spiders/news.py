@@ -72,8 +72,10 @@ class NewsSpider(scrapy.Spider):
         self._sites_dir = sites_dir
         self._base_url = base_url
         self.sites: dict[str, SiteConfig] = {s.name: s for s in sites or []}
+        self._configured = dict(self.sites)  # the sites as their files say, before anything learned
         self._seen: set[str] = set()
         self.known: dict[str, dict[str, KnownArticle]] = {}
+        self.learned: dict[str, tuple[str, ...]] = {}
         self.recheck = RecheckPolicy.parse(DEFAULT_POLICY)
         self._now = datetime.now(UTC)
 
@@ -88,13 +90,14 @@ class NewsSpider(scrapy.Spider):
                     raise ValueError("-a base_url=... needs exactly one site")
                 loaded = [loaded[0].with_base_url(spider._base_url)]
             spider.sites = {s.name: s for s in loaded}
+            spider._configured = dict(spider.sites)
         if not crawler.settings.frozen:  # frozen only for a crawler built by hand, as in tests
             spider._apply_site_settings(crawler.settings)
         spider.recheck = RecheckPolicy.parse(crawler.settings.get("ARCHIVE_RECHECK") or DEFAULT_POLICY)
-        spider._read_archive(crawler.settings.get("ARCHIVE_DB"), crawler.settings.getbool("ARCHIVE_LEARN_BOILERPLATE"))
+        spider.read_archive(crawler.settings.get("ARCHIVE_DB"), crawler.settings.getbool("ARCHIVE_LEARN_BOILERPLATE"))
         return spider
 
-    def _read_archive(self, db_path: str | None, learn: bool) -> None:
+    def read_archive(self, db_path: str | None, learn: bool) -> None:
         """What the archive already holds, so a re-crawl fetches only what is due, conditionally;
         and (with ``learn``) each site's recurring furniture lines, which extraction then drops."""
         if not db_path or not Path(db_path).exists():
@@ -102,13 +105,20 @@ class NewsSpider(scrapy.Spider):
         db = open_archive(db_path)
         try:
             self.known = {name: known_articles(db, name) for name in self.sites}
-            for name, site in list(self.sites.items()):
-                lines = learn_boilerplate(db, name) if learn else ()
-                if lines:
-                    self.logger.info("%s: dropping %d line(s) learned as the site's furniture", name, len(lines))
-                    self.sites[name] = replace(site, extraction=site.extraction.with_drop_lines(lines))
+            if learn:
+                self.use_learned({name: learn_boilerplate(db, name) for name in self.sites})
         finally:
             db.close()
+
+    def use_learned(self, learned: dict[str, tuple[str, ...]]) -> None:
+        """Drop each site's learned furniture lines too, on top of what its site file says."""
+        before = self.learned
+        self.learned = {name: lines for name, lines in learned.items() if name in self._configured}
+        for name, site in self._configured.items():
+            lines = self.learned.get(name, ())
+            if lines != before.get(name, ()):
+                self.logger.info("%s: dropping %d line(s) learned as the site's furniture", name, len(lines))
+            self.sites[name] = replace(site, extraction=site.extraction.with_drop_lines(lines))
 
     def _apply_site_settings(self, settings) -> None:
         """Each site's delay and concurrency become its own download slot's; a lone site may set the UA."""

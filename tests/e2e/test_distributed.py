@@ -50,8 +50,9 @@ class Cluster:
     def writer(self) -> subprocess.Popen:
         return self.start("writer", "--until-drained", "--db", str(self.db))
 
-    def seed(self) -> str:
-        result = run(tool("newsarchive"), "crawl", "--distributed", "demo", *self.common)
+    def seed(self, *settings: str) -> str:
+        result = run(tool("newsarchive"), "crawl", "--distributed", "demo", "--db", str(self.db), *self.common,
+                     *[arg for setting in settings for arg in ("--set", setting)])
         assert result.returncode == 0, result.stderr
         return result.stdout
 
@@ -177,3 +178,51 @@ def test_worker_without_a_seeded_sites_file_hands_the_work_back_and_says_so(tmp_
         assert queued(cluster.frontier.keys.requests) == before  # nothing taken, nothing lost
         assert cluster.frontier.drained() is False and not cluster.frontier.live_workers()
         assert not [t for t in server.requests if t != "/robots.txt"]  # nothing fetched for a site it lacks
+
+
+def crawl_once(cluster: Cluster, *settings: str) -> str:
+    """One seeding, crawled by one worker and stored by the writer; the seeder's output."""
+    worker = cluster.worker()
+    cluster.wait_for(lambda: len(cluster.frontier.live_workers()) == 1, "the worker to join")
+    seeded = cluster.seed(*settings)
+    writer = cluster.writer()
+    cluster.finish(worker)
+    cluster.finish(writer)
+    return seeded
+
+
+def test_a_distributed_recrawl_rechecks_what_is_due_and_versions_edits(tmp_path, redis_url):
+    site = DemoSite(articles=40)
+    with DemoServer(site, slow_seconds=0.1) as server:
+        cluster = Cluster(tmp_path, server, redis_url)
+        try:
+            first = crawl_once(cluster)
+            assert "0 articles due for a re-check" in first  # no archive yet
+            server.requests.clear()
+            quiet = crawl_once(cluster)  # right away, default back-off: nothing is due
+            quiet_requests = dict(server.requests)
+            server.requests.clear()
+            second = server.next_edition()
+            recheck = crawl_once(cluster, "ARCHIVE_RECHECK=always")
+            requests = dict(server.requests)
+        finally:
+            cluster.stop_all()
+    known = {story.path for story in site.stories}
+    assert "0 articles due for a re-check" in quiet
+    assert not [path for path in known if quiet_requests.get(path)]  # no known article fetched again
+    assert f"{len(known)} articles due for a re-check" in recheck
+    db = open_archive(cluster.db)
+    base = server.base_url.rstrip("/")
+    versions = {row["url"].removeprefix(base): row["version"] for row in db["articles"].rows}
+    new = {a.path for a in second.stories} - known
+    assert new and new <= set(versions)
+    assert second.corrected_paths
+    for path, version in versions.items():
+        assert version == (2 if path in second.corrected_paths else 1), path
+    unchanged = known - second.corrected_paths - second.touched_up_paths - {site.flaky_path, second.flaky_path}
+    assert not {path: requests[path] for path in unchanged if requests.get(path, 0) > 1}  # one 304 at most
+    last = next(iter(db["crawl_runs"].rows_where(order_by="id desc", limit=1)))
+    assert last["articles_changed"] == len(second.corrected_paths)
+    assert last["articles_new"] == len(new)
+    assert all(requests.get(path) for path in unchanged)  # each one asked again, and answered 304
+    assert last["articles_not_modified"] >= len(unchanged)

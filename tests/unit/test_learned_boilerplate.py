@@ -106,3 +106,29 @@ def test_a_crawl_drops_the_lines_learned_from_its_archive(tmp_path):
     settings["ARCHIVE_LEARN_BOILERPLATE"] = False
     plain = NewsSpider.from_crawler(get_crawler(NewsSpider, settings), sites=[site])
     assert plain.sites["daily"].extraction.drop_lines == ()
+
+
+def test_a_distributed_seeding_hands_the_archive_to_every_worker(tmp_path, redis_url):
+    from scrapy.utils.test import get_crawler
+
+    from archive.frontier import Frontier, Keys, connect
+    from crawler.distributed import DistributedNewsSpider, distributed_settings, seed
+    from crawler.sites import SiteConfig
+
+    _archive(tmp_path)
+    site = SiteConfig(name="daily", base_url="https://daily.example/")
+    seeded = seed([site], redis_url, db_path=str(tmp_path / "archive.db"))
+    frontier = Frontier(connect(redis_url), Keys())
+    assert seeded.learned == 1 and frontier.learned_lines() == {"daily": (PITCH.casefold(),)}
+    # each archived article is either known for good or due for a re-check in this seeding
+    held = frontier.redis.scard(frontier.keys.seen) + frontier.redis.hlen(frontier.keys.run_due(seeded.run))
+    assert held == 24 and frontier.redis.hlen(frontier.keys.run_due(seeded.run)) == seeded.due
+
+    # a worker has no archive of its own: it takes the lines from Redis, and follows later seedings
+    crawler = get_crawler(DistributedNewsSpider, distributed_settings(redis_url))
+    worker = DistributedNewsSpider.from_crawler(crawler, sites=[site])
+    assert PITCH.casefold() in worker.sites["daily"].extraction.drop_lines
+    assert worker.known == {}
+    frontier.publish_archive("2", fetched=[], due={}, learned={"daily": ()})
+    worker.use_learned(frontier.learned_lines())
+    assert worker.sites["daily"].extraction.drop_lines == ()

@@ -485,15 +485,22 @@ def eval_command(db_path: Path, sites_dir: Path, corpus_dir: Path, limit: int | 
 @click.option("--max-runtime", default="1h", show_default=True, metavar="INTERVAL",
               help="Stop a crawl that runs longer than this (e.g. 45m); it is recorded as 'timeout'.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems (for cron).")
+@redis_options
+@click.option("--distributed", is_flag=True,
+              help="Seed the shared frontier on each site's interval instead of crawling here.")
 @clear_errors
 def schedule(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], once: bool, max_runtime: str,
-             quiet: bool) -> None:
-    """Re-crawl each site on its `every` interval, each crawl in its own process, never overlapping."""
+             quiet: bool, redis_url: str | None, redis_prefix: str, distributed: bool) -> None:
+    """Re-crawl each site on its `every` interval, each crawl in its own process, never overlapping.
+
+    With `--distributed`, seed each site on its interval: `crawl --worker` processes crawl it and
+    `newsarchive writer` stores it.
+    """
     import logging
     import signal
     import threading
 
-    from archive.schedule import Runner, run_due_once, run_forever
+    from archive.schedule import Distributed, Runner, run_due_once, run_forever
     from crawler.sites import parse_interval
 
     try:
@@ -503,7 +510,11 @@ def schedule(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], once: 
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(asctime)s %(message)s")
     sites = load_sites(site_names, sites_dir)
     open_archive(db_path).close()
-    runner = Runner(db_path, sites_dir, limit, quiet=quiet)
+    shared = None
+    if distributed:
+        _frontier(redis_url, redis_prefix, "--distributed")  # fail fast when Redis is not there
+        shared = Distributed(redis_url, redis_prefix)
+    runner = Runner(db_path, sites_dir, limit, quiet=quiet, distributed=shared)
     if once:
         outcomes = run_due_once(runner, sites)
         if not outcomes and not quiet:

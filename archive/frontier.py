@@ -11,6 +11,7 @@ Keys, all under one prefix (``newsarchive`` unless configured):
 ``<p>:due:run:<run>``     archived articles due for a re-check in one seeding: fingerprint -> the
                           conditional headers to send (expires); the seeder reads them from the archive
 ``<p>:boilerplate``       each site's furniture lines learned from the archive (site -> JSON list)
+``<p>:seeded``            when each site was last seeded (site -> ISO 8601 UTC), for the scheduler
 ``<p>:workers``           ids of workers that ever registered (a set)
 ``<p>:worker:<id>``       a live worker's heartbeat (JSON, expires unless refreshed)
 ``<p>:inflight:<id>``     requests a worker has popped and not finished: token -> request
@@ -85,6 +86,10 @@ class Keys:
     @property
     def boilerplate(self) -> str:
         return f"{self.prefix}:boilerplate"
+
+    @property
+    def seeded(self) -> str:
+        return f"{self.prefix}:seeded"
 
     @property
     def workers(self) -> str:
@@ -274,6 +279,15 @@ class Frontier:
         for site, lines in learned.items():
             pipe.hset(self.keys.boilerplate, site, json.dumps(list(lines)))
         pipe.execute()
+
+    def mark_seeded(self, sites: list[str], when: str) -> None:
+        if sites:
+            self.redis.hset(self.keys.seeded, mapping=dict.fromkeys(sites, when))
+
+    def last_seeded(self, site: str) -> str | None:
+        """When ``site`` was last seeded (ISO 8601 UTC), or None if never."""
+        when = self.redis.hget(self.keys.seeded, site)
+        return when.decode() if when is not None else None
 
     def due_headers(self, run: str | None, fingerprint: str) -> dict[str, str] | None:
         """The conditional headers of an archived article due for a re-check in ``run``, else None."""

@@ -89,12 +89,14 @@ def last_run(db: sqlite_utils.Database, site: str) -> dict | None:
     return dict(zip([d[0] for d in cursor.description], row)) if row else None
 
 
-def next_due(db: sqlite_utils.Database, site: str, every: timedelta, now: datetime) -> datetime:
-    """When ``site`` should next be crawled: its last start plus its interval (now if never)."""
+def next_due(last_started: str | None, every: timedelta, now: datetime) -> datetime:
+    """When a site should next be crawled: its last start plus its interval (now if never)."""
+    return datetime.fromisoformat(last_started) + every if last_started else now
+
+
+def last_started(db: sqlite_utils.Database, site: str) -> str | None:
     run = last_run(db, site)
-    if run is None:
-        return now
-    return datetime.fromisoformat(run["started_at"]) + every
+    return run["started_at"] if run else None
 
 
 def site_statuses(db_path: str | Path, sites: list, now: datetime | None = None) -> list[SiteStatus]:
@@ -109,14 +111,27 @@ def site_statuses(db_path: str | Path, sites: list, now: datetime | None = None)
                       if run else "")
             statuses.append(SiteStatus(site.name, site.every, run["started_at"] if run else None,
                                        run["outcome"] if run else None, counts,
-                                       next_due(db, site.name, site.every, now), lock_holder(db_path, site.name)))
+                                       next_due(last_started(db, site.name), site.every, now),
+                                       lock_holder(db_path, site.name)))
         return statuses
     finally:
         db.close()
 
 
-def crawl_command(site: str, db_path: str | Path, sites_dir: str | Path) -> list[str]:
-    return [sys.executable, "-m", "archive.cli", "crawl", site, "--db", str(db_path), "--sites-dir", str(sites_dir)]
+@dataclass(frozen=True)
+class Distributed:
+    """Where the shared frontier lives: the scheduler seeds it instead of crawling here."""
+
+    redis_url: str
+    prefix: str
+
+
+def crawl_command(site: str, db_path: str | Path, sites_dir: str | Path,
+                  distributed: Distributed | None = None) -> list[str]:
+    command = [sys.executable, "-m", "archive.cli", "crawl", site, "--db", str(db_path), "--sites-dir", str(sites_dir)]
+    if distributed:
+        command += ["--distributed", "--redis", distributed.redis_url, "--redis-prefix", distributed.prefix]
+    return command
 
 
 def _record_failure(db_path: str | Path, site: str, pid: int, outcome: str, error: str) -> None:
@@ -141,21 +156,37 @@ def _record_failure(db_path: str | Path, site: str, pid: int, outcome: str, erro
 
 
 class Runner:
-    """Runs crawls as child processes with a time limit, and stops them cleanly on request."""
+    """Runs crawls as child processes with a time limit, and stops them cleanly on request.
+
+    With ``distributed``, each "crawl" seeds the shared frontier (the workers crawl, the writer
+    stores), and a site's last start is its last seeding, which Redis keeps.
+    """
 
     def __init__(self, db_path: str | Path, sites_dir: str | Path, max_runtime: timedelta = DEFAULT_MAX_RUNTIME,
-                 quiet: bool = False) -> None:
+                 quiet: bool = False, distributed: Distributed | None = None) -> None:
         self.db_path, self.sites_dir, self.max_runtime, self.quiet = db_path, sites_dir, max_runtime, quiet
+        self.distributed = distributed
+        self._frontier = None
         self._children: dict[str, subprocess.Popen] = {}
         self._lock = threading.Lock()
         self.stopping = threading.Event()
+
+    def last_started(self, db: sqlite_utils.Database, site: str) -> str | None:
+        if self.distributed is None:
+            return last_started(db, site)
+        if self._frontier is None:
+            from archive.frontier import Frontier, Keys, connect
+
+            self._frontier = Frontier(connect(self.distributed.redis_url), Keys(self.distributed.prefix))
+        return self._frontier.last_seeded(site)
 
     def crawl(self, site: str) -> str:
         """Crawl one site in a child process; returns the outcome (finished, failed, timeout, locked...)."""
         if self.stopping.is_set():
             return "stopped"
         started = utc_now()
-        child = subprocess.Popen(crawl_command(site, self.db_path, self.sites_dir), stdout=subprocess.PIPE,
+        child = subprocess.Popen(crawl_command(site, self.db_path, self.sites_dir, self.distributed),
+                                 stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True, start_new_session=True)
         with self._lock:
             self._children[site] = child
@@ -173,7 +204,7 @@ class Runner:
             with self._lock:
                 self._children.pop(site, None)
         self._close_abandoned()
-        summary = " ".join(line for line in out.splitlines() if line.startswith(f"{site}:"))
+        summary = " ".join(line for line in out.splitlines() if line.startswith((f"{site}:", "Seeded run")))
         if "being crawled by another process" in out:
             logger.warning("%s", summary or f"{site}: locked by another process")
             return "locked"
@@ -184,6 +215,8 @@ class Runner:
             return "failed"
         if not self.quiet:
             print(summary or f"{site}: crawl ended (exit {child.returncode})", flush=True)
+        if self.distributed is not None:
+            return "seeded" if child.returncode == 0 else "stopped"
         return summary.split(":", 1)[1].split("-")[0].strip() if summary else "unknown"
 
     def _close_abandoned(self) -> None:
@@ -216,18 +249,18 @@ class Runner:
             self._terminate(child)
 
 
-def due_sites(db_path: str | Path, sites: list, now: datetime | None = None) -> list:
+def due_sites(runner: Runner, sites: list, now: datetime | None = None) -> list:
     now = now or datetime.now(UTC)
-    db = open_archive(db_path)
+    db = open_archive(runner.db_path)
     try:
-        return [site for site in sites if next_due(db, site.name, site.every, now) <= now]
+        return [site for site in sites if next_due(runner.last_started(db, site.name), site.every, now) <= now]
     finally:
         db.close()
 
 
 def run_due_once(runner: Runner, sites: list) -> dict[str, str]:
     """Crawl every due site, each in its own process, side by side; wait for all of them."""
-    due = due_sites(runner.db_path, sites)
+    due = due_sites(runner, sites)
     outcomes: dict[str, str] = {}
     threads = [threading.Thread(target=lambda s=s: outcomes.__setitem__(s.name, runner.crawl(s.name)))
                for s in due]
@@ -247,7 +280,7 @@ def run_forever(runner: Runner, sites: list, stop: threading.Event) -> None:
     now = datetime.now(UTC)
     db = open_archive(runner.db_path)
     try:
-        first = {site.name: max(next_due(db, site.name, site.every, now), now) for site in sites}
+        first = {site.name: max(next_due(runner.last_started(db, site.name), site.every, now), now) for site in sites}
     finally:
         db.close()
     for site in sites:

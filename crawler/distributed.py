@@ -465,5 +465,6 @@ def seed(sites: list[SiteConfig], redis_url: str, *, prefix: str = "newsarchive"
             queued += 1
         else:
             duplicates += 1
+    frontier.mark_seeded([site.name for site in sites], utc_now())
     return Seeded(run=run, queued=queued, already_queued=duplicates, due=len(due),
                   learned=sum(map(len, spider.learned.values())))

@@ -110,3 +110,25 @@ def test_a_crawl_over_its_time_limit_is_stopped_and_recorded(tmp_path):
     assert rows[0]["pages"] > 0  # what the crawl did before it was stopped is kept
     assert lock_holder(db, "alpha") is None
     assert open_archive(db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_distributed_schedule_seeds_each_due_site_for_the_workers(server, tmp_path, redis_url):
+    sites, db = tmp_path / "sites", tmp_path / "archive.db"
+    sites.mkdir()
+    site_file(sites, "alpha", server.base_url, "1h")
+    common = ["--db", str(db), "--sites-dir", str(sites), "--redis", redis_url]
+    first = run(tool("newsarchive"), "schedule", "--once", "--distributed", *common)
+    assert first.returncode == 0, first.stderr
+    assert "Seeded run 1: " in first.stdout and "queued for alpha" in first.stdout
+    again = run(tool("newsarchive"), "schedule", "--once", "--distributed", *common)
+    assert again.returncode == 0 and "No site is due." in again.stdout  # seeded an hour's interval ago
+    assert not [target for target in server.requests if target != "/robots.txt"]  # the scheduler fetched nothing
+    worker = run(tool("newsarchive"), "crawl", "--worker", "--idle-exit", "2", "--redis", redis_url,
+                 "--sites-dir", str(sites))
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    writer = run(tool("newsarchive"), "writer", "--until-drained", *common)
+    assert writer.returncode == 0, writer.stderr[-2000:]
+    assert open_archive(db)["articles"].count == len(server.site.stories)
+    no_redis = run(tool("newsarchive"), "schedule", "--once", "--distributed", "--db", str(db),
+                   "--sites-dir", str(sites))
+    assert no_redis.returncode == 2 and "--redis" in no_redis.stderr

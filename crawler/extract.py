@@ -39,6 +39,7 @@ from .urls import canonical_url, same_site
 DEFAULT_RULES = ExtractionRules()
 LISTING_HEADLINES = 4  # this many headline links (h2/h3 > a) make a page look like a list of stories
 MAX_TITLE_WORDS = 40
+SITE_NAME_WORDS = 5
 HEADING_OVERLAP = 0.2  # an <h1> sharing this share of words with a declared title is the headline
 WORD = re.compile(r"\w+")
 TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-:\u00b7\u2022\u00bb]\s+")
@@ -79,9 +80,13 @@ def clean_title(title: str | None, site_name: str | None) -> str | None:
     if site_name and site_name.casefold() in (parts[-1].casefold(), parts[0].casefold()):
         kept = parts[:-1] if parts[-1].casefold() == site_name.casefold() else parts[1:]
         return " - ".join(kept) if len(kept) > 1 else kept[0]
-    # An unknown short last part ("... - Demo Daily") is most likely the site's name.
-    if len(parts[-1].split()) <= 4 and len(" ".join(parts[:-1]).split()) >= 3:
-        return title[: title.rfind(parts[-1])].rstrip(" |-\u2013\u2014:\u00b7\u2022\u00bb")
+    # An unknown short last part ("... - Demo Daily") is most likely the site's name; so is the one
+    # before it when both are ("... | Patient Education | UC Davis Health").
+    for _ in range(2):
+        if len(parts) < 2 or len(parts[-1].split()) > 4 or len(" ".join(parts[:-1]).split()) < 3:
+            break
+        title = title[: title.rfind(parts[-1])].rstrip(" |-\u2013\u2014:\u00b7\u2022\u00bb")
+        parts = parts[:-1]
     return title
 
 
@@ -92,6 +97,20 @@ def _overlap(heading: str, title: str) -> float:
         return 1.0
     first, second = set(WORD.findall(heading.casefold())), set(WORD.findall(title.casefold()))
     return len(first & second) / len(first | second) if first and second else 0.0
+
+
+def _site_names(meta: PageMetadata) -> set[str]:
+    """Names the site goes by (casefolded): its declared name, and what ``<title>`` adds around
+    the declared headline ("Engora Data Blog: Small adventures..." names the blog)."""
+    names = {meta.site_name.casefold()} if meta.site_name else set()
+    if meta.titles and meta.html_title:
+        headline, page = meta.titles[0].strip().casefold(), " ".join(meta.html_title.split()).casefold()
+        if headline and page != headline and headline in page:
+            for extra in page.split(headline):
+                extra = extra.strip(" |-:\u2013\u2014\u00b7\u2022\u00bb")
+                if extra and len(extra.split()) <= SITE_NAME_WORDS:
+                    names.add(extra)
+    return names
 
 
 def _title(meta: PageMetadata, fallback: str | None) -> str | None:
@@ -105,7 +124,9 @@ def _title(meta: PageMetadata, fallback: str | None) -> str | None:
     site = meta.site_name
     declared = [clean_title(c, site) for c in (*meta.titles[:1], meta.html_title, fallback) if c]
     declared = [d for d in declared if d]
+    names = _site_names(meta)
     headings = [clean_title(h, site) for h in meta.h1s if len(h.split()) <= MAX_TITLE_WORDS]
+    headings = [h for h in headings if h and h.casefold() not in names]
     if headings and declared:
         score, heading = max(((max(_overlap(h, d) for d in declared), h) for h in headings), key=lambda t: t[0])
         if score >= HEADING_OVERLAP:

@@ -128,6 +128,8 @@ def test_json_ld_metadata_wins(demo_app):
     ("Budget stalls in Delhi \u2013 The Paper", None, "Budget stalls in Delhi"),
     ("Budget stalls: what comes next", None, "Budget stalls: what comes next"),
     ("Putin - Kim summit: a pact is signed", None, "Putin - Kim summit: a pact is signed"),
+    ("How babies sleep through the night | Patient Education | City Hospital", None,
+     "How babies sleep through the night"),
     (None, None, None),
 ])
 def test_clean_title(title, site, expected):
@@ -171,6 +173,16 @@ def test_the_headline_is_the_h1_that_matches_the_declared_title():
     article = extract(_page("", "<h1>Budget approved for rural roads, at last</h1>"),
                       "https://daily.example/2024/06/budget-approved-roads")
     assert article.title == "Budget approved for rural roads, at last"  # not "Daily", not the <title>
+
+
+def test_an_h1_that_names_the_site_is_not_the_headline():
+    # a blog's name in the only other <h1>; <title> puts it before the headline the page declares
+    html = ("<html><head><title>Roads Weekly: Budget approved for rural roads</title>"
+            '<meta property="og:title" content="Budget approved for rural roads"></head><body>'
+            f"<header><h1>Roads Weekly</h1></header><article><h2>Budget approved for rural roads</h2>"
+            f"<p>{STORY}</p><p>{STORY}</p></article></body></html>")
+    article = extract(html, "https://roads.example/2024/06/budget-approved-roads")
+    assert article.title == "Budget approved for rural roads"
 
 
 def test_a_person_in_the_byline_wins_over_an_organisation_credited_in_json_ld():

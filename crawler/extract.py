@@ -219,6 +219,8 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
                *([candidate] for candidate in meta.byline_authors), [byline] if byline else [],
                [meta.labelled_byline] if meta.labelled_byline else [], meta.organisation_authors)
     authors = next((found for names in sources if (found := clean_authors(names, meta.site_name))), ())
+    if not authors:  # the site itself credited in its own byline ("By EcoFlow"): that is the author shown
+        authors = next((found for candidate in meta.byline_authors if (found := clean_authors([candidate]))), ())
     text = without_author_bio(text, authors)
     structured = published is not None and published.raw in meta.published
     features = page_features(meta, shape, url, len(text.split()), published is not None, structured, bool(authors))

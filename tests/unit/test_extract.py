@@ -195,6 +195,17 @@ def test_a_person_in_the_byline_wins_over_an_organisation_credited_in_json_ld():
     assert alone.authors == ("Daily Media Group",)  # no person named anywhere: the organisation
 
 
+def test_the_site_credited_in_its_own_byline_is_the_author_when_no_person_is():
+    head = '<meta property="og:site_name" content="Daily">'
+    article = extract(_page(head, '<h1>Budget approved</h1><div class="post-author">By Daily</div>'),
+                      "https://daily.example/2024/06/budget-approved-roads")
+    assert article.authors == ("Daily",)
+    both = extract(_page(head, '<h1>Budget approved</h1><div class="post-author">By Daily</div>'
+                               '<div class="post-author">By Asha Menon</div>'),
+                   "https://daily.example/2024/06/budget-approved-roads")
+    assert both.authors == ("Asha Menon",)
+
+
 @pytest.mark.parametrize(("byline", "authors"), [
     ('<div><span>By</span> <span>Asha Menon</span></div>', ("Asha Menon",)),
     ('<p>Written by Ravi Kapoor ⋅ Senior Review Editor ⋅ Updated March 5, 2025</p>', ("Ravi Kapoor",)),

@@ -217,7 +217,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     # named anywhere.
     sources = (meta.authors, meta.microdata_authors, [document.author] if document.author else [], meta.link_authors,
                *([candidate] for candidate in meta.byline_authors), [byline] if byline else [],
-               [meta.labelled_byline] if meta.labelled_byline else [], meta.organisation_authors)
+               [meta.labelled_byline] if meta.labelled_byline else [], meta.written_by[:1], meta.organisation_authors)
     authors = next((found for names in sources if (found := clean_authors(names, meta.site_name))), ())
     if not authors:  # the site itself credited in its own byline ("By EcoFlow"): that is the author shown
         authors = next((found for candidate in meta.byline_authors if (found := clean_authors([candidate]))), ())

@@ -79,6 +79,7 @@ class PageMetadata:
     byline_authors: list[str] = field(default_factory=list)  # short texts of elements classed as bylines
     organisation_authors: list[str] = field(default_factory=list)  # JSON-LD authors typed as organisations
     labelled_byline: str | None = None  # "By" + a name, in plain markup just after the headline
+    written_by: list[str] = field(default_factory=list)  # "Written by" + a name, anywhere on the page
     visible_dates: list[str] = field(default_factory=list)  # a date printed just after the headline
     published: list[str] = field(default_factory=list)
     published_times: list[str] = field(default_factory=list)  # <time datetime>: may be a teaser's
@@ -246,6 +247,18 @@ def _read_bylines(tree: etree._Element, meta: PageMetadata) -> None:
                 return
 
 
+def _text_after(label: etree._Element) -> str | None:
+    """The text of the first sibling after a label element that has any (an avatar may come between)."""
+    following = label.getnext()
+    for _ in range(3):
+        if following is None:
+            return None
+        if text := _text(following.text_content()):
+            return text
+        following = following.getnext()
+    return None
+
+
 def _read_after_headline(tree: etree._Element, meta: PageMetadata) -> None:
     """A "By Name" (or "Written by" / "Author:" beside the name) and a printed publication date
     among the short elements that follow the headline: templates that mark their byline with
@@ -260,14 +273,35 @@ def _read_after_headline(tree: etree._Element, meta: PageMetadata) -> None:
         if not meta.visible_dates and (date := publication_date_in(text)):
             meta.visible_dates.append(date)
         label = None if label_seen else _BYLINE_LABEL.match(text)
+        if label is not None and len(element) and isinstance(element[0].tag, str) \
+                and _BYLINE_LABEL.match(_text(element[0].text_content()) or ""):
+            continue  # a box whose first child holds the label: read the child, not the glued whole
         if label is not None:
             label_seen = True  # the first label only: later ones belong to teasers or comments
-            following = element.getnext()
-            name = label["rest"] or (_text(following.text_content()) if following is not None else None)
+            name = label["rest"] or _text_after(element)
             if name and len(name.split()) <= BYLINE_ELEMENT_WORDS:
                 meta.labelled_byline = name
         if meta.visible_dates and label_seen:
             return
+
+
+_WRITTEN_BY_TEXT = etree.XPath("//body//text()[contains(translate(., 'WRITENBY', 'writenby'), 'written by')]")
+_WRITTEN_BY = re.compile(r"^written by\s*:?\s*(?P<rest>.*)$", re.IGNORECASE)
+
+
+def _read_written_by(tree: etree._Element, meta: PageMetadata) -> None:
+    """"Written by Name" in a short element anywhere: an author box far from the headline."""
+    for node in _WRITTEN_BY_TEXT(tree)[:10]:
+        element = node.getparent()
+        if element is None or element.tag in ("script", "style"):
+            continue
+        text = _text(element.text_content())
+        label = _WRITTEN_BY.match(text or "")
+        if label is None or len(text.split()) > BYLINE_ELEMENT_WORDS:
+            continue
+        name = label["rest"] or _text_after(element)
+        if name and len(name.split()) <= BYLINE_ELEMENT_WORDS:
+            meta.written_by.append(name)
 
 
 def read_metadata(tree: etree._Element) -> PageMetadata:
@@ -279,6 +313,7 @@ def read_metadata(tree: etree._Element) -> PageMetadata:
     _read_links(tree, meta)
     _read_bylines(tree, meta)
     _read_after_headline(tree, meta)
+    _read_written_by(tree, meta)
     meta.published_times.extend(t.get("datetime") for t in _TIMES(tree)[:1])
     canonical = _CANONICAL(tree)
     meta.canonical = canonical[0].strip() if canonical else None

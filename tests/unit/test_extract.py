@@ -195,6 +195,15 @@ def test_a_person_in_the_byline_wins_over_an_organisation_credited_in_json_ld():
     assert alone.authors == ("Daily Media Group",)  # no person named anywhere: the organisation
 
 
+def test_written_by_in_an_author_box_far_below_the_headline():
+    box = f"<h1>Budget approved</h1><p>{STORY}</p><div><h3>Written by Asha Menon</h3><p>Asha covers roads.</p></div>"
+    assert extract(_page("", box), "https://daily.example/2024/06/budget-approved-roads").authors == ("Asha Menon",)
+    label = "<h1>Budget approved</h1><div><span>Written by</span><span>Ravi Kapoor</span></div>"
+    assert extract(_page("", label), "https://daily.example/2024/06/budget-approved-roads").authors == ("Ravi Kapoor",)
+    prose = f"<h1>Budget approved</h1><p>The plan, written by the finance team over a long winter, {STORY}</p>"
+    assert extract(_page("", prose), "https://daily.example/2024/06/budget-approved-roads").authors == ()
+
+
 def test_the_site_credited_in_its_own_byline_is_the_author_when_no_person_is():
     head = '<meta property="og:site_name" content="Daily">'
     article = extract(_page(head, '<h1>Budget approved</h1><div class="post-author">By Daily</div>'),
@@ -210,6 +219,7 @@ def test_the_site_credited_in_its_own_byline_is_the_author_when_no_person_is():
     ('<div><span>By</span> <span>Asha Menon</span></div>', ("Asha Menon",)),
     ('<p>Written by Ravi Kapoor ⋅ Senior Review Editor ⋅ Updated March 5, 2025</p>', ("Ravi Kapoor",)),
     ('<p>By Mei Tanaka • 6 min read</p>', ("Mei Tanaka",)),
+    ('<div><span>Written by:</span><picture><img src="a.webp"></picture><a>Asha Menon</a></div>', ("Asha Menon",)),
     ('<p>Bylines are what this story is about.</p>', ()),
 ])
 def test_a_byline_in_plain_markup_after_the_headline(byline, authors):

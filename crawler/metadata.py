@@ -329,8 +329,12 @@ def read_metadata(tree: etree._Element) -> PageMetadata:
 _DIGIT = re.compile(r"\d")  # dates and times that share a byline are not names
 _BYLINE = re.compile(r"^\s*(?:(?:authors?|by|von|par|por|di|door)\s*:?\s+|(?:written|posted|published)\s+by\s*:?\s*)",
                      re.IGNORECASE)
-_SPLIT_NAMES = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\||\u00b7|\u2022|\u22c5|\u25cf|"
-                          r"\s-\s|\s\u2013\s)\s*", re.IGNORECASE)
+_SEGMENTS = re.compile(r"\s*(?:,|;|\||\u00b7|\u2022|\u22c5|\u25cf|\s-\s|\s\u2013\s)\s*")
+_JOINED = re.compile(r"\s*(?:&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
+_PARTICLES = frozenset("van von der den de del della di da dos du la le bin al ter".split())
+_ORGANISATION_ENDS = frozenset("team staff desk editors newsroom".split())
+_CREDENTIAL = re.compile(r"^(?:[A-Z]{2,5}|Ph\.?\s?D|M\.?\s?D|M\.?\s?S|R\.?\s?N|Jr|Esq|II|III|IV)\.?$")
+_HANDLE = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_]+)+$")  # "page.head.author", "andrew.keaveney"
 # Where a byline runs on into a date, an update note or another credit, the name has ended.
 _NAME_ENDS = re.compile(r"\s+(?:(?:last\s+)?updated|published|posted|reviewed|edited|fact[- ]checked|on|at)\b.*$"
                         r"|(?-i:(?<=[a-z])(?:Updated|Published|Posted))\b.*$"  # glued: "AustinPublished"
@@ -372,7 +376,36 @@ def _name(part: str) -> str | None:
     # "Keith Barry Senior Autos Reporter": the name comes first, its job title last.
     if len(words) > 2 and lowered[-1] in _ROLE_WORDS:
         return " ".join(words[:2])  # ("Staff Reporter" is a byline as newsrooms give it)
-    return part
+    if _HANDLE.match(part):
+        return None
+    # "Brian Truitt USA TODAY": the paper's name in capitals after the person's
+    caps = len(words) - next((i for i in range(len(words) - 1, -1, -1) if not words[i].isupper()), -1) - 1
+    if caps >= 2 and len(words) - caps >= 2:
+        words = words[:-caps]
+    # "CM Craig McCarthy": an avatar's initials before the name they abbreviate
+    if len(words) > 2 and words[0].isupper() and words[0] == "".join(w[0] for w in words[1:]).upper():
+        words = words[1:]
+    return " ".join(words)
+
+
+def _looks_like_a_person(name: str) -> bool:
+    """Two to four capitalised words (particles aside), no organisation word, no "The"."""
+    words = name.split()
+    lowered = [w.casefold().strip(".,") for w in words]
+    return (2 <= len(words) <= 4 and lowered[0] != "the" and lowered[-1] not in _ORGANISATION_ENDS
+            and lowered[-1] not in _ROLE_WORDS
+            and all(w[:1].isupper() or low in _PARTICLES for w, low in zip(words, lowered)))
+
+
+def _people_first(names: list[str]) -> list[str]:
+    """Of several credits, the people's names when some are (a job title, the team or the paper
+    named beside them is not an author); a lone credit stays whatever it is."""
+    if len(names) < 2:
+        return names
+    people = [n for n in names if _looks_like_a_person(n)]
+    if not people:
+        people = [n for n in names if len(n.split()) == 1 and n[:1].isupper() and n.casefold() not in _ROLE_WORDS]
+    return people or names
 
 
 def clean_authors(candidates: list[str], publisher: str | None = None) -> tuple[str, ...]:
@@ -380,17 +413,32 @@ def clean_authors(candidates: list[str], publisher: str | None = None) -> tuple[
     parenthesised asides, job titles, update or review credits, or the publisher's own name."""
     names: list[str] = []
     for candidate in candidates:
-        for part in _SPLIT_NAMES.split(_BYLINE.sub("", html.unescape(candidate))):
+        for part in _parts(_BYLINE.sub("", html.unescape(candidate))):
             if len(part.split()) > 5:
                 continue
             part = _NAME_ENDS.sub("", part.strip(" .:-")).strip(" .:-")
             if (not part or "@" in part or part.startswith(("http", "("))
                     or _DIGIT.search(part) or (publisher and part.casefold() == publisher.casefold())):
                 continue
+            if _CREDENTIAL.match(part) and names:  # "Angela Holliday-Bell, MD": part of the name shown
+                names[-1] = f"{names[-1]}, {part}"
+                continue
             name = _name(part)
             if name and name.casefold() not in {n.casefold() for n in names}:
                 names.append(name)
-    return tuple(names)
+    return tuple(_people_first(list(distinct(names))))
+
+
+def _parts(byline: str) -> list[str]:
+    """A byline's pieces: split at commas and separators, then at "and"; a later piece that ends
+    in a job title ("..., Home and Digital Security Expert") is dropped whole."""
+    parts: list[str] = []
+    for index, segment in enumerate(_SEGMENTS.split(byline)):
+        last = segment.split()[-1].casefold().strip(".,") if segment.split() else ""
+        if index and last in _ROLE_WORDS:
+            continue
+        parts.extend(_JOINED.split(segment))
+    return parts
 
 
 def distinct(values: list[str]) -> tuple[str, ...]:

@@ -46,6 +46,18 @@ def test_site_drop_lines_literal_and_regex():
     (["Maya Perez", "Name", "Sign In", "Sat, 20 Dec"], ("Maya Perez",)),
     (["Tom May", "Gary Marcus"], ("Tom May", "Gary Marcus")),  # months inside names stay
     (["The Investopedia Team"], ("The Investopedia Team",)),
+    # beside people, a team, the paper or a job title is not an author; credentials stay with the name
+    (["David Jackson", "FullStack Editorial Team"], ("David Jackson",)),
+    (["Annemarie Bufe", "UXCam"], ("Annemarie Bufe",)),
+    (["Julie Weisenhorn and Natalie Hoidal, Extension horticulture educators"],
+     ("Julie Weisenhorn", "Natalie Hoidal")),
+    (["Brett Cruz, Home and Digital Security Expert"], ("Brett Cruz",)),
+    (["Dylan Bailey, MS, RD, FAND"], ("Dylan Bailey, MS, RD, FAND",)),
+    (["Angela Holliday-Bell, MD", "Angela Holliday-Bell, MD"], ("Angela Holliday-Bell, MD",)),
+    (["Brian Truitt USA TODAY"], ("Brian Truitt",)),
+    (["CM Craig McCarthy"], ("Craig McCarthy",)),
+    (["page.head.extra.author"], ()),
+    (["Eliz - Product marketer"], ("Eliz",)),
 ])
 def test_clean_authors(raw, names):
     assert clean_authors(raw, publisher="The Commercial Appeal") == names

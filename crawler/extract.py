@@ -219,11 +219,12 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
                *([candidate] for candidate in meta.byline_authors), [byline] if byline else [],
                [meta.labelled_byline] if meta.labelled_byline else [], meta.written_by[:1], meta.organisation_authors)
     authors = next((found for names in sources if (found := clean_authors(names, meta.site_name))), ())
-    if not authors:  # the site itself credited in its own byline ("By EcoFlow"): that is the author shown
-        authors = next((found for candidate in meta.byline_authors if (found := clean_authors([candidate]))), ())
+    named = bool(authors)  # a person or an organisation other than the site: evidence of a story
+    if not authors:  # the site itself credited as the author ("By EcoFlow" on its blog): so it is
+        authors = next((found for names in sources if (found := clean_authors(names))), ())
     text = without_author_bio(text, authors)
     structured = published is not None and published.raw in meta.published
-    features = page_features(meta, shape, url, len(text.split()), published is not None, structured, bool(authors))
+    features = page_features(meta, shape, url, len(text.split()), published is not None, structured, named)
     return Analysis(meta, document, title, text, authors, published, features)
 
 

@@ -285,8 +285,10 @@ def _read_after_headline(tree: etree._Element, meta: PageMetadata) -> None:
             return
 
 
-_WRITTEN_BY_TEXT = etree.XPath("//body//text()[contains(translate(., 'WRITENBY', 'writenby'), 'written by')]")
-_WRITTEN_BY = re.compile(r"^written by\s*:?\s*(?P<rest>.*)$", re.IGNORECASE)
+_WRITTEN_BY_TEXT = etree.XPath("//body//text()[contains(translate(., 'WRITENBY', 'writenby'), 'written by')"
+                               " or starts-with(normalize-space(.), 'By ')]")
+_WRITTEN_BY = re.compile(r"^(?:written by\s*:?\s*(?P<rest>.*)"
+                         r"|(?-i:By (?P<name>[A-Z][\w'\u2019.-]+(?: [A-Z][\w'\u2019.-]+){1,3})))$", re.IGNORECASE)
 
 
 def _read_written_by(tree: etree._Element, meta: PageMetadata) -> None:
@@ -299,7 +301,7 @@ def _read_written_by(tree: etree._Element, meta: PageMetadata) -> None:
         label = _WRITTEN_BY.match(text or "")
         if label is None or len(text.split()) > BYLINE_ELEMENT_WORDS:
             continue
-        name = label["rest"] or _text_after(element)
+        name = label["name"] or label["rest"] or (_text_after(element) if label["rest"] is not None else None)
         if name and len(name.split()) <= BYLINE_ELEMENT_WORDS:
             meta.written_by.append(name)
 

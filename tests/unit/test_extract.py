@@ -204,7 +204,7 @@ def test_written_by_in_an_author_box_far_below_the_headline():
     assert extract(_page("", prose), "https://daily.example/2024/06/budget-approved-roads").authors == ()
 
 
-def test_the_site_credited_in_its_own_byline_is_the_author_when_no_person_is():
+def test_the_site_credited_as_the_author_is_the_author_when_no_one_else_is():
     head = '<meta property="og:site_name" content="Daily">'
     article = extract(_page(head, '<h1>Budget approved</h1><div class="post-author">By Daily</div>'),
                       "https://daily.example/2024/06/budget-approved-roads")
@@ -213,6 +213,12 @@ def test_the_site_credited_in_its_own_byline_is_the_author_when_no_person_is():
                                '<div class="post-author">By Asha Menon</div>'),
                    "https://daily.example/2024/06/budget-approved-roads")
     assert both.authors == ("Asha Menon",)
+    # a person who is the site ("Rick Steves" on Rick Steves' site), credited in structured data
+    brand = ('<meta property="og:site_name" content="Asha Menon">'
+             '<script type="application/ld+json">{"@type": "Article", "author": {"@type": "Person",'
+             ' "name": "Asha Menon"}}</script>')
+    assert extract(_page(brand, "<h1>Budget approved</h1>"),
+                   "https://daily.example/2024/06/budget-approved-roads").authors == ("Asha Menon",)
 
 
 @pytest.mark.parametrize(("byline", "authors"), [

@@ -19,6 +19,9 @@ Keys, all under one prefix (``newsarchive`` unless configured):
 ``<p>:items:writing``     the item the writer is storing (moved back if the writer dies)
 ``<p>:writer``            the writer's heartbeat
 ``<p>:runs``              counter of seedings; ``<p>:stats`` worker counters
+``<p>:site_stats``        workers' per-site counters (pages, skips, errors) not yet in a ``crawl_runs`` row
+``<p>:drain_epoch``       bumped by the writer when the frontier drains; a worker's heartbeat says
+                          which epoch its pushed counters are complete for
 
 A request moves from the queue to its worker's in-flight hash in one Lua script; it leaves it only
 once its results are safe in Redis (child requests queued, or the article on the item list, in the
@@ -48,6 +51,7 @@ from archive.store import (
     compress,
     decompress,
     finish_run,
+    run_counts,
     start_run,
     store_article,
     touch_not_modified,
@@ -120,6 +124,14 @@ class Keys:
     @property
     def stats(self) -> str:
         return f"{self.prefix}:stats"
+
+    @property
+    def site_stats(self) -> str:
+        return f"{self.prefix}:site_stats"
+
+    @property
+    def drain_epoch(self) -> str:
+        return f"{self.prefix}:drain_epoch"
 
 
 def connect(url: str) -> redis.Redis:
@@ -315,6 +327,32 @@ class Frontier:
                 pipe.hincrby(self.keys.stats, key, value)
             pipe.execute()
 
+    # per-site counters on their way to crawl_runs
+    def push_site_stats(self, deltas: dict[str, int]) -> None:
+        if deltas:
+            pipe = self.redis.pipeline()
+            for key, value in deltas.items():
+                pipe.hincrby(self.keys.site_stats, key, value)
+            pipe.execute()
+
+    def take_site_stats(self) -> dict[str, int]:
+        """The counters workers pushed since the last call, emptied in the same transaction."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hgetall(self.keys.site_stats)
+        pipe.delete(self.keys.site_stats)
+        stored, _ = pipe.execute()
+        return {key.decode(): int(value) for key, value in stored.items()}
+
+    def drain_epoch(self) -> int:
+        return int(self.redis.get(self.keys.drain_epoch) or 0)
+
+    def next_drain_epoch(self) -> int:
+        return int(self.redis.incr(self.keys.drain_epoch))
+
+    def counters_complete(self, epoch: int) -> bool:
+        """Whether every live worker pushed its counters after ``epoch`` began."""
+        return all(info.get("pushed_epoch", -1) >= epoch for info in self.live_workers().values())
+
     def status(self) -> dict[str, Any]:
         workers = self.live_workers()
         inflight = {i: self.redis.hlen(self.keys.inflight(i)) for i in workers}
@@ -396,6 +434,7 @@ class ArchiveWriter:
         self.runs: dict[tuple[str | None, str], int] = {}
         self.counts: dict[int, dict[str, int]] = {}
         self.result = WriterResult()
+        self.drained_epoch: int | None = None  # set when the frontier drained: runs close once counters are in
         closed = close_abandoned_runs(self.db)
         if closed:
             log(f"marked {closed} earlier run(s) whose process died as interrupted")
@@ -441,9 +480,25 @@ class ArchiveWriter:
                   Outcome.UNCHANGED: "articles_unchanged"}[stored.outcome]
         self._count(run_id, column)
 
-    def finish_runs(self, outcome: str, error: str | None = None) -> None:
-        for run_id in self.runs.values():
-            finish_run(self.db, run_id, outcome, self.counts[run_id], error=error)
+    def finish_runs(self, outcome: str, error: str | None = None, worker_stats: dict[str, int] | None = None) -> None:
+        """Close every open run. ``worker_stats`` (the workers' per-site counters) give each site's
+        pages, skips and errors, to its latest run; a site with counters but no article stored
+        (a seeding that found nothing new, or could fetch nothing) gets a run of its own."""
+        latest: dict[str, int] = {site: run_id for (_, site), run_id in self.runs.items()}
+        counted = {key.split("/")[1] for key in worker_stats or {}
+                   if key.count("/") == 2 and key.startswith("news/") and key.endswith(("/pages", "/errors"))}
+        for site in sorted(counted):
+            if site not in latest:
+                latest[site] = self._run_id(None, site)
+        for (_, site), run_id in self.runs.items():
+            counts, run_error, run_outcome = dict(self.counts[run_id]), error, outcome
+            if worker_stats is not None and latest.get(site) == run_id:
+                workers = run_counts(worker_stats, site)
+                for column in ("pages", "skipped", "errors"):
+                    counts[column] = max(counts.get(column, 0), workers[column])
+                if run_outcome == "finished" and counts["pages"] == 0 and counts["errors"]:
+                    run_outcome, run_error = "failed", "no page could be fetched"
+            finish_run(self.db, run_id, run_outcome, counts, error=run_error)
         self.runs.clear()
 
     def beat(self) -> None:
@@ -466,6 +521,7 @@ class ArchiveWriter:
                 self.store(payload)
                 redis_.lrem(self.keys.items_writing, 1, payload)
                 quiet_checks = 0
+                self.drained_epoch = None
             now = time.monotonic()
             if payload is None or now - last_check >= 5:
                 last_check = now
@@ -474,11 +530,16 @@ class ArchiveWriter:
                 if recovered:
                     self.log(f"returned {recovered} request(s) of a vanished worker to the queue")
                 if payload is None and self.frontier.drained():
-                    quiet_checks += 1
-                    if self.runs:  # the crawl is complete: close its runs
-                        self.finish_runs("finished")
+                    if self.drained_epoch is None:
+                        # The crawl is complete: close its runs once every worker's counters are in.
+                        self.drained_epoch = self.frontier.next_drain_epoch()
+                    elif self.frontier.counters_complete(self.drained_epoch):
+                        self.finish_runs("finished", worker_stats=self.frontier.take_site_stats())
+                        quiet_checks += 1
                     if until_drained and quiet_checks >= 2:
                         break
+                else:
+                    self.drained_epoch = None
         self.finish_runs("interrupted", error="the writer stopped before the crawl was drained")
         redis_.delete(self.keys.writer)
         return self.result

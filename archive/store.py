@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlite_utils
 
@@ -149,6 +150,24 @@ def touch_not_modified(db: sqlite_utils.Database, url: str, fetched_at: str | No
 
 COUNT_COLUMNS = ("pages", "articles_new", "articles_changed", "articles_unchanged", "articles_not_modified",
                  "skipped", "errors")
+
+
+def run_counts(stats: dict[str, Any], site: str) -> dict[str, int]:
+    """A site's ``crawl_runs`` counts from crawl statistics (``news/<site>/...`` counted by the
+    spider, ``archive/<site>/...`` by the pipelines)."""
+    def value(key: str) -> int:
+        return int(stats.get(key.format(site=site), 0) or 0)
+
+    return {
+        "pages": value("news/{site}/pages"),
+        "articles_new": value("archive/{site}/saved/new"),
+        "articles_changed": value("archive/{site}/saved/changed"),
+        "articles_unchanged": value("archive/{site}/saved/unchanged"),
+        "articles_not_modified": value("archive/{site}/saved/not_modified"),
+        "skipped": sum(int(v) for k, v in stats.items()
+                       if k.startswith((f"archive/{site}/skipped/", f"news/{site}/skipped/"))),
+        "errors": value("news/{site}/errors") + value("archive/{site}/errors"),
+    }
 
 
 def start_run(db: sqlite_utils.Database, site: str) -> int:

@@ -189,11 +189,24 @@ class FrontierScheduler(Scheduler):
         scheduler.last_recovery = 0.0
         scheduler.heartbeat = None
         scheduler.waker = None
+        scheduler.pushed = {}
+        scheduler.pushed_epoch = -1
         return scheduler
 
     def _info(self) -> dict[str, Any]:
         return {"host": socket.gethostname(), "pid": os.getpid(), "started_at": self.started_at,
-                "popped": self.fetched, "at": utc_now()}
+                "popped": self.fetched, "at": utc_now(), "pushed_epoch": self.pushed_epoch}
+
+    def _push_site_stats(self) -> None:
+        """Hand the writer what this worker counted per site since the last push (pages, skips,
+        errors: its ``crawl_runs`` counts), and say for which drain epoch the counts are complete."""
+        epoch = self.frontier.drain_epoch()  # read first: everything counted before it is pushed below
+        current = {key: value for key, value in self.crawler.stats.get_stats().items()
+                   if key.startswith(("news/", "archive/")) and key.count("/") >= 2 and isinstance(value, int)}
+        deltas = {key: value - self.pushed.get(key, 0) for key, value in current.items()
+                  if value != self.pushed.get(key, 0)}
+        self.frontier.push_site_stats(deltas)
+        self.pushed, self.pushed_epoch = current, epoch
 
     def open(self, spider: Any) -> None:
         # scrapy-redis' own open() and next_request() use calls Scrapy 2.13+ deprecates; same steps here.
@@ -214,6 +227,10 @@ class FrontierScheduler(Scheduler):
         for loop in (self.heartbeat, self.waker):
             if loop is not None and loop.running:
                 loop.stop()
+        try:
+            self._push_site_stats()
+        except RedisError as error:
+            logger.warning("could not hand this worker's last counts to the writer: %s", error)
         returned = self.frontier.retire(self.worker_id)
         if returned:
             logger.info("handed %d unfinished request(s) back to the frontier", returned)
@@ -226,6 +243,7 @@ class FrontierScheduler(Scheduler):
         # A LoopingCall stops for good on an exception: one Redis hiccup must not make this worker
         # look dead to the others (they would redo its work) while it carries on.
         try:
+            self._push_site_stats()
             self.frontier.beat(self.worker_id, self._info())
             self.spider.use_learned(self.frontier.learned_lines())  # a new seeding may have learned more
         except RedisError as error:

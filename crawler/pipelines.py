@@ -25,6 +25,7 @@ from archive.store import (
     close_abandoned_runs,
     compress,
     finish_run,
+    run_counts,
     start_run,
     store_article,
     touch_not_modified,
@@ -196,20 +197,7 @@ class ArchivePipeline:
         else:
             crawl_outcome = "interrupted" if reason in ("shutdown", "cancelled") else "failed"
         for site, run_id in self.runs.items():
-            def value(key: str, site: str = site) -> int:
-                return int(stats.get(key.format(site=site), 0))
-
-            skipped = sum(v for k, v in stats.items()
-                          if k.startswith((f"archive/{site}/skipped/", f"news/{site}/skipped/")))
-            counts = {
-                "pages": value("news/{site}/pages"),
-                "articles_new": value("archive/{site}/saved/new"),
-                "articles_changed": value("archive/{site}/saved/changed"),
-                "articles_unchanged": value("archive/{site}/saved/unchanged"),
-                "articles_not_modified": value("archive/{site}/saved/not_modified"),
-                "skipped": skipped,
-                "errors": value("news/{site}/errors") + value("archive/{site}/errors"),
-            }
+            counts = run_counts(stats, site)
             site_stats = {k: v for k, v in stats.items() if f"/{site}/" in k}
             outcome, error = crawl_outcome, None if crawl_outcome == "finished" else f"crawl ended: {reason}"
             if outcome == "finished" and counts["pages"] == 0 and counts["errors"]:

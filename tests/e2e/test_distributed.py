@@ -110,6 +110,7 @@ def test_two_workers_and_a_writer_archive_every_article_once(tmp_path, redis_url
     pages = [int(re.search(r": (\d+) pages", s).group(1)) for s in summaries]
     assert all(p > 0 for p in pages), summaries  # both workers did part of the work
     assert sum(pages) >= len(SITE.stories)
+    assert runs[0]["pages"] == sum(pages)  # the workers' pages (fronts too), not only the articles stored
     assert f"stored {len(SITE.stories)} articles" in written
 
 
@@ -221,7 +222,10 @@ def test_a_distributed_recrawl_rechecks_what_is_due_and_versions_edits(tmp_path,
         assert version == (2 if path in second.corrected_paths else 1), path
     unchanged = known - second.corrected_paths - second.touched_up_paths - {site.flaky_path, second.flaky_path}
     assert not {path: requests[path] for path in unchanged if requests.get(path, 0) > 1}  # one 304 at most
-    last = next(iter(db["crawl_runs"].rows_where(order_by="id desc", limit=1)))
+    first_run, quiet_run, last = db["crawl_runs"].rows_where(order_by="id")  # one run per seeding, quiet or not
+    assert first_run["articles_new"] == len(known) and first_run["errors"] > 0  # the site's trap pages
+    assert quiet_run["outcome"] == "finished" and quiet_run["pages"] > 0  # fronts were read
+    assert (quiet_run["articles_new"], quiet_run["articles_changed"], quiet_run["errors"]) == (0, 0, 0)
     assert last["articles_changed"] == len(second.corrected_paths)
     assert last["articles_new"] == len(new)
     assert all(requests.get(path) for path in unchanged)  # each one asked again, and answered 304

@@ -122,3 +122,25 @@ def test_articles_are_seen_for_good_by_canonical_url_and_fronts_once_per_seeding
     assert not seen.request_seen(front)
     assert seen.request_seen(Request(front.url, meta={RUN: "1"}))
     assert not seen.request_seen(Request(front.url, meta={RUN: "2"}))  # read again in the next seeding
+
+
+def test_runs_take_the_workers_counts_and_a_seeding_that_stored_nothing_gets_a_run(frontier, tmp_path):
+    writer = ArchiveWriter(str(tmp_path / "archive.db"), frontier)
+    frontier.push_site_stats({"news/live/pages": 5, "news/live/skipped/offsite": 2, "news/dead/errors": 3,
+                              "news/dead/errors/timeout": 3, "news/errors/unknown_site/x": 1})
+    frontier.push_site_stats({"news/live/pages": 1})  # pushes add up
+    writer.finish_runs("finished", worker_stats=frontier.take_site_stats())
+    rows = {row["site"]: row for row in writer.db["crawl_runs"].rows}
+    assert set(rows) == {"dead", "live"}  # "errors" in "news/errors/..." is no site
+    assert (rows["live"]["outcome"], rows["live"]["pages"], rows["live"]["skipped"]) == ("finished", 6, 2)
+    assert (rows["dead"]["outcome"], rows["dead"]["errors"], rows["dead"]["error"]) == \
+        ("failed", 3, "no page could be fetched")
+    assert frontier.take_site_stats() == {}  # taken once
+
+
+def test_run_counts_wait_for_every_live_worker_to_push_after_the_drain(frontier):
+    epoch = frontier.next_drain_epoch()
+    frontier.register("w1", {"pushed_epoch": epoch - 1})
+    assert not frontier.counters_complete(epoch)
+    frontier.beat("w1", {"pushed_epoch": epoch})
+    assert frontier.counters_complete(epoch)

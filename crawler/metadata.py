@@ -79,7 +79,7 @@ class PageMetadata:
     byline_authors: list[str] = field(default_factory=list)  # short texts of elements classed as bylines
     organisation_authors: list[str] = field(default_factory=list)  # JSON-LD authors typed as organisations
     labelled_byline: str | None = None  # "By" + a name, in plain markup just after the headline
-    written_by: list[str] = field(default_factory=list)  # "Written by" + a name, anywhere on the page
+    written_by: list[str] = field(default_factory=list)  # "Written by Name" / "By Name" boxes, anywhere
     visible_dates: list[str] = field(default_factory=list)  # a date printed just after the headline
     published: list[str] = field(default_factory=list)
     published_times: list[str] = field(default_factory=list)  # <time datetime>: may be a teaser's
@@ -292,7 +292,8 @@ _WRITTEN_BY = re.compile(r"^(?:written by\s*:?\s*(?P<rest>.*)"
 
 
 def _read_written_by(tree: etree._Element, meta: PageMetadata) -> None:
-    """"Written by Name" in a short element anywhere: an author box far from the headline."""
+    """An author box anywhere on the page: a short element that reads "Written by Name" (the name
+    may sit in the next element) or just "By" and a capitalised name."""
     for node in _WRITTEN_BY_TEXT(tree)[:10]:
         element = node.getparent()
         if element is None or element.tag in ("script", "style"):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import html as html_module
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
@@ -40,6 +41,7 @@ DEFAULT_RULES = ExtractionRules()
 LISTING_HEADLINES = 4  # this many headline links (h2/h3 > a) make a page look like a list of stories
 MAX_TITLE_WORDS = 40
 SITE_NAME_WORDS = 5
+REPUBLISHED = timedelta(days=2)  # metadata this much later than the printed date is a re-publication
 HEADING_OVERLAP = 0.2  # an <h1> sharing this share of words with a declared title is the headline
 WORD = re.compile(r"\w+")
 TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-:\u00b7\u2022\u00bb]\s+")
@@ -211,6 +213,11 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     byline = leading_byline(raw_text)
     text = strip_boilerplate(raw_text, rules.drop_lines)
     published = first_date([*meta.published, *meta.published_times, *meta.visible_dates, document.date], timezone)
+    printed = first_date(meta.visible_dates, timezone)
+    if published and printed and published.value - printed.value > REPUBLISHED:
+        # The page prints an earlier publication date than its metadata gives (a story moved to a
+        # new CMS or re-published): the printed one is when it first appeared.
+        published = printed
     # Structured authors first, then trafilatura's guess, then elements marked as bylines (each on
     # its own, in page order), then a byline at the top of the text or in plain markup after the
     # headline; an organisation credited as the author in structured data only when no person is

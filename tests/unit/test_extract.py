@@ -233,6 +233,18 @@ def test_a_byline_in_plain_markup_after_the_headline(byline, authors):
     assert extract(html, "https://daily.example/2024/06/budget-approved-roads").authors == authors
 
 
+@pytest.mark.parametrize(("printed", "expected"), [
+    ("December 30, 2013", "December 30, 2013"),  # a story re-published by a new CMS: first appeared then
+    ("September 2, 2024", "2024-08-07T12:01:51Z"),  # later than the metadata: an update, not publication
+    ("August 6, 2024", "2024-08-07T12:01:51Z"),  # a day apart: time zones, not a re-publication
+])
+def test_a_printed_date_earlier_than_the_metadata_is_when_the_story_first_appeared(printed, expected):
+    json_ld = ('<script type="application/ld+json">{"@type": "Article",'
+               ' "datePublished": "2024-08-07T12:01:51Z"}</script>')
+    html = _page(json_ld, f"<h1>Budget approved</h1><p>By Asha Menon</p><p>{printed}</p>")
+    assert extract(html, "https://daily.example/2024/06/budget-approved-roads").published_raw == expected
+
+
 def test_a_date_printed_under_the_headline_is_the_publication_date():
     html = _page("", "<h1>Budget approved</h1><p>By Asha Menon</p><p>June 3, 2024</p>")
     article = extract(html, "https://daily.example/2024/06/budget-approved-roads", timezone="Asia/Kolkata")

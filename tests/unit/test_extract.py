@@ -233,6 +233,13 @@ def test_a_byline_in_plain_markup_after_the_headline(byline, authors):
     assert extract(html, "https://daily.example/2024/06/budget-approved-roads").authors == authors
 
 
+def test_a_bare_year_is_no_publication_date():
+    # no date anywhere but the year in the headline: trafilatura would say January 1
+    html = _page("", "<h1>The best budget laptops of 2026</h1>")
+    article = extract(html, "https://daily.example/reviews/the-best-budget-laptops")
+    assert article.published_at is None and article.published_raw is None
+
+
 @pytest.mark.parametrize(("printed", "expected"), [
     ("December 30, 2013", "December 30, 2013"),  # a story re-published by a new CMS: first appeared then
     ("September 2, 2024", "2024-08-07T12:01:51Z"),  # later than the metadata: an update, not publication

@@ -52,7 +52,8 @@ _TITLE = etree.XPath("//head/title/text()")
 _META_FIELDS = {
     "og:title": "title", "twitter:title": "title",
     "og:description": "description", "description": "description", "twitter:description": "description",
-    "og:type": "og_type", "og:site_name": "site_name", "og:image": "image", "twitter:image": "image",
+    "og:type": "og_type", "og:site_name": "site_name", "generator": "generator",
+    "og:image": "image", "twitter:image": "image",
     "article:published_time": "published", "og:published_time": "published",
     "datepublished": "published", "pubdate": "published", "publishdate": "published",
     "publish-date": "published", "publish_date": "published", "date": "published",
@@ -89,6 +90,7 @@ class PageMetadata:
     images: list[str] = field(default_factory=list)
     site_name: str | None = None
     og_type: str | None = None
+    generator: str | None = None  # <meta name="generator">: the software that made the page, lowercased
     language: str | None = None
     canonical: str | None = None
     schema_types: set[str] = field(default_factory=set)
@@ -199,6 +201,7 @@ def _read_meta_tags(tree: etree._Element, meta: PageMetadata) -> None:
     meta.images.extend(found.get("image", []))
     meta.site_name = (found.get("site_name") or [None])[0]
     meta.og_type = (found.get("og_type") or [""])[0].lower() or None
+    meta.generator = " ".join(found.get("generator", [])).lower() or None
     meta.language = meta.language or (found.get("language") or [None])[0]
 
 

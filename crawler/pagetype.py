@@ -26,6 +26,11 @@ LISTING_SCHEMA_TYPES = {"product", "store", "collectionpage", "searchresultspage
                         "aggregateoffer"}
 QA_SCHEMA_TYPES = {"faqpage", "qapage", "itemlist", "discussionforumposting", "question", "answer", "comment"}
 DOCS_SCHEMA_TYPES = {"techarticle", "softwareapplication", "howto", "apireference"}
+# Software that makes forum threads or documentation, as <meta name="generator"> names it.
+FORUM_ENGINES = ("discourse", "vbulletin", "phpbb", "xenforo", "flarum", "vanilla", "invision", "mybb", "nodebb",
+                 "discuz", "simple machines")
+DOCS_ENGINES = ("mkdocs", "sphinx", "docusaurus", "bookdown", "gitbook", "docsify", "vitepress", "mediawiki",
+                "jupyter book", "antora", "read the docs")
 LONG_PARAGRAPH_WORDS = 25  # a paragraph of prose, not a teaser or a caption
 LONG_LINK_WORDS = 5  # a link this long is a headline or a teaser, not navigation
 
@@ -87,8 +92,8 @@ class PageFeatures:
     url_story: float  # the URL has a story's shape (a date, a long slug, a long id)
     url_service: float  # the URL names a listing, feed, account, file or service page
     depth: float
-    docs_url: float
-    forum_url: float
+    docs_url: float  # the URL, or the software that made the page, says documentation
+    forum_url: float  # ... says forum
     shop_url: float
     text_ratio: float  # the extracted text's share of the page's words
     paragraph_ratio: float  # the long paragraphs' share
@@ -101,6 +106,10 @@ class PageFeatures:
 
     def as_list(self) -> list[float]:
         return [getattr(self, f.name) for f in fields(self)]
+
+
+def _made_by(meta: PageMetadata, engines: tuple[str, ...]) -> bool:
+    return bool(meta.generator) and any(engine in meta.generator for engine in engines)
 
 
 def page_features(meta: PageMetadata, shape: PageShape, url: str, text_words: int, has_date: bool,
@@ -123,8 +132,8 @@ def page_features(meta: PageMetadata, shape: PageShape, url: str, text_words: in
         url_story=float(shape_of_url > 0),
         url_service=float(shape_of_url < 0),
         depth=min(len([s for s in path.split("/") if s]), 6) / 6,
-        docs_url=float("docs" in hints),
-        forum_url=float("forum" in hints),
+        docs_url=float("docs" in hints or _made_by(meta, DOCS_ENGINES)),
+        forum_url=float("forum" in hints or _made_by(meta, FORUM_ENGINES)),
         shop_url=float("shop" in hints),
         text_ratio=min(text_words / total, 1.0),
         paragraph_ratio=min(shape.paragraph_words / total, 1.0),

@@ -283,3 +283,17 @@ def test_the_same_prose_reads_as_a_forum_thread_under_a_forum_url():
     story = page_type_score(analyse(html, "https://daily.example/2024/06/budget-approved-roads").features)
     thread = page_type_score(analyse(html, "https://forum.daily.example/threads/budget-approved").features)
     assert thread < story
+
+
+@pytest.mark.parametrize(("generator", "feature"), [("Discourse 3.4.0", "forum_url"), ("mkdocs-1.6.1", "docs_url"),
+                                                    ("WordPress 6.8", None)])
+def test_the_software_that_made_the_page_can_say_forum_or_documentation(generator, feature):
+    from crawler.extract import analyse
+    from crawler.pagetype import page_type_score
+
+    url = "https://daily.example/2024/06/budget-approved-roads"
+    plain = analyse(_page("", "<h1>Budget approved</h1>"), url)
+    made = analyse(_page(f'<meta name="generator" content="{generator}">', "<h1>Budget approved</h1>"), url)
+    for name in ("forum_url", "docs_url"):
+        assert getattr(made.features, name) == (1.0 if name == feature else 0.0)
+    assert (page_type_score(made.features) < page_type_score(plain.features)) == (feature is not None)

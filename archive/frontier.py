@@ -441,8 +441,8 @@ class ArchiveWriter:
 
     def _run_id(self, run: str | None, site: str) -> int:
         key = (run, site)
-        if key not in self.runs:
-            self.runs[key] = start_run(self.db, site)
+        if key not in self.runs:  # a run starts when its site was seeded, as a local crawl's does
+            self.runs[key] = start_run(self.db, site, started_at=self.frontier.last_seeded(site))
             self.counts[self.runs[key]] = {}
         return self.runs[key]
 

@@ -170,11 +170,11 @@ def run_counts(stats: dict[str, Any], site: str) -> dict[str, int]:
     }
 
 
-def start_run(db: sqlite_utils.Database, site: str) -> int:
+def start_run(db: sqlite_utils.Database, site: str, started_at: str | None = None) -> int:
     with transaction(db) as conn:
         return conn.execute(
             "INSERT INTO crawl_runs (site, started_at, outcome, pid) VALUES (?, ?, 'running', ?)",
-            (site, utc_now(), os.getpid()),
+            (site, started_at or utc_now(), os.getpid()),
         ).lastrowid
 
 

@@ -226,6 +226,8 @@ def test_a_distributed_recrawl_rechecks_what_is_due_and_versions_edits(tmp_path,
     assert first_run["articles_new"] == len(known) and first_run["errors"] > 0  # the site's trap pages
     assert quiet_run["outcome"] == "finished" and quiet_run["pages"] > 0  # fronts were read
     assert (quiet_run["articles_new"], quiet_run["articles_changed"], quiet_run["errors"]) == (0, 0, 0)
+    assert last["started_at"] == cluster.frontier.last_seeded("demo")  # a run starts at its seeding
+    assert first_run["started_at"] < quiet_run["started_at"] < last["started_at"] <= last["finished_at"]
     assert last["articles_changed"] == len(second.corrected_paths)
     assert last["articles_new"] == len(new)
     assert all(requests.get(path) for path in unchanged)  # each one asked again, and answered 304

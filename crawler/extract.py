@@ -222,15 +222,18 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
         published = printed
     # Structured authors first, then trafilatura's guess, then elements marked as bylines (each on
     # its own, in page order), then a byline at the top of the text or in plain markup after the
-    # headline; an organisation credited as the author in structured data only when no person is
-    # named anywhere.
+    # headline, or an author box; an organisation credited as the author in structured data only
+    # when no person is named anywhere.
     sources = (meta.authors, meta.microdata_authors, [document.author] if document.author else [], meta.link_authors,
                *([candidate] for candidate in meta.byline_authors), [byline] if byline else [],
                [meta.labelled_byline] if meta.labelled_byline else [], meta.written_by[:1], meta.organisation_authors)
     authors = next((found for names in sources if (found := clean_authors(names, meta.site_name))), ())
-    named = bool(authors)  # a person or an organisation other than the site: evidence of a story
-    if not authors:  # the site itself credited as the author ("By EcoFlow" on its blog): so it is
-        authors = next((found for names in sources if (found := clean_authors(names))), ())
+    named = bool(authors)  # a byline of any kind: evidence of a story
+    # Then a link to an author's page (listings and author pages have those too, so no evidence),
+    # then the site itself credited as the author ("By EcoFlow" on its blog), when no one else is.
+    if not authors:
+        authors = clean_authors(meta.profile_authors[:1], meta.site_name) or next(
+            (found for names in sources if (found := clean_authors(names))), ())
     text = without_author_bio(text, authors)
     structured = published is not None and published.raw in meta.published
     dated = published is not None or bool(document.date)  # a year alone is still a sign, for the page type

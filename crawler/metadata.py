@@ -31,6 +31,18 @@ _META = etree.XPath("//meta[@content]")
 _ITEMPROP = etree.XPath("//*[@itemprop]")
 _ITEMTYPES = etree.XPath("//*[@itemtype]/@itemtype")
 _REL_LINKS = etree.XPath("//a[@rel][@href]")
+_PROFILE_LINKS = etree.XPath("//body//a[contains(@href, '/author') or contains(@href, '/people/')"
+                             " or contains(@href, '/staff/') or contains(@href, '/contributor')"
+                             " or contains(@href, '/writer') or contains(@href, '/expert')]")
+# An author's page on the site: /author/jane-roe, /authors/jane-roe/, /people/jane-roe...
+_PROFILE_PATH = re.compile(r"/(?:authors?|people|staff|contributors?|writers?|experts?)/[^/?#]+/?(?:[?#].*)?$",
+                           re.IGNORECASE)
+_PROFILE_PREFIX = re.compile(r"^(?:(?:view|see|read) )?(?:all |more )?(?:posts|articles|stories) by\s+",
+                             re.IGNORECASE)
+PROFILE_CANDIDATES = 3
+_GROUP_WORDS = frozenset("our the all meet faculty people staff team authors writers contributors experts alumni"
+                         .split())
+WORD = re.compile(r"\w+")
 # Elements that templates mark as the byline (not a commenter's: comments carry "author" classes too).
 _BYLINE_ELEMENTS = etree.XPath(
     '//body//*[(contains(@class, "author") or contains(@class, "byline") or contains(@id, "author")'
@@ -77,6 +89,7 @@ class PageMetadata:
     authors: list[str] = field(default_factory=list)  # JSON-LD and meta tags
     microdata_authors: list[str] = field(default_factory=list)
     link_authors: list[str] = field(default_factory=list)  # rel=author: often other stories' bylines too
+    profile_authors: list[str] = field(default_factory=list)  # texts of links to an author's page on the site
     byline_authors: list[str] = field(default_factory=list)  # short texts of elements classed as bylines
     organisation_authors: list[str] = field(default_factory=list)  # JSON-LD authors typed as organisations
     labelled_byline: str | None = None  # "By" + a name, in plain markup just after the headline
@@ -240,6 +253,25 @@ def _read_links(tree: etree._Element, meta: PageMetadata) -> None:
             meta.link_authors.append(text)
 
 
+def _read_profile_links(tree: etree._Element, meta: PageMetadata) -> None:
+    """The first few links to an author's page on the site (``/author/jane-roe``), by their text."""
+    for link in _PROFILE_LINKS(tree):
+        href = link.get("href", "")
+        if "facebook." in href or not _PROFILE_PATH.search(href):
+            continue
+        text = _PROFILE_PREFIX.sub("", _text(link.text_content()) or "")
+        slug = set(re.split(r"[-_.+]+", _PROFILE_PATH.search(href).group(0).strip("/").rsplit("/", 1)[-1].lower()))
+        words = set(WORD.findall(text.casefold()))
+        # the page is this person's: its address spells the name ("/author/ray" for "Ray Ansari"),
+        # and the text is not a menu's "Our faculty"
+        if not words & slug or words <= _GROUP_WORDS:
+            continue
+        if len(text.split()) <= 5 and text not in meta.profile_authors:
+            meta.profile_authors.append(text)
+            if len(meta.profile_authors) == PROFILE_CANDIDATES:
+                return
+
+
 def _read_bylines(tree: etree._Element, meta: PageMetadata) -> None:
     """The first few short byline texts in page order (later ones are often teasers' bylines)."""
     for element in _BYLINE_ELEMENTS(tree)[:20]:
@@ -320,6 +352,7 @@ def read_metadata(tree: etree._Element) -> PageMetadata:
     _read_bylines(tree, meta)
     _read_after_headline(tree, meta)
     _read_written_by(tree, meta)
+    _read_profile_links(tree, meta)
     meta.published_times.extend(t.get("datetime") for t in _TIMES(tree)[:1])
     canonical = _CANONICAL(tree)
     meta.canonical = canonical[0].strip() if canonical else None

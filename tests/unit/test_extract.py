@@ -204,6 +204,17 @@ def test_written_by_in_an_author_box_far_below_the_headline():
     assert extract(_page("", prose), "https://daily.example/2024/06/budget-approved-roads").authors == ()
 
 
+@pytest.mark.parametrize(("link", "authors"), [
+    ('<a href="/author/asha-menon/">Asha Menon</a>', ("Asha Menon",)),
+    ('<a href="https://daily.example/authors/ravi">View all posts by Ravi Kapoor</a>', ("Ravi Kapoor",)),
+    ('<a href="/people/faculty/">Our Faculty</a>', ()),  # a menu, not a person
+    ('<a href="/author/asha-menon/">Read more</a>', ()),  # the address does not spell the text
+])
+def test_a_link_to_an_authors_page_names_the_author(link, authors):
+    html = _page("", f"<h1>Budget approved</h1><div>{link}</div>")
+    assert extract(html, "https://daily.example/2024/06/budget-approved-roads").authors == authors
+
+
 def test_the_site_credited_as_the_author_is_the_author_when_no_one_else_is():
     head = '<meta property="og:site_name" content="Daily">'
     article = extract(_page(head, '<h1>Budget approved</h1><div class="post-author">By Daily</div>'),

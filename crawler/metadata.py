@@ -320,8 +320,8 @@ def _read_after_headline(tree: etree._Element, meta: PageMetadata) -> None:
             return
 
 
-_WRITTEN_BY_TEXT = etree.XPath("//body//text()[contains(translate(., 'WRITENBY', 'writenby'), 'written by')"
-                               " or starts-with(normalize-space(.), 'By ')]")
+_WRITTEN_BY_TEXT = etree.XPath("//body//text()[contains(., 'ritten by') or contains(., 'ritten By')"
+                               " or contains(., 'RITTEN BY') or contains(., 'By ')]")
 _WRITTEN_BY = re.compile(r"^(?:written by\s*:?\s*(?P<rest>.*)"
                          r"|(?-i:By (?P<name>[A-Z][\w'\u2019.-]+(?: [A-Z][\w'\u2019.-]+){1,3})))$", re.IGNORECASE)
 

@@ -459,14 +459,15 @@ def eval_command(db_path: Path, sites_dir: Path, corpus_dir: Path, limit: int | 
     """Measure extraction on a corpus with ground truth (WCXB layout: index.jsonl, html/, truth/)."""
     from crawler import evaluation
 
+    extractors = {"newsarchive": evaluation.newsarchive_extractor}
+    if baseline:
+        extractors["trafilatura"] = evaluation.trafilatura_extractor
     try:
-        results = evaluation.evaluate(corpus_dir, evaluation.newsarchive_extractor, limit=limit, jobs=jobs)
+        scored = evaluation.evaluate_side_by_side(corpus_dir, tuple(extractors.values()), limit=limit, jobs=jobs)
     except FileNotFoundError as error:
         raise click.ClickException(str(error)) from None
-    summaries = [evaluation.summarise("newsarchive", results)]
-    if baseline:
-        summaries.append(evaluation.summarise(
-            "trafilatura", evaluation.evaluate(corpus_dir, evaluation.trafilatura_extractor, limit=limit, jobs=jobs)))
+    results = scored[0]
+    summaries = [evaluation.summarise(name, each) for name, each in zip(extractors, scored, strict=True)]
     if as_json:
         click.echo(json.dumps({"summaries": [s.as_dict() for s in summaries],
                                "worst": [r.__dict__ for r in evaluation.worst(results, worst_count)]}, indent=2))

@@ -29,8 +29,10 @@ def main() -> None:
     parser.add_argument("--worst", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=1, help="processes (pages per second stays per core)")
     args = parser.parse_args()
-    ours = evaluation.evaluate(args.corpus, evaluation.newsarchive_extractor, limit=args.limit, jobs=args.jobs)
-    theirs = evaluation.evaluate(args.corpus, evaluation.trafilatura_extractor, limit=args.limit, jobs=args.jobs)
+    # side by side: each page read by both extractors in turn, so machine drift favours neither
+    ours, theirs = evaluation.evaluate_side_by_side(
+        args.corpus, (evaluation.newsarchive_extractor, evaluation.trafilatura_extractor),
+        limit=args.limit, jobs=args.jobs)
     summaries = [evaluation.summarise("newsarchive", ours), evaluation.summarise("trafilatura", theirs)]
     print(evaluation.format_table(summaries))
     ratio = summaries[0].pages_per_second / summaries[1].pages_per_second

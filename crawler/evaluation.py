@@ -234,15 +234,35 @@ def _score(page: tuple[Extractor, dict, dict, bytes]) -> PageResult:
     return score_page(entry, truth, result, time.perf_counter() - started)
 
 
+def _score_side_by_side(page: tuple[tuple[Extractor, ...], dict, dict, bytes, int]) -> list[PageResult]:
+    extractors, entry, truth, html, number = page
+    order = list(range(len(extractors)))
+    if number % 2:
+        order.reverse()  # take turns going first: warm caches and a busy machine favour no extractor
+    results = {index: _score((extractors[index], entry, truth, html)) for index in order}
+    return [results[index] for index in range(len(extractors))]
+
+
+def evaluate_side_by_side(corpus: Path, extractors: tuple[Extractor, ...], *, limit: int | None = None,
+                          ids: set[str] | None = None, jobs: int = 1) -> list[list[PageResult]]:
+    """Each extractor's results, every page scored in corpus order. All extractors read a page one
+    after the other in the same process, so their pages per second compare even on a machine whose
+    speed drifts. With ``jobs`` > 1 pages are scored in that many processes; each page is still
+    timed on its own, so pages per second stays a one-core figure."""
+    pages = ((extractors, entry, truth, html, number)
+             for number, (entry, truth, html) in enumerate(corpus_pages(corpus, limit, ids)))
+    if jobs <= 1:
+        scored = [_score_side_by_side(page) for page in pages]
+    else:
+        with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+            scored = list(pool.imap(_score_side_by_side, pages, chunksize=4))
+    return [[results[index] for results in scored] for index in range(len(extractors))]
+
+
 def evaluate(corpus: Path, extractor: Extractor = newsarchive_extractor, *, limit: int | None = None,
              ids: set[str] | None = None, jobs: int = 1) -> list[PageResult]:
-    """Every page scored, in corpus order. With ``jobs`` > 1 pages are scored in that many
-    processes; each page is still timed on its own, so pages per second stays a one-core figure."""
-    pages = ((extractor, entry, truth, html) for entry, truth, html in corpus_pages(corpus, limit, ids))
-    if jobs <= 1:
-        return [_score(page) for page in pages]
-    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-        return list(pool.imap(_score, pages, chunksize=4))
+    """Every page scored by one extractor, in corpus order (see ``evaluate_side_by_side``)."""
+    return evaluate_side_by_side(corpus, (extractor,), limit=limit, ids=ids, jobs=jobs)[0]
 
 
 def worst(results: list[PageResult], count: int) -> list[PageResult]:

@@ -90,3 +90,23 @@ def test_scoring_in_processes_gives_the_same_pages_in_the_same_order():
     assert [(r.id, r.is_article, r.f1, r.title_ok) for r in parallel] == \
         [(r.id, r.is_article, r.f1, r.title_ok) for r in alone]
     assert all(r.seconds > 0 for r in parallel)
+
+
+def test_side_by_side_scores_each_extractor_as_alone_and_takes_turns(monkeypatch):
+    if not (CORPUS / "index.jsonl").exists():
+        pytest.skip(f"the WCXB corpus is not at {CORPUS}")
+    calls: list[str] = []
+
+    def first(html: bytes, url: str) -> evaluation.Extraction:
+        calls.append("first")
+        return evaluation.newsarchive_extractor(html, url)
+
+    def second(html: bytes, url: str) -> evaluation.Extraction:
+        calls.append("second")
+        return evaluation.Extraction(False, reason="declines every page")
+
+    ours, theirs = evaluation.evaluate_side_by_side(CORPUS, (first, second), limit=4)
+    alone = evaluation.evaluate(CORPUS, limit=4)
+    assert [(r.id, r.f1, r.title_ok) for r in ours] == [(r.id, r.f1, r.title_ok) for r in alone]
+    assert [r.id for r in theirs] == [r.id for r in alone] and not any(r.is_article for r in theirs)
+    assert calls == ["first", "second", "second", "first"] * 2  # each page, the other goes first

@@ -44,10 +44,9 @@ _GROUP_WORDS = frozenset("our the all meet faculty people staff team authors wri
                          .split())
 WORD = re.compile(r"\w+")
 # Elements that templates mark as the byline (not a commenter's: comments carry "author" classes too).
-_BYLINE_ELEMENTS = etree.XPath(
-    '//body//*[(contains(@class, "author") or contains(@class, "byline") or contains(@id, "author")'
-    ' or contains(@class, "Author") or contains(@class, "Byline"))'
-    ' and not(ancestor-or-self::*[contains(@class, "comment") or contains(@id, "comment")])]')
+_BYLINE_ELEMENTS = etree.XPath(  # class "author", "Author", "byline", "Byline"..., not in comments
+    '//body//*[@class[contains(., "uthor") or contains(., "yline")] or @id[contains(., "author")]]'
+    '[not(ancestor-or-self::*[contains(@class, "comment") or contains(@id, "comment")])]')
 _AFTER_HEADLINE = etree.XPath("(//h1)[1]/following::*[position() <= 60]")
 _BYLINE_LABEL = re.compile(r"^(by|written by|posted by|authors?|authored by|words by)\s*:?\s*(?P<rest>.*)$",
                            re.IGNORECASE)

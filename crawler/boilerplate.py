@@ -34,6 +34,8 @@ FURNITURE = re.compile(
     r"thank you! your submission has been received|oops! something went wrong while submitting the form)[.!:]?$"
     # form furniture: a spam trap's label, a sign-up's thanks
     r"|^if you are a human\b|^thanks? (you )?for (subscribing|signing up)\b"
+    # a link to another story, labelled: "Related: What the budget means for you"
+    r"|^(related|see also|read (also|more|next)|also read|you (might|may) also like|recommended( reading)?)\s*:\s*\S"
     r"|\beditorial (process|guidelines|policy|standards)\W*$|\baffiliate links?\b"
     # calls to action that start the line
     r"|^(sign ?up (for|to)|subscribe (to|for|now)|join (our|the|medium)|follow us (on|for)|"
@@ -46,6 +48,7 @@ FURNITURE = re.compile(
     r"|^(©|\(c\)|copyright ©?\s*\d{4})",
     re.IGNORECASE)
 FURNITURE_WORDS = 15
+LIST_MARK = re.compile(r"^([-*\u2022]|\d+[.)]?)\s*")  # "- ", "* ", "• ", "3. "
 # A date label ("Last updated: June 3, 2024 at 9:27 am"): the date is metadata, not text.
 DATE_LABEL = re.compile(r"^(last )?(updated|published|posted|modified|reviewed)( on| at)?\s*:?\s*", re.IGNORECASE)
 # A label line listing the story's tags or categories; kept as metadata, not as text.
@@ -87,6 +90,7 @@ def fold(line: str) -> str:
 
 def is_furniture(line: str) -> bool:
     """A short call to action, sign-up box, reading-time badge, date label, disclosure or legal line."""
+    line = LIST_MARK.sub("", line, count=1) if line[:1] in "-*\u2022" else line  # "- 11 min read"
     if len(line.split()) > FURNITURE_WORDS:
         return False
     label = DATE_LABEL.match(line)
@@ -151,7 +155,6 @@ def _without_tail(lines: list[str]) -> list[str]:
 CONTENTS_HEADING = re.compile(r"^(table of contents|contents|in this (article|post|guide)|on this page|"
                               r"jump to( section)?|what'?s (inside|in this (article|post|guide)))\s*:?$",
                               re.IGNORECASE)
-LIST_MARK = re.compile(r"^([-*\u2022]|\d+[.)]?)\s*")
 
 
 def _entry(line: str) -> str:

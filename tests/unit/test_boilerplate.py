@@ -90,6 +90,8 @@ def test_leading_sentence_starting_with_by_is_kept():
     "© 2025 Demo Daily. All rights reserved.", "Book a demo", "Last updated on September 16th, 2023 at 09:27 am",
     "Published: June 3, 2024", "If you are a human, ignore this field", "Thanks for subscribing!",
     "This post contains affiliate links.", "Learn more about our editorial process.", "Written by",
+    "- 11 min read", "Related: What the budget means for you", "Read more: Taxes on inheritance",
+    "Also read: How the council votes",
 ])
 def test_calls_to_action_and_legal_lines_are_furniture(line):
     assert is_furniture(line)

@@ -215,6 +215,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     # trafilatura turns a bare year ("Best laptops of 2026", "© 2014") into January 1: no date at all
     guessed = document.date if document.date and not document.date.endswith("-01-01") else None
     published = first_date([*meta.published, *meta.published_times, *meta.visible_dates, guessed], timezone)
+    structured = published is not None and published.raw in meta.published  # for the page type, as fitted
     printed = first_date(meta.visible_dates, timezone)
     if published and printed and published.value - printed.value > REPUBLISHED:
         # The page prints an earlier publication date than its metadata gives (a story moved to a
@@ -235,7 +236,6 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
         authors = clean_authors(meta.profile_authors[:1], meta.site_name) or next(
             (found for names in sources if (found := clean_authors(names))), ())
     text = without_author_bio(text, authors)
-    structured = published is not None and published.raw in meta.published
     dated = published is not None or bool(document.date)  # a year alone is still a sign, for the page type
     features = page_features(meta, shape, url, len(text.split()), dated, structured, named)
     return Analysis(meta, document, title, text, authors, published, features)

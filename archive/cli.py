@@ -63,6 +63,13 @@ def scrapy_settings(pairs: tuple[str, ...]) -> dict[str, str]:
         if not sep or not key.strip():
             raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--set")
         settings[key.strip()] = value
+    if "ARCHIVE_RECHECK" in settings:  # a bad policy fails here, named, not as a traceback mid-crawl
+        from crawler.recheck import RecheckPolicy
+
+        try:
+            RecheckPolicy.parse(settings["ARCHIVE_RECHECK"])
+        except ValueError as error:
+            raise click.BadParameter(f"ARCHIVE_RECHECK: {error}", param_hint="--set") from None
     return settings
 
 
@@ -202,8 +209,8 @@ def crawl(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], verbose: 
 
         from crawler.distributed import seed
 
-        _frontier(redis_url, redis_prefix, "--distributed")
         overrides = Settings(scrapy_settings(settings))
+        _frontier(redis_url, redis_prefix, "--distributed")
         seeded = seed(sites, redis_url, prefix=redis_prefix, since=since, sources=sources, db_path=str(db_path),
                       recheck=overrides.get("ARCHIVE_RECHECK"),
                       learn=overrides.getbool("ARCHIVE_LEARN_BOILERPLATE", True))

@@ -71,6 +71,15 @@ def test_set_option_needs_key_value(runner, tmp_path):
     assert result.exit_code == 2 and "is not KEY=VALUE" in result.output
 
 
+@pytest.mark.parametrize("extra", [[], ["--distributed", "--redis", "redis://127.0.0.1:1/0"]])
+def test_a_bad_recheck_policy_is_named_before_anything_starts(runner, tmp_path, extra):
+    (tmp_path / "alpha.toml").write_text(VALID.format(name="alpha"))
+    result = runner.invoke(cli, ["crawl", "alpha", "--sites-dir", str(tmp_path), "--db", str(tmp_path / "a.db"),
+                                 "--set", "ARCHIVE_RECHECK=bogus", *extra])
+    assert result.exit_code == 2 and "ARCHIVE_RECHECK: recheck step 'bogus' is not AGE=INTERVAL" in result.output
+    assert not (tmp_path / "a.db").exists()  # nothing crawled, nothing created
+
+
 def test_bad_sources_is_a_usage_error(runner, tmp_path):
     result = runner.invoke(cli, ["crawl", "--sources", "feeds,rumours", "--db", str(tmp_path / "a.db")])
     assert result.exit_code == 2 and "each must be one of" in result.output

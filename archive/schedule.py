@@ -129,9 +129,15 @@ class Distributed:
 def crawl_command(site: str, db_path: str | Path, sites_dir: str | Path,
                   distributed: Distributed | None = None) -> list[str]:
     command = [sys.executable, "-m", "archive.cli", "crawl", site, "--db", str(db_path), "--sites-dir", str(sites_dir)]
-    if distributed:
-        command += ["--distributed", "--redis", distributed.redis_url, "--redis-prefix", distributed.prefix]
-    return command
+    return [*command, "--distributed"] if distributed else command
+
+
+def crawl_environment(distributed: Distributed | None) -> dict[str, str] | None:
+    """The child's environment: the Redis URL travels here, not on a command line others can read."""
+    if distributed is None:
+        return None
+    return {**os.environ, "NEWSARCHIVE_REDIS_URL": distributed.redis_url,
+            "NEWSARCHIVE_REDIS_PREFIX": distributed.prefix}
 
 
 def _record_failure(db_path: str | Path, site: str, pid: int, outcome: str, error: str) -> None:
@@ -186,7 +192,7 @@ class Runner:
             return "stopped"
         started = utc_now()
         child = subprocess.Popen(crawl_command(site, self.db_path, self.sites_dir, self.distributed),
-                                 stdout=subprocess.PIPE,
+                                 env=crawl_environment(self.distributed), stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True, start_new_session=True)
         with self._lock:
             self._children[site] = child

@@ -491,14 +491,12 @@ class ArchiveWriter:
             if site not in latest:
                 latest[site] = self._run_id(None, site)
         for (_, site), run_id in self.runs.items():
-            counts, run_error, run_outcome = dict(self.counts[run_id]), error, outcome
+            counts = dict(self.counts[run_id])
             if worker_stats is not None and latest.get(site) == run_id:
                 workers = run_counts(worker_stats, site)
                 for column in ("pages", "skipped", "errors"):
                     counts[column] = max(counts.get(column, 0), workers[column])
-                if run_outcome == "finished" and counts["pages"] == 0 and counts["errors"]:
-                    run_outcome, run_error = "failed", "no page could be fetched"
-            finish_run(self.db, run_id, run_outcome, counts, error=run_error)
+            finish_run(self.db, run_id, outcome, counts, error=error)
         self.runs.clear()
 
     def beat(self) -> None:

@@ -180,8 +180,11 @@ def start_run(db: sqlite_utils.Database, site: str, started_at: str | None = Non
 
 def finish_run(db: sqlite_utils.Database, run_id: int, outcome: str, counts: dict[str, int],
                *, error: str | None = None, stats: dict | None = None) -> None:
-    """Close a run with its outcome (finished, failed, interrupted…) and its counts."""
+    """Close a run with its outcome (finished, failed, interrupted…) and its counts; a run that
+    "finished" without fetching a single page, only errors, failed."""
     known = {name: int(counts.get(name, 0)) for name in COUNT_COLUMNS}
+    if outcome == "finished" and known["pages"] == 0 and known["errors"]:
+        outcome, error = "failed", "no page could be fetched"
     with transaction(db) as conn:
         conn.execute(
             f"UPDATE crawl_runs SET finished_at = ?, outcome = ?, error = ?, stats = ?,"

@@ -199,9 +199,7 @@ class ArchivePipeline:
         for site, run_id in self.runs.items():
             counts = run_counts(stats, site)
             site_stats = {k: v for k, v in stats.items() if f"/{site}/" in k}
-            outcome, error = crawl_outcome, None if crawl_outcome == "finished" else f"crawl ended: {reason}"
-            if outcome == "finished" and counts["pages"] == 0 and counts["errors"]:
-                outcome, error = "failed", "no page could be fetched"  # this site only
-            finish_run(self.db, run_id, outcome, counts, stats=site_stats, error=error)
+            error = None if crawl_outcome == "finished" else f"crawl ended: {reason}"
+            finish_run(self.db, run_id, crawl_outcome, counts, stats=site_stats, error=error)
         self.db.close()
         self.db = None

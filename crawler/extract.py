@@ -32,7 +32,7 @@ from w3lib.encoding import html_to_unicode
 from .article import Article
 from .boilerplate import leading_byline, strip_boilerplate, without_author_bio
 from .dates import ParsedDate, first_date
-from .metadata import PageMetadata, clean_authors, distinct, read_metadata
+from .metadata import WORD, PageMetadata, clean_authors, distinct, read_metadata
 from .pagetype import THRESHOLD, PageFeatures, page_features, page_shape, page_type_score
 from .sites import ExtractionRules
 from .urls import canonical_url, same_site
@@ -43,7 +43,6 @@ MAX_TITLE_WORDS = 40
 SITE_NAME_WORDS = 5
 REPUBLISHED = timedelta(days=2)  # metadata this much later than the printed date is a re-publication
 HEADING_OVERLAP = 0.2  # an <h1> sharing this share of words with a declared title is the headline
-WORD = re.compile(r"\w+")
 TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-:\u00b7\u2022\u00bb]\s+")
 
 

@@ -42,7 +42,7 @@ _PROFILE_PREFIX = re.compile(r"^(?:(?:view|see|read) )?(?:all |more )?(?:posts|a
 PROFILE_CANDIDATES = 3
 _GROUP_WORDS = frozenset("our the all meet faculty people staff team authors writers contributors experts alumni"
                          .split())
-WORD = re.compile(r"\w+")
+WORD = re.compile(r"\w+")  # a word, as titles and names are compared
 # Elements that templates mark as the byline (not a commenter's: comments carry "author" classes too).
 _BYLINE_ELEMENTS = etree.XPath(  # class "author", "Author", "byline", "Byline"..., not in comments
     '//body//*[@class[contains(., "uthor") or contains(., "yline")] or @id[contains(., "author")]]'

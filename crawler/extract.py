@@ -42,6 +42,7 @@ LISTING_HEADLINES = 4  # this many headline links (h2/h3 > a) make a page look l
 MAX_TITLE_WORDS = 40
 SITE_NAME_WORDS = 5
 REPUBLISHED = timedelta(days=2)  # metadata this much later than the printed date is a re-publication
+TRUNCATED_HEADLINE = 100  # characters
 HEADING_OVERLAP = 0.2  # an <h1> sharing this share of words with a declared title is the headline
 TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-:\u00b7\u2022\u00bb]\s+")
 
@@ -131,11 +132,35 @@ def _title(meta: PageMetadata, fallback: str | None) -> str | None:
     if headings and declared:
         score, heading = max(((max(_overlap(h, d) for d in declared), h) for h in headings), key=lambda t: t[0])
         if score >= HEADING_OVERLAP:
-            return heading
+            return _as_declared(heading, declared)
     elif len(headings) == 1:
-        return headings[0]
-    candidates = [*meta.titles, fallback, meta.html_title]
-    return next((c for c in (clean_title(c, site) for c in candidates if c) if c), None)
+        return _as_declared(headings[0], declared)
+    candidates = [clean_title(c, site) for c in (*meta.titles, fallback, meta.html_title) if c]
+    candidates = [c for c in candidates if c]
+    if not candidates:
+        return None
+    first = candidates[0]
+    if len(first) >= TRUNCATED_HEADLINE:  # structured headlines are often cut at 100-110 characters
+        first = max((c for c in candidates if c.casefold().startswith(first.casefold())), key=len)
+    return first
+
+
+def _as_declared(heading: str, declared: list[str]) -> str:
+    """The heading, or the declared title it shows imperfectly: with characters lost to a wrong
+    encoding ("Beginner? Guide"), or behind a label ("Blog: ...")."""
+    if "?" in heading or "\ufffd" in heading:
+        pattern = re.compile(
+            "".join(".{1,3}?" if ch in "?\ufffd" else re.escape(ch) for ch in heading), re.IGNORECASE | re.DOTALL
+        )
+        for title in declared:
+            if title != heading and pattern.fullmatch(title):
+                return title
+    label, colon, rest = heading.partition(":")
+    if colon and len(label.split()) <= 2:
+        rest = rest.strip()
+        if any(rest.casefold() == title.casefold() for title in declared):
+            return rest
+    return heading
 
 
 def _without_headline(text: str, title: str | None) -> str:

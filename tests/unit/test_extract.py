@@ -185,6 +185,36 @@ def test_an_h1_that_names_the_site_is_not_the_headline():
     assert article.title == "Budget approved for rural roads"
 
 
+def test_an_h1_that_lost_characters_to_a_wrong_encoding_gives_way_to_the_declared_title():
+    head = "<meta property=\"og:title\" content=\"Budget approved: the council's plan\">"
+    article = extract(_page(head, "<h1>Budget approved? the council? plan</h1>"),
+                      "https://daily.example/2024/06/budget-approved-roads")
+    assert article.title == "Budget approved: the council's plan"
+    asked = extract(_page(head, "<h1>Budget approved? Ask the council</h1>"),
+                    "https://daily.example/2024/06/budget-approved-roads")
+    assert asked.title == "Budget approved? Ask the council"  # a real question mark stays
+
+
+def test_a_label_before_the_headline_in_the_h1_is_not_part_of_it():
+    head = '<meta property="og:title" content="Budget approved for rural roads">'
+    article = extract(_page(head, "<h1><strong>Blog:</strong> Budget approved for rural roads</h1>"),
+                      "https://daily.example/2024/06/budget-approved-roads")
+    assert article.title == "Budget approved for rural roads"
+    kept = extract(_page(head, "<h1>Roads: Budget approved for rural roads, at last</h1>"),
+                   "https://daily.example/2024/06/budget-approved-roads")
+    assert kept.title == "Roads: Budget approved for rural roads, at last"  # no declared title behind the label
+
+
+def test_a_structured_headline_cut_at_its_length_limit_gives_way_to_the_whole_title():
+    whole = ("Budget approved for rural roads after weeks of talks between the council, the farmers' union "
+             "and the regional transport office")
+    cut = whole[:105]
+    head = (f'<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "{cut}"}}</script>'
+            f'<meta property="og:title" content="{whole} - Daily">')
+    html = _page(head, "").replace("<nav><h1>Daily</h1></nav>", "")
+    assert extract(html, "https://daily.example/2024/06/budget-approved-roads").title == whole
+
+
 def test_a_person_in_the_byline_wins_over_an_organisation_credited_in_json_ld():
     json_ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Budget approved",'
                ' "author": {"@type": "Organization", "name": "Daily Media Group"}}</script>')

@@ -115,6 +115,19 @@ def _site_names(meta: PageMetadata) -> set[str]:
     return names
 
 
+def _main_text(tree: etree._Element, url: str, min_words: int) -> Document | None:
+    """trafilatura's reading of the main text; when its balanced mode finds too little to make an
+    article, its recall mode, which reads more of the page, if that finds more."""
+    options = {"url": url, "with_metadata": True, "include_comments": False, "include_tables": True}
+    document = bare_extraction(tree, **options)
+    found = len((document.text or "").split()) if document is not None else 0
+    if found < min_words:
+        recalled = bare_extraction(tree, favor_recall=True, **options)
+        if recalled is not None and len((recalled.text or "").split()) > found:
+            return recalled
+    return document
+
+
 def _title(meta: PageMetadata, fallback: str | None) -> str | None:
     """The headline as the page shows it.
 
@@ -229,7 +242,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     meta = read_metadata(tree)
     _drop(tree, rules.drop_selectors)
     shape = page_shape(tree)
-    document = bare_extraction(tree, url=url, with_metadata=True, include_comments=False, include_tables=True)
+    document = _main_text(tree, url, rules.min_words)
     if document is None:
         raise NotAnArticle("no_text", "trafilatura found no main text")
     title = _title(meta, document.title)

@@ -215,6 +215,20 @@ def test_a_structured_headline_cut_at_its_length_limit_gives_way_to_the_whole_ti
     assert extract(html, "https://daily.example/2024/06/budget-approved-roads").title == whole
 
 
+LATER = " ".join(["Work on the first roads starts in the spring, the transport office said."] * 6)
+
+
+def test_a_story_swallowed_by_an_unclosed_popup_is_still_read():
+    # The popup's <aside> is never closed, so the parser puts the whole story inside it, and
+    # trafilatura's balanced mode deletes every paragraph with it; its recall mode keeps them.
+    html = ("<html><head><title>Budget approved for rural roads | Daily</title></head><body>"
+            "<aside class='popup-overlay'><div class='popup'>Subscribe</div><div><article>"
+            f"<h1>Budget approved for rural roads</h1><p>{STORY}</p><p>{LATER}</p></article></div></body></html>")
+    article = extract(html, "https://daily.example/2024/06/budget-approved-roads")
+    assert article.title == "Budget approved for rural roads"
+    assert article.text == f"{STORY}\n{LATER}"
+
+
 def test_a_person_in_the_byline_wins_over_an_organisation_credited_in_json_ld():
     json_ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Budget approved",'
                ' "author": {"@type": "Organization", "name": "Daily Media Group"}}</script>')

@@ -21,7 +21,7 @@ GENERIC_LINES = frozenset(line.casefold() for line in (
     "Share this article", "Share on Facebook", "Share on Twitter", "Related posts", "Related Posts:",
     "Related articles", "Read more", "Read More", "Leave a Reply", "Leave a comment",
     "Click to share on Twitter", "Like this:", "Loading...", "Advertisement", "ADVERTISEMENT",
-    "Continue reading", "Subscribe to our newsletter", "Post navigation",
+    "Continue reading", "Subscribe to our newsletter", "Post navigation", "Tags", "Tags:",
 ))
 # Short lines that sell, sign up, share or navigate: calls to action, newsletter boxes, reading-time
 # badges, disclosures and legal lines. Matched only on lines of at most FURNITURE_WORDS words.
@@ -30,24 +30,39 @@ FURNITURE = re.compile(
     r"^(sign ?up|subscribe|log ?in|share|share this( article| post| story)?|share on \w+|follow us|newsletters?|"
     r"get started( today| now| for free)?|apply now|book a (demo|call)|back to (blog|blogs|top|home|articles|news)|"
     r"related:|related (posts|articles|stories):?|you (might|may) also like:?|pin (it|for later)|see packages|"
-    r"view on amazon|next article:?|previous article:?|\d+\s*(min|minute)s?\s+read|written by|table of contents|"
+    r"view on amazon|next article:?|previous article:?|read (more|next|also)|see also|"
+    r"\d+\s*(min|minute)s?\s+read|written by|table of contents|"
     r"thank you! your submission has been received|oops! something went wrong while submitting the form)[.!:]?$"
     # form furniture: a spam trap's label, a sign-up's thanks
     r"|^if you are a human\b|^thanks? (you )?for (subscribing|signing up)\b"
     # a link to another story, labelled: "Related: What the budget means for you"
-    r"|^(related|see also|read (also|more|next)|also read|you (might|may) also like|recommended( reading)?)\s*:\s*\S"
+    r"|^(related|see also|read (also|more|next)|also read|you (might|may) also like|recommended( reading)?|"
+    r"(next|previous) (article|post|story))\s*:\s*\S"
     r"|\beditorial (process|guidelines|policy|standards)\W*$|\baffiliate links?\b"
     # calls to action that start the line
     r"|^(sign ?up (for|to)|subscribe (to|for|now)|join (our|the|medium)|follow us (on|for)|"
     r"browse (related|more|all))\b"
     # a newsletter or inbox pitch, an affiliate disclosure, a legal line
     r"|\b(newsletters?|inbox)\b.*\b(sign ?up|subscribe|join|deliver|receive|straight|right)"
-    r"|\b(sign ?up|subscribe|join|deliver(ed)?|get)\b.*\b(newsletters?|inbox)\b"
+    r"|\b(sign ?up|subscribe|join|deliver(ed)?|get|receive)\b.*\b(newsletters?|inbox)\b"
     r"|\b(affiliate|amazon associate)\b.*\b(earn|commission|qualifying)"
+    r"|\b(right|straight|directly) (in)?to your inbox\b|\bnotifications? (about|of|for) new (posts|articles|stories)\b"
+    # a paywall's lines, a quote form's call
+    r"|^already (have an account|a (subscriber|member))\b|\bexclusive (to|for) \S+( \S+)? (subscribers|members)\b"
+    r"|^(get|request) (a|your) free (quote|estimate|consultation)\b"
     r"|\b(all rights reserved|privacy policy|terms of (use|service)|cookie (policy|settings)|advertiser disclosure)$"
     r"|^(©|\(c\)|copyright ©?\s*\d{4})",
     re.IGNORECASE)
 FURNITURE_WORDS = 15
+# Longer lines that are still furniture: how the site earns from the links in the story, a plea to
+# fund it, an invitation to follow it elsewhere.
+DISCLOSURE = re.compile(
+    r"\b(we|i)( \w+){0,2} (earn|receive|get) (an? )?(small )?(affiliate )?(commission|compensation)\b"
+    r"|\bmay earn (us |me )?(an? )?(small )?(affiliate )?commission\b|\bwe may be compensated\b"
+    r"|\bearn from qualifying purchases\b|\bmay receive (financial )?compensation\b"
+    r"|\bfunded by readers\b|\bfollow us on (facebook|instagram|twitter|x|linkedin|tiktok|youtube|threads|bluesky)\b",
+    re.IGNORECASE)
+DISCLOSURE_WORDS = 45
 LIST_MARK = re.compile(r"^([-*\u2022]|\d+[.)]?)\s*")  # "- ", "* ", "• ", "3. "
 # A date label ("Last updated: June 3, 2024 at 9:27 am"): the date is metadata, not text.
 DATE_LABEL = re.compile(r"^(last )?(updated|published|posted|modified|reviewed)( on| at)?\s*:?\s*", re.IGNORECASE)
@@ -91,7 +106,12 @@ def fold(line: str) -> str:
 def is_furniture(line: str) -> bool:
     """A short call to action, sign-up box, reading-time badge, date label, disclosure or legal line."""
     line = LIST_MARK.sub("", line, count=1) if line[:1] in "-*\u2022" else line  # "- 11 min read"
-    if len(line.split()) > FURNITURE_WORDS:
+    words = len(line.split())
+    if words > DISCLOSURE_WORDS:
+        return False
+    if DISCLOSURE.search(line):
+        return True
+    if words > FURNITURE_WORDS:
         return False
     label = DATE_LABEL.match(line)
     return bool(label and DATE_IN_TEXT.match(line, label.end())) or FURNITURE.search(line) is not None
@@ -189,6 +209,10 @@ def without_author_bio(text: str, authors: Sequence[str]) -> str:
         line = lines[index].lstrip(" *-\u2013\u2014\u2022").casefold()
         if (BIO_START.match(line) or line.startswith(names)) and \
                 len(" ".join(lines[:index]).split()) >= END_SHARE * total:
+            # the bio's own label line just before it ("Written by Jane Roe") goes with it
+            while index and BIO_START.match(lines[index - 1].casefold()) and \
+                    len(lines[index - 1].split()) <= BYLINE_WORDS:
+                index -= 1
             return "\n".join(lines[:index])
     return text
 

@@ -91,7 +91,19 @@ def test_leading_sentence_starting_with_by_is_kept():
     "Published: June 3, 2024", "If you are a human, ignore this field", "Thanks for subscribing!",
     "This post contains affiliate links.", "Learn more about our editorial process.", "Written by",
     "- 11 min read", "Related: What the budget means for you", "Read more: Taxes on inheritance",
-    "Also read: How the council votes",
+    "Also read: How the council votes", "Read more:", "Next article: Budget approved for rural roads",
+    "Already have an account? Log in", "This article is exclusive to STAT+ subscribers",
+    "Security insights & offers right into your inbox", "Get a free quote today.",
+    "Would you like to receive notifications about new posts?",
+    "Receive the latest technical articles and release notes in your inbox.",
+    # longer disclosures and pleas
+    "Products are chosen independently by our editors. Purchases made through our links may earn us a commission.",
+    "We buy all the products we test. If you purchase through our links, we may earn a commission.",
+    "Many of the offers that appear on this site are from companies from which we may receive financial "
+    "compensation.",
+    "Catch up on our in-depth coverage of tech and tools, wellness and more, and follow us on Facebook, "
+    "Instagram and TikTok to stay up to date.",
+    "This story is funded by readers like you",
 ])
 def test_calls_to_action_and_legal_lines_are_furniture(line):
     assert is_furniture(line)
@@ -104,6 +116,11 @@ def test_calls_to_action_and_legal_lines_are_furniture(line):
     "Share this timeline with vendors to ensure smooth coordination.",
     "Updated rules took effect on June 3, 2024, and changed how the council votes on budgets.",
     "Get started with Google Maps Platform",
+    # compensation and commissions in the story itself
+    "You may meet your employer with open ended questions to find out more about the role and how you may be "
+    "compensated for the extra hours.",
+    "The agents we spoke to said they earn a commission of about 3% on each sale, paid when the deal closes.",
+    "The Federal Trade Commission says sites must disclose when they earn money from links.",
     # a long sentence that mentions a newsletter is prose, whatever its words
     "When the council sent its newsletter to every household, residents learned that you should subscribe "
     "to the alerts before the roads close for the winter works.",
@@ -141,6 +158,15 @@ def test_a_sentence_that_starts_like_an_end_heading_is_kept():
 ])
 def test_a_closing_author_bio_is_dropped(bio):
     assert without_author_bio(STORY + "\n" + bio, ("Jane Roe",)) == STORY
+
+
+def test_a_lone_tags_label_at_the_end_goes():
+    assert strip_boilerplate(BODY + "\nTags") == BODY
+
+
+def test_a_bio_goes_with_its_written_by_line():
+    text = STORY + "\nWritten by Jane Roe\nJane Roe is a freelance writer who covers city politics."
+    assert without_author_bio(text, ("Jane Roe",)) == STORY
 
 
 def test_the_author_named_early_or_a_single_name_cuts_nothing():

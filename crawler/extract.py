@@ -137,11 +137,14 @@ def _title(meta: PageMetadata, fallback: str | None) -> str | None:
     declared titles themselves, without the site name they carry.
     """
     site = meta.site_name
-    declared = [clean_title(c, site) for c in (*meta.titles[:1], meta.html_title, fallback) if c]
-    declared = [d for d in declared if d]
     names = _site_names(meta)
     headings = [clean_title(h, site) for h in meta.h1s if len(h.split()) <= MAX_TITLE_WORDS]
     headings = [h for h in headings if h and h.casefold() not in names]
+    # trafilatura often takes its title from an <h1>: that is no second opinion on the <h1>
+    if (clean_title(fallback, site) or "").casefold() in {h.casefold() for h in headings}:
+        fallback = None
+    declared = [clean_title(c, site) for c in (*meta.titles, meta.html_title, fallback) if c]
+    declared = [d for d in declared if d]
     if headings and declared:
         score, heading = max(((max(_overlap(h, d) for d in declared), h) for h in headings), key=lambda t: t[0])
         if score >= HEADING_OVERLAP:

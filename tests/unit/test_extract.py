@@ -185,6 +185,15 @@ def test_an_h1_that_names_the_site_is_not_the_headline():
     assert article.title == "Budget approved for rural roads"
 
 
+def test_a_blog_name_in_the_only_h1_is_not_confirmed_by_trafilatura_copying_it():
+    # trafilatura takes its title from that <h1>; only <title> names the post
+    html = ("<html><head><title>rustc_codegen_gcc: Progress Report #39</title></head><body>"
+            "<header><h1>Antoyo's Blog</h1></header><article>"
+            f"<p>{STORY}</p><p>{STORY}</p></article></body></html>")
+    article = extract(html, "https://blog.example/2025/12/progress-report-39")
+    assert article.title == "rustc_codegen_gcc: Progress Report #39"
+
+
 def test_an_h1_that_lost_characters_to_a_wrong_encoding_gives_way_to_the_declared_title():
     head = "<meta property=\"og:title\" content=\"Budget approved: the council's plan\">"
     article = extract(_page(head, "<h1>Budget approved? the council? plan</h1>"),

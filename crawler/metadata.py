@@ -178,7 +178,8 @@ def _read_json_ld(tree: etree._Element, meta: PageMetadata) -> None:
             value = _text(item.get(key))
             if value:
                 target.append(value)
-        meta.authors.extend(_names(item.get("author")))
+        if not meta.authors:  # the page's own story comes first; later ones are teasers for others
+            meta.authors.extend(_names(item.get("author")))
         meta.organisation_authors.extend(_names(item.get("author"), organisations=True))
         meta.tags.extend(_keywords(item.get("keywords")))
         meta.categories.extend(_keywords(item.get("articleSection")))
@@ -365,7 +366,8 @@ def read_metadata(tree: etree._Element) -> PageMetadata:
 
 
 _DIGIT = re.compile(r"\d")  # dates and times that share a byline are not names
-_BYLINE = re.compile(r"^\s*(?:(?:authors?|by|von|par|por|di|door)\s*:?\s+|(?:written|posted|published)\s+by\s*:?\s*)",
+_BYLINE = re.compile(r"^\s*(?:(?:authors?|by|von|par|por|di|door)\s*:?\s+|"
+                     r"(?:this\s+(?:post|article|story|piece)\s+was\s+)?(?:written|posted|published)\s+by\s*:?\s*)",
                      re.IGNORECASE)
 _SEGMENTS = re.compile(r"\s*(?:,|;|\||\u00b7|\u2022|\u22c5|\u25cf|\s-\s|\s\u2013\s)\s*")
 _JOINED = re.compile(r"\s*(?:&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
@@ -389,11 +391,12 @@ _ROLE_WORDS = frozenset("""
     reporter writer editor founder co-founder cofounder ceo cto cfo coo president director manager contributor
     contributing expert journalist correspondent columnist author administrator admin senior sr chief head
     lead principal freelance intern producer specialist analyst consultant strategist marketer associate
-    coordinator editor-in-chief review
+    coordinator editor-in-chief review attorney lawyer counsel
 """.split())  # not "team", "staff" or "desk": "The Investopedia Team" is a byline as sites give it
 _PAGE_WORDS = frozenset("""
     name home privacy view more posts post by written human the a an all about profile follow share menu
     contact read articles article blog news user guest anonymous unknown sponsored sign in log login subscribe
+    page extra
     mon tue wed thu fri sat sun monday tuesday wednesday thursday friday saturday sunday
     january february march april june july august september october november december on
     jan feb mar apr jun jul aug sep sept oct nov dec
@@ -407,15 +410,15 @@ def _name(part: str) -> str | None:
         return None
     words = part.split()
     lowered = [w.casefold().strip(".,") for w in words]
-    if all(w in _ROLE_WORDS for w in lowered) or all(w in _PAGE_WORDS for w in lowered):
-        return None
+    if all(w in _ROLE_WORDS or w in _PAGE_WORDS for w in lowered):
+        return None  # "Editor", "View all posts", "The Author"
     if lowered[0] in _ROLE_WORDS and lowered[-1] in _ROLE_WORDS:
         return None  # "Senior Review Editor": a job title however many words it has
     # "Keith Barry Senior Autos Reporter": the name comes first, its job title last.
     if len(words) > 2 and lowered[-1] in _ROLE_WORDS:
         return " ".join(words[:2])  # ("Staff Reporter" is a byline as newsrooms give it)
-    if _HANDLE.match(part):
-        return None
+    if _HANDLE.match(part) or (len(part) == 2 and part.isalpha() and part.isupper()):
+        return None  # "page.head.author"; "NB", an avatar's initials
     # "Brian Truitt USA TODAY": the paper's name in capitals after the person's
     caps = len(words) - next((i for i in range(len(words) - 1, -1, -1) if not words[i].isupper()), -1) - 1
     if caps >= 2 and len(words) - caps >= 2:
@@ -464,7 +467,16 @@ def clean_authors(candidates: list[str], publisher: str | None = None) -> tuple[
             name = _name(part)
             if name and name.casefold() not in {n.casefold() for n in names}:
                 names.append(name)
-    return tuple(_people_first(list(distinct(names))))
+    return tuple(_people_first(_without_short_forms(list(distinct(names)))))
+
+
+def _without_short_forms(names: list[str]) -> list[str]:
+    """Names without another credit's short form: "Tina Huffman" beside "Tina Flint Huffman"."""
+    def short_form(name: str, other: str) -> bool:
+        mine, theirs = name.casefold().split(), other.casefold().split()
+        return (len(mine) < len(theirs) and mine[0] == theirs[0] and mine[-1] == theirs[-1]
+                and set(mine) <= set(theirs))
+    return [name for name in names if not any(short_form(name, other) for other in names)]
 
 
 def _parts(byline: str) -> list[str]:

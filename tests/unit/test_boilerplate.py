@@ -58,6 +58,12 @@ def test_site_drop_lines_literal_and_regex():
     (["CM Craig McCarthy"], ("Craig McCarthy",)),
     (["page.head.extra.author"], ()),
     (["Eliz - Product marketer"], ("Eliz",)),
+    # a short form of a name given in full, a job title, a credit sentence, a label, initials
+    (["Tina Flint Huffman", "Tina Huffman"], ("Tina Flint Huffman",)),
+    (["Justin C Meserole; Trial Attorney"], ("Justin C Meserole",)),
+    (["This post was written by Danielle Padula"], ("Danielle Padula",)),
+    (["The Author", "Page Head Extra Author"], ()),
+    (["NB"], ()),
 ])
 def test_clean_authors(raw, names):
     assert clean_authors(raw, publisher="The Commercial Appeal") == names

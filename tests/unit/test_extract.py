@@ -238,6 +238,15 @@ def test_a_story_swallowed_by_an_unclosed_popup_is_still_read():
     assert article.text == f"{STORY}\n{LATER}"
 
 
+def test_authors_come_from_the_pages_own_story_not_the_teasers_in_its_json_ld():
+    json_ld = ('<script type="application/ld+json">[{"@type": "NewsArticle", "headline": "Budget approved",'
+               ' "author": {"@type": "Person", "name": "Asha Menon"}},'
+               ' {"@type": "NewsArticle", "headline": "Roads closed",'
+               ' "author": {"@type": "Person", "name": "Ravi Kapoor"}}]</script>')
+    article = extract(_page(json_ld, "<h1>Budget approved</h1>"), "https://daily.example/2024/06/budget-approved-roads")
+    assert article.authors == ("Asha Menon",)
+
+
 def test_a_person_in_the_byline_wins_over_an_organisation_credited_in_json_ld():
     json_ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Budget approved",'
                ' "author": {"@type": "Organization", "name": "Daily Media Group"}}</script>')

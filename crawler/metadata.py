@@ -384,7 +384,7 @@ _NAME_ENDS = re.compile(r"\s+(?:(?:last\s+)?updated|published|posted|reviewed|ed
                         r"|\s+may\s+\d.*$",  # "Tom May" is a name; "May 3" is a date
                         re.IGNORECASE)
 # A credit that is someone else's (an update, a review, an edit): not the story's author.
-_OTHER_CREDIT = re.compile(r"^(?:(?:last\s+)?updated|reviewed|edited|fact[- ]checked|photos?|images?)\b",
+_OTHER_CREDIT = re.compile(r"^(?:(?:last\s+)?updated|reviewed|edited|fact[- ]checked|photos?|images?|released)\b",
                            re.IGNORECASE)
 # Job titles, credentials and page words that share a byline's element with the name.
 _ROLE_WORDS = frozenset("""
@@ -403,12 +403,19 @@ _PAGE_WORDS = frozenset("""
 """.split())
 
 
+_TRAILING_WORDS = frozenset("sponsored follow share verified".split())  # badges after a name
+
+
 def _name(part: str) -> str | None:
     """A person's name from one piece of a byline, or None when the piece is not a name."""
     part = part.strip(" .:-\"'\u201c\u201d")
     if not part or _OTHER_CREDIT.match(part):
         return None
-    words = part.split()
+    words = part.replace("[email\u00a0protected]", "").replace("[email protected]", "").split()
+    while len(words) > 1 and words[-1].casefold() in _TRAILING_WORDS:
+        words.pop()  # "Help Net Security Sponsored"
+    if not words:
+        return None
     lowered = [w.casefold().strip(".,") for w in words]
     if all(w in _ROLE_WORDS or w in _PAGE_WORDS for w in lowered):
         return None  # "Editor", "View all posts", "The Author"

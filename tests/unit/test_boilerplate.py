@@ -64,6 +64,9 @@ def test_site_drop_lines_literal_and_regex():
     (["This post was written by Danielle Padula"], ("Danielle Padula",)),
     (["The Author", "Page Head Extra Author"], ()),
     (["NB"], ()),
+    (["Help Net Security Sponsored"], ("Help Net Security",)),
+    (["Released:"], ()),
+    (["Valentin Lobstein [email\u00a0protected]"], ("Valentin Lobstein",)),  # Cloudflare's hidden address
 ])
 def test_clean_authors(raw, names):
     assert clean_authors(raw, publisher="The Commercial Appeal") == names

@@ -30,6 +30,9 @@ _JSON_LD = etree.XPath('//script[contains(translate(@type, "JSONLD", "jsonld"), 
 _META = etree.XPath("//meta[@content]")
 _ITEMPROP = etree.XPath("//*[@itemprop]")
 _ITEMTYPES = etree.XPath("//*[@itemtype]/@itemtype")
+_ELSEWHERE = etree.XPath(  # in a comment, a sidebar or a box of other stories
+    'ancestor::*[@class[contains(., "comment") or contains(., "related") or contains(., "sidebar")'
+    ' or contains(., "widget") or contains(., "teaser") or contains(., "recommend")]]')
 _REL_LINKS = etree.XPath("//a[@rel][@href]")
 _PROFILE_LINKS = etree.XPath("//body//a[contains(@href, '/author') or contains(@href, '/people/')"
                              " or contains(@href, '/staff/') or contains(@href, '/contributor')"
@@ -219,6 +222,7 @@ def _read_meta_tags(tree: etree._Element, meta: PageMetadata) -> None:
 
 
 def _read_microdata(tree: etree._Element, meta: PageMetadata) -> None:
+    first_story = None
     for itemtype in _ITEMTYPES(tree):
         meta.schema_types |= {t.rstrip("/").rsplit("/", 1)[-1].lower() for t in itemtype.split()}
     for element in _ITEMPROP(tree):
@@ -229,6 +233,10 @@ def _read_microdata(tree: etree._Element, meta: PageMetadata) -> None:
             value = element.get("datetime") or element.get("content") or element.get("title") or element.text_content()
             (meta.modified if prop == "datemodified" else meta.published).append(" ".join(value.split()))
         elif prop == "author":
+            story = next(element.iterancestors("article"), None)
+            if _ELSEWHERE(element) or (meta.microdata_authors and story is not first_story):
+                continue  # the credit of a comment, or of another story teased beside this one
+            first_story = story
             name_element = element.find('.//*[@itemprop="name"]')
             name = _text((name_element if name_element is not None else element).text_content())
             if name:

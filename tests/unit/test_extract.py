@@ -247,6 +247,17 @@ def test_authors_come_from_the_pages_own_story_not_the_teasers_in_its_json_ld():
     assert article.authors == ("Asha Menon",)
 
 
+def test_microdata_credits_of_teased_stories_and_comments_are_not_the_authors():
+    credit = '<span itemprop="author">{}</span>'
+    body = (f'<article><h1>Budget approved</h1>{credit.format("Asha Menon")}<p>{STORY}</p><p>{LATER}</p></article>'
+            f'<aside><article>{credit.format("Ravi Kapoor")}<h2>Roads closed</h2></article></aside>'
+            f'<div class="related-stories">{credit.format("Lena Brandt")}</div>'
+            f'<div class="comment-list">{credit.format("Tom Reader")}</div>')
+    html = (f"<html><head><title>Budget approved | Daily</title></head><body itemscope "
+            f'itemtype="https://schema.org/Article">{body}</body></html>')
+    assert extract(html, "https://daily.example/2024/06/budget-approved-roads").authors == ("Asha Menon",)
+
+
 def test_a_person_in_the_byline_wins_over_an_organisation_credited_in_json_ld():
     json_ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Budget approved",'
                ' "author": {"@type": "Organization", "name": "Daily Media Group"}}</script>')

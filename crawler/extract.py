@@ -43,6 +43,13 @@ MAX_TITLE_WORDS = 40
 SITE_NAME_WORDS = 5
 REPUBLISHED = timedelta(days=2)  # metadata this much later than the printed date is a re-publication
 TRUNCATED_HEADLINE = 100  # characters
+# A page whose long list items the main text leaves out, this many words of them and this share
+# of the text, is read again in trafilatura's recall mode.
+LIST_ITEM_WORDS = 10
+LIST_ITEM_PROBE = 60  # characters of an item looked for in the text
+UNREAD_LIST_WORDS = 100
+UNREAD_LIST_SHARE = 0.1
+_LIST_ITEMS = etree.XPath("//body//li[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside)]")
 HEADING_OVERLAP = 0.2  # an <h1> sharing this share of words with a declared title is the headline
 TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-:\u00b7\u2022\u00bb]\s+")
 
@@ -116,16 +123,44 @@ def _site_names(meta: PageMetadata) -> set[str]:
 
 
 def _main_text(tree: etree._Element, url: str, min_words: int) -> Document | None:
-    """trafilatura's reading of the main text; when its balanced mode finds too little to make an
+    """trafilatura's reading of the page; when its balanced mode finds too little to make an
     article, its recall mode, which reads more of the page, if that finds more."""
-    options = {"url": url, "with_metadata": True, "include_comments": False, "include_tables": True}
-    document = bare_extraction(tree, **options)
+    document = bare_extraction(tree, with_metadata=True, **_options(url))
     found = len((document.text or "").split()) if document is not None else 0
     if found < min_words:
-        recalled = bare_extraction(tree, favor_recall=True, **options)
+        recalled = bare_extraction(tree, with_metadata=True, favor_recall=True, **_options(url))
         if recalled is not None and len((recalled.text or "").split()) > found:
             return recalled
     return document
+
+
+def _options(url: str) -> dict[str, object]:
+    return {"url": url, "include_comments": False, "include_tables": True}
+
+
+def _with_lists(tree: etree._Element, url: str, text: str) -> str | None:
+    """The main text as trafilatura's recall mode reads it, when the balanced mode left out many
+    words of the page's long list items (the steps of a how-to, a pros and cons box) and the
+    recall mode's text is longer; else None."""
+    found = len(text.split())
+    unread = _unread_list_words(tree, text)
+    if unread < UNREAD_LIST_WORDS or unread < UNREAD_LIST_SHARE * found:
+        return None
+    recalled = bare_extraction(tree, with_metadata=False, favor_recall=True, fast=True, **_options(url))
+    fuller = (recalled.text or "") if recalled is not None else ""
+    return fuller if len(fuller.split()) > found else None
+
+
+def _unread_list_words(tree: etree._Element, text: str) -> int:
+    """Words in the page's long list items (outside its header, footer, menus and asides) that
+    ``text`` does not have."""
+    flat = " ".join(text.split())
+    unread = 0
+    for item in _LIST_ITEMS(tree):
+        words = item.text_content().split()
+        if len(words) >= LIST_ITEM_WORDS and " ".join(words)[:LIST_ITEM_PROBE] not in flat:
+            unread += len(words)
+    return unread
 
 
 def _title(meta: PageMetadata, fallback: str | None) -> str | None:
@@ -278,6 +313,9 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     text = without_author_bio(text, authors)
     dated = published is not None or bool(document.date)  # a year alone is still a sign, for the page type
     features = page_features(meta, shape, url, len(text.split()), dated, structured, named)
+    # A story's lists are read again, and only a story's: the page type was fitted on the first reading.
+    if page_type_score(features) > THRESHOLD and (fuller := _with_lists(tree, url, document.text or "")):
+        text = without_author_bio(strip_boilerplate(_without_headline(fuller, title), rules.drop_lines), authors)
     return Analysis(meta, document, title, text, authors, published, features)
 
 

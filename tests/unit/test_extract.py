@@ -6,6 +6,7 @@ from datetime import UTC
 
 import pytest
 
+from crawler import extract as extract_module
 from crawler.demo_site import DemoSite
 from crawler.demo_site.content import load_seed
 from crawler.extract import NotAnArticle, clean_title, extract
@@ -256,6 +257,29 @@ def test_microdata_credits_of_teased_stories_and_comments_are_not_the_authors():
     html = (f"<html><head><title>Budget approved | Daily</title></head><body itemscope "
             f'itemtype="https://schema.org/Article">{body}</body></html>')
     assert extract(html, "https://daily.example/2024/06/budget-approved-roads").authors == ("Asha Menon",)
+
+
+STEPS = [f"Step {n}: the council will resurface the road between the two villages before the winter."
+         for n in range(1, 9)]
+
+
+def test_a_storys_list_that_the_balanced_reading_leaves_out_is_read_again():
+    # trafilatura's balanced mode drops a list inside a table cell; its recall mode keeps it
+    steps = "".join(f"<li>{step}</li>" for step in STEPS)
+    body = f"<h1>Budget approved</h1><p>{STORY}</p><table><tr><td><ul>{steps}</ul></td></tr></table><p>{LATER}</p>"
+    article = extract(_page("", body), "https://daily.example/2024/06/budget-approved-roads")
+    assert all(step in article.text for step in STEPS)
+    assert article.text.startswith(STORY) and LATER in article.text
+
+
+def test_a_list_in_a_menu_is_no_reason_to_read_again(monkeypatch):
+    menu = "".join(f"<li>{step}</li>" for step in STEPS)
+    html = _page("", f"<h1>Budget approved</h1><p>{LATER}</p>").replace("<nav>", f"<nav><ul>{menu}</ul>")
+    readings = []
+    real = extract_module.bare_extraction
+    monkeypatch.setattr(extract_module, "bare_extraction", lambda *a, **k: readings.append(k) or real(*a, **k))
+    article = extract(html, "https://daily.example/2024/06/budget-approved-roads")
+    assert len(readings) == 1 and STEPS[0] not in article.text
 
 
 def test_a_person_in_the_byline_wins_over_an_organisation_credited_in_json_ld():

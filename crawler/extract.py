@@ -49,6 +49,7 @@ LIST_ITEM_WORDS = 10
 LIST_ITEM_PROBE = 60  # characters of an item looked for in the text
 UNREAD_LIST_WORDS = 100
 UNREAD_LIST_SHARE = 0.1
+UNREAD_PROSE_SHARE = 0.3  # ... or whose text has less than this share of the words of its long paragraphs
 _LIST_ITEMS = etree.XPath("//body//li[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside)]")
 HEADING_OVERLAP = 0.2  # an <h1> sharing this share of words with a declared title is the headline
 TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-:\u00b7\u2022\u00bb]\s+")
@@ -138,14 +139,15 @@ def _options(url: str) -> dict[str, object]:
     return {"url": url, "include_comments": False, "include_tables": True}
 
 
-def _with_lists(tree: etree._Element, url: str, text: str) -> str | None:
-    """The main text as trafilatura's recall mode reads it, when the balanced mode left out many
-    words of the page's long list items (the steps of a how-to, a pros and cons box) and the
-    recall mode's text is longer; else None."""
+def _fuller_text(tree: etree._Element, url: str, text: str, paragraph_words: int) -> str | None:
+    """The main text as trafilatura's recall mode reads it, when the balanced mode left out much
+    of the page's prose or many words of its long list items (the steps of a how-to, a pros and
+    cons box), and the recall mode's text is longer; else None."""
     found = len(text.split())
-    unread = _unread_list_words(tree, text)
-    if unread < UNREAD_LIST_WORDS or unread < UNREAD_LIST_SHARE * found:
-        return None
+    if found >= UNREAD_PROSE_SHARE * paragraph_words:
+        unread = _unread_list_words(tree, text)
+        if unread < UNREAD_LIST_WORDS or unread < UNREAD_LIST_SHARE * found:
+            return None
     recalled = bare_extraction(tree, with_metadata=False, favor_recall=True, fast=True, **_options(url))
     fuller = (recalled.text or "") if recalled is not None else ""
     return fuller if len(fuller.split()) > found else None
@@ -314,7 +316,8 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     dated = published is not None or bool(document.date)  # a year alone is still a sign, for the page type
     features = page_features(meta, shape, url, len(text.split()), dated, structured, named)
     # A story's lists are read again, and only a story's: the page type was fitted on the first reading.
-    if page_type_score(features) > THRESHOLD and (fuller := _with_lists(tree, url, document.text or "")):
+    if page_type_score(features) > THRESHOLD and (
+            fuller := _fuller_text(tree, url, document.text or "", shape.paragraph_words)):
         text = without_author_bio(strip_boilerplate(_without_headline(fuller, title), rules.drop_lines), authors)
     return Analysis(meta, document, title, text, authors, published, features)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC
+from types import SimpleNamespace
 
 import pytest
+from lxml import etree
 
 from crawler import extract as extract_module
 from crawler.demo_site import DemoSite
@@ -280,6 +282,24 @@ def test_a_list_in_a_menu_is_no_reason_to_read_again(monkeypatch):
     monkeypatch.setattr(extract_module, "bare_extraction", lambda *a, **k: readings.append(k) or real(*a, **k))
     article = extract(html, "https://daily.example/2024/06/budget-approved-roads")
     assert len(readings) == 1 and STEPS[0] not in article.text
+
+
+def test_a_text_with_little_of_the_pages_prose_is_read_again(monkeypatch):
+    tree = etree.fromstring(f"<html><body><p>{STORY}</p><p>{LATER}</p></body></html>", etree.HTMLParser())
+    calls = []
+
+    def recall_reading(_tree, **options):
+        calls.append(options)
+        return SimpleNamespace(text=f"{STORY}\n{LATER}")
+
+    monkeypatch.setattr(extract_module, "bare_extraction", recall_reading)
+    prose = len(STORY.split()) + len(LATER.split())
+    # the balanced reading kept one short line of the page's prose: read again, keep the longer text
+    assert extract_module._fuller_text(tree, "https://x.example/a", "Budget approved", prose) == f"{STORY}\n{LATER}"
+    assert calls[0]["favor_recall"] is True
+    # it kept most of it: no second reading
+    assert extract_module._fuller_text(tree, "https://x.example/a", f"{STORY}\n{LATER}", prose) is None
+    assert len(calls) == 1
 
 
 def test_a_person_in_the_byline_wins_over_an_organisation_credited_in_json_ld():

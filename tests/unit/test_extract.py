@@ -164,6 +164,7 @@ def test_rel_canonical_on_the_same_site_names_the_article(demo_app, canonical, e
     assert extract(html, "http://127.0.0.1/2024/06/copy.html?utm_source=x").url == expected
 
 
+URL = "https://daily.example/2024/06/budget-approved-roads"
 STORY = " ".join(["The council approved the new budget for rural roads after weeks of talks."] * 12)
 
 
@@ -174,7 +175,7 @@ def _page(head: str, body: str) -> str:
 
 def test_the_headline_is_the_h1_that_matches_the_declared_title():
     article = extract(_page("", "<h1>Budget approved for rural roads, at last</h1>"),
-                      "https://daily.example/2024/06/budget-approved-roads")
+                      URL)
     assert article.title == "Budget approved for rural roads, at last"  # not "Daily", not the <title>
 
 
@@ -200,20 +201,20 @@ def test_a_blog_name_in_the_only_h1_is_not_confirmed_by_trafilatura_copying_it()
 def test_an_h1_that_lost_characters_to_a_wrong_encoding_gives_way_to_the_declared_title():
     head = "<meta property=\"og:title\" content=\"Budget approved: the council's plan\">"
     article = extract(_page(head, "<h1>Budget approved? the council? plan</h1>"),
-                      "https://daily.example/2024/06/budget-approved-roads")
+                      URL)
     assert article.title == "Budget approved: the council's plan"
     asked = extract(_page(head, "<h1>Budget approved? Ask the council</h1>"),
-                    "https://daily.example/2024/06/budget-approved-roads")
+                    URL)
     assert asked.title == "Budget approved? Ask the council"  # a real question mark stays
 
 
 def test_a_label_before_the_headline_in_the_h1_is_not_part_of_it():
     head = '<meta property="og:title" content="Budget approved for rural roads">'
     article = extract(_page(head, "<h1><strong>Blog:</strong> Budget approved for rural roads</h1>"),
-                      "https://daily.example/2024/06/budget-approved-roads")
+                      URL)
     assert article.title == "Budget approved for rural roads"
     kept = extract(_page(head, "<h1>Roads: Budget approved for rural roads, at last</h1>"),
-                   "https://daily.example/2024/06/budget-approved-roads")
+                   URL)
     assert kept.title == "Roads: Budget approved for rural roads, at last"  # no declared title behind the label
 
 
@@ -224,7 +225,7 @@ def test_a_structured_headline_cut_at_its_length_limit_gives_way_to_the_whole_ti
     head = (f'<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "{cut}"}}</script>'
             f'<meta property="og:title" content="{whole} - Daily">')
     html = _page(head, "").replace("<nav><h1>Daily</h1></nav>", "")
-    assert extract(html, "https://daily.example/2024/06/budget-approved-roads").title == whole
+    assert extract(html, URL).title == whole
 
 
 LATER = " ".join(["Work on the first roads starts in the spring, the transport office said."] * 6)
@@ -236,7 +237,7 @@ def test_a_story_swallowed_by_an_unclosed_popup_is_still_read():
     html = ("<html><head><title>Budget approved for rural roads | Daily</title></head><body>"
             "<aside class='popup-overlay'><div class='popup'>Subscribe</div><div><article>"
             f"<h1>Budget approved for rural roads</h1><p>{STORY}</p><p>{LATER}</p></article></div></body></html>")
-    article = extract(html, "https://daily.example/2024/06/budget-approved-roads")
+    article = extract(html, URL)
     assert article.title == "Budget approved for rural roads"
     assert article.text == f"{STORY}\n{LATER}"
 
@@ -246,7 +247,7 @@ def test_authors_come_from_the_pages_own_story_not_the_teasers_in_its_json_ld():
                ' "author": {"@type": "Person", "name": "Asha Menon"}},'
                ' {"@type": "NewsArticle", "headline": "Roads closed",'
                ' "author": {"@type": "Person", "name": "Ravi Kapoor"}}]</script>')
-    article = extract(_page(json_ld, "<h1>Budget approved</h1>"), "https://daily.example/2024/06/budget-approved-roads")
+    article = extract(_page(json_ld, "<h1>Budget approved</h1>"), URL)
     assert article.authors == ("Asha Menon",)
 
 
@@ -258,7 +259,7 @@ def test_microdata_credits_of_teased_stories_and_comments_are_not_the_authors():
             f'<div class="comment-list">{credit.format("Tom Reader")}</div>')
     html = (f"<html><head><title>Budget approved | Daily</title></head><body itemscope "
             f'itemtype="https://schema.org/Article">{body}</body></html>')
-    assert extract(html, "https://daily.example/2024/06/budget-approved-roads").authors == ("Asha Menon",)
+    assert extract(html, URL).authors == ("Asha Menon",)
 
 
 STEPS = [f"Step {n}: the council will resurface the road between the two villages before the winter."
@@ -269,7 +270,7 @@ def test_a_storys_list_that_the_balanced_reading_leaves_out_is_read_again():
     # trafilatura's balanced mode drops a list inside a table cell; its recall mode keeps it
     steps = "".join(f"<li>{step}</li>" for step in STEPS)
     body = f"<h1>Budget approved</h1><p>{STORY}</p><table><tr><td><ul>{steps}</ul></td></tr></table><p>{LATER}</p>"
-    article = extract(_page("", body), "https://daily.example/2024/06/budget-approved-roads")
+    article = extract(_page("", body), URL)
     assert all(step in article.text for step in STEPS)
     assert article.text.startswith(STORY) and LATER in article.text
 
@@ -280,7 +281,7 @@ def test_a_list_in_a_menu_is_no_reason_to_read_again(monkeypatch):
     readings = []
     real = extract_module.bare_extraction
     monkeypatch.setattr(extract_module, "bare_extraction", lambda *a, **k: readings.append(k) or real(*a, **k))
-    article = extract(html, "https://daily.example/2024/06/budget-approved-roads")
+    article = extract(html, URL)
     assert len(readings) == 1 and STEPS[0] not in article.text
 
 
@@ -306,19 +307,19 @@ def test_a_person_in_the_byline_wins_over_an_organisation_credited_in_json_ld():
     json_ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Budget approved",'
                ' "author": {"@type": "Organization", "name": "Daily Media Group"}}</script>')
     byline = '<h1>Budget approved</h1><div class="post-author">By Asha Menon, Senior Reporter</div>'
-    article = extract(_page(json_ld, byline), "https://daily.example/2024/06/budget-approved-roads")
+    article = extract(_page(json_ld, byline), URL)
     assert article.authors == ("Asha Menon",)
-    alone = extract(_page(json_ld, "<h1>Budget approved</h1>"), "https://daily.example/2024/06/budget-approved-roads")
+    alone = extract(_page(json_ld, "<h1>Budget approved</h1>"), URL)
     assert alone.authors == ("Daily Media Group",)  # no person named anywhere: the organisation
 
 
 def test_written_by_in_an_author_box_far_below_the_headline():
     box = f"<h1>Budget approved</h1><p>{STORY}</p><div><h3>Written by Asha Menon</h3><p>Asha covers roads.</p></div>"
-    assert extract(_page("", box), "https://daily.example/2024/06/budget-approved-roads").authors == ("Asha Menon",)
+    assert extract(_page("", box), URL).authors == ("Asha Menon",)
     label = "<h1>Budget approved</h1><div><span>Written by</span><span>Ravi Kapoor</span></div>"
-    assert extract(_page("", label), "https://daily.example/2024/06/budget-approved-roads").authors == ("Ravi Kapoor",)
+    assert extract(_page("", label), URL).authors == ("Ravi Kapoor",)
     prose = f"<h1>Budget approved</h1><p>The plan, written by the finance team over a long winter, {STORY}</p>"
-    assert extract(_page("", prose), "https://daily.example/2024/06/budget-approved-roads").authors == ()
+    assert extract(_page("", prose), URL).authors == ()
 
 
 @pytest.mark.parametrize(("link", "authors"), [
@@ -329,24 +330,24 @@ def test_written_by_in_an_author_box_far_below_the_headline():
 ])
 def test_a_link_to_an_authors_page_names_the_author(link, authors):
     html = _page("", f"<h1>Budget approved</h1><div>{link}</div>")
-    assert extract(html, "https://daily.example/2024/06/budget-approved-roads").authors == authors
+    assert extract(html, URL).authors == authors
 
 
 def test_the_site_credited_as_the_author_is_the_author_when_no_one_else_is():
     head = '<meta property="og:site_name" content="Daily">'
     article = extract(_page(head, '<h1>Budget approved</h1><div class="post-author">By Daily</div>'),
-                      "https://daily.example/2024/06/budget-approved-roads")
+                      URL)
     assert article.authors == ("Daily",)
     both = extract(_page(head, '<h1>Budget approved</h1><div class="post-author">By Daily</div>'
                                '<div class="post-author">By Asha Menon</div>'),
-                   "https://daily.example/2024/06/budget-approved-roads")
+                   URL)
     assert both.authors == ("Asha Menon",)
     # a person who is the site ("Rick Steves" on Rick Steves' site), credited in structured data
     brand = ('<meta property="og:site_name" content="Asha Menon">'
              '<script type="application/ld+json">{"@type": "Article", "author": {"@type": "Person",'
              ' "name": "Asha Menon"}}</script>')
     assert extract(_page(brand, "<h1>Budget approved</h1>"),
-                   "https://daily.example/2024/06/budget-approved-roads").authors == ("Asha Menon",)
+                   URL).authors == ("Asha Menon",)
 
 
 @pytest.mark.parametrize(("byline", "authors"), [
@@ -358,7 +359,7 @@ def test_the_site_credited_as_the_author_is_the_author_when_no_one_else_is():
 ])
 def test_a_byline_in_plain_markup_after_the_headline(byline, authors):
     html = _page("", f"<h1>Budget approved</h1>{byline}")
-    assert extract(html, "https://daily.example/2024/06/budget-approved-roads").authors == authors
+    assert extract(html, URL).authors == authors
 
 
 def test_a_bare_year_is_no_publication_date():
@@ -377,16 +378,16 @@ def test_a_printed_date_earlier_than_the_metadata_is_when_the_story_first_appear
     json_ld = ('<script type="application/ld+json">{"@type": "Article",'
                ' "datePublished": "2024-08-07T12:01:51Z"}</script>')
     html = _page(json_ld, f"<h1>Budget approved</h1><p>By Asha Menon</p><p>{printed}</p>")
-    assert extract(html, "https://daily.example/2024/06/budget-approved-roads").published_raw == expected
+    assert extract(html, URL).published_raw == expected
 
 
 def test_a_date_printed_under_the_headline_is_the_publication_date():
     html = _page("", "<h1>Budget approved</h1><p>By Asha Menon</p><p>June 3, 2024</p>")
-    article = extract(html, "https://daily.example/2024/06/budget-approved-roads", timezone="Asia/Kolkata")
+    article = extract(html, URL, timezone="Asia/Kolkata")
     assert article.published_raw == "June 3, 2024"
     assert article.published_at == "2024-06-02T18:30:00+00:00"  # midnight in the site's timezone
     updated = extract(_page("", "<h1>Budget approved</h1><p>Updated June 9, 2024</p>"),
-                      "https://daily.example/2024/06/budget-approved-roads")
+                      URL)
     assert updated.published_raw != "June 9, 2024"
 
 
@@ -408,7 +409,7 @@ def test_the_same_prose_reads_as_a_forum_thread_under_a_forum_url():
     from crawler.pagetype import page_type_score
 
     html = _page("", "<h1>Budget approved</h1>")
-    story = page_type_score(analyse(html, "https://daily.example/2024/06/budget-approved-roads").features)
+    story = page_type_score(analyse(html, URL).features)
     thread = page_type_score(analyse(html, "https://forum.daily.example/threads/budget-approved").features)
     assert thread < story
 
@@ -419,7 +420,7 @@ def test_the_software_that_made_the_page_can_say_forum_or_documentation(generato
     from crawler.extract import analyse
     from crawler.pagetype import page_type_score
 
-    url = "https://daily.example/2024/06/budget-approved-roads"
+    url = URL
     plain = analyse(_page("", "<h1>Budget approved</h1>"), url)
     made = analyse(_page(f'<meta name="generator" content="{generator}">', "<h1>Budget approved</h1>"), url)
     for name in ("forum_url", "docs_url"):

@@ -216,6 +216,11 @@ def _as_declared(heading: str, declared: list[str]) -> str:
     return heading
 
 
+def _body(text: str, title: str | None, rules: ExtractionRules) -> str:
+    """trafilatura's text without the headline it repeats and without furniture lines."""
+    return strip_boilerplate(_without_headline(text, title), rules.drop_lines)
+
+
 def _without_headline(text: str, title: str | None) -> str:
     """The body without a first line that only repeats the headline."""
     if not title:
@@ -286,9 +291,8 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     if document is None:
         raise NotAnArticle("no_text", "trafilatura found no main text")
     title = _title(meta, document.title)
-    raw_text = _without_headline(document.text or "", title)
-    byline = leading_byline(raw_text)
-    text = strip_boilerplate(raw_text, rules.drop_lines)
+    byline = leading_byline(_without_headline(document.text or "", title))
+    text = _body(document.text or "", title, rules)
     # trafilatura turns a bare year ("Best laptops of 2026", "© 2014") into January 1: no date at all
     guessed = document.date if document.date and not document.date.endswith("-01-01") else None
     published = first_date([*meta.published, *meta.published_times, *meta.visible_dates, guessed], timezone)
@@ -315,10 +319,10 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     text = without_author_bio(text, authors)
     dated = published is not None or bool(document.date)  # a year alone is still a sign, for the page type
     features = page_features(meta, shape, url, len(text.split()), dated, structured, named)
-    # A story's lists are read again, and only a story's: the page type was fitted on the first reading.
+    # Only a story is read a second time: the page type was fitted on the first reading.
     if page_type_score(features) > THRESHOLD and (
             fuller := _fuller_text(tree, url, document.text or "", shape.paragraph_words)):
-        text = without_author_bio(strip_boilerplate(_without_headline(fuller, title), rules.drop_lines), authors)
+        text = without_author_bio(_body(fuller, title, rules), authors)
     return Analysis(meta, document, title, text, authors, published, features)
 
 

@@ -181,9 +181,10 @@ def _read_json_ld(tree: etree._Element, meta: PageMetadata) -> None:
             value = _text(item.get(key))
             if value:
                 target.append(value)
-        if not meta.authors:  # the page's own story comes first; later ones are teasers for others
+        # The first story that credits anyone is the page's own; later ones are teasers for others.
+        if not (meta.authors or meta.organisation_authors):
             meta.authors.extend(_names(item.get("author")))
-        meta.organisation_authors.extend(_names(item.get("author"), organisations=True))
+            meta.organisation_authors.extend(_names(item.get("author"), organisations=True))
         meta.tags.extend(_keywords(item.get("keywords")))
         meta.categories.extend(_keywords(item.get("articleSection")))
         image = item.get("image")
@@ -412,6 +413,7 @@ _PAGE_WORDS = frozenset("""
 
 
 _TRAILING_WORDS = frozenset("sponsored follow share verified".split())  # badges after a name
+_HIDDEN_EMAIL = re.compile(r"\[email\s+protected\]")  # what Cloudflare shows in place of an address
 
 
 def _name(part: str) -> str | None:
@@ -419,7 +421,7 @@ def _name(part: str) -> str | None:
     part = part.strip(" .:-\"'\u201c\u201d")
     if not part or _OTHER_CREDIT.match(part):
         return None
-    words = part.replace("[email\u00a0protected]", "").replace("[email protected]", "").split()
+    words = _HIDDEN_EMAIL.sub("", part).split()
     while len(words) > 1 and words[-1].casefold() in _TRAILING_WORDS:
         words.pop()  # "Help Net Security Sponsored"
     if not words:

@@ -249,6 +249,10 @@ def test_authors_come_from_the_pages_own_story_not_the_teasers_in_its_json_ld():
                ' "author": {"@type": "Person", "name": "Ravi Kapoor"}}]</script>')
     article = extract(_page(json_ld, "<h1>Budget approved</h1>"), URL)
     assert article.authors == ("Asha Menon",)
+    # the page's story credits its publisher only: a teased story's writer is still not its author
+    by_paper = json_ld.replace('{"@type": "Person", "name": "Asha Menon"}',
+                               '{"@type": "NewsMediaOrganization", "name": "Daily Media Group"}')
+    assert extract(_page(by_paper, "<h1>Budget approved</h1>"), URL).authors == ("Daily Media Group",)
 
 
 def test_microdata_credits_of_teased_stories_and_comments_are_not_the_authors():

@@ -165,6 +165,18 @@ def _unread_list_words(tree: etree._Element, text: str) -> int:
     return unread
 
 
+def _guessed_authors(document: Document, meta: PageMetadata) -> list[str]:
+    """trafilatura's guess at the author, unless it is only pieces of an organisation that the
+    structured data credits ("Center; Research" of "Center for Drug Evaluation and Research")."""
+    if not document.author:
+        return []
+    credited = {word for name in meta.organisation_authors for word in WORD.findall(name.casefold())}
+    pieces = [piece for piece in document.author.split(";") if piece.strip()]
+    if credited and all(set(WORD.findall(piece.casefold())) <= credited for piece in pieces):
+        return []
+    return [document.author]
+
+
 def _title(meta: PageMetadata, fallback: str | None) -> str | None:
     """The headline as the page shows it.
 
@@ -306,7 +318,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     # its own, in page order), then a byline at the top of the text or in plain markup after the
     # headline, or an author box; an organisation credited as the author in structured data only
     # when no person is named anywhere.
-    sources = (meta.authors, meta.microdata_authors, [document.author] if document.author else [], meta.link_authors,
+    sources = (meta.authors, meta.microdata_authors, _guessed_authors(document, meta), meta.link_authors,
                *([candidate] for candidate in meta.byline_authors), [byline] if byline else [],
                [meta.labelled_byline] if meta.labelled_byline else [], meta.written_by[:1], meta.organisation_authors)
     authors = next((found for names in sources if (found := clean_authors(names, meta.site_name))), ())

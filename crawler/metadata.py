@@ -33,6 +33,9 @@ _ITEMTYPES = etree.XPath("//*[@itemtype]/@itemtype")
 _ELSEWHERE = etree.XPath(  # in a comment, a sidebar or a box of other stories
     'ancestor::*[@class[contains(., "comment") or contains(., "related") or contains(., "sidebar")'
     ' or contains(., "widget") or contains(., "teaser") or contains(., "recommend")]]')
+_IN_MENU = etree.XPath(  # in the site's navigation: "By Industry", "By Event Type" head its menus
+    'ancestor::*[self::nav or @role="menu" or @role="navigation" or @class[contains(., "sub-menu")'
+    ' or contains(., "dropdown-menu") or contains(., "nav-menu") or contains(., "mega-menu")]]')
 _REL_LINKS = etree.XPath("//a[@rel][@href]")
 _PROFILE_LINKS = etree.XPath("//body//a[contains(@href, '/author') or contains(@href, '/people/')"
                              " or contains(@href, '/staff/') or contains(@href, '/contributor')"
@@ -284,11 +287,30 @@ def _read_profile_links(tree: etree._Element, meta: PageMetadata) -> None:
 def _read_bylines(tree: etree._Element, meta: PageMetadata) -> None:
     """The first few short byline texts in page order (later ones are often teasers' bylines)."""
     for element in _BYLINE_ELEMENTS(tree)[:20]:
-        text = _text(element.text_content())
+        text = _listed_text(element)
         if text and len(text.split()) <= BYLINE_ELEMENT_WORDS and text not in meta.byline_authors:
             meta.byline_authors.append(text)
             if len(meta.byline_authors) == BYLINE_CANDIDATES:
                 return
+
+
+def _listed_text(element: etree._Element) -> str | None:
+    """An element's text with its list items apart: "Emily Walker, Casey McDevitt", where the
+    plain text of ``<li>Emily Walker</li><li>Casey McDevitt</li>`` runs the names together."""
+    if element.find(".//li") is None:
+        return _text(element.text_content())
+    pieces: list[str] = []
+    items = 0
+    for event, node in etree.iterwalk(element, events=("start", "end")):
+        if event == "start":
+            if node.tag == "li":
+                pieces.append(", " if items else " ")
+                items += 1
+            if isinstance(node.tag, str):
+                pieces.append(node.text or "")
+        elif node is not element:
+            pieces.append(node.tail or "")
+    return _text("".join(pieces))
 
 
 def _text_after(label: etree._Element) -> str | None:
@@ -297,7 +319,7 @@ def _text_after(label: etree._Element) -> str | None:
     for _ in range(3):
         if following is None:
             return None
-        if text := _text(following.text_content()):
+        if text := _listed_text(following):
             return text
         following = following.getnext()
     return None
@@ -311,12 +333,14 @@ def _read_after_headline(tree: etree._Element, meta: PageMetadata) -> None:
     for element in _AFTER_HEADLINE(tree):
         if not isinstance(element.tag, str) or element.tag in ("script", "style"):
             continue
-        text = _text(element.text_content())
+        text = _listed_text(element)
         if not text or len(text.split()) > BYLINE_ELEMENT_WORDS:
             continue
         if not meta.visible_dates and (date := publication_date_in(text)):
             meta.visible_dates.append(date)
         label = None if label_seen else _BYLINE_LABEL.match(text)
+        if label is not None and _IN_MENU(element):
+            label = None  # "By Industry" heading a menu
         if label is not None and len(element) and isinstance(element[0].tag, str) \
                 and _BYLINE_LABEL.match(_text(element[0].text_content()) or ""):
             continue  # a box whose first child holds the label: read the child, not the glued whole
@@ -342,9 +366,9 @@ def _read_written_by(tree: etree._Element, meta: PageMetadata) -> None:
         element = node.getparent()
         if element is None or element.tag in ("script", "style"):
             continue
-        text = _text(element.text_content())
+        text = _listed_text(element)
         label = _WRITTEN_BY.match(text or "")
-        if label is None or len(text.split()) > BYLINE_ELEMENT_WORDS:
+        if label is None or len(text.split()) > BYLINE_ELEMENT_WORDS or _IN_MENU(element):
             continue
         name = label["name"] or label["rest"] or (_text_after(element) if label["rest"] is not None else None)
         if name and len(name.split()) <= BYLINE_ELEMENT_WORDS:
@@ -380,6 +404,9 @@ _BYLINE = re.compile(r"^\s*(?:(?:authors?|by|von|par|por|di|door)\s*:?\s+|"
                      re.IGNORECASE)
 _SEGMENTS = re.compile(r"\s*(?:,|;|\||\u00b7|\u2022|\u22c5|\u25cf|\s-\s|\s\u2013\s)\s*")
 _JOINED = re.compile(r"\s*(?:&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
+NAME_WORDS = 5  # a longer piece of a byline is a sentence, not a name...
+ORGANISATION_WORDS = 8  # ... unless it names an organisation
+_OF_AN_ORGANISATION = re.compile(r"\s(?:for|of)\s")  # "Center for ...", "Institute of ...": not people
 _PARTICLES = frozenset("van von der den de del della di da dos du la le bin al ter".split())
 _ORGANISATION_ENDS = frozenset("team staff desk editors newsroom".split())
 _CREDENTIAL = re.compile(r"^(?:[A-Z]{2,5}|Ph\.?\s?D|M\.?\s?D|M\.?\s?S|R\.?\s?N|Jr|Esq|II|III|IV)\.?$")
@@ -412,6 +439,8 @@ _PAGE_WORDS = frozenset("""
 """.split())
 
 
+# Lowercase words that a capitalised credit may hold: "Ask the Doctors", "The Currency editors".
+_LOWERCASE_IN_NAMES = _PARTICLES | _ROLE_WORDS | _ORGANISATION_ENDS | frozenset("the of for and with at".split())
 _TRAILING_WORDS = frozenset("sponsored follow share verified".split())  # badges after a name
 _HIDDEN_EMAIL = re.compile(r"\[email\s+protected\]")  # what Cloudflare shows in place of an address
 
@@ -436,6 +465,9 @@ def _name(part: str) -> str | None:
         return " ".join(words[:2])  # ("Staff Reporter" is a byline as newsrooms give it)
     if _HANDLE.match(part) or (len(part) == 2 and part.isalpha() and part.isupper()):
         return None  # "page.head.author"; "NB", an avatar's initials
+    if words[0][:1].isupper() and any(w[:1].islower() and low not in _LOWERCASE_IN_NAMES
+                                      for w, low in zip(words, lowered)):
+        return None  # "Personal finance": a section's label, not a name
     # "Brian Truitt USA TODAY": the paper's name in capitals after the person's
     caps = len(words) - next((i for i in range(len(words) - 1, -1, -1) if not words[i].isupper()), -1) - 1
     if caps >= 2 and len(words) - caps >= 2:
@@ -472,7 +504,7 @@ def clean_authors(candidates: list[str], publisher: str | None = None) -> tuple[
     names: list[str] = []
     for candidate in candidates:
         for part in _parts(_BYLINE.sub("", html.unescape(candidate))):
-            if len(part.split()) > 5:
+            if len(part.split()) > (ORGANISATION_WORDS if _OF_AN_ORGANISATION.search(part) else NAME_WORDS):
                 continue
             part = _NAME_ENDS.sub("", part.strip(" .:-")).strip(" .:-")
             if (not part or "@" in part or part.startswith(("http", "("))
@@ -504,7 +536,10 @@ def _parts(byline: str) -> list[str]:
         last = segment.split()[-1].casefold().strip(".,") if segment.split() else ""
         if index and last in _ROLE_WORDS:
             continue
-        parts.extend(_JOINED.split(segment))
+        if _OF_AN_ORGANISATION.search(segment):
+            parts.append(segment)  # "Center for Drug Evaluation and Research": one name
+        else:
+            parts.extend(_JOINED.split(segment))
     return parts
 
 

@@ -67,6 +67,10 @@ def test_site_drop_lines_literal_and_regex():
     (["Help Net Security Sponsored"], ("Help Net Security",)),
     (["Released:"], ()),
     (["Valentin Lobstein [email\u00a0protected]"], ("Valentin Lobstein",)),  # Cloudflare's hidden address
+    # a section's label is no name; an organisation's name is one credit, "and" and all
+    (["Personal finance"], ()),
+    (["Ask the Doctors", "The Currency editors"], ("Ask the Doctors", "The Currency editors")),
+    (["Center for Drug Evaluation and Research"], ("Center for Drug Evaluation and Research",)),
 ])
 def test_clean_authors(raw, names):
     assert clean_authors(raw, publisher="The Commercial Appeal") == names

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 from lxml import etree
+from trafilatura import load_html
 
 from crawler import extract as extract_module
 from crawler.demo_site import DemoSite
@@ -324,6 +325,31 @@ def test_written_by_in_an_author_box_far_below_the_headline():
     assert extract(_page("", label), URL).authors == ("Ravi Kapoor",)
     prose = f"<h1>Budget approved</h1><p>The plan, written by the finance team over a long winter, {STORY}</p>"
     assert extract(_page("", prose), URL).authors == ()
+
+
+def test_a_by_heading_in_the_sites_menu_is_no_author_box():
+    menu = ('<nav><h4>By Industry</h4><ul><li><a href="/media/">For Media</a></li></ul></nav>'
+            f'<h1>Budget approved</h1><p>{STORY}</p>')
+    assert extract(_page("", menu), URL).authors == ()
+    box = f'<h1>Budget approved</h1><p>{STORY}</p><div><h4>By Asha Menon</h4></div>'
+    assert extract(_page("", box), URL).authors == ("Asha Menon",)
+
+
+def test_names_listed_after_a_written_by_label_stay_apart():
+    byline = ('<h1>Budget approved</h1><div><span>Written by: <ul><li><a href="/a/">Emily Walker</a></li>'
+              '<li><a href="/b/">Casey McDevitt</a></li></ul></span></div>')
+    assert extract(_page("", byline), URL).authors == ("Emily Walker", "Casey McDevitt")
+
+
+def test_trafilaturas_pieces_of_a_credited_organisation_give_way_to_its_whole_name(monkeypatch):
+    json_ld = ('<script type="application/ld+json">{"@type": "Article", "headline": "Budget approved",'
+               ' "author": {"@type": "Organization", "name": "Center for Drug Evaluation and Research"}}</script>')
+    document = SimpleNamespace(author="Center; Research")
+    meta = extract_module.read_metadata(load_html(_page(json_ld, "<h1>Budget approved</h1>")))
+    assert extract_module._guessed_authors(document, meta) == []
+    assert extract_module._guessed_authors(SimpleNamespace(author="Asha Menon"), meta) == ["Asha Menon"]
+    assert extract(_page(json_ld, "<h1>Budget approved</h1>"), URL).authors == (
+        "Center for Drug Evaluation and Research",)
 
 
 @pytest.mark.parametrize(("link", "authors"), [

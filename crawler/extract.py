@@ -32,7 +32,7 @@ from w3lib.encoding import html_to_unicode
 from .article import Article
 from .boilerplate import leading_byline, strip_boilerplate, without_author_bio
 from .dates import ParsedDate, first_date
-from .metadata import WORD, PageMetadata, clean_authors, distinct, read_metadata
+from .metadata import WORD, PageMetadata, clean_authors, distinct, read_metadata, site_owner
 from .pagetype import THRESHOLD, PageFeatures, page_features, page_shape, page_type_score
 from .sites import ExtractionRules
 from .urls import canonical_url, same_site
@@ -121,6 +121,13 @@ def _site_names(meta: PageMetadata) -> set[str]:
                 if extra and len(extra.split()) <= SITE_NAME_WORDS:
                     names.add(extra)
     return names
+
+
+def _names_of_the_site(meta: PageMetadata) -> list[str | None]:
+    """What the site calls itself, as written: its declared name, the end of ``<title>``, the
+    holder of its copyright."""
+    suffix = TITLE_SEPARATORS.split(meta.html_title)[-1] if meta.html_title else None
+    return [meta.site_name, suffix if suffix != meta.html_title else None, *meta.copyright_holders]
 
 
 def _main_text(tree: etree._Element, url: str, min_words: int) -> Document | None:
@@ -328,6 +335,8 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     if not authors:
         authors = clean_authors(meta.profile_authors[:1], meta.site_name) or next(
             (found for names in sources if (found := clean_authors(names))), ())
+    if not authors and (owner := site_owner(_names_of_the_site(meta), url)):
+        authors = (owner,)  # a personal site: its owner writes it
     text = without_author_bio(text, authors)
     dated = published is not None or bool(document.date)  # a year alone is still a sign, for the page type
     features = page_features(meta, shape, url, len(text.split()), dated, structured, named)

@@ -12,7 +12,10 @@ import html
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -63,6 +66,10 @@ _CANONICAL = etree.XPath('//link[@rel="canonical"]/@href')
 _HTML_LANG = etree.XPath("/html/@lang")
 _HEADLINE_LINKS = etree.XPath("//h2//a[@href] | //h3//a[@href]")
 _H1 = etree.XPath("//h1")
+_COPYRIGHT_TEXTS = etree.XPath("//body//text()[contains(., '\u00a9') or contains(., 'opyright')]")
+# "© 2025 Toby Hede. All rights reserved.": whose the site is
+_COPYRIGHT = re.compile(r"(?:\u00a9|\(c\)|copyright)\s*(?:\d{4}\s*(?:[-\u2013]\s*\d{4})?)?\s*(?:by\s+)?"
+                        r"(?P<holder>[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){1,3})", re.IGNORECASE)
 _TITLE = etree.XPath("//head/title/text()")
 
 # meta name/property -> field; earlier keys in a field's list are preferred.
@@ -115,6 +122,7 @@ class PageMetadata:
     h1s: list[str] = field(default_factory=list)  # every <h1>'s text, in page order
     html_title: str | None = None
     headline_links: int = 0
+    copyright_holders: list[str] = field(default_factory=list)  # "© 2025 Toby Hede": the site's owner
 
 
 def _text(value: Any) -> str | None:
@@ -395,6 +403,8 @@ def read_metadata(tree: etree._Element) -> PageMetadata:
     title = _TITLE(tree)
     meta.html_title = _text(title[0]) if title else None
     meta.headline_links = sum(1 for a in _HEADLINE_LINKS(tree) if len(a.text_content().split()) >= 4)
+    meta.copyright_holders = [found["holder"] for text in _COPYRIGHT_TEXTS(tree)[:3]
+                              if (found := _COPYRIGHT.search(" ".join(text.split())))]
     return meta
 
 
@@ -551,3 +561,42 @@ def distinct(values: list[str]) -> tuple[str, ...]:
         if value and value.casefold() not in seen:
             seen[value.casefold()] = value
     return tuple(seen.values())
+
+
+@cache
+def _first_names() -> frozenset[str]:
+    lines = (Path(__file__).with_name("first_names.txt")).read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalpha())
+
+
+# Words that make a name a business's: "Austin Hardware", "Walton College", "Noble Desktop".
+_BUSINESS_WORDS = frozenset("""
+    online college university school academy institute hardware desktop software systems technologies tech
+    group studio studios media design digital solutions services consulting partners associates law legal
+    dental dentistry health clinic care fitness yoga coffee foods kitchen vacations travel tours homes realty
+    properties insurance marketing agency labs lab works company inc llc ltd shop store supply electric
+    plumbing press publishing magazine news blog daily times post network center centre foundation
+""".split())
+
+
+def site_owner(names: list[str | None], url: str) -> str | None:
+    """The person whose site this is, when the site's name is a person's: spelled by the host
+    (tobyhede.com, pierce.dev, owain.bearblog.dev), a first name people bear, then a surname, not
+    a business's word. ``names`` are what the site calls itself, best first: its declared name,
+    the end of ``<title>``, the holder of its copyright."""
+    host = (urlsplit(url).hostname or "").removeprefix("www.").split(".")
+    label = host[0] if len(host) >= 2 else ""
+    for name in filter(None, names):
+        words = [word.strip(".,") for word in name.split()[:3]]
+        for count in (2, 3):
+            person = words[:count]
+            if (len(person) == count and all(word[:1].isupper() for word in person)
+                    and _letters(person[0]) in _first_names()
+                    and label in (_letters("".join(person)), _letters(person[0]), _letters(person[-1]))
+                    and not any(word.casefold() in _BUSINESS_WORDS for word in person[1:])):
+                return " ".join(person)
+    return None

@@ -380,6 +380,24 @@ def test_the_site_credited_as_the_author_is_the_author_when_no_one_else_is():
                    URL).authors == ("Asha Menon",)
 
 
+@pytest.mark.parametrize(("url", "head", "footer", "authors"), [
+    ("https://tobyhede.example/blog/agents", "", "© 2025 Toby Hede. All rights reserved.", ("Toby Hede",)),
+    ("https://pollybarks.example/blog/waste", '<meta property="og:site_name" content="Polly Barks">', "",
+     ("Polly Barks",)),
+    # a first name that the list of first names lacks: no credit (a brand is the likelier reading)
+    ("https://owain.blog.example/post", '<meta property="og:site_name" content="Owain Brennan">', "", ()),
+    # a business, though its first word is a first name; a person whom the address does not spell
+    ("https://austinhardware.example/tips", "", "© 2024 Austin Hardware", ()),
+    ("https://daily.example/2024/06/budget", '<meta property="og:site_name" content="Toby Hede">', "", ()),
+])
+def test_a_personal_sites_owner_writes_its_unsigned_posts(url, head, footer, authors):
+    html = _page(head, "<h1>Budget approved</h1>").replace("</body>", f"<footer><p>{footer}</p></footer></body>")
+    assert extract(html, url).authors == authors
+    signed = _page(head, '<h1>Budget approved</h1><p class="byline">By Asha Menon</p>')
+    assert extract(signed.replace("</body>", f"<footer><p>{footer}</p></footer></body>"), url).authors == (
+        "Asha Menon",)
+
+
 @pytest.mark.parametrize(("byline", "authors"), [
     ('<div><span>By</span> <span>Asha Menon</span></div>', ("Asha Menon",)),
     ('<p>Written by Ravi Kapoor ⋅ Senior Review Editor ⋅ Updated March 5, 2025</p>', ("Ravi Kapoor",)),

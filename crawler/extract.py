@@ -32,7 +32,7 @@ from w3lib.encoding import html_to_unicode
 from .article import Article
 from .boilerplate import leading_byline, strip_boilerplate, without_author_bio
 from .dates import ParsedDate, first_date
-from .metadata import WORD, PageMetadata, clean_authors, distinct, read_metadata, site_owner
+from .metadata import WORD, PageMetadata, clean_authors, distinct, people_in, read_metadata, site_owner
 from .pagetype import THRESHOLD, PageFeatures, page_features, page_shape, page_type_score
 from .sites import ExtractionRules
 from .urls import canonical_url, same_site
@@ -323,11 +323,12 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
         published = printed
     # Structured authors first, then trafilatura's guess, then elements marked as bylines (each on
     # its own, in page order), then a byline at the top of the text or in plain markup after the
-    # headline, or an author box; an organisation credited as the author in structured data only
-    # when no person is named anywhere.
+    # headline, a person the dateline names, or an author box; an organisation credited as the
+    # author in structured data only when no person is named anywhere.
     sources = (meta.authors, meta.microdata_authors, _guessed_authors(document, meta), meta.link_authors,
                *([candidate] for candidate in meta.byline_authors), [byline] if byline else [],
-               [meta.labelled_byline] if meta.labelled_byline else [], meta.written_by[:1], meta.organisation_authors)
+               [meta.labelled_byline] if meta.labelled_byline else [], people_in(meta.dateline), meta.written_by[:1],
+               meta.organisation_authors)
     authors = next((found for names in sources if (found := clean_authors(names, meta.site_name))), ())
     named = bool(authors)  # a byline of any kind: evidence of a story
     # Then a link to an author's page (listings and author pages have those too, so no evidence),

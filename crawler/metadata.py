@@ -107,6 +107,7 @@ class PageMetadata:
     labelled_byline: str | None = None  # "By" + a name, in plain markup just after the headline
     written_by: list[str] = field(default_factory=list)  # "Written by Name" / "By Name" boxes, anywhere
     visible_dates: list[str] = field(default_factory=list)  # a date printed just after the headline
+    dateline: str | None = None  # the short text that prints it: "Aaron Ricadela | Senior Writer | July 2, 2025"
     published: list[str] = field(default_factory=list)
     published_times: list[str] = field(default_factory=list)  # <time datetime>: may be a teaser's
     modified: list[str] = field(default_factory=list)
@@ -346,6 +347,7 @@ def _read_after_headline(tree: etree._Element, meta: PageMetadata) -> None:
             continue
         if not meta.visible_dates and (date := publication_date_in(text)):
             meta.visible_dates.append(date)
+            meta.dateline = text
         label = None if label_seen else _BYLINE_LABEL.match(text)
         if label is not None and _IN_MENU(element):
             label = None  # "By Industry" heading a menu
@@ -362,9 +364,11 @@ def _read_after_headline(tree: etree._Element, meta: PageMetadata) -> None:
 
 
 _WRITTEN_BY_TEXT = etree.XPath("//body//text()[contains(., 'ritten by') or contains(., 'ritten By')"
-                               " or contains(., 'RITTEN BY') or contains(., 'By ')]")
-_WRITTEN_BY = re.compile(r"^(?:written by\s*:?\s*(?P<rest>.*)"
-                         r"|(?-i:By (?P<name>[A-Z][\w'\u2019.-]+(?: [A-Z][\w'\u2019.-]+){1,3})))$", re.IGNORECASE)
+                               " or contains(., 'RITTEN BY') or contains(., 'By ') or contains(., 'rticles by ')"
+                               " or contains(., 'osts by ') or contains(., 'tories by ')]")
+_WRITTEN_BY = re.compile(r"^(?:(?:this (?:post|article|story|piece) was )?written by\s*:?\s*(?P<rest>.*)"
+                         r"|(?:(?:view |see |read )?(?:all |more )?(?:posts|articles|stories) )?"
+                         r"(?-i:[Bb]y (?P<name>[A-Z][\w'\u2019.-]+(?: [A-Z][\w'\u2019.-]+){1,3})))$", re.IGNORECASE)
 
 
 def _read_written_by(tree: etree._Element, meta: PageMetadata) -> None:
@@ -422,7 +426,7 @@ _ORGANISATION_ENDS = frozenset("team staff desk editors newsroom".split())
 _CREDENTIAL = re.compile(r"^(?:[A-Z]{2,5}|Ph\.?\s?D|M\.?\s?D|M\.?\s?S|R\.?\s?N|Jr|Esq|II|III|IV)\.?$")
 _HANDLE = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_]+)+$")  # "page.head.author", "andrew.keaveney"
 # Where a byline runs on into a date, an update note or another credit, the name has ended.
-_NAME_ENDS = re.compile(r"\s+(?:(?:last\s+)?updated|published|posted|reviewed|edited|fact[- ]checked|on|at)\b.*$"
+_NAME_ENDS = re.compile(r"\s+(?:(?:last\s+)?updated|published|posted|reviewed|edited|fact[- ]checked|on|at|in)\b.*$"
                         r"|(?-i:(?<=[a-z])(?:Updated|Published|Posted))\b.*$"  # glued: "AustinPublished"
                         r"|\s+\d.*$"  # a name has no digits: "Marketing Team 31 May, 2023"
                         r"|\s+(?:january|february|march|april|june|july|august|september|october|november|december"
@@ -497,6 +501,11 @@ def _looks_like_a_person(name: str) -> bool:
             and all(w[:1].isupper() or low in _PARTICLES for w, low in zip(words, lowered)))
 
 
+def people_in(dateline: str | None) -> tuple[str, ...]:
+    """The people a dateline names without a "By": "Aaron Ricadela | Senior Writer | July 2, 2025"."""
+    return tuple(name for name in clean_authors([dateline]) if _looks_like_a_person(name)) if dateline else ()
+
+
 def _people_first(names: list[str]) -> list[str]:
     """Of several credits, the people's names when some are (a job title, the team or the paper
     named beside them is not an author); a lone credit stays whatever it is."""
@@ -544,6 +553,8 @@ def _parts(byline: str) -> list[str]:
     parts: list[str] = []
     for index, segment in enumerate(_SEGMENTS.split(byline)):
         last = segment.split()[-1].casefold().strip(".,") if segment.split() else ""
+        if index and segment[:1].islower() and not segment.startswith(("and ", "by ")):
+            break  # "Vanessa Mendez, MD, gastroenterologist, Parkview Health": who she is, not who else wrote
         if index and last in _ROLE_WORDS:
             continue
         if _OF_AN_ORGANISATION.search(segment):

@@ -69,6 +69,7 @@ def test_site_drop_lines_literal_and_regex():
     (["Valentin Lobstein [email\u00a0protected]"], ("Valentin Lobstein",)),  # Cloudflare's hidden address
     # a section's label is no name; an organisation's name is one credit, "and" and all
     (["Personal finance"], ()),
+    (["Jane Roe, professor of history, Yale University"], ("Jane Roe",)),  # who she is, not a co-author
     (["Ask the Doctors", "The Currency editors"], ("Ask the Doctors", "The Currency editors")),
     (["Center for Drug Evaluation and Research"], ("Center for Drug Evaluation and Research",)),
 ])

@@ -380,6 +380,27 @@ def test_the_site_credited_as_the_author_is_the_author_when_no_one_else_is():
                    URL).authors == ("Asha Menon",)
 
 
+@pytest.mark.parametrize(("dateline", "authors"), [
+    ("<p>Aaron Ricadela | Senior Writer | July 2, 2025</p>", ("Aaron Ricadela",)),
+    ("<p>Dec 26, 2025 <span>\u2022</span> <img src='a.png'> Mahua Das in <a href='/c'>Project Management</a></p>",
+     ("Mahua Das",)),
+    ("<p>July 2, 2025 | Personal finance</p>", ()),  # a section, not a person
+])
+def test_a_person_named_in_the_dateline_is_the_author(dateline, authors):
+    assert extract(_page("", f"<h1>Budget approved</h1>{dateline}"), URL).authors == authors
+
+
+@pytest.mark.parametrize(("box", "authors"), [
+    ("<p><em>This post was written by <a href='/p/v'>Vanessa Mendez, MD</a>, gastroenterologist, Daily Health."
+     "</em></p>",
+     ("Vanessa Mendez, MD",)),  # not her employer
+    ("<div><button><span>All articles by Elliot Raba</span></button></div>", ("Elliot Raba",)),
+])
+def test_a_credit_below_the_story_names_the_author(box, authors):
+    html = _page("", f"<h1>Budget approved</h1><p>{STORY}</p>{box}")
+    assert extract(html, URL).authors == authors
+
+
 @pytest.mark.parametrize(("url", "head", "footer", "authors"), [
     ("https://tobyhede.example/blog/agents", "", "© 2025 Toby Hede. All rights reserved.", ("Toby Hede",)),
     ("https://pollybarks.example/blog/waste", '<meta property="og:site_name" content="Polly Barks">', "",

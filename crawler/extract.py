@@ -52,6 +52,7 @@ UNREAD_LIST_SHARE = 0.1
 UNREAD_PROSE_SHARE = 0.3  # ... or whose text has less than this share of the words of its long paragraphs
 _LIST_ITEMS = etree.XPath("//body//li[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside)]")
 HEADING_OVERLAP = 0.2  # an <h1> sharing this share of words with a declared title is the headline
+_COUNT_OR_YEAR = re.compile(r"[\s(),:\[\]]*(?:(?:in|of|for)?[\s(),:\[\]]*\d+[\s(),:\[\]]*)+")  # "8 ", " in 2025"
 TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-:\u00b7\u2022\u00bb]\s+")
 
 
@@ -202,8 +203,8 @@ def _title(meta: PageMetadata, fallback: str | None) -> str | None:
     declared = [clean_title(c, site) for c in (*meta.titles, meta.html_title, fallback) if c]
     declared = [d for d in declared if d]
     if headings and declared:
-        score, heading = max(((max(_overlap(h, d) for d in declared), h) for h in headings), key=lambda t: t[0])
-        if score >= HEADING_OVERLAP:
+        heading = next((h for h in headings if max(_overlap(h, d) for d in declared) >= HEADING_OVERLAP), None)
+        if heading is not None:
             return _as_declared(heading, declared)
     elif len(headings) == 1:
         return _as_declared(headings[0], declared)
@@ -219,7 +220,15 @@ def _title(meta: PageMetadata, fallback: str | None) -> str | None:
 
 def _as_declared(heading: str, declared: list[str]) -> str:
     """The heading, or the declared title it shows imperfectly: with characters lost to a wrong
-    encoding ("Beginner? Guide"), or behind a label ("Blog: ...")."""
+    encoding ("Beginner? Guide"), behind a label ("Blog: ..."), in capitals for display ("BEST
+    DRIP COFFEE MAKER"), or without the count or year it declares ("8 Recent Trends in ...",
+    "... for Seniors in 2025")."""
+    if heading.isupper() and declared:
+        return max(declared, key=lambda title: _overlap(heading, title))
+    for title in declared:
+        head, found, tail = title.casefold().partition(heading.casefold())
+        if found and (head or tail) and _COUNT_OR_YEAR.fullmatch(f"{head} {tail}"):
+            return title
     if "?" in heading or "\ufffd" in heading:
         pattern = re.compile(
             "".join(".{1,3}?" if ch in "?\ufffd" else re.escape(ch) for ch in heading), re.IGNORECASE | re.DOTALL

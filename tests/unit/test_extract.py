@@ -229,6 +229,29 @@ def test_a_structured_headline_cut_at_its_length_limit_gives_way_to_the_whole_ti
     assert extract(html, URL).title == whole
 
 
+@pytest.mark.parametrize(("heading", "declared", "title"), [
+    # capitals for display give way to the title as written
+    ("BUDGET APPROVED FOR RURAL ROADS IN 2026", "Budget Approved for Rural Roads 2026",
+     "Budget Approved for Rural Roads 2026"),
+    # the count or the year that the declared title adds
+    ("Roads the Budget Will Mend", "8 Roads the Budget Will Mend", "8 Roads the Budget Will Mend"),
+    ("Best Rural Roads for Cycling", "Best Rural Roads for Cycling in 2026", "Best Rural Roads for Cycling in 2026"),
+    # words, not a count or a year: the heading as shown
+    ("Budget approved for rural roads", "Budget approved for rural roads after weeks of talks",
+     "Budget approved for rural roads"),
+])
+def test_a_heading_that_shows_the_declared_title_imperfectly_gives_way_to_it(heading, declared, title):
+    html = _page(f'<meta property="og:title" content="{declared}">', f"<h1>{heading}</h1>")
+    assert extract(html, URL).title == title
+
+
+def test_the_first_heading_that_matches_is_the_headline_not_a_later_teasers():
+    teasers = "".join(f"<div><h1>{t}</h1></div>" for t in ("Where to cycle near the rural roads", "Roads of 2025"))
+    html = _page('<meta property="og:title" content="Where the new rural roads will run">',
+                 f"<h1>Budget approved: new rural roads</h1><p>{STORY}</p>{teasers}")
+    assert extract(html, URL).title == "Budget approved: new rural roads"
+
+
 LATER = " ".join(["Work on the first roads starts in the spring, the transport office said."] * 6)
 
 

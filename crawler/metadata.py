@@ -66,7 +66,7 @@ _CANONICAL = etree.XPath('//link[@rel="canonical"]/@href')
 _HTML_LANG = etree.XPath("/html/@lang")
 _HEADLINE_LINKS = etree.XPath("//h2//a[@href] | //h3//a[@href]")
 _H1 = etree.XPath("//h1")
-_COPYRIGHT_TEXTS = etree.XPath("//body//text()[contains(., '\u00a9') or contains(., 'opyright')]")
+_COPYRIGHT_TEXTS = etree.XPath("//footer//text()[contains(., '\u00a9') or contains(., 'opyright')]")
 # "© 2025 Toby Hede. All rights reserved.": whose the site is
 _COPYRIGHT = re.compile(r"(?:\u00a9|\(c\)|copyright)\s*(?:\d{4}\s*(?:[-\u2013]\s*\d{4})?)?\s*(?:by\s+)?"
                         r"(?P<holder>[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){1,3})", re.IGNORECASE)
@@ -306,8 +306,9 @@ def _read_bylines(tree: etree._Element, meta: PageMetadata) -> None:
 def _listed_text(element: etree._Element) -> str | None:
     """An element's text with its list items apart: "Emily Walker, Casey McDevitt", where the
     plain text of ``<li>Emily Walker</li><li>Casey McDevitt</li>`` runs the names together."""
-    if element.find(".//li") is None:
-        return _text(element.text_content())
+    text = _text(element.text_content())
+    if not text or len(text.split()) > BYLINE_ELEMENT_WORDS or element.find(".//li") is None:
+        return text  # (prose is no byline: its items need not be told apart)
     pieces: list[str] = []
     items = 0
     for event, node in etree.iterwalk(element, events=("start", "end")):
@@ -363,9 +364,9 @@ def _read_after_headline(tree: etree._Element, meta: PageMetadata) -> None:
             return
 
 
-_WRITTEN_BY_TEXT = etree.XPath("//body//text()[contains(., 'ritten by') or contains(., 'ritten By')"
-                               " or contains(., 'RITTEN BY') or contains(., 'By ') or contains(., 'rticles by ')"
-                               " or contains(., 'osts by ') or contains(., 'tories by ')]")
+_WRITTEN_BY_TEXT = etree.XPath(  # "Written by", "By Name", "All articles by Name" (each test costs a scan)
+    "//body//text()[contains(., 'ritten by') or contains(., 'ritten By') or contains(., 'By ')"
+    " or contains(., 's by ')]")
 _WRITTEN_BY = re.compile(r"^(?:(?:this (?:post|article|story|piece) was )?written by\s*:?\s*(?P<rest>.*)"
                          r"|(?:(?:view |see |read )?(?:all |more )?(?:posts|articles|stories) )?"
                          r"(?-i:[Bb]y (?P<name>[A-Z][\w'\u2019.-]+(?: [A-Z][\w'\u2019.-]+){1,3})))$", re.IGNORECASE)

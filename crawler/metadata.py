@@ -68,8 +68,8 @@ _HEADLINE_LINKS = etree.XPath("//h2//a[@href] | //h3//a[@href]")
 _H1 = etree.XPath("//h1")
 _COPYRIGHT_TEXTS = etree.XPath("//footer//text()[contains(., '\u00a9') or contains(., 'opyright')]")
 # "© 2025 Toby Hede. All rights reserved.": whose the site is
-_COPYRIGHT = re.compile(r"(?:\u00a9|\(c\)|copyright)\s*(?:\d{4}\s*(?:[-\u2013]\s*\d{4})?)?\s*(?:by\s+)?"
-                        r"(?P<holder>[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){1,3})", re.IGNORECASE)
+_COPYRIGHT = re.compile(r"(?i:\u00a9|\(c\)|copyright)\s*(?:\d{4}\s*(?:[-\u2013]\s*\d{4})?)?\s*(?i:by\s+)?"
+                        r"(?P<holder>[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){1,3})")
 _TITLE = etree.XPath("//head/title/text()")
 
 # meta name/property -> field; earlier keys in a field's list are preferred.
@@ -87,6 +87,8 @@ _META_FIELDS = {
     "last-modified": "modified", "dcterms.modified": "modified",
     "author": "authors", "article:author": "authors", "dc.creator": "authors",
     "parsely-author": "authors", "sailthru.author": "authors", "byl": "authors",
+    "citation_author": "scholarly_authors", "citation_title": "title",
+    "citation_publication_date": "published", "citation_date": "published",
     "article:tag": "tags", "news_keywords": "keywords", "parsely-tags": "keywords",
     "article:section": "categories", "og:locale": "locale", "content-language": "language",
 }
@@ -223,6 +225,7 @@ def _read_meta_tags(tree: etree._Element, meta: PageMetadata) -> None:
     meta.descriptions.extend(found.get("description", []))
     meta.published.extend(found.get("published", []))
     meta.modified.extend(found.get("modified", []))
+    meta.authors.extend(_given_name_first(a) for a in found.get("scholarly_authors", []))
     meta.authors.extend(a for a in found.get("authors", []) if not a.startswith("http"))
     meta.tags.extend(found.get("tags", []))
     meta.tags.extend(k for value in found.get("keywords", []) for k in _keywords(value))
@@ -232,6 +235,18 @@ def _read_meta_tags(tree: etree._Element, meta: PageMetadata) -> None:
     meta.og_type = (found.get("og_type") or [""])[0].lower() or None
     meta.generator = " ".join(found.get("generator", [])).lower() or None
     meta.language = meta.language or (found.get("language") or [None])[0]
+
+
+def _given_name_first(name: str) -> str:
+    """"Roy, Aniruddha" as "Aniruddha Roy": scholarly metadata (``citation_author``) puts the
+    surname first; a credential after a comma stays where it is ("Jane Roe, MD")."""
+    parts = [part.strip() for part in name.split(",")]
+    credentials = []
+    while len(parts) > 2 and _CREDENTIAL.match(parts[-1]):
+        credentials.insert(0, parts.pop())
+    if len(parts) != 2 or not parts[1] or _CREDENTIAL.match(parts[1]):
+        return name
+    return ", ".join([f"{parts[1]} {parts[0]}", *credentials])
 
 
 def _read_microdata(tree: etree._Element, meta: PageMetadata) -> None:

@@ -350,6 +350,15 @@ def test_written_by_in_an_author_box_far_below_the_headline():
     assert extract(_page("", prose), URL).authors == ()
 
 
+def test_scholarly_metadata_names_each_author_given_name_first():
+    head = ('<meta name="citation_title" content="Budget approved">'
+            '<meta name="citation_author" content="Menon, Asha"><meta name="citation_author" content="Kapoor, Ravi">'
+            '<meta name="citation_author" content="Tanaka, Mei, MD"><meta name="citation_date" content="2024-06-20">')
+    article = extract(_page(head, "<h1>Budget approved</h1>"), URL)
+    assert article.authors == ("Asha Menon", "Ravi Kapoor", "Mei Tanaka, MD")
+    assert article.published_at == "2024-06-20T00:00:00+00:00"
+
+
 def test_a_by_heading_in_the_sites_menu_is_no_author_box():
     menu = ('<nav><h4>By Industry</h4><ul><li><a href="/media/">For Media</a></li></ul></nav>'
             f'<h1>Budget approved</h1><p>{STORY}</p>')

@@ -31,7 +31,8 @@ FURNITURE = re.compile(
     r"get started( today| now| for free)?|apply now|book a (demo|call)|back to (blog|blogs|top|home|articles|news)|"
     r"related:|related (posts|articles|stories):?|you (might|may) also like:?|pin (it|for later)|see packages|"
     r"view on amazon|next article:?|previous article:?|read (more|next|also)|see also|"
-    r"\d+\s*(min|minute)s?\s+read( time)?|written by|table of contents|"
+    r"\d+\s*(min|minute)s?\s+read( time)?|written by|posted on|table of contents|related post|download now|"
+    r"(want to )?work with us\??|reach us|contact us( today| now)?|get in touch|"
     r"thank you! your submission has been received|oops! something went wrong while submitting the form)[.!:]?$"
     # form furniture: a spam trap's label, a sign-up's thanks
     r"|^if you are a human\b|^thanks? (you )?for (subscribing|signing up)\b"
@@ -51,7 +52,9 @@ FURNITURE = re.compile(
     r"|^already (have an account|a (subscriber|member))\b|\bexclusive (to|for) \S+( \S+)? (subscribers|members)\b"
     r"|^(get|request) (a|your) free (quote|estimate|consultation)\b"
     r"|\b(all rights reserved|privacy policy|terms of (use|service)|cookie (policy|settings)|advertiser disclosure)$"
-    r"|^(©|\(c\)|copyright ©?\s*\d{4})",
+    r"|^(©|\(c\)|copyright ©?\s*\d{4})"
+    # a template's placeholder that was never filled in: "[CTA_MODULE]"
+    r"|(?-i:^\[[A-Z][A-Z0-9]*_[A-Z0-9_]+\]$)",
     re.IGNORECASE)
 FURNITURE_WORDS = 15
 # Longer lines that are still furniture: how the site earns from the links in the story, a plea to

@@ -110,6 +110,8 @@ def test_leading_sentence_starting_with_by_is_kept():
     "Security insights & offers right into your inbox", "Get a free quote today.",
     "Would you like to receive notifications about new posts?",
     "Receive the latest technical articles and release notes in your inbox.",
+    "Posted On", "Related Post", "Want To Work With Us?", "Reach Us", "Contact us today", "Download Now",
+    "[CTA_MODULE]",  # a template's placeholder left unfilled
     # longer disclosures and pleas
     "Products are chosen independently by our editors. Purchases made through our links may earn us a commission.",
     "We buy all the products we test. If you purchase through our links, we may earn a commission.",
@@ -129,7 +131,7 @@ def test_calls_to_action_and_legal_lines_are_furniture(line):
     "The newsletter is published once a month.", "Accreditation Commission for Education in Nursing",
     "Share this timeline with vendors to ensure smooth coordination.",
     "Updated rules took effect on June 3, 2024, and changed how the council votes on budgets.",
-    "Get started with Google Maps Platform",
+    "Get started with Google Maps Platform", "[1]", "[NASA]", "Contact us if your road is closed.",
     # compensation and commissions in the story itself
     "You may meet your employer with open ended questions to find out more about the role and how you may be "
     "compensated for the extra hours.",

@@ -80,6 +80,23 @@ def _drop(tree: etree._Element, drop_selectors: tuple[str, ...]) -> None:
                 element.drop_tree() if hasattr(element, "drop_tree") else parent.remove(element)
 
 
+# Collapsed panels of an accordion (the ARIA pattern: a region labelled by its button), hidden
+# until a reader opens them: a how-to's steps, a guide's sections. trafilatura skips whatever is
+# styled display:none, so they are shown to it.
+_COLLAPSED = etree.XPath(
+    '//*[contains(translate(@style, " ", ""), "display:none")]'
+    '[(@role="region" and @aria-labelledby) or contains(@class, "accordion")]')
+
+
+def _show_collapsed(tree: etree._Element) -> None:
+    for panel in _COLLAPSED(tree):
+        style = re.sub(r"display\s*:\s*none\s*;?", "", panel.get("style", ""))
+        if style.strip():
+            panel.set("style", style)
+        else:
+            del panel.attrib["style"]
+
+
 def clean_title(title: str | None, site_name: str | None) -> str | None:
     """A headline without the " | Site Name" suffix (or prefix) that ``<title>`` tags carry."""
     if not title:
@@ -314,6 +331,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
         raise NotAnArticle("unparseable", "no HTML document")
     meta = read_metadata(tree)
     _drop(tree, rules.drop_selectors)
+    _show_collapsed(tree)
     shape = page_shape(tree)
     document = _main_text(tree, url, rules.min_words)
     if document is None:

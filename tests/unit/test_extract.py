@@ -255,6 +255,18 @@ def test_the_first_heading_that_matches_is_the_headline_not_a_later_teasers():
 LATER = " ".join(["Work on the first roads starts in the spring, the transport office said."] * 6)
 
 
+def test_the_collapsed_panels_of_an_accordion_are_read_and_other_hidden_boxes_are_not():
+    steps = "".join(
+        f'<div><a id="h{n}" role="button" aria-controls="p{n}">Step {n}</a></div>'
+        f'<div id="p{n}" role="region" aria-labelledby="h{n}" style="display:none;"><p>{text}</p></div>'
+        for n, text in enumerate((LATER, "Crews then resurface the worst stretches of road before the winter "
+                                  "rains arrive, the transport office said in its plan."), start=1))
+    popup = '<div class="newsletter-modal" style="display: none"><p>Sign up for the Daily briefing today.</p></div>'
+    text = extract(_page("", f"<h1>Budget approved</h1>{steps}{popup}"), URL).text
+    assert LATER in text and "Crews then resurface" in text
+    assert "Daily briefing" not in text
+
+
 def test_a_story_swallowed_by_an_unclosed_popup_is_still_read():
     # The popup's <aside> is never closed, so the parser puts the whole story inside it, and
     # trafilatura's balanced mode deletes every paragraph with it; its recall mode keeps them.

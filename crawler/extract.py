@@ -88,13 +88,21 @@ _COLLAPSED = etree.XPath(
     '[(@role="region" and @aria-labelledby) or contains(@class, "accordion")]')
 
 
-def _show_collapsed(tree: etree._Element) -> None:
+# A table pasted into a CMS's "embed" block (Webflow's w-embed): trafilatura drops every element
+# classed "embed" as a share widget, and the story's table with it.
+_EMBEDDED_TABLES = etree.XPath('//*[contains(@class, "embed")][.//table]')
+
+
+def _unhide_story_parts(tree: etree._Element) -> None:
+    """Show trafilatura the story's parts that it would take for hidden or for widgets."""
     for panel in _COLLAPSED(tree):
         style = re.sub(r"display\s*:\s*none\s*;?", "", panel.get("style", ""))
         if style.strip():
             panel.set("style", style)
         else:
             del panel.attrib["style"]
+    for block in _EMBEDDED_TABLES(tree):
+        del block.attrib["class"]
 
 
 def clean_title(title: str | None, site_name: str | None) -> str | None:
@@ -331,7 +339,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
         raise NotAnArticle("unparseable", "no HTML document")
     meta = read_metadata(tree)
     _drop(tree, rules.drop_selectors)
-    _show_collapsed(tree)
+    _unhide_story_parts(tree)
     shape = page_shape(tree)
     document = _main_text(tree, url, rules.min_words)
     if document is None:

@@ -267,6 +267,15 @@ def test_the_collapsed_panels_of_an_accordion_are_read_and_other_hidden_boxes_ar
     assert "Daily briefing" not in text
 
 
+def test_a_table_in_an_embed_block_is_part_of_the_story():
+    table = ('<div class="w-embed"><table><tr><th>Service</th><th>Tip</th></tr>'
+             '<tr><td>Full service restaurant</td><td>20%</td></tr></table></div>')
+    tweet = '<div class="twitter-embed"><blockquote>Roads! Finally!</blockquote></div>'
+    text = extract(_page("", f"<h1>Budget approved</h1><p>{LATER}</p>{table}{tweet}"), URL).text
+    assert "Full service restaurant" in text
+    assert "Finally" not in text  # an embedded post stays out
+
+
 def test_a_story_swallowed_by_an_unclosed_popup_is_still_read():
     # The popup's <aside> is never closed, so the parser puts the whole story inside it, and
     # trafilatura's balanced mode deletes every paragraph with it; its recall mode keeps them.

@@ -80,29 +80,34 @@ def _drop(tree: etree._Element, drop_selectors: tuple[str, ...]) -> None:
                 element.drop_tree() if hasattr(element, "drop_tree") else parent.remove(element)
 
 
-# Collapsed panels of an accordion (the ARIA pattern: a region labelled by its button), hidden
-# until a reader opens them: a how-to's steps, a guide's sections. trafilatura skips whatever is
-# styled display:none, so they are shown to it.
-_COLLAPSED = etree.XPath(
-    '//*[contains(translate(@style, " ", ""), "display:none")]'
-    '[(@role="region" and @aria-labelledby) or contains(@class, "accordion")]')
-
-
-# A table pasted into a CMS's "embed" block (Webflow's w-embed): trafilatura drops every element
-# classed "embed" as a share widget, and the story's table with it.
-_EMBEDDED_TABLES = etree.XPath('//*[contains(@class, "embed")][.//table]')
+# The parts of an accordion (a how-to's steps, a guide's sections), whose panels stay hidden until
+# a reader opens them: styled display:none, marked hidden, or classed so ("-hidden", "-icon") that
+# trafilatura, which skips hidden elements and drops widget-like classes, reads none of it. The
+# ARIA pattern (a region labelled by its button) counts too; a site's accordion menus do not.
+_ACCORDION_PARTS = etree.XPath(
+    '//body//*[contains(@class, "accordion") and not(contains(@class, "menu")) and not(ancestor-or-self::nav)]'
+    ' | //body//*[@role="region"][@aria-labelledby][contains(translate(@style, " ", ""), "display:none")]')
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none\s*;?")
+# trafilatura also drops every element classed "embed" as a share widget; a CMS's embed block
+# that holds no embedded post or player (no frame, script, media, quoted post or share controls)
+# holds the story's own profile or pull quote, and a table is the story's wherever it is.
+_EMBED_BLOCKS = etree.XPath('//body//*[contains(@class, "embed")][.//table'
+                            ' or not(.//iframe or .//script or .//video or .//audio or .//object or .//blockquote'
+                            ' or .//textarea or .//input or .//button)]')
+_EMBED_CLASS = re.compile(r"\S*embed\S*")
 
 
 def _unhide_story_parts(tree: etree._Element) -> None:
     """Show trafilatura the story's parts that it would take for hidden or for widgets."""
-    for panel in _COLLAPSED(tree):
-        style = re.sub(r"display\s*:\s*none\s*;?", "", panel.get("style", ""))
-        if style.strip():
-            panel.set("style", style)
-        else:
-            del panel.attrib["style"]
-    for block in _EMBEDDED_TABLES(tree):
-        del block.attrib["class"]
+    for part in _ACCORDION_PARTS(tree):
+        if "accordion" in part.get("class", ""):
+            part.set("class", "accordion")
+        if style := part.get("style"):
+            part.set("style", _DISPLAY_NONE.sub("", style))
+        part.attrib.pop("hidden", None)
+        part.attrib.pop("aria-hidden", None)
+    for block in _EMBED_BLOCKS(tree):
+        block.set("class", _EMBED_CLASS.sub("", block.get("class", "")))
 
 
 def clean_title(title: str | None, site_name: str | None) -> str | None:

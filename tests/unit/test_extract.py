@@ -267,13 +267,31 @@ def test_the_collapsed_panels_of_an_accordion_are_read_and_other_hidden_boxes_ar
     assert "Daily briefing" not in text
 
 
-def test_a_table_in_an_embed_block_is_part_of_the_story():
+def test_an_accordions_hidden_panels_are_read_whatever_its_classes_say():
+    panels = "".join(
+        f'<div class="kt-accordion-pane"><button>Step {n}</button>'
+        f'<div class="kt-accordion-panel kt-accordion-panel-hidden"><p>{text}</p></div></div>'
+        for n, text in enumerate((LATER, "Crews then resurface the worst stretches of road before the winter "
+                                  "rains arrive, the transport office said in its plan."), start=1))
+    accordion = f'<div class="kt-accordion-wrap kt-accordion-icon-side-right">{panels}</div>'
+    menu = ('<nav><div class="accordion-menu" hidden><a href="/a">Sections</a><a href="/b">Weather and traffic'
+            ' for the whole region</a></div></nav>')
+    text = extract(_page("", f"{menu}<h1>Budget approved</h1>{accordion}"), URL).text
+    assert LATER in text and "Crews then resurface" in text
+    assert "Weather and traffic" not in text
+
+
+def test_a_table_or_profile_in_an_embed_block_is_part_of_the_story():
     table = ('<div class="w-embed"><table><tr><th>Service</th><th>Tip</th></tr>'
              '<tr><td>Full service restaurant</td><td>20%</td></tr></table></div>')
+    profile = ('<div class="mover-profile embed"><p>Road Crew Co. has resurfaced county roads for thirty years and'
+               ' answers calls within a day, its customers say.</p></div>')
     tweet = '<div class="twitter-embed"><blockquote>Roads! Finally!</blockquote></div>'
-    text = extract(_page("", f"<h1>Budget approved</h1><p>{LATER}</p>{table}{tweet}"), URL).text
-    assert "Full service restaurant" in text
-    assert "Finally" not in text  # an embedded post stays out
+    player = ('<div class="audio-embed"><button>Embed</button><textarea>&lt;iframe src="https://daily.example/player'
+              '"&gt;&lt;/iframe&gt; Copy this code to put the Daily player on your site</textarea></div>')
+    text = extract(_page("", f"<h1>Budget approved</h1><p>{LATER}</p>{table}{profile}{tweet}{player}"), URL).text
+    assert "Full service restaurant" in text and "Road Crew Co." in text
+    assert "Finally" not in text and "player" not in text  # an embedded post and a player stay out
 
 
 def test_a_story_swallowed_by_an_unclosed_popup_is_still_read():

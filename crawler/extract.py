@@ -33,7 +33,15 @@ from .article import Article
 from .boilerplate import leading_byline, strip_boilerplate, without_author_bio
 from .dates import ParsedDate, first_date
 from .metadata import WORD, PageMetadata, clean_authors, distinct, people_in, read_metadata, site_owner
-from .pagetype import THRESHOLD, PageFeatures, page_features, page_shape, page_type_score
+from .pagetype import (
+    LONG_PARAGRAPH_WORDS,
+    PARAGRAPHS,
+    THRESHOLD,
+    PageFeatures,
+    page_features,
+    page_shape,
+    page_type_score,
+)
 from .sites import ExtractionRules
 from .urls import canonical_url, same_site
 
@@ -180,15 +188,53 @@ def _options(url: str) -> dict[str, object]:
 def _fuller_text(tree: etree._Element, url: str, text: str, paragraph_words: int) -> str | None:
     """The main text as trafilatura's recall mode reads it, when the balanced mode left out much
     of the page's prose or many words of its long list items (the steps of a how-to, a pros and
-    cons box), and the recall mode's text is longer; else None."""
+    cons box), and the recall mode's text is longer; else None. When the recall mode too misses
+    most of the prose, the story's block is read once more without its classes (changing
+    ``tree``, which is read no further)."""
     found = len(text.split())
     if found >= UNREAD_PROSE_SHARE * paragraph_words:
         unread = _unread_list_words(tree, text)
         if unread < UNREAD_LIST_WORDS or unread < UNREAD_LIST_SHARE * found:
             return None
-    recalled = bare_extraction(tree, with_metadata=False, favor_recall=True, fast=True, **_options(url))
-    fuller = (recalled.text or "") if recalled is not None else ""
+    fuller = _recall_reading(tree, url)
+    if len(fuller.split()) < UNREAD_PROSE_SHARE * paragraph_words:
+        # Still little of the prose: trafilatura dropped the story's block for the words in its
+        # classes. Read it once more without them.
+        _declass_story_block(tree)
+        fuller = max(fuller, _recall_reading(tree, url), key=lambda reading: len(reading.split()))
     return fuller if len(fuller.split()) > found else None
+
+
+def _recall_reading(tree: etree._Element, url: str) -> str:
+    recalled = bare_extraction(tree, with_metadata=False, favor_recall=True, fast=True, **_options(url))
+    return (recalled.text or "") if recalled is not None else ""
+
+
+STORY_BLOCK_SHARE = 0.6  # the story's block holds at least this share of the long paragraphs' words
+_KEPT_FURNITURE = {"nav", "aside", "footer", "form", "header"}
+
+
+def _declass_story_block(tree: etree._Element) -> None:
+    """Strip the classes and ids inside the block that holds the page's prose (the deepest element
+    with most of its long paragraphs' words), in place: trafilatura drops elements by words in
+    their classes ("slide", "teaser", "info", "embed"), and a story's own markup may carry them."""
+    held: dict[etree._Element, int] = {}
+    total = 0
+    for paragraph in PARAGRAPHS(tree):
+        words = len(paragraph.text_content().split())
+        if words < LONG_PARAGRAPH_WORDS:
+            continue
+        total += words
+        for ancestor in paragraph.iterancestors():
+            held[ancestor] = held.get(ancestor, 0) + words
+    blocks = [element for element, words in held.items() if words >= STORY_BLOCK_SHARE * total]
+    if not blocks:
+        return
+    block = max(blocks, key=lambda element: sum(1 for _ in element.iterancestors()))
+    for element in block.iter():
+        if isinstance(element.tag, str) and element.tag not in _KEPT_FURNITURE:
+            element.attrib.pop("class", None)
+            element.attrib.pop("id", None)
 
 
 def _unread_list_words(tree: etree._Element, text: str) -> int:

@@ -35,7 +35,7 @@ LONG_PARAGRAPH_WORDS = 25  # a paragraph of prose, not a teaser or a caption
 LONG_LINK_WORDS = 5  # a link this long is a headline or a teaser, not navigation
 
 _BODY = etree.XPath("//body")
-_PARAGRAPHS = etree.XPath("//body//p")
+PARAGRAPHS = etree.XPath("//body//p")
 _LINKS = etree.XPath("//body//a")
 _CODE = etree.XPath("//pre | //code")
 _CART = etree.XPath('//*[contains(@class, "cart") or contains(@class, "basket")]')
@@ -63,7 +63,7 @@ def _words(element: etree._Element) -> int:
 
 def page_shape(tree: etree._Element) -> PageShape:
     body = _BODY(tree)
-    paragraphs = [n for n in map(_words, _PARAGRAPHS(tree)) if n >= LONG_PARAGRAPH_WORDS]
+    paragraphs = [n for n in map(_words, PARAGRAPHS(tree)) if n >= LONG_PARAGRAPH_WORDS]
     return PageShape(
         words=_words(body[0]) if body else 0,
         paragraph_words=sum(paragraphs),

@@ -370,6 +370,22 @@ def test_a_text_with_little_of_the_pages_prose_is_read_again(monkeypatch):
     assert len(calls) == 1
 
 
+def test_a_story_block_dropped_for_its_classes_is_read_without_them(monkeypatch):
+    page = (f'<html><body><nav class="menu"><p>{LATER}</p></nav><div class="story-slides" id="s">'
+            f'<p class="slide">{STORY}</p><p class="slide">{STORY}</p></div></body></html>')
+    tree = load_html(page)
+
+    def reading(tree, **options):  # trafilatura, dropping whatever is classed "slide"
+        kept = [p.text for p in tree.iter("p") if "slide" not in (p.get("class") or "")]
+        return SimpleNamespace(text="\n".join(kept))
+
+    monkeypatch.setattr(extract_module, "bare_extraction", reading)
+    prose = 2 * len(STORY.split()) + len(LATER.split())
+    assert extract_module._fuller_text(tree, "https://x.example/a", "Budget approved", prose) == \
+        f"{LATER}\n{STORY}\n{STORY}"
+    assert tree.find(".//nav").get("class") == "menu"  # only the story's block loses its classes
+
+
 def test_a_person_in_the_byline_wins_over_an_organisation_credited_in_json_ld():
     json_ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Budget approved",'
                ' "author": {"@type": "Organization", "name": "Daily Media Group"}}</script>')

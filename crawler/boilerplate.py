@@ -31,7 +31,8 @@ FURNITURE = re.compile(
     r"get started( today| now| for free)?|apply now|book a (demo|call)|back to (blog|blogs|top|home|articles|news)|"
     r"related:|related (posts|articles|stories):?|you (might|may) also like:?|pin (it|for later)|see packages|"
     r"view on amazon|next article:?|previous article:?|read (more|next|also)|see also|"
-    r"\d+\s*(min|minute)s?\s+read( time)?|written by|posted on|table of contents|related post|download now|"
+    r"\d+\s*(min|minute)s?\.?\s+read( time)?|written by|(last )?(posted|published|updated)( on)?|table of contents|"
+    r"related post|download now|"
     r"(want to )?work with us\??|reach us|contact us( today| now)?|get in touch|"
     r"thank you! your submission has been received|oops! something went wrong while submitting the form)[.!:]?$"
     # form furniture: a spam trap's label, a sign-up's thanks

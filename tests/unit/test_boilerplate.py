@@ -110,7 +110,8 @@ def test_leading_sentence_starting_with_by_is_kept():
     "Security insights & offers right into your inbox", "Get a free quote today.",
     "Would you like to receive notifications about new posts?",
     "Receive the latest technical articles and release notes in your inbox.",
-    "Posted On", "Related Post", "Want To Work With Us?", "Reach Us", "Contact us today", "Download Now",
+    "Posted On", "PUBLISHED", "Last updated:", "3 MIN. READ", "Related Post", "Want To Work With Us?", "Reach Us",
+    "Contact us today", "Download Now",
     "[CTA_MODULE]",  # a template's placeholder left unfilled
     # longer disclosures and pleas
     "Products are chosen independently by our editors. Purchases made through our links may earn us a commission.",

@@ -92,30 +92,35 @@ def _drop(tree: etree._Element, drop_selectors: tuple[str, ...]) -> None:
 # a reader opens them: styled display:none, marked hidden, or classed so ("-hidden", "-icon") that
 # trafilatura, which skips hidden elements and drops widget-like classes, reads none of it. The
 # ARIA pattern (a region labelled by its button) counts too; a site's accordion menus do not.
-_ACCORDION_PARTS = etree.XPath(
-    '//body//*[contains(@class, "accordion") and not(contains(@class, "menu")) and not(ancestor-or-self::nav)]'
-    ' | //body//*[@role="region"][@aria-labelledby][contains(translate(@style, " ", ""), "display:none")]')
-_DISPLAY_NONE = re.compile(r"display\s*:\s*none\s*;?")
 # trafilatura also drops every element classed "embed" as a share widget; a CMS's embed block
 # that holds no embedded post or player (no frame, script, media, quoted post or share controls)
 # holds the story's own profile or pull quote, and a table is the story's wherever it is.
-_EMBED_BLOCKS = etree.XPath('//body//*[contains(@class, "embed")][.//table'
-                            ' or not(.//iframe or .//script or .//video or .//audio or .//object or .//blockquote'
-                            ' or .//textarea or .//input or .//button)]')
+_MAYBE_HIDDEN = etree.XPath('//body//*[@class[contains(., "accordion") or contains(., "embed")]'
+                            ' or @role="region"][not(ancestor-or-self::nav)]')
+_EMBEDDED_POST = etree.XPath(".//iframe or .//script or .//video or .//audio or .//object or .//blockquote"
+                             " or .//textarea or .//input or .//button")
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none\s*;?")
 _EMBED_CLASS = re.compile(r"\S*embed\S*")
 
 
 def _unhide_story_parts(tree: etree._Element) -> None:
     """Show trafilatura the story's parts that it would take for hidden or for widgets."""
-    for part in _ACCORDION_PARTS(tree):
-        if "accordion" in part.get("class", ""):
-            part.set("class", "accordion")
-        if style := part.get("style"):
-            part.set("style", _DISPLAY_NONE.sub("", style))
-        part.attrib.pop("hidden", None)
-        part.attrib.pop("aria-hidden", None)
-    for block in _EMBED_BLOCKS(tree):
-        block.set("class", _EMBED_CLASS.sub("", block.get("class", "")))
+    for element in _MAYBE_HIDDEN(tree):
+        classes = element.get("class", "")
+        if "accordion" in classes and "menu" not in classes:
+            element.set("class", "accordion")
+            _show(element)
+        elif element.get("role") == "region" and element.get("aria-labelledby"):
+            _show(element)
+        elif "embed" in classes and (element.find(".//table") is not None or not _EMBEDDED_POST(element)):
+            element.set("class", _EMBED_CLASS.sub("", classes))
+
+
+def _show(element: etree._Element) -> None:
+    if style := element.get("style"):
+        element.set("style", _DISPLAY_NONE.sub("", style))
+    element.attrib.pop("hidden", None)
+    element.attrib.pop("aria-hidden", None)
 
 
 def clean_title(title: str | None, site_name: str | None) -> str | None:

@@ -255,30 +255,26 @@ def test_the_first_heading_that_matches_is_the_headline_not_a_later_teasers():
 LATER = " ".join(["Work on the first roads starts in the spring, the transport office said."] * 6)
 
 
-def test_the_collapsed_panels_of_an_accordion_are_read_and_other_hidden_boxes_are_not():
-    steps = "".join(
-        f'<div><a id="h{n}" role="button" aria-controls="p{n}">Step {n}</a></div>'
-        f'<div id="p{n}" role="region" aria-labelledby="h{n}" style="display:none;"><p>{text}</p></div>'
-        for n, text in enumerate((LATER, "Crews then resurface the worst stretches of road before the winter "
-                                  "rains arrive, the transport office said in its plan."), start=1))
+RESURFACE = "Crews then resurface the worst stretches of road before the winter rains arrive, the office said."
+
+
+@pytest.mark.parametrize(("panel", "wrap"), [
+    # the ARIA pattern: a region labelled by its button, styled hidden until opened
+    ('<div><a id="h{n}" role="button">Step {n}</a></div>'
+     '<div id="p{n}" role="region" aria-labelledby="h{n}" style="display:none;"><p>{text}</p></div>', "{}"),
+    # an accordion whose classes read to trafilatura as hidden ("-hidden") or as a widget ("-icon")
+    ('<div class="kt-accordion-pane"><button>Step {n}</button>'
+     '<div class="kt-accordion-panel kt-accordion-panel-hidden"><p>{text}</p></div></div>',
+     '<div class="kt-accordion-wrap kt-accordion-icon-side-right">{}</div>'),
+])
+def test_the_collapsed_panels_of_an_accordion_are_read_and_other_hidden_boxes_are_not(panel, wrap):
+    steps = wrap.format("".join(panel.format(n=n, text=text) for n, text in enumerate((LATER, RESURFACE), 1)))
     popup = '<div class="newsletter-modal" style="display: none"><p>Sign up for the Daily briefing today.</p></div>'
-    text = extract(_page("", f"<h1>Budget approved</h1>{steps}{popup}"), URL).text
-    assert LATER in text and "Crews then resurface" in text
-    assert "Daily briefing" not in text
-
-
-def test_an_accordions_hidden_panels_are_read_whatever_its_classes_say():
-    panels = "".join(
-        f'<div class="kt-accordion-pane"><button>Step {n}</button>'
-        f'<div class="kt-accordion-panel kt-accordion-panel-hidden"><p>{text}</p></div></div>'
-        for n, text in enumerate((LATER, "Crews then resurface the worst stretches of road before the winter "
-                                  "rains arrive, the transport office said in its plan."), start=1))
-    accordion = f'<div class="kt-accordion-wrap kt-accordion-icon-side-right">{panels}</div>'
     menu = ('<nav><div class="accordion-menu" hidden><a href="/a">Sections</a><a href="/b">Weather and traffic'
             ' for the whole region</a></div></nav>')
-    text = extract(_page("", f"{menu}<h1>Budget approved</h1>{accordion}"), URL).text
-    assert LATER in text and "Crews then resurface" in text
-    assert "Weather and traffic" not in text
+    text = extract(_page("", f"{menu}<h1>Budget approved</h1>{steps}{popup}"), URL).text
+    assert LATER in text and RESURFACE in text
+    assert "Daily briefing" not in text and "Weather and traffic" not in text
 
 
 def test_a_table_or_profile_in_an_embed_block_is_part_of_the_story():

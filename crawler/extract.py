@@ -153,25 +153,19 @@ def _overlap(heading: str, title: str) -> float:
     return len(first & second) / len(first | second) if first and second else 0.0
 
 
-def _site_names(meta: PageMetadata) -> set[str]:
-    """Names the site goes by (casefolded): its declared name, and what ``<title>`` adds around
+def _site_names(meta: PageMetadata) -> list[str]:
+    """Names the site goes by, as written: its declared name, and what ``<title>`` adds around
     the declared headline ("Engora Data Blog: Small adventures..." names the blog)."""
-    names = {meta.site_name.casefold()} if meta.site_name else set()
+    names = [meta.site_name] if meta.site_name else []
     if meta.titles and meta.html_title:
-        headline, page = meta.titles[0].strip().casefold(), " ".join(meta.html_title.split()).casefold()
-        if headline and page != headline and headline in page:
-            for extra in page.split(headline):
+        headline, page = meta.titles[0].strip(), " ".join(meta.html_title.split())
+        if headline and page.casefold() != headline.casefold() and headline.casefold() in page.casefold():
+            start = page.casefold().index(headline.casefold())
+            for extra in (page[:start], page[start + len(headline):]):
                 extra = extra.strip(" |-:\u2013\u2014\u00b7\u2022\u00bb")
                 if extra and len(extra.split()) <= SITE_NAME_WORDS:
-                    names.add(extra)
+                    names.append(extra)
     return names
-
-
-def _names_of_the_site(meta: PageMetadata) -> list[str | None]:
-    """What the site calls itself, as written: its declared name, the end of ``<title>``, the
-    holder of its copyright."""
-    suffix = TITLE_SEPARATORS.split(meta.html_title)[-1] if meta.html_title else None
-    return [meta.site_name, suffix if suffix != meta.html_title else None, *meta.copyright_holders]
 
 
 def _main_text(tree: etree._Element, url: str, min_words: int) -> Document | None:
@@ -275,7 +269,7 @@ def _title(meta: PageMetadata, fallback: str | None) -> str | None:
     declared titles themselves, without the site name they carry.
     """
     site = meta.site_name
-    names = _site_names(meta)
+    names = {name.casefold() for name in _site_names(meta)}
     headings = [clean_title(h, site) for h in meta.h1s if len(h.split()) <= MAX_TITLE_WORDS]
     headings = [h for h in headings if h and h.casefold() not in names]
     # trafilatura often takes its title from an <h1>: that is no second opinion on the <h1>
@@ -427,7 +421,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     if not authors:
         authors = clean_authors(meta.profile_authors[:1], meta.site_name) or next(
             (found for names in sources if (found := clean_authors(names))), ())
-    if not authors and (owner := site_owner(_names_of_the_site(meta), url)):
+    if not authors and (owner := site_owner([*_site_names(meta), *meta.copyright_holders], url)):
         authors = (owner,)  # a personal site: its owner writes it
     text = without_author_bio(text, authors)
     dated = published is not None or bool(document.date)  # a year alone is still a sign, for the page type

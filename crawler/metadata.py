@@ -610,14 +610,14 @@ _BUSINESS_WORDS = frozenset("""
 """.split())
 
 
-def site_owner(names: list[str | None], url: str) -> str | None:
+def site_owner(names: list[str], url: str) -> str | None:
     """The person whose site this is, when the site's name is a person's: spelled by the host
     (tobyhede.com, pierce.dev, owain.bearblog.dev), a first name people bear, then a surname, not
     a business's word. ``names`` are what the site calls itself, best first: its declared name,
-    the end of ``<title>``, the holder of its copyright."""
+    what ``<title>`` adds to the headline, the holder of its copyright."""
     host = (urlsplit(url).hostname or "").removeprefix("www.").split(".")
     label = host[0] if len(host) >= 2 else ""
-    for name in filter(None, names):
+    for name in names:
         words = [word.strip(".,") for word in name.split()[:3]]
         for count in (2, 3):
             person = words[:count]

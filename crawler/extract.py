@@ -91,14 +91,17 @@ def _drop(tree: etree._Element, drop_selectors: tuple[str, ...]) -> None:
 # The parts of an accordion (a how-to's steps, a guide's sections), whose panels stay hidden until
 # a reader opens them: styled display:none, marked hidden, or classed so ("-hidden", "-icon") that
 # trafilatura, which skips hidden elements and drops widget-like classes, reads none of it. The
-# ARIA pattern (a region labelled by its button) counts too; a site's accordion menus do not.
+# ARIA patterns count too (a region labelled by its button, a panel after a button that says
+# whether it is expanded); a site's menus do not.
 # trafilatura also drops every element classed "embed" as a share widget; a CMS's embed block
-# that holds no embedded post or player (no frame, script, media, quoted post or share controls)
+# that holds no embedded post or player (no frame, script, media, quoted post or code to copy)
 # holds the story's own profile or pull quote, and a table is the story's wherever it is.
-_MAYBE_HIDDEN = etree.XPath('//body//*[@class[contains(., "accordion") or contains(., "embed")]'
-                            ' or @role="region"][not(ancestor-or-self::nav)]')
+_MAYBE_HIDDEN = etree.XPath('//body//*[@class[contains(., "accordion") or contains(., "embed")] or @role="region"'
+                            ' or ((@hidden or @aria-hidden="true")'
+                            ' and preceding-sibling::*[1][descendant-or-self::button[@aria-expanded]])]'
+                            '[not(ancestor-or-self::nav or ancestor::header)]')
 _EMBEDDED_POST = etree.XPath(".//iframe or .//script or .//video or .//audio or .//object or .//blockquote"
-                             " or .//textarea or .//input or .//button")
+                             " or .//textarea or .//input")
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none\s*;?")
 _EMBED_CLASS = re.compile(r"\S*embed\S*")
 
@@ -110,10 +113,11 @@ def _unhide_story_parts(tree: etree._Element) -> None:
         if "accordion" in classes and "menu" not in classes:
             element.set("class", "accordion")
             _show(element)
-        elif element.get("role") == "region" and element.get("aria-labelledby"):
-            _show(element)
-        elif "embed" in classes and (element.find(".//table") is not None or not _EMBEDDED_POST(element)):
-            element.set("class", _EMBED_CLASS.sub("", classes))
+        elif "embed" in classes:
+            if element.find(".//table") is not None or not _EMBEDDED_POST(element):
+                element.set("class", _EMBED_CLASS.sub("", classes))
+        elif element.get("role") != "region" or element.get("aria-labelledby"):
+            _show(element)  # a labelled region, or the panel that a disclosure button opens
 
 
 def _show(element: etree._Element) -> None:

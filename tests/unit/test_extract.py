@@ -266,6 +266,9 @@ RESURFACE = "Crews then resurface the worst stretches of road before the winter 
     ('<div class="kt-accordion-pane"><button>Step {n}</button>'
      '<div class="kt-accordion-panel kt-accordion-panel-hidden"><p>{text}</p></div></div>',
      '<div class="kt-accordion-wrap kt-accordion-icon-side-right">{}</div>'),
+    # a disclosure: a panel hidden after the button that opens it (inside a CMS's "embed" section)
+    ('<h3><button aria-expanded="false">Step {n}</button></h3><div hidden aria-hidden="true"><p>{text}</p></div>',
+     '<section class="embed">{}</section>'),
 ])
 def test_the_collapsed_panels_of_an_accordion_are_read_and_other_hidden_boxes_are_not(panel, wrap):
     steps = wrap.format("".join(panel.format(n=n, text=text) for n, text in enumerate((LATER, RESURFACE), 1)))

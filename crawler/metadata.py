@@ -46,8 +46,8 @@ _PROFILE_LINKS = etree.XPath("//body//a[contains(@href, '/author') or contains(@
 # An author's page on the site: /author/jane-roe, /authors/jane-roe/, /people/jane-roe...
 _PROFILE_PATH = re.compile(r"/(?:authors?|people|staff|contributors?|writers?|experts?)/[^/?#]+/?(?:[?#].*)?$",
                            re.IGNORECASE)
-_PROFILE_PREFIX = re.compile(r"^(?:(?:view|see|read) )?(?:all |more )?(?:posts|articles|stories) by\s+",
-                             re.IGNORECASE)
+_LISTED_BY = r"(?:(?:view|see|read) )?(?:all |more )?(?:posts|articles|stories) by"  # "View all posts by"
+_PROFILE_PREFIX = re.compile(rf"^{_LISTED_BY}\s+", re.IGNORECASE)
 PROFILE_CANDIDATES = 3
 _GROUP_WORDS = frozenset("our the all meet faculty people staff team authors writers contributors experts alumni"
                          .split())
@@ -383,8 +383,8 @@ _WRITTEN_BY_TEXT = etree.XPath(  # "Written by", "By Name", "All articles by Nam
     "//body//text()[contains(., 'ritten by') or contains(., 'ritten By') or contains(., 'By ')"
     " or contains(., 's by ')]")
 _WRITTEN_BY = re.compile(r"^(?:(?:this (?:post|article|story|piece) was )?written by\s*:?\s*(?P<rest>.*)"
-                         r"|(?:(?:view |see |read )?(?:all |more )?(?:posts|articles|stories) )?"
-                         r"(?-i:[Bb]y (?P<name>[A-Z][\w'\u2019.-]+(?: [A-Z][\w'\u2019.-]+){1,3})))$", re.IGNORECASE)
+                         rf"|(?:{_LISTED_BY} |(?-i:By ))"
+                         r"(?-i:(?P<name>[A-Z][\w'\u2019.-]+(?: [A-Z][\w'\u2019.-]+){1,3})))$", re.IGNORECASE)
 
 
 def _read_written_by(tree: etree._Element, meta: PageMetadata) -> None:

@@ -96,8 +96,8 @@ def _drop(tree: etree._Element, drop_selectors: tuple[str, ...]) -> None:
 # trafilatura also drops every element classed "embed" as a share widget; a CMS's embed block
 # that holds no embedded post or player (no frame, script, media, quoted post or code to copy)
 # holds the story's own profile or pull quote, and a table is the story's wherever it is.
-_MAYBE_HIDDEN = etree.XPath('//body//*[@class[contains(., "accordion") or contains(., "embed")] or @role="region"'
-                            ' or ((@hidden or @aria-hidden="true")'
+_MAYBE_HIDDEN = etree.XPath('//body//*[@class[contains(., "accordion") or contains(., "embed")]'
+                            ' or (@role="region" and @aria-labelledby) or ((@hidden or @aria-hidden="true")'
                             ' and preceding-sibling::*[1][descendant-or-self::button[@aria-expanded]])]'
                             '[not(ancestor-or-self::nav or ancestor::header)]')
 _EMBEDDED_POST = etree.XPath(".//iframe or .//script or .//video or .//audio or .//object or .//blockquote"
@@ -116,7 +116,7 @@ def _unhide_story_parts(tree: etree._Element) -> None:
         elif "embed" in classes:
             if element.find(".//table") is not None or not _EMBEDDED_POST(element):
                 element.set("class", _EMBED_CLASS.sub("", classes))
-        elif element.get("role") != "region" or element.get("aria-labelledby"):
+        else:
             _show(element)  # a labelled region, or the panel that a disclosure button opens
 
 

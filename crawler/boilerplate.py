@@ -98,6 +98,9 @@ LINKS_HEADING = re.compile(
     r"popular (posts|articles|stories)|recent (posts|articles)|latest (news|posts|articles|stories)|"
     r"trending( now| stories)?|most (read|popular)|editor'?s picks|explore more|explore other topics)\s*[:.]?$",
     re.IGNORECASE)
+REPEAT_LINES = 2  # a passage of this many lines said again word for word is the page repeating itself
+REPEAT_WORDS = 80  # ... when it holds this many words (a story's lines repeat singly: legends, plan steps)
+REPEAT_STARTS = 8  # earlier places a line is compared from (bounds the work on pages of repeated short lines)
 END_SHARE = 0.5  # the heading comes after at least this share of the text's words
 TEASER_WORDS = 25  # a line after a links heading that is this long is prose: the story goes on
 
@@ -147,7 +150,7 @@ def _site_rules(drop_lines: tuple[str, ...]) -> tuple[frozenset[str], tuple[re.P
 def strip_boilerplate(text: str, drop_lines: tuple[str, ...] = ()) -> str:
     """The text without furniture lines; ``drop_lines`` adds site-specific ones (``re:`` for a regex)."""
     literal, patterns = _site_rules(drop_lines)
-    lines = _without_tail(_without_contents_list([line.strip() for line in text.splitlines()]))
+    lines = _without_tail(_without_contents_list(_without_repeats([line.strip() for line in text.splitlines()])))
     kept: list[str] = []
     for line in lines:
         folded = fold(line)
@@ -162,6 +165,33 @@ def strip_boilerplate(text: str, drop_lines: tuple[str, ...] = ()) -> str:
     while kept and is_tag_line(kept[-1]):
         kept.pop()
     return "\n".join(kept)
+
+
+def _repeat_length(lines: list[str], start: int, index: int) -> int:
+    """How many lines from ``index`` on repeat those from ``start`` on (the copy ends before ``index``)."""
+    length = 0
+    while index + length < len(lines) and start + length < index and lines[start + length] == lines[index + length]:
+        length += 1
+    return length
+
+
+def _without_repeats(lines: list[str]) -> list[str]:
+    """The lines without passages that repeat earlier ones word for word: pages that print the story
+    twice (a desktop and a mobile copy, a tab and its print view)."""
+    starts: dict[str, list[int]] = {}
+    kept: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        length = max((_repeat_length(lines, start, index) for start in starts.get(line, ())), default=0)
+        if length >= REPEAT_LINES and sum(len(copy.split()) for copy in lines[index:index + length]) >= REPEAT_WORDS:
+            index += length
+            continue
+        if line and len(places := starts.setdefault(line, [])) < REPEAT_STARTS:
+            places.append(index)
+        kept.append(line)
+        index += 1
+    return kept
 
 
 def _without_tail(lines: list[str]) -> list[str]:

@@ -213,3 +213,24 @@ def test_a_table_of_contents_goes_and_the_sections_stay():
 def test_a_contents_heading_with_no_repeated_entries_keeps_what_follows():
     text = "Contents\nThe council met on Tuesday.\nIt raised the levy."
     assert strip_boilerplate(text) == "The council met on Tuesday.\nIt raised the levy."
+
+
+LONG_STORY = "\n".join(f"Paragraph {n} tells how the council voted on the new bridge, who spoke for it, "
+                       "who spoke against it and what the residents of the valley said afterwards." for n in range(4))
+
+
+def test_a_story_printed_twice_is_kept_once():
+    # the page carries a desktop and a mobile copy of the article; the reader sees it once
+    assert strip_boilerplate(f"{LONG_STORY}\nShare this story\n{LONG_STORY}") == LONG_STORY
+
+
+@pytest.mark.parametrize("text", [
+    # a training plan's steps repeat one line at a time
+    "\n".join(f"Week {n}\nWarm up: ten minutes of easy jogging in zone two, then five running drills and strides."
+              for n in range(6)),
+    # a short passage said twice (a pull quote, an event blurb) is below the length of a repeated story
+    "The mayor said the bridge would open in May.\nIt did not.\n" + BODY
+    + "\nThe mayor said the bridge would open in May.\nIt did not.",
+])
+def test_lines_a_story_repeats_itself_are_kept(text):
+    assert strip_boilerplate(text) == text

@@ -106,6 +106,21 @@ _DISPLAY_NONE = re.compile(r"display\s*:\s*none\s*;?")
 _EMBED_CLASS = re.compile(r"\S*embed\S*")
 
 
+# HTML allows a page's <main> only in <html>, <body>, <div> and <form>. One inside a <header>, a menu
+# <button> or a list item was put there by lxml's parser, which keeps an element open that a browser
+# would have closed (a <button> whose </button> comes before its inner </div>s). Such an ancestor is
+# made a plain <div>: else trafilatura drops the story with the header and falls back to the page's
+# bare text, menus and all, on one line.
+_MAIN_IN_FURNITURE = etree.XPath("//main/ancestor::*[self::header or self::footer or self::nav or self::aside"
+                                 " or self::button or self::li or self::p or self::span or self::a]")
+
+
+def _unnest_main(tree: etree._Element) -> None:
+    """Take the page's <main> out of the furniture that the parser nested it in."""
+    for element in _MAIN_IN_FURNITURE(tree):
+        element.tag = "div"
+
+
 def _unhide_story_parts(tree: etree._Element) -> None:
     """Show trafilatura the story's parts that it would take for hidden or for widgets."""
     for element in _MAYBE_HIDDEN(tree):
@@ -391,6 +406,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     tree = load_html(html) if html.strip() else None
     if tree is None:
         raise NotAnArticle("unparseable", "no HTML document")
+    _unnest_main(tree)
     meta = read_metadata(tree)
     _drop(tree, rules.drop_selectors)
     _unhide_story_parts(tree)

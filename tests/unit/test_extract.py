@@ -304,6 +304,22 @@ def test_a_story_swallowed_by_an_unclosed_popup_is_still_read():
     assert article.text == f"{STORY}\n{LATER}"
 
 
+def test_a_story_nested_in_the_header_by_an_unclosed_menu_button_is_read_as_paragraphs():
+    # The menu <button> closes before its <div>s do, so the parser keeps it open and puts <main>
+    # inside the header; trafilatura then drops the header and falls back to the page's bare text
+    # as one run-on line. A browser would have closed the button: the story is read as the page shows it.
+    header = ('<header><div class="menu-container"><button class="menu-button"><span>Menu</span>'
+              '<div class="menu-inner"><div></button></div><nav><a href="/">Home</a>'
+              ' <a href="/weather">Weather and traffic</a></nav></header>')
+    html = (f"<html><head><title>Budget approved for rural roads | Daily</title></head><body>{header}"
+            f"<main><article><h1>Budget approved for rural roads</h1><p>{STORY}</p><p>{LATER}</p></article></main>"
+            "</body></html>")
+    assert load_html(html).xpath("//main/ancestor::button")  # the parser's nesting, as on the real pages
+    article = extract(html, URL)
+    assert article.title == "Budget approved for rural roads"
+    assert article.text == f"{STORY}\n{LATER}"
+
+
 def test_authors_come_from_the_pages_own_story_not_the_teasers_in_its_json_ld():
     json_ld = ('<script type="application/ld+json">[{"@type": "NewsArticle", "headline": "Budget approved",'
                ' "author": {"@type": "Person", "name": "Asha Menon"}},'

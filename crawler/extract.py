@@ -51,6 +51,8 @@ MAX_TITLE_WORDS = 40
 SITE_NAME_WORDS = 5
 REPUBLISHED = timedelta(days=2)  # metadata this much later than the printed date is a re-publication
 TRUNCATED_HEADLINE = 100  # characters
+HEADLINE_LINES = 4  # the headline is looked for in this many lines at the top of the text
+MASTHEAD_WORDS = 6  # ... after lines no longer than this (a masthead, a section label)
 # A page whose long list items the main text leaves out, this many words of them and this share
 # of the text, is read again in trafilatura's recall mode.
 LIST_ITEM_WORDS = 10
@@ -344,11 +346,17 @@ def _body(text: str, title: str | None, rules: ExtractionRules) -> str:
 
 
 def _without_headline(text: str, title: str | None) -> str:
-    """The body without a first line that only repeats the headline."""
+    """The body without a line near its top that only repeats the headline, nor the short lines
+    before it (a masthead, a section label, a breadcrumb: "The Go Blog", "Company Spotlight")."""
     if not title:
         return text
-    first, _, rest = text.partition("\n")
-    return rest if " ".join(first.split()).casefold() == title.casefold() else text
+    lines = text.split("\n", HEADLINE_LINES)
+    for index, line in enumerate(lines[:HEADLINE_LINES]):
+        if " ".join(line.split()).casefold() == title.casefold():
+            return "\n".join(lines[index + 1:])
+        if len(line.split()) > MASTHEAD_WORDS:
+            break
+    return text
 
 
 def _page_type(analysis: Analysis, rules: ExtractionRules) -> None:

@@ -304,6 +304,17 @@ def test_a_story_swallowed_by_an_unclosed_popup_is_still_read():
     assert article.text == f"{STORY}\n{LATER}"
 
 
+@pytest.mark.parametrize(("top", "kept"), [
+    ("<p><b>The Daily Blog</b></p><p><i>Roads</i></p>", ""),  # a masthead and a section label go with the headline
+    # a paragraph before the headline is the story's (and the line after it no headline to drop)
+    (f"<p>{LATER}</p>", f"{LATER}\nBudget approved for rural roads\n"),
+])
+def test_the_headline_goes_from_the_text_with_the_masthead_above_it(top, kept):
+    html = (f"<html><head><title>Budget approved for rural roads | Daily</title></head><body>"
+            f"<article>{top}<h2>Budget approved for rural roads</h2><p>{STORY}</p></article></body></html>")
+    assert extract(html, URL).text == f"{kept}{STORY}"
+
+
 def test_a_story_nested_in_the_header_by_an_unclosed_menu_button_is_read_as_paragraphs():
     # The menu <button> closes before its <div>s do, so the parser keeps it open and puts <main>
     # inside the header; trafilatura then drops the header and falls back to the page's bare text

@@ -32,7 +32,9 @@ FURNITURE = re.compile(
     r"related:|related (posts|articles|stories):?|you (might|may) also like:?|pin (it|for later)|see packages|"
     r"view on amazon|next article:?|previous article:?|read (more|next|also)|see also|"
     r"\d+\s*(min|minute)s?\.?\s+read( time)?|written by|(last )?(posted|published|updated)( on)?|table of contents|"
-    r"related post|download now|"
+    r"related post|download now|search|home|menu|blog|about us|contact info(rmation)?|enter your email( address)?|"
+    r"live chat( with us)?|skip to (main )?content|(advertisement)+|"
+    r"facebook|instagram|twitter|x|linkedin|tiktok|youtube|pinterest|threads|bluesky|email|print|copy link|"
     r"(want to )?work with us\??|reach us|contact us( today| now)?|get in touch|"
     r"thank you! your submission has been received|oops! something went wrong while submitting the form)[.!:]?$"
     # form furniture: a spam trap's label, a sign-up's thanks

@@ -112,6 +112,9 @@ def test_leading_sentence_starting_with_by_is_kept():
     "Receive the latest technical articles and release notes in your inbox.",
     "Posted On", "PUBLISHED", "Last updated:", "3 MIN. READ", "Related Post", "Want To Work With Us?", "Reach Us",
     "Contact us today", "Download Now",
+    # a menu's, a share bar's or a form's lone labels
+    "Search", "Home", "Blog", "About Us", "Contact Info", "Enter your email address", "Live chat with us",
+    "Skip to main content", "AdvertisementAdvertisement", "Instagram", "LinkedIn", "Print", "Copy link",
     "[CTA_MODULE]",  # a template's placeholder left unfilled
     # longer disclosures and pleas
     "Products are chosen independently by our editors. Purchases made through our links may earn us a commission.",
@@ -133,6 +136,7 @@ def test_calls_to_action_and_legal_lines_are_furniture(line):
     "Share this timeline with vendors to ensure smooth coordination.",
     "Updated rules took effect on June 3, 2024, and changed how the council votes on budgets.",
     "Get started with Google Maps Platform", "[1]", "[NASA]", "Contact us if your road is closed.",
+    "Search engines and how they rank pages", "Home prices rose again in May", "Print ads still pay",
     # compensation and commissions in the story itself
     "You may meet your employer with open ended questions to find out more about the role and how you may be "
     "compensated for the extra hours.",

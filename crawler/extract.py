@@ -110,17 +110,32 @@ _EMBED_CLASS = re.compile(r"\S*embed\S*")
 
 # HTML allows a page's <main> only in <html>, <body>, <div> and <form>. One inside a <header>, a menu
 # <button> or a list item was put there by lxml's parser, which keeps an element open that a browser
-# would have closed (a <button> whose </button> comes before its inner </div>s). Such an ancestor is
-# made a plain <div>: else trafilatura drops the story with the header and falls back to the page's
-# bare text, menus and all, on one line.
+# would have closed (a <button> whose </button> comes before its inner </div>s).
 _MAIN_IN_FURNITURE = etree.XPath("//main/ancestor::*[self::header or self::footer or self::nav or self::aside"
                                  " or self::button or self::li or self::p or self::span or self::a]")
 
 
-def _unnest_main(tree: etree._Element) -> None:
-    """Take the page's <main> out of the furniture that the parser nested it in."""
+def _as_a_browser_reads(tree: etree._Element) -> None:
+    """Mend, in place, where lxml's parser builds a page otherwise than a browser does, in ways that
+    cost the story:
+
+    - a ``<main>`` nested in furniture: its furniture ancestors become plain ``<div>``s (else
+      trafilatura drops the story with the header and falls back to the page's bare text, menus
+      and all, on one line);
+    - what follows a premature ``</html>``: the parser makes it a second document element, which
+      trafilatura does not read; a browser reads it as the rest of the body.
+    """
     for element in _MAIN_IN_FURNITURE(tree):
         element.tag = "div"
+    body = tree.find("body")
+    if body is None:
+        return
+    for stray in [element for element in tree.itersiblings() if element.tag == "html"]:
+        for child in list(stray):
+            if child.tag == "body":
+                body.extend(list(child))
+            elif child.tag != "head":
+                body.append(child)
 
 
 def _unhide_story_parts(tree: etree._Element) -> None:
@@ -414,7 +429,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     tree = load_html(html) if html.strip() else None
     if tree is None:
         raise NotAnArticle("unparseable", "no HTML document")
-    _unnest_main(tree)
+    _as_a_browser_reads(tree)
     meta = read_metadata(tree)
     _drop(tree, rules.drop_selectors)
     _unhide_story_parts(tree)

@@ -331,6 +331,19 @@ def test_a_story_nested_in_the_header_by_an_unclosed_menu_button_is_read_as_para
     assert article.text == f"{STORY}\n{LATER}"
 
 
+def test_a_story_after_a_premature_end_of_the_page_is_read():
+    # The template closes </body></html> before the story: lxml makes what follows a second
+    # document element, which trafilatura never reads; a browser shows it as the rest of the body.
+    html = ("<html><head><title>Budget approved for rural roads | Daily</title></head><body>"
+            "<header><a href='/'>Daily</a></header></body></html>"
+            f"<div class='post'><h1>Budget approved for rural roads</h1><p>{STORY}</p><p>{LATER}</p></div>"
+            "<footer>About us</footer>")
+    assert any(element.tag == "html" for element in load_html(html).itersiblings())  # the parser's reading
+    article = extract(html, URL)
+    assert article.title == "Budget approved for rural roads"
+    assert article.text == f"{STORY}\n{LATER}"
+
+
 def test_authors_come_from_the_pages_own_story_not_the_teasers_in_its_json_ld():
     json_ld = ('<script type="application/ld+json">[{"@type": "NewsArticle", "headline": "Budget approved",'
                ' "author": {"@type": "Person", "name": "Asha Menon"}},'

@@ -206,13 +206,16 @@ def _site_names(meta: PageMetadata) -> list[str]:
 
 def _main_text(tree: etree._Element, url: str, min_words: int) -> Document | None:
     """trafilatura's reading of the page; when its balanced mode finds too little to make an
-    article, its recall mode, which reads more of the page, if that finds more."""
+    article, its recall mode, which reads more of the page, if that finds more. (The page's
+    metadata does not depend on the mode: it is read once, unless the first reading gave nothing.)"""
     document = bare_extraction(tree, with_metadata=True, **_options(url))
     found = len((document.text or "").split()) if document is not None else 0
     if found < min_words:
-        recalled = bare_extraction(tree, with_metadata=True, favor_recall=True, **_options(url))
+        recalled = bare_extraction(tree, with_metadata=document is None, favor_recall=True, **_options(url))
         if recalled is not None and len((recalled.text or "").split()) > found:
-            return recalled
+            if document is None:
+                return recalled
+            document.text = recalled.text
     return document
 
 

@@ -57,6 +57,9 @@ _BYLINE_ELEMENTS = etree.XPath(  # class "author", "Author", "byline", "Byline".
     '//body//*[@class[contains(., "uthor") or contains(., "yline")] or @id[contains(., "author")]]'
     '[not(ancestor-or-self::*[contains(@class, "comment") or contains(@id, "comment")])]')
 _AFTER_HEADLINE = etree.XPath("(//h1)[1]/following::*[position() <= 60]")
+# The few elements just above the headline, nearest first: a kicker date ("January 23, 2025" over
+# the <h1>). Only these few: a site's top bar prints today's date further up.
+_BEFORE_HEADLINE = etree.XPath("(//h1)[1]/preceding::*[position() <= 4]")
 _BYLINE_LABEL = re.compile(r"^(by|written by|posted by|authors?|authored by|words by)\s*:?\s*(?P<rest>.*)$",
                            re.IGNORECASE)
 BYLINE_ELEMENT_WORDS = 12  # an element with more words is prose, not a byline
@@ -353,7 +356,7 @@ def _text_after(label: etree._Element) -> str | None:
 def _read_after_headline(tree: etree._Element, meta: PageMetadata) -> None:
     """A "By Name" (or "Written by" / "Author:" beside the name) and a printed publication date
     among the short elements that follow the headline: templates that mark their byline with
-    nothing but words."""
+    nothing but words. A date may also sit just above the headline, as a kicker."""
     label_seen = False
     for element in _AFTER_HEADLINE(tree):
         if not isinstance(element.tag, str) or element.tag in ("script", "style"):
@@ -377,6 +380,12 @@ def _read_after_headline(tree: etree._Element, meta: PageMetadata) -> None:
                 meta.labelled_byline = name
         if meta.visible_dates and label_seen:
             return
+    if not meta.visible_dates:
+        for element in reversed(_BEFORE_HEADLINE(tree)):
+            text = _text(element.text_content()) if isinstance(element.tag, str) else None
+            if text and len(text.split()) <= BYLINE_ELEMENT_WORDS and (date := publication_date_in(text)):
+                meta.visible_dates.append(date)
+                return
 
 
 _WRITTEN_BY_TEXT = etree.XPath(  # "Written by", "By Name", "All articles by Name" (each test costs a scan)

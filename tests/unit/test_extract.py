@@ -586,6 +586,19 @@ def test_a_date_printed_under_the_headline_is_the_publication_date():
     assert updated.published_raw != "June 9, 2024"
 
 
+def test_a_date_printed_just_above_the_headline_is_the_publication_date():
+    def page(top_bar: str, kicker: str) -> str:
+        return ("<html><head><title>Budget approved | Daily</title></head><body>"
+                f"<div class='top-bar'><span>{top_bar}</span></div><nav><a href='/'>Home</a><a href='/news'>News</a>"
+                f"<a href='/sport'>Sport</a><a href='/weather'>Weather</a></nav><article><header><h5>{kicker}</h5>"
+                f"<h1>Budget approved</h1></header><p>{STORY}</p><p>{LATER}</p></article></body></html>")
+
+    assert extract(page("Weather: sunny", "January 23, 2025"), URL).published_raw == "January 23, 2025"
+    # the date the site's top bar prints is today's, not the story's: too far above the headline to
+    # be read as printed (trafilatura's own guess may still find it, as a last resort)
+    assert "November" not in (extract(page("Monday, November 30, 2026", "Roads"), URL).published_raw or "")
+
+
 def test_page_type_weights_cover_every_feature_and_point_the_right_way():
     from dataclasses import fields
 

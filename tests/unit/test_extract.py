@@ -293,17 +293,6 @@ def test_a_table_or_profile_in_an_embed_block_is_part_of_the_story():
     assert "Finally" not in text and "player" not in text  # an embedded post and a player stay out
 
 
-def test_a_story_swallowed_by_an_unclosed_popup_is_still_read():
-    # The popup's <aside> is never closed, so the parser puts the whole story inside it, and
-    # trafilatura's balanced mode deletes every paragraph with it; its recall mode keeps them.
-    html = ("<html><head><title>Budget approved for rural roads | Daily</title></head><body>"
-            "<aside class='popup-overlay'><div class='popup'>Subscribe</div><div><article>"
-            f"<h1>Budget approved for rural roads</h1><p>{STORY}</p><p>{LATER}</p></article></div></body></html>")
-    article = extract(html, URL)
-    assert article.title == "Budget approved for rural roads"
-    assert article.text == f"{STORY}\n{LATER}"
-
-
 @pytest.mark.parametrize(("top", "kept"), [
     ("<p><b>The Daily Blog</b></p><p><i>Roads</i></p>", ""),  # a masthead and a section label go with the headline
     # a paragraph before the headline is the story's (and the line after it no headline to drop)
@@ -315,30 +304,29 @@ def test_the_headline_goes_from_the_text_with_the_masthead_above_it(top, kept):
     assert extract(html, URL).text == f"{kept}{STORY}"
 
 
-def test_a_story_nested_in_the_header_by_an_unclosed_menu_button_is_read_as_paragraphs():
-    # The menu <button> closes before its <div>s do, so the parser keeps it open and puts <main>
-    # inside the header; trafilatura then drops the header and falls back to the page's bare text
-    # as one run-on line. A browser would have closed the button: the story is read as the page shows it.
-    header = ('<header><div class="menu-container"><button class="menu-button"><span>Menu</span>'
-              '<div class="menu-inner"><div></button></div><nav><a href="/">Home</a>'
-              ' <a href="/weather">Weather and traffic</a></nav></header>')
-    html = (f"<html><head><title>Budget approved for rural roads | Daily</title></head><body>{header}"
-            f"<main><article><h1>Budget approved for rural roads</h1><p>{STORY}</p><p>{LATER}</p></article></main>"
-            "</body></html>")
-    assert load_html(html).xpath("//main/ancestor::button")  # the parser's nesting, as on the real pages
-    article = extract(html, URL)
-    assert article.title == "Budget approved for rural roads"
-    assert article.text == f"{STORY}\n{LATER}"
+HEAD = "<html><head><title>Budget approved for rural roads | Daily</title></head><body>"
+STORY_BLOCK = f"<h1>Budget approved for rural roads</h1><p>{STORY}</p><p>{LATER}</p>"
 
 
-def test_a_story_after_a_premature_end_of_the_page_is_read():
+@pytest.mark.parametrize(("html", "misbuilt"), [
+    # A popup's <aside> is never closed, so the parser puts the whole story inside it, and
+    # trafilatura's balanced mode deletes every paragraph with it; its recall mode keeps them.
+    (f"{HEAD}<aside class='popup-overlay'><div class='popup'>Subscribe</div><div><article>{STORY_BLOCK}"
+     "</article></div></body></html>", "//aside//article"),
+    # The menu <button> closes before its <div>s do, so lxml keeps it open and puts <main> inside
+    # the header; trafilatura would drop the header and fall back to the page's bare text on one
+    # line. A browser would have closed the button.
+    (f'{HEAD}<header><div class="menu-container"><button class="menu-button"><span>Menu</span>'
+     '<div class="menu-inner"><div></button></div><nav><a href="/">Home</a> <a href="/weather">Weather and'
+     f' traffic</a></nav></header><main><article>{STORY_BLOCK}</article></main></body></html>',
+     "//main/ancestor::button"),
     # The template closes </body></html> before the story: lxml makes what follows a second
     # document element, which trafilatura never reads; a browser shows it as the rest of the body.
-    html = ("<html><head><title>Budget approved for rural roads | Daily</title></head><body>"
-            "<header><a href='/'>Daily</a></header></body></html>"
-            f"<div class='post'><h1>Budget approved for rural roads</h1><p>{STORY}</p><p>{LATER}</p></div>"
-            "<footer>About us</footer>")
-    assert any(element.tag == "html" for element in load_html(html).itersiblings())  # the parser's reading
+    (f"{HEAD}<header><a href='/'>Daily</a></header></body></html><div class='post'>{STORY_BLOCK}</div>"
+     "<footer>About us</footer>", "/html[2]//p"),
+])
+def test_a_story_the_parser_builds_otherwise_than_a_browser_is_read(html, misbuilt):
+    assert load_html(html).xpath(misbuilt)  # the parser's reading, as on the real pages
     article = extract(html, URL)
     assert article.title == "Budget approved for rural roads"
     assert article.text == f"{STORY}\n{LATER}"

@@ -30,7 +30,7 @@ from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
 from .article import Article
-from .boilerplate import leading_byline, strip_boilerplate, without_author_bio
+from .boilerplate import fold, leading_byline, strip_boilerplate, without_author_bio
 from .dates import ParsedDate, first_date
 from .metadata import WORD, PageMetadata, clean_authors, distinct, people_in, read_metadata, site_owner
 from .pagetype import (
@@ -368,9 +368,9 @@ def _without_headline(text: str, title: str | None) -> str:
     before it (a masthead, a section label, a breadcrumb: "The Go Blog", "Company Spotlight")."""
     if not title:
         return text
-    lines = text.split("\n", HEADLINE_LINES)
+    lines, headline = text.split("\n", HEADLINE_LINES), fold(title)
     for index, line in enumerate(lines[:HEADLINE_LINES]):
-        if " ".join(line.split()).casefold() == title.casefold():
+        if fold(line) == headline:
             return "\n".join(lines[index + 1:])
         if len(line.split()) > MASTHEAD_WORDS:
             break

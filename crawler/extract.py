@@ -3,7 +3,7 @@
 The cascade, in order:
 1. parse once (lxml, charset from the bytes or the page's ``<meta>``);
 2. read structured metadata (JSON-LD, OpenGraph, ``article:*``, microdata, ``rel`` links);
-3. drop the site's ``drop_selectors``;
+3. drop cookie-consent banners and the site's ``drop_selectors``;
 4. trafilatura extracts the main text (and heuristic metadata, used as a fallback);
 5. strip boilerplate lines (generic furniture, trailing tag lines, the site's ``drop_lines``), what
    follows a late heading that ends the article, and a closing author bio;
@@ -83,11 +83,30 @@ def _selectors(drop_selectors: tuple[str, ...]) -> tuple[CSSSelector, ...]:
 
 
 def _drop(tree: etree._Element, drop_selectors: tuple[str, ...]) -> None:
-    for selector in _selectors(drop_selectors):
+    for selector in (*_selectors(drop_selectors), _consent_banners):
         for element in selector(tree):
             parent = element.getparent()
             if parent is not None:
                 element.drop_tree() if hasattr(element, "drop_tree") else parent.remove(element)
+
+
+# A cookie-consent banner or dialog, named so by the consent plugins and platforms: never the
+# story. trafilatura drops most of those named "cookie" in its balanced reading, but not in the
+# readings it falls back to, nor those named for the platform, and reads their long explanations
+# ("These cookies are necessary...") as prose. WordPress classes a post by its tags and categories
+# ("tag-cookies"): those are not banners.
+_CONSENT_NAME = re.compile(r"cookie|gdpr|onetrust|cmplz|wpconsent|fides-consent|qc-cmp|didomi|usercentrics|osano"
+                           r"|sp_message", re.IGNORECASE)
+_TAXONOMY_CLASS = ("tag-", "category-")
+_NAMED = etree.XPath("//body//*[@id or @class]")
+_HOLDS_STORY = etree.XPath("boolean(descendant-or-self::*[self::h1 or self::main or self::article])")
+
+
+def _consent_banners(tree: etree._Element) -> list[etree._Element]:
+    return [element for element in _NAMED(tree)
+            if any(_CONSENT_NAME.search(name) and not name.startswith(_TAXONOMY_CLASS)
+                   for name in (element.get("id", ""), *element.get("class", "").split()))
+            and not _HOLDS_STORY(element)]
 
 
 # The parts of an accordion (a how-to's steps, a guide's sections), whose panels stay hidden until

@@ -332,6 +332,29 @@ def test_a_story_the_parser_builds_otherwise_than_a_browser_is_read(html, misbui
     assert article.text == f"{STORY}\n{LATER}"
 
 
+CONSENT = ("Necessary cookies are absolutely essential for the website to function properly. These cookies"
+           " ensure basic functionalities and security features of the website, anonymously.")
+
+
+@pytest.mark.parametrize("banner", [  # as consent platforms name theirs (trafilatura drops those named "cookie")
+    f'<div id="onetrust-consent-sdk"><div class="ot-sdk-container"><p>{CONSENT}</p></div></div>',
+    f'<div id="wpconsent-root"><p>{CONSENT}</p><button>Accept</button></div>',
+    f'<div id="qc-cmp2-ui"><p>{CONSENT}</p></div>',
+])
+def test_a_cookie_consent_banner_is_no_part_of_the_story(banner):
+    # Inside the story's block (where consent plugins may put themselves) it would read as prose.
+    html = f"{HEAD}<article>{STORY_BLOCK}{banner}</article></body></html>"
+    assert CONSENT in extract(html.replace(banner, f"<div>{banner[banner.index('<p>'):]}"), URL).text
+    assert extract(html, URL).text == f"{STORY}\n{LATER}"
+
+
+def test_a_story_classed_by_its_cookie_tag_is_no_banner():
+    html = (f'{HEAD}<h1>Budget approved for rural roads</h1><div id="post-7" class="post tag-cookies'
+            f' category-cookie-recipes"><div class="entry-content"><p>{STORY}</p><p>{LATER}</p></div></div>'
+            "</body></html>")
+    assert extract(html, URL).text == f"{STORY}\n{LATER}"
+
+
 def test_authors_come_from_the_pages_own_story_not_the_teasers_in_its_json_ld():
     json_ld = ('<script type="application/ld+json">[{"@type": "NewsArticle", "headline": "Budget approved",'
                ' "author": {"@type": "Person", "name": "Asha Menon"}},'

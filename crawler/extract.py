@@ -53,14 +53,22 @@ REPUBLISHED = timedelta(days=2)  # metadata this much later than the printed dat
 TRUNCATED_HEADLINE = 100  # characters
 HEADLINE_LINES = 4  # the headline is looked for in this many lines at the top of the text
 MASTHEAD_WORDS = 6  # ... after lines no longer than this (a masthead, a section label)
-# A page whose long list items the main text leaves out, this many words of them and this share
-# of the text, is read again in trafilatura's recall mode.
-LIST_ITEM_WORDS = 10
-LIST_ITEM_PROBE = 60  # characters of an item looked for in the text
-UNREAD_LIST_WORDS = 100
-UNREAD_LIST_SHARE = 0.1
+# A page whose long list items or bare-text blocks the main text leaves out, this many words of
+# them and this share of the text, is read again in trafilatura's recall mode.
+ITEM_WORDS = 10
+ITEM_PROBE = 60  # characters of an item looked for in the text
+BARE_TEXT_CHARACTERS = 60  # a <div> whose own text starts with this many characters holds prose bare
+UNREAD_ITEM_WORDS = 100
+UNREAD_ITEM_SHARE = 0.1
 UNREAD_PROSE_SHARE = 0.4  # ... or whose text has less than this share of the words of its long paragraphs
-_LIST_ITEMS = etree.XPath("//body//li[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside)]")
+# The story's parts that the balanced reading may leave out: long list items (a how-to's steps, a
+# pros and cons box) and <div>s that hold their prose bare, without <p>s (trafilatura reads those
+# only in its recall mode); not in the header, footer, menus, asides or comments.
+_STORY_ITEMS = etree.XPath(
+    f"//body//*[self::li or self::div[string-length(normalize-space(text()[1])) >= {BARE_TEXT_CHARACTERS}]]"
+    "[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside)]"
+    "[not(ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')])]")
+RUN_ON_WORDS = 200  # a reading with a line this long holding most of its words ran the page together
 HEADING_OVERLAP = 0.2  # an <h1> sharing this share of words with a declared title is the headline
 _COUNT_OR_YEAR = re.compile(r"[\s(),:\[\]]*(?:(?:in|of|for)?[\s(),:\[\]]*\d+[\s(),:\[\]]*)+")  # "8 ", " in 2025"
 TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-:\u00b7\u2022\u00bb]\s+")
@@ -244,14 +252,14 @@ def _options(url: str) -> dict[str, object]:
 
 def _fuller_text(tree: etree._Element, url: str, text: str, paragraph_words: int) -> str | None:
     """The main text as trafilatura's recall mode reads it, when the balanced mode left out much
-    of the page's prose or many words of its long list items (the steps of a how-to, a pros and
-    cons box), and the recall mode's text is longer; else None. When the recall mode too misses
+    of the page's prose or many words of its story items (``_STORY_ITEMS``), and the recall mode's
+    text is longer and not the page's bare text run together; else None. When the recall mode too misses
     most of the prose, the story's block is read once more without its classes (changing
     ``tree``, which is read no further)."""
     found = len(text.split())
     if found >= UNREAD_PROSE_SHARE * paragraph_words:
-        unread = _unread_list_words(tree, text)
-        if unread < UNREAD_LIST_WORDS or unread < UNREAD_LIST_SHARE * found:
+        unread = _unread_item_words(tree, text)
+        if unread < UNREAD_ITEM_WORDS or unread < UNREAD_ITEM_SHARE * found:
             return None
     fuller = _recall_reading(tree, url)
     if len(fuller.split()) < UNREAD_PROSE_SHARE * paragraph_words:
@@ -259,7 +267,14 @@ def _fuller_text(tree: etree._Element, url: str, text: str, paragraph_words: int
         # classes. Read it once more without them.
         _declass_story_block(tree)
         fuller = max(fuller, _recall_reading(tree, url), key=lambda reading: len(reading.split()))
-    return fuller if len(fuller.split()) > found else None
+    return fuller if len(fuller.split()) > found and not _run_on(fuller) else None
+
+
+def _run_on(text: str) -> bool:
+    """Whether ``text`` runs most of its words together on one line: the page's bare text, which
+    trafilatura falls back to when it finds no main block, menus and all."""
+    longest = max((len(line.split()) for line in text.splitlines()), default=0)
+    return longest >= RUN_ON_WORDS and longest > len(text.split()) / 2
 
 
 def _recall_reading(tree: etree._Element, url: str) -> str:
@@ -294,14 +309,13 @@ def _declass_story_block(tree: etree._Element) -> None:
             element.attrib.pop("id", None)
 
 
-def _unread_list_words(tree: etree._Element, text: str) -> int:
-    """Words in the page's long list items (outside its header, footer, menus and asides) that
-    ``text`` does not have."""
+def _unread_item_words(tree: etree._Element, text: str) -> int:
+    """Words in the page's story items (``_STORY_ITEMS``) of some length that ``text`` does not have."""
     flat = " ".join(text.split())
     unread = 0
-    for item in _LIST_ITEMS(tree):
+    for item in _STORY_ITEMS(tree):
         words = item.text_content().split()
-        if len(words) >= LIST_ITEM_WORDS and " ".join(words)[:LIST_ITEM_PROBE] not in flat:
+        if len(words) >= ITEM_WORDS and " ".join(words)[:ITEM_PROBE] not in flat:
             unread += len(words)
     return unread
 

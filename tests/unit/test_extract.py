@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 from lxml import etree
-from trafilatura import load_html
+from trafilatura import bare_extraction, load_html
 
 from crawler import extract as extract_module
 from crawler.demo_site import DemoSite
@@ -392,14 +392,34 @@ def test_a_storys_list_that_the_balanced_reading_leaves_out_is_read_again():
     assert article.text.startswith(STORY) and LATER in article.text
 
 
-def test_a_list_in_a_menu_is_no_reason_to_read_again(monkeypatch):
-    menu = "".join(f"<li>{step}</li>" for step in STEPS)
-    html = _page("", f"<h1>Budget approved</h1><p>{LATER}</p>").replace("<nav>", f"<nav><ul>{menu}</ul>")
+BARE = ["Crews then resurface the worst stretches of road before the winter rains arrive, the office said. " * 4,
+        "The villages along the route asked for safer crossings near their schools, and the council agreed. " * 4]
+
+
+def _bare_text_sections(texts: list[str]) -> str:
+    return "".join(f'<section class="editorial"><div class="title-wrapper"><h2 class="title">Part {n}</h2></div>'
+                   f'<div class="description rich-text-editor">{text}</div></section>' for n, text in enumerate(texts))
+
+
+def test_a_storys_prose_held_bare_in_divs_is_read_again():
+    # trafilatura's balanced mode reads a section's <p>s but not the prose that a <div> holds bare
+    story = f'<section class="editorial"><div class="description rich-text-editor"><p>{STORY}</p></div></section>'
+    html = f"{HEAD}<h1>Budget approved for rural roads</h1>{story}{_bare_text_sections(BARE)}</body></html>"
+    assert not any(text.strip() in bare_extraction(html, url=URL).text for text in BARE)
+    assert extract(html, URL).text == "\n".join([STORY, *(text.strip() for text in BARE)])
+
+
+@pytest.mark.parametrize("outside", [
+    "<nav><ul>{}</ul></nav>".format("".join(f"<li>{step}</li>" for step in STEPS)),  # a menu's list
+    f'<div id="comments">{_bare_text_sections(BARE)}</div>',  # readers' comments, in bare text
+])
+def test_items_outside_the_story_are_no_reason_to_read_again(monkeypatch, outside):
+    html = _page("", f"<h1>Budget approved</h1><p>{LATER}</p>").replace("<nav>", f"{outside}<nav>")
     readings = []
     real = extract_module.bare_extraction
     monkeypatch.setattr(extract_module, "bare_extraction", lambda *a, **k: readings.append(k) or real(*a, **k))
     article = extract(html, URL)
-    assert len(readings) == 1 and STEPS[0] not in article.text
+    assert len(readings) == 1 and STEPS[0] not in article.text and BARE[0][:40] not in article.text
 
 
 def test_a_text_with_little_of_the_pages_prose_is_read_again(monkeypatch):
@@ -418,6 +438,10 @@ def test_a_text_with_little_of_the_pages_prose_is_read_again(monkeypatch):
     # it kept most of it: no second reading
     assert extract_module._fuller_text(tree, "https://x.example/a", f"{STORY}\n{LATER}", prose) is None
     assert len(calls) == 1
+    # the recall mode found no main block either and ran the page's bare text together: not taken
+    run_on = SimpleNamespace(text=f"Home Menu {STORY} {LATER}")
+    monkeypatch.setattr(extract_module, "bare_extraction", lambda *_, **__: run_on)
+    assert extract_module._fuller_text(tree, "https://x.example/a", "Budget approved", prose) is None
 
 
 def test_a_story_block_dropped_for_its_classes_is_read_without_them(monkeypatch):

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import html as html_module
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
+from ftfy import fix_encoding
+from ftfy.badness import badness
 from lxml import etree
 from lxml.cssselect import CSSSelector
 from trafilatura import bare_extraction
@@ -69,6 +71,8 @@ _STORY_ITEMS = etree.XPath(
     "[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside)]"
     "[not(ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')])]")
 RUN_ON_WORDS = 200  # a reading with a line this long holding most of its words ran the page together
+MOJIBAKE_MARKS = 3  # this many mis-decoded sequences in a text: its page's encoding is broken throughout
+_MOJIBAKE_LEADS = ("\u00c3", "\u00c2", "\u00e2")  # Ã, Â, â: how UTF-8 read as Windows-1252 starts
 HEADING_OVERLAP = 0.2  # an <h1> sharing this share of words with a declared title is the headline
 _COUNT_OR_YEAR = re.compile(r"[\s(),:\[\]]*(?:(?:in|of|for)?[\s(),:\[\]]*\d+[\s(),:\[\]]*)+")  # "8 ", " in 2025"
 TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-:\u00b7\u2022\u00bb]\s+")
@@ -529,7 +533,7 @@ def extract(html: bytes | str, url: str, rules: ExtractionRules | None = None,
     if not analysis.title:
         raise NotAnArticle("no_title")
     modified = first_date(meta.modified, timezone)
-    return Article(
+    article = Article(
         url=page_url(url, meta.canonical),
         title=analysis.title,
         text=analysis.text,
@@ -545,3 +549,23 @@ def extract(html: bytes | str, url: str, rules: ExtractionRules | None = None,
         image=next(iter(meta.images), None) or document.image,
         site_name=meta.site_name or document.sitename,
     )
+    return _with_encoding_mended(article) if _broken_encoding(article.text) else article
+
+
+def _broken_encoding(text: str) -> bool:
+    """Whether ``text`` comes from a page whose encoding is broken throughout: UTF-8 read as
+    Windows-1252 somewhere between the writer and the server ("isn\u00e2\u20ac\u2122t", "a\u00c2 split
+    keyboard"), as browsers show it too. One such sequence alone may be quoted on purpose (a story
+    about mojibake), so it takes several."""
+    return any(lead in text for lead in _MOJIBAKE_LEADS) and badness(text) >= MOJIBAKE_MARKS
+
+
+def _with_encoding_mended(article: Article) -> Article:
+    """The article's texts as their writer wrote them (ftfy undoes the mis-decoding, and only that:
+    quotes, ligatures and widths stay as they are)."""
+    return replace(
+        article, title=fix_encoding(article.title), text=fix_encoding(article.text),
+        description=fix_encoding(article.description) if article.description else None,
+        authors=tuple(map(fix_encoding, article.authors)), tags=tuple(map(fix_encoding, article.tags)),
+        categories=tuple(map(fix_encoding, article.categories)),
+        site_name=fix_encoding(article.site_name) if article.site_name else None)

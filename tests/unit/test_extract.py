@@ -355,6 +355,29 @@ def test_a_story_classed_by_its_cookie_tag_is_no_banner():
     assert extract(html, URL).text == f"{STORY}\n{LATER}"
 
 
+WRITTEN = ("The council’s budget isn’t final yet — the mayor’s office said the vote on the rural roads"
+           " would come after the summer’s consultation with the villages.")
+
+
+def _misdecoded(text: str) -> str:
+    return text.encode("utf-8").decode("cp1252")  # "isn’t" -> "isnâ€™t", as a broken CMS stores it
+
+
+def test_a_page_whose_encoding_is_broken_throughout_is_archived_as_written():
+    html = (f"<html><head><title>{_misdecoded('The council’s budget')}</title></head><body><article><h1>"
+            f"{_misdecoded('The council’s budget')}</h1><p>{_misdecoded(WRITTEN)}</p><p>{STORY}</p></article>"
+            "</body></html>")
+    article = extract(html.encode("utf-8"), URL, content_type="text/html; charset=utf-8")
+    assert article.title == "The council’s budget"
+    assert article.text == f"{WRITTEN}\n{STORY}"
+
+
+def test_a_story_quoting_one_misdecoded_word_keeps_it():
+    quoted = f"Old forms printed {_misdecoded('café')} where they meant café, the clerk said, laughing."
+    html = f"{HEAD}<article>{STORY_BLOCK}<p>{quoted}</p></article></body></html>"
+    assert extract(html, URL).text == f"{STORY}\n{LATER}\n{quoted}"
+
+
 def test_authors_come_from_the_pages_own_story_not_the_teasers_in_its_json_ld():
     json_ld = ('<script type="application/ld+json">[{"@type": "NewsArticle", "headline": "Budget approved",'
                ' "author": {"@type": "Person", "name": "Asha Menon"}},'

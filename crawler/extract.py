@@ -106,10 +106,11 @@ def _drop(tree: etree._Element, drop_selectors: tuple[str, ...]) -> None:
 # story. trafilatura drops most of those named "cookie" in its balanced reading, but not in the
 # readings it falls back to, nor those named for the platform, and reads their long explanations
 # ("These cookies are necessary...") as prose. WordPress classes a post by its tags and categories
-# ("tag-cookies"): those are not banners.
+# ("tag-cookies"), and themes mark a page's state on its wrapper ("has-cookie-bar"): those are not
+# banners.
 _CONSENT_NAME = re.compile(r"cookie|gdpr|onetrust|cmplz|wpconsent|fides-consent|qc-cmp|didomi|usercentrics|osano"
                            r"|sp_message")  # searched lowercased: an IGNORECASE search takes twice as long
-_TAXONOMY_CLASS = ("tag-", "category-")
+_NOT_A_BANNER = ("tag-", "category-", "has-", "is-", "no-", "with-")
 _IDS_AND_CLASSES = etree.XPath("//body//*/@id | //body//*/@class")
 _HOLDS_STORY = etree.XPath("boolean(descendant-or-self::*[self::h1 or self::main or self::article])")
 
@@ -119,7 +120,7 @@ def _consent_banners(tree: etree._Element) -> list[etree._Element]:
     for name in _IDS_AND_CLASSES(tree):
         lowered = name.lower()
         if _CONSENT_NAME.search(lowered) and any(
-                _CONSENT_NAME.search(token) and not token.startswith(_TAXONOMY_CLASS) for token in lowered.split()):
+                _CONSENT_NAME.search(token) and not token.startswith(_NOT_A_BANNER) for token in lowered.split()):
             named[name.getparent()] = None
     return [element for element in named if not _HOLDS_STORY(element)]
 

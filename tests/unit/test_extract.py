@@ -348,10 +348,13 @@ def test_a_cookie_consent_banner_is_no_part_of_the_story(banner):
     assert extract(html, URL).text == f"{STORY}\n{LATER}"
 
 
-def test_a_story_classed_by_its_cookie_tag_is_no_banner():
-    html = (f'{HEAD}<h1>Budget approved for rural roads</h1><div id="post-7" class="post tag-cookies'
-            f' category-cookie-recipes"><div class="entry-content"><p>{STORY}</p><p>{LATER}</p></div></div>'
-            "</body></html>")
+@pytest.mark.parametrize("classes", [
+    "post tag-cookies category-cookie-recipes",  # WordPress classes a post by its tags and categories
+    "site-wrapper has-cookie-bar",  # a theme marks the page's state on its wrapper
+])
+def test_a_story_classed_for_cookies_is_no_banner(classes):
+    html = (f'{HEAD}<h1>Budget approved for rural roads</h1><div id="post-7" class="{classes}"><div'
+            f' class="entry-content"><p>{STORY}</p><p>{LATER}</p></div></div></body></html>')
     assert extract(html, URL).text == f"{STORY}\n{LATER}"
 
 

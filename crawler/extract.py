@@ -54,7 +54,7 @@ SITE_NAME_WORDS = 5
 REPUBLISHED = timedelta(days=2)  # metadata this much later than the printed date is a re-publication
 TRUNCATED_HEADLINE = 100  # characters
 HEADLINE_LINES = 4  # the headline is looked for in this many lines at the top of the text
-MASTHEAD_WORDS = 6  # ... after lines no longer than this (a masthead, a section label)
+MASTHEAD_WORDS = 6  # ... after one line of any length and lines no longer than this (a masthead, a label)
 # A page whose long list items or bare-text blocks the main text leaves out, this many words of
 # them and this share of the text, is read again in trafilatura's recall mode.
 ITEM_WORDS = 10
@@ -405,15 +405,16 @@ def _body(text: str, title: str | None, rules: ExtractionRules) -> str:
 
 
 def _without_headline(text: str, title: str | None) -> str:
-    """The body without a line near its top that only repeats the headline, nor the short lines
-    before it (a masthead, a section label, a breadcrumb: "The Go Blog", "Company Spotlight")."""
+    """The body without a line near its top that only repeats the headline, nor what is above it:
+    one line of any length (a promo, a disclosure, a kicker) and short lines (a masthead, a section
+    label, a breadcrumb: "The Go Blog", "Company Spotlight"); a second long line above it is prose."""
     if not title:
         return text
     lines, headline = text.split("\n", HEADLINE_LINES), fold(title)
     for index, line in enumerate(lines[:HEADLINE_LINES]):
         if fold(line) == headline:
             return "\n".join(lines[index + 1:])
-        if len(line.split()) > MASTHEAD_WORDS:
+        if index > 0 and len(line.split()) > MASTHEAD_WORDS:
             break
     return text
 

@@ -295,8 +295,10 @@ def test_a_table_or_profile_in_an_embed_block_is_part_of_the_story():
 
 @pytest.mark.parametrize(("top", "kept"), [
     ("<p><b>The Daily Blog</b></p><p><i>Roads</i></p>", ""),  # a masthead and a section label go with the headline
-    # a paragraph before the headline is the story's (and the line after it no headline to drop)
-    (f"<p>{LATER}</p>", f"{LATER}\nBudget approved for rural roads\n"),
+    # so does one line of any length over it: a promo, a disclosure, a kicker
+    ("<p>All products featured are independently selected by our editors, who may earn a commission.</p>", ""),
+    # paragraphs before the headline are the story's (and the line after them no headline to drop)
+    (f"<p>{LATER}</p><p>{RESURFACE}</p>", f"{LATER}\n{RESURFACE}\nBudget approved for rural roads\n"),
 ])
 def test_the_headline_goes_from_the_text_with_the_masthead_above_it(top, kept):
     html = (f"<html><head><title>Budget approved for rural roads | Daily</title></head><body>"

@@ -475,7 +475,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     if tree is None:
         raise NotAnArticle("unparseable", "no HTML document")
     _as_a_browser_reads(tree)
-    meta = read_metadata(tree)
+    meta = read_metadata(tree, all_credits=False)
     _drop(tree, rules.drop_selectors)
     _unhide_story_parts(tree)
     shape = page_shape(tree)

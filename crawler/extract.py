@@ -34,7 +34,16 @@ from w3lib.encoding import html_to_unicode
 from .article import Article
 from .boilerplate import fold, leading_byline, strip_boilerplate, without_author_bio
 from .dates import ParsedDate, first_date
-from .metadata import WORD, PageMetadata, clean_authors, distinct, people_in, read_metadata, site_owner
+from .metadata import (
+    WORD,
+    PageMetadata,
+    clean_authors,
+    distinct,
+    people_in,
+    read_markup_credits,
+    read_metadata,
+    site_owner,
+)
 from .pagetype import (
     LONG_PARAGRAPH_WORDS,
     PARAGRAPHS,
@@ -475,7 +484,9 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     if tree is None:
         raise NotAnArticle("unparseable", "no HTML document")
     _as_a_browser_reads(tree)
-    meta = read_metadata(tree, all_credits=False)
+    meta = read_metadata(tree, markup_credits=False)
+    if not (clean_authors(meta.authors, meta.site_name) or clean_authors(meta.microdata_authors, meta.site_name)):
+        read_markup_credits(tree, meta)  # else unused: structured credits come first among the sources below
     _drop(tree, rules.drop_selectors)
     _unhide_story_parts(tree)
     shape = page_shape(tree)

@@ -412,23 +412,24 @@ def _read_written_by(tree: etree._Element, meta: PageMetadata) -> None:
             meta.written_by.append(name)
 
 
-def read_metadata(tree: etree._Element, all_credits: bool = True) -> PageMetadata:
-    """Every metadata candidate on the page, without changing the tree.
+def read_markup_credits(tree: etree._Element, meta: PageMetadata) -> None:
+    """The authors that only the page's markup credits, into ``meta``: elements classed as bylines,
+    "Written by" boxes, links to an author's page (three scans of the page)."""
+    _read_bylines(tree, meta)
+    _read_written_by(tree, meta)
+    _read_profile_links(tree, meta)
 
-    With ``all_credits`` false, the authors that only the markup credits (elements classed as bylines,
-    "Written by" boxes, links to an author's page) are read only when the structured data and
-    microdata name no one: they would not be used, and they cost three scans of the page.
-    """
+
+def read_metadata(tree: etree._Element, markup_credits: bool = True) -> PageMetadata:
+    """Every metadata candidate on the page, without changing the tree; without the authors that
+    only the markup credits when ``markup_credits`` is false (``read_markup_credits`` reads them)."""
     meta = PageMetadata()
     _read_json_ld(tree, meta)
     _read_meta_tags(tree, meta)
     _read_microdata(tree, meta)
     _read_links(tree, meta)
-    if all_credits or not (clean_authors(meta.authors, meta.site_name)
-                       or clean_authors(meta.microdata_authors, meta.site_name)):
-        _read_bylines(tree, meta)
-        _read_written_by(tree, meta)
-        _read_profile_links(tree, meta)
+    if markup_credits:
+        read_markup_credits(tree, meta)
     _read_after_headline(tree, meta)
     meta.published_times.extend(t.get("datetime") for t in _TIMES(tree)[:1])
     canonical = _CANONICAL(tree)

@@ -549,8 +549,8 @@ def test_trafilaturas_pieces_of_a_credited_organisation_give_way_to_its_whole_na
 def test_the_markups_credits_are_read_only_when_structured_data_names_no_one(json_ld, read):
     markup = ('<span class="byline">By Ravi Patel</span><a href="/author/ravi-patel/">Ravi Patel</a>'
                "<div><p>Written by Ravi Patel</p></div>")
-    tree = load_html(_page(f'<script type="application/ld+json">{json_ld}</script>', f"<h1>Budget</h1>{markup}"))
-    lazy, full = extract_module.read_metadata(tree, all_credits=False), extract_module.read_metadata(tree)
+    html = _page(f'<script type="application/ld+json">{json_ld}</script>', f"<h1>Budget</h1>{markup}")
+    lazy, full = extract_module.analyse(html, URL).meta, extract_module.read_metadata(load_html(html))
     assert full.byline_authors and full.written_by and full.profile_authors
     assert (lazy.byline_authors, lazy.written_by, lazy.profile_authors) == (
         (full.byline_authors, full.written_by, full.profile_authors) if read else ([], [], []))

@@ -35,6 +35,7 @@ from .article import Article
 from .boilerplate import fold, leading_byline, strip_boilerplate, without_author_bio
 from .dates import ParsedDate, first_date
 from .metadata import (
+    NOT_IN_COMMENTS,
     WORD,
     PageMetadata,
     clean_authors,
@@ -77,8 +78,7 @@ UNREAD_PROSE_SHARE = 0.4  # ... or whose text has less than this share of the wo
 # only in its recall mode); not in the header, footer, menus, asides or comments.
 _STORY_ITEMS = etree.XPath(
     f"//body//*[self::li or self::div[string-length(normalize-space(text()[1])) >= {BARE_TEXT_CHARACTERS}]]"
-    "[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside)]"
-    "[not(ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')])]")
+    "[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside)]" + NOT_IN_COMMENTS)
 RUN_ON_WORDS = 200  # a reading with a line this long holding most of its words ran the page together
 MOJIBAKE_MARKS = 3  # this many mis-decoded sequences in a text: its page's encoding is broken throughout
 _MOJIBAKE_LEADS = ("\u00c3", "\u00c2", "\u00e2")  # Ã, Â, â: how UTF-8 read as Windows-1252 starts

@@ -53,9 +53,11 @@ _GROUP_WORDS = frozenset("our the all meet faculty people staff team authors wri
                          .split())
 WORD = re.compile(r"\w+")  # a word, as titles and names are compared
 # Elements that templates mark as the byline (not a commenter's: comments carry "author" classes too).
+# An XPath predicate: the element is no reader's comment, nor inside one.
+NOT_IN_COMMENTS = '[not(ancestor-or-self::*[contains(@class, "comment") or contains(@id, "comment")])]'
 _BYLINE_ELEMENTS = etree.XPath(  # class "author", "Author", "byline", "Byline"..., not in comments
     '//body//*[@class[contains(., "uthor") or contains(., "yline")] or @id[contains(., "author")]]'
-    '[not(ancestor-or-self::*[contains(@class, "comment") or contains(@id, "comment")])]')
+    + NOT_IN_COMMENTS)
 _AFTER_HEADLINE = etree.XPath("(//h1)[1]/following::*[position() <= 60]")
 # The few elements just above the headline, nearest first: a kicker date ("January 23, 2025" over
 # the <h1>). Only these few: a site's top bar prints today's date further up.

@@ -77,7 +77,7 @@ UNREAD_PROSE_SHARE = 0.4  # ... or whose text has less than this share of the wo
 # pros and cons box) and <div>s that hold their prose bare, without <p>s (trafilatura reads those
 # only in its recall mode); not in the header, footer, menus, asides or comments.
 _STORY_ITEMS = etree.XPath(
-    f"//body//*[self::li or self::div[string-length(normalize-space(text()[1])) >= {BARE_TEXT_CHARACTERS}]]"
+    f"(//body//li | //body//div[text()[1][string-length(normalize-space(.)) >= {BARE_TEXT_CHARACTERS}]])"
     "[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside)]" + NOT_IN_COMMENTS)
 RUN_ON_WORDS = 200  # a reading with a line this long holding most of its words ran the page together
 MOJIBAKE_MARKS = 3  # this many mis-decoded sequences in a text: its page's encoding is broken throughout
@@ -121,10 +121,13 @@ _CONSENT_NAME = re.compile(r"cookie|gdpr|onetrust|cmplz|wpconsent|fides-consent|
                            r"|sp_message")  # searched lowercased: an IGNORECASE search takes twice as long
 _NOT_A_BANNER = ("tag-", "category-", "has-", "is-", "no-", "with-")
 _IDS_AND_CLASSES = etree.XPath("//body//*/@id | //body//*/@class")
+_NAMES = etree.XPath("//body//*/@id | //body//*/@class", smart_strings=False)  # as plain strings: cheaper
 _HOLDS_STORY = etree.XPath("boolean(descendant-or-self::*[self::h1 or self::main or self::article])")
 
 
 def _consent_banners(tree: etree._Element) -> list[etree._Element]:
+    if not _CONSENT_NAME.search(" ".join(_NAMES(tree)).lower()):
+        return []  # as on most pages: no name of the kind at all
     named: dict[etree._Element, None] = {}  # in page order, once each
     for name in _IDS_AND_CLASSES(tree):
         lowered = name.lower()
@@ -142,9 +145,12 @@ def _consent_banners(tree: etree._Element) -> list[etree._Element]:
 # trafilatura also drops every element classed "embed" as a share widget; a CMS's embed block
 # that holds no embedded post or player (no frame, script, media, quoted post or code to copy)
 # holds the story's own profile or pull quote, and a table is the story's wherever it is.
-_MAYBE_HIDDEN = etree.XPath('//body//*[@class[contains(., "accordion") or contains(., "embed")]'
-                            ' or (@role="region" and @aria-labelledby) or ((@hidden or @aria-hidden="true")'
-                            ' and preceding-sibling::*[1][descendant-or-self::button[@aria-expanded]])]'
+# (Found attributes first, as in metadata: the elements with such a class, the labelled regions, and
+# the hidden element just after a disclosure button or after what holds it.)
+_MAYBE_HIDDEN = etree.XPath('(//body//*/@class[contains(., "accordion") or contains(., "embed")]/..'
+                            ' | //body//*/@role[. = "region"]/parent::*[@aria-labelledby]'
+                            ' | //body//*/@aria-expanded/parent::button/ancestor-or-self::*[ancestor::body]'
+                            '/following-sibling::*[1][@hidden or @aria-hidden="true"])'
                             '[not(ancestor-or-self::nav or ancestor::header)]')
 _EMBEDDED_POST = etree.XPath(".//iframe or .//script or .//video or .//audio or .//object or .//blockquote"
                              " or .//textarea or .//input")

@@ -31,8 +31,10 @@ NON_ARTICLE_OG_TYPES = {"website", "profile", "book", "product", "music.song", "
 
 _JSON_LD = etree.XPath('//script[contains(translate(@type, "JSONLD", "jsonld"), "ld+json")]/text()')
 _META = etree.XPath("//meta[@content]")
-_ITEMPROP = etree.XPath("//*[@itemprop]")
-_ITEMTYPES = etree.XPath("//*[@itemtype]/@itemtype")
+# Attributes first ("//@itemprop/.." rather than "//*[@itemprop]"): libxml2 walks the attribute axis
+# faster than it tests a predicate on every element, and the nodes found are the same, in page order.
+_ITEMPROP = etree.XPath("//@itemprop/..")
+_ITEMTYPES = etree.XPath("//@itemtype")
 _ELSEWHERE = etree.XPath(  # in a comment, a sidebar or a box of other stories
     'ancestor::*[@class[contains(., "comment") or contains(., "related") or contains(., "sidebar")'
     ' or contains(., "widget") or contains(., "teaser") or contains(., "recommend")]]')
@@ -56,7 +58,7 @@ WORD = re.compile(r"\w+")  # a word, as titles and names are compared
 # An XPath predicate: the element is no reader's comment, nor inside one.
 NOT_IN_COMMENTS = '[not(ancestor-or-self::*[contains(@class, "comment") or contains(@id, "comment")])]'
 _BYLINE_ELEMENTS = etree.XPath(  # class "author", "Author", "byline", "Byline"..., not in comments
-    '//body//*[@class[contains(., "uthor") or contains(., "yline")] or @id[contains(., "author")]]'
+    '(//body//*/@class[contains(., "uthor") or contains(., "yline")]/.. | //body//*/@id[contains(., "author")]/..)'
     + NOT_IN_COMMENTS)
 _AFTER_HEADLINE = etree.XPath("(//h1)[1]/following::*[position() <= 60]")
 # The few elements just above the headline, nearest first: a kicker date ("January 23, 2025" over
@@ -66,7 +68,7 @@ _BYLINE_LABEL = re.compile(r"^(by|written by|posted by|authors?|authored by|word
                            re.IGNORECASE)
 BYLINE_ELEMENT_WORDS = 12  # an element with more words is prose, not a byline
 BYLINE_CANDIDATES = 5
-_TIMES = etree.XPath("//article//time[@datetime] | //main//time[@datetime] | //time[@datetime]")
+_TIMES = etree.XPath("//time[@datetime]")
 _CANONICAL = etree.XPath('//link[@rel="canonical"]/@href')
 _HTML_LANG = etree.XPath("/html/@lang")
 _HEADLINE_LINKS = etree.XPath("//h2//a[@href] | //h3//a[@href]")
@@ -433,7 +435,7 @@ def read_metadata(tree: etree._Element, markup_credits: bool = True) -> PageMeta
     if markup_credits:
         read_markup_credits(tree, meta)
     _read_after_headline(tree, meta)
-    meta.published_times.extend(t.get("datetime") for t in _TIMES(tree)[:1])
+    meta.published_times.extend(t.get("datetime") for t in _TIMES(tree)[:1])  # the first, in page order
     canonical = _CANONICAL(tree)
     meta.canonical = canonical[0].strip() if canonical else None
     lang = _HTML_LANG(tree)

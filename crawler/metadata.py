@@ -393,8 +393,8 @@ def _read_after_headline(tree: etree._Element, meta: PageMetadata) -> None:
 
 
 _WRITTEN_BY_TEXT = etree.XPath(  # "Written by", "By Name", "All articles by Name" (each test costs a scan)
-    "//body//text()[contains(., 'ritten by') or contains(., 'ritten By') or contains(., 'By ')"
-    " or contains(., 's by ')]")
+    "//body//text()[contains(., 'y')][contains(., 'ritten by') or contains(., 'ritten By') or contains(., 'By ')"
+    " or contains(., 's by ')]")  # (one test for the "y" they share first: twice as fast)
 _WRITTEN_BY = re.compile(r"^(?:(?:this (?:post|article|story|piece) was )?written by\s*:?\s*(?P<rest>.*)"
                          rf"|(?:{_LISTED_BY} |(?-i:By ))"
                          r"(?-i:(?P<name>[A-Z][\w'\u2019.-]+(?: [A-Z][\w'\u2019.-]+){1,3})))$", re.IGNORECASE)

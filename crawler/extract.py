@@ -47,7 +47,6 @@ from .metadata import (
 )
 from .pagetype import (
     LONG_PARAGRAPH_WORDS,
-    PARAGRAPHS,
     THRESHOLD,
     PageFeatures,
     page_features,
@@ -75,9 +74,11 @@ UNREAD_ITEM_SHARE = 0.1
 UNREAD_PROSE_SHARE = 0.4  # ... or whose text has less than this share of the words of its long paragraphs
 # The story's parts that the balanced reading may leave out: long list items (a how-to's steps, a
 # pros and cons box) and <div>s that hold their prose bare, without <p>s (trafilatura reads those
-# only in its recall mode); not in the header, footer, menus, asides or comments.
+# only in its recall mode); inside the story's block (``_story_block``), not in a header, footer,
+# menu, aside or comment. Items elsewhere on the page (a box of other stories, a menu without <nav>)
+# are no sign that the story was cut: the recall mode mostly leaves them out too.
 _STORY_ITEMS = etree.XPath(
-    f"(//body//li | //body//div[text()[1][string-length(normalize-space(.)) >= {BARE_TEXT_CHARACTERS}]])"
+    f"(.//li | .//div[text()[1][string-length(normalize-space(.)) >= {BARE_TEXT_CHARACTERS}]])"
     "[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside)]" + NOT_IN_COMMENTS)
 RUN_ON_WORDS = 200  # a reading with a line this long holding most of its words ran the page together
 MOJIBAKE_MARKS = 3  # this many mis-decoded sequences in a text: its page's encoding is broken throughout
@@ -309,23 +310,41 @@ STORY_BLOCK_SHARE = 0.6  # the story's block holds at least this share of the lo
 _KEPT_FURNITURE = {"nav", "aside", "footer", "form", "header"}
 
 
-def _declass_story_block(tree: etree._Element) -> None:
-    """Strip the classes and ids inside the block that holds the page's prose (the deepest element
-    with most of its long paragraphs' words), in place: trafilatura drops elements by words in
-    their classes ("slide", "teaser", "info", "embed"), and a story's own markup may carry them."""
+# The page's prose: its paragraphs, and the text that <div>s hold bare.
+_PROSE = etree.XPath(
+    f"//body//p | //body//div[text()[1][string-length(normalize-space(.)) >= {BARE_TEXT_CHARACTERS}]]")
+
+
+def _prose_words(element: etree._Element) -> int:
+    """Words in a paragraph, or in the text a <div> holds bare (not in its child elements)."""
+    if element.tag == "p":
+        return len(element.text_content().split())
+    return len(" ".join([element.text or "", *(child.tail or "" for child in element)]).split())
+
+
+def _story_block(tree: etree._Element) -> etree._Element | None:
+    """The block that holds the page's prose: the deepest element with most of the words of its
+    long paragraphs and of the prose its <div>s hold bare."""
     held: dict[etree._Element, int] = {}
     total = 0
-    for paragraph in PARAGRAPHS(tree):
-        words = len(paragraph.text_content().split())
+    for paragraph in _PROSE(tree):
+        words = _prose_words(paragraph)
         if words < LONG_PARAGRAPH_WORDS:
             continue
         total += words
         for ancestor in paragraph.iterancestors():
             held[ancestor] = held.get(ancestor, 0) + words
     blocks = [element for element, words in held.items() if words >= STORY_BLOCK_SHARE * total]
-    if not blocks:
+    return max(blocks, key=lambda element: sum(1 for _ in element.iterancestors())) if blocks else None
+
+
+def _declass_story_block(tree: etree._Element) -> None:
+    """Strip the classes and ids inside the story's block (``_story_block``), in place: trafilatura
+    drops elements by words in their classes ("slide", "teaser", "info", "embed"), and a story's
+    own markup may carry them."""
+    block = _story_block(tree)
+    if block is None:
         return
-    block = max(blocks, key=lambda element: sum(1 for _ in element.iterancestors()))
     for element in block.iter():
         if isinstance(element.tag, str) and element.tag not in _KEPT_FURNITURE:
             element.attrib.pop("class", None)
@@ -333,10 +352,11 @@ def _declass_story_block(tree: etree._Element) -> None:
 
 
 def _unread_item_words(tree: etree._Element, text: str) -> int:
-    """Words in the page's story items (``_STORY_ITEMS``) of some length that ``text`` does not have."""
+    """Words in the story items (``_STORY_ITEMS``) of some length that ``text`` does not have."""
     flat = " ".join(text.split())
     unread = 0
-    for item in _STORY_ITEMS(tree):
+    block = _story_block(tree)
+    for item in _STORY_ITEMS(block) if block is not None else ():
         words = item.text_content().split()
         if len(words) >= ITEM_WORDS and " ".join(words)[:ITEM_PROBE] not in flat:
             unread += len(words)

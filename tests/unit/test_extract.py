@@ -6,7 +6,6 @@ from datetime import UTC
 from types import SimpleNamespace
 
 import pytest
-from lxml import etree
 from trafilatura import bare_extraction, load_html
 
 from crawler import extract as extract_module
@@ -440,6 +439,8 @@ def test_a_storys_prose_held_bare_in_divs_is_read_again():
 @pytest.mark.parametrize("outside", [
     "<nav><ul>{}</ul></nav>".format("".join(f"<li>{step}</li>" for step in STEPS)),  # a menu's list
     f'<div id="comments">{_bare_text_sections(BARE)}</div>',  # readers' comments, in bare text
+    '<div class="more-stories"><ul>{}</ul></div>'.format(  # other stories' teasers, away from the story's prose
+        "".join(f"<li>{step}</li>" for step in STEPS)),
 ])
 def test_items_outside_the_story_are_no_reason_to_read_again(monkeypatch, outside):
     html = _page("", f"<h1>Budget approved</h1><p>{LATER}</p>").replace("<nav>", f"{outside}<nav>")
@@ -451,7 +452,7 @@ def test_items_outside_the_story_are_no_reason_to_read_again(monkeypatch, outsid
 
 
 def test_a_text_with_little_of_the_pages_prose_is_read_again(monkeypatch):
-    tree = etree.fromstring(f"<html><body><p>{STORY}</p><p>{LATER}</p></body></html>", etree.HTMLParser())
+    tree = load_html(f"<html><body><p>{STORY}</p><p>{LATER}</p></body></html>")
     calls = []
 
     def recall_reading(_tree, **options):

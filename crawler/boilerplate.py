@@ -24,8 +24,10 @@ GENERIC_LINES = frozenset(line.casefold() for line in (
     "Continue reading", "Subscribe to our newsletter", "Post navigation", "Tags", "Tags:",
 ))
 # Short lines that sell, sign up, share or navigate: calls to action, newsletter boxes, reading-time
-# badges, disclosures and legal lines. Matched only on lines of at most FURNITURE_WORDS words.
-FURNITURE = re.compile(
+# badges, disclosures and legal lines. Matched only on lines of at most FURNITURE_WORDS words: by
+# how the line starts (FURNITURE_START, matched at its start only) or by a phrase anywhere in it
+# (FURNITURE_PHRASE). Two patterns, as one would be tried at every position of every line.
+FURNITURE_START = re.compile(
     # whole lines
     r"^(sign ?up|subscribe|log ?in|share|share this( article| post| story)?|share on \w+|follow us|newsletters?|"
     r"get started( today| now| for free)?|apply now|book a (demo|call)|back to (blog|blogs|top|home|articles|news)|"
@@ -42,22 +44,27 @@ FURNITURE = re.compile(
     # a link to another story, labelled: "Related: What the budget means for you"
     r"|^(related|see also|read (also|more|next)|also read|you (might|may) also like|recommended( reading)?|"
     r"(next|previous) (article|post|story))\s*:\s*\S"
-    r"|\beditorial (process|guidelines|policy|standards)\W*$|\baffiliate links?\b"
     # calls to action that start the line
     r"|^(sign ?up (for|to)|subscribe (to|for|now)|join (our|the|medium)|follow us (on|for)|"
     r"browse (related|more|all))\b"
-    # a newsletter or inbox pitch, an affiliate disclosure, a legal line
+    # a paywall's lines, a quote form's call
+    r"|^already (have an account|a (subscriber|member))\b"
+    r"|^(get|request) (a|your) free (quote|estimate|consultation)\b"
+    # a legal line
+    r"|^(©|\(c\)|copyright ©?\s*\d{4})"
+    # a template's placeholder that was never filled in: "[CTA_MODULE]"
+    r"|(?-i:^\[[A-Z][A-Z0-9]*_[A-Z0-9_]+\]$)",
+    re.IGNORECASE)
+FURNITURE_PHRASE = re.compile(
+    r"\beditorial (process|guidelines|policy|standards)\W*$|\baffiliate links?\b"
+    # a newsletter or inbox pitch, an affiliate disclosure
     r"|\b(newsletters?|inbox)\b.*\b(sign ?up|subscribe|join|deliver|receive|straight|right)"
     r"|\b(sign ?up|subscribe|join|deliver(ed)?|get|receive)\b.*\b(newsletters?|inbox)\b"
     r"|\b(affiliate|amazon associate)\b.*\b(earn|commission|qualifying)"
     r"|\b(right|straight|directly) (in)?to your inbox\b|\bnotifications? (about|of|for) new (posts|articles|stories)\b"
-    # a paywall's lines, a quote form's call
-    r"|^already (have an account|a (subscriber|member))\b|\bexclusive (to|for) \S+( \S+)? (subscribers|members)\b"
-    r"|^(get|request) (a|your) free (quote|estimate|consultation)\b"
-    r"|\b(all rights reserved|privacy policy|terms of (use|service)|cookie (policy|settings)|advertiser disclosure)$"
-    r"|^(©|\(c\)|copyright ©?\s*\d{4})"
-    # a template's placeholder that was never filled in: "[CTA_MODULE]"
-    r"|(?-i:^\[[A-Z][A-Z0-9]*_[A-Z0-9_]+\]$)",
+    # a paywall's line, a legal line
+    r"|\bexclusive (to|for) \S+( \S+)? (subscribers|members)\b"
+    r"|\b(all rights reserved|privacy policy|terms of (use|service)|cookie (policy|settings)|advertiser disclosure)$",
     re.IGNORECASE)
 FURNITURE_WORDS = 15
 # Longer lines that are still furniture: how the site earns from the links in the story, a plea to
@@ -123,7 +130,8 @@ def is_furniture(line: str) -> bool:
     if words > FURNITURE_WORDS:
         return False
     label = DATE_LABEL.match(line)
-    return bool(label and DATE_IN_TEXT.match(line, label.end())) or FURNITURE.search(line) is not None
+    return (bool(label and DATE_IN_TEXT.match(line, label.end())) or FURNITURE_START.match(line) is not None
+            or FURNITURE_PHRASE.search(line) is not None)
 
 
 def is_tag_line(line: str) -> bool:

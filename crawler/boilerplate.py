@@ -76,6 +76,13 @@ DISCLOSURE = re.compile(
     r"|\bfunded by readers\b|\bfollow us on (facebook|instagram|twitter|x|linkedin|tiktok|youtube|threads|bluesky)\b",
     re.IGNORECASE)
 DISCLOSURE_WORDS = 45
+# A form's consent to be contacted, whatever its length: "By entering your email address you agree
+# to our Terms of Use...", "By providing a telephone number ..., you are consenting to be contacted",
+# "Terms of submitting this form: I agree that ... may contact me".
+FORM_CONSENT = re.compile(
+    r"^(by (submitting|providing|clicking|signing up|entering|checking|subscribing|registering|continuing)\b"
+    r"[^.]*\b(you|i) (agree|consent|are consenting|acknowledge|accept)\b|terms of submitting this form\b)",
+    re.IGNORECASE)
 LIST_MARK = re.compile(r"^([-*\u2022]|\d+[.)]?)\s*")  # "- ", "* ", "• ", "3. "
 # A date label ("Last updated: June 3, 2024 at 9:27 am"): the date is metadata, not text.
 DATE_LABEL = re.compile(r"^(last )?(updated|published|posted|modified|reviewed)( on| at)?\s*:?\s*", re.IGNORECASE)
@@ -120,9 +127,12 @@ def fold(line: str) -> str:
 
 
 def is_furniture(line: str) -> bool:
-    """A short call to action, sign-up box, reading-time badge, date label, disclosure or legal line."""
+    """A short call to action, sign-up box, reading-time badge, date label, disclosure or legal line,
+    or a form's consent to be contacted."""
     line = LIST_MARK.sub("", line, count=1) if line[:1] in "-*\u2022" else line  # "- 11 min read"
     words = len(line.split())
+    if FORM_CONSENT.match(line):
+        return True
     if words > DISCLOSURE_WORDS:
         return False
     if DISCLOSURE.search(line):

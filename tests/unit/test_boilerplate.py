@@ -124,6 +124,12 @@ def test_leading_sentence_starting_with_by_is_kept():
     "Catch up on our in-depth coverage of tech and tools, wellness and more, and follow us on Facebook, "
     "Instagram and TikTok to stay up to date.",
     "This story is funded by readers like you",
+    # a form's consent to be contacted, however long
+    "By entering your email address you agree to our Terms of Use and Privacy Policy and consent to receive "
+    "emails from Demo Daily about news, events, offers and partner promotions. " * 2,
+    "By providing a telephone number and submitting via form on our website, you are consenting to be contacted "
+    "by SMS text message. Message & data rates may apply.",
+    "Terms of submitting this form: I agree that Demo University may contact me regarding educational services.",
 ])
 def test_calls_to_action_and_legal_lines_are_furniture(line):
     assert is_furniture(line)
@@ -142,6 +148,9 @@ def test_calls_to_action_and_legal_lines_are_furniture(line):
     "compensated for the extra hours.",
     "The agents we spoke to said they earn a commission of about 3% on each sale, paid when the deal closes.",
     "The Federal Trade Commission says sites must disclose when they earn money from links.",
+    # a story's sentence that starts the same way
+    "By providing customers with relevant deals, businesses can improve loyalty. You agree it works.",
+    "By clicking through the council's budget, residents found that the roads get the most.",
     # a long sentence that mentions a newsletter is prose, whatever its words
     "When the council sent its newsletter to every household, residents learned that you should subscribe "
     "to the alerts before the roads close for the winter works.",

@@ -47,6 +47,9 @@ FURNITURE_START = re.compile(
     # calls to action that start the line
     r"|^(sign ?up (for|to)|subscribe (to|for|now)|join (our|the|medium)|follow us (on|for)|"
     r"browse (related|more|all))\b"
+    # a link to the author's other work, a rating widget
+    r"|^((view|see|read) (all |more )?|(all|more) )(posts|articles|stories) by\b|^view (the )?author'?s? (page|profile)\b"
+    r"|^rate this (article|post|story|page)\b"
     # a paywall's lines, a quote form's call
     r"|^already (have an account|a (subscriber|member))\b"
     r"|^(get|request) (a|your) free (quote|estimate|consultation)\b"
@@ -107,8 +110,10 @@ END_HEADING = re.compile(
 # A heading over links to other stories. Sites also put such a box in the middle of a story, so it
 # ends the article only when nothing after it reads as prose.
 LINKS_HEADING = re.compile(
-    r"^(related( posts| articles| stories| reading| content| news| resources| guides| links)?|"
-    r"you (may|might) also (like|enjoy|be interested in)( the following articles)?|you'?ll also (love|like)|"
+    r"^(related( posts| articles| stories| reading| reads| content| news| resources| guides| links)?|"
+    r"related (posts|articles|stories) that (may|might) interest you|"
+    r"you (may|might) also (like|enjoy|be interested in)( the following (articles|posts|stories|reports))?|"
+    r"you'?ll also (love|like)|"
     r"more from \S.{0,40}|more (stories|articles|news|posts) (from|like this|on)\b.{0,40}|"
     r"read next|recommended( reading| for you| articles| stories)?|keep reading|what to read next|up next|"
     r"popular (posts|articles|stories)|recent (posts|articles)|latest (news|posts|articles|stories)|"

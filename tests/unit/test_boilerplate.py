@@ -124,6 +124,7 @@ def test_leading_sentence_starting_with_by_is_kept():
     "Catch up on our in-depth coverage of tech and tools, wellness and more, and follow us on Facebook, "
     "Instagram and TikTok to stay up to date.",
     "This story is funded by readers like you",
+    "Read more posts by Jane Roe", "View all articles by Jane Roe", "View author page", "Rate this article",
     # a form's consent to be contacted, however long
     "By entering your email address you agree to our Terms of Use and Privacy Policy and consent to receive "
     "emails from Demo Daily about news, events, offers and partner promotions. " * 2,
@@ -143,6 +144,7 @@ def test_calls_to_action_and_legal_lines_are_furniture(line):
     "Updated rules took effect on June 3, 2024, and changed how the council votes on budgets.",
     "Get started with Google Maps Platform", "[1]", "[NASA]", "Contact us if your road is closed.",
     "Search engines and how they rank pages", "Home prices rose again in May", "Print ads still pay",
+    "Stories by the river: what the villagers remember", "Rate this year's budget against the last one.",
     # compensation and commissions in the story itself
     "You may meet your employer with open ended questions to find out more about the role and how you may be "
     "compensated for the extra hours.",
@@ -163,7 +165,9 @@ STORY = "\n".join(f"Paragraph {n} of the story tells what happened at the counci
 
 
 @pytest.mark.parametrize("heading", ["About the Author", "Related Articles", "You may also like:",
-                                     "More from Demo Daily", "Recommended for you", "Comments"])
+                                     "More from Demo Daily", "Recommended for you", "Comments", "Related reads:",
+                                     "Related articles that may interest you",
+                                     "You may also be interested in the following reports:"])
 def test_a_late_end_heading_cuts_what_follows(heading):
     tail = f"\n{heading}\nAnother story the site wants you to read next\nAnd one more teaser"
     assert strip_boilerplate(STORY + tail) == STORY

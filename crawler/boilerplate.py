@@ -48,8 +48,8 @@ FURNITURE_START = re.compile(
     r"|^(sign ?up (for|to)|subscribe (to|for|now)|join (our|the|medium)|follow us (on|for)|"
     r"browse (related|more|all))\b"
     # a link to the author's other work, a rating widget
-    r"|^((view|see|read) (all |more )?|(all|more) )(posts|articles|stories) by\b|^view (the )?author'?s? (page|profile)\b"
-    r"|^rate this (article|post|story|page)\b"
+    r"|^((view|see|read) (all |more )?|(all|more) )(posts|articles|stories) by\b"
+    r"|^view (the )?author'?s? (page|profile)\b|^rate this (article|post|story|page)\b"
     # a paywall's lines, a quote form's call
     r"|^already (have an account|a (subscriber|member))\b"
     r"|^(get|request) (a|your) free (quote|estimate|consultation)\b"

@@ -77,8 +77,9 @@ UNREAD_PROSE_SHARE = 0.4  # ... or whose text has less than this share of the wo
 # only in its recall mode); inside the story's block (``_story_block``), not in a header, footer,
 # menu, aside or comment. Items elsewhere on the page (a box of other stories, a menu without <nav>)
 # are no sign that the story was cut: the recall mode mostly leaves them out too.
+_BARE_TEXT_DIV = f"div[text()[1][string-length(normalize-space(.)) >= {BARE_TEXT_CHARACTERS}]]"
 _STORY_ITEMS = etree.XPath(
-    f"(.//li | .//div[text()[1][string-length(normalize-space(.)) >= {BARE_TEXT_CHARACTERS}]])"
+    f"(.//li | .//{_BARE_TEXT_DIV})"
     "[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside)]" + NOT_IN_COMMENTS)
 RUN_ON_WORDS = 200  # a reading with a line this long holding most of its words ran the page together
 MOJIBAKE_MARKS = 3  # this many mis-decoded sequences in a text: its page's encoding is broken throughout
@@ -122,7 +123,7 @@ _CONSENT_NAME = re.compile(r"cookie|gdpr|onetrust|cmplz|wpconsent|fides-consent|
                            r"|sp_message")  # searched lowercased: an IGNORECASE search takes twice as long
 _NOT_A_BANNER = ("tag-", "category-", "has-", "is-", "no-", "with-")
 _IDS_AND_CLASSES = etree.XPath("//body//*/@id | //body//*/@class")
-_NAMES = etree.XPath("//body//*/@id | //body//*/@class", smart_strings=False)  # as plain strings: cheaper
+_NAMES = etree.XPath(_IDS_AND_CLASSES.path, smart_strings=False)  # the same, as plain strings: cheaper
 _HOLDS_STORY = etree.XPath("boolean(descendant-or-self::*[self::h1 or self::main or self::article])")
 
 
@@ -311,8 +312,7 @@ _KEPT_FURNITURE = {"nav", "aside", "footer", "form", "header"}
 
 
 # The page's prose: its paragraphs, and the text that <div>s hold bare.
-_PROSE = etree.XPath(
-    f"//body//p | //body//div[text()[1][string-length(normalize-space(.)) >= {BARE_TEXT_CHARACTERS}]]")
+_PROSE = etree.XPath(f"//body//p | //body//{_BARE_TEXT_DIV}")
 
 
 def _prose_words(element: etree._Element) -> int:

@@ -35,6 +35,7 @@ FURNITURE_START = re.compile(
     r"view on amazon|next article:?|previous article:?|read (more|next|also)|see also|"
     r"\d+\s*(min|minute)s?\.?\s+read( time)?|written by|(last )?(posted|published|updated)( on)?|table of contents|"
     r"related post|download now|search|home|menu|blog|about us|contact info(rmation)?|enter your email( address)?|"
+    r"authors?|"
     r"live chat( with us)?|skip to (main )?content|(advertisement)+|"
     r"facebook|instagram|twitter|x|linkedin|tiktok|youtube|pinterest|threads|bluesky|email|print|copy link|"
     r"(want to )?work with us\??|reach us|contact us( today| now)?|get in touch|"
@@ -114,7 +115,7 @@ LINKS_HEADING = re.compile(
     r"related (posts|articles|stories) that (may|might) interest you|"
     r"you (may|might) also (like|enjoy|be interested in)( the following (articles|posts|stories|reports))?|"
     r"you'?ll also (love|like)|"
-    r"more from \S.{0,40}|more (stories|articles|news|posts) (from|like this|on)\b.{0,40}|"
+    r"more from \S.{0,40}|more (stories|articles|news|posts)( (from|like this|on)\b.{0,40})?|"
     r"read next|recommended( reading| for you| articles| stories)?|keep reading|what to read next|up next|"
     r"popular (posts|articles|stories)|recent (posts|articles)|latest (news|posts|articles|stories)|"
     r"trending( now| stories)?|most (read|popular)|editor'?s picks|explore more|explore other topics)\s*[:.]?$",

@@ -125,6 +125,7 @@ def test_leading_sentence_starting_with_by_is_kept():
     "Instagram and TikTok to stay up to date.",
     "This story is funded by readers like you",
     "Read more posts by Jane Roe", "View all articles by Jane Roe", "View author page", "Rate this article",
+    "AUTHOR",  # an author box's label
     # a form's consent to be contacted, however long
     "By entering your email address you agree to our Terms of Use and Privacy Policy and consent to receive "
     "emails from Demo Daily about news, events, offers and partner promotions. " * 2,
@@ -167,7 +168,7 @@ STORY = "\n".join(f"Paragraph {n} of the story tells what happened at the counci
 @pytest.mark.parametrize("heading", ["About the Author", "Related Articles", "You may also like:",
                                      "More from Demo Daily", "Recommended for you", "Comments", "Related reads:",
                                      "Related articles that may interest you",
-                                     "You may also be interested in the following reports:"])
+                                     "You may also be interested in the following reports:", "MORE NEWS"])
 def test_a_late_end_heading_cuts_what_follows(heading):
     tail = f"\n{heading}\nAnother story the site wants you to read next\nAnd one more teaser"
     assert strip_boilerplate(STORY + tail) == STORY

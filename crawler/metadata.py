@@ -60,10 +60,10 @@ NOT_IN_COMMENTS = '[not(ancestor-or-self::*[contains(@class, "comment") or conta
 _BYLINE_ELEMENTS = etree.XPath(  # class "author", "Author", "byline", "Byline"..., not in comments
     '(//body//*/@class[contains(., "uthor") or contains(., "yline")]/.. | //body//*/@id[contains(., "author")]/..)'
     + NOT_IN_COMMENTS)
-_AFTER_HEADLINE = etree.XPath("(//h1)[1]/following::*[position() <= 60]")
+_AFTER_HEADLINE = etree.XPath("following::*[position() <= 60]")  # of the headline, the page's first <h1>
 # The few elements just above the headline, nearest first: a kicker date ("January 23, 2025" over
 # the <h1>). Only these few: a site's top bar prints today's date further up.
-_BEFORE_HEADLINE = etree.XPath("(//h1)[1]/preceding::*[position() <= 4]")
+_BEFORE_HEADLINE = etree.XPath("preceding::*[position() <= 4]")
 _BYLINE_LABEL = re.compile(r"^(by|written by|posted by|authors?|authored by|words by)\s*:?\s*(?P<rest>.*)$",
                            re.IGNORECASE)
 BYLINE_ELEMENT_WORDS = 12  # an element with more words is prose, not a byline
@@ -357,12 +357,12 @@ def _text_after(label: etree._Element) -> str | None:
     return None
 
 
-def _read_after_headline(tree: etree._Element, meta: PageMetadata) -> None:
+def _read_after_headline(headline: etree._Element, meta: PageMetadata) -> None:
     """A "By Name" (or "Written by" / "Author:" beside the name) and a printed publication date
     among the short elements that follow the headline: templates that mark their byline with
     nothing but words. A date may also sit just above the headline, as a kicker."""
     label_seen = False
-    for element in _AFTER_HEADLINE(tree):
+    for element in _AFTER_HEADLINE(headline):
         if not isinstance(element.tag, str) or element.tag in ("script", "style"):
             continue
         text = _listed_text(element)
@@ -385,7 +385,7 @@ def _read_after_headline(tree: etree._Element, meta: PageMetadata) -> None:
         if meta.visible_dates and label_seen:
             return
     if not meta.visible_dates:
-        for element in reversed(_BEFORE_HEADLINE(tree)):
+        for element in reversed(_BEFORE_HEADLINE(headline)):
             text = _text(element.text_content()) if isinstance(element.tag, str) else None
             if text and len(text.split()) <= BYLINE_ELEMENT_WORDS and (date := publication_date_in(text)):
                 meta.visible_dates.append(date)
@@ -434,13 +434,15 @@ def read_metadata(tree: etree._Element, markup_credits: bool = True) -> PageMeta
     _read_links(tree, meta)
     if markup_credits:
         read_markup_credits(tree, meta)
-    _read_after_headline(tree, meta)
+    h1s = _H1(tree)
+    if h1s:
+        _read_after_headline(h1s[0], meta)
     meta.published_times.extend(t.get("datetime") for t in _TIMES(tree)[:1])  # the first, in page order
     canonical = _CANONICAL(tree)
     meta.canonical = canonical[0].strip() if canonical else None
     lang = _HTML_LANG(tree)
     meta.language = meta.language or (lang[0].strip() if lang else None)
-    meta.h1s = [text for h1 in _H1(tree) if (text := _text(h1.text_content()))]
+    meta.h1s = [text for h1 in h1s if (text := _text(h1.text_content()))]
     title = _TITLE(tree)
     meta.html_title = _text(title[0]) if title else None
     meta.headline_links = sum(1 for a in _HEADLINE_LINKS(tree) if len(a.text_content().split()) >= 4)

@@ -282,15 +282,16 @@ def _fuller_text(tree: etree._Element, url: str, text: str, paragraph_words: int
     most of the prose, the story's block is read once more without its classes (changing
     ``tree``, which is read no further)."""
     found = len(text.split())
+    block = _story_block(tree)  # the readings copy the tree: the block stays where it is
     if found >= UNREAD_PROSE_SHARE * paragraph_words:
-        unread = _unread_item_words(tree, text)
+        unread = _unread_item_words(block, text) if block is not None else 0
         if unread < UNREAD_ITEM_WORDS or unread < UNREAD_ITEM_SHARE * found:
             return None
     fuller = _recall_reading(tree, url)
-    if len(fuller.split()) < UNREAD_PROSE_SHARE * paragraph_words:
+    if len(fuller.split()) < UNREAD_PROSE_SHARE * paragraph_words and block is not None:
         # Still little of the prose: trafilatura dropped the story's block for the words in its
         # classes. Read it once more without them.
-        _declass_story_block(tree)
+        _declass(block)
         fuller = max(fuller, _recall_reading(tree, url), key=lambda reading: len(reading.split()))
     return fuller if len(fuller.split()) > found and not _run_on(fuller) else None
 
@@ -338,25 +339,22 @@ def _story_block(tree: etree._Element) -> etree._Element | None:
     return max(blocks, key=lambda element: sum(1 for _ in element.iterancestors())) if blocks else None
 
 
-def _declass_story_block(tree: etree._Element) -> None:
+def _declass(block: etree._Element) -> None:
     """Strip the classes and ids inside the story's block (``_story_block``), in place: trafilatura
     drops elements by words in their classes ("slide", "teaser", "info", "embed"), and a story's
     own markup may carry them."""
-    block = _story_block(tree)
-    if block is None:
-        return
     for element in block.iter():
         if isinstance(element.tag, str) and element.tag not in _KEPT_FURNITURE:
             element.attrib.pop("class", None)
             element.attrib.pop("id", None)
 
 
-def _unread_item_words(tree: etree._Element, text: str) -> int:
-    """Words in the story items (``_STORY_ITEMS``) of some length that ``text`` does not have."""
+def _unread_item_words(block: etree._Element, text: str) -> int:
+    """Words in the story items (``_STORY_ITEMS``) of the story's block, of some length, that
+    ``text`` does not have."""
     flat = " ".join(text.split())
     unread = 0
-    block = _story_block(tree)
-    for item in _STORY_ITEMS(block) if block is not None else ():
+    for item in _STORY_ITEMS(block):
         words = item.text_content().split()
         if len(words) >= ITEM_WORDS and " ".join(words)[:ITEM_PROBE] not in flat:
             unread += len(words)

@@ -204,6 +204,38 @@ def _unhide_story_parts(tree: etree._Element) -> None:
             _show(element)  # a labelled region, or the panel that a disclosure button opens
 
 
+LINK_LIST_PARAGRAPHS = 4  # this many paragraphs in a row, each one link and nothing more, list other pages
+_LINKED_PARAGRAPHS = etree.XPath("//body//p[a]")
+
+
+def _one_link(paragraph: etree._Element) -> bool:
+    links = paragraph.findall(".//a")
+    if len(links) != 1:
+        return False
+    text = "".join(paragraph.text_content().split())
+    return bool(text) and len("".join(links[0].text_content().split())) >= 0.9 * len(text)
+
+
+def _drop_link_lists(tree: etree._Element) -> None:
+    """Drop runs of paragraphs that are each one link: a list of other pages set as paragraphs,
+    which trafilatura's link-density tests, made for lists and short paragraphs, keep."""
+    run: list[etree._Element] = []
+    runs = []
+    for paragraph in _LINKED_PARAGRAPHS(tree):
+        if not _one_link(paragraph):
+            continue
+        if run and run[-1].getnext() is paragraph and not (run[-1].tail or "").strip():
+            run.append(paragraph)
+            continue
+        runs.append(run)
+        run = [paragraph]
+    runs.append(run)
+    for run in runs:
+        if len(run) >= LINK_LIST_PARAGRAPHS:
+            for paragraph in run:
+                paragraph.drop_tree()
+
+
 def _show(element: etree._Element) -> None:
     if style := element.get("style"):
         element.set("style", _DISPLAY_NONE.sub("", style))
@@ -514,6 +546,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     _drop(tree, rules.drop_selectors)
     _unhide_story_parts(tree)
     shape = page_shape(tree)
+    _drop_link_lists(tree)
     document = _main_text(tree, url, rules.min_words)
     if document is None:
         raise NotAnArticle("no_text", "trafilatura found no main text")

@@ -713,3 +713,23 @@ def test_the_software_that_made_the_page_can_say_forum_or_documentation(generato
     for name in ("forum_url", "docs_url"):
         assert getattr(made.features, name) == (1.0 if name == feature else 0.0)
     assert (page_type_score(made.features) < page_type_score(plain.features)) == (feature is not None)
+
+
+COSTS = [f"Average Costs for Cleaning Services in {city}" for city in ("Austin", "Boston", "Chicago", "Denver",
+                                                                       "Miami")]
+
+
+def test_paragraphs_that_are_each_one_link_are_a_list_of_other_pages():
+    # As a site builder sets "see also" lists: trafilatura tests link density on lists and on
+    # short paragraphs only, so it reads most of these as the story's last lines.
+    links = "".join(f'<p><a href="/blog/{n}"><strong>{title}</strong></a></p>' for n, title in enumerate(COSTS))
+    html = f"{HEAD}<article>{STORY_BLOCK}{links}</article></body></html>"
+    assert extract(html, URL).text == f"{STORY}\n{LATER}"
+
+
+def test_a_few_linked_paragraphs_or_paragraphs_with_more_than_a_link_stay():
+    few = "".join(f'<p><a href="/blog/{n}">{title}</a></p>' for n, title in enumerate(COSTS[:3]))
+    linked = "".join(f'<p><a href="/blog/{n}">{title}</a>, where prices rose.</p>' for n, title in enumerate(COSTS))
+    for links, kept in ((few, COSTS[0]), (linked, f"{COSTS[-1]}, where prices rose.")):
+        html = f"{HEAD}<article>{STORY_BLOCK}{links}</article></body></html>"
+        assert kept in extract(html, URL).text.splitlines()

@@ -47,8 +47,10 @@ from .metadata import (
 )
 from .pagetype import (
     LONG_PARAGRAPH_WORDS,
+    THREAD_AND_WIKI_ENGINES,
     THRESHOLD,
     PageFeatures,
+    made_by,
     page_features,
     page_shape,
     page_type_score,
@@ -488,6 +490,8 @@ def _page_type(analysis: Analysis, rules: ExtractionRules) -> None:
     """Raise ``NotAnArticle`` unless the page reads as one news article."""
     if analysis.words < rules.min_words:
         raise NotAnArticle("too_short", f"{analysis.words} words")
+    if engine := made_by(analysis.meta, THREAD_AND_WIKI_ENGINES):
+        raise NotAnArticle("thread_or_wiki", f"made by {engine}")
     score = page_type_score(analysis.features)
     if score <= THRESHOLD:
         reason = "listing" if analysis.meta.headline_links >= LISTING_HEADLINES else "not_article_type"

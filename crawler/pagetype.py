@@ -31,6 +31,9 @@ FORUM_ENGINES = ("discourse", "vbulletin", "phpbb", "xenforo", "flarum", "vanill
                  "discuz", "simple machines")
 DOCS_ENGINES = ("mkdocs", "sphinx", "docusaurus", "bookdown", "gitbook", "docsify", "vitepress", "mediawiki",
                 "jupyter book", "antora", "read the docs")
+# Software that makes nothing but threads and wiki pages: what it made is never one story, however
+# story-like its prose, dates and bylines (documentation engines also make blogs: mkdocs-material).
+THREAD_AND_WIKI_ENGINES = (*FORUM_ENGINES, "mediawiki", "dokuwiki")
 LONG_PARAGRAPH_WORDS = 25  # a paragraph of prose, not a teaser or a caption
 LONG_LINK_WORDS = 5  # a link this long is a headline or a teaser, not navigation
 
@@ -109,8 +112,9 @@ class PageFeatures:
         return [getattr(self, f.name) for f in fields(self)]
 
 
-def _made_by(meta: PageMetadata, engines: tuple[str, ...]) -> bool:
-    return bool(meta.generator) and any(engine in meta.generator for engine in engines)
+def made_by(meta: PageMetadata, engines: tuple[str, ...]) -> str | None:
+    """The one of ``engines`` that made the page, as its ``<meta name="generator">`` names it."""
+    return next((engine for engine in engines if meta.generator and engine in meta.generator), None)
 
 
 def page_features(meta: PageMetadata, shape: PageShape, url: str, text_words: int, has_date: bool,
@@ -133,8 +137,8 @@ def page_features(meta: PageMetadata, shape: PageShape, url: str, text_words: in
         url_story=float(shape_of_url > 0),
         url_service=float(shape_of_url < 0),
         depth=min(len([s for s in path.split("/") if s]), 6) / 6,
-        docs_url=float("docs" in hints or _made_by(meta, DOCS_ENGINES)),
-        forum_url=float("forum" in hints or _made_by(meta, FORUM_ENGINES)),
+        docs_url=float("docs" in hints or made_by(meta, DOCS_ENGINES) is not None),
+        forum_url=float("forum" in hints or made_by(meta, FORUM_ENGINES) is not None),
         shop_url=float("shop" in hints),
         text_ratio=min(text_words / total, 1.0),
         paragraph_ratio=min(shape.paragraph_words / total, 1.0),

@@ -719,6 +719,25 @@ COSTS = [f"Average Costs for Cleaning Services in {city}" for city in ("Austin",
                                                                        "Miami")]
 
 
+@pytest.mark.parametrize("generator", ["Discourse 2026.3.0-latest", "vBulletin 3.8.11", "MediaWiki 1.46.0-wmf.17"])
+def test_a_page_made_by_forum_or_wiki_software_is_no_story_however_it_reads(generator):
+    # The same page is a story without the generator, scored high by its structured data and byline.
+    head = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Budget approved",'
+            ' "datePublished": "2024-06-03", "author": {"@type": "Person", "name": "Jane Roe"}}</script>')
+    assert extract(_page(head, "<h1>Budget approved</h1>"), URL).authors == ("Jane Roe",)
+    with pytest.raises(NotAnArticle) as raised:
+        extract(_page(f'{head}<meta name="generator" content="{generator}">', "<h1>Budget approved</h1>"), URL)
+    assert raised.value.reason == "thread_or_wiki"
+    assert raised.value.detail == f"made by {generator.split()[0].lower()}"
+
+
+def test_documentation_software_that_also_makes_blogs_does_not_reject_a_story_alone():
+    head = ('<meta name="generator" content="mkdocs-1.6.1, mkdocs-material-9.1.0">'
+            '<script type="application/ld+json">{"@type": "BlogPosting", "headline": "Budget approved",'
+            ' "datePublished": "2024-06-03", "author": {"@type": "Person", "name": "Jane Roe"}}</script>')
+    assert extract(_page(head, "<h1>Budget approved</h1>"), URL).title == "Budget approved"
+
+
 def test_paragraphs_that_are_each_one_link_are_a_list_of_other_pages():
     # As a site builder sets "see also" lists: trafilatura tests link density on lists and on
     # short paragraphs only, so it reads most of these as the story's last lines.

@@ -56,7 +56,7 @@ from .pagetype import (
     page_type_score,
 )
 from .sites import ExtractionRules
-from .urls import canonical_url, same_site
+from .urls import canonical_url, same_site, section_front
 
 DEFAULT_RULES = ExtractionRules()
 LISTING_HEADLINES = 4  # this many headline links (h2/h3 > a) make a page look like a list of stories
@@ -486,12 +486,14 @@ def _without_headline(text: str, title: str | None) -> str:
     return text
 
 
-def _page_type(analysis: Analysis, rules: ExtractionRules) -> None:
+def _page_type(analysis: Analysis, rules: ExtractionRules, url: str) -> None:
     """Raise ``NotAnArticle`` unless the page reads as one news article."""
     if analysis.words < rules.min_words:
         raise NotAnArticle("too_short", f"{analysis.words} words")
     if engine := made_by(analysis.meta, THREAD_AND_WIKI_ENGINES):
         raise NotAnArticle("thread_or_wiki", f"made by {engine}")
+    if section_front(url):
+        raise NotAnArticle("section_front", urlsplit(url).path)
     score = page_type_score(analysis.features)
     if score <= THRESHOLD:
         reason = "listing" if analysis.meta.headline_links >= LISTING_HEADLINES else "not_article_type"
@@ -602,7 +604,7 @@ def extract(html: bytes | str, url: str, rules: ExtractionRules | None = None,
     """
     rules = rules or DEFAULT_RULES
     analysis = analyse(html, url, rules, timezone, content_type)
-    _page_type(analysis, rules)
+    _page_type(analysis, rules, url)
     meta, document, published = analysis.meta, analysis.document, analysis.published
     if not analysis.title:
         raise NotAnArticle("no_title")

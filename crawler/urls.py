@@ -52,9 +52,18 @@ NOT_ARTICLE_PATH = re.compile(
     r"|\.(pdf|jpe?g|png|gif|svg|webp|mp[34]|zip|xml|json|css|js|ico)$",
     re.IGNORECASE,
 )
+# The last part of a section's front page: a list of the stories, reviews or issues filed under it.
+SECTION_FRONT = re.compile(r"/(news|blogs?|articles|stories|posts|latest|archives?|issues|reviews|testimonials|"
+                           r"events|press|press-releases|updates)/?$", re.IGNORECASE)
 DATE_IN_PATH = re.compile(r"/(19|20)\d{2}/\d{1,2}/")
 PAGINATION = re.compile(r"(/page/\d+/?$|[?&](page|p|pg)=\d+)", re.IGNORECASE)
 LONG_NUMBER = re.compile(r"\d{6,}")
+
+
+def section_front(url: str) -> bool:
+    """Whether ``url`` is a section's front page ("/news", "/blog/", "/why-us/testimonials"), by its
+    path's last part: never one story, however many of its teasers' words a page shows."""
+    return bool(SECTION_FRONT.search(urlsplit(url).path))
 
 
 def url_shape(url: str) -> int:
@@ -64,7 +73,7 @@ def url_shape(url: str) -> int:
     """
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    if parts.path in ("", "/") or NOT_ARTICLE_PATH.search(parts.path) or PAGINATION.search(path):
+    if parts.path in ("", "/") or section_front(url) or NOT_ARTICLE_PATH.search(parts.path) or PAGINATION.search(path):
         return -1
     slug = parts.path.rstrip("/").rsplit("/", 1)[-1]
     slug_words = [w for w in re.split(r"[-_]", slug.rsplit(".", 1)[0]) if w]

@@ -738,6 +738,15 @@ def test_documentation_software_that_also_makes_blogs_does_not_reject_a_story_al
     assert extract(_page(head, "<h1>Budget approved</h1>"), URL).title == "Budget approved"
 
 
+@pytest.mark.parametrize("path", ["/news", "/why-us/testimonials/"])
+def test_a_section_front_page_is_no_story_however_it_reads(path):
+    html = _page("", "<h1>Budget approved for rural roads</h1>")
+    assert extract(html, URL).title == "Budget approved for rural roads"  # the same page at a story's URL
+    with pytest.raises(NotAnArticle) as raised:
+        extract(html, f"https://daily.example{path}")
+    assert (raised.value.reason, raised.value.detail) == ("section_front", path)
+
+
 def test_paragraphs_that_are_each_one_link_are_a_list_of_other_pages():
     # As a site builder sets "see also" lists: trafilatura tests link density on lists and on
     # short paragraphs only, so it reads most of these as the story's last lines.

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.urls import canonical_url, clean_url, same_site
+from crawler.urls import canonical_url, clean_url, same_site, section_front, url_shape
 
 
 @pytest.mark.parametrize("variant", [
@@ -30,3 +30,30 @@ def test_same_site():
     assert same_site("https://edition.news.example/x", ("news.example",))
     assert not same_site("https://evilnews.example/x", ("news.example",))
     assert not same_site("https://facebook.com/share", ("news.example",))
+
+
+@pytest.mark.parametrize(("url", "shape"), [
+    ("https://news.example/2024/06/03/budget.html", 1),  # a date in the path
+    ("https://news.example/politics/council-approves-the-rural-roads-budget", 1),  # a slug of words
+    ("https://news.example/story/12345678", 1),  # a long id
+    ("https://news.example/politics/budget", 0),  # can't tell
+    ("https://news.example/", -1),
+    ("https://news.example/tag/budget/", -1),
+    ("https://news.example/politics/page/2/", -1),
+    ("https://news.example/news", -1),  # a section's front page
+    ("https://news.example/why-us/testimonials/", -1),
+])
+def test_url_shape_tells_stories_from_listings(url, shape):
+    assert url_shape(url) == shape
+
+
+@pytest.mark.parametrize(("url", "front"), [
+    ("https://news.example/news", True),
+    ("https://news.example/blog/", True),
+    ("https://news.example/magazine/issues/", True),
+    ("https://news.example/news/2024/06/budget-approved", False),  # a story filed under /news/
+    ("https://news.example/blog/the-news", False),
+    ("https://news.example/newsroom-policy", False),
+])
+def test_a_section_front_page_is_known_by_its_last_part(url, front):
+    assert section_front(url) is front

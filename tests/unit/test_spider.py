@@ -105,3 +105,10 @@ def test_an_about_page_is_kept_out_by_its_url_not_by_extraction():
     site = SiteConfig(name="x", base_url="http://127.0.0.1/")
     assert not looks_like_article("http://127.0.0.1/about.html", site)
     assert not looks_like_article("http://127.0.0.1/about.html", site, announced=True)
+
+
+def test_a_section_front_page_in_a_sitemap_is_not_taken_for_a_story():
+    site = SiteConfig(name="x", base_url="http://127.0.0.1/")
+    assert looks_like_article("http://127.0.0.1/politics", site, announced=True)  # can't tell: the sitemap says so
+    assert not looks_like_article("http://127.0.0.1/news", site, announced=True)
+    assert not looks_like_article("http://127.0.0.1/magazine/issues/", site, announced=True)

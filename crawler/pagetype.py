@@ -22,8 +22,8 @@ from lxml import etree
 from .metadata import ARTICLE_TYPES, NON_ARTICLE_OG_TYPES, PageMetadata
 from .urls import url_hints, url_shape
 
-LISTING_SCHEMA_TYPES = {"product", "store", "collectionpage", "searchresultspage", "profilepage", "offer",
-                        "aggregateoffer"}
+LISTING_SCHEMA_TYPES = {"product", "productgroup", "store", "collectionpage", "searchresultspage", "profilepage",
+                        "offer", "aggregateoffer"}
 QA_SCHEMA_TYPES = {"faqpage", "qapage", "itemlist", "discussionforumposting", "question", "answer", "comment"}
 DOCS_SCHEMA_TYPES = {"techarticle", "softwareapplication", "howto", "apireference"}
 # Software that makes forum threads or documentation, as <meta name="generator"> names it.

@@ -719,6 +719,18 @@ COSTS = [f"Average Costs for Cleaning Services in {city}" for city in ("Austin",
                                                                        "Miami")]
 
 
+@pytest.mark.parametrize("schema_type", ["Product", "ProductGroup", "CollectionPage"])
+def test_a_shop_or_collection_page_in_structured_data_weighs_against_a_story(schema_type):
+    from crawler.extract import analyse
+    from crawler.pagetype import page_type_score
+
+    plain = analyse(_page("", "<h1>Budget approved</h1>"), URL)
+    head = f'<script type="application/ld+json">{{"@type": "{schema_type}", "name": "Wool Runners"}}</script>'
+    shop = analyse(_page(head, "<h1>Budget approved</h1>"), URL)
+    assert (plain.features.schema_listing, shop.features.schema_listing) == (0.0, 1.0)
+    assert page_type_score(shop.features) < page_type_score(plain.features)
+
+
 @pytest.mark.parametrize("generator", ["Discourse 2026.3.0-latest", "vBulletin 3.8.11", "MediaWiki 1.46.0-wmf.17"])
 def test_a_page_made_by_forum_or_wiki_software_is_no_story_however_it_reads(generator):
     # The same page is a story without the generator, scored high by its structured data and byline.

@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 
 from crawler.evaluation import corpus_pages  # noqa: E402
 from crawler.extract import NotAnArticle, analyse  # noqa: E402
-from crawler.pagetype import THREAD_AND_WIKI_ENGINES, PageFeatures, made_by  # noqa: E402
+from crawler.pagetype import PageFeatures, not_a_story  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "wcxb"
 NAMES = [f.name for f in fields(PageFeatures)]
@@ -35,8 +35,8 @@ def _features(page: tuple[dict, dict, bytes]) -> tuple[bool, list[float] | None]
         analysis = analyse(html, entry["url"])
     except NotAnArticle:
         return entry["page_type"] == "article", None  # nothing to read: rejected whatever the weights
-    if made_by(analysis.meta, THREAD_AND_WIKI_ENGINES):
-        return entry["page_type"] == "article", None  # forum or wiki software: rejected whatever the weights
+    if not_a_story(analysis.meta, entry["url"]):
+        return entry["page_type"] == "article", None  # a decisive sign: rejected whatever the weights
     return entry["page_type"] == "article", analysis.features.as_list()
 
 
@@ -68,8 +68,8 @@ def main() -> None:
     rows = [(is_article, features) for is_article, features in rows if features is not None]
     x = np.array([features for _, features in rows])
     y = np.array([1.0 if is_article else 0.0 for is_article, _ in rows])
-    print(f"{len(rows)} pages read ({int(y.sum())} articles); {len(unreadable)} unreadable or made by forum "
-          f"or wiki software ({sum(unreadable)} of them articles)")
+    print(f"{len(rows)} pages read ({int(y.sum())} articles); {len(unreadable)} unreadable or "
+          f"decided by a sign alone ({sum(unreadable)} of them articles)")
 
     order = np.random.default_rng(0).permutation(len(y))
     scores = np.zeros(len(y))

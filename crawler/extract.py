@@ -47,16 +47,15 @@ from .metadata import (
 )
 from .pagetype import (
     LONG_PARAGRAPH_WORDS,
-    THREAD_AND_WIKI_ENGINES,
     THRESHOLD,
     PageFeatures,
-    made_by,
+    not_a_story,
     page_features,
     page_shape,
     page_type_score,
 )
 from .sites import ExtractionRules
-from .urls import canonical_url, same_site, section_front
+from .urls import canonical_url, same_site
 
 DEFAULT_RULES = ExtractionRules()
 LISTING_HEADLINES = 4  # this many headline links (h2/h3 > a) make a page look like a list of stories
@@ -490,10 +489,8 @@ def _page_type(analysis: Analysis, rules: ExtractionRules, url: str) -> None:
     """Raise ``NotAnArticle`` unless the page reads as one news article."""
     if analysis.words < rules.min_words:
         raise NotAnArticle("too_short", f"{analysis.words} words")
-    if engine := made_by(analysis.meta, THREAD_AND_WIKI_ENGINES):
-        raise NotAnArticle("thread_or_wiki", f"made by {engine}")
-    if section_front(url):
-        raise NotAnArticle("section_front", urlsplit(url).path)
+    if decided := not_a_story(analysis.meta, url):
+        raise NotAnArticle(*decided)
     score = page_type_score(analysis.features)
     if score <= THRESHOLD:
         reason = "listing" if analysis.meta.headline_links >= LISTING_HEADLINES else "not_article_type"

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from .metadata import ARTICLE_TYPES, NON_ARTICLE_OG_TYPES, PageMetadata
-from .urls import url_hints, url_shape
+from .urls import section_front, url_hints, url_shape
 
 LISTING_SCHEMA_TYPES = {"product", "productgroup", "store", "collectionpage", "searchresultspage", "profilepage",
                         "offer", "aggregateoffer"}
@@ -78,6 +78,19 @@ def page_shape(tree: etree._Element) -> PageShape:
         price_elements=len(_PRICE(tree)),
         times=len(_TIMES(tree)),
     )
+
+
+def not_a_story(meta: PageMetadata, url: str) -> tuple[str, str] | None:
+    """A sign that alone decides that the page is not one story, whatever its score: the reason
+    and what showed it, or None. Each is a page's plain statement of what it is, and no article of
+    the WCXB corpus shows one."""
+    if engine := made_by(meta, THREAD_AND_WIKI_ENGINES):
+        return "thread_or_wiki", f"made by {engine}"
+    if section_front(url):
+        return "section_front", urlsplit(url).path
+    if (meta.og_type or "").startswith("product"):  # "product", "product.group", "product.item"
+        return "product", f"og:type {meta.og_type}"
+    return None
 
 
 @dataclass(frozen=True)

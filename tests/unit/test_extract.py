@@ -750,6 +750,16 @@ def test_documentation_software_that_also_makes_blogs_does_not_reject_a_story_al
     assert extract(_page(head, "<h1>Budget approved</h1>"), URL).title == "Budget approved"
 
 
+@pytest.mark.parametrize("og_type", ["product", "product.group", "product.item"])
+def test_a_page_that_declares_itself_a_product_is_no_story(og_type):
+    head = ('<script type="application/ld+json">{"@type": "Article", "headline": "Budget approved",'
+            ' "author": {"@type": "Person", "name": "Jane Roe"}}</script>')
+    assert extract(_page(f'{head}<meta property="og:type" content="website">', "<h1>Budget approved</h1>"), URL)
+    with pytest.raises(NotAnArticle) as raised:
+        extract(_page(f'{head}<meta property="og:type" content="{og_type}">', "<h1>Budget approved</h1>"), URL)
+    assert (raised.value.reason, raised.value.detail) == ("product", f"og:type {og_type}")
+
+
 @pytest.mark.parametrize("path", ["/news", "/why-us/testimonials/"])
 def test_a_section_front_page_is_no_story_however_it_reads(path):
     html = _page("", "<h1>Budget approved for rural roads</h1>")

@@ -34,6 +34,7 @@ DOCS_ENGINES = ("mkdocs", "sphinx", "docusaurus", "bookdown", "gitbook", "docsif
 # Software that makes nothing but threads and wiki pages: what it made is never one story, however
 # story-like its prose, dates and bylines (documentation engines also make blogs: mkdocs-material).
 THREAD_AND_WIKI_ENGINES = (*FORUM_ENGINES, "mediawiki", "dokuwiki")
+THREAD_SCHEMA_TYPES = {"discussionforumposting", "qapage"}  # as forum and Q&A software marks a thread
 LONG_PARAGRAPH_WORDS = 25  # a paragraph of prose, not a teaser or a caption
 LONG_LINK_WORDS = 5  # a link this long is a headline or a teaser, not navigation
 
@@ -86,6 +87,8 @@ def not_a_story(meta: PageMetadata, url: str) -> tuple[str, str] | None:
     the WCXB corpus shows one."""
     if engine := made_by(meta, THREAD_AND_WIKI_ENGINES):
         return "thread_or_wiki", f"made by {engine}"
+    if declared := sorted(meta.schema_types & THREAD_SCHEMA_TYPES):
+        return "thread_or_wiki", f"schema.org {declared[0]}"
     if section_front(url):
         return "section_front", urlsplit(url).path
     if (meta.og_type or "").startswith("product"):  # "product", "product.group", "product.item"

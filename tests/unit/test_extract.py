@@ -743,6 +743,15 @@ def test_a_page_made_by_forum_or_wiki_software_is_no_story_however_it_reads(gene
     assert raised.value.detail == f"made by {generator.split()[0].lower()}"
 
 
+@pytest.mark.parametrize("schema_type", ["DiscussionForumPosting", "QAPage"])
+def test_a_page_that_declares_itself_a_thread_is_no_story(schema_type):
+    head = ('<script type="application/ld+json">[{"@type": "Article", "headline": "Budget approved"},'
+            f' {{"@type": "{schema_type}", "headline": "Budget approved"}}]</script>')
+    with pytest.raises(NotAnArticle) as raised:
+        extract(_page(head, "<h1>Budget approved</h1>"), URL)
+    assert (raised.value.reason, raised.value.detail) == ("thread_or_wiki", f"schema.org {schema_type.lower()}")
+
+
 def test_documentation_software_that_also_makes_blogs_does_not_reject_a_story_alone():
     head = ('<meta name="generator" content="mkdocs-1.6.1, mkdocs-material-9.1.0">'
             '<script type="application/ld+json">{"@type": "BlogPosting", "headline": "Budget approved",'

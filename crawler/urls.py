@@ -60,6 +60,16 @@ PAGINATION = re.compile(r"(/page/\d+/?$|[?&](page|p|pg)=\d+)", re.IGNORECASE)
 LONG_NUMBER = re.compile(r"\d{6,}")
 
 
+# Hosts that serve a project's documentation or a wiki: "docs.python.org", "requests.readthedocs.io".
+# (Not "developer." or "dev.": those serve blogs too.)
+DOCUMENTATION_HOST = re.compile(r"^(docs?|wiki)\.|\.(readthedocs\.(io|org)|gitbook\.io)$", re.IGNORECASE)
+
+
+def documentation_host(url: str) -> bool:
+    """Whether ``url``'s host serves documentation or a wiki, by its name."""
+    return bool(DOCUMENTATION_HOST.search(urlsplit(url).hostname or ""))
+
+
 def section_front(url: str) -> bool:
     """Whether ``url`` is a section's front page ("/news", "/blog/", "/why-us/testimonials"), by its
     path's last part: never one story, however many of its teasers' words a page shows."""

@@ -759,6 +759,13 @@ def test_documentation_software_that_also_makes_blogs_does_not_reject_a_story_al
     assert extract(_page(head, "<h1>Budget approved</h1>"), URL).title == "Budget approved"
 
 
+def test_a_page_on_a_documentation_host_is_no_story():
+    html = _page("", "<h1>Budget approved for rural roads</h1>")
+    with pytest.raises(NotAnArticle) as raised:
+        extract(html, "https://docs.daily.example/guides/budget-approved-roads")
+    assert (raised.value.reason, raised.value.detail) == ("documentation", "docs.daily.example")
+
+
 @pytest.mark.parametrize("og_type", ["product", "product.group", "product.item"])
 def test_a_page_that_declares_itself_a_product_is_no_story(og_type):
     head = ('<script type="application/ld+json">{"@type": "Article", "headline": "Budget approved",'

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.urls import canonical_url, clean_url, same_site, section_front, url_shape
+from crawler.urls import canonical_url, clean_url, documentation_host, same_site, section_front, url_shape
 
 
 @pytest.mark.parametrize("variant", [
@@ -57,3 +57,17 @@ def test_url_shape_tells_stories_from_listings(url, shape):
 ])
 def test_a_section_front_page_is_known_by_its_last_part(url, front):
     assert section_front(url) is front
+
+
+@pytest.mark.parametrize(("url", "docs"), [
+    ("https://docs.python.org/3/library/itertools.html", True),
+    ("https://doc.rust-lang.org/book/ch04-01-what-is-ownership.html", True),
+    ("https://wiki.archlinux.org/title/Sudo", True),
+    ("https://requests.readthedocs.io/en/latest/user/advanced/", True),
+    ("https://mostly-adequate.gitbook.io/mostly-adequate-guide", True),
+    ("https://developer.nvidia.com/blog/a-post", False),  # developer sites carry blogs
+    ("https://dev.to/jane/a-post", False),
+    ("https://news.example/docs-and-dossiers", False),
+])
+def test_a_documentation_host_is_known_by_its_name(url, docs):
+    assert documentation_host(url) is docs

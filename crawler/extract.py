@@ -220,17 +220,15 @@ def _one_link(paragraph: etree._Element) -> bool:
 def _drop_link_lists(tree: etree._Element) -> None:
     """Drop runs of paragraphs that are each one link: a list of other pages set as paragraphs,
     which trafilatura's link-density tests, made for lists and short paragraphs, keep."""
-    run: list[etree._Element] = []
-    runs = []
+    runs: list[list[etree._Element]] = []
     for paragraph in _LINKED_PARAGRAPHS(tree):
         if not _one_link(paragraph):
             continue
-        if run and run[-1].getnext() is paragraph and not (run[-1].tail or "").strip():
-            run.append(paragraph)
-            continue
-        runs.append(run)
-        run = [paragraph]
-    runs.append(run)
+        last = runs[-1][-1] if runs else None
+        if last is not None and last.getnext() is paragraph and not (last.tail or "").strip():
+            runs[-1].append(paragraph)
+        else:
+            runs.append([paragraph])
     for run in runs:
         if len(run) >= LINK_LIST_PARAGRAPHS:
             for paragraph in run:

@@ -17,11 +17,11 @@ CORPUS = REPO.parent / "shared" / "corpus" / "wcxb"
 EVERY = 8  # every 8th page of index.jsonl: 121 pages, 77 articles and 44 others
 # Floors pinned a little under this sample's figures when last raised; raise them as extraction
 # improves, never lower them to make a change pass. CEILINGS bound figures where lower is better.
-# (sample on 2026-11-30, session 8: F1 0.948, median 0.990, title 0.883, author 0.877, day 0.873,
-# kept 0.987, non-articles rejected 0.727, pages leaking boilerplate 0.156)
+# (sample on 2026-11-30, session 10: F1 0.948, median 0.990, title 0.883, author 0.877, day 0.873,
+# kept 0.987, non-articles rejected 0.818, pages leaking boilerplate 0.130)
 FLOORS = {"mean_f1": 0.935, "median_f1": 0.96, "title_accuracy": 0.85, "author_accuracy": 0.85,
-          "date_accuracy": 0.84, "articles_kept": 0.97, "non_articles_rejected": 0.68}
-CEILINGS = {"pages_leaking": 0.18}
+          "date_accuracy": 0.84, "articles_kept": 0.97, "non_articles_rejected": 0.78}
+CEILINGS = {"pages_leaking": 0.15}
 
 
 @pytest.fixture(scope="module")

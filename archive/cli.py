@@ -480,6 +480,7 @@ def eval_command(db_path: Path, sites_dir: Path, corpus_dir: Path, limit: int | 
                                "worst": [r.__dict__ for r in evaluation.worst(results, worst_count)]}, indent=2))
         return
     click.echo(evaluation.format_table(summaries))
+    click.echo("\n" + evaluation.format_rejections(summaries[0]))
     for page in evaluation.worst(results, worst_count):
         click.echo(f"\n{page.id} {page.page_type} {page.url}")
         for problem in page.problems:

@@ -4,7 +4,8 @@
 
 A wrapper around `newsarchive eval --baseline`: prints mean and median word F1, precision,
 recall, snippets found and leaked, title / author / date accuracy, the article-vs-not decision
-and pages per second for both extractors, measured in the same run, and the throughput ratio.
+and pages per second for both extractors, measured in the same run, the throughput ratio, and
+why newsarchive did not take pages for articles (non-articles and articles, reason by reason).
 Corpus: WCXB, the Web Content eXtraction Benchmark (Murrough Foley, 2026), CC-BY-4.0.
 """
 
@@ -37,6 +38,7 @@ def main() -> None:
     print(evaluation.format_table(summaries))
     ratio = summaries[0].pages_per_second / summaries[1].pages_per_second
     print(f"\nthroughput newsarchive / trafilatura: {ratio:.2f} (target >= 0.80)")
+    print("\n" + evaluation.format_rejections(summaries[0]))
     for page in evaluation.worst(ours, args.worst):
         print(f"\n{page.id} {page.page_type} {page.url}")
         for problem in page.problems:

@@ -72,6 +72,7 @@ class Extraction:
     authors: tuple[str, ...] = ()
     day: str | None = None
     reason: str | None = None  # why it is not an article, or what failed
+    rejected_as: str | None = None  # the short name of that reason ("listing", "too_short"), for counting
 
 
 Extractor = Callable[[bytes, str], Extraction]
@@ -81,7 +82,7 @@ def newsarchive_extractor(html: bytes, url: str) -> Extraction:
     try:
         article = extract(html, url)
     except NotAnArticle as reason:
-        return Extraction(False, reason=str(reason))
+        return Extraction(False, reason=str(reason), rejected_as=reason.reason)
     return Extraction(True, article.text, article.title, article.authors,
                       page_day(article.published_raw, article.published_at))
 
@@ -92,7 +93,7 @@ def trafilatura_extractor(html: bytes, url: str) -> Extraction:
 
     document = bare_extraction(html, url=url, with_metadata=True)
     if document is None:
-        return Extraction(False, reason="no document")
+        return Extraction(False, reason="no document", rejected_as="no_document")
     authors = tuple(a.strip() for a in (document.author or "").split(";") if a.strip())
     return Extraction(True, document.text or "", document.title, authors, document.date)
 
@@ -114,11 +115,13 @@ class PageResult:
     title_ok: bool | None = None
     author_ok: bool | None = None
     date_ok: bool | None = None
+    rejected_as: str | None = None  # why the extractor did not take it for an article
     problems: list[str] = field(default_factory=list)
 
 
 def score_page(entry: dict, truth: dict, result: Extraction, seconds: float) -> PageResult:
-    page = PageResult(entry["id"], entry["url"], entry["page_type"], result.is_article, seconds)
+    page = PageResult(entry["id"], entry["url"], entry["page_type"], result.is_article, seconds,
+                      rejected_as=None if result.is_article else result.rejected_as or "unnamed")
     if entry["page_type"] != "article":
         if result.is_article:
             page.problems.append(f"a {entry['page_type']} page taken for an article")
@@ -192,6 +195,8 @@ class Summary:
     articles_kept: float | None  # share of articles recognised as articles
     non_articles_rejected: float | None
     pages_per_second: float
+    # Why pages were not taken for articles: reason -> (non-articles, articles) rejected so.
+    rejections: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -221,7 +226,18 @@ def summarise(name: str, results: list[PageResult]) -> Summary:
         articles_kept=share([r.is_article for r in articles]),
         non_articles_rejected=share([not r.is_article for r in others]),
         pages_per_second=len(results) / seconds if seconds else 0.0,
+        rejections=_rejections(results),
     )
+
+
+def _rejections(results: list[PageResult]) -> dict[str, tuple[int, int]]:
+    """How many non-articles and how many articles each reason rejected, most used first."""
+    counts: dict[str, list[int]] = {}
+    for r in results:
+        if r.rejected_as is not None:
+            counts.setdefault(r.rejected_as, [0, 0])[1 if r.page_type == "article" else 0] += 1
+    return {reason: (others, articles) for reason, (others, articles)
+            in sorted(counts.items(), key=lambda item: (-sum(item[1]), item[0]))}
 
 
 def _score(page: tuple[Extractor, dict, dict, bytes]) -> PageResult:
@@ -294,4 +310,13 @@ def format_table(summaries: list[Summary]) -> str:
             cells.append(f"{'-':>13}" if value is None else f"{value:>13.1f}" if key == "pages_per_second"
                          else f"{value:>13.3f}")
         lines.append(f"{label:<{width}}  " + "  ".join(cells))
+    return "\n".join(lines)
+
+
+def format_rejections(summary: Summary) -> str:
+    """Why ``summary``'s extractor did not take pages for articles, reason by reason."""
+    width = max([len("rejected as"), *map(len, summary.rejections)])
+    lines = [f"{'rejected as':<{width}}  {'non-articles':>12}  {'articles':>8}   ({summary.extractor})"]
+    for reason, (others, articles) in summary.rejections.items():
+        lines.append(f"{reason:<{width}}  {others:>12}  {articles:>8}")
     return "\n".join(lines)

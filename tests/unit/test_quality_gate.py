@@ -56,30 +56,61 @@ def test_word_scores():
     assert evaluation.word_scores("", "words") == (0.0, 0.0, 0.0)
 
 
-def test_eval_command_on_a_tiny_corpus(tmp_path):
-    import gzip
-    import json
+BODY = " ".join(["The council approved the new budget for rural roads after weeks of talks."] * 12)
+STORY_HTML = (f"<html><head><title>Budget approved</title><meta property='og:type' content='article'>"
+              f"<meta property='article:published_time' content='2024-06-20T09:00:00Z'></head><body><article>"
+              f"<h1>Budget approved</h1><p>{BODY}</p></article></body></html>")
 
+
+def _tiny_corpus(root, pages: list[tuple[str, str, str]]):
+    """A corpus in WCXB's layout of (url, page type, html) pages, each with the story's truth."""
+    import gzip
+
+    (root / "html").mkdir()
+    (root / "truth").mkdir()
+    index = []
+    for number, (url, page_type, html) in enumerate(pages, start=1):
+        page_id = f"{number:04d}"
+        (root / "html" / f"{page_id}.html.gz").write_bytes(gzip.compress(html.encode()))
+        (root / "truth" / f"{page_id}.json").write_text(json.dumps({
+            "title": "Budget approved", "author": None, "publish_date": "2024-06-20", "main_content": BODY,
+            "with": ["approved the new budget"], "without": ["Subscribe"], "page_type": page_type}))
+        index.append(json.dumps({"id": page_id, "url": url, "page_type": page_type}))
+    (root / "index.jsonl").write_text("\n".join(index) + "\n")
+    return root
+
+
+def test_eval_command_on_a_tiny_corpus(tmp_path):
     from click.testing import CliRunner
 
     from archive.cli import cli
 
-    (tmp_path / "html").mkdir()
-    (tmp_path / "truth").mkdir()
-    body = " ".join(["The council approved the new budget for rural roads after weeks of talks."] * 12)
-    html = (f"<html><head><title>Budget approved</title><meta property='og:type' content='article'>"
-            f"<meta property='article:published_time' content='2024-06-20T09:00:00Z'></head><body><article>"
-            f"<h1>Budget approved</h1><p>{body}</p></article></body></html>")
-    (tmp_path / "html" / "0001.html.gz").write_bytes(gzip.compress(html.encode()))
-    (tmp_path / "truth" / "0001.json").write_text(json.dumps({
-        "title": "Budget approved", "author": None, "publish_date": "2024-06-20", "main_content": body,
-        "with": ["approved the new budget"], "without": ["Subscribe"], "page_type": "article"}))
-    (tmp_path / "index.jsonl").write_text(json.dumps({"id": "0001", "url": "https://x.example/2024/06/budget-approved-roads",
-                                                       "page_type": "article"}) + "\n")
+    _tiny_corpus(tmp_path, [("https://x.example/2024/06/budget-approved-roads", "article", STORY_HTML)])
     result = CliRunner().invoke(cli, ["eval", str(tmp_path), "--json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)["summaries"][0]
     assert figures["mean_f1"] == 1.0 and figures["title_accuracy"] == 1.0 and figures["date_accuracy"] == 1.0
+
+
+def test_eval_counts_why_pages_were_not_taken_for_articles(tmp_path):
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+
+    short = STORY_HTML.replace(BODY, "The council approved the budget.")
+    _tiny_corpus(tmp_path, [
+        ("https://x.example/2024/06/budget-approved-roads", "article", STORY_HTML),
+        ("https://x.example/news", "listing", STORY_HTML),  # a section's front page
+        ("https://x.example/forum/t/budget", "forum", STORY_HTML.replace("<head>", '<head><meta name="generator"'
+                                                                         ' content="Discourse 3.4">')),
+        ("https://x.example/2024/06/budget-brief", "article", short),  # an article too short to keep
+    ])
+    result = CliRunner().invoke(cli, ["eval", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["summaries"][0]["rejections"] == {
+        "section_front": [1, 0], "thread_or_wiki": [1, 0], "too_short": [0, 1]}
+    table = CliRunner().invoke(cli, ["eval", str(tmp_path)]).stdout
+    assert "rejected as" in table and any(line.split() == ["section_front", "1", "0"] for line in table.splitlines())
 
 
 def test_scoring_in_processes_gives_the_same_pages_in_the_same_order():

@@ -246,7 +246,7 @@ def _score(page: tuple[Extractor, dict, dict, bytes]) -> PageResult:
     try:
         result = extractor(html, entry["url"])
     except Exception as error:  # an extractor crash is a scored failure, not the end of the run
-        result = Extraction(False, reason=f"crashed: {error!r}")
+        result = Extraction(False, reason=f"crashed: {error!r}", rejected_as="crashed")
     return score_page(entry, truth, result, time.perf_counter() - started)
 
 

@@ -141,3 +141,18 @@ def test_side_by_side_scores_each_extractor_as_alone_and_takes_turns(monkeypatch
     assert [(r.id, r.f1, r.title_ok) for r in ours] == [(r.id, r.f1, r.title_ok) for r in alone]
     assert [r.id for r in theirs] == [r.id for r in alone] and not any(r.is_article for r in theirs)
     assert calls == ["first", "second", "second", "first"] * 2  # each page, the other goes first
+
+
+def test_an_extractor_that_crashes_is_scored_as_failing_and_the_run_goes_on(tmp_path):
+    _tiny_corpus(tmp_path, [("https://x.example/2024/06/budget-approved-roads", "article", STORY_HTML),
+                            ("https://x.example/2024/06/budget-brief", "article", STORY_HTML)])
+
+    def crashing(html: bytes, url: str) -> evaluation.Extraction:
+        if url.endswith("brief"):
+            raise ValueError("boom")
+        return evaluation.newsarchive_extractor(html, url)
+
+    results = evaluation.evaluate(tmp_path, crashing)
+    assert [(r.is_article, r.rejected_as) for r in results] == [(True, None), (False, "crashed")]
+    assert "article rejected: crashed: ValueError('boom')" in results[1].problems
+    assert evaluation.summarise("x", results).rejections == {"crashed": (0, 1)}

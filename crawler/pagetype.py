@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from .metadata import ARTICLE_TYPES, NON_ARTICLE_OG_TYPES, PageMetadata
-from .urls import documentation_host, section_front, url_hints, url_shape
+from .urls import documentation_url, section_front, url_hints, url_shape
 
 LISTING_SCHEMA_TYPES = {"product", "productgroup", "store", "collectionpage", "searchresultspage", "profilepage",
                         "offer", "aggregateoffer"}
@@ -91,8 +91,9 @@ def not_a_story(meta: PageMetadata, url: str) -> tuple[str, str] | None:
         return "thread_or_wiki", f"schema.org {declared[0]}"
     if section_front(url):
         return "section_front", urlsplit(url).path
-    if documentation_host(url):
-        return "documentation", urlsplit(url).hostname or ""
+    if documentation_url(url):
+        parts = urlsplit(url)
+        return "documentation", f"{parts.hostname or ''}{parts.path}"
     if (meta.og_type or "").startswith("product"):  # "product", "product.group", "product.item"
         return "product", f"og:type {meta.og_type}"
     return None

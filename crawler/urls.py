@@ -60,14 +60,17 @@ PAGINATION = re.compile(r"(/page/\d+/?$|[?&](page|p|pg)=\d+)", re.IGNORECASE)
 LONG_NUMBER = re.compile(r"\d{6,}")
 
 
-# Hosts that serve a project's documentation or a wiki: "docs.python.org", "requests.readthedocs.io".
-# (Not "developer." or "dev.": those serve blogs too.)
+# Hosts that serve a project's documentation or a wiki: "docs.python.org", "requests.readthedocs.io"
+# (not "developer." or "dev.": those serve blogs too), and the sections that hold it on other hosts.
 DOCUMENTATION_HOST = re.compile(r"^(docs?|wiki)\.|\.(readthedocs\.(io|org)|gitbook\.io)$", re.IGNORECASE)
+DOCUMENTATION_PATH = re.compile(r"/(docs|documentation|man-pages)/", re.IGNORECASE)
 
 
-def documentation_host(url: str) -> bool:
-    """Whether ``url``'s host serves documentation or a wiki, by its name."""
-    return bool(DOCUMENTATION_HOST.search(urlsplit(url).hostname or ""))
+def documentation_url(url: str) -> bool:
+    """Whether ``url`` is in a site's documentation or a wiki: by its host's name, or by a section
+    of its path ("/docs/", as the spider's listing filter also reads it)."""
+    parts = urlsplit(url)
+    return bool(DOCUMENTATION_HOST.search(parts.hostname or "") or DOCUMENTATION_PATH.search(parts.path))
 
 
 def section_front(url: str) -> bool:

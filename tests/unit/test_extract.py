@@ -759,11 +759,15 @@ def test_documentation_software_that_also_makes_blogs_does_not_reject_a_story_al
     assert extract(_page(head, "<h1>Budget approved</h1>"), URL).title == "Budget approved"
 
 
-def test_a_page_on_a_documentation_host_is_no_story():
+@pytest.mark.parametrize(("url", "detail"), [
+    ("https://docs.daily.example/guides/budget-approved-roads", "docs.daily.example/guides/budget-approved-roads"),
+    ("https://daily.example/docs/guides/budget-approved-roads", "daily.example/docs/guides/budget-approved-roads"),
+])
+def test_a_page_in_documentation_is_no_story(url, detail):
     html = _page("", "<h1>Budget approved for rural roads</h1>")
     with pytest.raises(NotAnArticle) as raised:
-        extract(html, "https://docs.daily.example/guides/budget-approved-roads")
-    assert (raised.value.reason, raised.value.detail) == ("documentation", "docs.daily.example")
+        extract(html, url)
+    assert (raised.value.reason, raised.value.detail) == ("documentation", detail)
 
 
 @pytest.mark.parametrize("og_type", ["product", "product.group", "product.item"])

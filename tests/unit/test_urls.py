@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.urls import canonical_url, clean_url, documentation_host, same_site, section_front, url_shape
+from crawler.urls import canonical_url, clean_url, documentation_url, same_site, section_front, url_shape
 
 
 @pytest.mark.parametrize("variant", [
@@ -68,6 +68,9 @@ def test_a_section_front_page_is_known_by_its_last_part(url, front):
     ("https://developer.nvidia.com/blog/a-post", False),  # developer sites carry blogs
     ("https://dev.to/jane/a-post", False),
     ("https://news.example/docs-and-dossiers", False),
+    ("https://supabase.com/docs/guides/auth", True),  # a documentation section on the site's own host
+    ("https://man7.org/linux/man-pages/man1/grep.1.html", True),
+    ("https://news.example/2024/06/the-docs-we-read", False),
 ])
-def test_a_documentation_host_is_known_by_its_name(url, docs):
-    assert documentation_host(url) is docs
+def test_documentation_is_known_by_its_host_or_section(url, docs):
+    assert documentation_url(url) is docs

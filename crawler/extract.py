@@ -485,10 +485,10 @@ def _without_headline(text: str, title: str | None) -> str:
 
 def _page_type(analysis: Analysis, rules: ExtractionRules, url: str) -> None:
     """Raise ``NotAnArticle`` unless the page reads as one news article."""
+    if decided := not_a_story(analysis.meta, url):  # first: a bot wall is one however short
+        raise NotAnArticle(*decided)
     if analysis.words < rules.min_words:
         raise NotAnArticle("too_short", f"{analysis.words} words")
-    if decided := not_a_story(analysis.meta, url):
-        raise NotAnArticle(*decided)
     score = page_type_score(analysis.features)
     if score <= THRESHOLD:
         reason = "listing" if analysis.meta.headline_links >= LISTING_HEADLINES else "not_article_type"

@@ -14,6 +14,7 @@ Pure: no Scrapy, no I/O.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, fields
 from urllib.parse import urlsplit
 
@@ -35,6 +36,13 @@ DOCS_ENGINES = ("mkdocs", "sphinx", "docusaurus", "bookdown", "gitbook", "docsif
 # story-like its prose, dates and bylines (documentation engines also make blogs: mkdocs-material).
 THREAD_AND_WIKI_ENGINES = (*FORUM_ENGINES, "mediawiki", "dokuwiki")
 THREAD_SCHEMA_TYPES = {"discussionforumposting", "qapage"}  # as forum and Q&A software marks a thread
+# The <title> of a page that a bot wall serves in place of the one asked for (Anubis, Cloudflare,
+# HUMAN/PerimeterX, Imperva, Akamai, DDoS-Guard): its explanation can run to an article's length.
+BOT_CHALLENGE_TITLE = re.compile(
+    r"^(making sure you'?re not a bot!?|just a moment(\.\.\.|\u2026)?|attention required! \| cloudflare|"
+    r"access to this page has been denied\.?|access denied|pardon our interruption\.*|are you a (robot|human)\??|"
+    r"human verification|verifying (that )?you are (a )?human\.*|checking your browser\.*|ddos-guard)$",
+    re.IGNORECASE)
 LONG_PARAGRAPH_WORDS = 25  # a paragraph of prose, not a teaser or a caption
 LONG_LINK_WORDS = 5  # a link this long is a headline or a teaser, not navigation
 
@@ -85,6 +93,8 @@ def not_a_story(meta: PageMetadata, url: str) -> tuple[str, str] | None:
     """A sign that alone decides that the page is not one story, whatever its score: the reason
     and what showed it, or None. Each is a page's plain statement of what it is, and no article of
     the WCXB corpus shows one."""
+    if meta.html_title and BOT_CHALLENGE_TITLE.match(meta.html_title.replace("\u2019", "'")):
+        return "bot_challenge", f"title {meta.html_title!r}"
     if engine := made_by(meta, THREAD_AND_WIKI_ENGINES):
         return "thread_or_wiki", f"made by {engine}"
     if declared := sorted(meta.schema_types & THREAD_SCHEMA_TYPES):

@@ -108,6 +108,9 @@ class ExtractionPipeline:
             result = await self._extract(item, site.extraction, site.timezone)
         except NotAnArticle as reason:
             _site_count(self.stats, item.site, f"skipped/{reason.reason}")
+            if reason.reason == "bot_challenge":  # the site's story is not what came back: say so
+                logger.warning("%s served a bot challenge (%s) in place of %s: not archived", item.site,
+                               reason.detail, item.url)
             raise DropItem(f"not an article ({reason}): {item.url}", log_level="DEBUG") from None
         except (TimeoutError, FutureTimeoutError):
             _site_count(self.stats, item.site, "errors")

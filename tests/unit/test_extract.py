@@ -743,6 +743,23 @@ def test_a_page_made_by_forum_or_wiki_software_is_no_story_however_it_reads(gene
     assert raised.value.detail == f"made by {generator.split()[0].lower()}"
 
 
+EXPLANATION = ("<p>You are seeing this because the administrator of this website has set up a proof-of-work check"
+               " to protect the server against aggressive scraping of its pages.</p><p>This can and does cause"
+               " downtime for the website, which makes its resources inaccessible for everyone who reads it.</p>"
+               "<p>The check is a compromise: at the scale of one reader the extra work is small, but for mass"
+               " scrapers it adds up and makes scraping much more expensive than it was before.</p>")
+
+
+@pytest.mark.parametrize("title", ["Making sure you&#39;re not a bot!", "Just a moment...",
+                                   "Attention Required! | Cloudflare", "Access to this page has been denied."])
+def test_a_bot_challenge_is_no_story_however_long_its_explanation(title):
+    html = f"<html><head><title>{title}</title></head><body><main><h1>Hold on</h1>{EXPLANATION}</main></body></html>"
+    assert extract(html.replace(title, "Hold on"), URL).title == "Hold on"  # the same page under a story's title
+    with pytest.raises(NotAnArticle) as raised:
+        extract(html, URL)
+    assert raised.value.reason == "bot_challenge"
+
+
 @pytest.mark.parametrize("schema_type", ["DiscussionForumPosting", "QAPage"])
 def test_a_page_that_declares_itself_a_thread_is_no_story(schema_type):
     head = ('<script type="application/ld+json">[{"@type": "Article", "headline": "Budget approved"},'

@@ -61,9 +61,11 @@ LONG_NUMBER = re.compile(r"\d{6,}")
 
 
 # Hosts that serve a project's documentation or a wiki: "docs.python.org", "requests.readthedocs.io"
-# (not "developer." or "dev.": those serve blogs too), and the sections that hold it on other hosts.
+# (not "developer." or "dev.": those serve blogs too) ...
 DOCUMENTATION_HOST = re.compile(r"^(docs?|wiki)\.|\.(readthedocs\.(io|org)|gitbook\.io)$", re.IGNORECASE)
-DOCUMENTATION_PATH = re.compile(r"/(docs|documentation|man-pages)/", re.IGNORECASE)
+# ... and the sections that hold it on other hosts, or a release's pages: "/en/stable/", "/en/v2/".
+DOCUMENTATION_PATH = re.compile(r"/(docs|documentation|man-pages)/|/[a-z]{2}(-[a-z]{2})?/(stable|latest|v\d+(\.\d+)*)/",
+                                re.IGNORECASE)
 
 
 def documentation_url(url: str) -> bool:

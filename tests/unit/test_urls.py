@@ -71,6 +71,10 @@ def test_a_section_front_page_is_known_by_its_last_part(url, front):
     ("https://supabase.com/docs/guides/auth", True),  # a documentation section on the site's own host
     ("https://man7.org/linux/man-pages/man1/grep.1.html", True),
     ("https://news.example/2024/06/the-docs-we-read", False),
+    ("https://flask.palletsprojects.com/en/stable/quickstart/", True),  # a release's pages
+    ("https://git-scm.com/book/en/v2/Git-Branching-Branches-in-a-Nutshell", True),
+    ("https://news.example/en/2024/06/budget-approved", False),
+    ("https://news.example/en/latest-news/budget-approved", False),
 ])
 def test_documentation_is_known_by_its_host_or_section(url, docs):
     assert documentation_url(url) is docs

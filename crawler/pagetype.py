@@ -89,11 +89,16 @@ def page_shape(tree: etree._Element) -> PageShape:
     )
 
 
+def bot_challenge(title: str | None) -> bool:
+    """Whether a page's ``<title>`` is a bot wall's (``BOT_CHALLENGE_TITLE``)."""
+    return bool(title) and bool(BOT_CHALLENGE_TITLE.match(" ".join(title.split()).replace("\u2019", "'")))
+
+
 def not_a_story(meta: PageMetadata, url: str) -> tuple[str, str] | None:
     """A sign that alone decides that the page is not one story, whatever its score: the reason
     and what showed it, or None. Each is a page's plain statement of what it is, and no article of
     the WCXB corpus shows one."""
-    if meta.html_title and BOT_CHALLENGE_TITLE.match(meta.html_title.replace("\u2019", "'")):
+    if bot_challenge(meta.html_title):
         return "bot_challenge", f"title {meta.html_title!r}"
     if engine := made_by(meta, THREAD_AND_WIKI_ENGINES):
         return "thread_or_wiki", f"made by {engine}"

@@ -32,6 +32,7 @@ from crawler.dates import parse_since
 from crawler.discovery import Entry, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.items import ArticlePage
 from crawler.middlewares import NotDue
+from crawler.pagetype import bot_challenge
 from crawler.recheck import DEFAULT_POLICY, RecheckPolicy
 from crawler.sites import SiteConfig, load_sites, parse_sources
 from crawler.urls import PAGINATION, canonical_url, clean_url, same_site, url_shape
@@ -218,6 +219,13 @@ class NewsSpider(scrapy.Spider):
         self._count(site.name, "listing_pages")
         if not hasattr(response, "css"):
             self._count(site.name, "skipped/not_html")
+            return
+        if bot_challenge(title := response.css("title::text").get()):
+            # What came back is a bot wall, not the listing: no links to follow, and nothing found is
+            # not the same as nothing there.
+            self._count(site.name, "bot_challenge")
+            self.logger.warning("%s served a bot challenge (%r) in place of the listing %s", site.name, title,
+                                response.url)
             return
         if "feeds" in self._sources(site):
             for href in response.css('link[rel~="alternate"][type*="rss"]::attr(href), '

@@ -1,8 +1,11 @@
 """Is this page one story? A linear score over signals that news, blog and other article pages
 share, and that listings, shop, forum, documentation and service pages lack.
 
-No single signal decides: sites mislabel pages (``og:type=website`` on articles is common), so
+Few signals decide alone, as sites mislabel pages (``og:type=website`` on articles is common):
 structured data, URL shape, dates, bylines and the shape of the page's text each add or subtract.
+The exceptions are a page's plain statements of what it is, checked first (``not_a_story``): the
+software that made it a forum or a wiki, a section's front page, documentation, a product, a bot
+wall.
 The weights were fitted by logistic regression on the WCXB development corpus
 (``benchmarks/fit_page_type.py`` refits them and prints cross-validated figures); the threshold
 keeps 99% of the articles the fit could read (98.4% of all the corpus' articles), because losing

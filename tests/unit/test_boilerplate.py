@@ -113,7 +113,7 @@ def test_leading_sentence_starting_with_by_is_kept():
     "Posted On", "PUBLISHED", "Last updated:", "3 MIN. READ", "Related Post", "Want To Work With Us?", "Reach Us",
     "Contact us today", "Download Now",
     # a menu's, a share bar's or a form's lone labels
-    "Search", "Home", "Blog", "About Us", "Contact Info", "Enter your email address", "Live chat with us",
+    "Search", "Home", "Blog", "Blog Index", "About Us", "Contact Info", "Enter your email address", "Live chat with us",
     "Skip to main content", "AdvertisementAdvertisement", "Instagram", "LinkedIn", "Print", "Copy link",
     "[CTA_MODULE]",  # a template's placeholder left unfilled
     # longer disclosures and pleas

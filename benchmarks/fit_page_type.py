@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 
 from crawler.evaluation import corpus_pages  # noqa: E402
 from crawler.extract import NotAnArticle, analyse  # noqa: E402
-from crawler.pagetype import PageFeatures, not_a_story  # noqa: E402
+from crawler.pagetype import PageFeatures  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "wcxb"
 NAMES = [f.name for f in fields(PageFeatures)]
@@ -32,12 +32,9 @@ NAMES = [f.name for f in fields(PageFeatures)]
 def _features(page: tuple[dict, dict, bytes]) -> tuple[bool, list[float] | None]:
     entry, _, html = page
     try:
-        analysis = analyse(html, entry["url"])
-    except NotAnArticle:
-        return entry["page_type"] == "article", None  # nothing to read: rejected whatever the weights
-    if not_a_story(analysis.meta, entry["url"]):
-        return entry["page_type"] == "article", None  # a decisive sign: rejected whatever the weights
-    return entry["page_type"] == "article", analysis.features.as_list()
+        return entry["page_type"] == "article", analyse(html, entry["url"]).features.as_list()
+    except NotAnArticle:  # nothing to read, or a sign that decides alone: rejected whatever the weights
+        return entry["page_type"] == "article", None
 
 
 def fit(x, y, penalty: float, iterations: int = 3000):

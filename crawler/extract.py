@@ -483,10 +483,8 @@ def _without_headline(text: str, title: str | None) -> str:
     return text
 
 
-def _page_type(analysis: Analysis, rules: ExtractionRules, url: str) -> None:
+def _page_type(analysis: Analysis, rules: ExtractionRules) -> None:
     """Raise ``NotAnArticle`` unless the page reads as one news article."""
-    if decided := not_a_story(analysis.meta, url):  # first: a bot wall is one however short
-        raise NotAnArticle(*decided)
     if analysis.words < rules.min_words:
         raise NotAnArticle("too_short", f"{analysis.words} words")
     score = page_type_score(analysis.features)
@@ -532,7 +530,9 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
             content_type: str | None = None) -> Analysis:
     """Read the page: metadata, the main text without boilerplate, and the page-type features.
 
-    Raises ``NotAnArticle`` only when there is nothing to read (no HTML, no main text).
+    Raises ``NotAnArticle`` when there is nothing to read (no HTML, no main text), and when the
+    page says plainly that it is no story (``not_a_story``: a bot wall, a forum thread...), which
+    its metadata and URL show before the costly reading of its text.
     """
     rules = rules or DEFAULT_RULES
     if isinstance(html, bytes):
@@ -542,6 +542,8 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
         raise NotAnArticle("unparseable", "no HTML document")
     _as_a_browser_reads(tree)
     meta = read_metadata(tree, markup_credits=False)
+    if decided := not_a_story(meta, url):  # before any length: a bot wall is one however short
+        raise NotAnArticle(*decided)
     if not (clean_authors(meta.authors, meta.site_name) or clean_authors(meta.microdata_authors, meta.site_name)):
         read_markup_credits(tree, meta)  # else unused: structured credits come first among the sources below
     _drop(tree, rules.drop_selectors)
@@ -599,7 +601,7 @@ def extract(html: bytes | str, url: str, rules: ExtractionRules | None = None,
     """
     rules = rules or DEFAULT_RULES
     analysis = analyse(html, url, rules, timezone, content_type)
-    _page_type(analysis, rules, url)
+    _page_type(analysis, rules)
     meta, document, published = analysis.meta, analysis.document, analysis.published
     if not analysis.title:
         raise NotAnArticle("no_title")

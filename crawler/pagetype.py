@@ -30,14 +30,14 @@ LISTING_SCHEMA_TYPES = {"product", "productgroup", "store", "collectionpage", "s
                         "offer", "aggregateoffer"}
 QA_SCHEMA_TYPES = {"faqpage", "qapage", "itemlist", "discussionforumposting", "question", "answer", "comment"}
 DOCS_SCHEMA_TYPES = {"techarticle", "softwareapplication", "howto", "apireference"}
-# Software that makes forum threads or documentation, as <meta name="generator"> names it.
-FORUM_ENGINES = ("discourse", "vbulletin", "phpbb", "xenforo", "flarum", "vanilla", "invision", "mybb", "nodebb",
-                 "discuz", "simple machines")
-DOCS_ENGINES = ("mkdocs", "sphinx", "docusaurus", "bookdown", "gitbook", "docsify", "vitepress", "mediawiki",
-                "jupyter book", "antora", "read the docs")
-# Software that makes nothing but threads and wiki pages: what it made is never one story, however
-# story-like its prose, dates and bylines (documentation engines also make blogs: mkdocs-material).
-THREAD_AND_WIKI_ENGINES = (*FORUM_ENGINES, "mediawiki", "dokuwiki")
+# Software that makes documentation, as <meta name="generator"> names it: a sign weighed in the
+# score, as some of it makes blogs too (mkdocs-material).
+DOCS_ENGINES = ("mkdocs", "sphinx", "docusaurus", "bookdown", "gitbook", "docsify", "vitepress", "jupyter book",
+                "antora", "read the docs")
+# Software that makes nothing but forum threads and wiki pages: what it made is never one story,
+# however story-like its prose, dates and bylines (``not_a_story``).
+THREAD_AND_WIKI_ENGINES = ("discourse", "vbulletin", "phpbb", "xenforo", "flarum", "vanilla", "invision", "mybb",
+                           "nodebb", "discuz", "simple machines", "mediawiki", "dokuwiki")
 THREAD_SCHEMA_TYPES = {"discussionforumposting", "qapage"}  # as forum and Q&A software marks a thread
 # The <title> of a page that a bot wall serves in place of the one asked for (Anubis, Cloudflare,
 # HUMAN/PerimeterX, Imperva, Akamai, DDoS-Guard): its explanation can run to an article's length.
@@ -134,7 +134,7 @@ class PageFeatures:
     url_service: float  # the URL names a listing, feed, account, file or service page
     depth: float
     docs_url: float  # the URL, or the software that made the page, says documentation
-    forum_url: float  # ... says forum
+    forum_url: float  # the URL says forum
     shop_url: float
     text_ratio: float  # the extracted text's share of the page's words
     paragraph_ratio: float  # the long paragraphs' share
@@ -175,7 +175,7 @@ def page_features(meta: PageMetadata, shape: PageShape, url: str, text_words: in
         url_service=float(shape_of_url < 0),
         depth=min(len([s for s in path.split("/") if s]), 6) / 6,
         docs_url=float("docs" in hints or made_by(meta, DOCS_ENGINES) is not None),
-        forum_url=float("forum" in hints or made_by(meta, FORUM_ENGINES) is not None),
+        forum_url=float("forum" in hints),  # forum software's own pages are decided before: not_a_story
         shop_url=float("shop" in hints),
         text_ratio=min(text_words / total, 1.0),
         paragraph_ratio=min(shape.paragraph_words / total, 1.0),

@@ -88,7 +88,8 @@ def url_shape(url: str) -> int:
     """
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    if parts.path in ("", "/") or section_front(url) or NOT_ARTICLE_PATH.search(parts.path) or PAGINATION.search(path):
+    if (parts.path in ("", "/") or SECTION_FRONT.search(parts.path) or NOT_ARTICLE_PATH.search(parts.path)
+            or PAGINATION.search(path)):
         return -1
     slug = parts.path.rstrip("/").rsplit("/", 1)[-1]
     slug_words = [w for w in re.split(r"[-_]", slug.rsplit(".", 1)[0]) if w]

@@ -701,9 +701,21 @@ def test_the_same_prose_reads_as_a_forum_thread_under_a_forum_url():
     assert thread < story
 
 
-@pytest.mark.parametrize(("generator", "feature"), [("Discourse 3.4.0", "forum_url"), ("mkdocs-1.6.1", "docs_url"),
-                                                    ("WordPress 6.8", None)])
-def test_the_software_that_made_the_page_can_say_forum_or_documentation(generator, feature):
+def test_forum_software_decides_before_the_text_is_read(monkeypatch):
+    import crawler.extract as extract_module
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the text was read")
+
+    monkeypatch.setattr(extract_module, "bare_extraction", no_reading)
+    with pytest.raises(NotAnArticle) as raised:
+        extract_module.analyse(_page('<meta name="generator" content="Discourse 3.4.0">', "<h1>Budget approved</h1>"),
+                               URL)
+    assert (raised.value.reason, raised.value.detail) == ("thread_or_wiki", "made by discourse")
+
+
+@pytest.mark.parametrize(("generator", "feature"), [("mkdocs-1.6.1", "docs_url"), ("WordPress 6.8", None)])
+def test_the_software_that_made_the_page_can_say_documentation(generator, feature):
     from crawler.extract import analyse
     from crawler.pagetype import page_type_score
 

@@ -89,9 +89,23 @@ def last_run(db: sqlite_utils.Database, site: str) -> dict | None:
     return dict(zip([d[0] for d in cursor.description], row)) if row else None
 
 
-def next_due(last_started: str | None, every: timedelta, now: datetime) -> datetime:
-    """When a site should next be crawled: its last start plus its interval (now if never)."""
-    return datetime.fromisoformat(last_started) + every if last_started else now
+MAX_BACK_OFF = 16  # a site behind a bot wall waits at most this many of its intervals
+
+
+def next_due(last_started: str | None, every: timedelta, now: datetime, blocked: int = 0) -> datetime:
+    """When a site should next be crawled: its last start plus its interval (now if never), the
+    interval doubled for each of the ``blocked`` last runs that a bot wall stopped, up to
+    ``MAX_BACK_OFF`` times: a site that has said no is asked again less and less often."""
+    if not last_started:
+        return now
+    return datetime.fromisoformat(last_started) + every * min(2 ** blocked, MAX_BACK_OFF)
+
+
+def blocked_in_a_row(db: sqlite_utils.Database, site: str) -> int:
+    """How many of the site's latest runs, one after another, a bot wall stopped."""
+    outcomes = [row[0] for row in db.execute(
+        "select outcome from crawl_runs where site = ? order by id desc limit 8", [site])]
+    return next((n for n, outcome in enumerate(outcomes) if outcome != "blocked"), len(outcomes))
 
 
 def last_started(db: sqlite_utils.Database, site: str) -> str | None:
@@ -109,9 +123,9 @@ def site_statuses(db_path: str | Path, sites: list, now: datetime | None = None)
             run = last_run(db, site.name)
             counts = (f"{run['articles_new']} new, {run['articles_changed']} changed, {run['errors']} errors"
                       if run else "")
-            statuses.append(SiteStatus(site.name, site.every, run["started_at"] if run else None,
-                                       run["outcome"] if run else None, counts,
-                                       next_due(last_started(db, site.name), site.every, now),
+            started = run["started_at"] if run else None
+            statuses.append(SiteStatus(site.name, site.every, started, run["outcome"] if run else None, counts,
+                                       next_due(started, site.every, now, blocked_in_a_row(db, site.name)),
                                        lock_holder(db_path, site.name)))
         return statuses
     finally:
@@ -186,6 +200,28 @@ class Runner:
             self._frontier = Frontier(connect(self.distributed.redis_url), Keys(self.distributed.prefix))
         return self._frontier.last_seeded(site)
 
+    def blocked(self, db: sqlite_utils.Database, site: str) -> int:
+        """Runs in a row a bot wall stopped; the writer's runs never say so when crawling is distributed."""
+        return 0 if self.distributed is not None else blocked_in_a_row(db, site)
+
+    def due_at(self, db: sqlite_utils.Database, site, now: datetime) -> datetime:
+        return next_due(self.last_started(db, site.name), site.every, now, self.blocked(db, site.name))
+
+    def crawl_when_due(self, site) -> str:
+        """The scheduler's interval job: crawl ``site`` unless it is not due, as when a bot wall
+        stopped its last runs and it waits out its back-off (the job comes back every interval;
+        half of one is slack)."""
+        now = datetime.now(UTC)
+        db = open_archive(self.db_path)
+        try:
+            due = self.due_at(db, site, now)
+        finally:
+            db.close()
+        if due > now + site.every / 2:
+            logger.info("%s: not due until %s", site.name, due.isoformat(timespec="seconds"))
+            return "not due"
+        return self.crawl(site.name)
+
     def crawl(self, site: str) -> str:
         """Crawl one site in a child process; returns the outcome (finished, failed, timeout, locked...)."""
         if self.stopping.is_set():
@@ -259,7 +295,7 @@ def due_sites(runner: Runner, sites: list, now: datetime | None = None) -> list:
     now = now or datetime.now(UTC)
     db = open_archive(runner.db_path)
     try:
-        return [site for site in sites if next_due(runner.last_started(db, site.name), site.every, now) <= now]
+        return [site for site in sites if runner.due_at(db, site, now) <= now]
     finally:
         db.close()
 
@@ -286,11 +322,12 @@ def run_forever(runner: Runner, sites: list, stop: threading.Event) -> None:
     now = datetime.now(UTC)
     db = open_archive(runner.db_path)
     try:
-        first = {site.name: max(next_due(runner.last_started(db, site.name), site.every, now), now) for site in sites}
+        first = {site.name: max(runner.due_at(db, site, now), now) for site in sites}
     finally:
         db.close()
     for site in sites:
-        scheduler.add_job(runner.crawl, "interval", args=[site.name], id=site.name, seconds=site.every.total_seconds(),
+        scheduler.add_job(runner.crawl_when_due, "interval", args=[site], id=site.name,
+                          seconds=site.every.total_seconds(),
                           next_run_time=first[site.name], max_instances=1, coalesce=True,
                           misfire_grace_time=int(site.every.total_seconds()))
     scheduler.start()

@@ -1,4 +1,4 @@
-"""Downloader middlewares: re-crawls made cheap, and robots.txt obeyed by every request.
+"""Downloader middlewares: re-crawls made cheap, robots.txt obeyed by every request, bot walls respected.
 
 The re-check middleware sits where every article request passes, including the new request a
 redirect makes: an article the archive already holds is dropped when it is not due for a re-check, and otherwise
@@ -7,12 +7,20 @@ asked for conditionally (If-None-Match / If-Modified-Since), so an unchanged pag
 
 from __future__ import annotations
 
+import html
+import logging
+import re
 from typing import Any
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import TextResponse
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
+
+from crawler.pagetype import bot_challenge
+
+logger = logging.getLogger(__name__)
 
 
 class NotDue(IgnoreRequest):
@@ -60,3 +68,97 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         parser = await super().robot_parser(request)
         cached = self._parsers.get(urlparse_cached(request).netloc, parser)
         return None if isinstance(cached, Deferred) else cached
+
+
+class BotWall(IgnoreRequest):
+    """The site answered with a bot wall (a challenge page) in place of the page asked for."""
+
+
+class BehindBotWall(IgnoreRequest):
+    """The site's crawl was stopped after too many bot walls in a row: this request is not sent."""
+
+
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
+HEAD_BYTES = 64 * 1024  # a bot wall is a small page; a story's <title> sits in its <head>
+
+
+def page_title(response: Any) -> str | None:
+    """The ``<title>`` of an HTML response, read from its first bytes without parsing the page."""
+    if not isinstance(response, TextResponse):
+        return None
+    found = _TITLE.search(response.body[:HEAD_BYTES])
+    return html.unescape(found.group(1).decode(response.encoding, errors="replace")) if found else None
+
+
+class BotWallMiddleware:
+    """A site that answers with bot walls is slowed down, and left alone once it keeps doing so.
+
+    A bot wall (Cloudflare's "Just a moment...", Anubis, Akamai...; see ``crawler.pagetype``) is
+    never a listing or a story: it is counted (``news/<site>/skipped/bot_challenge``), warned of,
+    and goes no further. Each one doubles the site's download delay (up to
+    ``AUTOTHROTTLE_MAX_DELAY``). After ``ARCHIVE_BOT_WALL_LIMIT`` walls in a row (0: never) the
+    site's crawl stops: its other requests are dropped unsent (``skipped/behind_bot_wall``) and its
+    run ends as ``blocked``. Pressing on would only hammer a site that has said no.
+    """
+
+    def __init__(self, crawler: Any, limit: int, max_delay: float) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.limit = limit
+        self.max_delay = max_delay
+        self.in_a_row: dict[str, int] = {}
+        self.stopped: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> BotWallMiddleware:
+        settings = crawler.settings
+        return cls(crawler, settings.getint("ARCHIVE_BOT_WALL_LIMIT"), settings.getfloat("AUTOTHROTTLE_MAX_DELAY"))
+
+    def process_request(self, request: Any, spider: Any = None) -> None:
+        site = request.meta.get("site")
+        if site in self.stopped:
+            raise BehindBotWall(f"{site}'s crawl stopped at its bot wall: {request.url} not fetched")
+
+    def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
+        site = request.meta.get("site")
+        if site is None:
+            return response
+        title = page_title(response)
+        if not bot_challenge(title):
+            self.in_a_row[site] = 0
+            return response
+        walls = self.in_a_row[site] = self.in_a_row.get(site, 0) + 1
+        self.stats.inc_value(f"news/{site}/skipped/bot_challenge")
+        self.stats.inc_value("news/skipped/bot_challenge")
+        slot = self._slot(request)
+        delay = self._slow_down(slot)
+        if self.limit and walls >= self.limit and site not in self.stopped:
+            self.stopped.add(site)
+            self.stats.set_value(f"news/{site}/stopped", "bot_wall")
+            self._drop_waiting(slot, site)
+            logger.warning("%s answered %d bot challenges in a row (%r, last at %s): its crawl stops here", site,
+                           walls, title, response.url)
+        elif site not in self.stopped:
+            logger.warning("%s served a bot challenge (%r, HTTP %d) in place of %s; delay now %.1fs", site, title,
+                           response.status, response.url, delay)
+        raise BotWall(f"bot challenge {title!r} at {response.url}")
+
+    def _slot(self, request: Any) -> Any:
+        """The request's download slot (the site's), or None outside a running engine."""
+        downloader = getattr(self.crawler.engine, "downloader", None)
+        return downloader.slots.get(request.meta.get("download_slot")) if downloader else None
+
+    def _slow_down(self, slot: Any) -> float:
+        """Double the slot's delay, up to the maximum; the delay now."""
+        if slot is None:
+            return 0.0
+        slot.delay = min(max(2 * slot.delay, 1.0), max(self.max_delay, slot.delay))
+        return slot.delay
+
+    def _drop_waiting(self, slot: Any, site: str) -> None:
+        """Fail the requests already waiting in the site's slot: they passed ``process_request``
+        before the site was stopped, and would otherwise still go out, one delay apart."""
+        waiting = getattr(slot, "queue", None) or ()
+        while waiting:
+            request, deferred = waiting.popleft()
+            deferred.errback(BehindBotWall(f"{site}'s crawl stopped at its bot wall: {request.url} not fetched"))

@@ -108,9 +108,6 @@ class ExtractionPipeline:
             result = await self._extract(item, site.extraction, site.timezone)
         except NotAnArticle as reason:
             _site_count(self.stats, item.site, f"skipped/{reason.reason}")
-            if reason.reason == "bot_challenge":  # the site's story is not what came back: say so
-                logger.warning("%s served a bot challenge (%s) in place of %s: not archived", item.site,
-                               reason.detail, item.url)
             raise DropItem(f"not an article ({reason}): {item.url}", log_level="DEBUG") from None
         except (TimeoutError, FutureTimeoutError):
             _site_count(self.stats, item.site, "errors")
@@ -202,7 +199,11 @@ class ArchivePipeline:
         for site, run_id in self.runs.items():
             counts = run_counts(stats, site)
             site_stats = {k: v for k, v in stats.items() if f"/{site}/" in k}
-            error = None if crawl_outcome == "finished" else f"crawl ended: {reason}"
-            finish_run(self.db, run_id, crawl_outcome, counts, stats=site_stats, error=error)
+            outcome, error = crawl_outcome, None if crawl_outcome == "finished" else f"crawl ended: {reason}"
+            if stats.get(f"news/{site}/stopped") == "bot_wall":
+                outcome = "blocked"
+                error = (f"stopped at a bot wall: {stats.get(f'news/{site}/skipped/bot_challenge', 0)} challenge(s)"
+                         f" answered, {stats.get(f'news/{site}/skipped/behind_bot_wall', 0)} request(s) left unsent")
+            finish_run(self.db, run_id, outcome, counts, stats=site_stats, error=error)
         self.db.close()
         self.db = None

@@ -305,6 +305,13 @@ def not_found_page() -> str:
     return _page(f"Page not found \u2013 {SITE_NAME}", "<h1>Page not found</h1>")
 
 
+def bot_wall_page() -> str:
+    """What a site behind an anti-bot service answers a crawler it has started to challenge."""
+    return ("<!DOCTYPE html><html lang=\"en\"><head><title>Just a moment...</title></head><body>"
+            "<h1>Checking if the site connection is secure</h1><p>Enable JavaScript and cookies to continue.</p>"
+            "</body></html>")
+
+
 def robots_txt(base_url: str) -> str:
     return (f"User-agent: *\nDisallow: /private/\nDisallow: /search\n\n"
             f"Sitemap: {base_url.rstrip('/')}/sitemap.xml\n")

@@ -59,14 +59,18 @@ class DemoSiteApp:
     Besides the pages, it serves the traps of real sites: 404 and 410, a redirect loop, a redirect
     from an old URL, a 500 that succeeds on retry, a slow page, an oversized page, PDF and image
     bodies behind ``.html`` links, truncated and broken HTML, and an endless archive calendar.
+    With ``wall_after``, every request after that many answers with a bot wall (HTTP 403), as a
+    site behind an anti-bot service does once it has had enough of a crawler.
     """
 
     def __init__(self, site: DemoSite, base_url: str = "http://127.0.0.1/", slow_seconds: float = 3.0,
-                 huge_bytes: int = 3 * 1024 * 1024) -> None:
+                 huge_bytes: int = 3 * 1024 * 1024, wall_after: int | None = None) -> None:
         self.site = site
         self.base_url = base_url
         self.slow_seconds = slow_seconds
         self.huge_bytes = huge_bytes
+        self.wall_after = wall_after
+        self.answered = 0
         self.page = lru_cache(maxsize=8192)(self._page)
 
     def prerender(self) -> int:
@@ -90,6 +94,9 @@ class DemoSiteApp:
 
     def respond(self, target: str, count: int, headers: dict[str, str] | None = None) -> Reply:
         """The reply to the ``count``-th request for ``target``, honouring conditional request headers."""
+        self.answered += 1
+        if self.wall_after is not None and self.answered > self.wall_after:
+            return _html(403, render.bot_wall_page())
         reply = self._respond(target, count)
         if reply.status == 200 and headers and _not_modified(reply, headers):
             return Reply(304, headers=tuple((k, v) for k, v in reply.headers if k in ("ETag", "Last-Modified")))
@@ -210,9 +217,10 @@ class DemoServer:
     no thread per connection, so it stays far faster than any crawler it serves.
     """
 
-    def __init__(self, site: DemoSite | None = None, port: int = 0, slow_seconds: float = 3.0) -> None:
+    def __init__(self, site: DemoSite | None = None, port: int = 0, slow_seconds: float = 3.0,
+                 wall_after: int | None = None) -> None:
         self.site = site or DemoSite()
-        self.app = DemoSiteApp(self.site, slow_seconds=slow_seconds)
+        self.app = DemoSiteApp(self.site, slow_seconds=slow_seconds, wall_after=wall_after)
         self.requests: Counter[str] = Counter()  # request target (path and query) -> times asked
         self.connections = 0  # TCP connections accepted: keep-alive keeps this far below the requests
         self._port = port
@@ -228,7 +236,8 @@ class DemoServer:
     def next_edition(self) -> DemoSite:
         """Move the live site to its next edition (and start counting requests afresh)."""
         self.site = self.site.next_edition()
-        app = DemoSiteApp(self.site, base_url=self.base_url, slow_seconds=self.app.slow_seconds)
+        app = DemoSiteApp(self.site, base_url=self.base_url, slow_seconds=self.app.slow_seconds,
+                          wall_after=self.app.wall_after)
         self.app = app
         self.requests.clear()
         return self.site

@@ -31,8 +31,7 @@ from archive.store import utc_now
 from crawler.dates import parse_since
 from crawler.discovery import Entry, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.items import ArticlePage
-from crawler.middlewares import NotDue
-from crawler.pagetype import bot_challenge
+from crawler.middlewares import BehindBotWall, BotWall, NotDue
 from crawler.recheck import DEFAULT_POLICY, RecheckPolicy
 from crawler.sites import SiteConfig, load_sites, parse_sources
 from crawler.urls import PAGINATION, canonical_url, clean_url, same_site, url_shape
@@ -220,13 +219,6 @@ class NewsSpider(scrapy.Spider):
         if not hasattr(response, "css"):
             self._count(site.name, "skipped/not_html")
             return
-        if bot_challenge(title := response.css("title::text").get()):
-            # What came back is a bot wall, not the listing: no links to follow, and nothing found is
-            # not the same as nothing there.
-            self._count(site.name, "bot_challenge")
-            self.logger.warning("%s served a bot challenge (%r) in place of the listing %s", site.name, title,
-                                response.url)
-            return
         if "feeds" in self._sources(site):
             for href in response.css('link[rel~="alternate"][type*="rss"]::attr(href), '
                                      'link[rel~="alternate"][type*="atom"]::attr(href)').getall():
@@ -323,6 +315,11 @@ class NewsSpider(scrapy.Spider):
         message = failure.getErrorMessage() or failure.type.__name__
         if failure.check(NotDue):
             self._count(site, "skipped/not_due")
+            return
+        if failure.check(BotWall):  # counted and warned of by the BotWallMiddleware
+            return
+        if failure.check(BehindBotWall):
+            self._count(site, "skipped/behind_bot_wall")
             return
         if failure.check(IgnoreRequest) and "robots.txt" in message:
             self._count(site, "skipped/robots_txt")

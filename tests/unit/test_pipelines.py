@@ -89,17 +89,3 @@ def test_each_site_gets_its_own_outcome(demo_config, tmp_path):
     runs = {r["site"]: r for r in open_archive(tmp_path / "a.db")["crawl_runs"].rows}
     assert (runs["dead"]["outcome"], runs["dead"]["error"]) == ("failed", "no page could be fetched")
     assert (runs["demo"]["outcome"], runs["demo"]["error"], runs["demo"]["articles_new"]) == ("finished", None, 2)
-
-
-ANUBIS = ("<html><head><title>Making sure you&#39;re not a bot!</title></head><body><main><h1>Making sure you're"
-          " not a bot!</h1><p>Calculating...</p></main></body></html>")  # as short as a bot wall can be
-
-
-def test_a_bot_challenge_is_counted_and_warned_of_not_archived(demo_config, caplog):
-    pipeline = pipeline_for(demo_config, ARCHIVE_EXTRACT_WORKERS=0)
-    item = ArticlePage(url="http://127.0.0.1/2024/06/budget-approved-roads.html", site="demo", body=ANUBIS.encode())
-    with pytest.raises(DropItem, match="not an article"):
-        asyncio.run(pipeline.process_item(item))
-    assert pipeline.stats.get_value("archive/demo/skipped/bot_challenge") == 1
-    assert any(r.levelname == "WARNING" and "bot challenge" in r.getMessage() and item.url in r.getMessage()
-               for r in caplog.records)

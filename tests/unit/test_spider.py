@@ -112,13 +112,3 @@ def test_a_section_front_page_in_a_sitemap_is_not_taken_for_a_story():
     assert looks_like_article("http://127.0.0.1/politics", site, announced=True)  # can't tell: the sitemap says so
     assert not looks_like_article("http://127.0.0.1/news", site, announced=True)
     assert not looks_like_article("http://127.0.0.1/magazine/issues/", site, announced=True)
-
-
-def test_a_listing_that_is_a_bot_wall_is_counted_and_warned_of(spider, caplog):
-    request = Request(BASE + "section/world/", meta={"site": "demo", "section": "world", "listing_page": 1})
-    wall = (b"<html><head><title>Just a moment...</title></head><body><a href='/2024/06/03/budget-approved-roads.html'>"
-            b"Budget approved</a></body></html>")
-    out = list(spider.parse_listing(HtmlResponse(request.url, body=wall, encoding="utf-8", request=request)))
-    assert out == []
-    assert spider.crawler.stats.get_value("news/demo/bot_challenge") == 1
-    assert any(r.levelname == "WARNING" and "bot challenge" in r.getMessage() for r in caplog.records)

@@ -1,0 +1,36 @@
+"""A crawl of a site that puts up a bot wall part-way: the crawl stops asking, and says why."""
+
+from __future__ import annotations
+
+import json
+
+from archive.db import open_archive
+from crawler.demo_site import DemoServer, DemoSite, write_site_file
+from tests.e2e.test_commands import run, tool
+
+WALL_AFTER, LIMIT = 15, 3
+
+
+def test_a_site_that_walls_the_crawler_is_left_alone_and_its_run_is_blocked(tmp_path):
+    sites, db = tmp_path / "sites", tmp_path / "archive.db"
+    sites.mkdir()
+    with DemoServer(DemoSite(articles=60), slow_seconds=0.1, wall_after=WALL_AFTER) as server:
+        write_site_file(sites, server.base_url)
+        result = run(tool("newsarchive"), "crawl", "demo", "--sites-dir", str(sites), "--db", str(db),
+                     "--set", f"ARCHIVE_BOT_WALL_LIMIT={LIMIT}")
+        answered = server.app.answered
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "demo: blocked" in result.stdout
+    assert "its crawl stops here" in result.stderr
+    # After the wall that stops it, only what was already on the wire still arrives (the site's 8
+    # requests at a time), none of the requests that waited. Responses on different connections
+    # may be read out of order, so a page served before the wall can break a run of walls once.
+    assert WALL_AFTER + LIMIT <= answered <= WALL_AFTER + 2 * LIMIT + 8
+    archive = open_archive(db)
+    run_row = next(archive["crawl_runs"].rows)
+    stats = json.loads(run_row["stats"])
+    assert run_row["outcome"] == "blocked" and run_row["error"].startswith("stopped at a bot wall")
+    assert stats["news/demo/skipped/bot_challenge"] == answered - WALL_AFTER  # every wall counted
+    assert stats["news/demo/skipped/behind_bot_wall"] > 20
+    assert archive["articles"].count < 15
+    assert not [t for (t,) in archive.execute("select title from articles") if "moment" in t.lower()]

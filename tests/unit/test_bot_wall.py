@@ -1,0 +1,203 @@
+"""A site that answers with bot walls: each wall counted and slowed for, the site left alone once
+it keeps saying no, its run recorded as blocked, and its next scheduled crawl put off."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from scrapy.http import HtmlResponse, Request, Response
+from scrapy.utils.test import get_crawler
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
+
+from archive.schedule import MAX_BACK_OFF, Runner, blocked_in_a_row, due_sites, next_due
+from archive.store import finish_run, start_run
+from crawler.demo_site import render
+from crawler.middlewares import BehindBotWall, BotWall, BotWallMiddleware, page_title
+from crawler.pipelines import ArchivePipeline
+from crawler.spiders.news import NewsSpider
+
+STORY = "http://127.0.0.1/2024/06/03/budget-approved-roads.html"
+ANUBIS = (b"<html><head><title>Making sure you&#39;re not a bot!</title></head><body><h1>Making sure you're"
+          b" not a bot!</h1><p>Calculating...</p></body></html>")
+
+
+def middleware(limit: int = 3, delay: float = 0.0, max_delay: float = 30.0) -> BotWallMiddleware:
+    crawler = get_crawler(NewsSpider, settings_dict={"ARCHIVE_BOT_WALL_LIMIT": limit,
+                                                      "AUTOTHROTTLE_MAX_DELAY": max_delay})
+    crawler.engine = SimpleNamespace(downloader=SimpleNamespace(slots={
+        site: SimpleNamespace(delay=delay, queue=deque()) for site in ("demo", "other")}))  # a slot's delay, queue
+    crawler.stats.open_spider()
+    return BotWallMiddleware.from_crawler(crawler)
+
+
+def answer(mw: BotWallMiddleware, body: bytes, site: str = "demo", url: str = STORY, status: int = 200):
+    request = Request(url, meta={"site": site, "download_slot": site})
+    response = HtmlResponse(url, status=status, body=body, encoding="utf-8", request=request)
+    return mw.process_response(request, response)
+
+
+def slot_delay(mw: BotWallMiddleware, site: str = "demo") -> float:
+    return mw.crawler.engine.downloader.slots[site].delay
+
+
+@pytest.mark.parametrize(("body", "title"), [
+    (b"<html><head><TITLE data-x='1'>Just a moment...</TITLE>", "Just a moment..."),
+    (ANUBIS, "Making sure you're not a bot!"),
+    (b"<html><head><meta charset=utf-8></head><body><p>no title</p>", None),
+])
+def test_the_title_is_read_from_the_first_bytes(body, title):
+    assert page_title(HtmlResponse(STORY, body=body, encoding="utf-8")) == title
+
+
+def test_a_binary_response_has_no_title():
+    assert page_title(Response(STORY, body=b"%PDF-1.4 <title>Just a moment...</title>")) is None
+
+
+def test_each_wall_is_counted_dropped_and_doubles_the_sites_delay(caplog):
+    mw = middleware(limit=5, delay=0.5)
+    story = render.bot_wall_page().encode()
+    with pytest.raises(BotWall):
+        answer(mw, story, status=403)
+    assert slot_delay(mw) == 1.0
+    with pytest.raises(BotWall):
+        answer(mw, ANUBIS)
+    assert slot_delay(mw) == 2.0 and slot_delay(mw, "other") == 0.5
+    assert mw.crawler.stats.get_value("news/demo/skipped/bot_challenge") == 2
+    assert mw.crawler.stats.get_value("news/skipped/bot_challenge") == 2
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 2 and "HTTP 403" in warnings[0] and STORY in warnings[0]
+
+
+def test_the_delay_stops_growing_at_the_maximum():
+    mw = middleware(limit=0, delay=20.0, max_delay=30.0)
+    for _ in range(3):
+        with pytest.raises(BotWall):
+            answer(mw, ANUBIS)
+    assert slot_delay(mw) == 30.0
+
+
+def test_a_site_walled_too_often_in_a_row_is_left_alone_and_others_go_on(caplog):
+    mw = middleware(limit=3)
+    for _ in range(2):
+        with pytest.raises(BotWall):
+            answer(mw, ANUBIS)
+    real = b"<html><head><title>Budget approved</title></head><body><p>Story</p></body></html>"
+    assert answer(mw, real).status == 200  # the wall was passing: the count starts again
+    for _ in range(2):
+        with pytest.raises(BotWall):
+            answer(mw, ANUBIS)
+    mw.process_request(Request(STORY, meta={"site": "demo"}))  # two in a row: not yet
+    waiting = {site: [Deferred(), Deferred()] for site in ("demo", "other")}
+    for site, deferreds in waiting.items():
+        mw.crawler.engine.downloader.slots[site].queue.extend((Request(STORY), d) for d in deferreds)
+    with pytest.raises(BotWall):
+        answer(mw, ANUBIS)
+    dropped = []
+    for deferred in waiting["demo"]:  # the requests waiting for their turn in the slot are not sent
+        deferred.addErrback(dropped.append)
+    assert [f.type for f in dropped] == [BehindBotWall, BehindBotWall]
+    assert not mw.crawler.engine.downloader.slots["demo"].queue
+    assert len(mw.crawler.engine.downloader.slots["other"].queue) == 2 and not waiting["other"][0].called
+    with pytest.raises(BehindBotWall, match="demo"):
+        mw.process_request(Request(STORY, meta={"site": "demo"}))
+    assert mw.process_request(Request(STORY, meta={"site": "other"})) is None
+    assert answer(mw, real, site="other").status == 200
+    assert mw.crawler.stats.get_value("news/demo/stopped") == "bot_wall"
+    assert sum("its crawl stops here" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_with_no_limit_a_walled_site_is_never_stopped():
+    mw = middleware(limit=0)
+    for _ in range(10):
+        with pytest.raises(BotWall):
+            answer(mw, ANUBIS)
+    assert mw.process_request(Request(STORY, meta={"site": "demo"})) is None
+
+
+def test_requests_of_no_site_pass_untouched():
+    mw = middleware(limit=1)
+    request = Request(STORY)
+    response = HtmlResponse(STORY, body=ANUBIS, encoding="utf-8", request=request)
+    assert mw.process_response(request, response) is response
+
+
+def test_the_spider_counts_requests_left_unsent_and_not_walls_as_errors(demo_config):
+    crawler = get_crawler(NewsSpider)
+    spider = NewsSpider.from_crawler(crawler, sites=[demo_config])
+    request = Request(STORY, meta={"site": "demo"})
+    for error in (BehindBotWall("stopped"), BehindBotWall("stopped"), BotWall("wall")):
+        failure = Failure(error)
+        failure.request = request
+        spider.failed(failure)
+    assert crawler.stats.get_value("news/demo/skipped/behind_bot_wall") == 2
+    assert crawler.stats.get_value("news/demo/errors") is None
+
+
+def test_a_run_stopped_at_a_bot_wall_is_recorded_as_blocked(demo_config, tmp_path):
+    import dataclasses
+
+    from archive.db import open_archive
+
+    open_site = dataclasses.replace(demo_config, name="open")
+    crawler = get_crawler(NewsSpider, settings_dict={"ARCHIVE_DB": str(tmp_path / "a.db")})
+    crawler.spider = NewsSpider.from_crawler(crawler, sites=[demo_config, open_site])
+    pipeline = ArchivePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    for key, value in {"news/demo/pages": 4, "news/demo/skipped/bot_challenge": 3, "news/demo/stopped": "bot_wall",
+                       "news/demo/skipped/behind_bot_wall": 41, "news/open/pages": 9}.items():
+        crawler.stats.set_value(key, value)
+    pipeline.spider_closed(crawler.spider, "finished")
+    runs = {r["site"]: r for r in open_archive(tmp_path / "a.db")["crawl_runs"].rows}
+    assert runs["demo"]["outcome"] == "blocked" and runs["demo"]["skipped"] == 44
+    assert runs["demo"]["error"] == "stopped at a bot wall: 3 challenge(s) answered, 41 request(s) left unsent"
+    assert (runs["open"]["outcome"], runs["open"]["error"]) == ("finished", None)
+
+
+def test_each_blocked_run_in_a_row_doubles_the_wait_up_to_a_limit(archive):
+    now = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    started = (now - timedelta(hours=1)).isoformat()
+    every = timedelta(hours=1)
+    assert next_due(started, every, now) == now
+    assert next_due(started, every, now, blocked=1) == now + every
+    assert next_due(started, every, now, blocked=3) == now + 7 * every
+    assert next_due(started, every, now, blocked=30) == now + (MAX_BACK_OFF - 1) * every
+    assert next_due(None, every, now, blocked=3) == now
+    for outcome in ("blocked", "finished", "blocked", "blocked"):
+        finish_run(archive, start_run(archive, "demo"), outcome, {})
+    finish_run(archive, start_run(archive, "other"), "finished", {})
+    assert blocked_in_a_row(archive, "demo") == 2
+    assert blocked_in_a_row(archive, "other") == 0
+    assert blocked_in_a_row(archive, "never") == 0
+
+
+class RecordingRunner(Runner):
+    """A runner whose crawls are recorded, not run."""
+
+    def __init__(self, db_path) -> None:
+        super().__init__(db_path, "unused")
+        self.crawled: list[str] = []
+
+    def crawl(self, site: str) -> str:
+        self.crawled.append(site)
+        return "finished"
+
+
+def test_the_scheduler_waits_out_a_blocked_sites_back_off(archive, tmp_path):
+    every = timedelta(hours=1)
+    sites = [SimpleNamespace(name=name, every=every) for name in ("walled", "open")]
+    started = (datetime.now(UTC) - every - timedelta(minutes=1)).isoformat()  # both due by their interval
+    for name, outcome in (("walled", "blocked"), ("open", "finished")):
+        finish_run(archive, start_run(archive, name, started_at=started), outcome, {})
+    runner = RecordingRunner(tmp_path / "archive.db")
+    assert [site.name for site in due_sites(runner, sites)] == ["open"]
+    assert [runner.crawl_when_due(site) for site in sites] == ["not due", "finished"]
+    assert runner.crawled == ["open"]
+    earlier = (datetime.now(UTC) - 2 * every - timedelta(minutes=1)).isoformat()
+    archive.execute("update crawl_runs set started_at = ? where site = 'walled'", [earlier])
+    archive.conn.commit()
+    assert runner.crawl_when_due(sites[0]) == "finished" and runner.crawled == ["open", "walled"]

@@ -1,4 +1,4 @@
-"""Downloader middlewares: re-crawls made cheap, robots.txt obeyed by every request, bot walls respected.
+"""Downloader middlewares: re-crawls made cheap, robots.txt obeyed by every request, push-back heeded.
 
 The re-check middleware sits where every article request passes, including the new request a
 redirect makes: an article the archive already holds is dropped when it is not due for a re-check, and otherwise
@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 import logging
 import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
@@ -90,15 +92,37 @@ def page_title(response: Any) -> str | None:
     return html.unescape(found.group(1).decode(response.encoding, errors="replace")) if found else None
 
 
-class BotWallMiddleware:
-    """A site that answers with bot walls is slowed down, and left alone once it keeps doing so.
+SLOW_DOWN = (429, 503)  # "too many requests", "unavailable": the site asks for a slower pace
 
-    A bot wall (Cloudflare's "Just a moment...", Anubis, Akamai...; see ``crawler.pagetype``) is
-    never a listing or a story: it is counted (``news/<site>/skipped/bot_challenge``), warned of,
-    and goes no further. Each one doubles the site's download delay (up to
-    ``AUTOTHROTTLE_MAX_DELAY``). After ``ARCHIVE_BOT_WALL_LIMIT`` walls in a row (0: never) the
-    site's crawl stops: its other requests are dropped unsent (``skipped/behind_bot_wall``) and its
-    run ends as ``blocked``. Pressing on would only hammer a site that has said no.
+
+def retry_after(response: Any, now: datetime | None = None) -> float | None:
+    """The seconds a response's ``Retry-After`` asks to wait (a number or an HTTP date), or None."""
+    value = (response.headers.get(b"Retry-After") or b"").decode("latin-1").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
+
+
+class BackOffMiddleware:
+    """A site that pushes back is listened to.
+
+    - A 429 or 503 makes the site's download delay what ``Retry-After`` asks, or twice what it was
+      (``news/<site>/slowed_down``); Scrapy's retry then asks again at that pace.
+    - A bot wall (Cloudflare's "Just a moment...", Anubis, Akamai...; see ``crawler.pagetype``) is
+      never a listing or a story: it is counted (``news/<site>/skipped/bot_challenge``), warned of,
+      goes no further, and doubles the delay too. After ``ARCHIVE_BOT_WALL_LIMIT`` walls in a row
+      (0: never) the site's crawl stops: its other requests are dropped unsent
+      (``skipped/behind_bot_wall``) and its run ends as ``blocked``. Pressing on would only hammer
+      a site that has said no.
+
+    The delay never goes past ``AUTOTHROTTLE_MAX_DELAY``, and each ordinary answer halves what was
+    added, back to the site's own pace.
     """
 
     def __init__(self, crawler: Any, limit: int, max_delay: float) -> None:
@@ -108,9 +132,10 @@ class BotWallMiddleware:
         self.max_delay = max_delay
         self.in_a_row: dict[str, int] = {}
         self.stopped: set[str] = set()
+        self.own_delay: dict[str, float] = {}  # a slowed-down site's delay before it pushed back
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> BotWallMiddleware:
+    def from_crawler(cls, crawler: Any) -> BackOffMiddleware:
         settings = crawler.settings
         return cls(crawler, settings.getint("ARCHIVE_BOT_WALL_LIMIT"), settings.getfloat("AUTOTHROTTLE_MAX_DELAY"))
 
@@ -123,15 +148,24 @@ class BotWallMiddleware:
         site = request.meta.get("site")
         if site is None:
             return response
+        slot = self._slot(request)
         title = page_title(response)
-        if not bot_challenge(title):
-            self.in_a_row[site] = 0
-            return response
+        if bot_challenge(title):
+            self._walled(site, slot, title, response)
+        self.in_a_row[site] = 0
+        if response.status in SLOW_DOWN:
+            delay = self._slow_down(site, slot, retry_after(response))
+            self.stats.inc_value(f"news/{site}/slowed_down")
+            logger.info("%s answered HTTP %d for %s: delay now %.1fs", site, response.status, response.url, delay)
+        else:
+            self._ease(site, slot)
+        return response
+
+    def _walled(self, site: str, slot: Any, title: str, response: Any) -> None:
         walls = self.in_a_row[site] = self.in_a_row.get(site, 0) + 1
         self.stats.inc_value(f"news/{site}/skipped/bot_challenge")
         self.stats.inc_value("news/skipped/bot_challenge")
-        slot = self._slot(request)
-        delay = self._slow_down(slot)
+        delay = self._slow_down(site, slot)
         if self.limit and walls >= self.limit and site not in self.stopped:
             self.stopped.add(site)
             self.stats.set_value(f"news/{site}/stopped", "bot_wall")
@@ -148,12 +182,23 @@ class BotWallMiddleware:
         downloader = getattr(self.crawler.engine, "downloader", None)
         return downloader.slots.get(request.meta.get("download_slot")) if downloader else None
 
-    def _slow_down(self, slot: Any) -> float:
-        """Double the slot's delay, up to the maximum; the delay now."""
+    def _slow_down(self, site: str, slot: Any, wanted: float | None = None) -> float:
+        """Make the slot's delay ``wanted`` seconds, or double it, within the maximum; the delay now."""
         if slot is None:
             return 0.0
-        slot.delay = min(max(2 * slot.delay, 1.0), max(self.max_delay, slot.delay))
+        self.own_delay.setdefault(site, slot.delay)
+        target = max(slot.delay, wanted) if wanted is not None else max(2 * slot.delay, 1.0)
+        slot.delay = min(target, max(self.max_delay, slot.delay))
         return slot.delay
+
+    def _ease(self, site: str, slot: Any) -> None:
+        """Halve what pushing back added to the slot's delay; at the site's own pace, forget it."""
+        if slot is None or site not in self.own_delay:
+            return
+        own = self.own_delay[site]
+        slot.delay = max(own, own + (slot.delay - own) / 2)
+        if slot.delay - own < 0.05:
+            slot.delay = self.own_delay.pop(site)
 
     def _drop_waiting(self, slot: Any, site: str) -> None:
         """Fail the requests already waiting in the site's slot: they passed ``process_request``

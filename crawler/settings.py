@@ -41,8 +41,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RobotsTxtMiddleware": 100,
     # Every article request passes here, the ones a redirect makes included.
     "crawler.middlewares.RecheckMiddleware": 650,
-    # Reads responses once they are decompressed (590) and before a 503 or 429 wall is retried (550).
-    "crawler.middlewares.BotWallMiddleware": 560,
+    # Slows down for 429, 503 and bot walls, and stops at a wall that stays: it reads responses once
+    # they are decompressed (590) and before a 429 or 503 is retried (550).
+    "crawler.middlewares.BackOffMiddleware": 560,
 }
 # A site that answers this many bot challenges in a row is left alone for the rest of the crawl (0: never).
 ARCHIVE_BOT_WALL_LIMIT = 5

@@ -264,10 +264,20 @@ class DemoSite:
         """Stories a later edition changes only by a "last updated" line."""
         return {a.path for a in self.stories if any(b.text.startswith("Last updated:") for b in a.blocks)}
 
-    # Stories served with a trap: the first request fails with 500; the HTML is cut off; the markup is broken.
+    # Stories served with a trap: the first request fails with 500, or is told to come back later
+    # (429); the HTML is cut off; the markup is broken.
     @property
     def flaky_path(self) -> str:
         return self.stories[min(3, len(self.stories) - 1)].path
+
+    @property
+    def throttled_path(self) -> str | None:
+        return self.stories[4].path if len(self.stories) > 8 else None
+
+    @property
+    def retried_paths(self) -> set[str]:
+        """The stories whose first request fails and is retried: each is fetched twice."""
+        return {self.flaky_path} | ({self.throttled_path} if self.throttled_path else set())
 
     @property
     def truncated_path(self) -> str | None:

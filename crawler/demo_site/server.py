@@ -57,8 +57,9 @@ class DemoSiteApp:
     """Routes a request to a ``Reply``; no sockets, so it is easy to test.
 
     Besides the pages, it serves the traps of real sites: 404 and 410, a redirect loop, a redirect
-    from an old URL, a 500 that succeeds on retry, a slow page, an oversized page, PDF and image
-    bodies behind ``.html`` links, truncated and broken HTML, and an endless archive calendar.
+    from an old URL, a 500 that succeeds on retry, a 429 that asks to come back in a second, a slow
+    page, an oversized page, PDF and image bodies behind ``.html`` links, truncated and broken
+    HTML, and an endless archive calendar.
     With ``wall_after``, every request after that many answers with a bot wall (HTTP 403), as a
     site behind an anti-bot service does once it has had enough of a crawler.
     """
@@ -108,6 +109,8 @@ class DemoSiteApp:
         site = self.site
         if path == site.flaky_path and count == 1:
             return _html(500, "<h1>Internal Server Error</h1>")
+        if path == site.throttled_path and count == 1:
+            return Reply(429, b"<h1>Too Many Requests</h1>", headers=(("Retry-After", "1"),))
         if path in GONE:
             return _html(410, render.not_found_page())
         if path == "/calendar/":
@@ -204,8 +207,8 @@ class DemoSiteApp:
         return _html(200, render.listing_page(self.site, title, base, items, number, intro, extra))
 
 
-REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 304: "Not Modified", 404: "Not Found",
-           410: "Gone", 500: "Internal Server Error"}
+REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 304: "Not Modified", 403: "Forbidden", 404: "Not Found",
+           410: "Gone", 429: "Too Many Requests", 500: "Internal Server Error"}
 GONE = {"/2024/01/withdrawn-story.html"}
 MAX_HEADER_LINES = 100
 

@@ -316,7 +316,7 @@ class NewsSpider(scrapy.Spider):
         if failure.check(NotDue):
             self._count(site, "skipped/not_due")
             return
-        if failure.check(BotWall):  # counted and warned of by the BotWallMiddleware
+        if failure.check(BotWall):  # counted and warned of by the BackOffMiddleware
             return
         if failure.check(BehindBotWall):
             self._count(site, "skipped/behind_bot_wall")

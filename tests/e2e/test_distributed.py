@@ -21,7 +21,7 @@ from tests.e2e.test_commands import run, tool
 SITE = DemoSite(articles=120)
 # Fetched more than once by design: robots.txt (each worker's own RobotsTxtMiddleware reads it) and
 # the trap pages that answer with a 500 or time out, which Scrapy retries.
-RETRIED = {"/robots.txt", SITE.flaky_path, "/2024/02/slow-story.html"}
+RETRIED = {"/robots.txt", "/2024/02/slow-story.html", *SITE.retried_paths}
 TTL = "3"  # seconds: a killed worker's work goes back to the queue this soon
 
 
@@ -220,7 +220,7 @@ def test_a_distributed_recrawl_rechecks_what_is_due_and_versions_edits(tmp_path,
     assert second.corrected_paths
     for path, version in versions.items():
         assert version == (2 if path in second.corrected_paths else 1), path
-    unchanged = known - second.corrected_paths - second.touched_up_paths - {site.flaky_path, second.flaky_path}
+    unchanged = known - second.corrected_paths - second.touched_up_paths - site.retried_paths - second.retried_paths
     assert not {path: requests[path] for path in unchanged if requests.get(path, 0) > 1}  # one 304 at most
     first_run, quiet_run, last = db["crawl_runs"].rows_where(order_by="id")  # one run per seeding, quiet or not
     assert first_run["articles_new"] == len(known) and first_run["errors"] > 0  # the site's trap pages

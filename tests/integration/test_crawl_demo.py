@@ -59,7 +59,7 @@ def test_every_article_archived_exactly_once(crawled):
         assert json.loads(row["authors"]) == list(story.authors)
         assert row["section"] in (story.section, *story.categories, None)  # a feed may have found it first
         # Linked from sections, feeds, sitemaps, tracking links and an old URL: fetched once.
-        assert requests[story.path] == (2 if story.path == site.flaky_path else 1)
+        assert requests[story.path] == (2 if story.path in site.retried_paths else 1)
         assert not [t for t in requests if t.startswith(story.path + "?")]
     assert db["article_versions"].count == len(site.stories)
     assert db["captures"].count == len(site.stories)
@@ -106,6 +106,8 @@ def test_no_listing_tag_author_or_trap_page_is_stored(crawled):
     ("news/demo/skipped/robots_txt", 3),
     ("news/demo/listing_depth_limit", 1),
     ("retry/reason_count/500 Internal Server Error", 1),
+    ("downloader/response_status_count/429", 1),
+    ("news/demo/slowed_down", 1),
 ])
 def test_each_trap_is_met_and_counted(crawled, stat, expected):
     _, _, result, _, _ = crawled

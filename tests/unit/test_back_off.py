@@ -1,5 +1,6 @@
-"""A site that answers with bot walls: each wall counted and slowed for, the site left alone once
-it keeps saying no, its run recorded as blocked, and its next scheduled crawl put off."""
+"""A site that pushes back: a 429 or 503 slows the crawl to the pace it asks for; a bot wall is
+counted and slowed for, the site left alone once it keeps saying no, its run recorded as blocked,
+and its next scheduled crawl put off."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from twisted.python.failure import Failure
 from archive.schedule import MAX_BACK_OFF, Runner, blocked_in_a_row, due_sites, next_due
 from archive.store import finish_run, start_run
 from crawler.demo_site import render
-from crawler.middlewares import BehindBotWall, BotWall, BotWallMiddleware, page_title
+from crawler.middlewares import BackOffMiddleware, BehindBotWall, BotWall, page_title, retry_after
 from crawler.pipelines import ArchivePipeline
 from crawler.spiders.news import NewsSpider
 
@@ -26,23 +27,65 @@ ANUBIS = (b"<html><head><title>Making sure you&#39;re not a bot!</title></head><
           b" not a bot!</h1><p>Calculating...</p></body></html>")
 
 
-def middleware(limit: int = 3, delay: float = 0.0, max_delay: float = 30.0) -> BotWallMiddleware:
+def middleware(limit: int = 3, delay: float = 0.0, max_delay: float = 30.0) -> BackOffMiddleware:
     crawler = get_crawler(NewsSpider, settings_dict={"ARCHIVE_BOT_WALL_LIMIT": limit,
                                                       "AUTOTHROTTLE_MAX_DELAY": max_delay})
     crawler.engine = SimpleNamespace(downloader=SimpleNamespace(slots={
         site: SimpleNamespace(delay=delay, queue=deque()) for site in ("demo", "other")}))  # a slot's delay, queue
     crawler.stats.open_spider()
-    return BotWallMiddleware.from_crawler(crawler)
+    return BackOffMiddleware.from_crawler(crawler)
 
 
-def answer(mw: BotWallMiddleware, body: bytes, site: str = "demo", url: str = STORY, status: int = 200):
+def answer(mw: BackOffMiddleware, body: bytes, site: str = "demo", url: str = STORY, status: int = 200,
+           headers: dict[str, str] | None = None):
     request = Request(url, meta={"site": site, "download_slot": site})
-    response = HtmlResponse(url, status=status, body=body, encoding="utf-8", request=request)
+    response = HtmlResponse(url, status=status, body=body, encoding="utf-8", request=request, headers=headers)
     return mw.process_response(request, response)
 
 
-def slot_delay(mw: BotWallMiddleware, site: str = "demo") -> float:
+def slot_delay(mw: BackOffMiddleware, site: str = "demo") -> float:
     return mw.crawler.engine.downloader.slots[site].delay
+
+
+REAL = b"<html><head><title>Budget approved</title></head><body><p>Story</p></body></html>"
+BUSY = b"<html><head><title>Too Many Requests</title></head><body><h1>429</h1></body></html>"
+
+
+@pytest.mark.parametrize(("value", "seconds"), [
+    ("120", 120.0), ("Sat, 28 Nov 2026 12:01:30 GMT", 90.0), ("Sat, 28 Nov 2026 11:00:00 GMT", 0.0),
+    ("soon", None), ("", None),
+])
+def test_retry_after_reads_seconds_and_dates(value, seconds):
+    now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    response = Response(STORY, status=429, headers={"Retry-After": value} if value else {})
+    assert retry_after(response, now) == seconds
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_site_that_asks_for_a_slower_pace_gets_it_then_eases_back(status):
+    mw = middleware(delay=0.5, max_delay=30.0)
+    assert answer(mw, BUSY, status=status, headers={"Retry-After": "8"}).status == status  # retried by Scrapy
+    assert slot_delay(mw) == 8.0 and slot_delay(mw, "other") == 0.5
+    assert answer(mw, BUSY, status=status).status == status  # no Retry-After: twice the pace's delay
+    assert slot_delay(mw) == 16.0
+    answer(mw, BUSY, status=status, headers={"Retry-After": "3600"})
+    assert slot_delay(mw) == 30.0  # never past the maximum
+    answer(mw, BUSY, status=status, headers={"Retry-After": "2"})
+    assert slot_delay(mw) == 30.0  # a shorter wait does not speed the site up while it pushes back
+    assert mw.crawler.stats.get_value("news/demo/slowed_down") == 4
+    delays = []
+    for _ in range(12):
+        answer(mw, REAL)
+        delays.append(slot_delay(mw))
+    assert delays[:3] == [15.25, 7.875, 4.1875]  # each ordinary answer halves what was added
+    assert delays[-1] == 0.5 and "demo" not in mw.own_delay  # back at the site's own pace
+
+
+def test_ordinary_answers_leave_an_unslowed_sites_pace_alone():
+    mw = middleware(delay=2.5)
+    answer(mw, REAL)
+    answer(mw, REAL, status=404)
+    assert slot_delay(mw) == 2.5 and mw.crawler.stats.get_value("news/demo/slowed_down") is None
 
 
 @pytest.mark.parametrize(("body", "title"), [
@@ -86,8 +129,7 @@ def test_a_site_walled_too_often_in_a_row_is_left_alone_and_others_go_on(caplog)
     for _ in range(2):
         with pytest.raises(BotWall):
             answer(mw, ANUBIS)
-    real = b"<html><head><title>Budget approved</title></head><body><p>Story</p></body></html>"
-    assert answer(mw, real).status == 200  # the wall was passing: the count starts again
+    assert answer(mw, REAL).status == 200  # the wall was passing: the count starts again
     for _ in range(2):
         with pytest.raises(BotWall):
             answer(mw, ANUBIS)
@@ -106,7 +148,7 @@ def test_a_site_walled_too_often_in_a_row_is_left_alone_and_others_go_on(caplog)
     with pytest.raises(BehindBotWall, match="demo"):
         mw.process_request(Request(STORY, meta={"site": "demo"}))
     assert mw.process_request(Request(STORY, meta={"site": "other"})) is None
-    assert answer(mw, real, site="other").status == 200
+    assert answer(mw, REAL, site="other").status == 200
     assert mw.crawler.stats.get_value("news/demo/stopped") == "bot_wall"
     assert sum("its crawl stops here" in r.getMessage() for r in caplog.records) == 1
 

@@ -19,7 +19,6 @@ from archive.schedule import MAX_BACK_OFF, Runner, blocked_in_a_row, due_sites, 
 from archive.store import finish_run, start_run
 from crawler.demo_site import render
 from crawler.middlewares import BackOffMiddleware, BehindBotWall, BotWall, page_title, retry_after
-from crawler.pipelines import ArchivePipeline
 from crawler.spiders.news import NewsSpider
 
 STORY = "http://127.0.0.1/2024/06/03/budget-approved-roads.html"
@@ -178,26 +177,6 @@ def test_the_spider_counts_requests_left_unsent_and_not_walls_as_errors(demo_con
         spider.failed(failure)
     assert crawler.stats.get_value("news/demo/skipped/behind_bot_wall") == 2
     assert crawler.stats.get_value("news/demo/errors") is None
-
-
-def test_a_run_stopped_at_a_bot_wall_is_recorded_as_blocked(demo_config, tmp_path):
-    import dataclasses
-
-    from archive.db import open_archive
-
-    open_site = dataclasses.replace(demo_config, name="open")
-    crawler = get_crawler(NewsSpider, settings_dict={"ARCHIVE_DB": str(tmp_path / "a.db")})
-    crawler.spider = NewsSpider.from_crawler(crawler, sites=[demo_config, open_site])
-    pipeline = ArchivePipeline.from_crawler(crawler)
-    pipeline.open_spider()
-    for key, value in {"news/demo/pages": 4, "news/demo/skipped/bot_challenge": 3, "news/demo/stopped": "bot_wall",
-                       "news/demo/skipped/behind_bot_wall": 41, "news/open/pages": 9}.items():
-        crawler.stats.set_value(key, value)
-    pipeline.spider_closed(crawler.spider, "finished")
-    runs = {r["site"]: r for r in open_archive(tmp_path / "a.db")["crawl_runs"].rows}
-    assert runs["demo"]["outcome"] == "blocked" and runs["demo"]["skipped"] == 44
-    assert runs["demo"]["error"] == "stopped at a bot wall: 3 challenge(s) answered, 41 request(s) left unsent"
-    assert (runs["open"]["outcome"], runs["open"]["error"]) == ("finished", None)
 
 
 def test_each_blocked_run_in_a_row_doubles_the_wait_up_to_a_limit(archive):

@@ -70,22 +70,35 @@ def test_bad_worker_settings_fail_fast(demo_config):
         pipeline_for(demo_config, ARCHIVE_EXTRACT_WORKERS=-1)
 
 
-def test_each_site_gets_its_own_outcome(demo_config, tmp_path):
-    """Regression: a site whose every fetch failed must not turn the next site's run into a failure."""
+def runs_after_crawl(demo_config, tmp_path, other: str, stats: dict) -> dict[str, dict]:
+    """The ``crawl_runs`` rows a crawl of the demo site and of ``other`` leaves, having ended with ``stats``."""
     import dataclasses
 
     from archive.db import open_archive
     from crawler.pipelines import ArchivePipeline
 
-    dead = dataclasses.replace(demo_config, name="dead")
     crawler = get_crawler(NewsSpider, settings_dict={"ARCHIVE_DB": str(tmp_path / "a.db")})
-    crawler.spider = NewsSpider.from_crawler(crawler, sites=[dead, demo_config])
+    crawler.spider = NewsSpider.from_crawler(crawler, sites=[dataclasses.replace(demo_config, name=other), demo_config])
     pipeline = ArchivePipeline.from_crawler(crawler)
     pipeline.open_spider()
-    crawler.stats.set_value("news/dead/errors", 3)
-    crawler.stats.set_value("news/demo/pages", 5)
-    crawler.stats.set_value("archive/demo/saved/new", 2)
+    for key, value in stats.items():
+        crawler.stats.set_value(key, value)
     pipeline.spider_closed(crawler.spider, "finished")
-    runs = {r["site"]: r for r in open_archive(tmp_path / "a.db")["crawl_runs"].rows}
+    return {r["site"]: r for r in open_archive(tmp_path / "a.db")["crawl_runs"].rows}
+
+
+def test_each_site_gets_its_own_outcome(demo_config, tmp_path):
+    """Regression: a site whose every fetch failed must not turn the next site's run into a failure."""
+    runs = runs_after_crawl(demo_config, tmp_path, "dead", {
+        "news/dead/errors": 3, "news/demo/pages": 5, "archive/demo/saved/new": 2})
     assert (runs["dead"]["outcome"], runs["dead"]["error"]) == ("failed", "no page could be fetched")
     assert (runs["demo"]["outcome"], runs["demo"]["error"], runs["demo"]["articles_new"]) == ("finished", None, 2)
+
+
+def test_a_run_stopped_at_a_bot_wall_is_recorded_as_blocked(demo_config, tmp_path):
+    runs = runs_after_crawl(demo_config, tmp_path, "open", {
+        "news/demo/pages": 4, "news/demo/skipped/bot_challenge": 3, "news/demo/stopped": "bot_wall",
+        "news/demo/skipped/behind_bot_wall": 41, "news/open/pages": 9})
+    assert runs["demo"]["outcome"] == "blocked" and runs["demo"]["skipped"] == 44
+    assert runs["demo"]["error"] == "stopped at a bot wall: 3 challenge(s) answered, 41 request(s) left unsent"
+    assert (runs["open"]["outcome"], runs["open"]["error"]) == ("finished", None)

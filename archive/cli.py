@@ -142,7 +142,7 @@ def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] 
             click.echo(f"{site.name}: {r['outcome']} - {r['pages']} pages, {r['articles_new']} new, "
                        f"{r['articles_changed']} changed, {r['articles_unchanged']} unchanged, "
                        f"{r['articles_not_modified']} not modified, "
-                       f"{r['skipped']} skipped, {r['errors']} errors")
+                       f"{r['skipped']} skipped, {r['errors']} errors" + (f"; {r['error']}" if r["error"] else ""))
     click.echo(f"Crawl {result.finish_reason} in {elapsed:.1f}s; archive: {db_path}")
     if result.finish_reason != "finished":
         raise click.ClickException(f"the crawl did not finish cleanly ({result.finish_reason})")

@@ -20,7 +20,7 @@ def test_a_site_that_walls_the_crawler_is_left_alone_and_its_run_is_blocked(tmp_
                      "--set", f"ARCHIVE_BOT_WALL_LIMIT={LIMIT}")
         answered = server.app.answered
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "demo: blocked" in result.stdout
+    assert "demo: blocked" in result.stdout and "; stopped at a bot wall:" in result.stdout
     assert "its crawl stops here" in result.stderr
     # After the wall that stops it, only what was already on the wire still arrives (the site's 8
     # requests at a time), none of the requests that waited. Responses on different connections

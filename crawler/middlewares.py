@@ -58,18 +58,51 @@ def ask_conditionally(request: Any, headers: dict[str, str], stats: Any) -> None
 
 
 class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware, with every request that waits for robots.txt checked.
+    """Scrapy's robots.txt middleware, with every request that waits for robots.txt checked, and
+    the site's ``Crawl-delay`` kept.
 
     In Scrapy 2.13+ under the asyncio reactor, the requests that arrive while a site's robots.txt
     is being fetched all wait on one Deferred; turning a Deferred into a future hands the result to
     the first waiter only and ``None`` (which means "allow") to the others, so those requests go
     out unchecked. Here each waiter reads the parser from the cache once the fetch has finished.
+
+    Scrapy reads ``Crawl-delay`` but does nothing with it. Here it is the least delay of the
+    site's download slot (up to ``AUTOTHROTTLE_MAX_DELAY``), set again before each request is
+    queued, since AutoThrottle may have lowered it since (``news/<site>/crawl_delay`` records it).
     """
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        self._max_delay = crawler.settings.getfloat("AUTOTHROTTLE_MAX_DELAY")
+        self._crawl_delays: dict[str, float] = {}  # download slot (a site) -> the delay its robots.txt asks
 
     async def robot_parser(self, request: Any) -> Any:
         parser = await super().robot_parser(request)
         cached = self._parsers.get(urlparse_cached(request).netloc, parser)
         return None if isinstance(cached, Deferred) else cached
+
+    def process_request_2(self, rp: Any, request: Any, *args: Any) -> None:
+        super().process_request_2(rp, request, *args)  # raises for a request robots.txt forbids
+        if rp is not None and (key := request.meta.get("download_slot")) is not None:
+            self._keep_crawl_delay(rp, request, key)
+
+    def _keep_crawl_delay(self, rp: Any, request: Any, key: str) -> None:
+        if key not in self._crawl_delays:
+            agent = self._robotstxt_useragent or request.headers.get(b"User-Agent", self._default_useragent)
+            asked = float(rp.crawl_delay(agent) or 0.0)
+            self._crawl_delays[key] = min(asked, self._max_delay)
+            if asked:
+                self.crawler.stats.set_value(f"news/{key}/crawl_delay", asked)
+                if asked > self._max_delay:
+                    logger.warning("%s: robots.txt asks for %gs between requests, kept at %gs (AUTOTHROTTLE_MAX_DELAY)",
+                                   key, asked, self._max_delay)
+                else:
+                    logger.info("%s: robots.txt asks for %gs between requests", key, asked)
+        delay = self._crawl_delays[key]
+        downloader = getattr(self.crawler.engine, "downloader", None)
+        slot = downloader.slots.get(key) if delay and downloader else None
+        if slot is not None and slot.delay < delay:
+            slot.delay = delay
 
 
 class BotWall(IgnoreRequest):

@@ -312,8 +312,9 @@ def bot_wall_page() -> str:
             "</body></html>")
 
 
-def robots_txt(base_url: str) -> str:
-    return (f"User-agent: *\nDisallow: /private/\nDisallow: /search\n\n"
+def robots_txt(base_url: str, crawl_delay: float | None = None) -> str:
+    delay = f"Crawl-delay: {crawl_delay:g}\n" if crawl_delay else ""
+    return (f"User-agent: *\n{delay}Disallow: /private/\nDisallow: /search\n\n"
             f"Sitemap: {base_url.rstrip('/')}/sitemap.xml\n")
 
 

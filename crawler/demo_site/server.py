@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import re
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC
@@ -61,16 +62,19 @@ class DemoSiteApp:
     page, an oversized page, PDF and image bodies behind ``.html`` links, truncated and broken
     HTML, and an endless archive calendar.
     With ``wall_after``, every request after that many answers with a bot wall (HTTP 403), as a
-    site behind an anti-bot service does once it has had enough of a crawler.
+    site behind an anti-bot service does once it has had enough of a crawler; with
+    ``crawl_delay``, robots.txt asks for that many seconds between requests.
     """
 
     def __init__(self, site: DemoSite, base_url: str = "http://127.0.0.1/", slow_seconds: float = 3.0,
-                 huge_bytes: int = 3 * 1024 * 1024, wall_after: int | None = None) -> None:
+                 huge_bytes: int = 3 * 1024 * 1024, wall_after: int | None = None,
+                 crawl_delay: float | None = None) -> None:
         self.site = site
         self.base_url = base_url
         self.slow_seconds = slow_seconds
         self.huge_bytes = huge_bytes
         self.wall_after = wall_after
+        self.crawl_delay = crawl_delay
         self.answered = 0
         self.page = lru_cache(maxsize=8192)(self._page)
 
@@ -137,7 +141,7 @@ class DemoSiteApp:
     def _page(self, path: str) -> Reply:
         site = self.site
         if path == "/robots.txt":
-            return Reply(200, render.robots_txt(self.base_url).encode(), "text/plain")
+            return Reply(200, render.robots_txt(self.base_url, self.crawl_delay).encode(), "text/plain")
         if path == "/":
             return _html(200, render.home_page(site))
         if path == "/about.html":
@@ -221,10 +225,11 @@ class DemoServer:
     """
 
     def __init__(self, site: DemoSite | None = None, port: int = 0, slow_seconds: float = 3.0,
-                 wall_after: int | None = None) -> None:
+                 wall_after: int | None = None, crawl_delay: float | None = None) -> None:
         self.site = site or DemoSite()
-        self.app = DemoSiteApp(self.site, slow_seconds=slow_seconds, wall_after=wall_after)
+        self.app = DemoSiteApp(self.site, slow_seconds=slow_seconds, wall_after=wall_after, crawl_delay=crawl_delay)
         self.requests: Counter[str] = Counter()  # request target (path and query) -> times asked
+        self.arrivals: list[tuple[float, str]] = []  # (time.monotonic(), target) of each request, in order
         self.connections = 0  # TCP connections accepted: keep-alive keeps this far below the requests
         self._port = port
         self._loop = asyncio.new_event_loop()
@@ -240,9 +245,10 @@ class DemoServer:
         """Move the live site to its next edition (and start counting requests afresh)."""
         self.site = self.site.next_edition()
         app = DemoSiteApp(self.site, base_url=self.base_url, slow_seconds=self.app.slow_seconds,
-                          wall_after=self.app.wall_after)
+                          wall_after=self.app.wall_after, crawl_delay=self.app.crawl_delay)
         self.app = app
         self.requests.clear()
+        self.arrivals.clear()
         return self.site
 
     def start(self) -> DemoServer:
@@ -292,6 +298,7 @@ class DemoServer:
                     headers[name.strip().lower()] = value.strip()
                 method, target, version = [*request_line.decode("latin-1").split(), "", "", ""][:3]
                 self.requests[target] += 1
+                self.arrivals.append((time.monotonic(), target))
                 reply = self.app.respond(target, self.requests[target], headers)
                 if reply.delay:
                     await asyncio.sleep(reply.delay)

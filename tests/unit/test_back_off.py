@@ -8,9 +8,12 @@ import logging
 from collections import deque
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request, Response
+from scrapy.robotstxt import ProtegoRobotParser
 from scrapy.utils.test import get_crawler
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
@@ -18,7 +21,7 @@ from twisted.python.failure import Failure
 from archive.schedule import MAX_BACK_OFF, Runner, blocked_in_a_row, due_sites, next_due
 from archive.store import finish_run, start_run
 from crawler.demo_site import render
-from crawler.middlewares import BackOffMiddleware, BehindBotWall, BotWall, page_title, retry_after
+from crawler.middlewares import BackOffMiddleware, BehindBotWall, BotWall, RobotsTxtMiddleware, page_title, retry_after
 from crawler.spiders.news import NewsSpider
 
 STORY = "http://127.0.0.1/2024/06/03/budget-approved-roads.html"
@@ -26,13 +29,18 @@ ANUBIS = (b"<html><head><title>Making sure you&#39;re not a bot!</title></head><
           b" not a bot!</h1><p>Calculating...</p></body></html>")
 
 
-def middleware(limit: int = 3, delay: float = 0.0, max_delay: float = 30.0) -> BackOffMiddleware:
-    crawler = get_crawler(NewsSpider, settings_dict={"ARCHIVE_BOT_WALL_LIMIT": limit,
-                                                      "AUTOTHROTTLE_MAX_DELAY": max_delay})
+def crawler_with_slots(delay: float, **settings: Any) -> Any:
+    """A crawler whose engine has a download slot, with ``delay``, for each of two sites."""
+    crawler = get_crawler(NewsSpider, settings_dict=settings)
     crawler.engine = SimpleNamespace(downloader=SimpleNamespace(slots={
         site: SimpleNamespace(delay=delay, queue=deque()) for site in ("demo", "other")}))  # a slot's delay, queue
     crawler.stats.open_spider()
-    return BackOffMiddleware.from_crawler(crawler)
+    return crawler
+
+
+def middleware(limit: int = 3, delay: float = 0.0, max_delay: float = 30.0) -> BackOffMiddleware:
+    return BackOffMiddleware.from_crawler(crawler_with_slots(delay, ARCHIVE_BOT_WALL_LIMIT=limit,
+                                                             AUTOTHROTTLE_MAX_DELAY=max_delay))
 
 
 def answer(mw: BackOffMiddleware, body: bytes, site: str = "demo", url: str = STORY, status: int = 200,
@@ -222,3 +230,46 @@ def test_the_scheduler_waits_out_a_blocked_sites_back_off(archive, tmp_path):
     archive.execute("update crawl_runs set started_at = ? where site = 'walled'", [earlier])
     archive.conn.commit()
     assert runner.crawl_when_due(sites[0]) == "finished" and runner.crawled == ["open", "walled"]
+
+
+def robots_middleware(max_delay: float = 30.0, delay: float = 0.0) -> RobotsTxtMiddleware:
+    return RobotsTxtMiddleware.from_crawler(crawler_with_slots(delay, ROBOTSTXT_OBEY=True, USER_AGENT="newsarchive/0",
+                                                               AUTOTHROTTLE_MAX_DELAY=max_delay))
+
+
+def robots(text: str) -> ProtegoRobotParser:
+    return ProtegoRobotParser.from_crawler(None, text.encode())
+
+
+def site_request(site: str, path: str = "/2024/06/03/budget-approved-roads.html") -> Request:
+    return Request("http://127.0.0.1" + path, meta={"site": site, "download_slot": site})
+
+
+def test_a_sites_crawl_delay_is_kept_as_its_least_delay():
+    mw = robots_middleware(delay=0.5)
+    rp = robots("User-agent: *\nCrawl-delay: 2.5\nDisallow: /private/\n")
+    mw.process_request_2(rp, site_request("demo"))
+    slots = mw.crawler.engine.downloader.slots
+    assert slots["demo"].delay == 2.5 and slots["other"].delay == 0.5
+    assert mw.crawler.stats.get_value("news/demo/crawl_delay") == 2.5
+    slots["demo"].delay = 1.0  # as AutoThrottle may lower it after a fast response
+    mw.process_request_2(rp, site_request("demo"))
+    assert slots["demo"].delay == 2.5
+    slots["demo"].delay = 6.0  # slower already (a site that pushed back): left so
+    mw.process_request_2(rp, site_request("demo"))
+    assert slots["demo"].delay == 6.0
+    with pytest.raises(IgnoreRequest):  # forbidden pages stay forbidden
+        mw.process_request_2(rp, site_request("demo", "/private/x.html"))
+
+
+def test_a_crawl_delay_is_kept_within_the_maximum_and_none_changes_nothing(caplog):
+    caplog.set_level(logging.INFO)
+    mw = robots_middleware(max_delay=10.0, delay=0.5)
+    mw.process_request_2(robots("User-agent: *\nCrawl-delay: 3600\n"), site_request("demo"))
+    mw.process_request_2(robots("User-agent: *\nDisallow: /private/\n"), site_request("other"))
+    slots = mw.crawler.engine.downloader.slots
+    assert slots["demo"].delay == 10.0 and slots["other"].delay == 0.5
+    assert mw.crawler.stats.get_value("news/demo/crawl_delay") == 3600
+    assert mw.crawler.stats.get_value("news/other/crawl_delay") is None
+    assert any(r.levelno == logging.WARNING and "3600s between requests, kept at 10s" in r.getMessage()
+               for r in caplog.records)

@@ -1,14 +1,17 @@
-"""A crawl of a site that puts up a bot wall part-way: the crawl stops asking, and says why."""
+"""Crawls of sites that ask for restraint: one puts up a bot wall part-way (the crawl stops asking,
+and says why), one asks for a delay between requests in its robots.txt."""
 
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
 from archive.db import open_archive
 from crawler.demo_site import DemoServer, DemoSite, write_site_file
 from tests.e2e.test_commands import run, tool
 
 WALL_AFTER, LIMIT = 15, 3
+CRAWL_DELAY = 0.25
 
 
 def test_a_site_that_walls_the_crawler_is_left_alone_and_its_run_is_blocked(tmp_path):
@@ -34,3 +37,21 @@ def test_a_site_that_walls_the_crawler_is_left_alone_and_its_run_is_blocked(tmp_
     assert stats["news/demo/skipped/behind_bot_wall"] > 20
     assert archive["articles"].count < 15
     assert not [t for (t,) in archive.execute("select title from articles") if "moment" in t.lower()]
+
+
+def test_a_sites_crawl_delay_spaces_its_requests(tmp_path):
+    sites, db = tmp_path / "sites", tmp_path / "archive.db"
+    sites.mkdir()
+    with DemoServer(DemoSite(articles=12), slow_seconds=0.1, crawl_delay=CRAWL_DELAY) as server:
+        write_site_file(sites, server.base_url)
+        result = run(tool("newsarchive"), "crawl", "demo", "--sites-dir", str(sites), "--db", str(db),
+                     "--sources", "feeds")
+        arrivals = [when for when, target in server.arrivals if target != "/robots.txt"]
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(arrivals) >= 12
+    stats = json.loads(next(open_archive(db)["crawl_runs"].rows)["stats"])
+    assert stats["news/demo/crawl_delay"] == CRAWL_DELAY
+    # The first request goes before the site's download slot exists; every later one waits at
+    # least the delay, less Scrapy's jitter (RANDOMIZE_DOWNLOAD_DELAY: 0.5 to 1.5 times it).
+    gaps = [later - earlier for earlier, later in pairwise(arrivals[1:])]
+    assert min(gaps) >= 0.5 * CRAWL_DELAY - 0.01, gaps

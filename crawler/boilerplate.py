@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
-from .dates import DATE_IN_TEXT
+from .dates import _MONTH, DATE_IN_TEXT
 
 # Whole lines that are page furniture on any site (compared case-insensitively).
 GENERIC_LINES = frozenset(line.casefold() for line in (
@@ -275,6 +275,34 @@ def without_author_bio(text: str, authors: Sequence[str]) -> str:
                 index -= 1
             return "\n".join(lines[:index])
     return text
+
+
+HEAD_LINES = 3  # a date printed on its own in the first lines is the story's date, printed again
+SHORT_DATE = re.compile(rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b", re.IGNORECASE)  # "Jan 23", as blogs print it
+READING_TIME = re.compile(r"\b\d+(\s*[-\u2013]\s*\d+)?\s*(min|mins|minute|minutes)(\s+read)?\b", re.IGNORECASE)
+
+
+def only_a_date(line: str) -> bool:
+    """"October 1, 2025", "- Jan 23", "Updated: Jan 31", "December 15, 2025 // 8 min read": a date
+    and nothing else worth keeping."""
+    core = line.strip().lstrip("-*\u2022 ")
+    core = core[label.end():] if (label := DATE_LABEL.match(core)) else core
+    rest = READING_TIME.sub(" ", SHORT_DATE.sub(" ", DATE_IN_TEXT.sub(" ", core)))
+    return rest != core and not re.sub(r"[\W_]+", "", rest)
+
+
+def without_metadata_lines(text: str, authors: Sequence[str]) -> str:
+    """The text without what is metadata, not story: a date printed alone among its first lines,
+    a line that only names one of its authors ("- Jane Roe", "By Jane Roe"), and a closing bio."""
+    names = {fold(name) for name in authors}
+    kept = []
+    # The bio first: a bio's opening line may be the author's name alone.
+    for index, line in enumerate(without_author_bio(text, authors).split("\n")):
+        name = re.sub(r"^by\s+", "", fold(line).lstrip("-*\u2022 "))
+        if (index < HEAD_LINES and only_a_date(line)) or (names and name in names):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
 
 
 # Site-level learning: a short line that recurs in this share of a site's articles is the site's

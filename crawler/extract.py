@@ -32,7 +32,7 @@ from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
 from .article import Article
-from .boilerplate import fold, leading_byline, strip_boilerplate, without_author_bio
+from .boilerplate import fold, leading_byline, strip_boilerplate, without_metadata_lines
 from .dates import ParsedDate, first_date
 from .metadata import (
     NOT_IN_COMMENTS,
@@ -582,13 +582,13 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
             (found for names in sources if (found := clean_authors(names))), ())
     if not authors and (owner := site_owner([*_site_names(meta), *meta.copyright_holders], url)):
         authors = (owner,)  # a personal site: its owner writes it
-    text = without_author_bio(text, authors)
+    text = without_metadata_lines(text, authors)
     dated = published is not None or bool(document.date)  # a year alone is still a sign, for the page type
     features = page_features(meta, shape, url, len(text.split()), dated, structured, named)
     # Only a story is read a second time: the page type was fitted on the first reading.
     if page_type_score(features) > THRESHOLD and (
             fuller := _fuller_text(tree, url, document.text or "", shape.paragraph_words)):
-        text = without_author_bio(_body(fuller, title, rules), authors)
+        text = without_metadata_lines(_body(fuller, title, rules), authors)
     return Analysis(meta, document, title, text, authors, published, features)
 
 

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.boilerplate import is_furniture, strip_boilerplate, without_author_bio
+from crawler.boilerplate import (
+    is_furniture,
+    only_a_date,
+    strip_boilerplate,
+    without_author_bio,
+    without_metadata_lines,
+)
 from crawler.metadata import clean_authors
 
 BODY = "First paragraph of the story.\nSecond paragraph of the story."
@@ -252,3 +258,30 @@ def test_a_story_printed_twice_is_kept_once():
 ])
 def test_lines_a_story_repeats_itself_are_kept(text):
     assert strip_boilerplate(text) == text
+
+
+@pytest.mark.parametrize("line", ["October 1, 2025", "- Jan 23", "Updated: Jan 31", "3 January, 2025",
+                                  "December 15, 2025 // 8 min read", "2024-11-06", "- Sep 26, 2022"])
+def test_a_date_printed_alone_at_the_top_is_metadata_not_text(line):
+    assert only_a_date(line)
+    assert without_metadata_lines(f"{line}\n{STORY}", ("Jane Roe",)) == STORY
+    # further down, a date on its own line is part of the story (a timeline, a diary entry)
+    assert without_metadata_lines(f"{STORY}\n{STORY}\n{STORY}\n{line}\n{STORY}", ()).count(line) == 1
+
+
+@pytest.mark.parametrize("line", ["Jan 23 was the day the council met.", "Last updated: December 2025.",
+                                  "In 2024, the budget grew.", "Chapter 3"])
+def test_a_line_with_more_than_a_date_stays(line):
+    assert not only_a_date(line)
+    assert without_metadata_lines(f"{line}\n{STORY}", ()) == f"{line}\n{STORY}"
+
+
+def test_a_line_that_only_names_an_author_is_metadata_wherever_it_is():
+    text = "- Jane Roe\n" + STORY + "\nBy Jane Roe\n" + STORY
+    assert without_metadata_lines(text, ("Jane Roe",)) == STORY + "\n" + STORY
+    assert without_metadata_lines("Jane Roe and the council\n" + STORY, ("Jane Roe",)).startswith("Jane Roe and")
+
+
+def test_a_bio_that_opens_with_the_authors_name_alone_still_goes():
+    text = STORY + "\nJane Roe\nJane Roe is a freelance writer who covers city politics."
+    assert without_metadata_lines(text, ("Jane Roe",)) == STORY

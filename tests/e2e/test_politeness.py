@@ -14,13 +14,17 @@ WALL_AFTER, LIMIT = 15, 3
 CRAWL_DELAY = 0.25
 
 
-def test_a_site_that_walls_the_crawler_is_left_alone_and_its_run_is_blocked(tmp_path):
+def crawl(server: DemoServer, tmp_path, *options: str):
+    """``newsarchive crawl demo`` against ``server`` into a fresh archive: the result and the archive's path."""
     sites, db = tmp_path / "sites", tmp_path / "archive.db"
     sites.mkdir()
+    write_site_file(sites, server.base_url)
+    return run(tool("newsarchive"), "crawl", "demo", "--sites-dir", str(sites), "--db", str(db), *options), db
+
+
+def test_a_site_that_walls_the_crawler_is_left_alone_and_its_run_is_blocked(tmp_path):
     with DemoServer(DemoSite(articles=60), slow_seconds=0.1, wall_after=WALL_AFTER) as server:
-        write_site_file(sites, server.base_url)
-        result = run(tool("newsarchive"), "crawl", "demo", "--sites-dir", str(sites), "--db", str(db),
-                     "--set", f"ARCHIVE_BOT_WALL_LIMIT={LIMIT}")
+        result, db = crawl(server, tmp_path, "--set", f"ARCHIVE_BOT_WALL_LIMIT={LIMIT}")
         answered = server.app.answered
     assert result.returncode == 0, result.stderr[-2000:]
     assert "demo: blocked" in result.stdout and "; stopped at a bot wall:" in result.stdout
@@ -40,12 +44,8 @@ def test_a_site_that_walls_the_crawler_is_left_alone_and_its_run_is_blocked(tmp_
 
 
 def test_a_sites_crawl_delay_spaces_its_requests(tmp_path):
-    sites, db = tmp_path / "sites", tmp_path / "archive.db"
-    sites.mkdir()
     with DemoServer(DemoSite(articles=12), slow_seconds=0.1, crawl_delay=CRAWL_DELAY) as server:
-        write_site_file(sites, server.base_url)
-        result = run(tool("newsarchive"), "crawl", "demo", "--sites-dir", str(sites), "--db", str(db),
-                     "--sources", "feeds")
+        result, db = crawl(server, tmp_path, "--sources", "feeds")
         arrivals = [when for when, target in server.arrivals if target != "/robots.txt"]
     assert result.returncode == 0, result.stderr[-2000:]
     assert len(arrivals) >= 12

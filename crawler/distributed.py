@@ -305,7 +305,11 @@ class FrontierScheduler(Scheduler):
         if self.idle_exit <= 0:
             return True  # a standing worker waits for the next seeding
         if self.frontier.busy_elsewhere(self.worker_id):
-            return True  # another worker may still queue more
+            # Another worker may still queue more. Waiting on it is not being idle: the idle time
+            # counts from when no worker holds work, or a worker started before a slow seeding
+            # would leave as soon as the first one paused.
+            self.idle_since = time.monotonic()
+            return True
         idle_since = self.idle_since if self.idle_since is not None else time.monotonic()
         return time.monotonic() - idle_since < self.idle_exit
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import pytest
 from scrapy import Request
@@ -10,7 +11,7 @@ from scrapy import Request
 from archive.db import open_archive
 from archive.frontier import ArchiveWriter, Frontier, Keys, connect, decode_item, encode_item
 from crawler.article import Article, Capture
-from crawler.distributed import RUN, FrontierDupeFilter
+from crawler.distributed import RUN, FrontierDupeFilter, FrontierScheduler
 
 ARTICLE = Article(url="https://news.example/2024/06/story.html", title="A story", text="First line.\nSecond line.",
                   authors=("Ann Author", "Bo Writer"), tags=("Politics",), published_at="2024-06-01T10:00:00+00:00")
@@ -144,3 +145,20 @@ def test_run_counts_wait_for_every_live_worker_to_push_after_the_drain(frontier)
     assert not frontier.counters_complete(epoch)
     frontier.beat("w1", {"pushed_epoch": epoch})
     assert frontier.counters_complete(epoch)
+
+
+def test_a_worker_waiting_on_another_is_not_idle():
+    """Regression: a worker's idle time ran while another worker was busy, so a worker that joined
+    before a slow seeding left, with nothing done, the moment the other paused between requests."""
+    busy = [True]
+    scheduler = FrontierScheduler.__new__(FrontierScheduler)
+    scheduler.queue = type("EmptyQueue", (), {"unknown_sites": set(), "__len__": lambda self: 0})()
+    scheduler.frontier = SimpleNamespace(heartbeat_ttl=30.0, recover_orphans=lambda: 0,
+                                         busy_elsewhere=lambda worker_id: busy[0])
+    scheduler.worker_id, scheduler.idle_exit, scheduler.last_recovery = "w2", 4.0, time.monotonic()
+    scheduler.idle_since = time.monotonic() - 60  # found the queue empty long ago, before the seeding
+    assert scheduler.has_pending_requests()  # the other worker holds work
+    busy[0] = False
+    assert scheduler.has_pending_requests()  # it paused just now: not yet 4 idle seconds
+    scheduler.idle_since = time.monotonic() - 5
+    assert not scheduler.has_pending_requests()  # no one has held work for 5 s: leave

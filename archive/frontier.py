@@ -47,6 +47,7 @@ import redis
 from archive.db import open_archive
 from archive.store import (
     Outcome,
+    blocked_by,
     close_abandoned_runs,
     compress,
     decompress,
@@ -485,18 +486,20 @@ class ArchiveWriter:
         pages, skips and errors, to its latest run; a site with counters but no article stored
         (a seeding that found nothing new, or could fetch nothing) gets a run of its own."""
         latest: dict[str, int] = {site: run_id for (_, site), run_id in self.runs.items()}
-        counted = {key.split("/")[1] for key in worker_stats or {}
-                   if key.count("/") == 2 and key.startswith("news/") and key.endswith(("/pages", "/errors"))}
+        counted = {key.split("/")[1] for key in worker_stats or {} if key.count("/") == 2 and key.startswith("news/")
+                   and key.endswith(("/pages", "/errors", "/stopped_at_bot_wall"))}
         for site in sorted(counted):
             if site not in latest:
                 latest[site] = self._run_id(None, site)
         for (_, site), run_id in self.runs.items():
-            counts = dict(self.counts[run_id])
+            counts, run_outcome, run_error = dict(self.counts[run_id]), outcome, error
             if worker_stats is not None and latest.get(site) == run_id:
                 workers = run_counts(worker_stats, site)
                 for column in ("pages", "skipped", "errors"):
                     counts[column] = max(counts.get(column, 0), workers[column])
-            finish_run(self.db, run_id, outcome, counts, error=error)
+                if why := blocked_by(worker_stats, site):
+                    run_outcome, run_error = "blocked", why
+            finish_run(self.db, run_id, run_outcome, counts, error=run_error)
         self.runs.clear()
 
     def beat(self) -> None:

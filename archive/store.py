@@ -170,6 +170,15 @@ def run_counts(stats: dict[str, Any], site: str) -> dict[str, int]:
     }
 
 
+def blocked_by(stats: dict[str, Any], site: str) -> str | None:
+    """Why a site's run ended ``blocked`` (its crawl stopped at a bot wall), from crawl statistics;
+    None when it did not."""
+    if not stats.get(f"news/{site}/stopped_at_bot_wall"):
+        return None
+    return (f"stopped at a bot wall: {stats.get(f'news/{site}/skipped/bot_challenge', 0)} challenge(s) answered, "
+            f"{stats.get(f'news/{site}/skipped/behind_bot_wall', 0)} request(s) left unsent")
+
+
 def start_run(db: sqlite_utils.Database, site: str, started_at: str | None = None) -> int:
     with transaction(db) as conn:
         return conn.execute(

@@ -201,7 +201,7 @@ class BackOffMiddleware:
         delay = self._slow_down(site, slot)
         if self.limit and walls >= self.limit and site not in self.stopped:
             self.stopped.add(site)
-            self.stats.set_value(f"news/{site}/stopped", "bot_wall")
+            self.stats.set_value(f"news/{site}/stopped_at_bot_wall", 1)  # a number: workers hand numbers on
             self._drop_waiting(slot, site)
             logger.warning("%s answered %d bot challenges in a row (%r, last at %s): its crawl stops here", site,
                            walls, title, response.url)

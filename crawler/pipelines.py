@@ -22,6 +22,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from archive.db import open_archive
 from archive.store import (
     Outcome,
+    blocked_by,
     close_abandoned_runs,
     compress,
     finish_run,
@@ -200,10 +201,8 @@ class ArchivePipeline:
             counts = run_counts(stats, site)
             site_stats = {k: v for k, v in stats.items() if f"/{site}/" in k}
             outcome, error = crawl_outcome, None if crawl_outcome == "finished" else f"crawl ended: {reason}"
-            if stats.get(f"news/{site}/stopped") == "bot_wall":
-                outcome = "blocked"
-                error = (f"stopped at a bot wall: {stats.get(f'news/{site}/skipped/bot_challenge', 0)} challenge(s)"
-                         f" answered, {stats.get(f'news/{site}/skipped/behind_bot_wall', 0)} request(s) left unsent")
+            if why := blocked_by(stats, site):
+                outcome, error = "blocked", why
             finish_run(self.db, run_id, outcome, counts, stats=site_stats, error=error)
         self.db.close()
         self.db = None

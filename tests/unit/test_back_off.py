@@ -156,7 +156,7 @@ def test_a_site_walled_too_often_in_a_row_is_left_alone_and_others_go_on(caplog)
         mw.process_request(Request(STORY, meta={"site": "demo"}))
     assert mw.process_request(Request(STORY, meta={"site": "other"})) is None
     assert answer(mw, REAL, site="other").status == 200
-    assert mw.crawler.stats.get_value("news/demo/stopped") == "bot_wall"
+    assert mw.crawler.stats.get_value("news/demo/stopped_at_bot_wall") == 1
     assert sum("its crawl stops here" in r.getMessage() for r in caplog.records) == 1
 
 

@@ -139,6 +139,18 @@ def test_runs_take_the_workers_counts_and_a_seeding_that_stored_nothing_gets_a_r
     assert frontier.take_site_stats() == {}  # taken once
 
 
+def test_a_site_a_worker_stopped_at_a_bot_wall_gets_a_blocked_run(frontier, tmp_path):
+    writer = ArchiveWriter(str(tmp_path / "archive.db"), frontier)
+    frontier.push_site_stats({"news/walled/stopped_at_bot_wall": 1, "news/walled/skipped/bot_challenge": 5,
+                              "news/walled/skipped/behind_bot_wall": 30, "news/open/pages": 4})
+    frontier.push_site_stats({"news/walled/stopped_at_bot_wall": 1, "news/walled/skipped/bot_challenge": 6})  # another
+    writer.finish_runs("finished", worker_stats=frontier.take_site_stats())
+    rows = {row["site"]: row for row in writer.db["crawl_runs"].rows}
+    assert (rows["walled"]["outcome"], rows["walled"]["skipped"]) == ("blocked", 41)
+    assert rows["walled"]["error"] == "stopped at a bot wall: 11 challenge(s) answered, 30 request(s) left unsent"
+    assert (rows["open"]["outcome"], rows["open"]["error"]) == ("finished", None)
+
+
 def test_run_counts_wait_for_every_live_worker_to_push_after_the_drain(frontier):
     epoch = frontier.next_drain_epoch()
     frontier.register("w1", {"pushed_epoch": epoch - 1})

@@ -97,7 +97,7 @@ def test_each_site_gets_its_own_outcome(demo_config, tmp_path):
 
 def test_a_run_stopped_at_a_bot_wall_is_recorded_as_blocked(demo_config, tmp_path):
     runs = runs_after_crawl(demo_config, tmp_path, "open", {
-        "news/demo/pages": 4, "news/demo/skipped/bot_challenge": 3, "news/demo/stopped": "bot_wall",
+        "news/demo/pages": 4, "news/demo/skipped/bot_challenge": 3, "news/demo/stopped_at_bot_wall": 1,
         "news/demo/skipped/behind_bot_wall": 41, "news/open/pages": 9})
     assert runs["demo"]["outcome"] == "blocked" and runs["demo"]["skipped"] == 44
     assert runs["demo"]["error"] == "stopped at a bot wall: 3 challenge(s) answered, 41 request(s) left unsent"

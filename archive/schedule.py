@@ -200,12 +200,10 @@ class Runner:
             self._frontier = Frontier(connect(self.distributed.redis_url), Keys(self.distributed.prefix))
         return self._frontier.last_seeded(site)
 
-    def blocked(self, db: sqlite_utils.Database, site: str) -> int:
-        """Runs in a row a bot wall stopped; the writer's runs never say so when crawling is distributed."""
-        return 0 if self.distributed is not None else blocked_in_a_row(db, site)
-
     def due_at(self, db: sqlite_utils.Database, site, now: datetime) -> datetime:
-        return next_due(self.last_started(db, site.name), site.every, now, self.blocked(db, site.name))
+        """When ``site`` is next due: its last start (or seeding) plus its interval, backed off for
+        the runs in a row a bot wall stopped (the writer records those when crawling is distributed)."""
+        return next_due(self.last_started(db, site.name), site.every, now, blocked_in_a_row(db, site.name))
 
     def crawl_when_due(self, site) -> str:
         """The scheduler's interval job: crawl ``site`` unless it is not due, as when a bot wall

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
-from .dates import _MONTH, DATE_IN_TEXT
+from .dates import DATE_IN_TEXT, SHORT_DATE
 
 # Whole lines that are page furniture on any site (compared case-insensitively).
 GENERIC_LINES = frozenset(line.casefold() for line in (
@@ -278,7 +278,6 @@ def without_author_bio(text: str, authors: Sequence[str]) -> str:
 
 
 HEAD_LINES = 3  # a date printed on its own in the first lines is the story's date, printed again
-SHORT_DATE = re.compile(rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b", re.IGNORECASE)  # "Jan 23", as blogs print it
 READING_TIME = re.compile(r"\b\d+(\s*[-\u2013]\s*\d+)?\s*(min|mins|minute|minutes)(\s+read)?\b", re.IGNORECASE)
 
 

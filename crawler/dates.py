@@ -36,6 +36,8 @@ DATE_IN_TEXT = re.compile(
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+(?:19|20)\d{{2}}\b"
     r"|\b(?:19|20)\d{2}-\d{2}-\d{2}\b",
     re.IGNORECASE)
+# A day and month without the year, as blogs print it above a story: "Jan 23", "June 3rd".
+SHORT_DATE = re.compile(rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b", re.IGNORECASE)
 # A line that gives the date of an update, not of publication.
 UPDATE_NOTE = re.compile(r"\b(updated|modified|revised)\b", re.IGNORECASE)
 PUBLICATION_NOTE = re.compile(r"\b(published|posted)\b", re.IGNORECASE)

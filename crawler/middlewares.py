@@ -25,6 +25,13 @@ from crawler.pagetype import bot_challenge
 logger = logging.getLogger(__name__)
 
 
+def download_slot(crawler: Any, key: str | None) -> Any:
+    """The downloader's slot ``key`` (a site's, named by its requests' ``download_slot``), or None
+    before it exists or outside a running engine."""
+    downloader = getattr(crawler.engine, "downloader", None)
+    return downloader.slots.get(key) if downloader is not None and key is not None else None
+
+
 class NotDue(IgnoreRequest):
     """The archive has this article and its re-check is not due yet."""
 
@@ -99,8 +106,7 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
                 else:
                     logger.info("%s: robots.txt asks for %gs between requests", key, asked)
         delay = self._crawl_delays[key]
-        downloader = getattr(self.crawler.engine, "downloader", None)
-        slot = downloader.slots.get(key) if delay and downloader else None
+        slot = download_slot(self.crawler, key) if delay else None
         if slot is not None and slot.delay < delay:
             slot.delay = delay
 
@@ -181,7 +187,7 @@ class BackOffMiddleware:
         site = request.meta.get("site")
         if site is None:
             return response
-        slot = self._slot(request)
+        slot = download_slot(self.crawler, request.meta.get("download_slot"))
         title = page_title(response)
         if bot_challenge(title):
             self._walled(site, slot, title, response)
@@ -209,11 +215,6 @@ class BackOffMiddleware:
             logger.warning("%s served a bot challenge (%r, HTTP %d) in place of %s; delay now %.1fs", site, title,
                            response.status, response.url, delay)
         raise BotWall(f"bot challenge {title!r} at {response.url}")
-
-    def _slot(self, request: Any) -> Any:
-        """The request's download slot (the site's), or None outside a running engine."""
-        downloader = getattr(self.crawler.engine, "downloader", None)
-        return downloader.slots.get(request.meta.get("download_slot")) if downloader else None
 
     def _slow_down(self, site: str, slot: Any, wanted: float | None = None) -> float:
         """Make the slot's delay ``wanted`` seconds, or double it, within the maximum; the delay now."""

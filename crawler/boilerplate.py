@@ -297,8 +297,8 @@ def without_metadata_lines(text: str, authors: Sequence[str]) -> str:
     kept = []
     # The bio first: a bio's opening line may be the author's name alone.
     for index, line in enumerate(without_author_bio(text, authors).split("\n")):
-        name = re.sub(r"^by\s+", "", fold(line).lstrip("-*\u2022 "))
-        if (index < HEAD_LINES and only_a_date(line)) or (names and name in names):
+        if (index < HEAD_LINES and only_a_date(line)) or (
+                names and re.sub(r"^by\s+", "", fold(line).lstrip("-*\u2022 ")) in names):
             continue
         kept.append(line)
     return "\n".join(kept)

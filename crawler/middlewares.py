@@ -21,6 +21,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
 from crawler.pagetype import bot_challenge
+from crawler.stats import count_for_site
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +119,10 @@ class BotWall(IgnoreRequest):
 class BehindBotWall(IgnoreRequest):
     """The site's crawl was stopped after too many bot walls in a row: this request is not sent."""
 
+    @classmethod
+    def for_request(cls, site: str, request: Any) -> BehindBotWall:
+        return cls(f"{site}'s crawl stopped at its bot wall: {request.url} not fetched")
+
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
 HEAD_BYTES = 64 * 1024  # a bot wall is a small page; a story's <title> sits in its <head>
@@ -181,7 +186,7 @@ class BackOffMiddleware:
     def process_request(self, request: Any, spider: Any = None) -> None:
         site = request.meta.get("site")
         if site in self.stopped:
-            raise BehindBotWall(f"{site}'s crawl stopped at its bot wall: {request.url} not fetched")
+            raise BehindBotWall.for_request(site, request)
 
     def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
         site = request.meta.get("site")
@@ -194,7 +199,7 @@ class BackOffMiddleware:
         self.in_a_row[site] = 0
         if response.status in SLOW_DOWN:
             delay = self._slow_down(site, slot, retry_after(response))
-            self.stats.inc_value(f"news/{site}/slowed_down")
+            count_for_site(self.stats, "news", site, "slowed_down")
             logger.info("%s answered HTTP %d for %s: delay now %.1fs", site, response.status, response.url, delay)
         else:
             self._ease(site, slot)
@@ -202,8 +207,7 @@ class BackOffMiddleware:
 
     def _walled(self, site: str, slot: Any, title: str, response: Any) -> None:
         walls = self.in_a_row[site] = self.in_a_row.get(site, 0) + 1
-        self.stats.inc_value(f"news/{site}/skipped/bot_challenge")
-        self.stats.inc_value("news/skipped/bot_challenge")
+        count_for_site(self.stats, "news", site, "skipped/bot_challenge")
         delay = self._slow_down(site, slot)
         if self.limit and walls >= self.limit and site not in self.stopped:
             self.stopped.add(site)
@@ -240,4 +244,4 @@ class BackOffMiddleware:
         waiting = getattr(slot, "queue", None) or ()
         while waiting:
             request, deferred = waiting.popleft()
-            deferred.errback(BehindBotWall(f"{site}'s crawl stopped at its bot wall: {request.url} not fetched"))
+            deferred.errback(BehindBotWall.for_request(site, request))

@@ -34,6 +34,7 @@ from archive.store import (
 from crawler.article import Article
 from crawler.extract import NotAnArticle, extract
 from crawler.items import ArticlePage
+from crawler.stats import count_for_site
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +51,6 @@ def extract_for_archive(body: bytes, url: str, rules: Any, timezone: str, conten
     article = extract(body, url, rules, timezone, content_type)
     _ = article.content_hash  # cached on the article, pickled back with it
     return Extracted(article, compress(body))
-
-
-def _site_count(stats: Any, site: str, what: str) -> None:
-    stats.inc_value(f"archive/{what}")
-    stats.inc_value(f"archive/{site}/{what}")
 
 
 class ExtractionPipeline:
@@ -108,16 +104,16 @@ class ExtractionPipeline:
         try:
             result = await self._extract(item, site.extraction, site.timezone)
         except NotAnArticle as reason:
-            _site_count(self.stats, item.site, f"skipped/{reason.reason}")
+            count_for_site(self.stats, "archive", item.site, f"skipped/{reason.reason}")
             raise DropItem(f"not an article ({reason}): {item.url}", log_level="DEBUG") from None
         except (TimeoutError, FutureTimeoutError):
-            _site_count(self.stats, item.site, "errors")
-            _site_count(self.stats, item.site, "extract_timeout")
+            count_for_site(self.stats, "archive", item.site, "errors")
+            count_for_site(self.stats, "archive", item.site, "extract_timeout")
             logger.error("extraction of %s took over %ss: worker stopped, page counted as failed",
                          item.url, self.timeout)
             raise DropItem(f"extraction timed out: {item.url}", log_level="DEBUG") from None
         except Exception as error:  # one bad page must never stop the crawl
-            _site_count(self.stats, item.site, "errors")
+            count_for_site(self.stats, "archive", item.site, "errors")
             logger.error("extraction failed for %s: %s\n%s", item.url, error, traceback.format_exc())
             raise DropItem(f"extraction failed: {item.url}", log_level="DEBUG") from None
         item.article, item.body_gzip = result.article, result.body_gzip
@@ -167,7 +163,7 @@ class ArchivePipeline:
             touched = await asyncio.wrap_future(self.writer.submit(touch_not_modified, self.db, item.url,
                                                                    item.fetched_at))
             if touched:
-                _site_count(self.stats, item.site, f"saved/{Outcome.NOT_MODIFIED.value}")
+                count_for_site(self.stats, "archive", item.site, f"saved/{Outcome.NOT_MODIFIED.value}")
             return item
         if not isinstance(item, ArticlePage) or item.article is None:
             return item
@@ -176,10 +172,10 @@ class ArchivePipeline:
                 store_article, self.db, item.article, site=item.site, section=item.section, capture=item.capture(),
                 run_id=self.runs.get(item.site)))
         except Exception as error:
-            _site_count(self.stats, item.site, "errors")
+            count_for_site(self.stats, "archive", item.site, "errors")
             logger.error("could not archive %s: %s", item.url, error)
             raise DropItem(f"archive write failed: {item.url}", log_level="DEBUG") from None
-        _site_count(self.stats, item.site, f"saved/{stored.outcome.value}")
+        count_for_site(self.stats, "archive", item.site, f"saved/{stored.outcome.value}")
         item.body = item.body_gzip = b""  # the HTML is archived: do not carry it further (or into logs)
         return item
 

@@ -34,6 +34,7 @@ from crawler.items import ArticlePage
 from crawler.middlewares import BehindBotWall, BotWall, NotDue
 from crawler.recheck import DEFAULT_POLICY, RecheckPolicy
 from crawler.sites import SiteConfig, load_sites, parse_sources
+from crawler.stats import count_for_site
 from crawler.urls import PAGINATION, canonical_url, clean_url, same_site, url_shape
 
 NEXT_TEXT = re.compile(r"^\s*(next|older|more|›|»|→|next page|older posts|load more)\b", re.IGNORECASE)
@@ -144,8 +145,7 @@ class NewsSpider(scrapy.Spider):
         return meta
 
     def _count(self, site: str, what: str) -> None:
-        self.crawler.stats.inc_value(f"news/{site}/{what}")
-        self.crawler.stats.inc_value(f"news/{what}")
+        count_for_site(self.crawler.stats, "news", site, what)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for site in self.sites.values():

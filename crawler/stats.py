@@ -1,0 +1,15 @@
+"""Crawl statistics: what happened to a site's pages, counted for the site and for the whole crawl.
+
+Keys are ``<area>/<site>/<what>`` and ``<area>/<what>``: ``news`` for fetching (spider and
+downloader middlewares), ``archive`` for extracting and storing (pipelines). A site's
+``crawl_runs`` counts are read back from its keys (``archive.store.run_counts``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def count_for_site(stats: Any, area: str, site: str, what: str) -> None:
+    stats.inc_value(f"{area}/{site}/{what}")
+    stats.inc_value(f"{area}/{what}")

@@ -58,7 +58,7 @@ from archive.store import (
     touch_not_modified,
     utc_now,
 )
-from crawler.article import Article, Capture
+from crawler.extraction import Article, Capture
 
 DEFAULT_PREFIX = "newsarchive"
 HEARTBEAT_TTL = 30.0  # seconds without a heartbeat after which a worker's work is handed to others
@@ -274,6 +274,10 @@ class Frontier:
 
     def new_run(self) -> str:
         return str(self.redis.incr(self.keys.runs))
+
+    def ever_seeded(self) -> bool:
+        """Whether any seeding has started on this frontier."""
+        return bool(self.redis.exists(self.keys.runs))
 
     # what the archive knows, published by the seeder
     def publish_archive(self, run: str, *, fetched: list[str], due: dict[str, dict[str, str]],

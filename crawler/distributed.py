@@ -304,10 +304,11 @@ class FrontierScheduler(Scheduler):
                 return True
         if self.idle_exit <= 0:
             return True  # a standing worker waits for the next seeding
-        if self.frontier.busy_elsewhere(self.worker_id):
+        if self.frontier.busy_elsewhere(self.worker_id) or not self.frontier.ever_seeded():
             # Another worker may still queue more. Waiting on it is not being idle: the idle time
             # counts from when no worker holds work, or a worker started before a slow seeding
-            # would leave as soon as the first one paused.
+            # would leave as soon as the first one paused, or before a seeding slower than its
+            # idle limit had started at all.
             self.idle_since = time.monotonic()
             return True
         idle_since = self.idle_since if self.idle_since is not None else time.monotonic()

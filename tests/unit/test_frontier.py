@@ -10,8 +10,8 @@ from scrapy import Request
 
 from archive.db import open_archive
 from archive.frontier import ArchiveWriter, Frontier, Keys, connect, decode_item, encode_item
-from crawler.article import Article, Capture
 from crawler.distributed import RUN, FrontierDupeFilter, FrontierScheduler
+from crawler.extraction import Article, Capture
 
 ARTICLE = Article(url="https://news.example/2024/06/story.html", title="A story", text="First line.\nSecond line.",
                   authors=("Ann Author", "Bo Writer"), tags=("Politics",), published_at="2024-06-01T10:00:00+00:00")
@@ -166,7 +166,7 @@ def test_a_worker_waiting_on_another_is_not_idle():
     scheduler = FrontierScheduler.__new__(FrontierScheduler)
     scheduler.queue = type("EmptyQueue", (), {"unknown_sites": set(), "__len__": lambda self: 0})()
     scheduler.frontier = SimpleNamespace(heartbeat_ttl=30.0, recover_orphans=lambda: 0,
-                                         busy_elsewhere=lambda worker_id: busy[0])
+                                         busy_elsewhere=lambda worker_id: busy[0], ever_seeded=lambda: True)
     scheduler.worker_id, scheduler.idle_exit, scheduler.last_recovery = "w2", 4.0, time.monotonic()
     scheduler.idle_since = time.monotonic() - 60  # found the queue empty long ago, before the seeding
     assert scheduler.has_pending_requests()  # the other worker holds work
@@ -174,3 +174,26 @@ def test_a_worker_waiting_on_another_is_not_idle():
     assert scheduler.has_pending_requests()  # it paused just now: not yet 4 idle seconds
     scheduler.idle_since = time.monotonic() - 5
     assert not scheduler.has_pending_requests()  # no one has held work for 5 s: leave
+
+
+def test_a_worker_that_joined_before_the_first_seeding_waits_for_it():
+    """Regression: two workers joined, the seeding took longer than their idle limit to start (a
+    busy machine), and one left with nothing done."""
+    seeded = [False]
+    scheduler = FrontierScheduler.__new__(FrontierScheduler)
+    scheduler.queue = type("EmptyQueue", (), {"unknown_sites": set(), "__len__": lambda self: 0})()
+    scheduler.frontier = SimpleNamespace(heartbeat_ttl=30.0, recover_orphans=lambda: 0,
+                                         busy_elsewhere=lambda worker_id: False, ever_seeded=lambda: seeded[0])
+    scheduler.worker_id, scheduler.idle_exit, scheduler.last_recovery = "w2", 4.0, time.monotonic()
+    scheduler.idle_since = time.monotonic() - 60  # joined long ago
+    assert scheduler.has_pending_requests()  # nobody has seeded this frontier yet: keep waiting
+    seeded[0] = True
+    assert scheduler.has_pending_requests()  # the seeding has just begun: not yet 4 idle seconds
+    scheduler.idle_since = time.monotonic() - 5
+    assert not scheduler.has_pending_requests()
+
+
+def test_a_frontier_knows_whether_it_was_ever_seeded(frontier):
+    assert not frontier.ever_seeded()
+    frontier.new_run()
+    assert frontier.ever_seeded()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from archive.store import transaction, utc_now
-from crawler.boilerplate import recurring_lines
+from crawler.extraction.boilerplate import recurring_lines
 
 LEARN_SAMPLE = 500  # the site's newest articles that are read
 

@@ -20,7 +20,7 @@ from archive.db import ArchiveError, open_archive
 from archive.frontier import FrontierError
 from archive.queries import NoSuchArticle, SearchError, article_history, recent_runs, search, site_stats
 from crawler import __version__
-from crawler.dates import parse_since
+from crawler.extraction import parse_since
 from crawler.sites import BUILT_IN_SITES, SiteConfigError, load_site_file, load_sites, parse_sources, site_files
 
 DEFAULT_DB = "archive.db"
@@ -464,7 +464,7 @@ def history(db_path: Path, sites_dir: Path, url: str, show_diff: bool, from_vers
 def eval_command(db_path: Path, sites_dir: Path, corpus_dir: Path, limit: int | None, baseline: bool,
                  worst_count: int, as_json: bool, jobs: int) -> None:
     """Measure extraction on a corpus with ground truth (WCXB layout: index.jsonl, html/, truth/)."""
-    from crawler import evaluation
+    from crawler.extraction import evaluation
 
     extractors = {"newsarchive": evaluation.newsarchive_extractor}
     if baseline:

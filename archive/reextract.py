@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from archive.store import decompress, store_article
-from crawler.extract import NotAnArticle, extract
+from crawler.extraction import NotAnArticle, extract
 from crawler.sites import ExtractionRules
 
 RulesForSite = Callable[[str], tuple[ExtractionRules, str | None]]

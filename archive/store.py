@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
-from crawler.article import Article, Capture
+from crawler.extraction import Article, Capture
 
 # Headers worth keeping with a capture: enough for conditional re-fetches and for WARC export.
 KEPT_HEADERS = ("content-type", "etag", "last-modified", "content-language", "date", "location")

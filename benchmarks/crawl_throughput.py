@@ -29,7 +29,7 @@ from sample_site import served_site  # noqa: E402  (benchmarks/ is on sys.path w
 
 from archive.db import open_archive  # noqa: E402
 from crawler.demo_site import DemoSite, DemoSiteApp, write_site_file  # noqa: E402
-from crawler.extract import extract  # noqa: E402
+from crawler.extraction.cascade import extract  # noqa: E402
 from crawler.sites import load_site_file  # noqa: E402
 
 RATIO_TARGET = 0.7

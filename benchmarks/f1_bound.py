@@ -20,8 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from crawler import evaluation  # noqa: E402
-from crawler.extract import NotAnArticle, analyse  # noqa: E402
+from crawler.extraction import evaluation  # noqa: E402
+from crawler.extraction.cascade import NotAnArticle, analyse  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "wcxb"
 

@@ -1,9 +1,9 @@
-"""Refit the page-type weights in crawler/pagetype.py on a corpus with ground truth.
+"""Refit the page-type weights in crawler/extraction/pagetype.py on a corpus with ground truth.
 
     python benchmarks/fit_page_type.py [CORPUS_DIR] [--keep 0.98] [--folds 5]
 
 Reads every page with the project's real ``analyse()``, fits an L2-regularised logistic
-regression (article or not) on the features of ``crawler.pagetype.PageFeatures``, prints the
+regression (article or not) on the features of ``crawler.extraction.pagetype.PageFeatures``, prints the
 cross-validated share of non-articles rejected at the threshold that keeps ``--keep`` of the
 articles, then the weights, bias and threshold fitted on the whole corpus, as Python to paste.
 Needs numpy (``pip install numpy``), which newsarchive itself does not.
@@ -21,9 +21,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from crawler.evaluation import corpus_pages  # noqa: E402
-from crawler.extract import NotAnArticle, analyse  # noqa: E402
-from crawler.pagetype import PageFeatures  # noqa: E402
+from crawler.extraction.cascade import NotAnArticle, analyse  # noqa: E402
+from crawler.extraction.evaluation import corpus_pages  # noqa: E402
+from crawler.extraction.pagetype import PageFeatures  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "wcxb"
 NAMES = [f.name for f in fields(PageFeatures)]

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from .dates import parse_date
+from .extraction import parse_date
 
 _PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
 _ROBOTS_SITEMAP = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.IGNORECASE | re.MULTILINE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .article import Article, Capture
+from .extraction import Article, Capture
 
 
 @dataclass

@@ -20,7 +20,7 @@ from scrapy.http import TextResponse
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
-from crawler.pagetype import bot_challenge
+from crawler.extraction import bot_challenge
 from crawler.stats import count_for_site
 
 logger = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ class BackOffMiddleware:
 
     - A 429 or 503 makes the site's download delay what ``Retry-After`` asks, or twice what it was
       (``news/<site>/slowed_down``); Scrapy's retry then asks again at that pace.
-    - A bot wall (Cloudflare's "Just a moment...", Anubis, Akamai...; see ``crawler.pagetype``) is
+    - A bot wall (Cloudflare's "Just a moment...", Anubis, Akamai...; see ``crawler.extraction.pagetype``) is
       never a listing or a story: it is counted (``news/<site>/skipped/bot_challenge``), warned of,
       goes no further, and doubles the delay too. After ``ARCHIVE_BOT_WALL_LIMIT`` walls in a row
       (0: never) the site's crawl stops: its other requests are dropped unsent

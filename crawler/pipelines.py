@@ -31,8 +31,7 @@ from archive.store import (
     store_article,
     touch_not_modified,
 )
-from crawler.article import Article
-from crawler.extract import NotAnArticle, extract
+from crawler.extraction import Article, NotAnArticle, extract
 from crawler.items import ArticlePage
 from crawler.stats import count_for_site
 

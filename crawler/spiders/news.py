@@ -28,8 +28,8 @@ from archive.boilerplate import learn_boilerplate
 from archive.db import open_archive
 from archive.queries import KnownArticle, known_articles
 from archive.store import utc_now
-from crawler.dates import parse_since
 from crawler.discovery import Entry, parse_feed, parse_sitemap, robots_sitemaps
+from crawler.extraction import parse_since
 from crawler.items import ArticlePage
 from crawler.middlewares import BehindBotWall, BotWall, NotDue
 from crawler.recheck import DEFAULT_POLICY, RecheckPolicy

@@ -12,7 +12,7 @@ from archive.db import open_archive
 from archive.serve import METADATA_FILE, PLUGINS_DIR, datasette_metadata, datasette_settings
 from archive.store import finish_run, start_run, store_article
 from crawler.demo_site import DemoSite, DemoSiteApp
-from crawler.extract import extract
+from crawler.extraction import extract
 from crawler.sites import load_site_file
 from tests.conftest import demo_config_file
 

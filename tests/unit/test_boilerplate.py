@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.boilerplate import (
+from crawler.extraction.boilerplate import (
     is_furniture,
     only_a_date,
     strip_boilerplate,
     without_author_bio,
     without_metadata_lines,
 )
-from crawler.metadata import clean_authors
+from crawler.extraction.metadata import clean_authors
 
 BODY = "First paragraph of the story.\nSecond paragraph of the story."
 

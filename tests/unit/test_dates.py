@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.dates import first_date, parse_date, publication_date_in
+from crawler.extraction.dates import first_date, parse_date, publication_date_in
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 

@@ -8,10 +8,10 @@ from types import SimpleNamespace
 import pytest
 from trafilatura import bare_extraction, load_html
 
-from crawler import extract as extract_module
 from crawler.demo_site import DemoSite
 from crawler.demo_site.content import load_seed
-from crawler.extract import NotAnArticle, clean_title, extract
+from crawler.extraction import cascade as extract_module
+from crawler.extraction.cascade import NotAnArticle, clean_title, extract
 from crawler.sites import ExtractionRules
 from tests.conftest import page_html
 
@@ -681,7 +681,7 @@ def test_a_date_printed_just_above_the_headline_is_the_publication_date():
 def test_page_type_weights_cover_every_feature_and_point_the_right_way():
     from dataclasses import fields
 
-    from crawler.pagetype import WEIGHTS, PageFeatures
+    from crawler.extraction.pagetype import WEIGHTS, PageFeatures
 
     assert set(WEIGHTS) == {f.name for f in fields(PageFeatures)}
     # signs the fit must keep, or the score has stopped meaning "one story"
@@ -692,8 +692,8 @@ def test_page_type_weights_cover_every_feature_and_point_the_right_way():
 
 
 def test_the_same_prose_reads_as_a_forum_thread_under_a_forum_url():
-    from crawler.extract import analyse
-    from crawler.pagetype import page_type_score
+    from crawler.extraction.cascade import analyse
+    from crawler.extraction.pagetype import page_type_score
 
     html = _page("", "<h1>Budget approved</h1>")
     story = page_type_score(analyse(html, URL).features)
@@ -702,7 +702,7 @@ def test_the_same_prose_reads_as_a_forum_thread_under_a_forum_url():
 
 
 def test_forum_software_decides_before_the_text_is_read(monkeypatch):
-    import crawler.extract as extract_module
+    import crawler.extraction.cascade as extract_module
 
     def no_reading(*args, **kwargs):
         raise AssertionError("the text was read")
@@ -716,8 +716,8 @@ def test_forum_software_decides_before_the_text_is_read(monkeypatch):
 
 @pytest.mark.parametrize(("generator", "feature"), [("mkdocs-1.6.1", "docs_url"), ("WordPress 6.8", None)])
 def test_the_software_that_made_the_page_can_say_documentation(generator, feature):
-    from crawler.extract import analyse
-    from crawler.pagetype import page_type_score
+    from crawler.extraction.cascade import analyse
+    from crawler.extraction.pagetype import page_type_score
 
     url = URL
     plain = analyse(_page("", "<h1>Budget approved</h1>"), url)
@@ -733,8 +733,8 @@ COSTS = [f"Average Costs for Cleaning Services in {city}" for city in ("Austin",
 
 @pytest.mark.parametrize("schema_type", ["Product", "ProductGroup", "CollectionPage"])
 def test_a_shop_or_collection_page_in_structured_data_weighs_against_a_story(schema_type):
-    from crawler.extract import analyse
-    from crawler.pagetype import page_type_score
+    from crawler.extraction.cascade import analyse
+    from crawler.extraction.pagetype import page_type_score
 
     plain = analyse(_page("", "<h1>Budget approved</h1>"), URL)
     head = f'<script type="application/ld+json">{{"@type": "{schema_type}", "name": "Wool Runners"}}</script>'

@@ -9,9 +9,8 @@ from archive.boilerplate import learn_boilerplate, learned_lines
 from archive.cli import cli
 from archive.db import open_archive
 from archive.store import store_article
-from crawler.article import Capture
-from crawler.boilerplate import recurring_lines
-from crawler.extract import extract
+from crawler.extraction import Capture, extract
+from crawler.extraction.boilerplate import recurring_lines
 from crawler.sites import ExtractionRules
 
 PITCH = "Support our journalism: become a member today and read without limits"

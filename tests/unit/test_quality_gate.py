@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from crawler import evaluation
+from crawler.extraction import evaluation
 from tests.conftest import REPO
 
 CORPUS = REPO.parent / "shared" / "corpus" / "wcxb"

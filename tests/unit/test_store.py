@@ -10,7 +10,7 @@ import pytest
 
 from archive.db import SCHEMA_VERSION, ArchiveError, open_archive, schema_version
 from archive.store import Outcome, close_abandoned_runs, decompress, finish_run, start_run, store_article
-from crawler.article import Article, Capture
+from crawler.extraction import Article, Capture
 
 ARTICLE = Article(url="https://news.example/2024/06/pact.html", title="Leaders sign a pact in Pyongyang",
                   text="The two leaders signed a pact.\nIt covers mutual assistance.",

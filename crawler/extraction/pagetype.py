@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from ..urls import documentation_url, section_front, url_hints, url_shape
 from .metadata import ARTICLE_TYPES, NON_ARTICLE_OG_TYPES, PageMetadata
-from .urls import documentation_url, section_front, url_hints, url_shape
 
 LISTING_SCHEMA_TYPES = {"product", "productgroup", "store", "collectionpage", "searchresultspage", "profilepage",
                         "offer", "aggregateoffer"}

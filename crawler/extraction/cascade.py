@@ -1,17 +1,4 @@
-"""Clean articles from HTML: a pure function of ``(html, url, site rules)``.
-
-The cascade, in order:
-1. parse once (lxml, charset from the bytes or the page's ``<meta>``);
-2. read structured metadata (JSON-LD, OpenGraph, ``article:*``, microdata, ``rel`` links);
-3. drop cookie-consent banners and the site's ``drop_selectors``;
-4. trafilatura extracts the main text (and heuristic metadata, used as a fallback);
-5. strip boilerplate lines (generic furniture, trailing tag lines, the site's ``drop_lines``), what
-   follows a late heading that ends the article, and a closing author bio;
-6. pick each metadata field from the most reliable source; normalise dates with dateutil;
-7. decide whether the page is an article at all.
-
-No Scrapy and no database here: the crawler, re-extraction and the evaluation all call ``extract``.
-"""
+"""The extraction cascade (see the package docstring for its stages): ``analyse`` and ``extract``."""
 
 from __future__ import annotations
 
@@ -31,6 +18,8 @@ from trafilatura.settings import Document
 from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
+from ..sites import ExtractionRules
+from ..urls import canonical_url, same_site
 from .article import Article
 from .boilerplate import fold, leading_byline, strip_boilerplate, without_metadata_lines
 from .dates import ParsedDate, first_date
@@ -54,8 +43,6 @@ from .pagetype import (
     page_shape,
     page_type_score,
 )
-from .sites import ExtractionRules
-from .urls import canonical_url, same_site
 
 DEFAULT_RULES = ExtractionRules()
 LISTING_HEADLINES = 4  # this many headline links (h2/h3 > a) make a page look like a list of stories

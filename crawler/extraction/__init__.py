@@ -1,0 +1,45 @@
+"""Extraction: clean articles from HTML, a pure function of ``(html, url, site rules)``.
+
+No Scrapy and no database here. The spider, the pipelines, ``reextract``, ``import`` and ``eval``
+use this package's public names only:
+
+    extract(html, url, rules, timezone) -> Article      or raises NotAnArticle(reason, score)
+
+The cascade, one module a stage:
+1. parse once (lxml; charset from the bytes, the page's ``<meta>``, or detection) -- ``cascade``;
+2. read structured metadata (JSON-LD, OpenGraph, ``article:*``, microdata, ``rel`` links, bylines)
+   -- ``metadata``;
+3. decide the signs that settle alone that a page is not a story (bot walls, forum and wiki
+   software, documentation, products, section fronts) -- ``pagetype.not_a_story``;
+4. drop cookie-consent banners, hidden furniture, lists of links and the site's ``drop_selectors``;
+5. trafilatura extracts the main text (its own metadata pass is not run: step 2 reads it);
+6. strip boilerplate lines (generic furniture, trailing tag lines, the site's ``drop_lines``), what
+   follows a late heading that ends the article, a closing author bio, byline and date lines
+   -- ``boilerplate``;
+7. pick each metadata field from the most reliable source; dates with dateutil/dateparser,
+   timezone-aware, in any language -- ``dates``;
+8. decide whether the page is an article: its length in the units its script has (words, or
+   characters for scripts written without spaces) and the page-type score -- ``pagetype``,
+   ``text``.
+
+``evaluation`` measures all of this on the development corpora against plain trafilatura.
+"""
+
+from .article import Article, Capture
+from .cascade import NotAnArticle, analyse, decode_html, extract
+from .dates import ParsedDate, first_date, parse_date, parse_since
+from .pagetype import bot_challenge
+
+__all__ = [
+    "Article",
+    "Capture",
+    "NotAnArticle",
+    "ParsedDate",
+    "analyse",
+    "bot_challenge",
+    "decode_html",
+    "extract",
+    "first_date",
+    "parse_date",
+    "parse_since",
+]

@@ -3,7 +3,7 @@
 No Scrapy and no database here. The spider, the pipelines, ``reextract``, ``import`` and ``eval``
 use this package's public names only:
 
-    extract(html, url, rules, timezone) -> Article      or raises NotAnArticle(reason, score)
+    extract(html, url, rules, timezone) -> Article      or raises NotAnArticle(reason, detail, score)
 
 The cascade, one module a stage:
 1. parse once (lxml; charset from the bytes, the page's ``<meta>``, or detection) -- ``cascade``;

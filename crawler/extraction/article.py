@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from .text import word_count
+
 _SPACE = re.compile(r"\s+")
 # "Updated: 12 June 2024, 10:15" alone is not an edit of the story.
 _UPDATED_LINE = re.compile(r"^\s*(last\s+)?(updated|modified|aktualisiert|mis à jour|actualizado)\b[^.!?]{0,80}$",
@@ -35,10 +37,11 @@ class Article:
     categories: tuple[str, ...] = ()
     image: str | None = None
     site_name: str | None = None
+    uncertain: bool = False  # kept as an article near the page-type decision's boundary: re-decide later
 
     @property
     def word_count(self) -> int:
-        return len(self.text.split())
+        return word_count(self.text)
 
     @cached_property  # computed once, where extraction runs, and pickled back with the article
     def content_hash(self) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from .dates import DATE_IN_TEXT, SHORT_DATE
+from .text import word_count
 
 # Whole lines that are page furniture on any site (compared case-insensitively).
 GENERIC_LINES = frozenset(line.casefold() for line in (
@@ -222,13 +223,13 @@ def _without_repeats(lines: list[str]) -> list[str]:
 
 def _without_tail(lines: list[str]) -> list[str]:
     """The lines before the first heading that ends the article (when it comes late enough)."""
-    total = sum(len(line.split()) for line in lines)
+    total = sum(map(word_count, lines))
     before = 0
     for index, line in enumerate(lines):
         if before >= END_SHARE * total and (END_HEADING.match(line) or (
                 LINKS_HEADING.match(line) and all(len(after.split()) < TEASER_WORDS for after in lines[index + 1:]))):
             return lines[:index]
-        before += len(line.split())
+        before += word_count(line)
     return lines
 
 
@@ -264,7 +265,7 @@ def without_author_bio(text: str, authors: Sequence[str]) -> str:
     ("Jane Roe is a freelance writer...") or "About the author"."""
     lines = text.split("\n")
     names = tuple(name.casefold() for name in authors if len(name.split()) >= 2)
-    total = len(text.split())
+    total = word_count(text)
     for index in range(max(0, len(lines) - BIO_LINES), len(lines)):
         line = lines[index].lstrip(" *-\u2013\u2014\u2022").casefold()
         if (BIO_START.match(line) or line.startswith(names)) and \

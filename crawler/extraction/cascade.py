@@ -43,6 +43,7 @@ from .pagetype import (
     page_shape,
     page_type_score,
 )
+from .text import word_count
 
 DEFAULT_RULES = ExtractionRules()
 LISTING_HEADLINES = 4  # this many headline links (h2/h3 > a) make a page look like a list of stories
@@ -78,11 +79,12 @@ TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-:\u00b7\u2022\u00bb]\s+")
 
 
 class NotAnArticle(Exception):
-    """The page is not an article (a listing, a tag or author page, an empty page...)."""
+    """The page is not an article (a listing, a tag or author page, an empty page...): ``reason`` is
+    its short name, ``detail`` says more, ``score`` is the page-type score where one was computed."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(reason, detail)  # both in args, so the exception survives pickling
-        self.reason, self.detail = reason, detail
+    def __init__(self, reason: str, detail: str = "", score: float | None = None) -> None:
+        super().__init__(reason, detail, score)  # all in args, so the exception survives pickling
+        self.reason, self.detail, self.score = reason, detail, score
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.detail}" if self.detail else self.reason
@@ -279,10 +281,10 @@ def _main_text(tree: etree._Element, url: str, min_words: int) -> Document | Non
     article, its recall mode, which reads more of the page, if that finds more. (The page's
     metadata does not depend on the mode: it is read once, unless the first reading gave nothing.)"""
     document = bare_extraction(tree, with_metadata=True, **_options(url))
-    found = len((document.text or "").split()) if document is not None else 0
+    found = word_count(document.text) if document is not None else 0
     if found < min_words:
         recalled = bare_extraction(tree, with_metadata=document is None, favor_recall=True, **_options(url))
-        if recalled is not None and len((recalled.text or "").split()) > found:
+        if recalled is not None and word_count(recalled.text) > found:
             if document is None:
                 return recalled
             document.text = recalled.text
@@ -299,19 +301,19 @@ def _fuller_text(tree: etree._Element, url: str, text: str, paragraph_words: int
     text is longer and not the page's bare text run together; else None. When the recall mode too misses
     most of the prose, the story's block is read once more without its classes (changing
     ``tree``, which is read no further)."""
-    found = len(text.split())
+    found = word_count(text)
     block = _story_block(tree)  # the readings copy the tree: the block stays where it is
     if found >= UNREAD_PROSE_SHARE * paragraph_words:
         unread = _unread_item_words(block, text) if block is not None else 0
         if unread < UNREAD_ITEM_WORDS or unread < UNREAD_ITEM_SHARE * found:
             return None
     fuller = _recall_reading(tree, url)
-    if len(fuller.split()) < UNREAD_PROSE_SHARE * paragraph_words and block is not None:
+    if word_count(fuller) < UNREAD_PROSE_SHARE * paragraph_words and block is not None:
         # Still little of the prose: trafilatura dropped the story's block for the words in its
         # classes. Read it once more without them.
         _declass(block)
-        fuller = max(fuller, _recall_reading(tree, url), key=lambda reading: len(reading.split()))
-    return fuller if len(fuller.split()) > found and not _run_on(fuller) else None
+        fuller = max(fuller, _recall_reading(tree, url), key=word_count)
+    return fuller if word_count(fuller) > found and not _run_on(fuller) else None
 
 
 def _run_on(text: str) -> bool:
@@ -337,7 +339,7 @@ _PROSE = etree.XPath(f"//body//p | //body//{_BARE_TEXT_DIV}")
 def _prose_words(element: etree._Element) -> int:
     """Words in a paragraph, or in the text a <div> holds bare (not in its child elements)."""
     if element.tag == "p":
-        return len(element.text_content().split())
+        return word_count(element.text_content())
     return len(" ".join([element.text or "", *(child.tail or "" for child in element)]).split())
 
 
@@ -472,12 +474,12 @@ def _without_headline(text: str, title: str | None) -> str:
 
 def _page_type(analysis: Analysis, rules: ExtractionRules) -> None:
     """Raise ``NotAnArticle`` unless the page reads as one news article."""
-    if analysis.words < rules.min_words:
-        raise NotAnArticle("too_short", f"{analysis.words} words")
     score = page_type_score(analysis.features)
+    if analysis.words < rules.min_words:
+        raise NotAnArticle("too_short", f"{analysis.words} words", score)
     if score <= THRESHOLD:
         reason = "listing" if analysis.meta.headline_links >= LISTING_HEADLINES else "not_article_type"
-        raise NotAnArticle(reason, f"score {score:+.1f}")
+        raise NotAnArticle(reason, f"score {score:+.1f}", score)
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
@@ -510,7 +512,7 @@ class Analysis:
 
     @property
     def words(self) -> int:
-        return len(self.text.split())
+        return word_count(self.text)
 
 
 def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, timezone: str | None = None,
@@ -571,7 +573,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
         authors = (owner,)  # a personal site: its owner writes it
     text = without_metadata_lines(text, authors)
     dated = published is not None or bool(document.date)  # a year alone is still a sign, for the page type
-    features = page_features(meta, shape, url, len(text.split()), dated, structured, named)
+    features = page_features(meta, shape, url, word_count(text), dated, structured, named)
     # Only a story is read a second time: the page type was fitted on the first reading.
     if page_type_score(features) > THRESHOLD and (
             fuller := _fuller_text(tree, url, document.text or "", shape.paragraph_words)):

@@ -25,6 +25,7 @@ from lxml import etree
 
 from ..urls import documentation_url, section_front, url_hints, url_shape
 from .metadata import ARTICLE_TYPES, NON_ARTICLE_OG_TYPES, PageMetadata
+from .text import word_count
 
 LISTING_SCHEMA_TYPES = {"product", "productgroup", "store", "collectionpage", "searchresultspage", "profilepage",
                         "offer", "aggregateoffer"}
@@ -74,7 +75,7 @@ class PageShape:
 
 
 def _words(element: etree._Element) -> int:
-    return len(element.text_content().split())
+    return word_count(element.text_content())
 
 
 def page_shape(tree: etree._Element) -> PageShape:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as html_module
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import lru_cache
@@ -11,10 +12,12 @@ from urllib.parse import urljoin, urlsplit
 
 from ftfy import fix_encoding
 from ftfy.badness import badness
+from htmldate import find_date
 from lxml import etree
 from lxml.cssselect import CSSSelector
 from trafilatura import bare_extraction
-from trafilatura.settings import Document
+from trafilatura import metadata as trafilatura_metadata
+from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
@@ -277,13 +280,14 @@ def _site_names(meta: PageMetadata) -> list[str]:
 
 
 def _main_text(tree: etree._Element, url: str, min_words: int) -> Document | None:
-    """trafilatura's reading of the page; when its balanced mode finds too little to make an
-    article, its recall mode, which reads more of the page, if that finds more. (The page's
-    metadata does not depend on the mode: it is read once, unless the first reading gave nothing.)"""
-    document = bare_extraction(tree, with_metadata=True, **_options(url))
+    """trafilatura's reading of the page's text; when its balanced mode finds too little to make
+    an article, its recall mode, which reads more of the page, if that finds more. trafilatura's
+    own metadata pass is not run: ``read_metadata`` reads the page's metadata, and the few
+    fallbacks it may lack are asked for one by one, only when missing (``_guessed_*``)."""
+    document = bare_extraction(tree, with_metadata=False, **_options(url))
     found = word_count(document.text) if document is not None else 0
     if found < min_words:
-        recalled = bare_extraction(tree, with_metadata=document is None, favor_recall=True, **_options(url))
+        recalled = bare_extraction(tree, with_metadata=False, favor_recall=True, **_options(url))
         if recalled is not None and word_count(recalled.text) > found:
             if document is None:
                 return recalled
@@ -381,16 +385,31 @@ def _unread_item_words(block: etree._Element, text: str) -> int:
     return unread
 
 
-def _guessed_authors(document: Document, meta: PageMetadata) -> list[str]:
-    """trafilatura's guess at the author, unless it is only pieces of an organisation that the
-    structured data credits ("Center; Research" of "Center for Drug Evaluation and Research")."""
-    if not document.author:
+def _guessed_authors(tree: etree._Element, meta: PageMetadata) -> list[str]:
+    """trafilatura's guess at the author (its reading of the meta tags and JSON-LD, else of the
+    markup), unless it is only pieces of an organisation that the structured data credits
+    ("Center; Research" of "Center for Drug Evaluation and Research")."""
+    declared = trafilatura_metadata.examine_meta(tree)
+    if declared.author and " " not in declared.author:  # a handle, not a name (as trafilatura does)
+        declared.author = None
+    try:
+        declared = trafilatura_metadata.extract_meta_json(tree, declared)
+    except Exception:  # its JSON-LD reading fails on odd data; the markup remains
+        pass
+    guessed = declared.author or trafilatura_metadata.extract_author(tree)
+    if not guessed:
         return []
     credited = {word for name in meta.organisation_authors for word in WORD.findall(name.casefold())}
-    pieces = [piece for piece in document.author.split(";") if piece.strip()]
+    pieces = [piece for piece in guessed.split(";") if piece.strip()]
     if credited and all(set(WORD.findall(piece.casefold())) <= credited for piece in pieces):
         return []
-    return [document.author]
+    return [guessed]
+
+
+def _guessed_date(tree: etree._Element, url: str) -> str | None:
+    """htmldate's guess at the publication day (YYYY-MM-DD), for a page whose metadata and markup
+    give none. A bare year comes back as its January 1."""
+    return find_date(tree, url=url, **set_date_params(True))
 
 
 def _title(meta: PageMetadata, fallback: str | None) -> str | None:
@@ -509,6 +528,7 @@ class Analysis:
     authors: tuple[str, ...]
     published: ParsedDate | None
     features: PageFeatures
+    tree: etree._Element  # the page as read, for the fallbacks an article may need
 
     @property
     def words(self) -> int:
@@ -542,14 +562,17 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     document = _main_text(tree, url, rules.min_words)
     if document is None:
         raise NotAnArticle("no_text", "trafilatura found no main text")
-    title = _title(meta, document.title)
+    # trafilatura's title is the declared one (ours already) or, without one, its pick of the markup
+    title = _title(meta, None if meta.titles else trafilatura_metadata.extract_title(tree))
     byline = leading_byline(_without_headline(document.text or "", title))
     text = _body(document.text or "", title, rules)
-    # trafilatura turns a bare year ("Best laptops of 2026", "© 2014") into January 1: no date at all
-    guessed = document.date if document.date and not document.date.endswith("-01-01") else None
-    published = first_date([*meta.published, *meta.published_times, *meta.visible_dates, guessed], timezone)
+    published = first_date([*meta.published, *meta.published_times, *meta.visible_dates], timezone,
+                           language=meta.language)
+    guessed = _guessed_date(tree, url) if published is None else None
+    if guessed and not guessed.endswith("-01-01"):  # a bare year ("Best laptops of 2026", "© 2014"): no date
+        published = first_date([guessed], timezone)
     structured = published is not None and published.raw in meta.published  # for the page type, as fitted
-    printed = first_date(meta.visible_dates, timezone)
+    printed = first_date(meta.visible_dates, timezone, language=meta.language)
     if published and printed and published.value - printed.value > REPUBLISHED:
         # The page prints an earlier publication date than its metadata gives (a story moved to a
         # new CMS or re-published): the printed one is when it first appeared.
@@ -558,27 +581,33 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     # its own, in page order), then a byline at the top of the text or in plain markup after the
     # headline, a person the dateline names, or an author box; an organisation credited as the
     # author in structured data only when no person is named anywhere.
-    sources = (meta.authors, meta.microdata_authors, _guessed_authors(document, meta), meta.link_authors,
-               *([candidate] for candidate in meta.byline_authors), [byline] if byline else [],
-               [meta.labelled_byline] if meta.labelled_byline else [], people_in(meta.dateline), meta.written_by[:1],
-               meta.organisation_authors)
-    authors = next((found for names in sources if (found := clean_authors(names, meta.site_name))), ())
+    guessed_authors: list[list[str]] = []  # read from the markup once, and only when asked for
+
+    def sources() -> Iterator[list[str] | tuple[str, ...]]:
+        yield from (meta.authors, meta.microdata_authors)
+        if not guessed_authors:
+            guessed_authors.append(_guessed_authors(tree, meta))
+        yield from (guessed_authors[0], meta.link_authors, *([candidate] for candidate in meta.byline_authors),
+                    [byline] if byline else [], [meta.labelled_byline] if meta.labelled_byline else [],
+                    people_in(meta.dateline), meta.written_by[:1], meta.organisation_authors)
+
+    authors = next((found for names in sources() if (found := clean_authors(names, meta.site_name))), ())
     named = bool(authors)  # a byline of any kind: evidence of a story
     # Then a link to an author's page (listings and author pages have those too, so no evidence),
     # then the site itself credited as the author ("By EcoFlow" on its blog), when no one else is.
     if not authors:
         authors = clean_authors(meta.profile_authors[:1], meta.site_name) or next(
-            (found for names in sources if (found := clean_authors(names))), ())
+            (found for names in sources() if (found := clean_authors(names))), ())
     if not authors and (owner := site_owner([*_site_names(meta), *meta.copyright_holders], url)):
         authors = (owner,)  # a personal site: its owner writes it
     text = without_metadata_lines(text, authors)
-    dated = published is not None or bool(document.date)  # a year alone is still a sign, for the page type
+    dated = published is not None or bool(guessed)  # a year alone is still a sign, for the page type
     features = page_features(meta, shape, url, word_count(text), dated, structured, named)
     # Only a story is read a second time: the page type was fitted on the first reading.
     if page_type_score(features) > THRESHOLD and (
             fuller := _fuller_text(tree, url, document.text or "", shape.paragraph_words)):
         text = without_metadata_lines(_body(fuller, title, rules), authors)
-    return Analysis(meta, document, title, text, authors, published, features)
+    return Analysis(meta, document, title, text, authors, published, features, tree)
 
 
 def extract(html: bytes | str, url: str, rules: ExtractionRules | None = None,
@@ -591,25 +620,25 @@ def extract(html: bytes | str, url: str, rules: ExtractionRules | None = None,
     rules = rules or DEFAULT_RULES
     analysis = analyse(html, url, rules, timezone, content_type)
     _page_type(analysis, rules)
-    meta, document, published = analysis.meta, analysis.document, analysis.published
+    meta, published = analysis.meta, analysis.published
     if not analysis.title:
         raise NotAnArticle("no_title")
-    modified = first_date(meta.modified, timezone)
+    modified = first_date(meta.modified, timezone, language=meta.language)
     article = Article(
         url=page_url(url, meta.canonical),
         title=analysis.title,
         text=analysis.text,
-        description=next(iter(meta.descriptions), None) or document.description,
+        description=next(iter(meta.descriptions), None),
         authors=analysis.authors,
         published_at=published.iso if published else None,
         published_raw=published.raw if published else None,
         modified_at=modified.iso if modified else None,
         modified_raw=modified.raw if modified else None,
-        language=meta.language or document.language,
-        tags=distinct(meta.tags or list(document.tags or [])),
-        categories=distinct(meta.categories or list(document.categories or [])),
-        image=next(iter(meta.images), None) or document.image,
-        site_name=meta.site_name or document.sitename,
+        language=meta.language,
+        tags=distinct(meta.tags or trafilatura_metadata.extract_catstags("tag", analysis.tree)),
+        categories=distinct(meta.categories or trafilatura_metadata.extract_catstags("category", analysis.tree)),
+        image=next(iter(meta.images), None),
+        site_name=meta.site_name or trafilatura_metadata.extract_sitename(analysis.tree),
     )
     return _with_encoding_mended(article) if _broken_encoding(article.text) else article
 

@@ -1,6 +1,11 @@
-"""Dates as pages print them, normalised to timezone-aware UTC ISO 8601 with python-dateutil.
+"""Dates as pages print them, normalised to timezone-aware UTC ISO 8601.
 
-The raw string always travels beside the normalised value, so a wrong guess can be redone later.
+python-dateutil reads numeric dates and English ones; a date printed in the page's own language
+("5. Juni 2024", "3 de junio de 2024", "2024年6月5日") is read by dateparser in that language,
+which holds the month names of some 200 languages (asked for one language, it answers in about a
+millisecond; asked to guess among all, it can take half a second). Numeric dates written with
+dots ("05.06.2024") are day first, as everywhere that writes them so. The raw string always
+travels beside the normalised value, so a wrong guess can be redone later.
 """
 
 from __future__ import annotations
@@ -8,8 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+import dateparser
+from dateparser.languages.loader import default_loader
 from dateutil import parser as dateutil_parser
 from dateutil import tz
 
@@ -27,6 +35,13 @@ TZINFOS = {
     "AEST": tz.gettz("Australia/Sydney"), "AEDT": tz.gettz("Australia/Sydney"),
 }
 _NOISE = re.compile(r"^(published|posted|updated|last updated|on|date)\s*[:\-]?\s*", re.IGNORECASE)
+_DAY_FIRST = re.compile(r"^\D*\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\b")  # "05.06.2024", "Mittwoch, 5. 6. 2024"
+_LETTERS = re.compile(r"[^\W\d_]{2}")
+_WORD = re.compile(r"[^\W\d_]+")  # a word that dateutil skipped: a month name in another language?
+_CJK_DATE = re.compile(r"\d\s*[年月日]")  # "2024年6月5日"
+_KOREAN_DATE = re.compile(r"\d\s*[년월일]")  # "2024년 6월 5일"
+_TIME = re.compile(r"\d{1,2}\s*(?:[:h時시]|Uhr)\s*\d{0,2}")
+_DATEPARSER = {"PREFER_DAY_OF_MONTH": "first", "PREFER_DATES_FROM": "past", "REQUIRE_PARTS": ["month", "year"]}
 
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -84,23 +99,84 @@ def _zone(name: str | tzinfo | None) -> tzinfo:
     return ZoneInfo(name)
 
 
+# Languages whose month names are looked up when a page does not say its language (dateparser's
+# own data: the one place that lists them).
+NEWS_LANGUAGES = ("de", "fr", "es", "it", "pt", "nl", "pl", "sv", "nb", "da", "fi", "cs", "sk", "hu", "ro", "hr",
+                  "sl", "lt", "lv", "et", "ca", "tr", "id", "vi", "ru", "uk", "el", "bg")
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+
+
+@lru_cache(maxsize=1)
+def _month_names() -> dict[str, tuple[str, ...]]:
+    """Each month name of ``NEWS_LANGUAGES`` (casefolded, as dateparser lists them) -> its languages."""
+    known = set(default_loader.get_locale_map())
+    found: dict[str, list[str]] = {}
+    for locale in default_loader.get_locales(languages=[code for code in NEWS_LANGUAGES if code in known]):
+        for month in _MONTHS:
+            for name in locale.info.get(month) or ():
+                found.setdefault(name.casefold().rstrip("."), []).append(locale.shortname)
+    return {name: tuple(dict.fromkeys(codes)) for name, codes in found.items()}
+
+
+def _date_languages(text: str, language: str | None) -> list[str] | None:
+    """The languages to read a date in with dateparser: those its characters name, else the
+    page's own (a BCP 47 tag: "de-AT" -> "de"), else those whose month name it prints; None
+    for English, or when nothing says."""
+    if _CJK_DATE.search(text):
+        return ["ja", "zh"]
+    if _KOREAN_DATE.search(text):
+        return ["ko"]
+    primary = (language or "").replace("_", "-").split("-")[0].strip().lower()
+    if primary == "en":
+        return None
+    if primary.isalpha():
+        return [primary]
+    names = _month_names()
+    for word in _WORD.findall(text.casefold()):
+        if languages := names.get(word):
+            return list(languages[:3])
+    return None
+
+
+def _in_its_language(text: str, language: str | None) -> datetime | None:
+    languages = _date_languages(text, language)
+    if languages is None:
+        return None
+    try:
+        return dateparser.parse(text, languages=languages, settings=_DATEPARSER)
+    except (ValueError, OverflowError, TypeError, KeyError, AttributeError):  # an unknown language
+        return None
+
+
 def parse_date(raw: str | None, site_timezone: str | tzinfo | None = None,
-               now: datetime | None = None) -> ParsedDate | None:
+               now: datetime | None = None, language: str | None = None) -> ParsedDate | None:
     """Parse one date string; ``None`` when it is empty, unparseable, implausibly old or in the future.
 
-    A value without a zone is read as the site's local time (``site_timezone``, UTC by default).
+    A value without a zone is read as the site's local time (``site_timezone``, UTC by default);
+    ``language`` (the page's, e.g. "de") reads month names and words of that language.
     """
     if not raw or not raw.strip():
         return None
     text = _NOISE.sub("", " ".join(raw.split()))
     try:
-        parsed, skipped = dateutil_parser.parse(text, tzinfos=TZINFOS, fuzzy_with_tokens=True)
+        parsed, skipped = dateutil_parser.parse(text, tzinfos=TZINFOS, fuzzy_with_tokens=True,
+                                                dayfirst=bool(_DAY_FIRST.match(text)))
     except (ValueError, OverflowError, TypeError):
+        parsed, skipped = None, ()
+    foreign = None
+    if parsed is None or any(_LETTERS.search(token) for token in skipped) or _CJK_DATE.search(text) \
+            or _KOREAN_DATE.search(text):
+        # dateutil could not read it, or skipped words (a month name in another language?)
+        foreign = _in_its_language(text, language)
+    if foreign is not None:
+        parsed = foreign  # dateparser read the whole string as a date
+    elif parsed is None:
         return None
-    # Fuzzy parsing of prose finds "dates" in anything; keep it to strings that are mostly a date.
-    if sum(len(token.strip(" ,.")) for token in skipped) > max(8, len(text) // 3):
-        return None
-    has_time = parsed.time() != _MIDNIGHT or _names_a_time(text)
+    elif sum(len(token.strip(" ,.")) for token in skipped) > max(8, len(text) // 3):
+        return None  # fuzzy parsing of prose finds "dates" in anything: keep to strings mostly a date
+    has_time = parsed.time() != _MIDNIGHT or (bool(_TIME.search(text)) if foreign is not None
+                                              else _names_a_time(text))
     if parsed.tzinfo is None:
         # replace() returns a new datetime: assign it (the classic bug is to drop it).
         parsed = parsed.replace(tzinfo=_zone(site_timezone))
@@ -112,13 +188,13 @@ def parse_date(raw: str | None, site_timezone: str | tzinfo | None = None,
 
 
 def first_date(candidates: list[str | None], site_timezone: str | tzinfo | None = None,
-               now: datetime | None = None) -> ParsedDate | None:
+               now: datetime | None = None, language: str | None = None) -> ParsedDate | None:
     """The first candidate that parses, preferring ones that carry a time of day.
 
     Candidates come most-reliable first; a later one with a time of day wins over an earlier
     date-only one when both name the same calendar day in the site's timezone.
     """
-    parsed = [p for p in (parse_date(c, site_timezone, now) for c in candidates) if p]
+    parsed = [p for p in (parse_date(c, site_timezone, now, language) for c in candidates) if p]
     if not parsed:
         return None
     best = parsed[0]

@@ -61,3 +61,28 @@ def test_first_date_skips_unparseable_candidates():
 ])
 def test_publication_date_in_a_byline(text, found):
     assert publication_date_in(text) == found
+
+
+@pytest.mark.parametrize(("raw", "language", "expected"), [
+    ("5. Juni 2024", None, "2024-06-05T00:00:00+00:00"),  # issue 28: read as 2024-05-06 before
+    ("5. Juni 2024, 10:30 Uhr", "de", "2024-06-05T10:30:00+00:00"),
+    ("Mittwoch, 05.06.2024", None, "2024-06-05T00:00:00+00:00"),  # dotted dates are day first
+    ("2024年6月5日", None, "2024-06-05T00:00:00+00:00"),
+    ("2024年6月5日 10時30分", "ja", "2024-06-05T10:30:00+00:00"),
+    ("2024년 6월 5일", None, "2024-06-05T00:00:00+00:00"),
+    ("le 3 juin 2024 à 14h05", None, "2024-06-03T14:05:00+00:00"),
+    ("3 de junio de 2024", "es", "2024-06-03T00:00:00+00:00"),
+    ("24 ottobre 2024", "it-IT", "2024-10-24T00:00:00+00:00"),
+    ("10 lutego 2025", None, "2025-02-10T00:00:00+00:00"),
+    ("June 3, 2024", "en", "2024-06-03T00:00:00+00:00"),  # English stays with dateutil
+    ("3/4/2025", None, "2025-03-04T00:00:00+00:00"),  # a slashed date stays month first
+])
+def test_dates_in_other_languages(raw, language, expected):
+    parsed = parse_date(raw, "UTC", language=language)
+    assert parsed is not None and parsed.iso == expected, parsed
+
+
+def test_a_date_in_another_language_keeps_its_time_and_zone():
+    parsed = parse_date("5. Juni 2024, 10:30 Uhr", "Europe/Berlin", language="de")
+    assert parsed.iso == "2024-06-05T08:30:00+00:00" and parsed.has_time
+    assert not parse_date("5. Juni 2024", "Europe/Berlin").has_time

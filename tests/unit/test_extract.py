@@ -534,10 +534,13 @@ def test_names_listed_after_a_written_by_label_stay_apart():
 def test_trafilaturas_pieces_of_a_credited_organisation_give_way_to_its_whole_name(monkeypatch):
     json_ld = ('<script type="application/ld+json">{"@type": "Article", "headline": "Budget approved",'
                ' "author": {"@type": "Organization", "name": "Center for Drug Evaluation and Research"}}</script>')
-    document = SimpleNamespace(author="Center; Research")
-    meta = extract_module.read_metadata(load_html(_page(json_ld, "<h1>Budget approved</h1>")))
-    assert extract_module._guessed_authors(document, meta) == []
-    assert extract_module._guessed_authors(SimpleNamespace(author="Asha Menon"), meta) == ["Asha Menon"]
+    tree = load_html(_page(json_ld, "<h1>Budget approved</h1>"))
+    meta = extract_module.read_metadata(tree)
+    monkeypatch.setattr(extract_module.trafilatura_metadata, "extract_author", lambda tree: "Center; Research")
+    assert extract_module._guessed_authors(tree, meta) == []
+    monkeypatch.setattr(extract_module.trafilatura_metadata, "extract_author", lambda tree: "Asha Menon")
+    assert extract_module._guessed_authors(tree, meta) == ["Asha Menon"]
+    monkeypatch.undo()
     assert extract(_page(json_ld, "<h1>Budget approved</h1>"), URL).authors == (
         "Center for Drug Evaluation and Research",)
 

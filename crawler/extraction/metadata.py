@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from .dates import publication_date_in
+from .words import AGENCIES, BUTTONS, BYLINE_LABELS, NETWORKS, PHOTO_LABELS, every
 
 ARTICLE_TYPES = {
     "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
@@ -452,9 +453,17 @@ def read_metadata(tree: etree._Element, markup_credits: bool = True) -> PageMeta
 
 
 _DIGIT = re.compile(r"\d")  # dates and times that share a byline are not names
-_BYLINE = re.compile(r"^\s*(?:(?:authors?|by|von|par|por|di|door)\s*:?\s+|"
+_LABELS = "|".join(sorted(map(re.escape, every(BYLINE_LABELS)), key=len, reverse=True))
+_BYLINE = re.compile(rf"^\s*(?:(?:{_LABELS})\s*:?\s+|"
                      r"(?:this\s+(?:post|article|story|piece)\s+was\s+)?(?:written|posted|published)\s+by\s*:?\s*)",
                      re.IGNORECASE)
+# A label inside a credit, before a capitalised name: "Capital Von Jemima Kelly" (a section's name first).
+_INNER_LABEL = re.compile(r"\s(?:" + "|".join(sorted({w.title() for w in every(BYLINE_LABELS)
+                                                        if " " not in w and len(w) >= 3 and w != "author"}))
+                          + r")\s+(?=[^\W\d_])")
+_ASIDE = re.compile(r"\s*\([^)]*\)")  # "Deutsche Welle (www.dw.com)", "Jane Roe (Reuters)"
+_CODE = re.compile(r"[{}=<>;]|\w\(")  # "window._folmq.push(function() {": a script's text, not a credit
+_AGENCIES = {agency.casefold(): agency for agency in AGENCIES}
 _SEGMENTS = re.compile(r"\s*(?:,|;|\||\u00b7|\u2022|\u22c5|\u25cf|\s-\s|\s\u2013\s)\s*")
 _JOINED = re.compile(r"\s*(?:&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
 NAME_WORDS = 5  # a longer piece of a byline is a sentence, not a name...
@@ -473,8 +482,8 @@ _NAME_ENDS = re.compile(r"\s+(?:(?:last\s+)?updated|published|posted|reviewed|ed
                         r"|\s+may\s+\d.*$",  # "Tom May" is a name; "May 3" is a date
                         re.IGNORECASE)
 # A credit that is someone else's (an update, a review, an edit): not the story's author.
-_OTHER_CREDIT = re.compile(r"^(?:(?:last\s+)?updated|reviewed|edited|fact[- ]checked|photos?|images?|released)\b",
-                           re.IGNORECASE)
+_OTHER_CREDIT = re.compile(r"^(?:(?:last\s+)?updated|reviewed|edited|fact[- ]checked|released|"
+                           + "|".join(map(re.escape, every(PHOTO_LABELS))) + r")\b", re.IGNORECASE)
 # Job titles, credentials and page words that share a byline's element with the name.
 _ROLE_WORDS = frozenset("""
     reporter writer editor founder co-founder cofounder ceo cto cfo coo president director manager contributor
@@ -489,20 +498,22 @@ _PAGE_WORDS = frozenset("""
     mon tue wed thu fri sat sun monday tuesday wednesday thursday friday saturday sunday
     january february march april june july august september october november december on
     jan feb mar apr jun jul aug sep sept oct nov dec
-""".split())
+""".split()) | every(BUTTONS) | frozenset(NETWORKS) | {w for w in every(BYLINE_LABELS) if " " not in w}
 
 
 # Lowercase words that a capitalised credit may hold: "Ask the Doctors", "The Currency editors".
 _LOWERCASE_IN_NAMES = _PARTICLES | _ROLE_WORDS | _ORGANISATION_ENDS | frozenset("the of for and with at".split())
-_TRAILING_WORDS = frozenset("sponsored follow share verified".split())  # badges after a name
+_TRAILING_WORDS = frozenset("sponsored verified".split()) | every(BUTTONS)  # badges and buttons after a name
 _HIDDEN_EMAIL = re.compile(r"\[email\s+protected\]")  # what Cloudflare shows in place of an address
 
 
 def _name(part: str) -> str | None:
     """A person's name from one piece of a byline, or None when the piece is not a name."""
     part = part.strip(" .:-\"'\u201c\u201d")
-    if not part or _OTHER_CREDIT.match(part):
+    if not part or _OTHER_CREDIT.match(part) or _CODE.search(part):
         return None
+    if agency := _AGENCIES.get(part.casefold()):
+        return part if part.casefold() == agency.casefold() else agency  # as credited: "dpa", "AP"
     words = _HIDDEN_EMAIL.sub("", part).split()
     while len(words) > 1 and words[-1].casefold() in _TRAILING_WORDS:
         words.pop()  # "Help Net Security Sponsored"
@@ -550,7 +561,7 @@ def _people_first(names: list[str]) -> list[str]:
     named beside them is not an author); a lone credit stays whatever it is."""
     if len(names) < 2:
         return names
-    people = [n for n in names if _looks_like_a_person(n)]
+    people = [n for n in names if _looks_like_a_person(n) or n.casefold() in _AGENCIES]
     if not people:
         people = [n for n in names if len(n.split()) == 1 and n[:1].isupper() and n.casefold() not in _ROLE_WORDS]
     return people or names
@@ -561,14 +572,18 @@ def clean_authors(candidates: list[str], publisher: str | None = None) -> tuple[
     parenthesised asides, job titles, update or review credits, or the publisher's own name."""
     names: list[str] = []
     for candidate in candidates:
-        for part in _parts(_BYLINE.sub("", html.unescape(candidate))):
+        candidate = _ASIDE.sub("", _BYLINE.sub("", html.unescape(candidate)))
+        if (inner := _INNER_LABEL.search(candidate)) and candidate[inner.end()].isupper():
+            candidate = candidate[inner.end():]
+        for part in _parts(candidate):
             if len(part.split()) > (ORGANISATION_WORDS if _OF_AN_ORGANISATION.search(part) else NAME_WORDS):
                 continue
             part = _NAME_ENDS.sub("", part.strip(" .:-")).strip(" .:-")
             if (not part or "@" in part or part.startswith(("http", "("))
                     or _DIGIT.search(part) or (publisher and part.casefold() == publisher.casefold())):
                 continue
-            if _CREDENTIAL.match(part) and names:  # "Angela Holliday-Bell, MD": part of the name shown
+            # "Angela Holliday-Bell, MD": part of the name shown ("Adam Vidler, AP": an agency beside it)
+            if _CREDENTIAL.match(part) and names and part.casefold() not in _AGENCIES:
                 names[-1] = f"{names[-1]}, {part}"
                 continue
             name = _name(part)
@@ -592,7 +607,8 @@ def _parts(byline: str) -> list[str]:
     parts: list[str] = []
     for index, segment in enumerate(_SEGMENTS.split(byline)):
         last = segment.split()[-1].casefold().strip(".,") if segment.split() else ""
-        if index and segment[:1].islower() and not segment.startswith(("and ", "by ")):
+        if (index and segment[:1].islower() and not segment.startswith(("and ", "by "))
+                and segment.strip().casefold() not in _AGENCIES):
             break  # "Vanessa Mendez, MD, gastroenterologist, Parkview Health": who she is, not who else wrote
         if index and last in _ROLE_WORDS:
             continue

@@ -285,3 +285,20 @@ def test_a_line_that_only_names_an_author_is_metadata_wherever_it_is():
 def test_a_bio_that_opens_with_the_authors_name_alone_still_goes():
     text = STORY + "\nJane Roe\nJane Roe is a freelance writer who covers city politics."
     assert without_metadata_lines(text, ("Jane Roe",)) == STORY
+
+
+@pytest.mark.parametrize(("byline", "authors"), [  # issue 28: bylines beyond English
+    (["Von Anna Schmidt"], ("Anna Schmidt",)),
+    (["Par Jean Dupont et Marie Curie"], ("Jean Dupont", "Marie Curie")),
+    (["Door Jan de Vries"], ("Jan de Vries",)),
+    (["Capital Von Jemima Kelly"], ("Jemima Kelly",)),  # a section's name before the label
+    (["Von"], ()), (["Folgen"], ()), (["Twitter Facebook"], ()),  # labels and buttons alone
+    (["Adam Vidler, AP"], ("Adam Vidler", "AP")),  # agencies kept as credited
+    (["Maria Müller, dpa"], ("Maria Müller", "dpa")),
+    (["Foto: Mads Claus Rasmussen"], ()),  # a photo's credit
+    (["window._folmq.push(function() {"], ()),  # a script's text
+    (["Deutsche Welle (www.dw.com)"], ("Deutsche Welle",)),  # the aside goes
+    (["Angela Holliday-Bell, MD"], ("Angela Holliday-Bell, MD",)),  # a credential still joins the name
+])
+def test_bylines_in_other_languages(byline, authors):
+    assert clean_authors(byline) == authors

@@ -1,0 +1,42 @@
+"""The few words extraction reads in a page's language, in one place, a small list per language.
+
+Everything else extraction decides from signals that carry across languages (structure,
+position, link density, schema.org, repetition). These lists only tell a byline's label, a
+follow or share button and a photo credit from a name. Add a language by adding its words here.
+"""
+
+from __future__ import annotations
+
+# "By Jane Roe": the word a byline starts with.
+BYLINE_LABELS = {
+    "en": ("by", "written by", "posted by", "words by", "author", "authors", "authored by"),
+    "de": ("von", "autor", "autorin", "autoren"),
+    "fr": ("par",), "es": ("por",), "pt": ("por",), "it": ("di", "a cura di"), "nl": ("door",),
+    "sv": ("av",), "nb": ("av",), "da": ("af",), "pl": ("autor", "autorka"), "cs": ("autor",),
+}
+# Buttons beside a name: "Folgen", "Follow", "Share".
+BUTTONS = {
+    "en": ("follow", "share", "subscribe"), "de": ("folgen", "teilen", "abonnieren"),
+    "fr": ("suivre", "partager"), "es": ("seguir", "compartir"), "pt": ("seguir", "partilhar", "compartilhar"),
+    "it": ("segui", "condividi"), "nl": ("volgen", "delen"), "sv": ("följ", "dela"), "nb": ("følg", "del"),
+    "da": ("følg", "del"), "pl": ("obserwuj", "udostępnij"),
+}
+# A photo's credit, not the story's: "Foto: Mads Rasmussen".
+PHOTO_LABELS = {
+    "en": ("photo", "photos", "image", "images", "picture", "illustration"), "de": ("foto", "fotos", "bild"),
+    "fr": ("photo", "crédit"), "es": ("foto", "imagen"), "it": ("foto",), "nl": ("foto", "beeld"),
+    "sv": ("foto", "bild"), "nb": ("foto",), "da": ("foto",), "pl": ("fot", "zdjęcie"),
+}
+# Social networks whose names share a byline's box ("Twitter Facebook"): never an author.
+NETWORKS = ("twitter", "facebook", "instagram", "linkedin", "whatsapp", "telegram", "youtube", "tiktok",
+            "mastodon", "bluesky", "threads", "xing", "e-mail", "email", "rss")
+# News agencies, credited beside (or instead of) a person: kept as credited.
+AGENCIES = ("AP", "AFP", "Reuters", "dpa", "APA", "ANP", "EFE", "ANSA", "AAP", "PA", "SDA", "Keystone-SDA", "KNA",
+            "epd", "Kyodo", "Xinhua", "Yonhap", "TASS", "Ritzau", "NTB", "TT", "Belga", "Lusa", "PAP", "CTK",
+            "MTI", "Bloomberg", "dts", "AA", "IANS", "PTI", "UPI", "Europa Press", "Associated Press",
+            "Agence France-Presse", "Deutsche Presse-Agentur")
+
+
+def every(table: dict[str, tuple[str, ...]]) -> frozenset[str]:
+    """All the words of a table, in every language (casefolded)."""
+    return frozenset(word.casefold() for words in table.values() for word in words)

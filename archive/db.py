@@ -73,8 +73,24 @@ def _v3_learned_boilerplate(db: sqlite_utils.Database) -> None:
     }, pk=("site", "line"), not_null={"site", "line", "learned_at"})
 
 
+def _v4_rejected_pages(db: sqlite_utils.Database) -> None:
+    """Pages fetched as candidate articles that extraction rejected, kept with their latest capture
+    and the reason, so that ``reextract`` can decide again; articles kept near the page-type
+    decision's boundary are flagged ``uncertain`` for the same reason."""
+    db["rejected_pages"].create({
+        "id": int, "url": str, "site": str, "section": str, "reason": str, "detail": str, "score": float,
+        "first_fetched_at": str, "last_fetched_at": str, "capture_id": int, "run_id": int,
+    }, pk="id", foreign_keys=[("capture_id", "captures", "id"), ("run_id", "crawl_runs", "id")],
+        not_null={"url", "site", "reason", "first_fetched_at", "last_fetched_at", "capture_id"})
+    db["rejected_pages"].create_index(["url"], unique=True)
+    db["rejected_pages"].create_index(["site", "reason"])
+    db["articles"].add_column("uncertain", int, not_null_default=0)
+
+
 # Append only: each entry turns version N into N + 1. Never edit one that has shipped.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial, _v2_recheck, _v3_learned_boilerplate]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1_initial, _v2_recheck, _v3_learned_boilerplate, _v4_rejected_pages,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

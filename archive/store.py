@@ -1,9 +1,11 @@
 """Writes to the archive: one transaction per article, so a crawl killed at any moment leaves
-either the whole article (row, version, capture, FTS entry) or none of it.
+either the whole article (row, version, capture, FTS entry) or none of it. A page that extraction
+rejected is kept too (its capture and a ``rejected_pages`` row), so no fetched page is lost.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import os
@@ -17,7 +19,8 @@ from typing import Any
 
 import sqlite_utils
 
-from crawler.extraction import Article, Capture
+from crawler.extraction import Article, Capture, NotAnArticle
+from crawler.urls import canonical_url
 
 # Headers worth keeping with a capture: enough for conditional re-fetches and for WARC export.
 KEPT_HEADERS = ("content-type", "etag", "last-modified", "content-language", "date", "location")
@@ -37,6 +40,23 @@ class Stored:
     outcome: Outcome
     version: int
     capture_id: int | None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why extraction did not take a fetched page for an article (``NotAnArticle``'s reason, detail
+    and page-type score), as plain values that pickle and travel between processes."""
+
+    reason: str
+    detail: str = ""
+    score: float | None = None
+
+    @classmethod
+    def of(cls, error: NotAnArticle) -> Rejection:
+        return cls(error.reason, error.detail or "", error.score)
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.detail}" if self.detail else self.reason
 
 
 def utc_now() -> str:
@@ -89,22 +109,28 @@ def _article_values(article: Article) -> dict[str, object]:
         "language": article.language, "tags": json.dumps(list(article.tags), ensure_ascii=False),
         "categories": json.dumps(list(article.categories), ensure_ascii=False), "image": article.image,
         "site_name": article.site_name, "text": article.text, "word_count": article.word_count,
-        "content_hash": article.content_hash,
+        "content_hash": article.content_hash, "uncertain": int(article.uncertain),
     }
 
 
 def store_article(db: sqlite_utils.Database, article: Article, *, site: str, section: str | None = None,
                   capture: Capture | None = None, run_id: int | None = None,
-                  fetched_at: str | None = None) -> Stored:
+                  fetched_at: str | None = None, capture_id: int | None = None) -> Stored:
     """Insert or update one article, its capture and (when the content changed) a new version.
 
+    ``capture_id`` names a capture already stored that the article comes from (a rejected page
+    that re-extraction now takes for an article). A page kept in ``rejected_pages`` under the
+    article's URL or its capture's leaves it: it is an article now.
     A new article found through a feed or sitemap has no listing section: its own first category is used.
     """
     section = section or next(iter(article.categories), None)
     fetched_at = fetched_at or (capture.fetched_at if capture and capture.fetched_at else utc_now())
     values = _article_values(article)
     with transaction(db) as conn:
-        capture_id = _insert_capture(conn, capture, site, run_id) if capture else None
+        if capture:
+            capture_id = _insert_capture(conn, capture, site, run_id)
+        conn.execute("DELETE FROM rejected_pages WHERE url IN (?, ?) OR capture_id = ?",
+                     (article.url, canonical_url(capture.url) if capture else article.url, capture_id))
         row = conn.execute("SELECT id, content_hash, version FROM articles WHERE url = ?", (article.url,)).fetchone()
         if row is None:
             columns = {**values, "site": site, "section": section, "url": article.url, "version": 1,
@@ -139,6 +165,47 @@ def store_article(db: sqlite_utils.Database, article: Article, *, site: str, sec
                  capture_id, run_id),
             )
     return Stored(article_id=article_id, outcome=outcome, version=version, capture_id=capture_id)
+
+
+def store_rejected(db: sqlite_utils.Database, url: str, *, site: str, section: str | None = None,
+                   capture: Capture, reason: str, detail: str = "", score: float | None = None,
+                   run_id: int | None = None) -> int:
+    """Keep a page that extraction rejected, in one transaction: its capture, and its one
+    ``rejected_pages`` row (by canonical ``url``) with the latest reason, detail, score and capture.
+
+    A capture identical to the row's latest one is not stored twice (the row's fetch time moves
+    on); an older fetch arriving late is stored but leaves the row on the newer one. Returns the
+    id of the capture the row points at.
+    """
+    fetched_at = capture.fetched_at or utc_now()
+    with transaction(db) as conn:
+        latest = conn.execute("SELECT c.id, c.digest FROM rejected_pages r JOIN captures c ON c.id = r.capture_id"
+                              " WHERE r.url = ?", (url,)).fetchone()
+        if latest is not None and latest[1] == capture.digest:
+            capture_id = latest[0]
+        else:
+            capture_id = _insert_capture(conn, dataclasses.replace(capture, fetched_at=fetched_at), site, run_id)
+        conn.execute(
+            "INSERT INTO rejected_pages (url, site, section, reason, detail, score, first_fetched_at, last_fetched_at,"
+            " capture_id, run_id) VALUES (?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT (url) DO UPDATE SET site = excluded.site, section = coalesce(excluded.section, section),"
+            " reason = excluded.reason, detail = excluded.detail, score = excluded.score,"
+            " last_fetched_at = excluded.last_fetched_at, capture_id = excluded.capture_id,"
+            " run_id = coalesce(excluded.run_id, run_id)"
+            " WHERE excluded.last_fetched_at >= rejected_pages.last_fetched_at",
+            (url, site, section, reason, detail or None, score, fetched_at, fetched_at, capture_id, run_id),
+        )
+        row = conn.execute("SELECT capture_id FROM rejected_pages WHERE url = ?", (url,)).fetchone()
+    return row[0]
+
+
+def update_rejection(db: sqlite_utils.Database, url: str, *, reason: str, detail: str = "",
+                     score: float | None = None) -> bool:
+    """Record a new decision about a kept rejected page (re-extraction); its fetches stay as they were."""
+    with transaction(db) as conn:
+        cursor = conn.execute("UPDATE rejected_pages SET reason = ?, detail = ?, score = ? WHERE url = ?",
+                              (reason, detail or None, score, url))
+    return cursor.rowcount == 1
 
 
 def touch_not_modified(db: sqlite_utils.Database, url: str, fetched_at: str | None = None) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from archive.store import Rejection
+
 from .extraction import Article, Capture
 
 
@@ -20,6 +22,7 @@ class ArticlePage:
     section: str | None = None
     article: Article | None = field(default=None, repr=False)  # set by ExtractionPipeline
     body_gzip: bytes | None = field(default=None, repr=False)  # the body compressed, by ExtractionPipeline
+    rejection: Rejection | None = None  # set by ExtractionPipeline when the page is no article
     # Distributed mode only: the frontier entry released once the page is handed on, and its seeding.
     frontier_token: str | None = None
     frontier_run: str | None = None

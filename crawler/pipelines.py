@@ -2,6 +2,8 @@
 
 Every page ends in exactly one counter: ``archive/saved/{new,changed,unchanged}``,
 ``archive/skipped/<reason>`` or ``archive/errors``; each site's counts become its ``crawl_runs`` row.
+A page counted as ``skipped/<reason>`` by extraction is still kept, in ``rejected_pages`` with its
+capture (counted ``archive/rejected_kept`` besides), and then dropped: it is not an article item.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from archive.db import open_archive
 from archive.store import (
     Outcome,
+    Rejection,
     blocked_by,
     close_abandoned_runs,
     compress,
@@ -29,31 +32,39 @@ from archive.store import (
     run_counts,
     start_run,
     store_article,
+    store_rejected,
     touch_not_modified,
 )
 from crawler.extraction import Article, NotAnArticle, extract
 from crawler.items import ArticlePage
 from crawler.stats import count_for_site
+from crawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Extracted:
-    article: Article
+    article: Article | None  # None: extraction rejected the page, ``rejection`` says why
     body_gzip: bytes
+    rejection: Rejection | None = None
 
 
 def extract_for_archive(body: bytes, url: str, rules: Any, timezone: str, content_type: str | None) -> Extracted:
     """``extract()``, plus what the archive computes from each page (content hash, compressed
-    capture), all where extraction runs: in a worker process, off the crawler's core."""
-    article = extract(body, url, rules, timezone, content_type)
+    capture), all where extraction runs: in a worker process, off the crawler's core. A page that
+    is not an article comes back with its rejection, since the archive keeps it too."""
+    try:
+        article = extract(body, url, rules, timezone, content_type)
+    except NotAnArticle as error:
+        return Extracted(None, compress(body), Rejection.of(error))
     _ = article.content_hash  # cached on the article, pickled back with it
     return Extracted(article, compress(body))
 
 
 class ExtractionPipeline:
-    """Turns an ``ArticlePage`` into an ``Article``; drops (and counts) pages that are not articles.
+    """Turns an ``ArticlePage`` into an ``Article``; counts pages that are not articles and passes
+    them on with their ``rejection``, for the archive to keep (it drops them afterwards).
 
     With ``ARCHIVE_EXTRACT_WORKERS`` > 0, extraction runs in that many worker processes: the
     reactor keeps downloading while pages are extracted on another core, and a page that takes
@@ -89,7 +100,7 @@ class ExtractionPipeline:
             self.pool.stop()
             self.pool = None
 
-    async def _extract(self, item: ArticlePage, rules: Any, timezone: str) -> Article:
+    async def _extract(self, item: ArticlePage, rules: Any, timezone: str) -> Extracted:
         if self.pool is None:
             return self.extract(item.body, item.url, rules, timezone, item.content_type)
         future = self.pool.schedule(self.extract, args=(item.body, item.url, rules, timezone, item.content_type),
@@ -102,9 +113,6 @@ class ExtractionPipeline:
         site = self.crawler.spider.sites[item.site]
         try:
             result = await self._extract(item, site.extraction, site.timezone)
-        except NotAnArticle as reason:
-            count_for_site(self.stats, "archive", item.site, f"skipped/{reason.reason}")
-            raise DropItem(f"not an article ({reason}): {item.url}", log_level="DEBUG") from None
         except (TimeoutError, FutureTimeoutError):
             count_for_site(self.stats, "archive", item.site, "errors")
             count_for_site(self.stats, "archive", item.site, "extract_timeout")
@@ -115,7 +123,9 @@ class ExtractionPipeline:
             count_for_site(self.stats, "archive", item.site, "errors")
             logger.error("extraction failed for %s: %s\n%s", item.url, error, traceback.format_exc())
             raise DropItem(f"extraction failed: {item.url}", log_level="DEBUG") from None
-        item.article, item.body_gzip = result.article, result.body_gzip
+        item.article, item.body_gzip, item.rejection = result.article, result.body_gzip, result.rejection
+        if result.rejection is not None:
+            count_for_site(self.stats, "archive", item.site, f"skipped/{result.rejection.reason}")
         return item
 
 
@@ -164,6 +174,9 @@ class ArchivePipeline:
             if touched:
                 count_for_site(self.stats, "archive", item.site, f"saved/{Outcome.NOT_MODIFIED.value}")
             return item
+        if isinstance(item, ArticlePage) and item.rejection is not None:
+            await self._keep_rejected(item)
+            raise DropItem(f"not an article ({item.rejection}): {item.url}", log_level="DEBUG")
         if not isinstance(item, ArticlePage) or item.article is None:
             return item
         try:
@@ -177,6 +190,21 @@ class ArchivePipeline:
         count_for_site(self.stats, "archive", item.site, f"saved/{stored.outcome.value}")
         item.body = item.body_gzip = b""  # the HTML is archived: do not carry it further (or into logs)
         return item
+
+    async def _keep_rejected(self, item: ArticlePage) -> None:
+        """Keep a page that extraction rejected: its capture, and why."""
+        rejection = item.rejection
+        try:
+            await asyncio.wrap_future(self.writer.submit(
+                store_rejected, self.db, canonical_url(item.url), site=item.site, section=item.section,
+                capture=item.capture(), reason=rejection.reason, detail=rejection.detail, score=rejection.score,
+                run_id=self.runs.get(item.site)))
+        except Exception as error:  # counted as skipped already: the page is lost, not the crawl
+            count_for_site(self.stats, "archive", item.site, "rejected_lost")
+            logger.error("could not keep rejected page %s: %s", item.url, error)
+        else:
+            count_for_site(self.stats, "archive", item.site, "rejected_kept")
+        item.body = item.body_gzip = b""
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Close each site's run with its counts; runs after the engine set ``finish_reason``."""

@@ -6,18 +6,23 @@ Twisted's reactor runs once per process, so one module-scoped crawl feeds every 
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from datetime import UTC
 
 import pytest
 
 from archive.db import open_archive
 from archive.queries import search
-from crawler.demo_site import DemoServer, DemoSite
+from archive.store import decompress
+from crawler.demo_site import DemoServer, DemoSite, DemoSiteApp
 from crawler.demo_site.content import ALL_SECTIONS, load_seed
 from crawler.runner import run_crawl
 from crawler.sites import load_site_file
 from tests.conftest import demo_config_file
+
+TAG_PAGES = re.compile(r"/tag/[\w-]+/$")
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +31,9 @@ def crawl(tmp_path_factory):
     site = DemoSite()
     with DemoServer(site) as server:
         config = load_site_file(demo_config_file()).with_base_url(server.base_url)
+        # Tag pages taken for stories by too loose a pattern: extraction rejects them, and the
+        # archive keeps each one with its capture and reason (issue 28).
+        config = dataclasses.replace(config, article_urls=(*config.article_urls, TAG_PAGES))
         result = run_crawl([config], db_path, {"LOG_LEVEL": "CRITICAL"})
     db = open_archive(db_path)
     yield site, server, result, db
@@ -62,7 +70,7 @@ def test_every_article_archived_exactly_once(crawled):
         assert requests[story.path] == (2 if story.path in site.retried_paths else 1)
         assert not [t for t in requests if t.startswith(story.path + "?")]
     assert db["article_versions"].count == len(site.stories)
-    assert db["captures"].count == len(site.stories)
+    assert db["captures"].count == len(site.stories) + db["rejected_pages"].count
 
 
 def test_connections_are_kept_alive_for_the_sites_concurrency(crawl):
@@ -143,5 +151,25 @@ def test_crawl_run_is_recorded_with_counts(crawled):
     assert run["pages"] == result.count("news/demo/pages")
     assert result.count("news/demo/listing_pages") == listing_pages
     assert run["errors"] == 5
-    assert run["skipped"] == 3 + 2 + 1  # robots.txt, not HTML, off-site
+    rejected = db["rejected_pages"].count  # kept, and still counted as skipped
+    assert run["skipped"] == 3 + 2 + 1 + rejected  # robots.txt, not HTML, off-site, not articles
     assert json.loads(run["stats"])["news/demo/errors/timeout"] == 1
+
+
+def test_every_rejected_page_is_kept_with_its_capture_and_reason(crawled):
+    """Issue 28: a page fetched as a candidate article that extraction rejects is archived, not lost."""
+    site, base, result, requests, db = crawled
+    skipped = {key.rsplit("/", 1)[1]: value for key, value in result.stats.items()
+               if key.startswith("archive/demo/skipped/")}
+    kept = dict(db.execute("select reason, count(*) from rejected_pages group by reason").fetchall())
+    assert len(kept) >= 2 and kept == skipped  # several reasons, each page counted once and kept once
+    assert result.count("archive/demo/rejected_kept") == sum(kept.values())
+    run_id = next(db["crawl_runs"].rows)["id"]
+    app = DemoSiteApp(site)
+    for row in db["rejected_pages"].rows:
+        path = row["url"].removeprefix(base)
+        assert TAG_PAGES.search(path) and requests[path] == 1
+        assert (row["site"], row["run_id"], row["first_fetched_at"]) == ("demo", run_id, row["last_fetched_at"])
+        capture = db["captures"].get(row["capture_id"])
+        assert (capture["url"], capture["status"], capture["crawl_run_id"]) == (row["url"], 200, run_id)
+        assert decompress(capture["body_gzip"]).decode("utf-8") == app.render(path)[2]  # the page as served

@@ -37,8 +37,10 @@ def test_article_is_extracted_inline_or_in_a_worker(demo_config, demo_app, demo_
         # what the archive needs is computed where extraction ran: the capture compressed, the hash cached
         assert gzip.decompress(item.body_gzip) == item.body
         assert "content_hash" in vars(item.article)
-        with pytest.raises(DropItem, match="not an article"):
-            asyncio.run(pipeline.process_item(page(demo_app, "/tag/economy/")))
+        # Not an article: counted, and passed on with why and its capture, for the archive to keep.
+        rejected = asyncio.run(pipeline.process_item(page(demo_app, "/tag/economy/")))
+        assert rejected.article is None and rejected.rejection.reason == "listing"
+        assert rejected.rejection.score < 0 and gzip.decompress(rejected.body_gzip) == rejected.body
         assert pipeline.stats.get_value("archive/demo/skipped/listing") == 1
     finally:
         pipeline.close_spider()
@@ -68,6 +70,37 @@ def test_an_extraction_crash_is_counted_not_raised(demo_config, demo_app, demo_s
 def test_bad_worker_settings_fail_fast(demo_config):
     with pytest.raises(ValueError, match="ARCHIVE_EXTRACT_WORKERS"):
         pipeline_for(demo_config, ARCHIVE_EXTRACT_WORKERS=-1)
+
+
+def test_a_rejected_page_is_kept_then_dropped_and_counted_as_skipped(demo_config, demo_app, tmp_path):
+    """Issue 28: a page extraction rejects is archived (capture and reason) instead of lost; it is
+    still no article item, and its run counts it as skipped as before."""
+    from archive.db import open_archive
+    from archive.store import decompress
+    from crawler.pipelines import ArchivePipeline
+
+    extraction = pipeline_for(demo_config, ARCHIVE_EXTRACT_WORKERS=0, ARCHIVE_DB=str(tmp_path / "a.db"))
+    crawler = extraction.crawler
+    archive = ArchivePipeline.from_crawler(crawler)
+    archive.open_spider()
+    item = page(demo_app, "/tag/economy/")
+    item.section, html = "world", item.body
+
+    async def through_both() -> None:
+        await archive.process_item(await extraction.process_item(item))
+
+    with pytest.raises(DropItem, match=r"not an article \(listing: score"):
+        asyncio.run(through_both())
+    archive.spider_closed(crawler.spider, "finished")
+    db = open_archive(tmp_path / "a.db")
+    row = next(db["rejected_pages"].rows)
+    assert (row["url"], row["site"], row["section"], row["reason"]) == ("http://127.0.0.1/tag/economy/", "demo",
+                                                                        "world", "listing")
+    assert decompress(db["captures"].get(row["capture_id"])["body_gzip"]) == html
+    assert db["articles"].count == 0
+    assert crawler.stats.get_value("archive/demo/rejected_kept") == 1
+    run = next(db["crawl_runs"].rows)
+    assert (run["skipped"], run["articles_new"], run["errors"], row["run_id"]) == (1, 0, 0, run["id"])
 
 
 def runs_after_crawl(demo_config, tmp_path, other: str, stats: dict) -> dict[str, dict]:

@@ -14,10 +14,13 @@ from functools import cached_property
 from importlib import resources
 
 SITE_TIMEZONE = timezone(timedelta(hours=5, minutes=30))  # Asia/Kolkata has no DST
+PLUS_NINE = timezone(timedelta(hours=9))  # Japan and Korea: no DST either
 TEMPLATES = ("blogger", "wordpress", "newsroom")
 SECTIONS = ("world", "politics", "business", "technology")
 GERMAN_SECTION = "welt"  # served in ISO-8859-1, declared only in <meta>
 ALL_SECTIONS = (*SECTIONS, GERMAN_SECTION)
+# From this many articles on, three of them are stories in other languages (``other_languages``).
+OTHER_LANGUAGES_FROM = 20
 
 PLACES = ["Pyongyang", "Seoul", "Tokyo", "Delhi", "Berlin", "Nairobi", "Lima", "Oslo", "Cairo",
           "Jakarta", "Lagos", "Madrid", "Ottawa", "Hanoi", "Quito", "Dhaka", "Accra", "Riga"]
@@ -67,8 +70,9 @@ UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "
 
 
 def slugify(text: str) -> str:
-    """Lowercase ASCII words joined by hyphens, as news CMSs build URL slugs."""
-    return re.sub(r"[^a-z0-9]+", "-", text.translate(UMLAUTS).lower()).strip("-")
+    """Lowercase words joined by hyphens, as news CMSs build URL slugs: umlauts spelt out in ASCII,
+    other scripts kept as they are ("홍길동"; percent-encode it in a URL)."""
+    return re.sub(r"[\W_]+", "-", text.translate(UMLAUTS).lower()).strip("-")
 
 
 @dataclass(frozen=True)
@@ -92,10 +96,13 @@ class DemoArticle:
     slug: str
     description: str = ""
     modified: datetime | None = None
+    language: str = "en"
+    url_path: str | None = None  # a CMS's own URL scheme ("/news_view.html?idx=123"), not /YYYY/MM/slug.html
 
     @property
     def path(self) -> str:
-        return f"/{self.published:%Y}/{self.published:%m}/{self.slug}.html"
+        """The story's URL on the site: its path, and for some CMSs a query."""
+        return self.url_path or f"/{self.published:%Y}/{self.published:%m}/{self.slug}.html"
 
     @property
     def body_text(self) -> str:
@@ -186,13 +193,102 @@ def _german(number: int, rng: random.Random, start: datetime) -> DemoArticle:
     return DemoArticle(
         number=number, section=GERMAN_SECTION, template="legacy", title=title, blocks=blocks,
         authors=(_person(rng),), tags=("Kommunalpolitik", place), published=published,
-        slug=f"{slugify(title)}-{number}", description=blocks[0].text.split(". ")[0] + ".",
+        slug=f"{slugify(title)}-{number}", description=blocks[0].text.split(". ")[0] + ".", language="de",
     )
+
+
+# Three stories in other languages, the same in every site that has them (``OTHER_LANGUAGES_FROM``).
+JAPANESE_BLOCKS = (
+    Block("p", "東京都議会は5日の本会議で、夏の猛暑から都民の命を守るため、図書館や区民センターなどの公共施設を"
+               "冷房の効いた休憩場所「涼み処」として開放することを定めた条例案を、賛成多数で可決した。来月1日に"
+               "施行され、東京都内の約千カ所が対象となる見込みだ。"),
+    Block("p", "条例は、気温が一定の基準を超える日に、都と区市町村が指定した施設を誰でも無料で利用できるように"
+               "するもの。施設には飲み水と椅子を備え、職員が体調の悪そうな人に声をかけることも求めている。都に"
+               "よると、昨年の夏に東京で熱中症の疑いにより救急搬送された人は8千人を超え、その半数近くが65歳以上の"
+               "高齢者だった。"),
+    Block("h2", "財源と運営に課題"),
+    Block("p", "審議では、財源や運営体制をめぐる質問も相次いだ。野党会派の議員は「施設の職員に新たな負担を押し"
+               "つけるだけでは長続きしない」と指摘し、商業施設や銀行の店舗にも協力を広げるよう求めた。これに対し"
+               "都の担当者は、今年度の補正予算に冷房設備の更新費用として約12億円を計上したと説明し、民間企業との"
+               "協定づくりを急ぐ考えを示した。"),
+    Block("p", "東京の都心部では、建物や道路が昼間の熱をため込む「ヒートアイランド現象」により、夜になっても気温が"
+               "下がりにくい。専門家は、冷房のない住宅で暮らす一人暮らしの高齢者が特に危険だと指摘しており、都は"
+               "町内会や民生委員と連携して、近くの涼み処を知らせるチラシを各戸に配る計画だ。"),
+    Block("p", "東京都の担当者は「暑さはもはや災害と同じだと考えている。身近な場所で一息つける場所を増やし、誰も"
+               "取り残さない東京をつくりたい」と話している。"),
+)
+KOREAN_BLOCKS = (
+    Block("p", "서울시가 올여름 폭염에 대비해 한강공원 곳곳에 무더위 쉼터 20곳을 새로 설치한다고 12일 밝혔다. "
+               "쉼터에는 그늘막과 냉방 시설, 식수대가 갖춰지며 오전 10시부터 오후 8시까지 누구나 무료로 이용할 수 "
+               "있다."),
+    Block("p", "시는 지난해 여름 한강공원을 찾은 시민이 하루 평균 30만 명을 넘었지만, 햇볕을 피할 곳이 부족하다는 "
+               "민원이 꾸준히 제기돼 왔다고 설명했다. 특히 자전거를 타거나 산책을 하는 노인과 어린이가 온열 질환에 "
+               "취약하다는 지적이 많았다."),
+    Block("p", "새 쉼터는 여의도, 반포, 뚝섬 등 이용객이 많은 공원을 중심으로 배치된다. 시는 쉼터마다 안전 요원을 "
+               "두고, 기온이 35도를 넘는 날에는 운영 시간을 밤 10시까지 연장할 계획이다. 또 휴대전화 지도 "
+               "서비스에서 가까운 쉼터의 위치와 혼잡도를 확인할 수 있도록 할 예정이다."),
+    Block("p", "시민 반응은 대체로 긍정적이다. 매일 아침 반포한강공원에서 달리기를 한다는 직장인 김모 씨는 \u201c한낮에는 "
+               "잠시 쉴 곳이 없어 운동을 포기한 적이 많았다\u201d며 \u201c쉼터가 생기면 가족과 함께 저녁 산책도 더 자주 "
+               "나올 수 있을 것 같다\u201d고 말했다."),
+    Block("p", "서울시 관계자는 \u201c기후 변화로 폭염이 해마다 길어지고 있어 시민들이 일상 속에서 더위를 피할 수 있는 "
+               "공간을 늘리는 것이 중요하다\u201d며 \u201c이용 현황을 살펴 내년에는 쉼터를 더 늘리겠다\u201d고 말했다. 한편 "
+               "시는 다음 달부터 취약 계층 가구를 직접 방문해 선풍기와 냉방비를 지원하는 사업도 함께 추진한다."),
+)
+GERMAN_BLOCKS = (
+    Block("p", "Nach mehr als zwei Jahren Planung hat der Stadtrat am Dienstagabend ein neues Radwegenetz für die "
+               "Innenstadt beschlossen. Mit 34 zu 19 Stimmen folgte das Gremium dem Entwurf der Verwaltung, der bis "
+               "zum Jahr 2027 rund zwölf Kilometer geschützte Radwege vorsieht."),
+    Block("p", "Kernstück des Plans ist eine durchgehende Verbindung vom Hauptbahnhof bis zur Universität. Auf der "
+               "Ringstraße soll dafür je Richtung eine Autospur wegfallen. Außerdem sollen an allen großen Kreuzungen "
+               "eigene Ampelphasen für Radfahrerinnen und Radfahrer eingerichtet werden. Die Kosten schätzt die Stadt "
+               "auf knapp 18 Millionen Euro, von denen das Land etwa die Hälfte übernehmen will."),
+    Block("p", "Die Debatte im Sitzungssaal war lebhaft. Vertreter des Einzelhandels befürchten, dass Kundinnen und "
+               "Kunden aus dem Umland wegbleiben, wenn Parkplätze verschwinden. \u201eWir sind nicht gegen Radwege, aber "
+               "die Geschäfte in der Altstadt müssen erreichbar bleiben\u201c, sagte der Vorsitzende des Gewerbevereins. "
+               "Die Verwaltung verwies dagegen auf Zählungen, nach denen schon heute fast ein Drittel aller Wege in "
+               "der Innenstadt mit dem Fahrrad zurückgelegt wird."),
+    Block("p", "Zustimmung kam vom Fahrradclub und von mehreren Elternvertretungen, die sich seit Langem sicherere "
+               "Schulwege wünschen. Die ersten Bauarbeiten sollen im Herbst an der Bahnhofstraße beginnen. Während "
+               "der Arbeiten will die Stadt Umleitungen ausschildern und die Anwohner bei Informationsabenden über "
+               "den Ablauf unterrichten."),
+)
+
+
+def other_languages(first_number: int) -> list[DemoArticle]:
+    """Stories in Japanese, Korean and German, each in its own CMS's template (see ``render``):
+
+    - Japanese, Shift_JIS declared only in ``<meta charset>``, JSON-LD dates at +09:00;
+    - Korean, at a query-string URL (``/news_view.html?idx=123``), by "홍길동 기자" (the reporter's
+      name and the word for reporter);
+    - German in UTF-8, "Von Anna Schmidt" above the text and no date but the printed "5. Juni 2024":
+      with no time of day and no zone, that is midnight in the site's timezone.
+    """
+    japanese = DemoArticle(
+        number=first_number, section="world", template="ja_newsroom",
+        title="東京都議会、猛暑対策で「涼み処」条例を可決", blocks=JAPANESE_BLOCKS, authors=("山田太郎",),
+        tags=("東京都議会", "猛暑"), published=datetime(2024, 6, 5, 10, 30, tzinfo=PLUS_NINE),
+        modified=datetime(2024, 6, 5, 18, 0, tzinfo=PLUS_NINE), slug="tokyo-assembly-passes-heat-shelter-ordinance",
+        description=JAPANESE_BLOCKS[0].text.split("。")[0] + "。", language="ja",
+    )
+    korean = DemoArticle(
+        number=first_number + 1, section="world", template="ko_cms",
+        title="서울시, 한강공원에 무더위 쉼터 20곳 새로 설치", blocks=KOREAN_BLOCKS, authors=("홍길동",),
+        tags=("서울시", "폭염"), published=datetime(2024, 6, 12, 14, 20, tzinfo=PLUS_NINE), slug="news-view-123",
+        description=KOREAN_BLOCKS[0].text.split(". ")[0] + ".", language="ko", url_path="/news_view.html?idx=123",
+    )
+    german = DemoArticle(
+        number=first_number + 2, section=GERMAN_SECTION, template="de_regional",
+        title="Stadtrat beschließt neues Radwegenetz für die Innenstadt", blocks=GERMAN_BLOCKS,
+        authors=("Anna Schmidt",), tags=("Verkehr", "Stadtrat"), published=datetime(2024, 6, 5, tzinfo=SITE_TIMEZONE),
+        slug="stadtrat-beschliesst-neues-radwegenetz-fuer-die-innenstadt",
+        description=GERMAN_BLOCKS[0].text.split(". ")[0] + ".", language="de",
+    )
+    return [japanese, korean, german]
 
 
 def _edited(story: DemoArticle, edition: int) -> DemoArticle:
     """A story as a later edition shows it: a real edit, a cosmetic change, or none (by its number)."""
-    if story.template == "legacy" or story.number == 0 or edition < 2:
+    if story.template not in TEMPLATES or story.number == 0 or edition < 2:
         return story
     later = story.published + timedelta(days=2)
     if story.number % 10 == 7:  # a real correction: a new version
@@ -230,9 +326,12 @@ class DemoSite:
         rng = random.Random(self.seed)
         start = datetime(2024, 6, 28, 18, 0, tzinfo=SITE_TIMEZONE)
         german = self.articles // 20  # one story in twenty is in the German section
-        english = self.articles - german
+        others = 3 if self.articles >= OTHER_LANGUAGES_FROM else 0  # Japanese, Korean, German: always the same
+        english = self.articles - german - others
         stories = [_generated(n, rng, start) for n in range(1, english)]
-        stories += [_german(n, random.Random(self.seed * 1000 + n), start) for n in range(english, self.articles)]
+        stories += other_languages(english)[:others]
+        stories += [_german(n, random.Random(self.seed * 1000 + n), start)
+                    for n in range(english + others, self.articles)]
         title, blocks, tags = load_seed()
         seed = DemoArticle(
             number=0, section="world", template="blogger", title=title, blocks=blocks,

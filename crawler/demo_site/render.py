@@ -47,6 +47,19 @@ def _page(title: str, body: str, *, head: str = "", og_type: str = "website", la
 """
 
 
+def author_href(name: str) -> str:
+    return f"/author/{quote(slugify(name))}/"
+
+
+def tag_href(tag: str) -> str:
+    return f"/tag/{quote(slugify(tag))}/"
+
+
+def with_query(path: str, query: str) -> str:
+    """``path`` with ``query`` added, after the query it may already have."""
+    return f"{path}{'&' if '?' in path else '?'}{query}"
+
+
 def _iso(article: DemoArticle) -> str:
     return article.published.isoformat()
 
@@ -108,13 +121,13 @@ def blogger(site: DemoSite, article: DemoArticle) -> str:
 
 def wordpress(site: DemoSite, article: DemoArticle) -> str:
     authors = ", ".join(
-        f'<span class="author vcard"><a class="url fn n" href="/author/{slugify(n)}/">{escape(n)}</a></span>'
+        f'<span class="author vcard"><a class="url fn n" href="{author_href(n)}">{escape(n)}</a></span>'
         for n in article.authors
     )
     categories = ", ".join(
         f'<a href="/section/{slugify(c)}/" rel="category tag">{escape(c)}</a>' for c in article.categories
     )
-    tags = ", ".join(f'<a href="/tag/{slugify(t)}/" rel="tag">{escape(t)}</a>' for t in article.tags)
+    tags = ", ".join(f'<a href="{tag_href(t)}" rel="tag">{escape(t)}</a>' for t in article.tags)
     related = "".join(
         f'<li><a href="{a.path}">{escape(a.title)}</a></li>' for a in site.in_section(article.section)[:3]
         if a is not article
@@ -162,7 +175,7 @@ def newsroom(site: DemoSite, article: DemoArticle) -> str:
         "headline": article.title,
         "description": article.description,
         "datePublished": published_utc,
-        "author": [{"@type": "Person", "name": n, "url": f"/author/{slugify(n)}/"} for n in article.authors],
+        "author": [{"@type": "Person", "name": n, "url": author_href(n)} for n in article.authors],
         "keywords": list(article.tags),
         "articleSection": article.categories[0],
         "publisher": {"@type": "Organization", "name": SITE_NAME},
@@ -170,14 +183,14 @@ def newsroom(site: DemoSite, article: DemoArticle) -> str:
     if article.modified:
         data["dateModified"] = article.modified.isoformat()
     byline = " and ".join(
-        f'<a rel="author" href="/author/{slugify(n)}/">{escape(n)}</a>' for n in article.authors
+        f'<a rel="author" href="{author_href(n)}">{escape(n)}</a>' for n in article.authors
     )
     blocks = _body_html(article).split("\n")
     newsletter = ('<aside class="newsletter-signup"><h3>Sign up for The Morning Brief</h3>'
                   '<p>Get the day\u2019s top stories in your inbox every morning.</p>'
                   '<form><input type="email" placeholder="Email address"><button>Subscribe</button></form></aside>')
     blocks.insert(min(2, len(blocks)), newsletter)
-    tags = "".join(f'<li><a href="/tag/{slugify(t)}/">{escape(t)}</a></li>' for t in article.tags)
+    tags = "".join(f'<li><a href="{tag_href(t)}">{escape(t)}</a></li>' for t in article.tags)
     head = (
         f'<script type="application/ld+json">{json.dumps(data)}</script>\n'
         f'<meta property="og:title" content="{escape(article.title)} | {SITE_NAME}">\n'
@@ -208,7 +221,7 @@ def legacy(site: DemoSite, article: DemoArticle) -> str:
 <div class="artikeltext">
 {_body_html(article)}
 </div>
-<p class="schlagworte">Schlagworte: {", ".join(f'<a href="/tag/{slugify(t)}/" rel="tag">{escape(t)}</a>' for t in article.tags)}</p>
+<p class="schlagworte">Schlagworte: {", ".join(f'<a href="{tag_href(t)}" rel="tag">{escape(t)}</a>' for t in article.tags)}</p>
 </div>
 <div class="weitere"><h3>Weitere Artikel</h3><ul>{''.join(
         f'<li><a href="{a.path}">{escape(a.title)}</a></li>' for a in site.in_section(article.section)[:3] if a is not article)}</ul></div>"""
@@ -216,7 +229,106 @@ def legacy(site: DemoSite, article: DemoArticle) -> str:
                  charset_meta='<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">')
 
 
-ARTICLE_TEMPLATES = {"blogger": blogger, "wordpress": wordpress, "newsroom": newsroom, "legacy": legacy}
+def ja_newsroom(site: DemoSite, article: DemoArticle) -> str:
+    """A Japanese newsroom: Shift_JIS, declared only in <meta charset>; JSON-LD dates at +09:00.
+
+    Only what Shift_JIS can spell goes on the page (no teasers of other stories: Korean has no place in it).
+    """
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "description": article.description,
+        "datePublished": article.published.isoformat(),
+        "dateModified": (article.modified or article.published).isoformat(),
+        "author": [{"@type": "Person", "name": n} for n in article.authors],
+        "keywords": list(article.tags),
+        "inLanguage": "ja",
+        "publisher": {"@type": "Organization", "name": SITE_NAME},
+    }
+    head = (
+        f'<script type="application/ld+json">{json.dumps(data, ensure_ascii=False)}</script>\n'
+        f'<meta property="og:title" content="{escape(article.title)}">\n'
+        f'<meta name="description" content="{escape(article.description)}">'
+    )
+    when = article.published
+    authors = "、".join(escape(n) for n in article.authors)
+    keywords = "".join(f'<li><a href="{tag_href(t)}">{escape(t)}</a></li>' for t in article.tags)
+    body = f"""<article class="article">
+<div class="article-header">
+<p class="category"><a href="/section/{article.section}/">国際</a></p>
+<h1 class="article-title">{escape(article.title)}</h1>
+<div class="article-info"><span class="author">{authors}</span>
+<time datetime="{when.isoformat()}">{when.year}年{when.month}月{when.day}日 {when:%H:%M}</time></div>
+</div>
+<div class="article-body">
+{_body_html(article)}
+</div>
+<div class="share">この記事をシェア: <a href="https://twitter.com/share">X</a> <a href="https://www.facebook.com/sharer.php">Facebook</a> <a href="https://line.me/R/msg/text/">LINE</a></div>
+<ul class="keywords">{keywords}</ul>
+</article>"""
+    return _page(f"{article.title} - {SITE_NAME}", body, head=head, og_type="article", lang="ja",
+                 charset_meta='<meta charset="Shift_JIS">')
+
+
+def ko_cms(site: DemoSite, article: DemoArticle) -> str:
+    """A Korean news CMS: stories at ``news_view.html?idx=N``, bylines as "name 기자" (reporter; the
+    name links to the reporter's page), dates printed as ``2024.06.12 14:20``; the zoned time is
+    only in ``article:published_time``."""
+    when = article.published
+    reporters = ", ".join(f"{escape(n)} 기자" for n in article.authors)
+    linked = ", ".join(f'<a href="{author_href(n)}" rel="author">{escape(n)}</a> 기자' for n in article.authors)
+    head = (
+        f'<meta property="og:title" content="{escape(article.title)}">\n'
+        f'<meta property="article:published_time" content="{when.isoformat()}">\n'
+        f'<meta name="description" content="{escape(article.description)}">'
+    )
+    related = "".join(f'<li><a href="{a.path}">{escape(a.title)}</a></li>'
+                      for a in site.in_section(article.section)[:4] if a is not article)
+    body = f"""<div id="article-view">
+<header class="article-view-header">
+<h1 class="heading">{escape(article.title)}</h1>
+<ul class="infomation"><li>{linked}</li><li>입력 {when:%Y.%m.%d %H:%M}</li></ul>
+</header>
+<div class="article-body">
+<article id="article-view-content-div" class="article-veiw-body view-page">
+{_body_html(article)}
+</article>
+</div>
+<div class="view-copyright">저작권자 &copy; {SITE_NAME} 무단전재 및 재배포 금지</div>
+<div class="view-editors"><span class="names">{reporters}</span> <a href="mailto:desk@demo-daily.example">다른기사 보기</a></div>
+</div>
+<aside class="auto-article"><h2>많이 본 뉴스</h2><ul>{related}</ul></aside>"""
+    return _page(f"{article.title} - {SITE_NAME}", body, head=head, og_type="article", lang="ko")
+
+
+GERMAN_MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+                 "November", "Dezember")
+
+
+def de_regional(site: DemoSite, article: DemoArticle) -> str:
+    """A German regional paper's current CMS, in UTF-8: the day as printed ("5. Juni 2024") over the
+    headline, with no date in structured data, <time> or meta tags, and "Von ..." above the text."""
+    when = article.published
+    printed = f"{when.day}. {GERMAN_MONTHS[when.month - 1]} {when.year}"
+    more = "".join(f'<li><a href="{a.path}">{escape(a.title)}</a></li>'
+                   for a in site.in_section(article.section)[:3] if a is not article)
+    body = f"""<article class="artikel">
+<p class="artikel-datum">{printed}</p>
+<p class="dachzeile"><a href="/section/{article.section}/">Lokales</a></p>
+<h1 class="artikel-titel">{escape(article.title)}</h1>
+<div class="artikel-text">
+<p class="autor">Von {" und ".join(escape(n) for n in article.authors)}</p>
+{_body_html(article)}
+</div>
+</article>
+<div class="weitere"><h3>Mehr aus der Region</h3><ul>{more}</ul></div>"""
+    return _page(f"{article.title} | {SITE_NAME}", body, og_type="article", lang="de",
+                 head=f'<meta name="description" content="{escape(article.description)}">')
+
+
+ARTICLE_TEMPLATES = {"blogger": blogger, "wordpress": wordpress, "newsroom": newsroom, "legacy": legacy,
+                     "ja_newsroom": ja_newsroom, "ko_cms": ko_cms, "de_regional": de_regional}
 
 
 def article_page(site: DemoSite, article: DemoArticle) -> str:
@@ -227,11 +339,11 @@ def _teasers(items: list[DemoArticle]) -> str:
     # Every third link carries tracking parameters, as homepage modules do.
     return "\n".join(
         f"""<article class="teaser">
-<h2><a href="{a.path}{'?utm_source=section&utm_medium=web#top' if a.number % 3 == 0 else ''}">{escape(a.title)}</a></h2>
+<h2><a href="{with_query(a.path, 'utm_source=section&utm_medium=web') + '#top' if a.number % 3 == 0 else a.path}">{escape(a.title)}</a></h2>
 <p class="meta"><time datetime="{_iso(a)}">{a.published:%B %d, %Y}</time> by
-{", ".join(f'<a href="/author/{slugify(n)}/">{escape(n)}</a>' for n in a.authors)}</p>
+{", ".join(f'<a href="{author_href(n)}">{escape(n)}</a>' for n in a.authors)}</p>
 <p>{escape(a.description)}</p>
-<p class="tags">{" ".join(f'<a href="/tag/{slugify(t)}/">{escape(t)}</a>' for t in a.tags)}</p>
+<p class="tags">{" ".join(f'<a href="{tag_href(t)}">{escape(t)}</a>' for t in a.tags)}</p>
 </article>"""
         for a in items
     )
@@ -352,7 +464,7 @@ def _rfc822(when) -> str:
 def rss(site: DemoSite, base_url: str, count: int = 30) -> str:
     base = base_url.rstrip("/")
     items = "".join(
-        f"<item><title>{escape(a.title)}</title><link>{base}{a.path}?utm_source=rss&amp;utm_medium=feed</link>"
+        f"<item><title>{escape(a.title)}</title><link>{base}{with_query(a.path, 'utm_source=rss&amp;utm_medium=feed')}</link>"
         f"<guid isPermaLink=\"false\">demo-{a.number}</guid><pubDate>{_rfc822(a.published)}</pubDate>"
         f"<description>{escape(a.description)}</description></item>"
         for a in site.stories[:count]
@@ -407,7 +519,7 @@ def news_sitemap(site: DemoSite, base_url: str) -> str:
     recent = [a for a in site.stories if (newest - a.published).total_seconds() <= 2 * 86400]
     urls = "".join(
         f"<url><loc>{base}{a.path}</loc><news:news><news:publication><news:name>{SITE_NAME}</news:name>"
-        f"<news:language>{'de' if a.template == 'legacy' else 'en'}</news:language></news:publication>"
+        f"<news:language>{a.language}</news:language></news:publication>"
         f"<news:publication_date>{a.published.isoformat()}</news:publication_date>"
         f"<news:title>{escape(a.title)}</news:title></news:news></url>"
         for a in recent

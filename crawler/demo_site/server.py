@@ -134,9 +134,10 @@ class DemoSiteApp:
             hop = int(parse_qs(parts.query).get("hop", ["0"])[0] or 0) + 1
             other = path.replace("loop-a", "loop-b") if "loop-a" in path else path.replace("loop-b", "loop-a")
             return Reply(302, headers=(("Location", f"{other}?hop={hop}"),))
-        if path.startswith("/old/") and site.article(path.removeprefix("/old")):
-            return Reply(301, headers=(("Location", path.removeprefix("/old")),))
-        return self.page(path)
+        story = _story_target(path, parts.query)
+        if path.startswith("/old/") and site.article(story.removeprefix("/old")):
+            return Reply(301, headers=(("Location", story.removeprefix("/old")),))
+        return self.page(story)
 
     def _page(self, path: str) -> Reply:
         site = self.site
@@ -182,9 +183,9 @@ class DemoSiteApp:
 
     def _article_body(self, article) -> Reply:
         html = render.article_page(self.site, article)
-        if article.template == "legacy":
+        if article.template in LEGACY_CHARSETS:
             # The charset is only in the page's <meta>: the HTTP header does not name one.
-            return Reply(200, html.encode("iso-8859-1"), "text/html")
+            return Reply(200, html.encode(LEGACY_CHARSETS[article.template]), "text/html")
         if article.path == self.site.truncated_path:
             return Reply(200, html.encode()[: len(html.encode()) * 6 // 10])
         if article.path == self.site.broken_path:
@@ -193,6 +194,7 @@ class DemoSiteApp:
 
     def _listing(self, base: str, number: int) -> Reply:
         kind, slug = base.strip("/").split("/")
+        slug = unquote(slug)  # slugs in other scripts arrive percent-encoded
         intro, extra = "", ""
         if kind == "section" and slug in ALL_SECTIONS:
             items, title = self.site.in_section(slug), slug.title()
@@ -211,6 +213,15 @@ class DemoSiteApp:
         return _html(200, render.listing_page(self.site, title, base, items, number, intro, extra))
 
 
+def _story_target(path: str, query: str) -> str:
+    """What names a page here: its path, and the query of a story at a query-string URL
+    (``/news_view.html?idx=123``) without the tracking parameters that links add to it."""
+    kept = "&".join(p for p in query.split("&") if p and not p.startswith("utm_"))
+    return f"{path}?{kept}" if kept and path.endswith("news_view.html") else path
+
+
+# Pages served in a legacy charset that only their <meta> declares.
+LEGACY_CHARSETS = {"legacy": "iso-8859-1", "ja_newsroom": "shift_jis"}
 REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 304: "Not Modified", 403: "Forbidden", 404: "Not Found",
            410: "Gone", 429: "Too Many Requests", 500: "Internal Server Error"}
 GONE = {"/2024/01/withdrawn-story.html"}

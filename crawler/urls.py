@@ -58,6 +58,8 @@ SECTION_FRONT = re.compile(r"/(news|blogs?|articles|stories|posts|latest|archive
 DATE_IN_PATH = re.compile(r"/(19|20)\d{2}/\d{1,2}/")
 PAGINATION = re.compile(r"(/page/\d+/?$|[?&](page|p|pg)=\d+)", re.IGNORECASE)
 LONG_NUMBER = re.compile(r"\d{6,}")
+PAGE_SCRIPT = re.compile(r"\.(php|html?|aspx?|jsp|do|cgi|cfm)$", re.IGNORECASE)  # "news_view.html", "article.php"
+ITEM_ID = re.compile(r"\d{3,}")  # "?idx=123", "?newsid=6486285": the one item a page script shows
 
 
 # Hosts that serve a project's documentation or a wiki: "docs.python.org", "requests.readthedocs.io"
@@ -84,16 +86,22 @@ def section_front(url: str) -> bool:
 def url_shape(url: str) -> int:
     """How much a URL looks like a story's: -1 (a listing, file or service page), 0 (can't tell), 1.
 
-    Stories have a date in the path, a slug of several words, or a long numeric id.
+    Stories have a date in the path, a slug of several words, a long numeric id, or a page script
+    given one item's number ("/news_view.html?idx=123", "/?p=31228").
     """
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
+    item_id = (any(ITEM_ID.fullmatch(value) for _, value in parse_qsl(parts.query)) and not PAGINATION.search(path)
+               and not URL_HINTS["forum"].search((parts.hostname or "") + parts.path))  # not "viewtopic.php?id="
+    if parts.path in ("", "/") and item_id and len(parse_qsl(parts.query)) == 1:
+        return 1  # "/?p=31228": a post by its number
     if (parts.path in ("", "/") or SECTION_FRONT.search(parts.path) or NOT_ARTICLE_PATH.search(parts.path)
             or PAGINATION.search(path)):
         return -1
     slug = parts.path.rstrip("/").rsplit("/", 1)[-1]
     slug_words = [w for w in re.split(r"[-_]", slug.rsplit(".", 1)[0]) if w]
-    if DATE_IN_PATH.search(parts.path) or len(slug_words) >= 4 or LONG_NUMBER.search(slug):
+    if (DATE_IN_PATH.search(parts.path) or len(slug_words) >= 4 or LONG_NUMBER.search(slug)
+            or (item_id and PAGE_SCRIPT.search(slug))):
         return 1
     return 0
 

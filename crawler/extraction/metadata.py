@@ -461,7 +461,9 @@ _BYLINE = re.compile(rf"^\s*(?:(?:{_LABELS})\s*:?\s+|"
 _INNER_LABEL = re.compile(r"\s(?:" + "|".join(sorted({w.title() for w in every(BYLINE_LABELS)
                                                         if " " not in w and len(w) >= 3 and w != "author"}))
                           + r")\s+(?=[^\W\d_])")
-_ASIDE = re.compile(r"\s*\([^)]*\)")  # "Deutsche Welle (www.dw.com)", "Jane Roe (Reuters)"
+_WEB_ASIDE = re.compile(r"\s*\((?:https?://|www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/?\)")  # "Deutsche Welle (www.dw.com)"
+# A short code after a name: the writer's initials ("Elena Oberholzer (obe)"), or an agency ("(dpa)").
+_SHORT_ASIDE = re.compile(r"\s*\(([^\W\d_]{1,5}\.?)\)")
 _CODE = re.compile(r"[{}=<>;]|\w\(")  # "window._folmq.push(function() {": a script's text, not a credit
 _AGENCIES = {agency.casefold(): agency for agency in AGENCIES}
 _SEGMENTS = re.compile(r"\s*(?:,|;|\||\u00b7|\u2022|\u22c5|\u25cf|\s-\s|\s\u2013\s)\s*")
@@ -507,10 +509,15 @@ _TRAILING_WORDS = frozenset("sponsored verified".split()) | every(BUTTONS)  # ba
 _HIDDEN_EMAIL = re.compile(r"\[email\s+protected\]")  # what Cloudflare shows in place of an address
 
 
+def _credit_in_aside(found: re.Match[str]) -> str:
+    """An agency in parentheses is a credit of its own; a writer's initials go."""
+    return f", {found[1]}" if found[1].casefold() in _AGENCIES else ""
+
+
 def _name(part: str) -> str | None:
     """A person's name from one piece of a byline, or None when the piece is not a name."""
     part = part.strip(" .:-\"'\u201c\u201d")
-    if not part or _OTHER_CREDIT.match(part) or _CODE.search(part):
+    if len(part) < 2 or _OTHER_CREDIT.match(part) or _CODE.search(part):
         return None
     if agency := _AGENCIES.get(part.casefold()):
         return part if part.casefold() == agency.casefold() else agency  # as credited: "dpa", "AP"
@@ -572,7 +579,7 @@ def clean_authors(candidates: list[str], publisher: str | None = None) -> tuple[
     parenthesised asides, job titles, update or review credits, or the publisher's own name."""
     names: list[str] = []
     for candidate in candidates:
-        candidate = _ASIDE.sub("", _BYLINE.sub("", html.unescape(candidate)))
+        candidate = _SHORT_ASIDE.sub(_credit_in_aside, _WEB_ASIDE.sub("", _BYLINE.sub("", html.unescape(candidate))))
         if (inner := _INNER_LABEL.search(candidate)) and candidate[inner.end()].isupper():
             candidate = candidate[inner.end():]
         for part in _parts(candidate):

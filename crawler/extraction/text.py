@@ -28,6 +28,21 @@ def word_count(text: str | None) -> int:
     """How long a text is, in words (a character for each character of a script without spaces)."""
     if not text:
         return 0
-    if not UNSPACED_CHARACTER.search(text):
+    if text.isascii() or not UNSPACED_CHARACTER.search(text):
         return len(text.split())  # the common case, and the cheap one
     return len(TOKEN.findall(text))
+
+
+LANGUAGE_PROBE = 3000  # characters of the text a language is told from
+LANGUAGE_MIN_WORDS = 15  # fewer words say too little
+
+
+def detect_language(text: str | None) -> str | None:
+    """The language of a text (ISO 639-1, by py3langid), for pages that do not declare theirs;
+    None when the text is too short to tell. py3langid loads its model on first use (~2 s, once
+    per process), so only pages without a declared language pay for it."""
+    if word_count(text) < LANGUAGE_MIN_WORDS:
+        return None
+    from py3langid import classify
+
+    return classify(text[:LANGUAGE_PROBE])[0]

@@ -835,3 +835,30 @@ def test_a_few_linked_paragraphs_or_paragraphs_with_more_than_a_link_stay():
     for links, kept in ((few, COSTS[0]), (linked, f"{COSTS[-1]}, where prices rose.")):
         html = f"{HEAD}<article>{STORY_BLOCK}{links}</article></body></html>"
         assert kept in extract(html, URL).text.splitlines()
+
+
+def test_a_page_that_does_not_declare_its_language_has_it_detected():  # issue 28
+    german = ("Der Stadtrat hat am Mittwoch nach langer Debatte den Haushalt für die Sanierung der Straßen "
+              "auf dem Land beschlossen. Die Opposition kritisierte die hohen Kosten und forderte mehr Geld "
+              "für Schulen und Kindergärten in den Gemeinden. ") * 3
+    html = ("<html><head><title>Haushalt beschlossen</title></head><body><article><h1>Haushalt beschlossen</h1>"
+            f"<p>{german}</p><p>{german}</p></article></body></html>")
+    assert extract(html, URL).language == "de"
+    assert extract(html.replace("<html>", '<html lang="de-AT">'), URL).language == "de-AT"  # declared wins
+
+
+def test_a_brief_on_a_page_that_plainly_reads_as_a_story_is_kept_flagged_uncertain():  # issue 28
+    brief = "Der Stadtrat hat den Haushalt beschlossen. Die Opposition stimmte dagegen, die Debatte war kurz."
+    json_ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Haushalt beschlossen",'
+               ' "datePublished": "2024-06-05T10:00:00+02:00", "author": {"@type": "Person", "name": "Anna Schmidt"}}'
+               '</script><meta property="og:type" content="article">')
+    html = (f"<html><head><title>Haushalt beschlossen</title>{json_ld}</head><body><article>"
+            f"<h1>Haushalt beschlossen</h1><p>{brief}</p></article></body></html>")
+    url = "https://news.example/2024/06/05/haushalt-beschlossen-stadtrat-debatte"
+    article = extract(html, url)
+    assert article.uncertain and article.word_count < 40 and article.authors == ("Anna Schmidt",)
+    with pytest.raises(NotAnArticle) as short:  # the same words on a page with no sign of a story
+        extract(f"<html><head><title>Haushalt</title></head><body><div><p>{brief}</p></div></body></html>",
+                "https://news.example/haushalt")
+    assert short.value.reason == "too_short" and short.value.score is not None
+    assert not extract(_page("", "<h1>Budget approved</h1>"), URL).uncertain

@@ -266,8 +266,8 @@ def writer(db_path: Path, sites_dir: Path, redis_url: str | None, redis_prefix: 
     finally:
         archive_writer.close()
     outcomes = ", ".join(f"{n} {k}" for k, n in sorted(result.outcomes.items())) or "nothing new"
-    click.echo(f"Writer stored {result.stored} articles ({outcomes}); {result.replayed} already archived, "
-               f"{result.bad} unreadable. Archive: {db_path}")
+    click.echo(f"Writer stored {result.stored} articles ({outcomes}) and kept {result.rejected} rejected pages; "
+               f"{result.replayed} already archived, {result.bad} unreadable. Archive: {db_path}")
 
 
 @cli.command()

@@ -15,7 +15,8 @@ Keys, all under one prefix (``newsarchive`` unless configured):
 ``<p>:workers``           ids of workers that ever registered (a set)
 ``<p>:worker:<id>``       a live worker's heartbeat (JSON, expires unless refreshed)
 ``<p>:inflight:<id>``     requests a worker has popped and not finished: token -> request
-``<p>:items``             finished articles waiting for the writer (a list, JSON)
+``<p>:items``             finished pages waiting for the writer (a list, JSON): articles, 304s,
+                          and pages extraction rejected (kept in ``rejected_pages``)
 ``<p>:items:writing``     the item the writer is storing (moved back if the writer dies)
 ``<p>:writer``            the writer's heartbeat
 ``<p>:runs``              counter of seedings; ``<p>:stats`` worker counters
@@ -47,6 +48,7 @@ import redis
 from archive.db import open_archive
 from archive.store import (
     Outcome,
+    Rejection,
     blocked_by,
     close_abandoned_runs,
     compress,
@@ -55,10 +57,12 @@ from archive.store import (
     run_counts,
     start_run,
     store_article,
+    store_rejected,
     touch_not_modified,
     utc_now,
 )
 from crawler.extraction import Article, Capture
+from crawler.urls import canonical_url
 
 DEFAULT_PREFIX = "newsarchive"
 HEARTBEAT_TTL = 30.0  # seconds without a heartbeat after which a worker's work is handed to others
@@ -375,11 +379,13 @@ class Frontier:
 # --- what travels from a worker to the writer ---------------------------------------------------
 
 def encode_item(*, site: str, section: str | None, run: str | None, article: Article | None,
-                capture: Capture, worker: str) -> bytes:
-    """An archived page as JSON; the HTML gzipped (it is stored gzipped anyway)."""
+                capture: Capture, worker: str, rejection: Rejection | None = None) -> bytes:
+    """An archived page as JSON; the HTML gzipped (it is stored gzipped anyway). A page extraction
+    rejected travels with its ``rejection`` and no article."""
     return json.dumps({
         "site": site, "section": section, "run": run, "worker": worker,
         "article": asdict(article) if article else None,
+        "rejection": asdict(rejection) if rejection else None,
         "capture": {"url": capture.url, "status": capture.status, "headers": capture.headers,
                     "fetched_at": capture.fetched_at,
                     "body_gzip": base64.b64encode(capture.body_gzip or compress(capture.body)).decode("ascii")},
@@ -392,8 +398,9 @@ class HandedOff:
     section: str | None
     run: str | None
     worker: str | None
-    article: Article | None  # None: a conditional re-check answered 304
+    article: Article | None  # None: a conditional re-check answered 304, or the page was rejected
     capture: Capture
+    rejection: Rejection | None = None  # a page extraction rejected, kept in rejected_pages
 
 
 def decode_item(payload: bytes) -> HandedOff:
@@ -408,8 +415,9 @@ def decode_item(payload: bytes) -> HandedOff:
         for name in ("authors", "tags", "categories"):
             fields[name] = tuple(fields.get(name) or ())
         article = Article(**fields)
+    rejection = Rejection(**data["rejection"]) if data.get("rejection") else None
     return HandedOff(site=data["site"], section=data.get("section"), run=data.get("run"),
-                     worker=data.get("worker"), article=article, capture=capture)
+                     worker=data.get("worker"), article=article, capture=capture, rejection=rejection)
 
 
 # --- the writer ---------------------------------------------------------------------------------
@@ -419,6 +427,7 @@ class WriterResult:
     stored: int = 0
     replayed: int = 0  # already in the archive: a retried hand-off or a re-fetched page
     bad: int = 0
+    rejected: int = 0  # pages extraction rejected, kept in rejected_pages
     outcomes: dict[str, int] = field(default_factory=dict)
 
 
@@ -470,6 +479,17 @@ class ArchiveWriter:
             return
         run_id = self._run_id(item.run, item.site)
         self._count(run_id, "pages")
+        if item.rejection is not None:
+            if self._already_stored(item.capture):
+                self.result.replayed += 1
+                return
+            rejection = item.rejection
+            store_rejected(self.db, canonical_url(item.capture.url), site=item.site, section=item.section,
+                           capture=item.capture, reason=rejection.reason, detail=rejection.detail,
+                           score=rejection.score, run_id=run_id)
+            self.result.rejected += 1
+            self._count(run_id, "skipped")  # as a local crawl counts it: kept, but no article
+            return
         if item.article is None:
             if touch_not_modified(self.db, item.capture.url, item.capture.fetched_at):
                 self._count(run_id, "articles_not_modified")

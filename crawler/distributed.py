@@ -44,6 +44,7 @@ from crawler.middlewares import ask_conditionally
 from crawler.recheck import RecheckPolicy
 from crawler.sites import SiteConfig
 from crawler.spiders.news import NewsSpider
+from crawler.stats import count_for_site
 from crawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -372,7 +373,8 @@ class FrontierSpiderMiddleware:
 
 
 class HandoffPipeline:
-    """Hands each extracted article (with its capture) to the archive writer through Redis."""
+    """Hands each extracted article (with its capture) to the archive writer through Redis, and each
+    page extraction rejected too (with its capture and why), which it then drops: it is no article."""
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
@@ -387,10 +389,12 @@ class HandoffPipeline:
         return pipeline
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, ArticlePage) or (item.article is None and item.status != 304):
+        if not isinstance(item, ArticlePage) or (item.article is None and item.rejection is None
+                                                 and item.status != 304):
             return item
         payload = encode_item(site=item.site, section=item.section, run=item.frontier_run,
-                              article=item.article, capture=item.capture(), worker=self.worker_id)
+                              article=item.article, capture=item.capture(), worker=self.worker_id,
+                              rejection=item.rejection)
         try:
             self.frontier.hand_off(self.worker_id, item.frontier_token, payload)
         except RedisError as error:
@@ -398,9 +402,12 @@ class HandoffPipeline:
             logger.error("could not hand %s to the writer: %s (left in flight for a retry)", item.url, error)
             item.frontier_token = None  # not finished: a later worker redoes it
             raise DropItem(f"hand-off failed: {item.url}", log_level="DEBUG") from None
-        self.stats.inc_value("archive/handed_off")
-        self.stats.inc_value(f"archive/{item.site}/handed_off")
-        item.body = b""
+        item.body = item.body_gzip = b""
+        if item.rejection is not None:
+            count_for_site(self.stats, "archive", item.site, "rejected_handed_off")
+            item.frontier_token = None  # released with the hand-off
+            raise DropItem(f"not an article ({item.rejection}): {item.url}", log_level="DEBUG")
+        count_for_site(self.stats, "archive", item.site, "handed_off")
         return item
 
     def item_finished(self, item: Any, **kwargs: Any) -> None:

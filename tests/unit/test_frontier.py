@@ -10,6 +10,7 @@ from scrapy import Request
 
 from archive.db import open_archive
 from archive.frontier import ArchiveWriter, Frontier, Keys, connect, decode_item, encode_item
+from archive.store import Rejection, decompress
 from crawler.distributed import RUN, FrontierDupeFilter, FrontierScheduler
 from crawler.extraction import Article, Capture
 
@@ -90,6 +91,61 @@ def test_item_round_trip_keeps_article_and_capture():
                                    worker="w"))
     assert item.article == ARTICLE and item.capture == capture()
     assert (item.site, item.section, item.run, item.worker) == ("demo", "world", "3", "w")
+
+
+def test_a_rejected_page_travels_with_why_and_its_capture():
+    rejection = Rejection("listing", "score -2.2", -2.15)
+    item = decode_item(encode_item(site="demo", section="world", run="3", article=None, capture=capture(),
+                                   worker="w", rejection=rejection))
+    assert (item.article, item.rejection, item.capture) == (None, rejection, capture())
+    assert decode_item(encode_item(site="demo", section=None, run="3", article=ARTICLE, capture=capture(),
+                                   worker="w")).rejection is None
+
+
+def test_the_writer_keeps_rejected_pages_once_and_counts_them_as_skipped(frontier, tmp_path):
+    """Issue 28: in distributed mode too, a page extraction rejected reaches the archive."""
+    tag = "https://news.example/tag/economy/"
+    page = Capture(url=tag + "?utm_source=rss", body=b"<html>tags</html>", fetched_at="2024-06-02T00:00:00+00:00")
+    payload = encode_item(site="demo", section="world", run="1", article=None, capture=page, worker="w",
+                          rejection=Rejection("listing", "score -2.2", -2.15))
+    frontier.redis.lpush(frontier.keys.items, payload, payload)  # handed off twice: stored once
+    writer = ArchiveWriter(str(tmp_path / "a.db"), frontier)
+    result = writer.run(until_drained=True, poll=0.1)
+    writer.close()
+    assert (result.stored, result.rejected, result.replayed) == (0, 1, 1)
+    db = open_archive(tmp_path / "a.db")
+    row = next(db["rejected_pages"].rows)
+    assert (row["url"], row["site"], row["section"], row["reason"], row["score"]) == (tag, "demo", "world",
+                                                                                       "listing", -2.15)
+    assert decompress(db["captures"].get(row["capture_id"])["body_gzip"]) == b"<html>tags</html>"
+    run = next(db["crawl_runs"].rows)
+    assert (run["id"], run["articles_new"], run["skipped"]) == (row["run_id"], 0, 1)
+
+
+def test_the_handoff_pipeline_hands_a_rejected_page_on_and_drops_it(frontier, redis_url):
+    from scrapy.exceptions import DropItem
+    from scrapy.utils.test import get_crawler
+
+    from crawler.distributed import HandoffPipeline
+    from crawler.items import ArticlePage
+    from crawler.spiders.news import NewsSpider
+
+    crawler = get_crawler(NewsSpider, settings_dict={"ARCHIVE_REDIS_URL": redis_url, "ARCHIVE_WORKER_ID": "w1",
+                                                     "ARCHIVE_REDIS_PREFIX": frontier.keys.prefix})
+    pipeline = HandoffPipeline.from_crawler(crawler)
+    queue(frontier, (b"request", 0))
+    frontier.register("w1", {})
+    token, _ = frontier.pop("w1")
+    item = ArticlePage(url="https://news.example/tag/economy/", site="demo", body=b"<html>tags</html>",
+                       fetched_at="2024-06-02T00:00:00+00:00", rejection=Rejection("listing", "score -2.2", -2.15),
+                       frontier_token=token)
+    with pytest.raises(DropItem, match="not an article"):  # no article item: feeds and counters as before
+        pipeline.process_item(item)
+    handed = decode_item(frontier.redis.lpop(frontier.keys.items))
+    assert handed.rejection == Rejection("listing", "score -2.2", -2.15)
+    assert handed.capture.body == b"<html>tags</html>" and handed.article is None
+    assert frontier.redis.hlen(frontier.keys.inflight("w1")) == 0  # released with the hand-off
+    assert crawler.stats.get_value("archive/demo/rejected_handed_off") == 1
 
 
 def test_writer_stores_once_recovers_its_own_leftover_and_survives_bad_items(frontier, tmp_path):

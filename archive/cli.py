@@ -18,7 +18,15 @@ import click
 
 from archive.db import ArchiveError, open_archive
 from archive.frontier import FrontierError
-from archive.queries import NoSuchArticle, SearchError, article_history, recent_runs, search, site_stats
+from archive.queries import (
+    NoSuchArticle,
+    SearchError,
+    article_history,
+    recent_runs,
+    rejected_stats,
+    search,
+    site_stats,
+)
 from crawler import __version__
 from crawler.extraction import parse_since
 from crawler.sites import BUILT_IN_SITES, SiteConfigError, load_site_file, load_sites, parse_sources, site_files
@@ -297,17 +305,23 @@ def sites(db_path: Path, sites_dir: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @clear_errors
 def stats(db_path: Path, sites_dir: Path, as_json: bool) -> None:
-    """Articles, changes and captures per site, and the latest crawl runs."""
+    """Articles, changes and captures per site, rejected pages by reason, and the latest crawl runs."""
     db = open_archive(db_path, create=False)
-    per_site, runs = site_stats(db), recent_runs(db, limit=10)
+    per_site, rejected, runs = site_stats(db), rejected_stats(db), recent_runs(db, limit=10)
     if as_json:
-        click.echo(json.dumps({"sites": per_site, "runs": runs}, indent=2))
+        click.echo(json.dumps({"sites": per_site, "rejected": rejected, "runs": runs}, indent=2))
         return
     if not per_site:
         click.echo("The archive has no articles yet.")
     for row in per_site:
         click.echo(f"{row['site']}: {row['articles']} articles ({row['changes']} changes), "
                    f"{row['captures']} captures, published {row['oldest']} .. {row['newest']}")
+    by_site: dict[str, list[dict]] = {}
+    for row in rejected:
+        by_site.setdefault(row["site"], []).append(row)
+    for site, rows in by_site.items():
+        reasons = ", ".join(f"{row['reason']} {row['pages']}" for row in rows)
+        click.echo(f"{site}: {sum(row['pages'] for row in rows)} rejected pages kept ({reasons})")
     for run in runs:
         click.echo(f"run {run['id']} {run['site']} {run['started_at']} {run['outcome']}: {run['pages']} pages, "
                    f"{run['articles_new']} new, {run['articles_changed']} changed, {run['errors']} errors")
@@ -364,7 +378,8 @@ def serve(db_path: Path, sites_dir: Path, host: str, port: int, allow_sql: bool)
 @click.option("--no-learn", is_flag=True, help="Do not learn or drop lines that recur across a site's articles.")
 @clear_errors
 def reextract_command(db_path: Path, sites_dir: Path, site: str | None, dry_run: bool, no_learn: bool) -> None:
-    """Rebuild every article from its stored capture (no network) and report what changed."""
+    """Rebuild every article from its stored capture (no network), decide again about every
+    rejected page, and report what changed."""
     from archive.boilerplate import learn_boilerplate
     from archive.reextract import reextract
     from crawler.sites import ExtractionRules, load_site
@@ -389,11 +404,19 @@ def reextract_command(db_path: Path, sites_dir: Path, site: str | None, dry_run:
     report = reextract(db, rules_for, site=site, dry_run=dry_run)
     for url in report.changed:
         click.echo(f"changed  {url}")
-    for url, reason in report.failed:
+    for url in report.now_articles:
+        click.echo(f"article  {url} (was rejected)")
+    for url, old_reason, new_reason in report.reason_changed:
+        click.echo(f"rejected {url}: {old_reason} -> {new_reason}")
+    for url, reason in report.failed + report.rejected_failed:
         click.echo(f"failed   {url}: {reason}")
     verb = "would change" if dry_run else "changed"
     click.echo(f"{report.articles} articles re-extracted: {len(report.changed)} {verb}, {report.unchanged} unchanged, "
                f"{len(report.failed)} failed, {report.without_capture} without a capture")
+    became = "would become articles" if dry_run else "became articles"
+    click.echo(f"{report.rejected} rejected pages decided again: {len(report.now_articles)} {became}, "
+               f"{report.still_rejected} still rejected ({len(report.reason_changed)} for another reason), "
+               f"{len(report.rejected_failed)} failed")
 
 
 @cli.command(name="export")

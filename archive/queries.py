@@ -22,6 +22,9 @@ select a.site, count(*) as articles, sum(a.version - 1) as changes,
 from articles a group by a.site order by a.site
 """
 
+# The canned "rejected_by_reason" query: pages extraction rejected, kept, per site and reason.
+REJECTED_SQL = canned_query("rejected_by_reason")
+
 RUNS_SQL = """
 select id, site, started_at, finished_at, outcome, pages, articles_new, articles_changed,
        articles_unchanged, articles_not_modified, skipped, errors, error
@@ -69,6 +72,13 @@ def search(db: sqlite_utils.Database, text: str, *, site: str | None = None, sin
 def site_stats(db: sqlite_utils.Database) -> list[dict]:
     return [dict(zip(("site", "articles", "changes", "oldest", "newest", "captures", "last_run"), row))
             for row in db.execute(SITE_STATS_SQL).fetchall()]
+
+
+def rejected_stats(db: sqlite_utils.Database) -> list[dict]:
+    """How many rejected pages the archive keeps, per site and reason, most first."""
+    cursor = db.execute(REJECTED_SQL)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def recent_runs(db: sqlite_utils.Database, *, site: str | None = None, limit: int = 10) -> list[dict]:

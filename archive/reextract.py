@@ -1,7 +1,10 @@
-"""Re-extraction: rebuild every article from its stored capture, with no network.
+"""Re-extraction: rebuild every article from its stored capture, with no network, and decide again
+about every page extraction once rejected.
 
 After upgrading trafilatura or changing a site's rules, the archive catches up from the HTML it
-already holds; a changed result becomes a new version like any edit would.
+already holds; a changed result becomes a new version like any edit would. A rejected page that is
+now an article is stored as one (and leaves ``rejected_pages``); one still rejected keeps its row,
+with the new reason, detail and score.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from archive.store import decompress, store_article
+from archive.store import decompress, store_article, update_rejection
 from crawler.extraction import NotAnArticle, extract
 from crawler.sites import ExtractionRules
 
@@ -26,6 +29,14 @@ where (:site is null or a.site = :site)
 order by a.id
 """
 
+REJECTED_SQL = """
+select r.url, r.site, r.section, r.reason, r.detail, r.score, r.last_fetched_at, r.capture_id,
+       c.url, c.body_gzip, c.headers
+from rejected_pages r join captures c on c.id = r.capture_id
+where (:site is null or r.site = :site)
+order by r.id
+"""
+
 
 @dataclass
 class ReextractReport:
@@ -34,11 +45,17 @@ class ReextractReport:
     unchanged: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
     without_capture: int = 0
+    rejected: int = 0  # rejected pages decided again
+    now_articles: list[str] = field(default_factory=list)  # rejected pages that are articles now
+    still_rejected: int = 0
+    reason_changed: list[tuple[str, str, str]] = field(default_factory=list)  # (url, old reason, new reason)
+    rejected_failed: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
 
 
 def reextract(db: sqlite_utils.Database, rules_for_site: RulesForSite, *, site: str | None = None,
               dry_run: bool = False) -> ReextractReport:
-    """Extract every article (of ``site``) again from its latest capture and store what changed."""
+    """Extract every article (of ``site``) again from its latest capture and store what changed;
+    then decide again about every rejected page (of ``site``) from its latest capture."""
     report = ReextractReport()
     total = db.execute("select count(*) from articles where (:site is null or site = :site)", {"site": site})
     rows = db.execute(CAPTURES_SQL, {"site": site}).fetchall()
@@ -65,4 +82,31 @@ def reextract(db: sqlite_utils.Database, rules_for_site: RulesForSite, *, site: 
         if not dry_run:
             # Metadata may improve even when the text does not; the fetch times stay as they were.
             store_article(db, article, site=site_name, section=section, fetched_at=last_fetched)
+    _redecide_rejected(db, rules_for_site, report, site=site, dry_run=dry_run)
     return report
+
+
+def _redecide_rejected(db: sqlite_utils.Database, rules_for_site: RulesForSite, report: ReextractReport, *,
+                       site: str | None, dry_run: bool) -> None:
+    rows = db.execute(REJECTED_SQL, {"site": site}).fetchall()
+    for url, site_name, section, reason, detail, score, last_fetched, capture_id, capture_url, body, headers in rows:
+        report.rejected += 1
+        rules, timezone = rules_for_site(site_name)
+        content_type = json.loads(headers or "{}").get("content-type")
+        try:
+            article = extract(decompress(body), capture_url, rules, timezone, content_type)
+        except NotAnArticle as rejection:
+            report.still_rejected += 1
+            if rejection.reason != reason:
+                report.reason_changed.append((url, reason, rejection.reason))
+            if not dry_run and (rejection.reason, rejection.detail or None, rejection.score) != (reason, detail, score):
+                update_rejection(db, url, reason=rejection.reason, detail=rejection.detail, score=rejection.score)
+            continue
+        except Exception as error:
+            report.rejected_failed.append((url, f"extraction failed: {error}"))
+            continue
+        report.now_articles.append(url)
+        if not dry_run:
+            # Under the URL a crawl would store it by (its rel=canonical), from the capture already kept.
+            store_article(db, article, site=site_name, section=section, fetched_at=last_fetched,
+                          capture_id=capture_id)

@@ -10,9 +10,9 @@ from datasette.app import Datasette
 
 from archive.db import open_archive
 from archive.serve import METADATA_FILE, PLUGINS_DIR, datasette_metadata, datasette_settings
-from archive.store import finish_run, start_run, store_article
+from archive.store import Rejection, finish_run, start_run, store_article, store_rejected
 from crawler.demo_site import DemoSite, DemoSiteApp
-from crawler.extraction import extract
+from crawler.extraction import Capture, NotAnArticle, extract
 from crawler.sites import load_site_file
 from tests.conftest import demo_config_file
 
@@ -33,7 +33,15 @@ def archive_path(tmp_path_factory):
         article = extract(reply.body, "http://127.0.0.1" + story.path, config.extraction, config.timezone,
                           reply.content_type)
         store_article(db, article, site="demo", section=story.section, run_id=run)
-    finish_run(db, run, "finished", {"articles_new": 40, "pages": 45})
+    reply = app.respond("/tag/economy/", 2)
+    try:
+        extract(reply.body, "http://127.0.0.1/tag/economy/", config.extraction, config.timezone, reply.content_type)
+    except NotAnArticle as error:
+        rejection = Rejection.of(error)
+    store_rejected(db, "http://127.0.0.1/tag/economy/", site="demo", run_id=run, reason=rejection.reason,
+                   detail=rejection.detail, score=rejection.score,
+                   capture=Capture(url="http://127.0.0.1/tag/economy/", body=reply.body))
+    finish_run(db, run, "finished", {"articles_new": 40, "pages": 46, "skipped": 1})
     edited = dataclasses.replace(article, text=article.text + "\nCorrection: an earlier version misspelt a name.")
     store_article(db, edited, site="demo")
     other = start_run(db, "other")
@@ -83,6 +91,8 @@ def test_array_facet_filters_by_tag(archive_path):
     ("changed_stories", "", lambda rows: len(rows) == 1 and rows[0]["versions"] == 2),
     ("crawl_health", "", lambda rows: {r["site"]: r["failed_runs"] for r in rows} == {"demo": 0, "other": 1}),
     ("articles_per_day", "", lambda rows: sum(r["articles"] for r in rows) == 40),
+    ("rejected_by_reason", "", lambda rows: [(r["site"], r["reason"], r["pages"]) for r in rows] == [
+        ("demo", "listing", 1)]),
 ])
 def test_canned_queries(archive_path, query, params, check):
     response = get(archive_path, f"/archive/{query}.json?_shape=array&{params}")
@@ -105,3 +115,17 @@ def test_article_page_reads_as_paragraphs_with_tags(archive_path):
 def test_fts_shadow_tables_are_hidden(archive_path):
     tables = {t["name"]: t["hidden"] for t in get(archive_path, "/archive.json").json()["tables"]}
     assert tables["articles_fts"] is True and tables["articles"] is False
+
+
+def test_rejected_pages_are_shown_with_a_link_to_their_capture(archive_path):
+    tables = {t["name"]: t for t in get(archive_path, "/archive.json").json()["tables"]}
+    assert tables["rejected_pages"]["hidden"] is False
+    data = get(archive_path, "/archive/rejected_pages.json?_shape=objects").json()
+    assert {"site", "reason"} <= set(data["facet_results"])
+    row = data["rows"][0]
+    assert (row["url"], row["reason"]) == ("http://127.0.0.1/tag/economy/", "listing")
+    html = get(archive_path, "/archive/rejected_pages").text
+    assert "Pages fetched as candidate articles" in html
+    assert f'<a href="/archive/captures/{row["capture_id"]}">' in html  # its raw HTML, one click away
+    assert f"rejected_pages?capture_id={row['capture_id']}" in get(archive_path,
+                                                                   f"/archive/captures/{row['capture_id']}").text

@@ -1,16 +1,22 @@
-"""Pages extraction rejected are kept (issue 28, item 2): their capture and reason in one row per URL."""
+"""Pages extraction rejected are kept (issue 28, item 2): their capture and reason in one row per
+URL, decided again by ``reextract``, counted by ``stats``."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import sqlite3
 
 import pytest
 import sqlite_utils
+from click.testing import CliRunner
 
+from archive.cli import cli
 from archive.db import MIGRATIONS, SCHEMA_VERSION, open_archive, schema_version
 from archive.store import Rejection, decompress, store_article, store_rejected
-from crawler.extraction import Article, Capture, NotAnArticle
+from crawler.extraction import Article, Capture, NotAnArticle, extract
+from crawler.sites import ExtractionRules
+from tests.conftest import page_html
 
 URL = "https://news.example/tag/economy/"
 ARTICLE = Article(url=URL, title="Economy", text="A story after all.\nIt has two lines.")
@@ -103,3 +109,79 @@ def test_an_archive_from_schema_3_gains_rejected_pages_and_keeps_its_articles(tm
     assert {fk.other_table for fk in db["rejected_pages"].foreign_keys} == {"captures", "crawl_runs"}
     store_rejected(db, URL, site="demo", capture=fetch(b"<html></html>", "T1"), reason="listing")
     assert db["rejected_pages"].count == 1
+
+
+# --- reextract and stats ------------------------------------------------------------------------
+
+def write_site(sites_dir, min_words: int) -> None:
+    sites_dir.mkdir(exist_ok=True)
+    (sites_dir / "demo.toml").write_text(f'name = "demo"\nbase_url = "http://127.0.0.1:8765/"\nsections = ["/"]\n'
+                                         f'timezone = "Asia/Kolkata"\n[extraction]\nmin_words = {min_words}\n')
+
+
+@pytest.fixture
+def kept(tmp_path, demo_app, demo_site):
+    """An archive that kept a story rejected by too strict a rule, a tag page with an outdated
+    reason, and another site's page, as a crawl would have kept them."""
+    db = open_archive(tmp_path / "archive.db")
+    story = demo_site.stories[0]
+    url = "http://127.0.0.1" + story.path
+    body = page_html(demo_app, story.path)
+    with pytest.raises(NotAnArticle, match="too_short") as too_short:
+        extract(body, url, ExtractionRules(min_words=100_000), "Asia/Kolkata")
+    store_rejected(db, url, site="demo", section="world", capture=fetch(body, "2024-06-21T00:00:00+00:00", url),
+                   **dataclasses.asdict(Rejection.of(too_short.value)))
+    tag = "http://127.0.0.1/tag/economy/"
+    tag_page = fetch(page_html(demo_app, "/tag/economy/"), "2024-06-21T00:00:00+00:00", tag)
+    store_rejected(db, tag, site="demo", capture=tag_page, reason="an_old_reason", detail="decided long ago")
+    other = "https://other.example" + story.path
+    store_rejected(db, other, site="other", capture=fetch(body, "2024-06-21T00:00:00+00:00", other), reason="too_short")
+    write_site(tmp_path / "sites", min_words=100_000)
+    return db, story, url, tag, other
+
+
+def reextract(tmp_path, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["reextract", "--db", str(tmp_path / "archive.db"), "--sites-dir",
+                                      str(tmp_path / "sites"), "--no-learn", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_reextract_updates_the_reason_of_a_page_still_rejected(tmp_path, kept):
+    db, _, url, tag, _ = kept
+    output = reextract(tmp_path, "--site", "demo")
+    assert "2 rejected pages decided again: 0 became articles, 2 still rejected (1 for another reason)" in output
+    assert f"rejected {tag}: an_old_reason -> too_short" in output  # min_words 100000: too short first
+    row = rejected(db, tag)
+    assert row["reason"] == "too_short" and row["detail"].endswith(" words") and row["score"] < 0
+    assert rejected(db, url)["reason"] == "too_short" and db["articles"].count == 0
+
+
+def test_a_rule_change_turns_a_rejected_page_into_an_article(tmp_path, kept):
+    db, story, url, tag, other = kept
+    capture_id = rejected(db, url)["capture_id"]
+    write_site(tmp_path / "sites", min_words=40)  # the site's rule was too strict
+    dry = reextract(tmp_path, "--site", "demo", "--dry-run")
+    assert f"article  {url} (was rejected)" in dry and "1 would become articles" in dry
+    assert db["articles"].count == 0 and rejected(db, url) is not None  # a dry run writes nothing
+    output = reextract(tmp_path, "--site", "demo")
+    assert "2 rejected pages decided again: 1 became articles, 1 still rejected" in output
+    article = next(db["articles"].rows)
+    assert (article["url"], article["title"], article["section"]) == (url, story.title, "world")
+    assert article["last_capture_id"] == capture_id  # from the capture the archive kept, no new fetch
+    assert (article["first_seen_at"], db["captures"].count) == ("2024-06-21T00:00:00+00:00", 3)
+    assert rejected(db, url) is None and rejected(db, tag)["reason"] == "listing"
+    assert rejected(db, other) is not None  # --site demo: the other site's page is left alone
+    again = reextract(tmp_path, "--site", "demo")
+    assert "1 articles re-extracted: 0 changed, 1 unchanged" in again and "1 rejected pages decided again" in again
+
+
+def test_stats_shows_rejected_pages_by_site_and_reason(tmp_path, kept):
+    db_path = str(tmp_path / "archive.db")
+    result = CliRunner().invoke(cli, ["stats", "--db", db_path])
+    assert result.exit_code == 0, result.output
+    assert "demo: 2 rejected pages kept (an_old_reason 1, too_short 1)" in result.output
+    assert "other: 1 rejected pages kept (too_short 1)" in result.output
+    data = json.loads(CliRunner().invoke(cli, ["stats", "--db", db_path, "--json"]).output)
+    assert {(r["site"], r["reason"], r["pages"]) for r in data["rejected"]} == {
+        ("demo", "an_old_reason", 1), ("demo", "too_short", 1), ("other", "too_short", 1)}

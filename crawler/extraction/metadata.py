@@ -114,6 +114,7 @@ class PageMetadata:
     profile_authors: list[str] = field(default_factory=list)  # texts of links to an author's page on the site
     byline_authors: list[str] = field(default_factory=list)  # short texts of elements classed as bylines
     organisation_authors: list[str] = field(default_factory=list)  # JSON-LD authors typed as organisations
+    publishers: list[str] = field(default_factory=list)  # JSON-LD publishers: the paper, not a writer
     labelled_byline: str | None = None  # "By" + a name, in plain markup just after the headline
     written_by: list[str] = field(default_factory=list)  # "Written by Name" / "By Name" boxes, anywhere
     visible_dates: list[str] = field(default_factory=list)  # a date printed just after the headline
@@ -134,6 +135,11 @@ class PageMetadata:
     html_title: str | None = None
     headline_links: int = 0
     copyright_holders: list[str] = field(default_factory=list)  # "© 2025 Toby Hede": the site's owner
+
+    @property
+    def publisher_names(self) -> tuple[str, ...]:
+        """What the page calls its publisher: its site name and its structured data's publishers."""
+        return tuple(name for name in (self.site_name, *self.publishers) if name)
 
 
 def _text(value: Any) -> str | None:
@@ -207,6 +213,7 @@ def _read_json_ld(tree: etree._Element, meta: PageMetadata) -> None:
         if not (meta.authors or meta.organisation_authors):
             meta.authors.extend(_names(item.get("author")))
             meta.organisation_authors.extend(_names(item.get("author"), organisations=True))
+        meta.publishers.extend(_names(item.get("publisher"), organisations=True) + _names(item.get("publisher")))
         meta.tags.extend(_keywords(item.get("keywords")))
         meta.categories.extend(_keywords(item.get("articleSection")))
         image = item.get("image")
@@ -574,9 +581,10 @@ def _people_first(names: list[str]) -> list[str]:
     return people or names
 
 
-def clean_authors(candidates: list[str], publisher: str | None = None) -> tuple[str, ...]:
+def clean_authors(candidates: list[str], publisher: str | tuple[str, ...] | None = None) -> tuple[str, ...]:
     """Distinct person names: no "By", split on "and" and commas, no e-mail addresses, URLs,
     parenthesised asides, job titles, update or review credits, or the publisher's own name."""
+    publishers = {name.casefold() for name in ((publisher,) if isinstance(publisher, str) else publisher or ())}
     names: list[str] = []
     for candidate in candidates:
         candidate = _SHORT_ASIDE.sub(_credit_in_aside, _WEB_ASIDE.sub("", _BYLINE.sub("", html.unescape(candidate))))
@@ -587,7 +595,7 @@ def clean_authors(candidates: list[str], publisher: str | None = None) -> tuple[
                 continue
             part = _NAME_ENDS.sub("", part.strip(" .:-")).strip(" .:-")
             if (not part or "@" in part or part.startswith(("http", "("))
-                    or _DIGIT.search(part) or (publisher and part.casefold() == publisher.casefold())):
+                    or _DIGIT.search(part) or part.casefold() in publishers):
                 continue
             # "Angela Holliday-Bell, MD": part of the name shown ("Adam Vidler, AP": an agency beside it)
             if _CREDENTIAL.match(part) and names and part.casefold() not in _AGENCIES:

@@ -25,7 +25,7 @@ from lxml import etree
 
 from ..urls import documentation_url, section_front, url_hints, url_shape
 from .metadata import ARTICLE_TYPES, NON_ARTICLE_OG_TYPES, PageMetadata
-from .text import word_count
+from .text import UNSPACED_CHARACTER, word_count
 
 LISTING_SCHEMA_TYPES = {"product", "productgroup", "store", "collectionpage", "searchresultspage", "profilepage",
                         "offer", "aggregateoffer"}
@@ -78,14 +78,21 @@ def _words(element: etree._Element) -> int:
     return word_count(element.text_content())
 
 
+def _spaced_words(element: etree._Element) -> int:
+    return len(element.text_content().split())
+
+
 def page_shape(tree: etree._Element) -> PageShape:
     body = _BODY(tree)
-    paragraphs = [n for n in map(_words, PARAGRAPHS(tree)) if n >= LONG_PARAGRAPH_WORDS]
+    body_text = body[0].text_content() if body else ""
+    # one look at the whole page decides how its parts are counted (most pages: by white space alone)
+    words = _words if UNSPACED_CHARACTER.search(body_text) else _spaced_words
+    paragraphs = [n for n in map(words, PARAGRAPHS(tree)) if n >= LONG_PARAGRAPH_WORDS]
     return PageShape(
-        words=_words(body[0]) if body else 0,
+        words=word_count(body_text),
         paragraph_words=sum(paragraphs),
         long_paragraphs=len(paragraphs),
-        long_link_words=sum(n for n in map(_words, _LINKS(tree)) if n >= LONG_LINK_WORDS),
+        long_link_words=sum(n for n in map(words, _LINKS(tree)) if n >= LONG_LINK_WORDS),
         code_blocks=len(_CODE(tree)),
         cart_elements=len(_CART(tree)),
         price_elements=len(_PRICE(tree)),

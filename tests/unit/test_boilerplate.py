@@ -302,3 +302,9 @@ def test_a_bio_that_opens_with_the_authors_name_alone_still_goes():
 ])
 def test_bylines_in_other_languages(byline, authors):
     assert clean_authors(byline) == authors
+
+
+def test_the_publishers_name_is_no_author_beside_a_writer():  # issue 28
+    assert clean_authors(["Rachel Riederer", "Stuttgarter Zeitung"], ("The Site", "Stuttgarter Zeitung")) == (
+        "Rachel Riederer",)
+    assert clean_authors(["Stuttgarter Zeitung"], ("Stuttgarter Zeitung",)) == ()  # the caller falls back to it

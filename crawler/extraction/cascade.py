@@ -562,8 +562,8 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     meta = read_metadata(tree, markup_credits=False)
     if decided := not_a_story(meta, url):  # before any length: a bot wall is one however short
         raise NotAnArticle(*decided)
-    if not (clean_authors(meta.authors, meta.publisher_names)
-            or clean_authors(meta.microdata_authors, meta.publisher_names)):
+    if not (clean_authors(meta.authors, meta.site_name)
+            or clean_authors(meta.microdata_authors, meta.site_name)):
         read_markup_credits(tree, meta)  # else unused: structured credits come first among the sources below
     _drop(tree, rules.drop_selectors)
     _unhide_story_parts(tree)
@@ -601,15 +601,17 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
                     [byline] if byline else [], [meta.labelled_byline] if meta.labelled_byline else [],
                     people_in(meta.dateline), meta.written_by[:1], meta.organisation_authors)
 
-    authors = next((found for names in sources() if (found := clean_authors(names, meta.publisher_names))), ())
+    authors = next((found for names in sources() if (found := clean_authors(names, meta.site_name))), ())
     named = bool(authors)  # a byline of any kind: evidence of a story
     # Then a link to an author's page (listings and author pages have those too, so no evidence),
     # then the site itself credited as the author ("By EcoFlow" on its blog), when no one else is.
     if not authors:
-        authors = clean_authors(meta.profile_authors[:1], meta.publisher_names) or next(
+        authors = clean_authors(meta.profile_authors[:1], meta.site_name) or next(
             (found for names in sources() if (found := clean_authors(names))), ())
     if not authors and (owner := site_owner([*_site_names(meta), *meta.copyright_holders], url)):
         authors = (owner,)  # a personal site: its owner writes it
+    if len(authors) > 1 and (writers := clean_authors(list(authors), meta.publisher_names)):
+        authors = writers  # the paper credited beside its writers ("Jane Roe, The Daily") is no author
     text = without_metadata_lines(text, authors)
     dated = published is not None or bool(guessed)  # a year alone is still a sign, for the page type
     features = page_features(meta, shape, url, word_count(text), dated, structured, named)

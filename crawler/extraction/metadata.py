@@ -114,7 +114,7 @@ class PageMetadata:
     profile_authors: list[str] = field(default_factory=list)  # texts of links to an author's page on the site
     byline_authors: list[str] = field(default_factory=list)  # short texts of elements classed as bylines
     organisation_authors: list[str] = field(default_factory=list)  # JSON-LD authors typed as organisations
-    publishers: list[str] = field(default_factory=list)  # JSON-LD publishers: the paper, not a writer
+    publishers: list[str] = field(default_factory=list)  # JSON-LD publishers typed as organisations
     labelled_byline: str | None = None  # "By" + a name, in plain markup just after the headline
     written_by: list[str] = field(default_factory=list)  # "Written by Name" / "By Name" boxes, anywhere
     visible_dates: list[str] = field(default_factory=list)  # a date printed just after the headline
@@ -213,7 +213,8 @@ def _read_json_ld(tree: etree._Element, meta: PageMetadata) -> None:
         if not (meta.authors or meta.organisation_authors):
             meta.authors.extend(_names(item.get("author")))
             meta.organisation_authors.extend(_names(item.get("author"), organisations=True))
-        meta.publishers.extend(_names(item.get("publisher"), organisations=True) + _names(item.get("publisher")))
+        # a publisher typed as a person is the writer's own newsletter (Substack): no reason to drop the name
+        meta.publishers.extend(_names(item.get("publisher"), organisations=True))
         meta.tags.extend(_keywords(item.get("keywords")))
         meta.categories.extend(_keywords(item.get("articleSection")))
         image = item.get("image")

@@ -335,7 +335,8 @@ def stats(db_path: Path, sites_dir: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
 @clear_errors
 def search_command(db_path: Path, sites_dir: Path, query: str, site: str | None, limit: int, as_json: bool) -> None:
-    """Full-text search over titles, descriptions and texts."""
+    """Full-text search over titles, descriptions and texts: every word must match, in any script
+    (Chinese, Japanese and Thai words too, written without spaces)."""
     db = open_archive(db_path, create=False)
     hits = search(db, query, site=site, limit=limit)
     for hit in hits:

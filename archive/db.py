@@ -14,6 +14,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive.fulltext import has_unspaced_script, index_article
+
 SCHEMA_VERSION_PRAGMA = "user_version"
 BUSY_TIMEOUT_MS = 30_000
 
@@ -87,9 +89,25 @@ def _v4_rejected_pages(db: sqlite_utils.Database) -> None:
     db["articles"].add_column("uncertain", int, not_null_default=0)
 
 
+def _v5_bigram_search(db: sqlite_utils.Database) -> None:
+    """Search that finds words of scripts written without spaces (Chinese, Japanese, Thai):
+    ``articles_bigrams``, a second FTS5 index of the articles that hold any (see archive.fulltext),
+    filled for the articles already archived. Triggers drop an article's row when the article is
+    deleted or its text edited other than by ``store_article``, which writes the row."""
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS articles_bigrams USING fts5(title, description, text,"
+               " tokenize='porter')")
+    db.execute("CREATE TRIGGER IF NOT EXISTS articles_bigrams_ad AFTER DELETE ON articles"
+               " BEGIN DELETE FROM articles_bigrams WHERE rowid = old.rowid; END")
+    db.execute("CREATE TRIGGER IF NOT EXISTS articles_bigrams_au AFTER UPDATE OF title, description, text"
+               " ON articles BEGIN DELETE FROM articles_bigrams WHERE rowid = old.rowid; END")
+    for article_id, title, description, text in db.conn.execute("SELECT id, title, description, text FROM articles"):
+        if has_unspaced_script(title, description, text):
+            index_article(db.conn, article_id, title, description, text)
+
+
 # Append only: each entry turns version N into N + 1. Never edit one that has shipped.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _v1_initial, _v2_recheck, _v3_learned_boilerplate, _v4_rejected_pages,
+    _v1_initial, _v2_recheck, _v3_learned_boilerplate, _v4_rejected_pages, _v5_bigram_search,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

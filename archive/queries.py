@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from archive.fulltext import register_search_functions
 from archive.serve import canned_query
 from crawler.urls import canonical_url
 
@@ -48,19 +49,15 @@ class SearchHit:
     snippet: str
 
 
-def fts_query(text: str) -> str:
-    """A user's words as a safe FTS5 query: each word quoted, all of them required."""
-    words = [w.replace('"', '""') for w in text.split()]
-    return " ".join(f'"{w}"' for w in words)
-
-
 def search(db: sqlite_utils.Database, text: str, *, site: str | None = None, since: str | None = None,
            until: str | None = None, limit: int = 20) -> list[SearchHit]:
-    """Articles matching every word of ``text``, best first."""
+    """Articles matching every word of ``text``, best first: English or any other language written
+    with spaces, and Chinese, Japanese or Thai words (see archive.fulltext), mixed as they come."""
     if not text.strip():
         raise SearchError("the search query is empty")
+    register_search_functions(db.conn)
     try:
-        rows = db.execute(SEARCH_SQL, {"q": fts_query(text), "site": site, "since": since, "until": until,
+        rows = db.execute(SEARCH_SQL, {"q": text, "site": site, "since": since, "until": until,
                                        "limit": limit}).fetchall()
     except sqlite3.OperationalError as error:
         raise SearchError(f"cannot search for {text!r}: {error}") from None

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
+from archive.fulltext import index_article
 from crawler.extraction import Article, Capture, NotAnArticle
 from crawler.urls import canonical_url
 
@@ -157,6 +158,7 @@ def store_article(db: sqlite_utils.Database, article: Article, *, site: str, sec
                 del columns["last_capture_id"]
             assignments = ", ".join(f"{name} = ?" for name in columns)
             conn.execute(f"UPDATE articles SET {assignments} WHERE id = ?", (*columns.values(), article_id))
+        index_article(conn, article_id, article.title, article.description, article.text)
         if outcome is not Outcome.UNCHANGED:
             conn.execute(
                 "INSERT INTO article_versions (article_id, version, title, text, content_hash, fetched_at,"

@@ -213,6 +213,7 @@ def test_newsarchive_demo_archives_their_lengths(demo_archive, path):
 
 
 def test_their_words_find_them(demo_archive):
+    assert [hit.title for hit in search(demo_archive, "東京")] == [EXPECTED[JAPANESE]["title"]]  # inside a run of kanji
     assert [hit.title for hit in search(demo_archive, "쉼터")] == [EXPECTED[KOREAN]["title"]]
     assert [hit.title for hit in search(demo_archive, "Radwegenetz")] == [EXPECTED[GERMAN]["title"]]
 

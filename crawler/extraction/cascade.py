@@ -79,10 +79,10 @@ _MOJIBAKE_LEADS = ("\u00c3", "\u00c2", "\u00e2")  # Ã, Â, â: how UTF-8 read a
 HEADING_OVERLAP = 0.2  # an <h1> sharing this share of words with a declared title is the headline
 _COUNT_OR_YEAR = re.compile(r"[\s(),:\[\]]*(?:(?:in|of|for)?[\s(),:\[\]]*\d+[\s(),:\[\]]*)+")  # "8 ", " in 2025"
 # A page shorter than ``min_words`` is still a story (a brief, a teaser before a paywall) when its
-# page-type score clears the threshold by this much and it has a quarter of those words: kept,
+# page-type score clears the threshold by this much and it has half of those words: kept,
 # flagged uncertain. On the corpora the short non-articles score below -3.6, the short stories above 0.
 BRIEF_MARGIN = 1.2
-BRIEF_SHARE = 4
+BRIEF_SHARE = 2
 TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-:\u00b7\u2022\u00bb]\s+")
 
 

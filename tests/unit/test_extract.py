@@ -848,7 +848,8 @@ def test_a_page_that_does_not_declare_its_language_has_it_detected():  # issue 2
 
 
 def test_a_brief_on_a_page_that_plainly_reads_as_a_story_is_kept_flagged_uncertain():  # issue 28
-    brief = "Der Stadtrat hat den Haushalt beschlossen. Die Opposition stimmte dagegen, die Debatte war kurz."
+    brief = ("Der Stadtrat hat am Mittwoch den Haushalt beschlossen. Die Opposition stimmte dagegen, "
+             "die Debatte war kurz und endete vor dem Mittag.")  # 24 words: a brief
     json_ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Haushalt beschlossen",'
                ' "datePublished": "2024-06-05T10:00:00+02:00", "author": {"@type": "Person", "name": "Anna Schmidt"}}'
                '</script><meta property="og:type" content="article">')

@@ -17,6 +17,7 @@ _UNSPACED = ("\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\
              "\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff\U00020000-\U0003134f")
 UNSPACED_CHARACTER = re.compile(f"[{_UNSPACED}]")
 UNSPACED_RUN = re.compile(f"[{_UNSPACED}]+")
+_WORDISH = re.compile(r"\w")
 TOKEN = re.compile(f"[{_UNSPACED}]|[^\\W{_UNSPACED}]+")  # one unspaced character, or a word of any other script
 
 
@@ -31,9 +32,10 @@ def word_count(text: str | None) -> int:
         return 0
     if text.isascii() or not UNSPACED_CHARACTER.search(text):
         return len(text.split())  # the common case, and the cheap one
-    # what white space separates, as elsewhere, plus one for each unspaced character ("NHKによると": 5)
+    # one for each unspaced character, and the words between the runs ("NHKによると": 5); the
+    # punctuation between runs (、。「」) is no word
     unspaced = sum(len(run) for run in UNSPACED_RUN.findall(text))
-    return len(UNSPACED_RUN.sub(" ", text).split()) + unspaced
+    return sum(1 for chunk in UNSPACED_RUN.sub(" ", text).split() if _WORDISH.search(chunk)) + unspaced
 
 
 LANGUAGE_PROBE = 3000  # characters of the text a language is told from

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from archive.store import decompress, store_article, update_rejection
-from crawler.extraction import NotAnArticle, extract
+from crawler.extraction import Article, NotAnArticle, extract
 from crawler.sites import ExtractionRules
 
 RulesForSite = Callable[[str], tuple[ExtractionRules, str | None]]
@@ -52,6 +52,13 @@ class ReextractReport:
     rejected_failed: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
 
 
+
+def _read_again(rules_for_site: RulesForSite, site_name: str, url: str, body: bytes, headers: str | None) -> Article:
+    """A kept capture through extraction with its site's rules as they are now (raises NotAnArticle)."""
+    rules, timezone = rules_for_site(site_name)
+    content_type = json.loads(headers or "{}").get("content-type")
+    return extract(decompress(body), url, rules, timezone, content_type)
+
 def reextract(db: sqlite_utils.Database, rules_for_site: RulesForSite, *, site: str | None = None,
               dry_run: bool = False) -> ReextractReport:
     """Extract every article (of ``site``) again from its latest capture and store what changed;
@@ -62,10 +69,8 @@ def reextract(db: sqlite_utils.Database, rules_for_site: RulesForSite, *, site: 
     report.without_capture = total.fetchone()[0] - len(rows)
     for article_id, site_name, section, url, capture_url, body, headers in rows:
         report.articles += 1
-        rules, timezone = rules_for_site(site_name)
-        content_type = json.loads(headers or "{}").get("content-type")
         try:
-            article = extract(decompress(body), capture_url, rules, timezone, content_type)
+            article = _read_again(rules_for_site, site_name, capture_url, body, headers)
         except NotAnArticle as reason:
             report.failed.append((url, f"no longer an article: {reason}"))
             continue
@@ -91,10 +96,8 @@ def _redecide_rejected(db: sqlite_utils.Database, rules_for_site: RulesForSite, 
     rows = db.execute(REJECTED_SQL, {"site": site}).fetchall()
     for url, site_name, section, reason, detail, score, last_fetched, capture_id, capture_url, body, headers in rows:
         report.rejected += 1
-        rules, timezone = rules_for_site(site_name)
-        content_type = json.loads(headers or "{}").get("content-type")
         try:
-            article = extract(decompress(body), capture_url, rules, timezone, content_type)
+            article = _read_again(rules_for_site, site_name, capture_url, body, headers)
         except NotAnArticle as rejection:
             report.still_rejected += 1
             if rejection.reason != reason:

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from .dates import publication_date_in
-from .words import AGENCIES, BUTTONS, BYLINE_LABELS, NETWORKS, PHOTO_LABELS, every
+from .words import AGENCIES, BUTTONS, BYLINE_LABELS, NETWORKS, PHOTO_LABELS, TITLES_AFTER_NAME, every
 
 ARTICLE_TYPES = {
     "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
@@ -474,6 +474,7 @@ _WEB_ASIDE = re.compile(r"\s*\((?:https?://|www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,
 _SHORT_ASIDE = re.compile(r"\s*\(([^\W\d_]{1,5}\.?)\)")
 _CODE = re.compile(r"[{}=<>;]|\w\(")  # "window._folmq.push(function() {": a script's text, not a credit
 _AGENCIES = {agency.casefold(): agency for agency in AGENCIES}
+_TITLES_AFTER_NAME = every(TITLES_AFTER_NAME)
 _SEGMENTS = re.compile(r"\s*(?:,|;|\||\u00b7|\u2022|\u22c5|\u25cf|\s-\s|\s\u2013\s)\s*")
 _JOINED = re.compile(r"\s*(?:&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
 NAME_WORDS = 5  # a longer piece of a byline is a sentence, not a name...
@@ -530,8 +531,8 @@ def _name(part: str) -> str | None:
     if agency := _AGENCIES.get(part.casefold()):
         return part if part.casefold() == agency.casefold() else agency  # as credited: "dpa", "AP"
     words = _HIDDEN_EMAIL.sub("", part).split()
-    while len(words) > 1 and words[-1].casefold() in _TRAILING_WORDS:
-        words.pop()  # "Help Net Security Sponsored"
+    while len(words) > 1 and (words[-1].casefold() in _TRAILING_WORDS or words[-1] in _TITLES_AFTER_NAME):
+        words.pop()  # "Help Net Security Sponsored", "홍길동 기자"
     if not words:
         return None
     lowered = [w.casefold().strip(".,") for w in words]

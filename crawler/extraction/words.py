@@ -27,6 +27,8 @@ PHOTO_LABELS = {
     "fr": ("photo", "crédit"), "es": ("foto", "imagen"), "it": ("foto",), "nl": ("foto", "beeld"),
     "sv": ("foto", "bild"), "nb": ("foto",), "da": ("foto",), "pl": ("fot", "zdjęcie"),
 }
+# A job title written after the name ("홍길동 기자": Hong Gil-dong, reporter).
+TITLES_AFTER_NAME = {"ko": ("기자", "특파원", "논설위원"), "ja": ("記者", "特派員", "編集委員"), "zh": ("記者", "记者")}
 # Social networks whose names share a byline's box ("Twitter Facebook"): never an author.
 NETWORKS = ("twitter", "facebook", "instagram", "linkedin", "whatsapp", "telegram", "youtube", "tiktok",
             "mastodon", "bluesky", "threads", "xing", "e-mail", "email", "rss")

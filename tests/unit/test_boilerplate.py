@@ -299,6 +299,7 @@ def test_a_bio_that_opens_with_the_authors_name_alone_still_goes():
     (["window._folmq.push(function() {"], ()),  # a script's text
     (["Deutsche Welle (www.dw.com)"], ("Deutsche Welle",)),  # the aside goes
     (["Angela Holliday-Bell, MD"], ("Angela Holliday-Bell, MD",)),  # a credential still joins the name
+    (["홍길동 기자"], ("홍길동",)), (["山田太郎 記者"], ("山田太郎",)),  # a job title after the name
 ])
 def test_bylines_in_other_languages(byline, authors):
     assert clean_authors(byline) == authors

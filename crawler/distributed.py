@@ -186,6 +186,7 @@ class FrontierScheduler(Scheduler):
         scheduler.frontier, scheduler.worker_id = worker_frontier(crawler)
         scheduler.idle_exit = crawler.settings.getfloat("ARCHIVE_WORKER_IDLE_EXIT", 0.0)
         scheduler.idle_since = None
+        scheduler.quiet_since = None  # when this worker first saw the whole frontier quiet
         scheduler.fetched = 0
         scheduler.last_recovery = 0.0
         scheduler.heartbeat = None
@@ -311,9 +312,16 @@ class FrontierScheduler(Scheduler):
             # would leave as soon as the first one paused, or before a seeding slower than its
             # idle limit had started at all.
             self.idle_since = time.monotonic()
+            self.quiet_since = None
             return True
-        idle_since = self.idle_since if self.idle_since is not None else time.monotonic()
-        return time.monotonic() - idle_since < self.idle_exit
+        # The frontier looks quiet. One look is not enough: the engine asks only every few seconds,
+        # and may ask in the instant between another worker's requests, so the idle time counts
+        # from the first of the looks that found it quiet (a worker had left with 0 pages so).
+        now = time.monotonic()
+        if self.quiet_since is None:
+            self.quiet_since = now
+        idle_since = max(self.idle_since if self.idle_since is not None else now, self.quiet_since)
+        return now - idle_since < self.idle_exit
 
 
 class FrontierSpiderMiddleware:

@@ -224,11 +224,11 @@ def test_a_worker_waiting_on_another_is_not_idle():
     scheduler.frontier = SimpleNamespace(heartbeat_ttl=30.0, recover_orphans=lambda: 0,
                                          busy_elsewhere=lambda worker_id: busy[0], ever_seeded=lambda: True)
     scheduler.worker_id, scheduler.idle_exit, scheduler.last_recovery = "w2", 4.0, time.monotonic()
-    scheduler.idle_since = time.monotonic() - 60  # found the queue empty long ago, before the seeding
+    scheduler.idle_since, scheduler.quiet_since = time.monotonic() - 60, None  # found the queue empty long ago
     assert scheduler.has_pending_requests()  # the other worker holds work
     busy[0] = False
     assert scheduler.has_pending_requests()  # it paused just now: not yet 4 idle seconds
-    scheduler.idle_since = time.monotonic() - 5
+    scheduler.idle_since = scheduler.quiet_since = time.monotonic() - 5
     assert not scheduler.has_pending_requests()  # no one has held work for 5 s: leave
 
 
@@ -241,12 +241,26 @@ def test_a_worker_that_joined_before_the_first_seeding_waits_for_it():
     scheduler.frontier = SimpleNamespace(heartbeat_ttl=30.0, recover_orphans=lambda: 0,
                                          busy_elsewhere=lambda worker_id: False, ever_seeded=lambda: seeded[0])
     scheduler.worker_id, scheduler.idle_exit, scheduler.last_recovery = "w2", 4.0, time.monotonic()
-    scheduler.idle_since = time.monotonic() - 60  # joined long ago
+    scheduler.idle_since, scheduler.quiet_since = time.monotonic() - 60, None  # joined long ago
     assert scheduler.has_pending_requests()  # nobody has seeded this frontier yet: keep waiting
     seeded[0] = True
     assert scheduler.has_pending_requests()  # the seeding has just begun: not yet 4 idle seconds
-    scheduler.idle_since = time.monotonic() - 5
+    scheduler.idle_since = scheduler.quiet_since = time.monotonic() - 5
     assert not scheduler.has_pending_requests()
+
+
+def test_one_quiet_look_long_after_the_last_work_does_not_end_a_worker():
+    """Regression (CI): the engine asks every ~5 s; a worker idle since before the seeding looked
+    once, in an instant when the other worker held nothing, and left with 0 pages."""
+    scheduler = FrontierScheduler.__new__(FrontierScheduler)
+    scheduler.queue = type("EmptyQueue", (), {"unknown_sites": set(), "__len__": lambda self: 0})()
+    scheduler.frontier = SimpleNamespace(heartbeat_ttl=30.0, recover_orphans=lambda: 0,
+                                         busy_elsewhere=lambda worker_id: False, ever_seeded=lambda: True)
+    scheduler.worker_id, scheduler.idle_exit, scheduler.last_recovery = "w2", 4.0, time.monotonic()
+    scheduler.idle_since, scheduler.quiet_since = time.monotonic() - 60, None
+    assert scheduler.has_pending_requests()  # the first quiet look starts the clock
+    scheduler.quiet_since = time.monotonic() - 5
+    assert not scheduler.has_pending_requests()  # quiet since the first look, 5 s ago: leave
 
 
 def test_a_frontier_knows_whether_it_was_ever_seeded(frontier):

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from ftfy import fix_encoding
@@ -531,7 +531,6 @@ class Analysis:
     """Everything read from one page, before deciding whether it is an article."""
 
     meta: PageMetadata
-    document: Document
     title: str | None
     text: str
     authors: tuple[str, ...]
@@ -591,13 +590,11 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     # its own, in page order), then a byline at the top of the text or in plain markup after the
     # headline, a person the dateline names, or an author box; an organisation credited as the
     # author in structured data only when no person is named anywhere.
-    guessed_authors: list[list[str]] = []  # read from the markup once, and only when asked for
+    guessed_authors = cache(lambda: _guessed_authors(tree, meta))  # read once, and only when asked for
 
     def sources() -> Iterator[list[str] | tuple[str, ...]]:
         yield from (meta.authors, meta.microdata_authors)
-        if not guessed_authors:
-            guessed_authors.append(_guessed_authors(tree, meta))
-        yield from (guessed_authors[0], meta.link_authors, *([candidate] for candidate in meta.byline_authors),
+        yield from (guessed_authors(), meta.link_authors, *([candidate] for candidate in meta.byline_authors),
                     [byline] if byline else [], [meta.labelled_byline] if meta.labelled_byline else [],
                     people_in(meta.dateline), meta.written_by[:1], meta.organisation_authors)
 
@@ -619,7 +616,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     if page_type_score(features) > THRESHOLD and (
             fuller := _fuller_text(tree, url, document.text or "", shape.paragraph_words)):
         text = without_metadata_lines(_body(fuller, title, rules), authors)
-    return Analysis(meta, document, title, text, authors, published, features, tree)
+    return Analysis(meta, title, text, authors, published, features, tree)
 
 
 def extract(html: bytes | str, url: str, rules: ExtractionRules | None = None,

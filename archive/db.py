@@ -86,6 +86,8 @@ def _v4_rejected_pages(db: sqlite_utils.Database) -> None:
         not_null={"url", "site", "reason", "first_fetched_at", "last_fetched_at", "capture_id"})
     db["rejected_pages"].create_index(["url"], unique=True)
     db["rejected_pages"].create_index(["site", "reason"])
+    # store_article looks a page up by its capture too, on every write: an index, not a scan
+    db["rejected_pages"].create_index(["capture_id"])
     db["articles"].add_column("uncertain", int, not_null_default=0)
 
 

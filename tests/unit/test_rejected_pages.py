@@ -185,3 +185,10 @@ def test_stats_shows_rejected_pages_by_site_and_reason(tmp_path, kept):
     data = json.loads(CliRunner().invoke(cli, ["stats", "--db", db_path, "--json"]).output)
     assert {(r["site"], r["reason"], r["pages"]) for r in data["rejected"]} == {
         ("demo", "an_old_reason", 1), ("demo", "too_short", 1), ("other", "too_short", 1)}
+
+
+def test_storing_an_article_finds_its_rejected_page_by_index_not_by_scan(archive):
+    """Every article write looks its page up in rejected_pages by URL and by capture."""
+    plan = archive.execute("EXPLAIN QUERY PLAN DELETE FROM rejected_pages WHERE url IN ('a', 'b') OR capture_id = 3")
+    details = [row[-1] for row in plan.fetchall()]
+    assert not any(detail.startswith("SCAN") for detail in details), details

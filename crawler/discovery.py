@@ -35,9 +35,16 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Feed:
+    entries: list[Entry]
+    cut: int = 0  # entries past the limit: counted, not read
+
+
+@dataclass(frozen=True)
 class Sitemap:
     sitemaps: list[Entry]  # children of a sitemap index
     urls: list[Entry]  # pages of a urlset
+    cut: int = 0  # children and pages past the limit: counted, not read
 
 
 def _root(body: bytes) -> etree._Element | None:
@@ -62,38 +69,49 @@ def _child_text(element: etree._Element, *names: str) -> str | None:
     return None
 
 
-def parse_feed(body: bytes) -> list[Entry]:
-    """Items of an RSS 2.0 / RSS 1.0 feed or entries of an Atom feed; [] for anything else."""
+def _feed_entry(element: etree._Element, kind: str) -> Entry | None:
+    if kind == "item":  # RSS
+        url = _child_text(element, "link") or _child_text(element, "guid")
+        date = _child_text(element, "pubdate", "date", "published", "updated")
+    else:  # Atom
+        links = [c for c in element if _local(c.tag) == "link" and c.get("href")]
+        preferred = [c for c in links if c.get("rel", "alternate") == "alternate"] or links
+        url = preferred[0].get("href") if preferred else None
+        date = _child_text(element, "published", "updated")
+    return Entry(url.strip(), date) if url and url.startswith(("http://", "https://")) else None
+
+
+def parse_feed(body: bytes, limit: int | None = None) -> Feed:
+    """Items of an RSS 2.0 / RSS 1.0 feed or entries of an Atom feed, the first ``limit`` of them
+    (all when None); no entries for anything else."""
     root = _root(body)
     if root is None:
-        return []
-    entries = []
+        return Feed([])
+    entries, cut = [], 0
     for element in root.iter():
         kind = _local(element.tag)
-        if kind == "item":  # RSS
-            url = _child_text(element, "link") or _child_text(element, "guid")
-            date = _child_text(element, "pubdate", "date", "published", "updated")
-        elif kind == "entry":  # Atom
-            links = [c for c in element if _local(c.tag) == "link" and c.get("href")]
-            preferred = [c for c in links if c.get("rel", "alternate") == "alternate"] or links
-            url = preferred[0].get("href") if preferred else None
-            date = _child_text(element, "published", "updated")
-        else:
+        if kind not in ("item", "entry"):
             continue
-        if url and url.startswith(("http://", "https://")):
-            entries.append(Entry(url.strip(), date))
-    return entries
+        if limit is not None and len(entries) >= limit:
+            cut += 1
+        elif entry := _feed_entry(element, kind):
+            entries.append(entry)
+    return Feed(entries, cut)
 
 
-def parse_sitemap(body: bytes) -> Sitemap:
-    """A sitemap index's children, or a urlset's pages with ``news:publication_date`` or ``lastmod``."""
+def parse_sitemap(body: bytes, limit: int | None = None) -> Sitemap:
+    """A sitemap index's children, or a urlset's pages with ``news:publication_date`` or ``lastmod``:
+    the first ``limit`` of them (all when None)."""
     root = _root(body)
     if root is None:
         return Sitemap([], [])
     kind = _local(root.tag)
-    children, urls = [], []
+    children, urls, cut = [], [], 0
     for element in root:
         name = _local(element.tag)
+        if limit is not None and len(children) + len(urls) >= limit:
+            cut += name in ("sitemap", "url")
+            continue
         loc = _child_text(element, "loc")
         if not loc:
             continue
@@ -101,7 +119,7 @@ def parse_sitemap(body: bytes) -> Sitemap:
             children.append(Entry(loc, _child_text(element, "lastmod")))
         elif kind == "urlset" and name == "url":
             urls.append(Entry(loc, _child_text(element, "publication_date") or _child_text(element, "lastmod")))
-    return Sitemap(children, urls)
+    return Sitemap(children, urls, cut)
 
 
 def robots_sitemaps(robots_txt: str) -> list[str]:

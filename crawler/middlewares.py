@@ -1,4 +1,5 @@
-"""Downloader middlewares: re-crawls made cheap, robots.txt obeyed by every request, push-back heeded.
+"""Downloader middlewares: each site kept to its scope, re-crawls made cheap, robots.txt obeyed by
+every request (and read only so far), redirect loops known for what they are, push-back heeded.
 
 The re-check middleware sits where every article request passes, including the new request a
 redirect makes: an article the archive already holds is dropped when it is not due for a re-check, and otherwise
@@ -14,14 +15,19 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from scrapy import signals
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as ScrapyMetaRefreshMiddleware
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware as ScrapyRedirectMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest
-from scrapy.http import TextResponse
+from scrapy.exceptions import IgnoreRequest, StopDownload
+from scrapy.http import Request, TextResponse
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
 from crawler.extraction import bot_challenge
 from crawler.stats import count_for_site
+from crawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +37,70 @@ def download_slot(crawler: Any, key: str | None) -> Any:
     before it exists or outside a running engine."""
     downloader = getattr(crawler.engine, "downloader", None)
     return downloader.slots.get(key) if downloader is not None and key is not None else None
+
+
+class Offsite(IgnoreRequest):
+    """The request is outside its site's scope (``SiteConfig.in_scope``)."""
+
+
+class SiteScopeMiddleware(OffsiteMiddleware):
+    """Scrapy's offsite filter, by site and by port: a request made for a site (``meta["site"]``)
+    goes out only inside that site's scope, its scheme, host and port plus its ``domains``.
+
+    Scrapy's filter knows host names only (another port on the same host passes) and lets
+    ``dont_filter`` requests through (a retried request's redirect keeps that flag). It checks each
+    request when it is scheduled, which is where the targets of redirects and ``<meta
+    http-equiv="refresh">`` arrive too, and again before it is downloaded. What it stops is counted
+    ``news/<site>/skipped/offsite``; each host is logged once.
+    """
+
+    def should_follow(self, request: Request, spider: Any) -> bool:
+        site = getattr(spider, "sites", {}).get(request.meta.get("site"))
+        return site is None or site.in_scope(request.url)
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        if request.meta.get("allow_offsite") or self.should_follow(request, self.crawler.spider):
+            return
+        host = urlparse_cached(request).netloc
+        site = request.meta["site"]
+        count_for_site(self.stats, "news", site, "skipped/offsite")
+        if host not in self.domains_seen:
+            self.domains_seen.add(host)
+            logger.info("%s: not fetching %s or anything else on %s: off the site", site, request.url, host)
+        raise Offsite(f"{request.url} is off {site}'s site")
+
+
+class RedirectLoop(IgnoreRequest):
+    """A redirect leads back to a URL its chain has already visited (A -> A, A -> B -> A)."""
+
+
+def revisits(redirected: Any) -> bool:
+    """Whether a redirect's new request goes to a URL its chain has already been to."""
+    if not isinstance(redirected, Request):
+        return False
+    key = canonical_url(redirected.url)
+    return any(canonical_url(url) == key for url in redirected.meta.get("redirect_urls", ()))
+
+
+class LoopAwareRedirects:
+    """A redirect back to a URL already visited fails as a ``RedirectLoop`` (counted
+    ``errors/redirect_loop``). Scrapy would follow it, and its duplicate filter then drops the
+    request without a word: the page vanishes, neither fetched nor counted."""
+
+    def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
+        result = super().process_response(request, response)
+        if revisits(result):
+            chain = " -> ".join([*result.meta["redirect_urls"], result.url])
+            raise RedirectLoop(f"redirect loop: {chain}")
+        return result
+
+
+class RedirectMiddleware(LoopAwareRedirects, ScrapyRedirectMiddleware):
+    """Scrapy's 3xx redirects, loops recognised."""
+
+
+class MetaRefreshMiddleware(LoopAwareRedirects, ScrapyMetaRefreshMiddleware):
+    """Scrapy's ``<meta http-equiv="refresh">`` redirects, loops recognised."""
 
 
 class NotDue(IgnoreRequest):
@@ -77,12 +147,37 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
     Scrapy reads ``Crawl-delay`` but does nothing with it. Here it is the least delay of the
     site's download slot (up to ``AUTOTHROTTLE_MAX_DELAY``), set again before each request is
     queued, since AutoThrottle may have lowered it since (``news/<site>/crawl_delay`` records it).
+
+    Only the first ``ARCHIVE_ROBOTSTXT_MAX_BYTES`` of a robots.txt are read (as Google reads
+    500 KiB): its download stops there and the rules it holds so far apply. Any ``/robots.txt``
+    download is cut so, the spider's own (for ``Sitemap:`` lines) too
+    (``news/<site>/cut/robots_txt``, warned of once per host).
     """
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
         self._max_delay = crawler.settings.getfloat("AUTOTHROTTLE_MAX_DELAY")
         self._crawl_delays: dict[str, float] = {}  # download slot (a site) -> the delay its robots.txt asks
+        self._max_bytes = crawler.settings.getint("ARCHIVE_ROBOTSTXT_MAX_BYTES")
+        self._cut_hosts: set[str] = set()
+        if self._max_bytes:
+            crawler.signals.connect(self._bytes_received, signal=signals.bytes_received)
+
+    def _bytes_received(self, data: bytes, request: Any, spider: Any = None) -> None:
+        url = urlparse_cached(request)
+        if url.path != "/robots.txt":
+            return
+        received = request.meta["robots_txt_bytes"] = request.meta.get("robots_txt_bytes", 0) + len(data)
+        if received <= self._max_bytes:
+            return
+        site_for = getattr(self.crawler.spider, "site_for", lambda url: None)
+        site = request.meta.get("site") or getattr(site_for(request.url), "name", url.netloc)
+        count_for_site(self.crawler.stats, "news", site, "cut/robots_txt")
+        if url.netloc not in self._cut_hosts:
+            self._cut_hosts.add(url.netloc)
+            logger.warning("%s: robots.txt is larger than ARCHIVE_ROBOTSTXT_MAX_BYTES (%d): only its first %d bytes"
+                           " are read (news/%s/cut/robots_txt)", site, self._max_bytes, received, site)
+        raise StopDownload(fail=False)  # the response keeps what arrived so far
 
     async def robot_parser(self, request: Any) -> Any:
         parser = await super().robot_parser(request)

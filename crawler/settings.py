@@ -36,6 +36,14 @@ RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 5
 
 DOWNLOADER_MIDDLEWARES = {
+    # Each site's scope is its scheme, host and port (and its domains): Scrapy's knows host names only.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.SiteScopeMiddleware": 50,
+    # Scrapy's redirects, with a redirect back to a URL already visited counted as a loop.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.MetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.RedirectMiddleware": 600,
     # Scrapy's own lets requests that wait for robots.txt through unchecked (see the class).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.RobotsTxtMiddleware": 100,
@@ -45,6 +53,12 @@ DOWNLOADER_MIDDLEWARES = {
     # they are decompressed (590) and before a 429 or 503 is retried (550).
     "crawler.middlewares.BackOffMiddleware": 560,
 }
+# What one response may make us do: links read from one listing page, feed or sitemap (the rest are
+# counted as news/<site>/cut/links), and the bytes of robots.txt read (Google reads 500 KiB; the rest
+# is cut, news/<site>/cut/robots_txt).
+ARCHIVE_MAX_LINKS_PER_PAGE = 5000
+ARCHIVE_ROBOTSTXT_MAX_BYTES = 500 * 1024
+
 # A site that answers this many bot challenges in a row is left alone for the rest of the crawl (0: never).
 ARCHIVE_BOT_WALL_LIMIT = 5
 

@@ -17,11 +17,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cssselect import GenericTranslator, SelectorError
 
+from crawler.urls import DEFAULT_PORTS
+
 DEFAULT_SITES_DIR = Path("settings/sites")
 BUILT_IN_SITES = Path(__file__).parent / "demo_site"  # the sample site's file ships with the package
 INTERVAL = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
 INTERVAL_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$")
 
 
 class SiteConfigError(ValueError):
@@ -80,10 +83,36 @@ class SiteConfig:
     extraction: ExtractionRules = field(default_factory=ExtractionRules)
     path: str | None = None
 
+    def in_scope(self, url: str) -> bool:
+        """Whether ``url`` belongs to this site, and may be fetched for it.
+
+        A site is its base URL's scheme, host and port (the host's ``www.`` and subdomains
+        included; https on its default port too where the base is http on its own, as a site that
+        moved to https), plus its ``domains``: each a host (and its subdomains) on the default
+        port of http or https, or ``host:port`` for that port alone. Another port on the same
+        host is another site.
+        """
+        target = origin(url)
+        if target is None:
+            return False
+        scheme, host, port = target
+        base_scheme, base_host, base_port = origin(self.base_url) or ("", "", 0)
+        if _within(host, base_host) and (
+                (scheme, port) == (base_scheme, base_port)
+                or (base_scheme, base_port, scheme, port) == ("http", 80, "https", 443)):
+            return True
+        for domain in self.domains:
+            name, _, wanted = domain.partition(":")
+            if _within(host, name.removeprefix("www.")) and (
+                    port == int(wanted) if wanted else port == DEFAULT_PORTS[scheme]):
+                return True
+        return False
+
     @property
-    def allowed_domains(self) -> tuple[str, ...]:
-        host = urlsplit(self.base_url).hostname or ""
-        return (host.removeprefix("www."), *(d.removeprefix("www.") for d in self.domains))
+    def scope(self) -> str:
+        """The site's scope in words, for messages."""
+        base = urlsplit(self.base_url)
+        return f"{base.scheme}://{base.netloc}" + (f" and {', '.join(self.domains)}" if self.domains else "")
 
     def with_base_url(self, base_url: str) -> SiteConfig:
         """The same site served elsewhere: every URL that was relative to ``base_url`` moves with it."""
@@ -97,6 +126,23 @@ class SiteConfig:
             feeds=tuple(move(u) for u in self.feeds),
             sitemaps=tuple(move(u) for u in self.sitemaps),
         )
+
+
+def origin(url: str) -> tuple[str, str, int] | None:
+    """An http(s) URL's scheme, host (lower case, without ``www.``) and port; None for anything else."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a port out of range or not a number
+        return None
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower().removeprefix("www."), port or DEFAULT_PORTS[scheme]
+
+
+def _within(host: str, domain: str) -> bool:
+    return host == domain or host.endswith("." + domain)
 
 
 # key -> (expected Python types, human name of the type)
@@ -205,6 +251,19 @@ def parse_site(data: dict[str, Any], path: Path | str) -> SiteConfig:
         problem = f"unknown timezone {timezone!r} (use an IANA name like 'Europe/Paris')"
         raise SiteConfigError(path, "timezone", problem) from None
 
+    domains = tuple(d.lower() for d in _strings(path, "domains", data.get("domains", [])))
+    for index, domain in enumerate(domains):
+        if not DOMAIN.match(domain):
+            raise SiteConfigError(path, f"domains[{index}]", f"{domain!r} is not a host name or host:port "
+                                                             "(like feeds.example.org)")
+    scope = SiteConfig(name=name, base_url=base_url, domains=domains)
+
+    def on_site(key: str, value: Any) -> str:
+        url = _url(path, key, value, base_url)
+        if not scope.in_scope(url):
+            raise SiteConfigError(path, key, f"{url!r} is off the site: it must be on {scope.scope}")
+        return url
+
     sections = []
     for index, entry in enumerate(data.get("sections", [])):
         key = f"sections[{index}]"
@@ -224,10 +283,10 @@ def parse_site(data: dict[str, Any], path: Path | str) -> SiteConfig:
         section_name = entry.get("name") or urlsplit(urljoin(base_url, entry["url"])).path.strip("/")
         if not isinstance(section_name, str):
             raise SiteConfigError(path, f"{key}.name", "must be a string")
-        sections.append(Section(section_name, _url(path, f"{key}.url", entry["url"], base_url), section_pages))
+        sections.append(Section(section_name, on_site(f"{key}.url", entry["url"]), section_pages))
 
-    feeds = tuple(_url(path, f"feeds[{i}]", u, base_url) for i, u in enumerate(data.get("feeds", [])))
-    sitemaps = tuple(_url(path, f"sitemaps[{i}]", u, base_url) for i, u in enumerate(data.get("sitemaps", [])))
+    feeds = tuple(on_site(f"feeds[{i}]", u) for i, u in enumerate(data.get("feeds", [])))
+    sitemaps = tuple(on_site(f"sitemaps[{i}]", u) for i, u in enumerate(data.get("sitemaps", [])))
     if not (sections or feeds or sitemaps):
         raise SiteConfigError(path, "sections", "a site needs at least one of sections, feeds or sitemaps")
 
@@ -274,7 +333,7 @@ def parse_site(data: dict[str, Any], path: Path | str) -> SiteConfig:
         max_listing_pages=max_pages, every=every, download_delay=delay, concurrent_requests=concurrency,
         user_agent=data.get("user_agent"), download_timeout=data.get("download_timeout"),
         max_page_bytes=data.get("max_page_bytes"), sources=sources, extraction=extraction, path=str(path),
-        domains=tuple(d.lower() for d in _strings(path, "domains", data.get("domains", []))),
+        domains=domains,
     )
 
 

@@ -10,6 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 
-def count_for_site(stats: Any, area: str, site: str, what: str) -> None:
-    stats.inc_value(f"{area}/{site}/{what}")
-    stats.inc_value(f"{area}/{what}")
+def count_for_site(stats: Any, area: str, site: str, what: str, by: int = 1) -> None:
+    stats.inc_value(f"{area}/{site}/{what}", by)
+    stats.inc_value(f"{area}/{what}", by)

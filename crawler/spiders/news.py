@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
@@ -31,11 +31,12 @@ from archive.store import utc_now
 from crawler.discovery import Entry, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.extraction import parse_since
 from crawler.items import ArticlePage
-from crawler.middlewares import BehindBotWall, BotWall, NotDue
+from crawler.middlewares import BehindBotWall, BotWall, NotDue, Offsite, RedirectLoop
 from crawler.recheck import DEFAULT_POLICY, RecheckPolicy
+from crawler.settings import ARCHIVE_MAX_LINKS_PER_PAGE
 from crawler.sites import SiteConfig, load_sites, parse_sources
 from crawler.stats import count_for_site
-from crawler.urls import PAGINATION, canonical_url, clean_url, same_site, url_shape
+from crawler.urls import PAGINATION, canonical_url, clean_url, url_shape
 
 NEXT_TEXT = re.compile(r"^\s*(next|older|more|›|»|→|next page|older posts|load more)\b", re.IGNORECASE)
 
@@ -79,6 +80,8 @@ class NewsSpider(scrapy.Spider):
         self.learned: dict[str, tuple[str, ...]] = {}
         self.recheck = RecheckPolicy.parse(DEFAULT_POLICY)
         self._now = datetime.now(UTC)
+        self.max_links = ARCHIVE_MAX_LINKS_PER_PAGE
+        self._cut_logged: set[tuple[str, str]] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -95,6 +98,7 @@ class NewsSpider(scrapy.Spider):
         if not crawler.settings.frozen:  # frozen only for a crawler built by hand, as in tests
             spider._apply_site_settings(crawler.settings)
         spider.recheck = RecheckPolicy.parse(crawler.settings.get("ARCHIVE_RECHECK") or DEFAULT_POLICY)
+        spider.max_links = crawler.settings.getint("ARCHIVE_MAX_LINKS_PER_PAGE", ARCHIVE_MAX_LINKS_PER_PAGE)
         spider.read_archive(crawler.settings.get("ARCHIVE_DB"), crawler.settings.getbool("ARCHIVE_LEARN_BOILERPLATE"))
         return spider
 
@@ -144,8 +148,41 @@ class NewsSpider(scrapy.Spider):
             meta["autothrottle_dont_adjust_delay"] = True  # the site file fixed the delay
         return meta
 
-    def _count(self, site: str, what: str) -> None:
-        count_for_site(self.crawler.stats, "news", site, what)
+    def _count(self, site: str, what: str, by: int = 1) -> None:
+        count_for_site(self.crawler.stats, "news", site, what, by)
+
+    def site_for(self, url: str) -> SiteConfig | None:
+        """The crawled site whose scope holds ``url``, if any."""
+        return next((site for site in self.sites.values() if site.in_scope(url)), None)
+
+    def _site(self, response: Response) -> SiteConfig | None:
+        """The site a response belongs to: the one its request was made for, or (for a request
+        from outside the crawl, as ``scrapy parse URL`` makes) the one whose scope holds its URL."""
+        if "site" in response.meta:
+            return self.sites[response.meta["site"]]
+        site = self.site_for(response.url)
+        if site is None:
+            self.logger.error("%s is on none of the sites crawled (%s): nothing to parse", response.url,
+                              ", ".join(f"{s.name}: {s.scope}" for s in self.sites.values()))
+        return site
+
+    def _on_site(self, site: SiteConfig, url: str) -> bool:
+        """Whether ``url`` is in the site's scope; a URL outside it is counted ``skipped/offsite``."""
+        if site.in_scope(url):
+            return True
+        self._count(site.name, "skipped/offsite")
+        return False
+
+    def _cap(self, site: SiteConfig, response: Response, cut: int, what: str) -> None:
+        """Count the links past ``ARCHIVE_MAX_LINKS_PER_PAGE`` that a page offered; warn once per site."""
+        if not cut:
+            return
+        self._count(site.name, "cut/links", cut)
+        if (site.name, what) not in self._cut_logged:
+            self._cut_logged.add((site.name, what))
+            self.logger.warning("%s: %s offers %d more links than ARCHIVE_MAX_LINKS_PER_PAGE (%d): the rest are "
+                                "not followed (news/%s/cut/links; said once per site)", site.name, response.url,
+                                cut, self.max_links, site.name)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for site in self.sites.values():
@@ -177,29 +214,34 @@ class NewsSpider(scrapy.Spider):
                               meta=self._meta(site))
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
-        site = self.sites[response.meta["site"]]
+        if (site := self._site(response)) is None:
+            return
         for url in robots_sitemaps(response.text if hasattr(response, "text") else ""):
-            if same_site(url, site.allowed_domains):
+            if self._on_site(site, url):
                 yield self._sitemap_request(site, url)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
-        site = self.sites[response.meta["site"]]
+        if (site := self._site(response)) is None:
+            return
         self._count(site.name, "sitemaps")
-        sitemap = parse_sitemap(response.body)
+        sitemap = parse_sitemap(response.body, self.max_links)
+        self._cap(site, response, sitemap.cut, "sitemap")
         for child in sitemap.sitemaps:
             if child.older_than(self.since):
                 self._count(site.name, "skipped/older_than_since")
-            elif same_site(child.url, site.allowed_domains):
+            elif self._on_site(site, child.url):
                 yield self._sitemap_request(site, child.url)
         yield from self._entry_requests(site, sitemap.urls, None)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        site = self.sites[response.meta["site"]]
+        if (site := self._site(response)) is None:
+            return
         self._count(site.name, "feeds")
-        entries = parse_feed(response.body)
-        if not entries:
+        feed = parse_feed(response.body, self.max_links)
+        self._cap(site, response, feed.cut, "feed")
+        if not feed.entries:
             self._count(site.name, "skipped/empty_or_broken_feed")
-        yield from self._entry_requests(site, entries, response.meta.get("section"))
+        yield from self._entry_requests(site, feed.entries, response.meta.get("section"))
 
     def _entry_requests(self, site: SiteConfig, entries: list[Entry], section: str | None) -> Iterator[scrapy.Request]:
         for entry in entries:
@@ -212,7 +254,8 @@ class NewsSpider(scrapy.Spider):
                 yield request
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
-        site = self.sites[response.meta["site"]]
+        if (site := self._site(response)) is None:
+            return
         section = response.meta.get("section")
         self._count(site.name, "pages")
         self._count(site.name, "listing_pages")
@@ -223,9 +266,14 @@ class NewsSpider(scrapy.Spider):
             for href in response.css('link[rel~="alternate"][type*="rss"]::attr(href), '
                                      'link[rel~="alternate"][type*="atom"]::attr(href)').getall():
                 feed = response.urljoin(href)
-                if same_site(feed, site.allowed_domains):
+                if self._on_site(site, feed):
                     yield self._feed_request(site, feed, section)
-        for href in response.css("a::attr(href)").getall():
+        # Only the first links are read: a page with a million of them costs no more than one with a few thousand.
+        links = response.xpath(f"(//a/@href)[position() <= {self.max_links}]").getall()
+        if len(links) == self.max_links:
+            self._cap(site, response, int(float(response.xpath("count(//a/@href)").get())) - self.max_links,
+                      "listing")
+        for href in links:
             request = self._article_request(site, response.urljoin(href), section)
             if request is not None:
                 yield request
@@ -233,7 +281,7 @@ class NewsSpider(scrapy.Spider):
         next_url = self._next_page(response)
         max_pages = response.meta.get("max_pages", site.max_listing_pages)
         if next_url and page < max_pages:
-            if same_site(next_url, site.allowed_domains):
+            if self._on_site(site, next_url):
                 yield scrapy.Request(next_url, callback=self.parse_listing, errback=self.failed,
                                      meta=self._meta(site, section=section, listing_page=page + 1,
                                                      max_pages=max_pages))
@@ -259,8 +307,7 @@ class NewsSpider(scrapy.Spider):
         url = clean_url(url)
         if not looks_like_article(url, site, announced=trust_source):
             return None
-        if not same_site(url, site.allowed_domains):
-            self._count(site.name, "skipped/offsite")
+        if not self._on_site(site, url):
             return None
         key = canonical_url(url)
         if key in self._seen:
@@ -286,7 +333,9 @@ class NewsSpider(scrapy.Spider):
         return {name: value for name, value in validators if value}
 
     def parse_article(self, response: Response) -> Iterator[ArticlePage]:
-        site = response.meta["site"]
+        if (config := self._site(response)) is None:
+            return
+        site = config.name
         self._count(site, "pages")
         if response.status == 304:
             self._count(site, "not_modified")
@@ -316,7 +365,7 @@ class NewsSpider(scrapy.Spider):
         if failure.check(NotDue):
             self._count(site, "skipped/not_due")
             return
-        if failure.check(BotWall):  # counted and warned of by the BackOffMiddleware
+        if failure.check(BotWall, Offsite):  # counted (and said) by their middlewares
             return
         if failure.check(BehindBotWall):
             self._count(site, "skipped/behind_bot_wall")
@@ -329,9 +378,10 @@ class NewsSpider(scrapy.Spider):
             self._count(site, f"errors/http_{failure.value.response.status}")
         elif failure.check(TimeoutError, DefTimeoutError, TCPTimedOutError, DownloadTimeoutError):
             self._count(site, "errors/timeout")
-        elif "max redirections" in message:
+        elif failure.check(RedirectLoop) or "max redirections" in message:
             self._count(site, "errors/redirect_loop")
-        elif failure.check(CancelledError) or "maxsize" in message or "max size" in message:
+        elif failure.check(DownloadCancelledError, CancelledError) or "DOWNLOAD_MAXSIZE" in message:
+            # Scrapy cancels a body that outgrows the limit, and ignores one that decompresses past it.
             self._count(site, "errors/too_large")
         else:
             self._count(site, f"errors/{failure.type.__name__}")

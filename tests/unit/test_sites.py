@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from crawler.sites import SiteConfigError, load_site, load_site_file, load_sites, parse_interval
+from crawler.sites import SiteConfig, SiteConfigError, load_site, load_site_file, load_sites, parse_interval
 from tests.conftest import REPO
 
 VALID = """
@@ -42,14 +42,14 @@ def test_valid_site_file_loads_into_typed_config(tmp_path):
     assert site.every == timedelta(minutes=30)
     assert site.download_delay == 2.5
     assert site.extraction.drop_lines == ("Previous Post Next Post",)
-    assert site.allowed_domains == ("worldnews.example",)
+    assert site.in_scope("https://worldnews.example/2024/06/x.html")
 
 
 def test_with_base_url_moves_relative_urls(tmp_path):
     site = load_site_file(write(tmp_path, VALID)).with_base_url("http://127.0.0.1:9999/")
     assert site.sections[0].url == "http://127.0.0.1:9999/world/"
     assert site.feeds == ("http://127.0.0.1:9999/feed.xml",)
-    assert site.allowed_domains == ("127.0.0.1",)
+    assert site.in_scope("http://127.0.0.1:9999/x") and not site.in_scope("https://worldnews.example/x")
 
 
 @pytest.mark.parametrize(("change", "key", "problem"), [
@@ -66,6 +66,11 @@ def test_with_base_url_moves_relative_urls(tmp_path):
     (("drop_lines", "drop_linez"), "extraction.drop_linez", "unknown key"),
     (("{ name = \"world\", url = \"https://worldnews.example/world/\" }", "{ name = \"world\", href = \"x\" }"),
      "sections[0].href", "unknown key"),
+    # Issue 23, item 1: discovery starts on the site, never on another host or port.
+    (("https://worldnews.example/world/", "https://elsewhere.example/world/"), "sections[0].url", "off the site"),
+    (("\"/feed.xml\"", "\"https://worldnews.example:8443/feed.xml\""), "feeds[0]", "off the site"),
+    (("feeds = ", "sitemaps = [\"http://127.0.0.1/sitemap.xml\"]\nfeeds = "), "sitemaps[0]", "off the site"),
+    (("feeds = ", "domains = [\"https://feeds.example\"]\nfeeds = "), "domains[0]", "not a host name"),
 ])
 def test_bad_site_file_names_file_key_and_problem(tmp_path, change, key, problem):
     old, new = change
@@ -138,3 +143,40 @@ def test_parse_sources():
     assert parse_sources("") is None and parse_sources(None) is None
     with pytest.raises(ValueError, match="each must be one of"):
         parse_sources("feeds,rumours")
+
+
+SCOPED = SiteConfig(name="worldnews", base_url="https://worldnews.example/",
+                    domains=("feeds.worldnews-cdn.example", "media.example:8080"))
+
+
+@pytest.mark.parametrize(("url", "inside"), [
+    ("https://worldnews.example/2024/06/story.html", True),
+    ("https://www.worldnews.example/x", True),
+    ("https://edition.worldnews.example/x", True),  # a subdomain of the site's host
+    ("https://worldnews.example:443/x", True),
+    ("https://feeds.worldnews-cdn.example/rss.xml", True),
+    ("http://feeds.worldnews-cdn.example/rss.xml", True),
+    ("https://media.example:8080/x", True),
+    ("http://worldnews.example/x", False),  # the site is on https
+    ("https://worldnews.example:8443/x", False),  # another port: another server
+    ("https://media.example/x", False),  # a domain given with its port is that port only
+    ("https://evilworldnews.example/x", False),
+    ("https://worldnews.example.evil.example/x", False),
+    ("ftp://worldnews.example/x", False),
+    ("https://worldnews.example:99999/x", False),
+])
+def test_a_sites_scope_is_its_scheme_host_and_port_plus_its_domains(url, inside):
+    assert SCOPED.in_scope(url) is inside
+
+
+def test_another_port_on_the_same_host_is_another_site():
+    site = SiteConfig(name="local", base_url="http://127.0.0.1:18801/")
+    assert site.in_scope("http://127.0.0.1:18801/a.html")
+    assert not site.in_scope("http://127.0.0.1:18802/a.html")
+    assert not site.in_scope("http://localhost:18801/a.html")
+    assert not site.in_scope("http://127.0.0.1/a.html")
+
+
+def test_a_site_on_http_may_move_to_https():
+    site = SiteConfig(name="old", base_url="http://oldnews.example/")
+    assert site.in_scope("https://oldnews.example/x") and not site.in_scope("https://oldnews.example:8443/x")

@@ -15,7 +15,7 @@ from crawler.sites import SiteConfig
 from crawler.spiders.news import NewsSpider, looks_like_article
 from tests.conftest import page_html
 
-BASE = "http://127.0.0.1:8765/"
+BASE = "http://127.0.0.1/"  # where the demo_app fixture says its pages are (feeds give absolute URLs)
 
 
 @pytest.fixture

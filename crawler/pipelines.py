@@ -9,6 +9,7 @@ capture (counted ``archive/rejected_kept`` besides), and then dropped: it is not
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import multiprocessing
 import traceback
@@ -60,6 +61,18 @@ def extract_for_archive(body: bytes, url: str, rules: Any, timezone: str, conten
         return Extracted(None, compress(body), Rejection.of(error))
     _ = article.content_hash  # cached on the article, pickled back with it
     return Extracted(article, compress(body))
+
+
+def exported(item: ArticlePage, outcome: Outcome) -> dict[str, Any]:
+    """What a crawl hands on once the archive has a page, for feed exports (``scrapy crawl news -o
+    articles.jsonl``) and anything else after the pipelines: the archive's fields of the article
+    (lists as lists, no raw bytes), the site, section and fetch, and what the archive made of it."""
+    fields: dict[str, Any] = {"url": canonical_url(item.url), "site": item.site, "section": item.section}
+    if item.article is not None:
+        article = dataclasses.asdict(item.article)
+        fields.update({name: list(value) if isinstance(value, tuple) else value for name, value in article.items()},
+                      word_count=item.article.word_count, content_hash=item.article.content_hash)
+    return {**fields, "status": item.status, "fetched_at": item.fetched_at, "outcome": outcome.value}
 
 
 class ExtractionPipeline:
@@ -173,7 +186,7 @@ class ArchivePipeline:
                                                                    item.fetched_at))
             if touched:
                 count_for_site(self.stats, "archive", item.site, f"saved/{Outcome.NOT_MODIFIED.value}")
-            return item
+            return exported(item, Outcome.NOT_MODIFIED)
         if isinstance(item, ArticlePage) and item.rejection is not None:
             await self._keep_rejected(item)
             raise DropItem(f"not an article ({item.rejection}): {item.url}", log_level="DEBUG")
@@ -188,8 +201,7 @@ class ArchivePipeline:
             logger.error("could not archive %s: %s", item.url, error)
             raise DropItem(f"archive write failed: {item.url}", log_level="DEBUG") from None
         count_for_site(self.stats, "archive", item.site, f"saved/{stored.outcome.value}")
-        item.body = item.body_gzip = b""  # the HTML is archived: do not carry it further (or into logs)
-        return item
+        return exported(item, stored.outcome)  # the HTML is archived: it goes no further (nor into logs)
 
     async def _keep_rejected(self, item: ArticlePage) -> None:
         """Keep a page that extraction rejected: its capture, and why."""

@@ -10,10 +10,19 @@ from crawler import __version__
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"  # crawl and parse, with a site file's error in one line
 
-# Who we are and how to reach the operator: sites block anonymous bots, and rightly so.
-ARCHIVE_CONTACT = os.environ.get("NEWSARCHIVE_CONTACT", "set NEWSARCHIVE_CONTACT to an e-mail or URL")
-USER_AGENT = f"newsarchive/{__version__} (+{ARCHIVE_CONTACT})"
+
+def contact_user_agent(contact: str | None) -> str:
+    """The User-Agent that names the archive's operator: ``newsarchive/0.1.0 (+you@example.org)``."""
+    return f"newsarchive/{__version__}" + (f" (+{contact})" if contact else "")
+
+
+# Who we are and how to reach the operator: sites block anonymous bots, and rightly so. The spider
+# builds USER_AGENT from ARCHIVE_CONTACT (-s ARCHIVE_CONTACT=... or this variable) unless USER_AGENT
+# itself is set, and warns when there is no contact.
+ARCHIVE_CONTACT = os.environ.get("NEWSARCHIVE_CONTACT", "")
+USER_AGENT = contact_user_agent(ARCHIVE_CONTACT)
 
 ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = False

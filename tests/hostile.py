@@ -57,6 +57,7 @@ class HostileServer:
     def __init__(self, routes: dict[str, Answer] | None = None) -> None:
         self.routes: dict[str, Answer] = dict(routes or {})
         self.requests: list[tuple[str, str]] = []
+        self.agents: list[str] = []  # each request's User-Agent
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -74,9 +75,10 @@ class HostileServer:
         with self._lock:
             return [path for _, path in self.requests]
 
-    def _record(self, host: str, path: str) -> None:
+    def _record(self, host: str, path: str, agent: str) -> None:
         with self._lock:
             self.requests.append((host, path))
+            self.agents.append(agent)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -85,7 +87,7 @@ class HostileServer:
             timeout = TIMEOUT
 
             def do_GET(self) -> None:
-                server._record(self.headers.get("Host", ""), self.path)
+                server._record(self.headers.get("Host", ""), self.path, self.headers.get("User-Agent", ""))
                 answer = server.routes.get(urlsplit(self.path).path, Answer(404, b"not here"))
                 body = answer.body if isinstance(answer.body, bytes) else None
                 self.send_response(answer.status)

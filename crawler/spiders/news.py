@@ -7,6 +7,7 @@ which extract and archive them.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -18,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
 from twisted.internet.error import TCPTimedOutError
@@ -33,7 +35,7 @@ from crawler.extraction import parse_since
 from crawler.items import ArticlePage
 from crawler.middlewares import BehindBotWall, BotWall, NotDue, Offsite, RedirectLoop
 from crawler.recheck import DEFAULT_POLICY, RecheckPolicy
-from crawler.settings import ARCHIVE_MAX_LINKS_PER_PAGE
+from crawler.settings import ARCHIVE_MAX_LINKS_PER_PAGE, contact_user_agent
 from crawler.sites import SiteConfig, load_sites, parse_sources
 from crawler.stats import count_for_site
 from crawler.urls import PAGINATION, canonical_url, clean_url, url_shape
@@ -57,6 +59,19 @@ def looks_like_article(url: str, site: SiteConfig, announced: bool = False) -> b
     return url_shape(url) >= (0 if announced else 1)
 
 
+class SpiderArgumentError(ValueError):
+    """A spider argument (``-a``) that cannot be used: ``scrapy crawl`` says it in one line."""
+
+
+def on_loopback(url: str) -> bool:
+    """Whether ``url``'s host is this machine (127.0.0.0/8, ::1, localhost)."""
+    host = urlsplit(url).hostname or ""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _when(iso: str | None) -> datetime | None:
     return datetime.fromisoformat(iso) if iso else None
 
@@ -68,8 +83,11 @@ class NewsSpider(scrapy.Spider):
                  sites: list[SiteConfig] | None = None, since: str | datetime | None = None,
                  sources: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.since = parse_since(since)
-        self._only_sources = parse_sources(sources)
+        try:
+            self.since = parse_since(since)
+            self._only_sources = parse_sources(sources)
+        except ValueError as error:
+            raise SpiderArgumentError(str(error)) from None
         self._site_names = [s.strip() for s in (site or "").split(",") if s.strip()]
         self._sites_dir = sites_dir
         self._base_url = base_url
@@ -91,7 +109,7 @@ class NewsSpider(scrapy.Spider):
             loaded = load_sites(spider._site_names, sites_dir)  # raises SiteConfigError: nothing crawled
             if spider._base_url:
                 if len(loaded) != 1:
-                    raise ValueError("-a base_url=... needs exactly one site")
+                    raise SpiderArgumentError("-a base_url=... needs exactly one site")
                 loaded = [loaded[0].with_base_url(spider._base_url)]
             spider.sites = {s.name: s for s in loaded}
             spider._configured = dict(spider.sites)
@@ -137,6 +155,13 @@ class NewsSpider(scrapy.Spider):
             if slot:
                 slots[config.name] = slot
         settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+        contact = settings.get("ARCHIVE_CONTACT")
+        # Said once, as the crawl starts; not for sites on this machine (the demo), with nobody to reach.
+        if not contact and not all(on_loopback(site.base_url) for site in self.sites.values()):
+            self.logger.warning("no contact in the User-Agent: set ARCHIVE_CONTACT (-s ARCHIVE_CONTACT=you@example.org)"
+                                " or NEWSARCHIVE_CONTACT to an e-mail or URL, so that site operators can reach you")
+        if settings.getpriority("USER_AGENT") <= SETTINGS_PRIORITIES["project"]:  # USER_AGENT not set itself
+            settings.set("USER_AGENT", contact_user_agent(contact), priority="project")
         if len(self.sites) == 1:
             user_agent = next(iter(self.sites.values())).user_agent
             if user_agent:

@@ -43,7 +43,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import redis
+try:
+    import redis
+except ImportError:  # without the "distributed" extra: only distributed mode needs Redis
+    redis = None
 
 from archive.db import open_archive
 from archive.store import (
@@ -72,6 +75,10 @@ PUBLISH_BATCH = 10_000  # fingerprints per Redis command when the seeder publish
 
 class FrontierError(Exception):
     """Redis cannot be reached or holds something unexpected."""
+
+
+MISSING_EXTRA = ('distributed mode needs Redis\'s client and scrapy-redis, which are not installed: '
+                 'pip install -e ".[distributed]" (or "newsarchive[distributed]")')
 
 
 @dataclass(frozen=True)
@@ -141,6 +148,8 @@ class Keys:
 
 def connect(url: str) -> redis.Redis:
     """A client for ``url`` (``redis://host:port/db``), checked with a PING."""
+    if redis is None:
+        raise FrontierError(MISSING_EXTRA)
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=10, socket_timeout=30, retry_on_timeout=True)
         client.ping()

@@ -28,16 +28,30 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from redis import RedisError
 from scrapy import Request, signals
 from scrapy.exceptions import DropItem, NotConfigured
-from scrapy_redis.connection import get_redis_from_settings
-from scrapy_redis.dupefilter import RFPDupeFilter
-from scrapy_redis.queue import PriorityQueue
-from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
-from archive.frontier import HEARTBEAT_TTL, RUN_SEEN_TTL, Frontier, Keys, connect, encode_item, new_worker_id
+from archive.frontier import (
+    HEARTBEAT_TTL,
+    MISSING_EXTRA,
+    RUN_SEEN_TTL,
+    Frontier,
+    FrontierError,
+    Keys,
+    connect,
+    encode_item,
+    new_worker_id,
+)
+
+try:
+    from redis import RedisError
+    from scrapy_redis.connection import get_redis_from_settings
+    from scrapy_redis.dupefilter import RFPDupeFilter
+    from scrapy_redis.queue import PriorityQueue
+    from scrapy_redis.scheduler import Scheduler
+except ImportError:  # said in one line by the CLI, as any FrontierError
+    raise FrontierError(MISSING_EXTRA) from None
 from archive.store import utc_now
 from crawler.items import ArticlePage
 from crawler.middlewares import ask_conditionally

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cache, lru_cache
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from ftfy import fix_encoding
 from ftfy.badness import badness
@@ -21,8 +21,8 @@ from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
-from ..sites import ExtractionRules
-from ..urls import canonical_url, same_site
+from ..sites import ExtractionRules, origin
+from ..urls import DEFAULT_PORTS, canonical_url, same_site
 from .article import Article
 from .boilerplate import fold, leading_byline, strip_boilerplate, without_metadata_lines
 from .dates import ParsedDate, first_date
@@ -49,6 +49,7 @@ from .pagetype import (
 from .text import detect_language, word_count
 
 DEFAULT_RULES = ExtractionRules()
+DEFAULT_WEB_PORTS = set(DEFAULT_PORTS.values())
 LISTING_HEADLINES = 4  # this many headline links (h2/h3 > a) make a page look like a list of stories
 MAX_TITLE_WORDS = 40
 SITE_NAME_WORDS = 5
@@ -517,11 +518,13 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
 
 
 def page_url(url: str, canonical: str | None) -> str:
-    """The URL to store the page under: its ``rel=canonical`` when that stays on the same site."""
+    """The URL to store the page under: its ``rel=canonical`` when that stays on the same site: the
+    same host (or a subdomain) on the same port, http and https on their default ports alike."""
     if canonical:
         target = urljoin(url, canonical)
-        host = (urlsplit(url).hostname or "").removeprefix("www.")
-        if target.startswith(("http://", "https://")) and same_site(target, (host,)):
+        here, there = origin(url), origin(target)
+        if here and there and same_site(target, (here[1],)) and (
+                here[2] == there[2] or {here[2], there[2]} <= DEFAULT_WEB_PORTS):
             return canonical_url(target)
     return canonical_url(url)
 

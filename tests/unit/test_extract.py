@@ -157,6 +157,8 @@ def test_truncated_page_keeps_what_arrived(demo_app):
     ("/2024/06/the-real-one.html", "http://127.0.0.1/2024/06/the-real-one.html"),
     ("http://www.127.0.0.1/2024/06/x.html?utm_source=a", "http://127.0.0.1/2024/06/x.html"),
     ("https://elsewhere.example/2024/06/x.html", "http://127.0.0.1/2024/06/copy.html"),
+    ("https://127.0.0.1/2024/06/x.html", "https://127.0.0.1/2024/06/x.html"),  # moved to https
+    ("http://127.0.0.1:18802/2024/06/x.html", "http://127.0.0.1/2024/06/copy.html"),  # another port: another site
 ])
 def test_rel_canonical_on_the_same_site_names_the_article(demo_app, canonical, expected):
     link = f'<link rel="canonical" href="{canonical}"></head>'.encode()

@@ -246,6 +246,30 @@ def test_a_heading_that_shows_the_declared_title_imperfectly_gives_way_to_it(hea
     assert extract(html, URL).title == title
 
 
+@pytest.mark.parametrize(("heading", "declared", "title"), [
+    # a dash or a colon in the headline the page shows is the headline's own, declared or not
+    ("Budget approved \u2013 what it means", "Budget approved \u2013 what it means", "Budget approved \u2013 what it means"),
+    ("Budget approved \u2013 what it means", "Budget approved - what it means - Daily",
+     "Budget approved \u2013 what it means"),
+    ("Budget approved for the rural roads - a summary", None, "Budget approved for the rural roads - a summary"),
+    # a pipe still sets off a label
+    ("Budget approved for the rural roads | Opinion", None, "Budget approved for the rural roads"),
+    # soft hyphens and word joiners are invisible, and not kept
+    ("Bud\u00adget ap\u00adproved\u2060 for roads", None, "Budget approved for roads"),
+])
+def test_the_headline_the_page_shows_keeps_its_own_ending(heading, declared, title):
+    head = f'<meta property="og:title" content="{declared}">' if declared else ""
+    assert extract(_page(head, f"<h1>{heading}</h1>"), URL).title == title
+
+
+def test_soft_hyphens_leave_the_text_and_the_description():
+    html = _page('<meta name="description" content="Road\u00adworks start">',
+                 "<h1>Budget approved for roads</h1><p>The Ver\u00adkehrs\u00adamt said so.</p>")
+    article = extract(html, URL)
+    assert "The Verkehrsamt said so." in article.text and "\u00ad" not in article.text
+    assert article.description == "Roadworks start"
+
+
 def test_the_first_heading_that_matches_is_the_headline_not_a_later_teasers():
     teasers = "".join(f"<div><h1>{t}</h1></div>" for t in ("Where to cycle near the rural roads", "Roads of 2025"))
     html = _page('<meta property="og:title" content="Where the new rural roads will run">',

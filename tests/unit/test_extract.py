@@ -248,7 +248,8 @@ def test_a_heading_that_shows_the_declared_title_imperfectly_gives_way_to_it(hea
 
 @pytest.mark.parametrize(("heading", "declared", "title"), [
     # a dash or a colon in the headline the page shows is the headline's own, declared or not
-    ("Budget approved \u2013 what it means", "Budget approved \u2013 what it means", "Budget approved \u2013 what it means"),
+    ("Budget approved \u2013 what it means", "Budget approved \u2013 what it means",
+     "Budget approved \u2013 what it means"),
     ("Budget approved \u2013 what it means", "Budget approved - what it means - Daily",
      "Budget approved \u2013 what it means"),
     ("Budget approved for the rural roads - a summary", None, "Budget approved for the rural roads - a summary"),

@@ -93,7 +93,8 @@ def checked_by(parse: Callable[[str | None], object]) -> Callable[..., str | Non
 
 
 since_option = click.option("--since", metavar="DATE", callback=checked_by(parse_since),
-                            help="Skip feed and sitemap entries dated before DATE (e.g. 2024-06-01), unfetched.")
+                            help="Skip feed and sitemap entries dated before DATE, unfetched (2024-06-01; 2024-06 and 2024 "
+                                 "mean the start of that month or year).")
 sources_option = click.option("--sources", metavar="LIST", callback=checked_by(parse_sources),
                               help="Discovery sources to use, comma-separated: sections,feeds,sitemaps (default all).")
 set_option = click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",

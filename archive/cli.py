@@ -19,14 +19,17 @@ import click
 from archive.db import ArchiveError, open_archive
 from archive.frontier import FrontierError
 from archive.queries import (
+    SEARCH_MAX_HITS,
     NoSuchArticle,
     SearchError,
+    SearchTooSlow,
     article_history,
     recent_runs,
     rejected_stats,
     search,
     site_stats,
 )
+from archive.serve import SQL_TIME_LIMIT_MS
 from crawler import __version__
 from crawler.extraction import parse_since
 from crawler.sites import BUILT_IN_SITES, SiteConfigError, load_site_file, load_sites, parse_sources, site_files
@@ -93,8 +96,8 @@ def checked_by(parse: Callable[[str | None], object]) -> Callable[..., str | Non
 
 
 since_option = click.option("--since", metavar="DATE", callback=checked_by(parse_since),
-                            help="Skip feed and sitemap entries dated before DATE, unfetched (2024-06-01; 2024-06 and 2024 "
-                                 "mean the start of that month or year).")
+                            help="Skip feed and sitemap entries dated before DATE, unfetched (2024-06-01; "
+                                 "2024-06 and 2024 mean the start of that month or year).")
 sources_option = click.option("--sources", metavar="LIST", callback=checked_by(parse_sources),
                               help="Discovery sources to use, comma-separated: sections,feeds,sitemaps (default all).")
 set_option = click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
@@ -332,14 +335,21 @@ def stats(db_path: Path, sites_dir: Path, as_json: bool) -> None:
 @archive_options
 @click.argument("query")
 @click.option("--site", help="Only this site.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, SEARCH_MAX_HITS),
+              help="Show at most this many of the best matches.")
+@click.option("--time-limit", default=SQL_TIME_LIMIT_MS / 1000, show_default=True, metavar="SECONDS",
+              type=click.FloatRange(min=0, min_open=True), help="Stop a search that runs longer than this.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines (the count of matches goes to stderr).")
 @clear_errors
-def search_command(db_path: Path, sites_dir: Path, query: str, site: str | None, limit: int, as_json: bool) -> None:
+def search_command(db_path: Path, sites_dir: Path, query: str, site: str | None, limit: int, time_limit: float,
+                   as_json: bool) -> None:
     """Full-text search over titles, descriptions and texts: every word must match, in any script
     (Chinese, Japanese and Thai words too, written without spaces)."""
     db = open_archive(db_path, create=False)
-    hits = search(db, query, site=site, limit=limit)
+    try:
+        hits = search(db, query, site=site, limit=limit, time_limit_ms=round(time_limit * 1000))
+    except SearchTooSlow as error:
+        raise click.ClickException(f"{error}, or allow more time with --time-limit") from None
     for hit in hits:
         if as_json:
             click.echo(json.dumps(hit.__dict__, ensure_ascii=False))
@@ -347,6 +357,14 @@ def search_command(db_path: Path, sites_dir: Path, query: str, site: str | None,
             click.echo(f"{hit.published_at or '':<26} {hit.title}\n    {hit.url}\n    {' '.join(hit.snippet.split())}")
     if not hits and not as_json:
         click.echo(f"No articles match {query!r}.")
+    if len(hits) < hits.matches:
+        if hits.matches <= SEARCH_MAX_HITS:
+            more = f"--limit {hits.matches} shows them all"
+        elif len(hits) < SEARCH_MAX_HITS:
+            more = f"--limit {SEARCH_MAX_HITS} shows the best {SEARCH_MAX_HITS}; more words or --site narrow the search"
+        else:
+            more = f"no more than the best {SEARCH_MAX_HITS} are shown; more words or --site narrow the search"
+        click.echo(f"{len(hits)} of {hits.matches} matching articles shown; {more}.", err=as_json)
 
 
 @cli.command()

@@ -10,7 +10,7 @@ import functools
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,19 @@ from crawler.sites import BUILT_IN_SITES, SiteConfigError, load_site_file, load_
 
 DEFAULT_DB = "archive.db"
 DEFAULT_SITES_DIR = "settings/sites"
+
+# Exit codes, for cron and systemd (README: "Exit codes"); 2 is click's usage error.
+EXIT_PROBLEM = 1  # a run failed, timed out or was interrupted, or an error stopped the command
+EXIT_BLOCKED = 3  # nothing failed, but a site's run stopped at a bot wall
+
+
+def exit_code(outcomes: Iterable[str]) -> int:
+    """The exit code that tells cron how the runs went: 0 when every one finished (a
+    ``CLOSESPIDER_*`` limit included)."""
+    outcomes = set(outcomes)
+    if outcomes - {"finished", "blocked", "locked", "not due", "seeded"}:  # failed, timeout, interrupted...
+        return EXIT_PROBLEM
+    return EXIT_BLOCKED if "blocked" in outcomes else 0
 
 
 def archive_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -127,6 +140,7 @@ def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] 
     from contextlib import ExitStack
 
     from archive.schedule import SiteLocked, site_lock
+    from archive.store import utc_now
     from crawler.runner import run_crawl  # Scrapy loads only for commands that crawl
 
     overrides = {"LOG_LEVEL": "INFO" if verbose else "WARNING",
@@ -142,22 +156,29 @@ def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] 
                 click.echo(f"{site.name}: skipped, {locked}")
         if not free:
             return
-        started = time.monotonic()
+        started, started_at = time.monotonic(), utc_now()
         result = run_crawl(free, db_path, overrides, since=since, sources=sources)
-    sites = free
     elapsed = time.monotonic() - started
     db = open_archive(db_path)
-    for site in sites:
+    outcomes = {}
+    for site in free:
         run = recent_runs(db, site=site.name, limit=1)
-        if run:
-            r = run[0]
-            click.echo(f"{site.name}: {r['outcome']} - {r['pages']} pages, {r['articles_new']} new, "
-                       f"{r['articles_changed']} changed, {r['articles_unchanged']} unchanged, "
-                       f"{r['articles_not_modified']} not modified, "
-                       f"{r['skipped']} skipped, {r['errors']} errors" + (f"; {r['error']}" if r["error"] else ""))
+        if not run or run[0]["started_at"] < started_at:
+            outcomes[site.name] = "failed"
+            click.echo(f"{site.name}: failed - no run was recorded ({result.finish_reason})")
+            continue
+        r = run[0]
+        outcomes[site.name] = r["outcome"]
+        click.echo(f"{site.name}: {r['outcome']} - {r['pages']} pages, {r['articles_new']} new, "
+                   f"{r['articles_changed']} changed, {r['articles_unchanged']} unchanged, "
+                   f"{r['articles_not_modified']} not modified, "
+                   f"{r['skipped']} skipped, {r['errors']} errors" + (f"; {r['error']}" if r["error"] else ""))
     click.echo(f"Crawl {result.finish_reason} in {elapsed:.1f}s; archive: {db_path}")
-    if result.finish_reason != "finished":
-        raise click.ClickException(f"the crawl did not finish cleanly ({result.finish_reason})")
+    code = exit_code(outcomes.values())
+    if code:
+        others = ", ".join(f"{name} {outcome}" for name, outcome in outcomes.items() if outcome != "finished")
+        click.echo(f"Error: not every run finished: {others}", err=True)
+        raise SystemExit(code)
 
 
 @cli.command()
@@ -571,9 +592,7 @@ def schedule(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], once: 
         outcomes = run_due_once(runner, sites)
         if not outcomes and not quiet:
             click.echo("No site is due.")
-        if any(outcome in ("failed", "timeout") for outcome in outcomes.values()):
-            raise SystemExit(1)
-        return
+        raise SystemExit(exit_code(outcomes.values()))
     stop = threading.Event()
 
     def request_stop(signum: int, frame: object) -> None:

@@ -248,16 +248,21 @@ class Runner:
         if "being crawled by another process" in out:
             logger.warning("%s", summary or f"{site}: locked by another process")
             return "locked"
+        # The crawl's summary line names the outcome it recorded ("alpha: blocked - ..."), failures too
+        recorded = summary.split(":", 1)[1].split(" - ")[0].strip() if summary.startswith(f"{site}:") else None
         if child.returncode != 0 and not self.stopping.is_set():
-            error = (err.strip().splitlines() or ["no output"])[-1]
-            _record_failure(self.db_path, site, child.pid, "failed", error)
-            logger.error("%s: crawl failed (exit %s) started %s: %s", site, child.returncode, started, error)
-            return "failed"
+            if recorded is None or self.distributed is not None:
+                error = (err.strip().splitlines() or ["no output"])[-1]
+                _record_failure(self.db_path, site, child.pid, "failed", error)
+                logger.error("%s: crawl failed (exit %s) started %s: %s", site, child.returncode, started, error)
+                return "failed"
+            (logger.warning if recorded == "blocked" else logger.error)("%s", summary)
+            return recorded
         if not self.quiet:
             print(summary or f"{site}: crawl ended (exit {child.returncode})", flush=True)
         if self.distributed is not None:
             return "seeded" if child.returncode == 0 else "stopped"
-        return summary.split(":", 1)[1].split("-")[0].strip() if summary else "unknown"
+        return recorded or "unknown"
 
     def _close_abandoned(self) -> None:
         """A child stopped before it could close its run (killed during start-up, say): mark it."""

@@ -248,6 +248,21 @@ def blocked_by(stats: dict[str, Any], site: str) -> str | None:
             f"{stats.get(f'news/{site}/skipped/behind_bot_wall', 0)} request(s) left unsent")
 
 
+def run_outcome(finish_reason: str) -> tuple[str, str | None]:
+    """A run's outcome, and the note recorded beside it, from the reason Scrapy closed the spider.
+
+    Scrapy's CloseSpider extension stops a crawl at a limit the user set (``CLOSESPIDER_ITEMCOUNT``,
+    ``_PAGECOUNT``, ``_TIMEOUT``...): such a run finished, by its limit. Its error limit
+    (``CLOSESPIDER_ERRORCOUNT``) is a failure; a shutdown (SIGTERM, Ctrl-C) an interruption."""
+    if finish_reason == "finished":
+        return "finished", None
+    if finish_reason.startswith("closespider_") and finish_reason != "closespider_errorcount":
+        return "finished", f"stopped at its limit, {finish_reason.upper()}"
+    if finish_reason in ("shutdown", "cancelled"):
+        return "interrupted", f"crawl ended: {finish_reason}"
+    return "failed", f"crawl ended: {finish_reason}"
+
+
 def start_run(db: sqlite_utils.Database, site: str, started_at: str | None = None) -> int:
     with transaction(db) as conn:
         return conn.execute(

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from archive.db import ArchiveError, open_archive
+from archive.db import ArchiveError, open_archive, writable
 from archive.frontier import FrontierError
 from archive.queries import (
     SEARCH_MAX_HITS,
@@ -331,7 +331,7 @@ def sites(db_path: Path, sites_dir: Path) -> None:
 @clear_errors
 def stats(db_path: Path, sites_dir: Path, as_json: bool) -> None:
     """Articles, changes and captures per site, rejected pages by reason, and the latest crawl runs."""
-    db = open_archive(db_path, create=False)
+    db = open_archive(db_path, read_only=True)
     per_site, rejected, runs = site_stats(db), rejected_stats(db), recent_runs(db, limit=10)
     if as_json:
         click.echo(json.dumps({"sites": per_site, "rejected": rejected, "runs": runs}, indent=2))
@@ -366,7 +366,7 @@ def search_command(db_path: Path, sites_dir: Path, query: str, site: str | None,
                    as_json: bool) -> None:
     """Full-text search over titles, descriptions and texts: every word must match, in any script
     (Chinese, Japanese and Thai words too, written without spaces)."""
-    db = open_archive(db_path, create=False)
+    db = open_archive(db_path, read_only=True)
     try:
         hits = search(db, query, site=site, limit=limit, time_limit_ms=round(time_limit * 1000))
     except SearchTooSlow as error:
@@ -403,12 +403,13 @@ def serve(db_path: Path, sites_dir: Path, host: str, port: int, allow_sql: bool)
 
     from archive.serve import datasette_metadata, datasette_serve_args
 
-    open_archive(db_path, create=False).close()  # a clear error for a missing or foreign file
+    open_archive(db_path, read_only=True).close()  # a clear error for a missing or foreign file
     with tempfile.TemporaryDirectory() as tmp:
         metadata_file = Path(tmp) / "metadata.json"
         metadata_file.write_text(json.dumps(datasette_metadata(db_path)))
         click.echo(f"Serving {db_path} on http://{host}:{port}/ (Ctrl-C stops)")
-        datasette_cli.main(datasette_serve_args(db_path, metadata_file, host=host, port=port, allow_sql=allow_sql),
+        datasette_cli.main(datasette_serve_args(db_path, metadata_file, host=host, port=port, allow_sql=allow_sql,
+                                                immutable=not writable(db_path)),
                            prog_name="datasette", standalone_mode=False)
 
 
@@ -473,7 +474,7 @@ def export_command(db_path: Path, sites_dir: Path, fmt: str, site: str | None, s
     """Stream the archive out as JSON Lines, CSV (articles) or WARC (raw captures)."""
     from archive import export
 
-    db = open_archive(db_path, create=False)
+    db = open_archive(db_path, read_only=True)
     since_iso = parse_since(since).isoformat(timespec="seconds") if since else None
     writers = {"jsonl": export.export_jsonl, "csv": export.export_csv, "warc": export.export_warc}
     binary = fmt == "warc"
@@ -498,7 +499,7 @@ def history(db_path: Path, sites_dir: Path, url: str, show_diff: bool, from_vers
     """List the versions of an article; --diff shows what changed between two of them."""
     import difflib
 
-    stored_url, versions = article_history(open_archive(db_path, create=False), url)
+    stored_url, versions = article_history(open_archive(db_path, read_only=True), url)
     if not show_diff:
         click.echo(stored_url)
         for v in versions:

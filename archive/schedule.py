@@ -23,7 +23,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from archive.db import open_archive
+from archive.db import open_archive, writable
 from archive.store import close_abandoned_runs, finish_run, start_run, transaction, utc_now
 
 logger = logging.getLogger(__name__)
@@ -64,12 +64,19 @@ def site_lock(db_path: str | Path, site: str) -> Iterator[None]:
 
 
 def lock_holder(db_path: str | Path, site: str) -> int | None:
-    """The pid crawling ``site`` now, or None when nobody is."""
+    """The pid crawling ``site`` now, or None when nobody is. Creates nothing and opens the lock
+    file for reading only, so that it works on a read-only archive too."""
     try:
-        with site_lock(db_path, site):
-            return None
-    except SiteLocked as locked:
-        return locked.pid or -1
+        handle = open(lock_dir(db_path) / f"{site}.lock")
+    except FileNotFoundError:
+        return None  # never crawled here
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)  # a crawl holds it exclusively
+        except BlockingIOError:
+            text = handle.read().strip()
+            return int(text) if text.isdigit() else -1
+        return None
 
 
 @dataclass(frozen=True)
@@ -115,9 +122,10 @@ def last_started(db: sqlite_utils.Database, site: str) -> str | None:
 
 def site_statuses(db_path: str | Path, sites: list, now: datetime | None = None) -> list[SiteStatus]:
     now = now or datetime.now(UTC)
-    db = open_archive(db_path)
+    db = open_archive(db_path, read_only=True)
     try:
-        close_abandoned_runs(db)
+        if writable(db_path):
+            close_abandoned_runs(db)
         statuses = []
         for site in sites:
             run = last_run(db, site.name)

@@ -21,18 +21,21 @@ from archive.frontier import FrontierError
 from archive.queries import (
     SEARCH_MAX_HITS,
     NoSuchArticle,
+    NoSuchSite,
     SearchError,
     SearchTooSlow,
     article_history,
     recent_runs,
     rejected_stats,
+    require_site,
     search,
     site_stats,
 )
+from archive.schedule import SiteFiles, load_usable_sites
 from archive.serve import SQL_TIME_LIMIT_MS
 from crawler import __version__
 from crawler.extraction import parse_since
-from crawler.sites import BUILT_IN_SITES, SiteConfigError, load_site_file, load_sites, parse_sources, site_files
+from crawler.sites import BUILT_IN_SITES, SiteConfigError, load_site_file, load_sites, parse_sources
 
 DEFAULT_DB = "archive.db"
 DEFAULT_SITES_DIR = "settings/sites"
@@ -68,7 +71,7 @@ def clear_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (SiteConfigError, ArchiveError, SearchError, NoSuchArticle, FrontierError) as error:
+        except (SiteConfigError, ArchiveError, SearchError, NoSuchArticle, NoSuchSite, FrontierError) as error:
             raise click.ClickException(str(error)) from None
     return wrapper
 
@@ -307,22 +310,13 @@ def writer(db_path: Path, sites_dir: Path, redis_url: str | None, redis_prefix: 
 @archive_options
 @clear_errors
 def sites(db_path: Path, sites_dir: Path) -> None:
-    """List the site files and check each one; exit 1 if any is broken."""
-    files = site_files(sites_dir)
-    broken = 0
-    for path in files:
-        try:
-            site = load_site_file(path)
-        except SiteConfigError as error:
-            broken += 1
-            click.echo(f"BROKEN  {error}", err=True)
-            continue
+    """List the site files and check each one; exit 1 if any is broken, or if there is none."""
+    loaded = load_usable_sites((), sites_dir)
+    for site in loaded.sites:
         click.echo(f"ok      {site.name:<16} {site.base_url}  sections={len(site.sections)} "
                    f"feeds={len(site.feeds)} sitemaps={len(site.sitemaps)} every={site.every}")
-    if not files:
-        click.echo(f"no site files in {sites_dir}")
-    if broken:
-        raise click.ClickException(f"{broken} of {len(files)} site files are broken")
+    _report_broken(loaded.broken)
+    _fail_if_broken(loaded)
 
 
 @cli.command()
@@ -367,6 +361,7 @@ def search_command(db_path: Path, sites_dir: Path, query: str, site: str | None,
     """Full-text search over titles, descriptions and texts: every word must match, in any script
     (Chinese, Japanese and Thai words too, written without spaces)."""
     db = open_archive(db_path, read_only=True)
+    require_site(db, site)
     try:
         hits = search(db, query, site=site, limit=limit, time_limit_ms=round(time_limit * 1000))
     except SearchTooSlow as error:
@@ -427,6 +422,7 @@ def reextract_command(db_path: Path, sites_dir: Path, site: str | None, dry_run:
     from crawler.sites import ExtractionRules, load_site
 
     db = open_archive(db_path, create=False)
+    require_site(db, site)
     configs: dict[str, tuple] = {}
 
     def rules_for(name: str) -> tuple:
@@ -475,6 +471,7 @@ def export_command(db_path: Path, sites_dir: Path, fmt: str, site: str | None, s
     from archive import export
 
     db = open_archive(db_path, read_only=True)
+    require_site(db, site)
     since_iso = parse_since(since).isoformat(timespec="seconds") if since else None
     writers = {"jsonl": export.export_jsonl, "csv": export.export_csv, "warc": export.export_warc}
     binary = fmt == "warc"
@@ -508,6 +505,9 @@ def history(db_path: Path, sites_dir: Path, url: str, show_diff: bool, from_vers
     by_number = {v.version: v for v in versions}
     newer = by_number.get(to_version or versions[-1].version)
     older = by_number.get(from_version or (newer.version - 1 if newer else 0))
+    if len(versions) < 2:
+        only = f"one version only (v{versions[0].version}, {versions[0].fetched_at})" if versions else "no version"
+        raise click.ClickException(f"{stored_url} has {only}: there is nothing to compare yet")
     if newer is None or older is None:
         raise click.ClickException(f"{stored_url} has versions {', '.join(map(str, by_number))}; "
                                    "pick two of them with --from and --to")
@@ -582,7 +582,11 @@ def schedule(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], once: 
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--max-runtime") from None
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(asctime)s %(message)s")
-    sites = load_sites(site_names, sites_dir)
+    loaded = load_usable_sites(site_names, sites_dir)
+    _report_broken(loaded.broken)  # the other sites are crawled all the same
+    if not loaded.sites:
+        _fail_if_broken(loaded)
+    sites = loaded.sites
     open_archive(db_path).close()
     shared = None
     if distributed:
@@ -593,6 +597,7 @@ def schedule(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], once: 
         outcomes = run_due_once(runner, sites)
         if not outcomes and not quiet:
             click.echo("No site is due.")
+        _fail_if_broken(loaded)
         raise SystemExit(exit_code(outcomes.values()))
     stop = threading.Event()
 
@@ -605,6 +610,7 @@ def schedule(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], once: 
     if not quiet:
         click.echo(f"Scheduling {len(sites)} site(s): " + ", ".join(f"{s.name} every {s.every}" for s in sites))
     run_forever(runner, sites, stop)
+    _fail_if_broken(loaded)
 
 
 @cli.command()
@@ -619,12 +625,39 @@ def status(db_path: Path, sites_dir: Path, as_json: bool, redis_url: str | None,
     """
     from archive.schedule import site_statuses
 
-    statuses = site_statuses(db_path, load_sites((), sites_dir))
+    try:
+        loaded, no_files = load_usable_sites((), sites_dir), None
+    except SiteConfigError as error:  # no site files: the archive's runs are still worth showing
+        loaded, no_files = SiteFiles([], []), error
+    statuses = site_statuses(db_path, loaded.sites, sites_dir=sites_dir)
+    _report_broken(loaded.broken)
+    if no_files:
+        if not statuses:
+            raise click.ClickException(f"{no_files}, and no runs in {db_path}: nothing to show")
+        click.echo(f"note: {no_files}; showing the sites the archive has runs of", err=True)
     frontier = _frontier(redis_url, redis_prefix, "status").status() if redis_url else None
     if as_json:
-        sites_json = [{**s.__dict__, "every": str(s.every), "next_due": s.next_due.isoformat()} for s in statuses]
+        sites_json = [{**s.__dict__, "every": s.every and str(s.every),
+                       "next_due": s.next_due and s.next_due.isoformat()} for s in statuses]
         click.echo(json.dumps({"sites": sites_json, "frontier": frontier} if frontier else sites_json, indent=2))
-        return
+    else:
+        _print_statuses(statuses, frontier, redis_prefix)
+    _fail_if_broken(loaded)
+
+
+def _report_broken(broken: list[SiteConfigError]) -> None:
+    for error in broken:
+        click.echo(f"BROKEN  {error}", err=True)
+
+
+def _fail_if_broken(loaded: SiteFiles) -> None:
+    """After the usable sites had their turn: one broken site file is a problem cron must hear of."""
+    if loaded.broken:
+        raise click.ClickException(f"{len(loaded.broken)} of {len(loaded.sites) + len(loaded.broken)} site files "
+                                   f"are broken: {', '.join(error.path for error in loaded.broken)}")
+
+
+def _print_statuses(statuses: list, frontier: dict | None, redis_prefix: str) -> None:
     if frontier:
         writer_state = (f"alive (pid {frontier['writer']['pid']} on {frontier['writer']['host']}, "
                         f"{frontier['writer']['stored']} stored)" if frontier["writer"] else "not running")
@@ -637,7 +670,9 @@ def status(db_path: Path, sites_dir: Path, as_json: bool, redis_url: str | None,
     for s in statuses:
         state = f"running (pid {s.running_pid})" if s.running_pid else (s.last_outcome or "never crawled")
         last = f"last {s.last_started} {s.last_counts}" if s.last_started else ""
-        click.echo(f"{s.site:<16} every {s.every}  {state:<22} {last}  next due {s.next_due:%Y-%m-%d %H:%M:%S}Z")
+        every = f"every {s.every}" if s.every else "no site file"
+        due = f"next due {s.next_due:%Y-%m-%d %H:%M:%S}Z" if s.next_due else "not scheduled"
+        click.echo(f"{s.site:<16} {every:<14} {state:<22} {last}  {due}")
 
 
 def main() -> None:

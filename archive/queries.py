@@ -94,6 +94,26 @@ def _shortened(text: str, length: int = 80) -> str:
     return text if len(text) <= length else text[:length] + "…"
 
 
+class NoSuchSite(LookupError):
+    """The archive holds nothing of that site."""
+
+
+def archived_sites(db: sqlite_utils.Database) -> list[str]:
+    """Every site the archive has articles, rejected pages or crawl runs of."""
+    return [row[0] for row in db.execute("select site from articles union select site from rejected_pages"
+                                         " union select site from crawl_runs order by 1").fetchall()]
+
+
+def require_site(db: sqlite_utils.Database, site: str | None) -> None:
+    """Raise ``NoSuchSite`` when ``site`` is given and the archive knows nothing of it (a typo
+    would otherwise read as "no matches", "nothing to export")."""
+    if site is not None and not db.execute("select 1 from articles where site = ? union all select 1 from"
+                                           " rejected_pages where site = ? union all select 1 from crawl_runs"
+                                           " where site = ? limit 1", [site, site, site]).fetchone():
+        known = ", ".join(archived_sites(db)) or "none yet"
+        raise NoSuchSite(f"no site {site!r} in this archive (its sites: {known})")
+
+
 def site_stats(db: sqlite_utils.Database) -> list[dict]:
     return [dict(zip(("site", "articles", "changes", "oldest", "newest", "captures", "last_run"), row))
             for row in db.execute(SITE_STATS_SQL).fetchall()]

@@ -25,6 +25,7 @@ import sqlite_utils
 
 from archive.db import open_archive, writable
 from archive.store import close_abandoned_runs, finish_run, start_run, transaction, utc_now
+from crawler.sites import SiteConfig, SiteConfigError, load_site, site_files
 
 logger = logging.getLogger(__name__)
 DEFAULT_MAX_RUNTIME = timedelta(hours=1)
@@ -80,13 +81,36 @@ def lock_holder(db_path: str | Path, site: str) -> int | None:
 
 
 @dataclass(frozen=True)
+class SiteFiles:
+    """The sites whose files load, and an error for each file that does not."""
+
+    sites: list[SiteConfig]
+    broken: list[SiteConfigError]
+
+
+def load_usable_sites(names: tuple[str, ...] | list[str], sites_dir: str | Path) -> SiteFiles:
+    """The named sites (every site file in ``sites_dir`` when none is named), each file on its own:
+    one broken file is reported, not a reason to stop the others. No site at all is an error."""
+    broken: list[SiteConfigError] = []
+    sites: list[SiteConfig] = []
+    for target in names or site_files(sites_dir):
+        try:
+            sites.append(load_site(str(target), sites_dir))
+        except SiteConfigError as error:
+            broken.append(error)
+    if not names and not sites and not broken:
+        raise SiteConfigError(sites_dir, None, "no site files (*.toml) in this directory")
+    return SiteFiles(sites, broken)
+
+
+@dataclass(frozen=True)
 class SiteStatus:
     site: str
-    every: timedelta
+    every: timedelta | None  # None: a site with runs in the archive but no site file
     last_started: str | None
     last_outcome: str | None
     last_counts: str
-    next_due: datetime
+    next_due: datetime | None
     running_pid: int | None
 
 
@@ -120,21 +144,35 @@ def last_started(db: sqlite_utils.Database, site: str) -> str | None:
     return run["started_at"] if run else None
 
 
-def site_statuses(db_path: str | Path, sites: list, now: datetime | None = None) -> list[SiteStatus]:
+def site_statuses(db_path: str | Path, sites: list, now: datetime | None = None,
+                  sites_dir: str | Path | None = None) -> list[SiteStatus]:
+    """Each site's last run, whether it is running and when it is next due: the ``sites`` given,
+    and every other site the archive has runs of (its file looked up in ``sites_dir``, or built in,
+    like the demo's; without one it has no interval). A missing archive has no runs."""
     now = now or datetime.now(UTC)
+    if not Path(db_path).exists():
+        return [SiteStatus(site.name, site.every, None, None, "", now, None) for site in sites]
     db = open_archive(db_path, read_only=True)
     try:
         if writable(db_path):
             close_abandoned_runs(db)
+        configs = {site.name: site for site in sites}
+        for (name,) in db.execute("select distinct site from crawl_runs order by site").fetchall():
+            if name not in configs:
+                try:
+                    configs[name] = load_site(name, sites_dir) if sites_dir is not None else None
+                except SiteConfigError:
+                    configs[name] = None
         statuses = []
-        for site in sites:
-            run = last_run(db, site.name)
+        for name, site in configs.items():
+            run = last_run(db, name)
             counts = (f"{run['articles_new']} new, {run['articles_changed']} changed, {run['errors']} errors"
                       if run else "")
             started = run["started_at"] if run else None
-            statuses.append(SiteStatus(site.name, site.every, started, run["outcome"] if run else None, counts,
-                                       next_due(started, site.every, now, blocked_in_a_row(db, site.name)),
-                                       lock_holder(db_path, site.name)))
+            every = site.every if site else None
+            due = next_due(started, every, now, blocked_in_a_row(db, name)) if every else None
+            statuses.append(SiteStatus(name, every, started, run["outcome"] if run else None, counts, due,
+                                       lock_holder(db_path, name)))
         return statuses
     finally:
         db.close()

@@ -47,8 +47,8 @@ def datasette_serve_args(db_path: str | Path, metadata_file: str | Path, *, host
                          allow_sql: bool, immutable: bool = False) -> list[str]:
     """Arguments for ``datasette serve`` on this archive; ``immutable`` for one this process may
     not write (Datasette's ``-i``: opened read-only, without the files a live WAL database needs)."""
-    args = ["serve", *(["-i"] if immutable else []), str(db_path), "--metadata", str(metadata_file), "--plugins-dir", str(PLUGINS_DIR),
-            "--host", host, "--port", str(port)]
+    args = ["serve", *(["-i"] if immutable else []), str(db_path), "--metadata", str(metadata_file),
+            "--plugins-dir", str(PLUGINS_DIR), "--host", host, "--port", str(port)]
     for key, value in datasette_settings(allow_sql).items():
         args += ["--setting", key, str(value).lower() if isinstance(value, bool) else str(value)]
     return args

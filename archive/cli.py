@@ -139,7 +139,7 @@ def _frontier(redis_url: str | None, prefix: str, option: str):
 
 
 def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] = (),
-           since: str | None = None, sources: str | None = None) -> None:
+           since: str | None = None, sources: str | None = None, extra: dict[str, Any] | None = None) -> None:
     from contextlib import ExitStack
 
     from archive.schedule import SiteLocked, site_lock
@@ -147,7 +147,7 @@ def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] 
     from crawler.runner import run_crawl  # Scrapy loads only for commands that crawl
 
     overrides = {"LOG_LEVEL": "INFO" if verbose else "WARNING",
-                 "ARCHIVE_PROGRESS": sys.stderr.isatty() and not verbose, **scrapy_settings(settings)}
+                 "ARCHIVE_PROGRESS": sys.stderr.isatty() and not verbose, **(extra or {}), **scrapy_settings(settings)}
     open_archive(db_path).close()  # create it (and fail clearly) before taking locks beside it
     with ExitStack() as locks:
         free = []
@@ -198,11 +198,16 @@ def demo(db_path: Path, sites_dir: Path, articles: int, port: int, verbose: bool
          since: str | None, sources: str | None) -> None:
     """Serve the bundled sample news site on 127.0.0.1 and archive it (no network needed)."""
     from crawler.demo_site import DemoServer, DemoSite
+    from crawler.demo_site.routing import route_settings
 
     config = load_site_file(BUILT_IN_SITES / "demo.toml")
-    with DemoServer(DemoSite(articles=articles), port=port) as server:
-        click.echo(f"Sample news site at {server.base_url} ({articles} articles); crawling it...")
-        _crawl([config.with_base_url(server.base_url)], db_path, verbose, settings, since, sources)
+    # Its pages keep the site file's address whatever port serves them: a second demo on the same
+    # archive finds the same URLs (and re-checks them) instead of storing every article again.
+    with DemoServer(DemoSite(articles=articles), port=port, site_url=config.base_url) as server:
+        click.echo(f"Sample news site {config.base_url} ({articles} articles, served on {server.base_url}); "
+                   "crawling it...")
+        _crawl([config], db_path, verbose, settings, since, sources,
+               extra=route_settings(config.base_url, server.base_url))
     click.echo(f"\nExplore it:\n  newsarchive search Pyongyang --db {db_path}\n"
                f"  newsarchive serve --db {db_path}      # Datasette on http://127.0.0.1:8001/")
 

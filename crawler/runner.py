@@ -14,11 +14,14 @@ from crawler.spiders.news import NewsSpider
 
 
 def crawler_settings(db_path: str | Path, overrides: dict[str, Any] | None = None) -> Settings:
-    """The project's Scrapy settings with the archive path and any overrides applied."""
+    """The project's Scrapy settings with the archive path and any overrides applied; an override
+    that is a dict (``DOWNLOADER_MIDDLEWARES``...) adds its entries to the project's."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("ARCHIVE_DB", str(db_path), priority="cmdline")
     for key, value in (overrides or {}).items():
+        if isinstance(value, dict):
+            value = {**settings.getdict(key), **value}
         settings.set(key, value, priority="cmdline")
     return settings
 

@@ -108,9 +108,20 @@ def _v5_bigram_search(db: sqlite_utils.Database) -> None:
             index_article(db.conn, article_id, title, description, text)
 
 
+def _v6_section_case(db: sqlite_utils.Database) -> None:
+    """Sections stored one way (``archive.store.section_name``): a listing's "business" and a
+    page's category "Business" split Datasette's section facet in two."""
+    from archive.store import section_name
+
+    for table in ("articles", "rejected_pages"):
+        for (section,) in db.execute(f"SELECT DISTINCT section FROM {table} WHERE section IS NOT NULL").fetchall():
+            if section_name(section) != section:
+                db.execute(f"UPDATE {table} SET section = ? WHERE section = ?", [section_name(section), section])
+
+
 # Append only: each entry turns version N into N + 1. Never edit one that has shipped.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _v1_initial, _v2_recheck, _v3_learned_boilerplate, _v4_rejected_pages, _v5_bigram_search,
+    _v1_initial, _v2_recheck, _v3_learned_boilerplate, _v4_rejected_pages, _v5_bigram_search, _v6_section_case,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

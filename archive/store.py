@@ -114,6 +114,13 @@ def _article_values(article: Article) -> dict[str, object]:
     }
 
 
+def section_name(section: str | None) -> str | None:
+    """A section as stored: white space folded and case-folded, so that a listing's "business" and
+    a page's own category "Business" are one facet."""
+    name = " ".join((section or "").split()).casefold()
+    return name or None
+
+
 def store_article(db: sqlite_utils.Database, article: Article, *, site: str, section: str | None = None,
                   capture: Capture | None = None, run_id: int | None = None,
                   fetched_at: str | None = None, capture_id: int | None = None) -> Stored:
@@ -122,9 +129,10 @@ def store_article(db: sqlite_utils.Database, article: Article, *, site: str, sec
     ``capture_id`` names a capture already stored that the article comes from (a rejected page
     that re-extraction now takes for an article). A page kept in ``rejected_pages`` under the
     article's URL or its capture's leaves it: it is an article now.
-    A new article found through a feed or sitemap has no listing section: its own first category is used.
+    A new article found through a feed or sitemap has no listing section: its own first category is
+    used. Sections are stored as ``section_name`` gives them.
     """
-    section = section or next(iter(article.categories), None)
+    section = section_name(section or next(iter(article.categories), None))
     fetched_at = fetched_at or (capture.fetched_at if capture and capture.fetched_at else utc_now())
     values = _article_values(article)
     with transaction(db) as conn:
@@ -180,6 +188,7 @@ def store_rejected(db: sqlite_utils.Database, url: str, *, site: str, section: s
     id of the capture the row points at.
     """
     fetched_at = capture.fetched_at or utc_now()
+    section = section_name(section)
     with transaction(db) as conn:
         latest = conn.execute("SELECT c.id, c.digest FROM rejected_pages r JOIN captures c ON c.id = r.capture_id"
                               " WHERE r.url = ?", (url,)).fetchone()

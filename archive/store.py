@@ -308,15 +308,41 @@ def _pid_alive(pid: int | None) -> bool:
     return True
 
 
+# What a run stored, for a run whose process died before it could write its counts: each fetch
+# stored is a capture of the run; a new article, or a changed one, a version of it; a page
+# extraction rejected, its rejected_pages row (while the run is still its latest fetch).
+STORED_COUNTS_SQL = """
+select
+  (select count(*) from captures where crawl_run_id = :run) as pages,
+  (select count(*) from article_versions where crawl_run_id = :run and version = 1) as articles_new,
+  (select count(*) from article_versions where crawl_run_id = :run and version > 1) as articles_changed,
+  (select count(*) from captures c where c.crawl_run_id = :run
+     and c.id not in (select capture_id from article_versions where crawl_run_id = :run and capture_id is not null)
+     and c.id not in (select capture_id from rejected_pages)) as articles_unchanged,
+  (select count(*) from rejected_pages where run_id = :run) as skipped
+"""
+
+
+def stored_counts(db: sqlite_utils.Database, run_id: int) -> dict[str, int]:
+    """A run's counts as the archive holds them (pages fetched but not stored, and errors, are
+    not there: only the run's own process counted those)."""
+    cursor = db.execute(STORED_COUNTS_SQL, {"run": run_id})
+    return dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
+
+
 def close_abandoned_runs(db: sqlite_utils.Database) -> int:
-    """Mark runs still 'running' whose process is gone as 'interrupted'; return how many."""
+    """Mark runs still 'running' whose process is gone as 'interrupted', with the counts of what
+    they stored (a process killed outright never wrote its counts); return how many."""
     rows = db.execute("SELECT id, pid FROM crawl_runs WHERE outcome = 'running'").fetchall()
     dead = [run_id for run_id, pid in rows if not _pid_alive(pid)]
     if dead:
+        settled = {run_id: stored_counts(db, run_id) for run_id in dead}
         with transaction(db) as conn:
-            conn.executemany(
-                "UPDATE crawl_runs SET outcome = 'interrupted', finished_at = ?,"
-                " error = 'the crawl process ended without closing its run' WHERE id = ?",
-                [(utc_now(), run_id) for run_id in dead],
-            )
+            for run_id, counts in settled.items():
+                conn.execute(
+                    "UPDATE crawl_runs SET outcome = 'interrupted', finished_at = ?,"
+                    " error = 'the crawl process ended without closing its run; counts are what it stored',"
+                    f" {', '.join(f'{name} = max({name}, ?)' for name in counts)} WHERE id = ?",
+                    (utc_now(), *counts.values(), run_id),
+                )
     return len(dead)

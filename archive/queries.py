@@ -9,11 +9,12 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from archive.fulltext import register_search_functions
-from archive.serve import canned_query
+from archive.serve import SQL_TIME_LIMIT_MS, canned_query
 from crawler.urls import canonical_url
 
 # The canned "search" query of the Datasette metadata, with the CLI's own limit around it.
 SEARCH_SQL = f"select * from ({canned_query('search')}) limit :limit"
+SEARCH_MAX_HITS = 100  # the canned query returns the best 100 (its `limit 100`)
 
 SITE_STATS_SQL = """
 select a.site, count(*) as articles, sum(a.version - 1) as changes,
@@ -34,7 +35,11 @@ from crawl_runs where (:site is null or site = :site) order by id desc limit :li
 
 
 class SearchError(ValueError):
-    """A full-text query SQLite cannot parse."""
+    """A full-text query SQLite cannot parse, or one that ran over its time limit."""
+
+
+class SearchTooSlow(SearchError):
+    """The search ran longer than its time limit and was stopped."""
 
 
 @dataclass(frozen=True)
@@ -49,21 +54,64 @@ class SearchHit:
     snippet: str
 
 
+class SearchHits(list[SearchHit]):
+    """The hits of a search, best first, and how many articles match in all (``matches``)."""
+
+    def __init__(self, hits: list[SearchHit], matches: int) -> None:
+        super().__init__(hits)
+        self.matches = matches
+
+
 def search(db: sqlite_utils.Database, text: str, *, site: str | None = None, since: str | None = None,
-           until: str | None = None, limit: int = 20) -> list[SearchHit]:
+           until: str | None = None, limit: int = 20, time_limit_ms: int = SQL_TIME_LIMIT_MS) -> SearchHits:
     """Articles matching every word of ``text``, best first: English or any other language written
-    with spaces, and Chinese, Japanese or Thai words (see archive.fulltext), mixed as they come."""
+    with spaces, and Chinese, Japanese or Thai words (see archive.fulltext), mixed as they come.
+
+    At most ``limit`` hits (and never more than ``SEARCH_MAX_HITS``); ``.matches`` counts them all.
+    A search running longer than ``time_limit_ms`` is stopped (``SearchTooSlow``), as Datasette
+    stops its queries."""
+    from datasette.utils import sqlite_timelimit
+
     if not text.strip():
         raise SearchError("the search query is empty")
     register_search_functions(db.conn)
     try:
-        rows = db.execute(SEARCH_SQL, {"q": text, "site": site, "since": since, "until": until,
-                                       "limit": limit}).fetchall()
+        with sqlite_timelimit(db.conn, time_limit_ms):
+            rows = db.execute(SEARCH_SQL, {"q": text, "site": site, "since": since, "until": until,
+                                           "limit": limit}).fetchall()
     except sqlite3.OperationalError as error:
-        raise SearchError(f"cannot search for {text!r}: {error}") from None
-    return [SearchHit(id=r[0], site=r[1], title=r[2], url=r[3], published_at=r[4],
-                      authors=json.loads(r[5] or "[]"), tags=json.loads(r[6] or "[]"), snippet=r[7])
-            for r in rows]
+        if str(error) == "interrupted":
+            raise SearchTooSlow(f"the search ran over its time limit ({time_limit_ms / 1000:g} s) and was "
+                                f"stopped: {len(text.split())} word(s) to look up; try fewer or more distinctive "
+                                "words") from None
+        raise SearchError(f"cannot search for {_shortened(text)!r}: {error}") from None
+    return SearchHits([SearchHit(id=r[0], site=r[1], title=r[2], url=r[3], published_at=r[4],
+                                 authors=json.loads(r[5] or "[]"), tags=json.loads(r[6] or "[]"), snippet=r[7])
+                       for r in rows], matches=rows[0][8] if rows else 0)
+
+
+def _shortened(text: str, length: int = 80) -> str:
+    return text if len(text) <= length else text[:length] + "…"
+
+
+class NoSuchSite(LookupError):
+    """The archive holds nothing of that site."""
+
+
+def archived_sites(db: sqlite_utils.Database) -> list[str]:
+    """Every site the archive has articles, rejected pages or crawl runs of."""
+    return [row[0] for row in db.execute("select site from articles union select site from rejected_pages"
+                                         " union select site from crawl_runs order by 1").fetchall()]
+
+
+def require_site(db: sqlite_utils.Database, site: str | None) -> None:
+    """Raise ``NoSuchSite`` when ``site`` is given and the archive knows nothing of it (a typo
+    would otherwise read as "no matches", "nothing to export")."""
+    if site is not None and not db.execute("select 1 from articles where site = ? union all select 1 from"
+                                           " rejected_pages where site = ? union all select 1 from crawl_runs"
+                                           " where site = ? limit 1", [site, site, site]).fetchone():
+        known = ", ".join(archived_sites(db)) or "none yet"
+        raise NoSuchSite(f"no site {site!r} in this archive (its sites: {known})")
 
 
 def site_stats(db: sqlite_utils.Database) -> list[dict]:

@@ -526,6 +526,20 @@ def test_a_person_in_the_byline_wins_over_an_organisation_credited_in_json_ld():
     assert alone.authors == ("Daily Media Group",)  # no person named anywhere: the organisation
 
 
+def test_a_follow_buttons_words_and_hidden_widgets_are_no_byline():
+    widget = ('<h1>Budget approved</h1><div class="follow"><button class="followAuthorBtn">Abbruch</button>'
+              '</div><div style="display: none"><span class="author-topics">Themen bearbeiten</span></div>')
+    assert extract(_page("", widget), URL).authors == ()
+    shown = '<h1>Budget approved</h1><div class="author-name">Asha Menon</div>'
+    assert extract(_page("", shown), URL).authors == ("Asha Menon",)
+
+
+def test_the_copyright_holder_beside_a_writer_is_no_author():
+    head = '<meta name="author" content="Rachel Riederer"><meta name="author" content="Conde Nast">'
+    body = f"<h1>Budget approved</h1><p>{STORY}</p><footer><p>\u00a9 2023 Conde Nast. All rights reserved.</p></footer>"
+    assert extract(_page(head, body), URL).authors == ("Rachel Riederer",)
+
+
 def test_written_by_in_an_author_box_far_below_the_headline():
     box = f"<h1>Budget approved</h1><p>{STORY}</p><div><h3>Written by Asha Menon</h3><p>Asha covers roads.</p></div>"
     assert extract(_page("", box), URL).authors == ("Asha Menon",)

@@ -33,6 +33,7 @@ from .metadata import (
     clean_authors,
     distinct,
     people_in,
+    read_labels,
     read_markup_credits,
     read_metadata,
     site_owner,
@@ -584,6 +585,9 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     if not (clean_authors(meta.authors, meta.site_name)
             or clean_authors(meta.microdata_authors, meta.site_name)):
         read_markup_credits(tree, meta)  # else unused: structured credits come first among the sources below
+    if not (meta.tags and meta.categories):  # what the metadata does not declare, the box of labels shows
+        tags, categories = read_labels(tree)  # (before the site's rules drop that box as furniture)
+        meta.tags, meta.categories = meta.tags or tags, meta.categories or categories
     _drop(tree, rules.drop_selectors)
     _unhide_story_parts(tree)
     shape = page_shape(tree)
@@ -664,8 +668,8 @@ def extract(html: bytes | str, url: str, rules: ExtractionRules | None = None,
         modified_at=modified.iso if modified else None,
         modified_raw=modified.raw if modified else None,
         language=meta.language or detect_language(analysis.text),
-        tags=distinct(meta.tags or trafilatura_metadata.extract_catstags("tag", analysis.tree)),
-        categories=distinct(meta.categories or trafilatura_metadata.extract_catstags("category", analysis.tree)),
+        tags=distinct(meta.tags),
+        categories=distinct(meta.categories),
         image=next(iter(meta.images), None),
         site_name=meta.site_name or trafilatura_metadata.extract_sitename(analysis.tree),
         uncertain=uncertain,

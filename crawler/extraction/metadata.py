@@ -326,6 +326,37 @@ def _read_profile_links(tree: etree._Element, meta: PageMetadata) -> None:
                 return
 
 
+# Links to a tag's or a category's page ("/tag/elections/", "/topics/climate", "/category/world/"):
+# the page's own labels when a box of them holds them (its class or id says tags, topics, categories,
+# keywords, labels or post meta), not a menu's.
+_LABEL_LINKS = etree.XPath("//body//a[@href][contains(@href, '/tag') or contains(@href, '/topic')"
+                           " or contains(@href, '/categor') or contains(@href, '/label')]" + NOT_IN_COMMENTS)
+_LABEL_PATH = re.compile(r"/(?:(?P<tag>tags?|topics?|labels?)|(?P<category>categor(?:y|ies)))/[^/?#]")
+_LABEL_BOX = re.compile(r"tag|topic|categor|keyword|label|meta", re.IGNORECASE)
+LABEL_BOX_DEPTH = 4  # the box is one of a label link's nearest ancestors
+LABEL_WORDS = 6  # a longer link text is a headline, not a label
+MAX_LABELS = 30
+
+
+def read_labels(tree: etree._Element) -> tuple[list[str], list[str]]:
+    """The page's tags and categories, as the links of its box of labels show them (for pages whose
+    metadata declares none)."""
+    labels: dict[str, list[str]] = {"tag": [], "category": []}
+    for link in _LABEL_LINKS(tree):
+        found = _LABEL_PATH.search(link.get("href", ""))
+        text = _text(link.text_content())
+        if not found or not text or len(text.split()) > LABEL_WORDS:
+            continue
+        boxes = (element for _, element in zip(range(LABEL_BOX_DEPTH), link.iterancestors()))
+        if any(element.tag in ("nav", "header") for element in link.iterancestors()) or not any(
+                _LABEL_BOX.search(f"{element.get('class', '')} {element.get('id', '')}") for element in boxes):
+            continue
+        kind = "tag" if found.group("tag") else "category"
+        if text not in labels[kind] and len(labels[kind]) < MAX_LABELS:
+            labels[kind].append(text.lstrip("#"))
+    return labels["tag"], labels["category"]
+
+
 def _read_bylines(tree: etree._Element, meta: PageMetadata) -> None:
     """The first few short byline texts in page order (later ones are often teasers' bylines)."""
     for element in _BYLINE_ELEMENTS(tree)[:20]:

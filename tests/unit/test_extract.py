@@ -904,3 +904,17 @@ def test_a_brief_on_a_page_that_plainly_reads_as_a_story_is_kept_flagged_uncerta
                 "https://news.example/haushalt")
     assert short.value.reason == "too_short" and short.value.score is not None
     assert not extract(_page("", "<h1>Budget approved</h1>"), URL).uncertain
+
+
+def test_the_pages_box_of_labels_gives_its_tags_and_categories_when_the_metadata_declares_none():
+    body = ('<nav><a href="/tag/trending/">Trending</a></nav><h1>Budget approved for roads</h1>'
+            f'<p>{STORY}</p><div class="entry-meta"><a href="/category/politics/">Politics</a></div>'
+            '<div class="post-tags"><span>Tags:</span> <a href="/tag/roads/">roads</a>'
+            '<a href="/tags/budget-2026/">#budget 2026</a><a href="/about/">About us</a></div>'
+            '<div class="related"><a href="/tag/roads/the-next-big-plan-for-every-road-in-the-county">'
+            'The next big plan for every road in the county</a></div>')
+    article = extract(_page("", body), URL)
+    assert article.tags == ("roads", "budget 2026")  # not the menu's, not a teaser's headline
+    assert article.categories == ("Politics",)
+    declared = extract(_page('<meta property="article:tag" content="council">', body), URL)
+    assert declared.tags == ("council",)

@@ -79,7 +79,9 @@ _COPYRIGHT_TEXTS = etree.XPath("//footer//text()[contains(., '\u00a9') or contai
 # "© 2025 Toby Hede. All rights reserved.": whose the site is
 _COPYRIGHT = re.compile(r"(?i:\u00a9|\(c\)|copyright)\s*(?:\d{4}\s*(?:[-\u2013]\s*\d{4})?)?\s*(?i:by\s+)?"
                         r"(?P<holder>[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){1,3})")
-_TITLE = etree.XPath("//head/title/text()")
+# The document's title, wherever the parser put it (a script before <html> moves the head into the
+# body, where a browser still finds it); an <svg>'s title is a tooltip.
+_TITLE = etree.XPath("(//title[not(ancestor::svg)])[1]/text()")
 
 # meta name/property -> field; earlier keys in a field's list are preferred.
 _META_FIELDS = {

@@ -918,3 +918,12 @@ def test_the_pages_box_of_labels_gives_its_tags_and_categories_when_the_metadata
     assert article.categories == ("Politics",)
     declared = extract(_page('<meta property="article:tag" content="council">', body), URL)
     assert declared.tags == ("council",)
+
+
+def test_the_documents_title_is_read_wherever_the_parser_put_it():
+    # an ad network's box before <html> makes the parser put the head's elements in the body
+    html = ('<div id="ads"><script>var preroll = 1;</script></div><html><head><title>Briefe - Budget approved'
+            f' for roads - Blog</title></head><body><svg><title>Share</title></svg><div><p>{STORY}</p></div>'
+            '</body></html>')
+    url = "https://daily.example/blog/briefe/2010-10-26-18"
+    assert extract(html, url).title == "Briefe - Budget approved for roads"

@@ -55,6 +55,7 @@ LISTING_HEADLINES = 4  # this many headline links (h2/h3 > a) make a page look l
 MAX_TITLE_WORDS = 40
 SITE_NAME_WORDS = 5
 REPUBLISHED = timedelta(days=2)  # metadata this much later than the printed date is a re-publication
+DATE_LINE_WORDS = 5  # ... if the printed date's line has at most this many words besides it
 TRUNCATED_HEADLINE = 100  # characters
 HEADLINE_LINES = 4  # the headline is looked for in this many lines at the top of the text
 MASTHEAD_WORDS = 6  # ... after one line of any length and lines no longer than this (a masthead, a label)
@@ -422,6 +423,15 @@ def _guessed_authors(tree: etree._Element, meta: PageMetadata) -> list[str]:
     return [guessed]
 
 
+def _a_date_line(meta: PageMetadata) -> bool:
+    """Whether the printed date stands in a line of its own, or beside a few words (a label, a
+    byline: "Von Anna Schmidt, 5. Juni 2024"), not inside a sentence, a citation or a teaser."""
+    line = meta.dateline or ""
+    for date in meta.visible_dates:
+        line = line.replace(date, " ")
+    return len(WORD.findall(line)) <= DATE_LINE_WORDS
+
+
 def _guessed_date(tree: etree._Element, url: str) -> str | None:
     """htmldate's guess at the publication day (YYYY-MM-DD), for a page whose metadata and markup
     give none. A bare year comes back as its January 1."""
@@ -606,7 +616,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
         published = first_date([guessed], timezone)
     structured = published is not None and published.raw in meta.published  # for the page type, as fitted
     printed = first_date(meta.visible_dates, timezone, language=meta.language)
-    if published and printed and published.value - printed.value > REPUBLISHED:
+    if published and printed and published.value - printed.value > REPUBLISHED and _a_date_line(meta):
         # The page prints an earlier publication date than its metadata gives (a story moved to a
         # new CMS or re-published): the printed one is when it first appeared.
         published = printed

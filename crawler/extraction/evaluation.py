@@ -29,6 +29,7 @@ from pathlib import Path
 from dateutil import parser as dateutil_parser
 
 from .cascade import NotAnArticle, extract
+from .dates import parse_date
 from .text import tokens
 
 words = tokens  # the evaluation's words are the project's: one token a character in CJK and Thai
@@ -58,12 +59,18 @@ def _name_words(text: str | None) -> list[str]:
 
 
 def page_day(raw: str | None, iso_utc: str | None) -> str | None:
-    """The calendar day a page gives for publication, in the page's own timezone when it has one."""
+    """The calendar day a page gives for publication, in the page's own timezone when it has one.
+    A date printed without a zone is read as extraction reads it (day first in "06.10.2023", month
+    names in the page's language), which, taken as UTC, keeps the day as printed."""
     if raw:
         try:
-            return dateutil_parser.parse(raw, fuzzy=True).date().isoformat()
+            parsed = dateutil_parser.parse(raw, fuzzy=True)
         except (ValueError, OverflowError):
-            pass
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            return parsed.date().isoformat()
+        if (printed := parse_date(raw)) is not None:
+            return printed.value.date().isoformat()
     return iso_utc[:10] if iso_utc else None
 
 

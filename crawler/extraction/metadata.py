@@ -68,6 +68,21 @@ _AFTER_HEADLINE = etree.XPath("following::*[position() <= 60]")  # of the headli
 _BEFORE_HEADLINE = etree.XPath("preceding::*[position() <= 4]")
 _BYLINE_LABEL = re.compile(r"^(by|written by|posted by|authors?|authored by|words by)\s*:?\s*(?P<rest>.*)$",
                            re.IGNORECASE)
+# The same in other languages ("Von Anna Schmidt", "Par Jean Dupont"), before a capitalised name
+# only ("Von der Leyen sagt ..." is a sentence); two-letter labels ("di", "av") start names and
+# sentences too often to tell.
+_OTHER_LABELS = sorted((w for w in every(BYLINE_LABELS) - every({"en": BYLINE_LABELS["en"]}) if len(w) >= 3),
+                       key=len, reverse=True)
+_OTHER_BYLINE_LABEL = re.compile(rf"^(?:{'|'.join(map(re.escape, _OTHER_LABELS))})\s*:?\s+(?P<rest>\w.*)$",
+                                 re.IGNORECASE)
+
+
+def _byline_label(text: str) -> re.Match[str] | None:
+    """A byline's label at the start of ``text``, with the name after it as ``rest``."""
+    if found := _BYLINE_LABEL.match(text):
+        return found
+    found = _OTHER_BYLINE_LABEL.match(text)
+    return found if found and found["rest"][0].isupper() else None
 BYLINE_ELEMENT_WORDS = 12  # an element with more words is prose, not a byline
 BYLINE_CANDIDATES = 5
 _TIMES = etree.XPath("//time[@datetime]")
@@ -415,11 +430,11 @@ def _read_after_headline(headline: etree._Element, meta: PageMetadata) -> None:
         if not meta.visible_dates and (date := publication_date_in(text)):
             meta.visible_dates.append(date)
             meta.dateline = text
-        label = None if label_seen else _BYLINE_LABEL.match(text)
+        label = None if label_seen else _byline_label(text)
         if label is not None and _IN_MENU(element):
             label = None  # "By Industry" heading a menu
         if label is not None and len(element) and isinstance(element[0].tag, str) \
-                and _BYLINE_LABEL.match(_text(element[0].text_content()) or ""):
+                and _byline_label(_text(element[0].text_content()) or ""):
             continue  # a box whose first child holds the label: read the child, not the glued whole
         if label is not None:
             label_seen = True  # the first label only: later ones belong to teasers or comments
@@ -604,8 +619,15 @@ def _looks_like_a_person(name: str) -> bool:
 
 
 def people_in(dateline: str | None) -> tuple[str, ...]:
-    """The people a dateline names without a "By": "Aaron Ricadela | Senior Writer | July 2, 2025"."""
-    return tuple(name for name in clean_authors([dateline]) if _looks_like_a_person(name)) if dateline else ()
+    """The people a dateline names without a "By": "Aaron Ricadela | Senior Writer | July 2, 2025".
+    A word with a colon before a number labels it ("Giriş: 03.07.2024"), in any language."""
+    if not dateline:
+        return ()
+    dateline = _LABEL_BEFORE_NUMBER.sub(" | ", dateline)
+    return tuple(name for name in clean_authors([dateline]) if _looks_like_a_person(name))
+
+
+_LABEL_BEFORE_NUMBER = re.compile(r"\s*[^\W\d_]+\s*:\s*(?=\d)")
 
 
 def _people_first(names: list[str]) -> list[str]:

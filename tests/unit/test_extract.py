@@ -927,3 +927,15 @@ def test_the_documents_title_is_read_wherever_the_parser_put_it():
             '</body></html>')
     url = "https://daily.example/blog/briefe/2010-10-26-18"
     assert extract(html, url).title == "Briefe - Budget approved for roads"
+
+
+@pytest.mark.parametrize(("line", "published"), [
+    # a date line printed earlier than the metadata's date: the story first appeared then
+    ("<p>5. Juni 2024</p>", "2024-06-05T00:00:00+00:00"),
+    # a date inside a sentence or a citation after the headline is no date line
+    ("<p>Protokoll der letzten Sitzung vom 5.6.2024 akzeptiert</p>", "2024-06-20T09:15:00+00:00"),
+])
+def test_an_earlier_printed_date_wins_only_on_a_line_of_its_own(line, published):
+    head = '<meta property="article:published_time" content="2024-06-20T09:15:00Z">'
+    html = _page(head, f"<h1>Budget approved for roads</h1>{line}")
+    assert extract(html, URL).published_at == published

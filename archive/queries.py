@@ -115,6 +115,14 @@ class Version:
     text: str
 
 
+# The current version's text is the article's own (article_versions holds no second copy).
+VERSIONS_SQL = """
+select v.version, v.fetched_at, v.title, coalesce(v.text, a.text) as text
+from article_versions v join articles a on a.id = v.article_id
+where v.article_id = ? order by v.version
+"""
+
+
 class NoSuchArticle(LookupError):
     """No archived article has that URL."""
 
@@ -124,6 +132,5 @@ def article_history(db: sqlite_utils.Database, url: str) -> tuple[str, list[Vers
     row = db.execute("select id, url from articles where url in (?, ?)", [url, canonical_url(url)]).fetchone()
     if row is None:
         raise NoSuchArticle(f"no archived article at {url}")
-    versions = db.execute("select version, fetched_at, title, text from article_versions where article_id = ? "
-                          "order by version", [row[0]]).fetchall()
+    versions = db.execute(VERSIONS_SQL, [row[0]]).fetchall()
     return row[1], [Version(*v) for v in versions]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -11,9 +12,6 @@ import sqlite_utils
 from archive.fulltext import register_search_functions
 from archive.serve import canned_query
 from crawler.urls import canonical_url
-
-# The canned "search" query of the Datasette metadata, with the CLI's own limit around it.
-SEARCH_SQL = f"select * from ({canned_query('search')}) limit :limit"
 
 SITE_STATS_SQL = """
 select a.site, count(*) as articles, sum(a.version - 1) as changes,
@@ -37,6 +35,112 @@ class SearchError(ValueError):
     """A full-text query SQLite cannot parse."""
 
 
+NARROW_FILTER = 20_000  # fewer articles than this pass the filters: list them, look each match up among them
+CANDIDATES = 1_000  # matches taken newest first; relevance (bm25) orders these, never every match
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What narrows a search or a list of articles; each is optional. ``since`` and ``until`` are
+    UTC ISO dates or times (``until`` excluded); ``tag`` matches a tag or a category, any case."""
+
+    site: str | None = None
+    section: str | None = None
+    tag: str | None = None
+    language: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    def clauses(self) -> list[str]:
+        """SQL conditions on ``articles a``, only for the filters given (so each can use its index),
+        with named parameters from ``params()``."""
+        given = self.params()
+        conditions = {"site": "a.site = :site", "section": "a.section = :section",
+                      "language": "a.language = :language", "since": "a.published_at >= :since",
+                      "until": "a.published_at < :until",
+                      "tag": "a.id in (select article_id from article_tags where tag = :tag)"}
+        return [condition for name, condition in conditions.items() if name in given]
+
+    def params(self) -> dict[str, str]:
+        return {name: value for name, value in self.__dict__.items() if value}
+
+    @classmethod
+    def optional(cls) -> list[str]:
+        """The generic form of every condition, for a canned query whose parameters may be empty."""
+        return [f"(coalesce(:{name}, '') = '' or {condition})" for name, condition in (
+            ("site", "a.site = :site"), ("since", "a.published_at >= :since"), ("until", "a.published_at < :until"))]
+
+
+def search_sql(conditions: list[str], *, narrow: bool = False) -> str:
+    """The search statement (parameters ``q``, ``sort``, ``limit``, ``offset`` and the filters'):
+    matches newest first (FTS5 walks its index by rowid; the latest archived first), the first
+    ``CANDIDATES`` that pass ``conditions``, ordered by ``sort`` (``newest`` or ``relevance``: bm25
+    among those), one page of them with snippets. Hits of ``articles_fts`` and those only
+    ``articles_bigrams`` finds (Chinese, Japanese, Thai; see archive.fulltext). With ``narrow``, the
+    articles passing the conditions are listed once and each match looked up among them; otherwise
+    each match's article row is checked."""
+    where = " and ".join(conditions)
+
+    def kept(rowid: str) -> str:
+        if not conditions:
+            return ""
+        if narrow:
+            return f"and {rowid} in (select a.id from articles a where {where})"
+        return f"and exists (select 1 from articles a where a.id = {rowid} and {where})"
+
+    return f"""
+with matches as (
+  select rowid, rank, 0 as unspaced from articles_fts
+  where articles_fts match words_query(:q) {kept("articles_fts.rowid")}
+  union all
+  select rowid, rank, 1 from articles_bigrams
+  where articles_bigrams match bigram_query(:q)
+    and not exists (select 1 from articles_fts where articles_fts match words_query(:q)
+                    and articles_fts.rowid = articles_bigrams.rowid) {kept("articles_bigrams.rowid")}
+  order by rowid desc limit {CANDIDATES}
+), page as (
+  select * from matches order by case when :sort = 'relevance' then rank else -rowid end
+  limit coalesce(nullif(:limit, ''), 20) offset coalesce(nullif(:offset, ''), 0)
+)
+select articles.id, articles.site, articles.title, articles.url, articles.published_at,
+       articles.authors, articles.tags,
+       case when page.unspaced
+         then bigram_snippet(articles.title, articles.description, articles.text, :q, :mark_open, :mark_close)
+         else (select snippet(articles_fts, -1, :mark_open, :mark_close, ' … ', 16) from articles_fts
+               where articles_fts match words_query(:q) and articles_fts.rowid = page.rowid)
+       end as snippet,
+       articles.section, articles.description, articles.language
+from page join articles on articles.rowid = page.rowid
+order by case when :sort = 'relevance' then page.rank else -page.rowid end"""
+
+
+def count_sql(conditions: list[str], *, narrow: bool = False) -> str:
+    """How many articles match ``q`` and pass ``conditions`` (for a total beside the hits)."""
+    body = search_sql(conditions, narrow=narrow)
+    matches = body[body.index("with matches as ("):body.index("  order by rowid desc limit")]
+    return matches + ") select count(*) from matches"
+
+
+def latest_sql(conditions: list[str]) -> str:
+    """The newest articles by publication date passing ``conditions``: a list without words."""
+    where = f"where {' and '.join(conditions)}" if conditions else ""
+    return f"""
+select a.id, a.site, a.title, a.url, a.published_at, a.authors, a.tags, a.description as snippet,
+       a.section, a.description, a.language
+from articles a {where}
+order by a.published_at desc
+limit coalesce(nullif(:limit, ''), 20) offset coalesce(nullif(:offset, ''), 0)"""
+
+
+def is_narrow(conn: sqlite3.Connection, filters: Filters) -> bool:
+    """Whether fewer than ``NARROW_FILTER`` articles pass ``filters`` (counted through their indexes)."""
+    conditions = filters.clauses()
+    if not conditions:
+        return False
+    sql = f"select count(*) from (select 1 from articles a where {' and '.join(conditions)} limit {NARROW_FILTER})"
+    return conn.execute(sql, filters.params()).fetchone()[0] < NARROW_FILTER
+
+
 @dataclass(frozen=True)
 class SearchHit:
     id: int
@@ -47,23 +151,65 @@ class SearchHit:
     authors: list[str]
     tags: list[str]
     snippet: str
+    section: str | None = None
+    description: str | None = None
+    language: str | None = None
+
+
+def _hits(cursor: sqlite3.Cursor) -> list[SearchHit]:
+    return [SearchHit(id=r[0], site=r[1], title=r[2], url=r[3], published_at=r[4],
+                      authors=json.loads(r[5] or "[]"), tags=json.loads(r[6] or "[]"), snippet=r[7] or "",
+                      section=r[8], description=r[9], language=r[10])
+            for r in cursor.fetchall()]
+
+
+def find_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filters(), *, sort: str = "newest",
+                  limit: int = 20, offset: int = 0, marks: tuple[str, str] = ("[", "]")) -> list[SearchHit]:
+    """One page of articles matching every word of ``text`` (the first ``MAX_QUERY_WORDS``) and
+    passing ``filters``; with no words, the newest articles passing them. ``sort``: ``newest`` (the
+    latest archived first) or ``relevance``; snippets mark the words found with ``marks``."""
+    params = {**filters.params(), "q": text, "sort": sort, "limit": limit, "offset": offset,
+              "mark_open": marks[0], "mark_close": marks[1]}
+    if not text.strip():
+        return _hits(conn.execute(latest_sql(filters.clauses()), params))
+    register_search_functions(conn)
+    sql = search_sql(filters.clauses(), narrow=is_narrow(conn, filters))
+    try:
+        return _hits(conn.execute(sql, params))
+    except sqlite3.OperationalError as error:
+        raise SearchError(f"cannot search for {text!r}: {error}") from None
+
+
+def count_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filters(), *,
+                   budget_ms: int = 150) -> int | None:
+    """How many articles ``find_articles`` would list over all its pages, or None when counting
+    takes longer than ``budget_ms`` (a common word in a million articles)."""
+    if text.strip():
+        register_search_functions(conn)
+        sql = count_sql(filters.clauses(), narrow=is_narrow(conn, filters))
+    else:
+        conditions = filters.clauses()
+        sql = f"select count(*) from articles a {'where ' + ' and '.join(conditions) if conditions else ''}"
+    deadline = time.monotonic() + budget_ms / 1000
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    try:
+        return conn.execute(sql, {**filters.params(), "q": text}).fetchone()[0]
+    except sqlite3.OperationalError as error:
+        if "interrupt" in str(error):
+            return None
+        raise
+    finally:
+        conn.set_progress_handler(None, 0)
 
 
 def search(db: sqlite_utils.Database, text: str, *, site: str | None = None, since: str | None = None,
            until: str | None = None, limit: int = 20) -> list[SearchHit]:
-    """Articles matching every word of ``text``, best first: English or any other language written
-    with spaces, and Chinese, Japanese or Thai words (see archive.fulltext), mixed as they come."""
+    """Articles matching every word of ``text``, the latest archived first: English or any other
+    language written with spaces, and Chinese, Japanese or Thai words (see archive.fulltext), mixed
+    as they come."""
     if not text.strip():
         raise SearchError("the search query is empty")
-    register_search_functions(db.conn)
-    try:
-        rows = db.execute(SEARCH_SQL, {"q": text, "site": site, "since": since, "until": until,
-                                       "limit": limit}).fetchall()
-    except sqlite3.OperationalError as error:
-        raise SearchError(f"cannot search for {text!r}: {error}") from None
-    return [SearchHit(id=r[0], site=r[1], title=r[2], url=r[3], published_at=r[4],
-                      authors=json.loads(r[5] or "[]"), tags=json.loads(r[6] or "[]"), snippet=r[7])
-            for r in rows]
+    return find_articles(db.conn, text, Filters(site=site, since=since, until=until), limit=limit)
 
 
 def site_stats(db: sqlite_utils.Database) -> list[dict]:

@@ -152,3 +152,38 @@ def atom_feed(*, feed_id: str, title: str, self_link: str, html_link: str, entri
         lines += [f"    <summary>{xml_escape(entry.summary)}</summary>", "  </entry>"]
     lines.append("</feed>")
     return "\n".join(lines) + "\n"
+
+
+# What a browser fetches, or connects to in advance, without the page's scripts and before any
+# Content-Security-Policy can stop it (a frame's navigation, resource hints, a refresh): removed.
+_FETCHING_ELEMENTS = ("script", "iframe", "frame", "frameset", "object", "embed", "applet", "portal", "base", "link")
+
+
+def sandboxed_html(body: bytes) -> bytes:
+    """An archived page made safe to show (UTF-8): without scripts, frames, ``<base>``, resource
+    hints (preconnect, dns-prefetch, preload...), stylesheets from elsewhere or a refresh; whatever
+    else it points at is for the Content-Security-Policy it is served with to refuse."""
+    import lxml.html
+    from lxml import etree
+
+    try:
+        document = lxml.html.document_fromstring(body)
+    except (etree.ParserError, ValueError):
+        return b"<!doctype html><meta charset=utf-8><p>This capture holds no HTML that can be shown.</p>"
+    for element in document.iter(*_FETCHING_ELEMENTS):
+        element.drop_tree()
+    for meta in document.iter("meta"):
+        if meta.get("charset") or meta.get("http-equiv", "").lower() in {"refresh", "content-type", "set-cookie"}:
+            meta.drop_tree()
+    for element in document.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for name in list(element.attrib):
+            if name.lower().startswith("on") or name.lower() == "ping":
+                del element.attrib[name]
+    head = document.find("head")
+    if head is None:
+        head = etree.Element("head")
+        document.insert(0, head)
+    head.insert(0, etree.Element("meta", charset="utf-8"))
+    return lxml.html.tostring(document, encoding="utf-8", doctype="<!DOCTYPE html>")

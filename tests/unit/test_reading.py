@@ -5,7 +5,7 @@ from __future__ import annotations
 import feedparser
 import pytest
 
-from archive.reading import FeedEntry, atom_feed, marked_snippet, shown_time, version_diff
+from archive.reading import FeedEntry, atom_feed, marked_snippet, sandboxed_html, shown_time, version_diff
 
 
 @pytest.mark.parametrize(("stored", "raw", "utc", "local"), [
@@ -53,3 +53,17 @@ def test_atom_feed_escapes_and_parses():
     assert feed.bozo == 0
     assert feed.entries[0].title == "A & B <c>" and feed.entries[0].link == "http://h/article/1?a=1&b=2"
     assert feed.entries[0].tags[0].term == 'Tag "quoted"' and feed.entries[0].author == "Ann"
+
+
+def test_sandboxed_html_drops_what_would_fetch_by_itself():
+    page = ('<html><head><meta charset="shift_jis"><base href="https://live.example/">'
+            '<link rel="preconnect" href="https://live.example"><link rel="stylesheet" href="/s.css">'
+            '<meta http-equiv="refresh" content="0; url=https://live.example/"><script>alert(1)</script></head>'
+            '<body onload="alert(2)"><h1>東京の記事</h1><iframe src="https://live.example/embed"></iframe>'
+            '<a href="/x" ping="https://live.example/ping">x</a><img src="data:image/gif;base64,R0lGOD">'
+            '</body></html>').encode("shift_jis")
+    shown = sandboxed_html(page).decode("utf-8")
+    assert "<h1>東京の記事</h1>" in shown and '<meta charset="utf-8">' in shown
+    for gone in ("live.example", "<script", "alert", "<iframe", "<base", "<link", "shift_jis", "ping="):
+        assert gone not in shown
+    assert 'src="data:image/gif;base64,R0lGOD"' in shown

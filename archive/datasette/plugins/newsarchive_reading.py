@@ -4,9 +4,9 @@
 - ``/search``: search with filters, snippets, sort and pages (no words: the latest stories);
   ``/search.atom``: the same list as an Atom feed;
 - ``/article/<id>``: one story to read, its tags, its versions and what changed between them;
-- ``/capture/<id>``: an archived page as it was fetched, in a sandbox (``/capture/<id>/raw``:
-  the stored HTML, under a Content-Security-Policy that lets no script run and nothing load from
-  elsewhere).
+- ``/capture/<id>``: an archived page as it was fetched, in a sandboxed frame (``/capture/<id>/raw``:
+  the stored HTML without what would fetch by itself, under a Content-Security-Policy that lets no
+  script run and nothing load from elsewhere).
 
 The reads are archive/queries.py's, the formatting archive/reading.py's; templates are in
 archive/datasette/templates (added to Datasette's loader at start-up, so no ``--template-dir``). The
@@ -28,7 +28,15 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from archive import queries
 from archive.fulltext import MAX_QUERY_WORDS, query_words
-from archive.reading import FeedEntry, atom_feed, marked_snippet, paragraphs, shown_time, version_diff
+from archive.reading import (
+    FeedEntry,
+    atom_feed,
+    marked_snippet,
+    paragraphs,
+    sandboxed_html,
+    shown_time,
+    version_diff,
+)
 from archive.store import decompress
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -238,8 +246,7 @@ async def capture_raw(datasette, request):
     row = await _archive(datasette).execute_fn(read)
     if row is None or row[0] is None:
         raise NotFound(f"No capture {capture_id}")
-    content_type = row[1] if row[1] and ("html" in row[1] or "xml" in row[1]) else "text/html"
-    return Response(decompress(row[0]), content_type=content_type, headers={
+    return Response(sandboxed_html(decompress(row[0])), content_type="text/html; charset=utf-8", headers={
         "Content-Security-Policy": CAPTURE_CSP, "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer", "Cache-Control": "private, max-age=3600"})
 

@@ -17,7 +17,6 @@ from typing import Any
 import click
 
 from archive.db import ArchiveError, open_archive
-from archive.frontier import FrontierError
 from archive.queries import (
     NoSuchArticle,
     SearchError,
@@ -28,7 +27,6 @@ from archive.queries import (
     site_stats,
 )
 from crawler import __version__
-from crawler.extraction import parse_since
 from crawler.sites import BUILT_IN_SITES, SiteConfigError, load_site_file, load_sites, parse_sources, site_files
 
 DEFAULT_DB = "archive.db"
@@ -46,13 +44,24 @@ def archive_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def parse_since(value: str) -> Any:
+    from crawler.extraction import parse_since as parse  # trafilatura & co: only when a date is given
+
+    return parse(value)
+
+
+def _known_errors() -> tuple[type[Exception], ...]:
+    frontier = sys.modules.get("archive.frontier")  # Redis & co: imported by the commands that use it
+    return (SiteConfigError, ArchiveError, SearchError, NoSuchArticle, *([frontier.FrontierError] if frontier else []))
+
+
 def clear_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Known failures become one ``Error: ...`` line and exit status 1, never a traceback."""
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (SiteConfigError, ArchiveError, SearchError, NoSuchArticle, FrontierError) as error:
+        except _known_errors() as error:
             raise click.ClickException(str(error)) from None
     return wrapper
 

@@ -109,26 +109,29 @@ def _v5_bigram_search(db: sqlite_utils.Database) -> None:
 
 def _v6_reading_at_scale(db: sqlite_utils.Database) -> None:
     """What the reading pages need to stay fast at millions of articles: ``article_tags`` (each tag
-    and category of each article, one row, newest article first within a tag) and ``site_counts``
+    and category of each article, one row, with its publication time for a tag's newest) and ``site_counts``
     (articles per site), both kept by triggers whatever writes ``articles``; indexes for the
     filters (language, section) and for each site's last crawl."""
     db.execute("CREATE TABLE article_tags (tag TEXT NOT NULL COLLATE NOCASE, article_id INTEGER NOT NULL"
-               " REFERENCES articles(id), PRIMARY KEY (tag, article_id)) WITHOUT ROWID")
+               " REFERENCES articles(id), published_at TEXT, PRIMARY KEY (tag, article_id)) WITHOUT ROWID")
     db.execute("CREATE INDEX article_tags_article ON article_tags (article_id)")
-    labels = ("SELECT value, new.id FROM json_each(CASE WHEN json_valid(new.tags) THEN new.tags ELSE '[]' END)"
-              " WHERE typeof(value) = 'text' UNION SELECT value, new.id FROM json_each(CASE WHEN"
-              " json_valid(new.categories) THEN new.categories ELSE '[]' END) WHERE typeof(value) = 'text'")
+    db.execute("CREATE INDEX article_tags_published ON article_tags (tag, published_at)")  # a tag's newest
+    labels = ("SELECT value, new.id, new.published_at FROM json_each(CASE WHEN json_valid(new.tags) THEN new.tags"
+              " ELSE '[]' END) WHERE typeof(value) = 'text' UNION SELECT value, new.id, new.published_at FROM"
+              " json_each(CASE WHEN json_valid(new.categories) THEN new.categories ELSE '[]' END)"
+              " WHERE typeof(value) = 'text'")
     db.execute(f"CREATE TRIGGER article_tags_ai AFTER INSERT ON articles BEGIN"
-               f" INSERT OR IGNORE INTO article_tags (tag, article_id) {labels}; END")
-    db.execute(f"CREATE TRIGGER article_tags_au AFTER UPDATE OF tags, categories ON articles BEGIN"
+               f" INSERT OR IGNORE INTO article_tags (tag, article_id, published_at) {labels}; END")
+    db.execute(f"CREATE TRIGGER article_tags_au AFTER UPDATE OF tags, categories, published_at ON articles BEGIN"
                f" DELETE FROM article_tags WHERE article_id = old.id;"
-               f" INSERT OR IGNORE INTO article_tags (tag, article_id) {labels}; END")
+               f" INSERT OR IGNORE INTO article_tags (tag, article_id, published_at) {labels}; END")
     db.execute("CREATE TRIGGER article_tags_ad AFTER DELETE ON articles BEGIN"
                " DELETE FROM article_tags WHERE article_id = old.id; END")
-    db.execute("INSERT OR IGNORE INTO article_tags (tag, article_id)"
-               " SELECT tag.value, articles.id FROM articles, json_each(articles.tags) AS tag"
+    db.execute("INSERT OR IGNORE INTO article_tags (tag, article_id, published_at)"
+               " SELECT tag.value, articles.id, articles.published_at FROM articles, json_each(articles.tags) AS tag"
                " WHERE json_valid(articles.tags) AND typeof(tag.value) = 'text'"
-               " UNION SELECT category.value, articles.id FROM articles, json_each(articles.categories) AS category"
+               " UNION SELECT category.value, articles.id, articles.published_at"
+               " FROM articles, json_each(articles.categories) AS category"
                " WHERE json_valid(articles.categories) AND typeof(category.value) = 'text'")
     db.execute("CREATE TABLE site_counts (site TEXT PRIMARY KEY, articles INTEGER NOT NULL)")
     db.execute("INSERT INTO site_counts SELECT site, count(*) FROM articles GROUP BY site")

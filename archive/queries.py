@@ -85,7 +85,7 @@ def search_sql(conditions: list[str], *, narrow: bool = False) -> str:
         if not conditions:
             return ""
         if narrow:
-            return f"and {rowid} in (select a.id from articles a where {where})"
+            return f"and +{rowid} in (select a.id from articles a where {where})"  # + : a filter, not a lookup
         return f"and exists (select 1 from articles a where a.id = {rowid} and {where})"
 
     return f"""
@@ -97,7 +97,7 @@ with matches as (
   where articles_bigrams match bigram_query(:q)
     and not exists (select 1 from articles_fts where articles_fts match words_query(:q)
                     and articles_fts.rowid = articles_bigrams.rowid) {kept("articles_bigrams.rowid")}
-  order by rowid desc limit {CANDIDATES}
+  order by rowid desc limit coalesce(nullif(:candidates, ''), {CANDIDATES})
 ), page as (
   select * from matches order by case when :sort = 'relevance' then rank else -rowid end
   limit coalesce(nullif(:limit, ''), 20) offset coalesce(nullif(:offset, ''), 0)
@@ -121,8 +121,18 @@ def count_sql(conditions: list[str], *, narrow: bool = False) -> str:
     return matches + ") select count(*) from matches"
 
 
-def latest_sql(conditions: list[str]) -> str:
-    """The newest articles by publication date passing ``conditions``: a list without words."""
+def latest_sql(conditions: list[str], *, by_tag: bool = False) -> str:
+    """The newest articles by publication date passing ``conditions``: a list without words.
+    ``by_tag``: walk the tag's own index by date (``article_tags``), not every article's."""
+    if by_tag:
+        conditions = [c for c in conditions if ":tag" not in c]
+        return f"""
+select a.id, a.site, a.title, a.url, a.published_at, a.authors, a.tags, a.description as snippet,
+       a.section, a.description, a.language
+from article_tags t join articles a on a.id = t.article_id
+where t.tag = :tag {''.join(' and ' + c for c in conditions)}
+order by t.published_at desc
+limit coalesce(nullif(:limit, ''), 20) offset coalesce(nullif(:offset, ''), 0)"""
     where = f"where {' and '.join(conditions)}" if conditions else ""
     return f"""
 select a.id, a.site, a.title, a.url, a.published_at, a.authors, a.tags, a.description as snippet,
@@ -169,9 +179,11 @@ def find_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filter
     passing ``filters``; with no words, the newest articles passing them. ``sort``: ``newest`` (the
     latest archived first) or ``relevance``; snippets mark the words found with ``marks``."""
     params = {**filters.params(), "q": text, "sort": sort, "limit": limit, "offset": offset,
-              "mark_open": marks[0], "mark_close": marks[1]}
+              "mark_open": marks[0], "mark_close": marks[1],
+              # newest first needs no more matches than the page's; relevance ranks the CANDIDATES
+              "candidates": CANDIDATES if sort == "relevance" else min(offset + limit, CANDIDATES)}
     if not text.strip():
-        return _hits(conn.execute(latest_sql(filters.clauses()), params))
+        return _hits(conn.execute(latest_sql(filters.clauses(), by_tag=bool(filters.tag)), params))
     register_search_functions(conn)
     sql = search_sql(filters.clauses(), narrow=is_narrow(conn, filters))
     try:
@@ -181,15 +193,19 @@ def find_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filter
 
 
 def count_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filters(), *,
-                   budget_ms: int = 150) -> int | None:
+                   budget_ms: int = 100) -> int | None:
     """How many articles ``find_articles`` would list over all its pages, or None when counting
     takes longer than ``budget_ms`` (a common word in a million articles)."""
     if text.strip():
         register_search_functions(conn)
         sql = count_sql(filters.clauses(), narrow=is_narrow(conn, filters))
+    elif filters.params().keys() == {"tag"}:
+        sql = "select count(*) from article_tags where tag = :tag"
+    elif not filters.params():
+        sql = "select sum(articles) from site_counts"
     else:
         conditions = filters.clauses()
-        sql = f"select count(*) from articles a {'where ' + ' and '.join(conditions) if conditions else ''}"
+        sql = f"select count(*) from articles a where {' and '.join(conditions)}"
     deadline = time.monotonic() + budget_ms / 1000
     conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     try:

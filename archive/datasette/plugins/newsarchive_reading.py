@@ -305,7 +305,7 @@ def canned_queries(datasette, database):
                        "and a date range; sort newest (the latest archived first) or relevance (bm25 among the "
                        f"{queries.CANDIDATES:,} newest matches). Finds words of every script, Chinese, Japanese "
                        "and Thai included. For reading, /search does the same with more filters.",
-        "sql": sql.replace(":mark_open", "'['").replace(":mark_close", "']'"),
+        "sql": sql.replace(":mark_open", "'['").replace(":mark_close", "']'").replace(":candidates", "''"),
         "hide_sql": True,
     }}
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 import sqlite_utils
 
-from archive.fulltext import register_search_functions
-from archive.serve import canned_query
+from archive.fulltext import query_words, register_search_functions
+from archive.serve import SQL_TIME_LIMIT_MS, canned_query
 from crawler.urls import canonical_url
+
+SEARCH_MAX_HITS = 100  # the most hits `newsarchive search` shows at once (its --limit); more words or --site narrow it
 
 SITE_STATS_SQL = """
 select a.site, count(*) as articles, sum(a.version - 1) as changes,
@@ -32,11 +36,32 @@ from crawl_runs where (:site is null or site = :site) order by id desc limit :li
 
 
 class SearchError(ValueError):
-    """A full-text query SQLite cannot parse."""
+    """A full-text query SQLite cannot parse, or one that ran over its time limit."""
+
+
+class SearchTooSlow(SearchError):
+    """The search ran longer than its time limit and was stopped."""
+
+
+@contextmanager
+def time_limit(conn: sqlite3.Connection, ms: float, *, every: int = 1_000) -> Iterator[None]:
+    """Stop what ``conn`` runs inside after ``ms`` milliseconds, as Datasette's ``sqlite_timelimit``
+    does (SQLite's progress handler, asked every ``every`` steps): it fails with "interrupted"."""
+    deadline = time.monotonic() + ms / 1000
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1 if ms <= 20 else every)
+    try:
+        yield
+    finally:
+        conn.set_progress_handler(None, 0)
+
+
+def _interrupted(error: sqlite3.OperationalError) -> bool:
+    return "interrupt" in str(error)
 
 
 NARROW_FILTER = 20_000  # fewer articles than this pass the filters: list them, look each match up among them
 CANDIDATES = 1_000  # matches taken newest first; relevance (bm25) orders these, never every match
+COUNT_BUDGET_MS = 100  # a total beside the hits only when counting them is this quick
 
 
 @dataclass(frozen=True)
@@ -174,10 +199,12 @@ def _hits(cursor: sqlite3.Cursor) -> list[SearchHit]:
 
 
 def find_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filters(), *, sort: str = "newest",
-                  limit: int = 20, offset: int = 0, marks: tuple[str, str] = ("[", "]")) -> list[SearchHit]:
+                  limit: int = 20, offset: int = 0, marks: tuple[str, str] = ("[", "]"),
+                  time_limit_ms: float | None = None) -> list[SearchHit]:
     """One page of articles matching every word of ``text`` (the first ``MAX_QUERY_WORDS``) and
     passing ``filters``; with no words, the newest articles passing them. ``sort``: ``newest`` (the
-    latest archived first) or ``relevance``; snippets mark the words found with ``marks``."""
+    latest archived first) or ``relevance``; snippets mark the words found with ``marks``. A search
+    running longer than ``time_limit_ms`` is stopped (``SearchTooSlow``)."""
     params = {**filters.params(), "q": text, "sort": sort, "limit": limit, "offset": offset,
               "mark_open": marks[0], "mark_close": marks[1],
               # newest first needs no more matches than the page's; relevance ranks the CANDIDATES
@@ -185,15 +212,21 @@ def find_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filter
     if not text.strip():
         return _hits(conn.execute(latest_sql(filters.clauses(), by_tag=bool(filters.tag)), params))
     register_search_functions(conn)
-    sql = search_sql(filters.clauses(), narrow=is_narrow(conn, filters))
     try:
-        return _hits(conn.execute(sql, params))
+        with time_limit(conn, time_limit_ms) if time_limit_ms is not None else nullcontext():
+            sql = search_sql(filters.clauses(), narrow=is_narrow(conn, filters))
+            return _hits(conn.execute(sql, params))
     except sqlite3.OperationalError as error:
-        raise SearchError(f"cannot search for {text!r}: {error}") from None
+        if time_limit_ms is not None and _interrupted(error):
+            words, given = len(query_words(text)), len(text.split())
+            raise SearchTooSlow(f"the search ran over its time limit ({time_limit_ms / 1000:g} s) and was stopped: "
+                                f"{words} word(s) to look up{f' (the first of {given})' if given > words else ''};"
+                                " try fewer or more distinctive words") from None
+        raise SearchError(f"cannot search for {_shortened(text)!r}: {error}") from None
 
 
 def count_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filters(), *,
-                   budget_ms: int = 100) -> int | None:
+                   budget_ms: float = COUNT_BUDGET_MS) -> int | None:
     """How many articles ``find_articles`` would list over all its pages, or None when counting
     takes longer than ``budget_ms`` (a common word in a million articles)."""
     if text.strip():
@@ -206,26 +239,65 @@ def count_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filte
     else:
         conditions = filters.clauses()
         sql = f"select count(*) from articles a where {' and '.join(conditions)}"
-    deadline = time.monotonic() + budget_ms / 1000
-    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     try:
-        return conn.execute(sql, {**filters.params(), "q": text}).fetchone()[0]
+        with time_limit(conn, budget_ms, every=10_000):
+            return conn.execute(sql, {**filters.params(), "q": text}).fetchone()[0]
     except sqlite3.OperationalError as error:
-        if "interrupt" in str(error):
+        if _interrupted(error):
             return None
         raise
-    finally:
-        conn.set_progress_handler(None, 0)
+
+
+class SearchHits(list[SearchHit]):
+    """The hits of a search, newest first, and how many articles match in all (``matches``; None
+    when there are too many to count quickly)."""
+
+    def __init__(self, hits: list[SearchHit], matches: int | None) -> None:
+        super().__init__(hits)
+        self.matches = matches
 
 
 def search(db: sqlite_utils.Database, text: str, *, site: str | None = None, since: str | None = None,
-           until: str | None = None, limit: int = 20) -> list[SearchHit]:
+           until: str | None = None, limit: int = 20, time_limit_ms: int = SQL_TIME_LIMIT_MS) -> SearchHits:
     """Articles matching every word of ``text``, the latest archived first: English or any other
     language written with spaces, and Chinese, Japanese or Thai words (see archive.fulltext), mixed
-    as they come."""
+    as they come.
+
+    At most ``limit`` hits; ``.matches`` counts them all (``count_articles``; None when counting
+    would take too long). A search running longer than ``time_limit_ms`` is stopped
+    (``SearchTooSlow``), as Datasette stops its queries."""
     if not text.strip():
         raise SearchError("the search query is empty")
-    return find_articles(db.conn, text, Filters(site=site, since=since, until=until), limit=limit)
+    filters = Filters(site=site, since=since, until=until)
+    hits = find_articles(db.conn, text, filters, limit=limit, time_limit_ms=time_limit_ms)
+    # Newest first takes no more matches than it shows: fewer hits than asked for are all there are.
+    matches = len(hits) if len(hits) < min(limit, CANDIDATES) else count_articles(
+        db.conn, text, filters, budget_ms=min(COUNT_BUDGET_MS, time_limit_ms))
+    return SearchHits(hits, matches=matches)
+
+
+def _shortened(text: str, length: int = 80) -> str:
+    return text if len(text) <= length else text[:length] + "…"
+
+
+class NoSuchSite(LookupError):
+    """The archive holds nothing of that site."""
+
+
+def archived_sites(db: sqlite_utils.Database) -> list[str]:
+    """Every site the archive has articles, rejected pages or crawl runs of."""
+    return [row[0] for row in db.execute("select site from articles union select site from rejected_pages"
+                                         " union select site from crawl_runs order by 1").fetchall()]
+
+
+def require_site(db: sqlite_utils.Database, site: str | None) -> None:
+    """Raise ``NoSuchSite`` when ``site`` is given and the archive knows nothing of it (a typo
+    would otherwise read as "no matches", "nothing to export")."""
+    if site is not None and not db.execute("select 1 from articles where site = ? union all select 1 from"
+                                           " rejected_pages where site = ? union all select 1 from crawl_runs"
+                                           " where site = ? limit 1", [site, site, site]).fetchone():
+        known = ", ".join(archived_sites(db)) or "none yet"
+        raise NoSuchSite(f"no site {site!r} in this archive (its sites: {known})")
 
 
 def site_stats(db: sqlite_utils.Database) -> list[dict]:

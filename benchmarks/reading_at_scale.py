@@ -163,7 +163,7 @@ def bytes_per_article(db_path: Path) -> None:
     pages = dict(conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall())
     size = os.path.getsize(db_path)
     freelist = conn.execute("PRAGMA freelist_count").fetchone()[0] * conn.execute("PRAGMA page_size").fetchone()[0]
-    # What the versions table held before migration 7: the current text a second time.
+    # What the versions table held before migration 8: the current text a second time.
     current = conn.execute("SELECT sum(length(CAST(a.text AS BLOB))) FROM article_versions v JOIN articles a"
                            " ON a.id = v.article_id AND a.version = v.version WHERE v.text IS NULL").fetchone()[0]
     conn.close()
@@ -173,7 +173,7 @@ def bytes_per_article(db_path: Path) -> None:
           f"articles {pages.get('articles', 0) / articles:,.0f}, "
           f"articles_fts {sum(v for k, v in pages.items() if k.startswith('articles_fts')) / articles:,.0f}, "
           f"article_tags {sum(v for k, v in pages.items() if k.startswith('article_tags')) / articles:,.0f}; "
-          f"with a second copy of the current text (before migration 7): about "
+          f"with a second copy of the current text (before migration 8): about "
           f"{(used + current) / articles:,.0f}", flush=True)
 
 

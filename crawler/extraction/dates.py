@@ -208,9 +208,17 @@ def first_date(candidates: list[str | None], site_timezone: str | tzinfo | None 
 
 
 def parse_since(value: str | datetime | None) -> datetime | None:
-    """``--since`` / ``-a since=``: a date or datetime; without a zone it is UTC."""
+    """``--since`` / ``-a since=``: a date or datetime; without a zone it is UTC. A partial date
+    means the start of its period: ``2024-06`` is 2024-06-01, ``2024`` is 2024-01-01."""
     if value is None or isinstance(value, datetime):
         return value
+    # dateutil fills a missing day or month from today: a partial date is read here instead
+    partial = re.fullmatch(r"\s*(\d{4})(?:[-/.](\d{1,2}))?\s*", value)
+    if partial:
+        year, month = int(partial[1]), int(partial[2] or 1)
+        if not 1 <= month <= 12:
+            raise ValueError(f"since={value!r}: month {month} is not 1-12 (use e.g. 2024-06)")
+        return datetime(year, month, 1, tzinfo=UTC)
     parsed = parse_date(value, "UTC")
     if parsed is None:
         raise ValueError(f"since={value!r} is not a date (use e.g. 2024-06-01)")

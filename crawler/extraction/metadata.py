@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from .dates import publication_date_in
-from .words import AGENCIES, BUTTONS, BYLINE_LABELS, NETWORKS, PHOTO_LABELS, TITLES_AFTER_NAME, every
+from .words import AGENCIES, BUTTONS, BYLINE_LABELS, CONJUNCTIONS, NETWORKS, PHOTO_LABELS, TITLES_AFTER_NAME, every
 
 ARTICLE_TYPES = {
     "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
@@ -58,9 +58,10 @@ WORD = re.compile(r"\w+")  # a word, as titles and names are compared
 # Elements that templates mark as the byline (not a commenter's: comments carry "author" classes too).
 # An XPath predicate: the element is no reader's comment, nor inside one.
 NOT_IN_COMMENTS = '[not(ancestor-or-self::*[contains(@class, "comment") or contains(@id, "comment")])]'
-_BYLINE_ELEMENTS = etree.XPath(  # class "author", "Author", "byline", "Byline"..., not in comments
+_BYLINE_ELEMENTS = etree.XPath(  # class "author", "Author", "byline", "Byline"..., not in comments nor buttons
     '(//body//*/@class[contains(., "uthor") or contains(., "yline")]/.. | //body//*/@id[contains(., "author")]/..)'
-    + NOT_IN_COMMENTS)
+    + NOT_IN_COMMENTS + '[not(ancestor-or-self::button or ancestor-or-self::*[@role="button"]'
+    ' or ancestor-or-self::*[contains(translate(@style, " ", ""), "display:none")])]')
 _AFTER_HEADLINE = etree.XPath("following::*[position() <= 60]")  # of the headline, the page's first <h1>
 # The few elements just above the headline, nearest first: a kicker date ("January 23, 2025" over
 # the <h1>). Only these few: a site's top bar prints today's date further up.
@@ -138,8 +139,9 @@ class PageMetadata:
 
     @property
     def publisher_names(self) -> tuple[str, ...]:
-        """What the page calls its publisher: its site name and its structured data's publishers."""
-        return tuple(name for name in (self.site_name, *self.publishers) if name)
+        """What the page calls its publisher: its site name, its structured data's publishers and
+        the holder of its copyright ("© 2023 Condé Nast")."""
+        return tuple(name for name in (self.site_name, *self.publishers, *self.copyright_holders) if name)
 
 
 def _text(value: Any) -> str | None:
@@ -476,7 +478,8 @@ _CODE = re.compile(r"[{}=<>;]|\w\(")  # "window._folmq.push(function() {": a scr
 _AGENCIES = {agency.casefold(): agency for agency in AGENCIES}
 _TITLES_AFTER_NAME = every(TITLES_AFTER_NAME)
 _SEGMENTS = re.compile(r"\s*(?:,|;|\||\u00b7|\u2022|\u22c5|\u25cf|\s-\s|\s\u2013\s)\s*")
-_JOINED = re.compile(r"\s*(?:&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
+_JOINED = re.compile(r"\s*(?:&|" + "|".join(rf"\b{re.escape(word)}\b" for word in sorted(every(CONJUNCTIONS) - {"&"}))
+                     + r")\s*", re.IGNORECASE)
 NAME_WORDS = 5  # a longer piece of a byline is a sentence, not a name...
 ORGANISATION_WORDS = 8  # ... unless it names an organisation
 _OF_AN_ORGANISATION = re.compile(r"\s(?:for|of)\s")  # "Center for ...", "Institute of ...": not people

@@ -157,6 +157,8 @@ def test_truncated_page_keeps_what_arrived(demo_app):
     ("/2024/06/the-real-one.html", "http://127.0.0.1/2024/06/the-real-one.html"),
     ("http://www.127.0.0.1/2024/06/x.html?utm_source=a", "http://127.0.0.1/2024/06/x.html"),
     ("https://elsewhere.example/2024/06/x.html", "http://127.0.0.1/2024/06/copy.html"),
+    ("https://127.0.0.1/2024/06/x.html", "https://127.0.0.1/2024/06/x.html"),  # moved to https
+    ("http://127.0.0.1:18802/2024/06/x.html", "http://127.0.0.1/2024/06/copy.html"),  # another port: another site
 ])
 def test_rel_canonical_on_the_same_site_names_the_article(demo_app, canonical, expected):
     link = f'<link rel="canonical" href="{canonical}"></head>'.encode()
@@ -242,6 +244,31 @@ def test_a_structured_headline_cut_at_its_length_limit_gives_way_to_the_whole_ti
 def test_a_heading_that_shows_the_declared_title_imperfectly_gives_way_to_it(heading, declared, title):
     html = _page(f'<meta property="og:title" content="{declared}">', f"<h1>{heading}</h1>")
     assert extract(html, URL).title == title
+
+
+@pytest.mark.parametrize(("heading", "declared", "title"), [
+    # a dash or a colon in the headline the page shows is the headline's own, declared or not
+    ("Budget approved \u2013 what it means", "Budget approved \u2013 what it means",
+     "Budget approved \u2013 what it means"),
+    ("Budget approved \u2013 what it means", "Budget approved - what it means - Daily",
+     "Budget approved \u2013 what it means"),
+    ("Budget approved for the rural roads - a summary", None, "Budget approved for the rural roads - a summary"),
+    # a pipe still sets off a label
+    ("Budget approved for the rural roads | Opinion", None, "Budget approved for the rural roads"),
+    # soft hyphens and word joiners are invisible, and not kept
+    ("Bud\u00adget ap\u00adproved\u2060 for roads", None, "Budget approved for roads"),
+])
+def test_the_headline_the_page_shows_keeps_its_own_ending(heading, declared, title):
+    head = f'<meta property="og:title" content="{declared}">' if declared else ""
+    assert extract(_page(head, f"<h1>{heading}</h1>"), URL).title == title
+
+
+def test_soft_hyphens_leave_the_text_and_the_description():
+    html = _page('<meta name="description" content="Road\u00adworks start">',
+                 "<h1>Budget approved for roads</h1><p>The Ver\u00adkehrs\u00adamt said so.</p>")
+    article = extract(html, URL)
+    assert "The Verkehrsamt said so." in article.text and "\u00ad" not in article.text
+    assert article.description == "Roadworks start"
 
 
 def test_the_first_heading_that_matches_is_the_headline_not_a_later_teasers():
@@ -497,6 +524,20 @@ def test_a_person_in_the_byline_wins_over_an_organisation_credited_in_json_ld():
     assert article.authors == ("Asha Menon",)
     alone = extract(_page(json_ld, "<h1>Budget approved</h1>"), URL)
     assert alone.authors == ("Daily Media Group",)  # no person named anywhere: the organisation
+
+
+def test_a_follow_buttons_words_and_hidden_widgets_are_no_byline():
+    widget = ('<h1>Budget approved</h1><div class="follow"><button class="followAuthorBtn">Abbruch</button>'
+              '</div><div style="display: none"><span class="author-topics">Themen bearbeiten</span></div>')
+    assert extract(_page("", widget), URL).authors == ()
+    shown = '<h1>Budget approved</h1><div class="author-name">Asha Menon</div>'
+    assert extract(_page("", shown), URL).authors == ("Asha Menon",)
+
+
+def test_the_copyright_holder_beside_a_writer_is_no_author():
+    head = '<meta name="author" content="Rachel Riederer"><meta name="author" content="Conde Nast">'
+    body = f"<h1>Budget approved</h1><p>{STORY}</p><footer><p>\u00a9 2023 Conde Nast. All rights reserved.</p></footer>"
+    assert extract(_page(head, body), URL).authors == ("Rachel Riederer",)
 
 
 def test_written_by_in_an_author_box_far_below_the_headline():

@@ -59,9 +59,9 @@ def test_the_current_text_is_stored_once(tmp_path):
     assert [v.text for v in versions] == [STORY.text, edited.text, third.text]
 
 
-def test_an_archive_of_schema_5_migrates(tmp_path):
+def test_an_archive_of_schema_6_migrates(tmp_path):
     before = next(number for number, migration in enumerate(MIGRATIONS)
-                  if migration.__name__ == "_v6_reading_at_scale")
+                  if migration.__name__ == "_v7_reading_at_scale")
     old = sqlite_utils.Database(tmp_path / "old.db")
     for number in range(before):
         MIGRATIONS[number](old)

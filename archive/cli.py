@@ -12,12 +12,11 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from archive.db import ArchiveError, open_archive, writable
-from archive.frontier import FrontierError
 from archive.queries import (
     SEARCH_MAX_HITS,
     NoSuchArticle,
@@ -31,11 +30,12 @@ from archive.queries import (
     search,
     site_stats,
 )
-from archive.schedule import SiteFiles, load_usable_sites
 from archive.serve import SQL_TIME_LIMIT_MS
 from crawler import __version__
-from crawler.extraction import parse_since
 from crawler.sites import BUILT_IN_SITES, SiteConfigError, load_site_file, load_sites, parse_sources
+
+if TYPE_CHECKING:
+    from archive.schedule import SiteFiles
 
 DEFAULT_DB = "archive.db"
 DEFAULT_SITES_DIR = "settings/sites"
@@ -65,13 +65,31 @@ def archive_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def parse_since(value: str) -> Any:
+    from crawler.extraction import parse_since as parse  # trafilatura & co: only when a date is given
+
+    return parse(value)
+
+
+def load_usable_sites(names: tuple[str, ...], sites_dir: Path) -> SiteFiles:
+    from archive.schedule import load_usable_sites as load  # trafilatura & co (archive.store): only when needed
+
+    return load(names, sites_dir)
+
+
+def _known_errors() -> tuple[type[Exception], ...]:
+    frontier = sys.modules.get("archive.frontier")  # Redis & co: imported by the commands that use it
+    return (SiteConfigError, ArchiveError, SearchError, NoSuchArticle, NoSuchSite,
+            *([frontier.FrontierError] if frontier else []))
+
+
 def clear_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Known failures become one ``Error: ...`` line and exit status 1, never a traceback."""
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (SiteConfigError, ArchiveError, SearchError, NoSuchArticle, NoSuchSite, FrontierError) as error:
+        except _known_errors() as error:
             raise click.ClickException(str(error)) from None
     return wrapper
 
@@ -374,7 +392,7 @@ def stats(db_path: Path, sites_dir: Path, as_json: bool) -> None:
 @click.argument("query")
 @click.option("--site", help="Only this site.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, SEARCH_MAX_HITS),
-              help="Show at most this many of the best matches.")
+              help="Show at most this many of the matches, the latest archived first.")
 @click.option("--time-limit", default=SQL_TIME_LIMIT_MS / 1000, show_default=True, metavar="SECONDS",
               type=click.FloatRange(min=0, min_open=True), help="Stop a search that runs longer than this.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines (the count of matches goes to stderr).")
@@ -396,14 +414,17 @@ def search_command(db_path: Path, sites_dir: Path, query: str, site: str | None,
             click.echo(f"{hit.published_at or '':<26} {hit.title}\n    {hit.url}\n    {' '.join(hit.snippet.split())}")
     if not hits and not as_json:
         click.echo(f"No articles match {query!r}.")
-    if len(hits) < hits.matches:
-        if hits.matches <= SEARCH_MAX_HITS:
+    if hits.matches is None or len(hits) < hits.matches:
+        narrow = "more words or --site narrow the search"
+        if hits.matches is not None and hits.matches <= SEARCH_MAX_HITS:
             more = f"--limit {hits.matches} shows them all"
         elif len(hits) < SEARCH_MAX_HITS:
-            more = f"--limit {SEARCH_MAX_HITS} shows the best {SEARCH_MAX_HITS}; more words or --site narrow the search"
+            more = f"--limit {SEARCH_MAX_HITS} shows the newest {SEARCH_MAX_HITS}; {narrow}"
         else:
-            more = f"no more than the best {SEARCH_MAX_HITS} are shown; more words or --site narrow the search"
-        click.echo(f"{len(hits)} of {hits.matches} matching articles shown; {more}.", err=as_json)
+            more = f"no more than the newest {SEARCH_MAX_HITS} are shown; {narrow}"
+        shown = (f"{len(hits)} of {hits.matches} matching articles shown" if hits.matches is not None else
+                 f"{len(hits)} matching articles shown, of more than can be counted quickly")
+        click.echo(f"{shown}; {more}.", err=as_json)
 
 
 @cli.command()
@@ -646,7 +667,7 @@ def status(db_path: Path, sites_dir: Path, as_json: bool, redis_url: str | None,
 
     With --redis, also the shared frontier: queue length, seen articles, workers and the writer.
     """
-    from archive.schedule import site_statuses
+    from archive.schedule import SiteFiles, site_statuses
 
     try:
         loaded, no_files = load_usable_sites((), sites_dir), None

@@ -119,9 +119,65 @@ def _v6_section_case(db: sqlite_utils.Database) -> None:
                 db.execute(f"UPDATE {table} SET section = ? WHERE section = ?", [section_name(section), section])
 
 
+def _v7_reading_at_scale(db: sqlite_utils.Database) -> None:
+    """What the reading pages need to stay fast at millions of articles: ``article_tags`` (each tag
+    and category of each article, one row, with its publication time for a tag's newest) and ``site_counts``
+    (articles per site), both kept by triggers whatever writes ``articles``; indexes for the
+    filters (language, section) and for each site's last crawl."""
+    db.execute("CREATE TABLE article_tags (tag TEXT NOT NULL COLLATE NOCASE, article_id INTEGER NOT NULL"
+               " REFERENCES articles(id), published_at TEXT, PRIMARY KEY (tag, article_id)) WITHOUT ROWID")
+    db.execute("CREATE INDEX article_tags_article ON article_tags (article_id)")
+    db.execute("CREATE INDEX article_tags_published ON article_tags (tag, published_at)")  # a tag's newest
+    labels = ("SELECT value, new.id, new.published_at FROM json_each(CASE WHEN json_valid(new.tags) THEN new.tags"
+              " ELSE '[]' END) WHERE typeof(value) = 'text' UNION SELECT value, new.id, new.published_at FROM"
+              " json_each(CASE WHEN json_valid(new.categories) THEN new.categories ELSE '[]' END)"
+              " WHERE typeof(value) = 'text'")
+    db.execute(f"CREATE TRIGGER article_tags_ai AFTER INSERT ON articles BEGIN"
+               f" INSERT OR IGNORE INTO article_tags (tag, article_id, published_at) {labels}; END")
+    db.execute(f"CREATE TRIGGER article_tags_au AFTER UPDATE OF tags, categories, published_at ON articles BEGIN"
+               f" DELETE FROM article_tags WHERE article_id = old.id;"
+               f" INSERT OR IGNORE INTO article_tags (tag, article_id, published_at) {labels}; END")
+    db.execute("CREATE TRIGGER article_tags_ad AFTER DELETE ON articles BEGIN"
+               " DELETE FROM article_tags WHERE article_id = old.id; END")
+    db.execute("INSERT OR IGNORE INTO article_tags (tag, article_id, published_at)"
+               " SELECT tag.value, articles.id, articles.published_at FROM articles, json_each(articles.tags) AS tag"
+               " WHERE json_valid(articles.tags) AND typeof(tag.value) = 'text'"
+               " UNION SELECT category.value, articles.id, articles.published_at"
+               " FROM articles, json_each(articles.categories) AS category"
+               " WHERE json_valid(articles.categories) AND typeof(category.value) = 'text'")
+    db.execute("CREATE TABLE site_counts (site TEXT PRIMARY KEY, articles INTEGER NOT NULL)")
+    db.execute("INSERT INTO site_counts SELECT site, count(*) FROM articles GROUP BY site")
+    db.execute("CREATE TRIGGER site_counts_ai AFTER INSERT ON articles BEGIN"
+               " INSERT INTO site_counts (site, articles) VALUES (new.site, 1)"
+               " ON CONFLICT (site) DO UPDATE SET articles = articles + 1; END")
+    db.execute("CREATE TRIGGER site_counts_ad AFTER DELETE ON articles BEGIN"
+               " UPDATE site_counts SET articles = articles - 1 WHERE site = old.site; END")
+    db.execute("CREATE TRIGGER site_counts_au AFTER UPDATE OF site ON articles WHEN old.site IS NOT new.site BEGIN"
+               " UPDATE site_counts SET articles = articles - 1 WHERE site = old.site;"
+               " INSERT INTO site_counts (site, articles) VALUES (new.site, 1)"
+               " ON CONFLICT (site) DO UPDATE SET articles = articles + 1; END")
+    db["articles"].create_index(["language", "published_at"], if_not_exists=True)
+    db["articles"].create_index(["section", "published_at"], if_not_exists=True)
+    db["crawl_runs"].create_index(["site", "started_at"], if_not_exists=True)
+
+
+def _v8_versions_without_current_text(db: sqlite_utils.Database) -> None:
+    """``article_versions`` stops holding a second copy of each article's current text: the row of
+    the current version has ``text`` NULL (it is ``articles.text``), and a trigger writes the old
+    text into it when the article's text is replaced. Readers take ``coalesce(v.text, a.text)``."""
+    db["article_versions"].transform(not_null={"text": False})
+    db.execute("CREATE TRIGGER IF NOT EXISTS article_versions_keep_old_text BEFORE UPDATE OF text ON articles"
+               " WHEN old.text IS NOT new.text BEGIN"
+               " UPDATE article_versions SET text = old.text"
+               " WHERE article_id = old.id AND version = old.version AND text IS NULL; END")
+    db.execute("UPDATE article_versions SET text = NULL WHERE id IN (SELECT v.id FROM article_versions v"
+               " JOIN articles a ON a.id = v.article_id AND a.version = v.version AND a.text = v.text)")
+
+
 # Append only: each entry turns version N into N + 1. Never edit one that has shipped.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial, _v2_recheck, _v3_learned_boilerplate, _v4_rejected_pages, _v5_bigram_search, _v6_section_case,
+    _v7_reading_at_scale, _v8_versions_without_current_text,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

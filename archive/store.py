@@ -168,10 +168,11 @@ def store_article(db: sqlite_utils.Database, article: Article, *, site: str, sec
             conn.execute(f"UPDATE articles SET {assignments} WHERE id = ?", (*columns.values(), article_id))
         index_article(conn, article_id, article.title, article.description, article.text)
         if outcome is not Outcome.UNCHANGED:
+            # The current version's text is the article's: NULL here until a newer version replaces it
             conn.execute(
                 "INSERT INTO article_versions (article_id, version, title, text, content_hash, fetched_at,"
-                " capture_id, crawl_run_id) VALUES (?,?,?,?,?,?,?,?)",
-                (article_id, version, article.title, article.text, article.content_hash, fetched_at,
+                " capture_id, crawl_run_id) VALUES (?,?,?,NULL,?,?,?,?)",
+                (article_id, version, article.title, article.content_hash, fetched_at,
                  capture_id, run_id),
             )
     return Stored(article_id=article_id, outcome=outcome, version=version, capture_id=capture_id)

@@ -13,15 +13,13 @@ from pathlib import Path
 import pytest
 
 from crawler.demo_site import DemoSite
+from tests.browser import CHROMIUM_FLAGS
 from tests.conftest import REPO
 from tests.e2e.test_commands import run, tool
 from tests.services import Unavailable, debian_binary, free_port
 
 ARTIFACTS = REPO / "test-artifacts"
 SEED_TITLE = "Now America will lose its sleep"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage"]
 
 
 def wait_for(url: str, seconds: float = 60) -> None:

@@ -21,6 +21,19 @@ def normalise_text(text: str) -> str:
     return _SPACE.sub(" ", " ".join(lines)).strip()
 
 
+# Longest stored metadata, in characters; lists: (most values, longest value).
+FIELD_CHARACTERS = {"title": 1000, "description": 5000, "published_raw": 200, "modified_raw": 200,
+                    "language": 35, "image": 2000, "site_name": 200}
+LIST_LIMITS = {"authors": (50, 200), "tags": (100, 200), "categories": (100, 200)}
+
+
+def _cut(value: str, limit: int) -> str:
+    """``value`` within ``limit`` characters, cut at a word where one is near, marked with an ellipsis."""
+    cut = value[:limit - 1]
+    space = cut.rfind(" ", limit // 2)
+    return (cut[:space] if space > 0 else cut).rstrip() + "\u2026"
+
+
 @dataclass(frozen=True)
 class Article:
     url: str
@@ -38,6 +51,20 @@ class Article:
     image: str | None = None
     site_name: str | None = None
     uncertain: bool = False  # kept as an article near the page-type decision's boundary: re-decide later
+
+    def __post_init__(self) -> None:
+        """Metadata fields cut to sane lengths: a hostile or broken page may put megabytes in a title
+        or thousands of tags, which the archive would store and index (the text is bounded by the
+        download's size limit)."""
+        for name, limit in FIELD_CHARACTERS.items():
+            value = getattr(self, name)
+            if isinstance(value, str) and len(value) > limit:
+                object.__setattr__(self, name, _cut(value, limit))
+        for name, (count, limit) in LIST_LIMITS.items():
+            values = getattr(self, name)
+            if len(values) > count or any(len(value) > limit for value in values):
+                object.__setattr__(self, name, tuple(_cut(value, limit) if len(value) > limit else value
+                                                     for value in values[:count]))
 
     @property
     def word_count(self) -> int:

@@ -939,3 +939,17 @@ def test_an_earlier_printed_date_wins_only_on_a_line_of_its_own(line, published)
     head = '<meta property="article:published_time" content="2024-06-20T09:15:00Z">'
     html = _page(head, f"<h1>Budget approved for roads</h1>{line}")
     assert extract(html, URL).published_at == published
+
+
+def test_metadata_is_cut_to_sane_lengths():  # issue 23, item 5: a hostile page's 2,000,000-character title
+    from crawler.extraction.article import FIELD_CHARACTERS, LIST_LIMITS
+
+    huge = "word " * 20_000
+    tags = "".join(f'<meta property="article:tag" content="tag {n}">' for n in range(500))
+    head = f'<meta property="og:title" content="{huge}"><meta name="description" content="{huge}">{tags}'
+    article = extract(_page(head, f"<h1>{huge}</h1>"), URL)
+    assert len(article.title) <= FIELD_CHARACTERS["title"] and article.title.endswith("\u2026")
+    assert len(article.description) <= FIELD_CHARACTERS["description"]
+    assert len(article.tags) == LIST_LIMITS["tags"][0] and article.tags[0] == "tag 0"
+    short = extract(_page("", "<h1>Budget approved for roads</h1>"), URL)
+    assert short.title == "Budget approved for roads"  # what fits is kept as it is

@@ -37,7 +37,7 @@ from archive.store import (
     store_rejected,
     touch_not_modified,
 )
-from crawler.extraction import Article, NotAnArticle, extract
+from crawler.extraction import Article, NotAnArticle, decode_page, extract
 from crawler.items import ArticlePage
 from crawler.stats import count_for_site
 from crawler.urls import canonical_url
@@ -50,18 +50,20 @@ class Extracted:
     article: Article | None  # None: extraction rejected the page, ``rejection`` says why
     body_gzip: bytes
     rejection: Rejection | None = None
+    mended_charset: bool = False  # the page's bytes were not in the charset it declared (or UTF-8)
 
 
 def extract_for_archive(body: bytes, url: str, rules: Any, timezone: str, content_type: str | None) -> Extracted:
     """``extract()``, plus what the archive computes from each page (content hash, compressed
     capture), all where extraction runs: in a worker process, off the crawler's core. A page that
     is not an article comes back with its rejection, since the archive keeps it too."""
+    html, mended = decode_page(body, content_type)
     try:
-        article = extract(body, url, rules, timezone, content_type)
+        article = extract(html, url, rules, timezone)
     except NotAnArticle as error:
-        return Extracted(None, compress(body), Rejection.of(error))
+        return Extracted(None, compress(body), Rejection.of(error), mended)
     _ = article.content_hash  # cached on the article, pickled back with it
-    return Extracted(article, compress(body))
+    return Extracted(article, compress(body), mended_charset=mended)
 
 
 def exported(item: ArticlePage, outcome: Outcome) -> dict[str, Any]:
@@ -138,6 +140,8 @@ class ExtractionPipeline:
             logger.error("extraction failed for %s: %s\n%s", item.url, error, traceback.format_exc())
             raise DropItem(f"extraction failed: {item.url}", log_level="DEBUG") from None
         item.article, item.body_gzip, item.rejection = result.article, result.body_gzip, result.rejection
+        if result.mended_charset:
+            count_for_site(self.stats, "archive", item.site, "mended_charset")
         if result.rejection is not None:
             count_for_site(self.stats, "archive", item.site, f"skipped/{result.rejection.reason}")
         return item

@@ -26,7 +26,7 @@ The cascade, one module a stage:
 """
 
 from .article import Article, Capture
-from .cascade import NotAnArticle, analyse, decode_html, extract
+from .cascade import NotAnArticle, analyse, decode_html, decode_page, extract
 from .dates import ParsedDate, first_date, parse_date, parse_since
 from .pagetype import bot_challenge
 
@@ -38,6 +38,7 @@ __all__ = [
     "analyse",
     "bot_challenge",
     "decode_html",
+    "decode_page",
     "extract",
     "first_date",
     "parse_date",

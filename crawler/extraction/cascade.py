@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import html as html_module
 import re
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from datetime import timedelta
 from functools import cache, lru_cache
 from urllib.parse import urljoin
 
+import charset_normalizer
 from ftfy import fix_encoding
 from ftfy.badness import badness
 from htmldate import find_date
@@ -50,6 +52,8 @@ from .pagetype import (
 from .text import detect_language, word_count
 
 DEFAULT_RULES = ExtractionRules()
+MENDING_PROBE = 200_000  # bytes of a page whose charset is told again (charset-normalizer reads no more)
+MENDED_SHARE = 0.5  # ... when at least this share of its non-ASCII characters did not decode
 DEFAULT_WEB_PORTS = set(DEFAULT_PORTS.values())
 LISTING_HEADLINES = 4  # this many headline links (h2/h3 > a) make a page look like a list of stories
 MAX_TITLE_WORDS = 40
@@ -540,9 +544,28 @@ def _page_type(analysis: Analysis, rules: ExtractionRules) -> bool:
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
-    """Page bytes as text: the charset from the HTTP header, a BOM or the page's ``<meta>``, else UTF-8."""
-    _, text = html_to_unicode(content_type, body, auto_detect_fun=lambda _: "utf-8")
-    return text
+    """Page bytes as text: the charset from the HTTP header, a BOM or the page's ``<meta>``, else
+    UTF-8; and when those bytes are not valid in that charset, the charset they are in (see
+    ``decode_page``)."""
+    return decode_page(body, content_type)[0]
+
+
+def decode_page(body: bytes, content_type: str | None = None) -> tuple[str, bool]:
+    """``decode_html``'s text, and whether its charset had to be mended: a page declared UTF-8
+    but sent in Windows-1252, or Shift_JIS with no charset declared, decodes with replacement
+    characters that its bytes do not hold; then charset-normalizer tells the charset they are in."""
+    encoding, text = html_to_unicode(content_type, body, auto_detect_fun=lambda _: "utf-8")
+    broken = text.count("\ufffd") - body.count(b"\xef\xbf\xbd")  # (the page may hold the character itself)
+    if broken <= 0 or broken < MENDED_SHARE * sum(1 for ch in text if ord(ch) > 127):
+        return text, False  # valid as declared, or a few stray bytes in a page that mostly is
+    best = charset_normalizer.from_bytes(body[:MENDING_PROBE]).best()
+    if best is None or codecs.lookup(best.encoding).name == codecs.lookup(encoding).name:
+        return text, False
+    try:
+        mended = body.decode(best.encoding)
+    except (UnicodeDecodeError, LookupError):
+        return text, False
+    return mended, True
 
 
 def page_url(url: str, canonical: str | None) -> str:

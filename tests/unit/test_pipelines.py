@@ -135,3 +135,27 @@ def test_a_run_stopped_at_a_bot_wall_is_recorded_as_blocked(demo_config, tmp_pat
     assert runs["demo"]["outcome"] == "blocked" and runs["demo"]["skipped"] == 44
     assert runs["demo"]["error"] == "stopped at a bot wall: 3 challenge(s) answered, 41 request(s) left unsent"
     assert (runs["open"]["outcome"], runs["open"]["error"]) == ("finished", None)
+
+
+@pytest.mark.parametrize(("charset", "declared"), [
+    ("cp1252", "text/html; charset=utf-8"),  # declared UTF-8, sent in Windows-1252
+    ("shift_jis", "text/html"),  # no charset declared anywhere
+])
+def test_a_page_in_another_charset_than_declared_is_mended_and_counted(demo_config, charset, declared):
+    # issue 23, item 4: stored with U+FFFD (or as mojibake) before
+    title = "Café élèves" if charset == "cp1252" else "東京の予算"
+    prose = ("Les élèves ont dû répondre à une question très précise sur l'économie. " * 30 if charset == "cp1252"
+             else "東京都は新しい予算案を発表しました。市民の生活を支えるための施策が含まれています。" * 30)
+    html = (f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1><p>{prose}</p>"
+            "</article></body></html>")
+    pipeline = pipeline_for(demo_config, ARCHIVE_EXTRACT_WORKERS=0)
+    item = ArticlePage(url="http://127.0.0.1/2024/06/budget-approved-for-roads.html", site="demo",
+                       body=html.encode(charset), headers={"Content-Type": declared})
+    item = asyncio.run(pipeline.process_item(item))
+    assert item.article.title == title and "\ufffd" not in item.article.text
+    assert prose.split()[0] in item.article.text
+    assert pipeline.stats.get_value("archive/demo/mended_charset") == 1
+    plain = ArticlePage(url="http://127.0.0.1/2024/06/another.html", site="demo", body=html.encode("utf-8"),
+                        headers={"Content-Type": "text/html; charset=utf-8"})
+    asyncio.run(pipeline.process_item(plain))
+    assert pipeline.stats.get_value("archive/mended_charset") == 1  # a page in its own charset is not counted

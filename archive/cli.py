@@ -239,11 +239,19 @@ def demo(db_path: Path, sites_dir: Path, articles: int, port: int, verbose: bool
     config = load_site_file(BUILT_IN_SITES / "demo.toml")
     # Its pages keep the site file's address whatever port serves them: a second demo on the same
     # archive finds the same URLs (and re-checks them) instead of storing every article again.
-    with DemoServer(DemoSite(articles=articles), port=port, site_url=config.base_url) as server:
+    server = DemoServer(DemoSite(articles=articles), port=port, site_url=config.base_url)
+    try:
+        server.start()
+    except OSError as error:
+        raise click.ClickException(f"cannot serve the sample site on 127.0.0.1:{port}: "
+                                   f"{error.strerror or error} (--port 0 takes any free port)") from None
+    try:
         click.echo(f"Sample news site {config.base_url} ({articles} articles, served on {server.base_url}); "
                    "crawling it...")
         _crawl([config], db_path, verbose, settings, since, sources,
                extra=route_settings(config.base_url, server.base_url), demo=True)
+    finally:
+        server.stop()
     click.echo(f"\nExplore it:\n  newsarchive search Pyongyang --db {db_path}\n"
                f"  newsarchive serve --db {db_path}      # Datasette on http://127.0.0.1:8001/")
 

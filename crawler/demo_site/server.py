@@ -272,10 +272,15 @@ class DemoServer:
         return self.site
 
     def start(self) -> DemoServer:
+        """Serve; a port that is taken raises ``OSError``, and nothing is left running."""
         self._thread.start()
         started = asyncio.run_coroutine_threadsafe(
             asyncio.start_server(self._serve, "127.0.0.1", self._port), self._loop)
-        self._server = started.result(timeout=30)
+        try:
+            self._server = started.result(timeout=30)
+        except BaseException:
+            self.stop()
+            raise
         self._port = self._server.sockets[0].getsockname()[1]
         self.app.base_url = self.site_url
         return self

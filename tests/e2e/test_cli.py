@@ -83,3 +83,20 @@ def test_a_bad_recheck_policy_is_named_before_anything_starts(runner, tmp_path, 
 def test_bad_sources_is_a_usage_error(runner, tmp_path):
     result = runner.invoke(cli, ["crawl", "--sources", "feeds,rumours", "--db", str(tmp_path / "a.db")])
     assert result.exit_code == 2 and "each must be one of" in result.output
+
+
+def test_demo_on_a_taken_port_says_so_in_one_line(runner, tmp_path):  # issue 23, item 12
+    import socket
+    import threading
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        before = threading.active_count()
+        result = runner.invoke(cli, ["demo", "--port", str(port), "--db", str(tmp_path / "a.db"), "--articles", "3"])
+    assert result.exit_code == 1
+    assert f"cannot serve the sample site on 127.0.0.1:{port}" in result.output and "--port 0" in result.output
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    assert threading.active_count() == before  # the server's thread is not left running
+    assert not (tmp_path / "a.db").exists()

@@ -107,9 +107,20 @@ def _v5_bigram_search(db: sqlite_utils.Database) -> None:
             index_article(db.conn, article_id, title, description, text)
 
 
+def _v6_import_progress(db: sqlite_utils.Database) -> None:
+    """``newsarchive import``'s progress per WARC file (a WACZ's each WARC): every record before
+    ``done_offset`` is imported, so an interrupted import resumes there; ``finished_at`` once whole."""
+    db["import_files"].create({
+        "source": str, "size": int, "done_offset": int, "records": int, "started_at": str, "updated_at": str,
+        "finished_at": str, "run_id": int,
+    }, pk="source", not_null={"source", "done_offset", "records", "started_at"},
+        defaults={"done_offset": 0, "records": 0})
+
+
 # Append only: each entry turns version N into N + 1. Never edit one that has shipped.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial, _v2_recheck, _v3_learned_boilerplate, _v4_rejected_pages, _v5_bigram_search,
+    _v6_import_progress,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

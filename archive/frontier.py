@@ -53,6 +53,7 @@ from archive.store import (
     Outcome,
     Rejection,
     blocked_by,
+    capture_stored,
     close_abandoned_runs,
     compress,
     decompress,
@@ -474,9 +475,7 @@ class ArchiveWriter:
         counts[column] = counts.get(column, 0) + 1
 
     def _already_stored(self, capture: Capture) -> bool:
-        return self.db.execute(
-            "SELECT 1 FROM captures WHERE url = ? AND fetched_at = ? AND digest = ? LIMIT 1",
-            (capture.url, capture.fetched_at, capture.digest)).fetchone() is not None
+        return capture_stored(self.db, capture)
 
     def store(self, payload: bytes) -> None:
         try:

@@ -11,6 +11,12 @@ from twisted.internet import task
 INTERVAL = 1.0
 
 
+def draw_line(stream: TextIO, line: str) -> None:
+    """Draw ``line`` over the terminal's current line (an empty one clears it)."""
+    stream.write("\r\x1b[K" + line)
+    stream.flush()
+
+
 def progress_line(stats: dict[str, Any], sites: list[str]) -> str:
     """``world: 120 pages, 80 new, 3 changed, 2 errors | ...`` from the crawl's stats."""
     parts = []
@@ -44,9 +50,7 @@ class ProgressLine:
         return extension
 
     def show(self) -> None:
-        line = progress_line(self.crawler.stats.get_stats(), list(self.crawler.spider.sites))
-        self.stream.write("\r\x1b[K" + line)
-        self.stream.flush()
+        draw_line(self.stream, progress_line(self.crawler.stats.get_stats(), list(self.crawler.spider.sites)))
 
     def opened(self, spider: Any) -> None:
         self.loop = task.LoopingCall(self.show)
@@ -55,5 +59,4 @@ class ProgressLine:
     def closed(self, spider: Any, reason: str) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
-        self.stream.write("\r\x1b[K")
-        self.stream.flush()
+        draw_line(self.stream, "")

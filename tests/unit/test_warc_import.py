@@ -212,3 +212,21 @@ def test_the_import_command_prints_one_summary_line_and_exits_like_crawl(tmp_pat
     bad_site = runner.invoke(cli, ["import", str(warc), "--db", str(tmp_path / "a.db"), "--site", "nosuch",
                                    "--sites-dir", str(tmp_path)])
     assert bad_site.exit_code == 1 and "no such site file" in bad_site.output
+
+
+def test_the_progress_bar_shows_share_rate_eta_and_what_was_stored():
+    import io
+    from collections import Counter
+
+    from archive.warcimport import ProgressBar
+
+    stream = io.StringIO()
+    bar = ProgressBar(4_000_000, stream, every=0)
+    bar.show(1_000_000, Counter({"pages": 10, "saved/new": 7, "rejected": 2}))
+    line = stream.getvalue()
+    assert line.startswith("\r\x1b[Kimport [#####") and " 25% 1.0/4.0 MB" in line
+    assert "pages/s, ETA " in line and "7 new, 0 changed, 0 unchanged, 2 rejected, 0 errors" in line
+    bar.close()
+    assert stream.getvalue().endswith("\r\x1b[K")
+    quiet = ProgressBar(1, None)
+    quiet.show(1, Counter())  # no stream (not a terminal): draws nothing, and does not fail

@@ -4,6 +4,7 @@ CC-NEWS-shaped WARC turns into, filters, sites, resuming, WACZ, versions, and th
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from pathlib import Path
 
@@ -190,13 +191,15 @@ def test_older_captures_imported_after_newer_ones_keep_versions_in_fetch_order(t
         (2, 1, "2024-06-01T00:00:00+00:00")]
 
 
-def test_entries_resume_at_a_saved_offset(tmp_path, fetches):
-    warc = cc_news_file(tmp_path / "cc.warc.gz", fetches=fetches)
+@pytest.mark.parametrize("gzip", [True, False], ids=["gzip-per-record", "plain"])
+def test_entries_resume_at_a_saved_offset(tmp_path, fetches, gzip):
+    warc = cc_news_file(tmp_path / ("cc.warc.gz" if gzip else "cc.warc"), gzip=gzip, fetches=fetches)
     source = find_sources([warc])[0]
     entries = list(read_entries(source, 0, Filters()))
-    middle = entries[len(entries) // 2]
-    assert [e.offset for e in read_entries(source, middle.offset, Filters())] == [
-        e.offset for e in entries if e.offset >= middle.offset]
+    assert all(e.end == after.offset for e, after in itertools.pairwise(entries))  # each ends where the next starts
+    for middle in entries[1::5]:
+        assert [(e.offset, e.reason) for e in read_entries(source, middle.end, Filters())] == [
+            (e.offset, e.reason) for e in entries if e.offset >= middle.end]
 
 
 def test_the_import_command_prints_one_summary_line_and_exits_like_crawl(tmp_path, fetches):

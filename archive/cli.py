@@ -467,10 +467,13 @@ def import_command(db_path: Path, sites_dir: Path, paths: tuple[Path, ...], site
 
     With --redis, pages go to `newsarchive writer` through the distributed crawl's queue.
     """
+    import logging
     import signal
     import threading
 
     from archive.warcimport import WarcImportError, import_archives
+
+    logging.getLogger("warcio").setLevel(logging.ERROR)  # its notes on damaged records: counted, not printed
     from crawler.sites import load_site
 
     site = load_site(site_name, sites_dir) if site_name else None

@@ -26,6 +26,7 @@ import sys
 import time
 import uuid
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -281,19 +282,32 @@ def _quiet_iterator(stream: BinaryIO) -> Any:
 
 
 def _next_record_start(stream: BinaryIO, after: int, gzipped: bool) -> int | None:
-    """Where the next record may start after a malformed one: a gzip member or a ``WARC/1.`` line."""
+    """Where the next record may start after a malformed one: a gzip member that holds a record's
+    start, or a ``WARC/1.`` line."""
     marker = b"\x1f\x8b\x08" if gzipped else b"\nWARC/1."
-    stream.seek(after)
-    position, tail = after, b""
-    while chunk := stream.read(SCAN_CHUNK):
-        window = tail + chunk
-        found = window.find(marker)
-        if found >= 0:
-            start = position - len(tail) + found
-            return start if gzipped else start + 1
-        tail = window[-(len(marker) - 1):]
-        position += len(chunk)
-    return None
+    while True:
+        stream.seek(after)
+        position, tail, start = after, b"", None
+        while start is None and (chunk := stream.read(SCAN_CHUNK)):
+            window = tail + chunk
+            found = window.find(marker)
+            if found >= 0:
+                start = position - len(tail) + found + (0 if gzipped else 1)
+            tail = window[-(len(marker) - 1):]
+            position += len(chunk)
+        if start is None or not gzipped or _starts_a_record(stream, start):
+            return start
+        after = start + 1  # those bytes only looked like a gzip member, inside another one
+
+
+def _starts_a_record(stream: BinaryIO, offset: int) -> bool:
+    """Whether a gzip member at ``offset`` holds the start of a WARC record."""
+    stream.seek(offset)
+    try:
+        head = zlib.decompressobj(31).decompress(stream.read(1 << 16), 16)
+    except zlib.error:
+        return False
+    return head.startswith(b"WARC/1.")
 
 
 def read_entries(source: Source, start: int, filters: Filters,
@@ -309,6 +323,9 @@ def read_entries(source: Source, start: int, filters: Filters,
             try:
                 for record in records:
                     page, reason = _record_entry(record, filters)
+                    if reason == "errors/malformed":  # go on at the next record found, not where warcio would
+                        failed_at = records.offset  # where this record began
+                        break
                     if page is not None:
                         reason = _read_payload(record, page, filters)
                         if reason:
@@ -317,16 +334,17 @@ def read_entries(source: Source, start: int, filters: Filters,
                     yield Entry(offset, records.offset, record.rec_type or "unknown", page, reason)
                     if should_stop():
                         return
-                return
+                else:
+                    return
             except Exception:  # warcio's ArchiveLoadFailed, a broken gzip member, a header it cannot parse
                 failed_at = max(records.offset, position)
                 if failed_at > position:  # read afresh from there: a damaged stretch before may have misled it
                     position = failed_at
                     continue
-                following = _next_record_start(stream, failed_at + 1, gzipped)
-                yield Entry(failed_at, following if following is not None else source.size, "unknown",
-                            reason="errors/malformed")
-                position = following
+            following = _next_record_start(stream, failed_at + 1, gzipped)
+            yield Entry(failed_at, following if following is not None else source.size, "unknown",
+                        reason="errors/malformed")
+            position = following
 
 
 # --- where pages go ----------------------------------------------------------------------------

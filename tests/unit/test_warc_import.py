@@ -208,7 +208,7 @@ def test_the_import_command_prints_one_summary_line_and_exits_like_crawl(tmp_pat
     result = runner.invoke(cli, ["import", str(warc), "--db", str(tmp_path / "a.db"), "--jobs", "0",
                                  "--sites-dir", str(tmp_path / "no-sites")])
     assert result.exit_code == 0, result.output
-    assert result.output.count("\n") == 1 and f"{EXPECTED_ARTICLES} new" in result.output
+    assert result.stdout.count("\n") == 1 and f"{EXPECTED_ARTICLES} new" in result.stdout  # one line
     (tmp_path / "empty").mkdir()
     missing = runner.invoke(cli, ["import", str(tmp_path / "empty"), "--db", str(tmp_path / "a.db")])
     assert missing.exit_code == 1 and "no WARC or WACZ files" in missing.output

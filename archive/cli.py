@@ -10,29 +10,48 @@ import functools
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from archive.db import ArchiveError, open_archive
-from archive.frontier import FrontierError
+from archive.db import ArchiveError, open_archive, writable
 from archive.queries import (
+    SEARCH_MAX_HITS,
     NoSuchArticle,
+    NoSuchSite,
     SearchError,
+    SearchTooSlow,
     article_history,
     recent_runs,
     rejected_stats,
+    require_site,
     search,
     site_stats,
 )
+from archive.serve import SQL_TIME_LIMIT_MS
 from crawler import __version__
-from crawler.extraction import parse_since
-from crawler.sites import BUILT_IN_SITES, SiteConfigError, load_site_file, load_sites, parse_sources, site_files
+from crawler.sites import BUILT_IN_SITES, SiteConfigError, load_site_file, load_sites, parse_sources
+
+if TYPE_CHECKING:
+    from archive.schedule import SiteFiles
 
 DEFAULT_DB = "archive.db"
 DEFAULT_SITES_DIR = "settings/sites"
+
+# Exit codes, for cron and systemd (README: "Exit codes"); 2 is click's usage error.
+EXIT_PROBLEM = 1  # a run failed, timed out or was interrupted, or an error stopped the command
+EXIT_BLOCKED = 3  # nothing failed, but a site's run stopped at a bot wall
+
+
+def exit_code(outcomes: Iterable[str]) -> int:
+    """The exit code that tells cron how the runs went: 0 when every one finished (a
+    ``CLOSESPIDER_*`` limit included)."""
+    outcomes = set(outcomes)
+    if outcomes - {"finished", "blocked", "locked", "not due", "seeded"}:  # failed, timeout, interrupted...
+        return EXIT_PROBLEM
+    return EXIT_BLOCKED if "blocked" in outcomes else 0
 
 
 def archive_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -46,13 +65,31 @@ def archive_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def parse_since(value: str) -> Any:
+    from crawler.extraction import parse_since as parse  # trafilatura & co: only when a date is given
+
+    return parse(value)
+
+
+def load_usable_sites(names: tuple[str, ...], sites_dir: Path) -> SiteFiles:
+    from archive.schedule import load_usable_sites as load  # trafilatura & co (archive.store): only when needed
+
+    return load(names, sites_dir)
+
+
+def _known_errors() -> tuple[type[Exception], ...]:
+    frontier = sys.modules.get("archive.frontier")  # Redis & co: imported by the commands that use it
+    return (SiteConfigError, ArchiveError, SearchError, NoSuchArticle, NoSuchSite,
+            *([frontier.FrontierError] if frontier else []))
+
+
 def clear_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Known failures become one ``Error: ...`` line and exit status 1, never a traceback."""
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (SiteConfigError, ArchiveError, SearchError, NoSuchArticle, FrontierError) as error:
+        except _known_errors() as error:
             raise click.ClickException(str(error)) from None
     return wrapper
 
@@ -93,7 +130,8 @@ def checked_by(parse: Callable[[str | None], object]) -> Callable[..., str | Non
 
 
 since_option = click.option("--since", metavar="DATE", callback=checked_by(parse_since),
-                            help="Skip feed and sitemap entries dated before DATE (e.g. 2024-06-01), unfetched.")
+                            help="Skip feed and sitemap entries dated before DATE, unfetched (2024-06-01; "
+                                 "2024-06 and 2024 mean the start of that month or year).")
 sources_option = click.option("--sources", metavar="LIST", callback=checked_by(parse_sources),
                               help="Discovery sources to use, comma-separated: sections,feeds,sitemaps (default all).")
 set_option = click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
@@ -118,15 +156,27 @@ def _frontier(redis_url: str | None, prefix: str, option: str):
     return Frontier(connect(redis_url), Keys(prefix))
 
 
+# What the sample site's deliberate traps make Scrapy log, so that the demo can say so.
+DEMO_TRAPS = "a 404, a 410, a redirect loop, a page too large, a page too slow"
+
+
 def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] = (),
-           since: str | None = None, sources: str | None = None) -> None:
+           since: str | None = None, sources: str | None = None, extra: dict[str, Any] | None = None,
+           demo: bool = False) -> None:
+    """Crawl ``sites``, print one summary line per site, and exit with the code their runs call for.
+
+    Without ``-v`` (and no LOG_LEVEL or LOG_FILE of one's own) Scrapy's log lines are held back,
+    as the README promises: in a terminal only the progress line and the summary, under cron only
+    the summary; the summary says how many lines -v would show."""
     from contextlib import ExitStack
 
     from archive.schedule import SiteLocked, site_lock
+    from archive.store import utc_now
     from crawler.runner import run_crawl  # Scrapy loads only for commands that crawl
 
     overrides = {"LOG_LEVEL": "INFO" if verbose else "WARNING",
-                 "ARCHIVE_PROGRESS": sys.stderr.isatty() and not verbose, **scrapy_settings(settings)}
+                 "ARCHIVE_PROGRESS": sys.stderr.isatty() and not verbose, **(extra or {}), **scrapy_settings(settings)}
+    hold_back = not verbose and not {"LOG_LEVEL", "LOG_FILE", "LOG_ENABLED"} & set(scrapy_settings(settings))
     open_archive(db_path).close()  # create it (and fail clearly) before taking locks beside it
     with ExitStack() as locks:
         free = []
@@ -138,22 +188,36 @@ def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] 
                 click.echo(f"{site.name}: skipped, {locked}")
         if not free:
             return
-        started = time.monotonic()
-        result = run_crawl(free, db_path, overrides, since=since, sources=sources)
-    sites = free
+        started, started_at = time.monotonic(), utc_now()
+        result = run_crawl(free, db_path, overrides, since=since, sources=sources, hold_back_log=hold_back)
     elapsed = time.monotonic() - started
     db = open_archive(db_path)
-    for site in sites:
+    outcomes = {}
+    for site in free:
         run = recent_runs(db, site=site.name, limit=1)
-        if run:
-            r = run[0]
-            click.echo(f"{site.name}: {r['outcome']} - {r['pages']} pages, {r['articles_new']} new, "
-                       f"{r['articles_changed']} changed, {r['articles_unchanged']} unchanged, "
-                       f"{r['articles_not_modified']} not modified, "
-                       f"{r['skipped']} skipped, {r['errors']} errors" + (f"; {r['error']}" if r["error"] else ""))
+        if not run or run[0]["started_at"] < started_at:
+            outcomes[site.name] = "failed"
+            click.echo(f"{site.name}: failed - no run was recorded ({result.finish_reason})")
+            continue
+        r = run[0]
+        outcomes[site.name] = r["outcome"]
+        click.echo(f"{site.name}: {r['outcome']} - {r['pages']} pages, {r['articles_new']} new, "
+                   f"{r['articles_changed']} changed, {r['articles_unchanged']} unchanged, "
+                   f"{r['articles_not_modified']} not modified, "
+                   f"{r['skipped']} skipped, {r['errors']} errors" + (f"; {r['error']}" if r["error"] else ""))
+    if held := sum(result.held_back.values()):
+        lines = f"{held} warning{'s' if held > 1 else ''} and errors" if held > 1 else "1 warning or error"
+        if demo:
+            click.echo(f"Log: {lines} from the sample site's deliberate traps ({DEMO_TRAPS}): expected; "
+                       "-v shows them.")
+        else:
+            click.echo(f"Log: {lines} about pages and sites (what they count is above); -v shows them.")
     click.echo(f"Crawl {result.finish_reason} in {elapsed:.1f}s; archive: {db_path}")
-    if result.finish_reason != "finished":
-        raise click.ClickException(f"the crawl did not finish cleanly ({result.finish_reason})")
+    code = exit_code(outcomes.values())
+    if code:
+        others = ", ".join(f"{name} {outcome}" for name, outcome in outcomes.items() if outcome != "finished")
+        click.echo(f"Error: not every run finished: {others}", err=True)
+        raise SystemExit(code)
 
 
 @cli.command()
@@ -170,11 +234,16 @@ def demo(db_path: Path, sites_dir: Path, articles: int, port: int, verbose: bool
          since: str | None, sources: str | None) -> None:
     """Serve the bundled sample news site on 127.0.0.1 and archive it (no network needed)."""
     from crawler.demo_site import DemoServer, DemoSite
+    from crawler.demo_site.routing import route_settings
 
     config = load_site_file(BUILT_IN_SITES / "demo.toml")
-    with DemoServer(DemoSite(articles=articles), port=port) as server:
-        click.echo(f"Sample news site at {server.base_url} ({articles} articles); crawling it...")
-        _crawl([config.with_base_url(server.base_url)], db_path, verbose, settings, since, sources)
+    # Its pages keep the site file's address whatever port serves them: a second demo on the same
+    # archive finds the same URLs (and re-checks them) instead of storing every article again.
+    with DemoServer(DemoSite(articles=articles), port=port, site_url=config.base_url) as server:
+        click.echo(f"Sample news site {config.base_url} ({articles} articles, served on {server.base_url}); "
+                   "crawling it...")
+        _crawl([config], db_path, verbose, settings, since, sources,
+               extra=route_settings(config.base_url, server.base_url), demo=True)
     click.echo(f"\nExplore it:\n  newsarchive search Pyongyang --db {db_path}\n"
                f"  newsarchive serve --db {db_path}      # Datasette on http://127.0.0.1:8001/")
 
@@ -282,22 +351,13 @@ def writer(db_path: Path, sites_dir: Path, redis_url: str | None, redis_prefix: 
 @archive_options
 @clear_errors
 def sites(db_path: Path, sites_dir: Path) -> None:
-    """List the site files and check each one; exit 1 if any is broken."""
-    files = site_files(sites_dir)
-    broken = 0
-    for path in files:
-        try:
-            site = load_site_file(path)
-        except SiteConfigError as error:
-            broken += 1
-            click.echo(f"BROKEN  {error}", err=True)
-            continue
+    """List the site files and check each one; exit 1 if any is broken, or if there is none."""
+    loaded = load_usable_sites((), sites_dir)
+    for site in loaded.sites:
         click.echo(f"ok      {site.name:<16} {site.base_url}  sections={len(site.sections)} "
                    f"feeds={len(site.feeds)} sitemaps={len(site.sitemaps)} every={site.every}")
-    if not files:
-        click.echo(f"no site files in {sites_dir}")
-    if broken:
-        raise click.ClickException(f"{broken} of {len(files)} site files are broken")
+    _report_broken(loaded.broken)
+    _fail_if_broken(loaded)
 
 
 @cli.command()
@@ -306,7 +366,7 @@ def sites(db_path: Path, sites_dir: Path) -> None:
 @clear_errors
 def stats(db_path: Path, sites_dir: Path, as_json: bool) -> None:
     """Articles, changes and captures per site, rejected pages by reason, and the latest crawl runs."""
-    db = open_archive(db_path, create=False)
+    db = open_archive(db_path, read_only=True)
     per_site, rejected, runs = site_stats(db), rejected_stats(db), recent_runs(db, limit=10)
     if as_json:
         click.echo(json.dumps({"sites": per_site, "rejected": rejected, "runs": runs}, indent=2))
@@ -331,14 +391,22 @@ def stats(db_path: Path, sites_dir: Path, as_json: bool) -> None:
 @archive_options
 @click.argument("query")
 @click.option("--site", help="Only this site.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, SEARCH_MAX_HITS),
+              help="Show at most this many of the matches, the latest archived first.")
+@click.option("--time-limit", default=SQL_TIME_LIMIT_MS / 1000, show_default=True, metavar="SECONDS",
+              type=click.FloatRange(min=0, min_open=True), help="Stop a search that runs longer than this.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines (the count of matches goes to stderr).")
 @clear_errors
-def search_command(db_path: Path, sites_dir: Path, query: str, site: str | None, limit: int, as_json: bool) -> None:
+def search_command(db_path: Path, sites_dir: Path, query: str, site: str | None, limit: int, time_limit: float,
+                   as_json: bool) -> None:
     """Full-text search over titles, descriptions and texts: every word must match, in any script
     (Chinese, Japanese and Thai words too, written without spaces)."""
-    db = open_archive(db_path, create=False)
-    hits = search(db, query, site=site, limit=limit)
+    db = open_archive(db_path, read_only=True)
+    require_site(db, site)
+    try:
+        hits = search(db, query, site=site, limit=limit, time_limit_ms=round(time_limit * 1000))
+    except SearchTooSlow as error:
+        raise click.ClickException(f"{error}, or allow more time with --time-limit") from None
     for hit in hits:
         if as_json:
             click.echo(json.dumps(hit.__dict__, ensure_ascii=False))
@@ -346,6 +414,17 @@ def search_command(db_path: Path, sites_dir: Path, query: str, site: str | None,
             click.echo(f"{hit.published_at or '':<26} {hit.title}\n    {hit.url}\n    {' '.join(hit.snippet.split())}")
     if not hits and not as_json:
         click.echo(f"No articles match {query!r}.")
+    if hits.matches is None or len(hits) < hits.matches:
+        narrow = "more words or --site narrow the search"
+        if hits.matches is not None and hits.matches <= SEARCH_MAX_HITS:
+            more = f"--limit {hits.matches} shows them all"
+        elif len(hits) < SEARCH_MAX_HITS:
+            more = f"--limit {SEARCH_MAX_HITS} shows the newest {SEARCH_MAX_HITS}; {narrow}"
+        else:
+            more = f"no more than the newest {SEARCH_MAX_HITS} are shown; {narrow}"
+        shown = (f"{len(hits)} of {hits.matches} matching articles shown" if hits.matches is not None else
+                 f"{len(hits)} matching articles shown, of more than can be counted quickly")
+        click.echo(f"{shown}; {more}.", err=as_json)
 
 
 @cli.command()
@@ -363,12 +442,13 @@ def serve(db_path: Path, sites_dir: Path, host: str, port: int, allow_sql: bool)
 
     from archive.serve import datasette_metadata, datasette_serve_args
 
-    open_archive(db_path, create=False).close()  # a clear error for a missing or foreign file
+    open_archive(db_path, read_only=True).close()  # a clear error for a missing or foreign file
     with tempfile.TemporaryDirectory() as tmp:
         metadata_file = Path(tmp) / "metadata.json"
         metadata_file.write_text(json.dumps(datasette_metadata(db_path)))
         click.echo(f"Serving {db_path} on http://{host}:{port}/ (Ctrl-C stops)")
-        datasette_cli.main(datasette_serve_args(db_path, metadata_file, host=host, port=port, allow_sql=allow_sql),
+        datasette_cli.main(datasette_serve_args(db_path, metadata_file, host=host, port=port, allow_sql=allow_sql,
+                                                immutable=not writable(db_path)),
                            prog_name="datasette", standalone_mode=False)
 
 
@@ -386,6 +466,7 @@ def reextract_command(db_path: Path, sites_dir: Path, site: str | None, dry_run:
     from crawler.sites import ExtractionRules, load_site
 
     db = open_archive(db_path, create=False)
+    require_site(db, site)
     configs: dict[str, tuple] = {}
 
     def rules_for(name: str) -> tuple:
@@ -433,7 +514,8 @@ def export_command(db_path: Path, sites_dir: Path, fmt: str, site: str | None, s
     """Stream the archive out as JSON Lines, CSV (articles) or WARC (raw captures)."""
     from archive import export
 
-    db = open_archive(db_path, create=False)
+    db = open_archive(db_path, read_only=True)
+    require_site(db, site)
     since_iso = parse_since(since).isoformat(timespec="seconds") if since else None
     writers = {"jsonl": export.export_jsonl, "csv": export.export_csv, "warc": export.export_warc}
     binary = fmt == "warc"
@@ -471,11 +553,10 @@ def import_command(db_path: Path, sites_dir: Path, paths: tuple[Path, ...], site
     import signal
     import threading
 
-    from archive.warcimport import WarcImportError, import_archives
+    from archive.warcimport import WarcImportError, import_archives  # warcio, trafilatura: only for an import
+    from crawler.sites import load_site, site_files
 
     logging.getLogger("warcio").setLevel(logging.ERROR)  # its notes on damaged records: counted, not printed
-    from crawler.sites import load_site
-
     site = load_site(site_name, sites_dir) if site_name else None
     configs = load_sites((), sites_dir) if sites_dir.is_dir() and site_files(sites_dir) else []
     frontier = _frontier(redis_url, redis_prefix, "--redis") if redis_url else None
@@ -507,7 +588,7 @@ def history(db_path: Path, sites_dir: Path, url: str, show_diff: bool, from_vers
     """List the versions of an article; --diff shows what changed between two of them."""
     import difflib
 
-    stored_url, versions = article_history(open_archive(db_path, create=False), url)
+    stored_url, versions = article_history(open_archive(db_path, read_only=True), url)
     if not show_diff:
         click.echo(stored_url)
         for v in versions:
@@ -516,6 +597,9 @@ def history(db_path: Path, sites_dir: Path, url: str, show_diff: bool, from_vers
     by_number = {v.version: v for v in versions}
     newer = by_number.get(to_version or versions[-1].version)
     older = by_number.get(from_version or (newer.version - 1 if newer else 0))
+    if len(versions) < 2:
+        only = f"one version only (v{versions[0].version}, {versions[0].fetched_at})" if versions else "no version"
+        raise click.ClickException(f"{stored_url} has {only}: there is nothing to compare yet")
     if newer is None or older is None:
         raise click.ClickException(f"{stored_url} has versions {', '.join(map(str, by_number))}; "
                                    "pick two of them with --from and --to")
@@ -590,7 +674,11 @@ def schedule(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], once: 
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--max-runtime") from None
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(asctime)s %(message)s")
-    sites = load_sites(site_names, sites_dir)
+    loaded = load_usable_sites(site_names, sites_dir)
+    _report_broken(loaded.broken)  # the other sites are crawled all the same
+    if not loaded.sites:
+        _fail_if_broken(loaded)
+    sites = loaded.sites
     open_archive(db_path).close()
     shared = None
     if distributed:
@@ -601,9 +689,8 @@ def schedule(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], once: 
         outcomes = run_due_once(runner, sites)
         if not outcomes and not quiet:
             click.echo("No site is due.")
-        if any(outcome in ("failed", "timeout") for outcome in outcomes.values()):
-            raise SystemExit(1)
-        return
+        _fail_if_broken(loaded)
+        raise SystemExit(exit_code(outcomes.values()))
     stop = threading.Event()
 
     def request_stop(signum: int, frame: object) -> None:
@@ -615,6 +702,7 @@ def schedule(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], once: 
     if not quiet:
         click.echo(f"Scheduling {len(sites)} site(s): " + ", ".join(f"{s.name} every {s.every}" for s in sites))
     run_forever(runner, sites, stop)
+    _fail_if_broken(loaded)
 
 
 @cli.command()
@@ -627,14 +715,41 @@ def status(db_path: Path, sites_dir: Path, as_json: bool, redis_url: str | None,
 
     With --redis, also the shared frontier: queue length, seen articles, workers and the writer.
     """
-    from archive.schedule import site_statuses
+    from archive.schedule import SiteFiles, site_statuses
 
-    statuses = site_statuses(db_path, load_sites((), sites_dir))
+    try:
+        loaded, no_files = load_usable_sites((), sites_dir), None
+    except SiteConfigError as error:  # no site files: the archive's runs are still worth showing
+        loaded, no_files = SiteFiles([], []), error
+    statuses = site_statuses(db_path, loaded.sites, sites_dir=sites_dir)
+    _report_broken(loaded.broken)
+    if no_files:
+        if not statuses:
+            raise click.ClickException(f"{no_files}, and no runs in {db_path}: nothing to show")
+        click.echo(f"note: {no_files}; showing the sites the archive has runs of", err=True)
     frontier = _frontier(redis_url, redis_prefix, "status").status() if redis_url else None
     if as_json:
-        sites_json = [{**s.__dict__, "every": str(s.every), "next_due": s.next_due.isoformat()} for s in statuses]
+        sites_json = [{**s.__dict__, "every": s.every and str(s.every),
+                       "next_due": s.next_due and s.next_due.isoformat()} for s in statuses]
         click.echo(json.dumps({"sites": sites_json, "frontier": frontier} if frontier else sites_json, indent=2))
-        return
+    else:
+        _print_statuses(statuses, frontier, redis_prefix)
+    _fail_if_broken(loaded)
+
+
+def _report_broken(broken: list[SiteConfigError]) -> None:
+    for error in broken:
+        click.echo(f"BROKEN  {error}", err=True)
+
+
+def _fail_if_broken(loaded: SiteFiles) -> None:
+    """After the usable sites had their turn: one broken site file is a problem cron must hear of."""
+    if loaded.broken:
+        raise click.ClickException(f"{len(loaded.broken)} of {len(loaded.sites) + len(loaded.broken)} site files "
+                                   f"are broken: {', '.join(error.path for error in loaded.broken)}")
+
+
+def _print_statuses(statuses: list, frontier: dict | None, redis_prefix: str) -> None:
     if frontier:
         writer_state = (f"alive (pid {frontier['writer']['pid']} on {frontier['writer']['host']}, "
                         f"{frontier['writer']['stored']} stored)" if frontier["writer"] else "not running")
@@ -647,7 +762,9 @@ def status(db_path: Path, sites_dir: Path, as_json: bool, redis_url: str | None,
     for s in statuses:
         state = f"running (pid {s.running_pid})" if s.running_pid else (s.last_outcome or "never crawled")
         last = f"last {s.last_started} {s.last_counts}" if s.last_started else ""
-        click.echo(f"{s.site:<16} every {s.every}  {state:<22} {last}  next due {s.next_due:%Y-%m-%d %H:%M:%S}Z")
+        every = f"every {s.every}" if s.every else "no site file"
+        due = f"next due {s.next_due:%Y-%m-%d %H:%M:%S}Z" if s.next_due else "not scheduled"
+        click.echo(f"{s.site:<16} {every:<14} {state:<22} {last}  {due}")
 
 
 def main() -> None:

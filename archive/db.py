@@ -7,6 +7,7 @@ an older newsarchive opens in a newer one.
 from __future__ import annotations
 
 import fcntl
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -107,7 +108,73 @@ def _v5_bigram_search(db: sqlite_utils.Database) -> None:
             index_article(db.conn, article_id, title, description, text)
 
 
-def _v6_import_progress(db: sqlite_utils.Database) -> None:
+def _v6_section_case(db: sqlite_utils.Database) -> None:
+    """Sections stored one way (``archive.store.section_name``): a listing's "business" and a
+    page's category "Business" split Datasette's section facet in two."""
+    from archive.store import section_name
+
+    for table in ("articles", "rejected_pages"):
+        for (section,) in db.execute(f"SELECT DISTINCT section FROM {table} WHERE section IS NOT NULL").fetchall():
+            if section_name(section) != section:
+                db.execute(f"UPDATE {table} SET section = ? WHERE section = ?", [section_name(section), section])
+
+
+def _v7_reading_at_scale(db: sqlite_utils.Database) -> None:
+    """What the reading pages need to stay fast at millions of articles: ``article_tags`` (each tag
+    and category of each article, one row, with its publication time for a tag's newest) and ``site_counts``
+    (articles per site), both kept by triggers whatever writes ``articles``; indexes for the
+    filters (language, section) and for each site's last crawl."""
+    db.execute("CREATE TABLE article_tags (tag TEXT NOT NULL COLLATE NOCASE, article_id INTEGER NOT NULL"
+               " REFERENCES articles(id), published_at TEXT, PRIMARY KEY (tag, article_id)) WITHOUT ROWID")
+    db.execute("CREATE INDEX article_tags_article ON article_tags (article_id)")
+    db.execute("CREATE INDEX article_tags_published ON article_tags (tag, published_at)")  # a tag's newest
+    labels = ("SELECT value, new.id, new.published_at FROM json_each(CASE WHEN json_valid(new.tags) THEN new.tags"
+              " ELSE '[]' END) WHERE typeof(value) = 'text' UNION SELECT value, new.id, new.published_at FROM"
+              " json_each(CASE WHEN json_valid(new.categories) THEN new.categories ELSE '[]' END)"
+              " WHERE typeof(value) = 'text'")
+    db.execute(f"CREATE TRIGGER article_tags_ai AFTER INSERT ON articles BEGIN"
+               f" INSERT OR IGNORE INTO article_tags (tag, article_id, published_at) {labels}; END")
+    db.execute(f"CREATE TRIGGER article_tags_au AFTER UPDATE OF tags, categories, published_at ON articles BEGIN"
+               f" DELETE FROM article_tags WHERE article_id = old.id;"
+               f" INSERT OR IGNORE INTO article_tags (tag, article_id, published_at) {labels}; END")
+    db.execute("CREATE TRIGGER article_tags_ad AFTER DELETE ON articles BEGIN"
+               " DELETE FROM article_tags WHERE article_id = old.id; END")
+    db.execute("INSERT OR IGNORE INTO article_tags (tag, article_id, published_at)"
+               " SELECT tag.value, articles.id, articles.published_at FROM articles, json_each(articles.tags) AS tag"
+               " WHERE json_valid(articles.tags) AND typeof(tag.value) = 'text'"
+               " UNION SELECT category.value, articles.id, articles.published_at"
+               " FROM articles, json_each(articles.categories) AS category"
+               " WHERE json_valid(articles.categories) AND typeof(category.value) = 'text'")
+    db.execute("CREATE TABLE site_counts (site TEXT PRIMARY KEY, articles INTEGER NOT NULL)")
+    db.execute("INSERT INTO site_counts SELECT site, count(*) FROM articles GROUP BY site")
+    db.execute("CREATE TRIGGER site_counts_ai AFTER INSERT ON articles BEGIN"
+               " INSERT INTO site_counts (site, articles) VALUES (new.site, 1)"
+               " ON CONFLICT (site) DO UPDATE SET articles = articles + 1; END")
+    db.execute("CREATE TRIGGER site_counts_ad AFTER DELETE ON articles BEGIN"
+               " UPDATE site_counts SET articles = articles - 1 WHERE site = old.site; END")
+    db.execute("CREATE TRIGGER site_counts_au AFTER UPDATE OF site ON articles WHEN old.site IS NOT new.site BEGIN"
+               " UPDATE site_counts SET articles = articles - 1 WHERE site = old.site;"
+               " INSERT INTO site_counts (site, articles) VALUES (new.site, 1)"
+               " ON CONFLICT (site) DO UPDATE SET articles = articles + 1; END")
+    db["articles"].create_index(["language", "published_at"], if_not_exists=True)
+    db["articles"].create_index(["section", "published_at"], if_not_exists=True)
+    db["crawl_runs"].create_index(["site", "started_at"], if_not_exists=True)
+
+
+def _v8_versions_without_current_text(db: sqlite_utils.Database) -> None:
+    """``article_versions`` stops holding a second copy of each article's current text: the row of
+    the current version has ``text`` NULL (it is ``articles.text``), and a trigger writes the old
+    text into it when the article's text is replaced. Readers take ``coalesce(v.text, a.text)``."""
+    db["article_versions"].transform(not_null={"text": False})
+    db.execute("CREATE TRIGGER IF NOT EXISTS article_versions_keep_old_text BEFORE UPDATE OF text ON articles"
+               " WHEN old.text IS NOT new.text BEGIN"
+               " UPDATE article_versions SET text = old.text"
+               " WHERE article_id = old.id AND version = old.version AND text IS NULL; END")
+    db.execute("UPDATE article_versions SET text = NULL WHERE id IN (SELECT v.id FROM article_versions v"
+               " JOIN articles a ON a.id = v.article_id AND a.version = v.version AND a.text = v.text)")
+
+
+def _v9_import_progress(db: sqlite_utils.Database) -> None:
     """``newsarchive import``'s progress per WARC file (a WACZ's each WARC): every record before
     ``done_offset`` is imported, so an interrupted import resumes there; ``finished_at`` once whole."""
     db["import_files"].create({
@@ -119,8 +186,8 @@ def _v6_import_progress(db: sqlite_utils.Database) -> None:
 
 # Append only: each entry turns version N into N + 1. Never edit one that has shipped.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _v1_initial, _v2_recheck, _v3_learned_boilerplate, _v4_rejected_pages, _v5_bigram_search,
-    _v6_import_progress,
+    _v1_initial, _v2_recheck, _v3_learned_boilerplate, _v4_rejected_pages, _v5_bigram_search, _v6_section_case,
+    _v7_reading_at_scale, _v8_versions_without_current_text, _v9_import_progress,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -142,13 +209,19 @@ def migrate(db: sqlite_utils.Database) -> int:
     return SCHEMA_VERSION
 
 
-def open_archive(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
-    """The archive at ``path`` in WAL mode with foreign keys on and its schema up to date."""
+def open_archive(path: str | Path, *, create: bool = True, read_only: bool = False) -> sqlite_utils.Database:
+    """The archive at ``path`` in WAL mode with foreign keys on and its schema up to date.
+
+    ``read_only``: the caller only reads (and ``create`` is off). An archive it may not write (a
+    read-only mount, a copy without write rights) is then opened as it is, read-only, with no
+    lock file and no migration; an older schema than this newsarchive's is an ``ArchiveError``."""
     path = Path(path)
-    if not create and not path.exists():
+    if (not create or read_only) and not path.exists():
         raise ArchiveError(f"{path}: no such archive (run a crawl first, or check --db)")
     if path.parent and not path.parent.exists():
         raise ArchiveError(f"{path}: folder {path.parent} does not exist")
+    if read_only and not writable(path):
+        return _open_read_only(path)
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         db = sqlite_utils.Database(conn)
@@ -162,6 +235,36 @@ def open_archive(path: str | Path, *, create: bool = True) -> sqlite_utils.Datab
             migrate(db)
     except sqlite3.DatabaseError as error:
         raise ArchiveError(f"{path}: not a usable SQLite archive ({error})") from None
+    return db
+
+
+def writable(path: str | Path) -> bool:
+    """Whether this process may write the archive at ``path``, and beside it (its WAL and locks)."""
+    path = Path(path)
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def read_only_uri(path: str | Path) -> str:
+    """How SQLite opens an archive it may not write. A WAL archive needs its ``-shm`` file, which
+    a read-only folder without one cannot get: such an archive is opened as immutable (nothing
+    writes it: it is on a read-only mount, or a copy)."""
+    path = Path(path)
+    shared_memory = Path(f"{path}-shm")
+    immutable = not shared_memory.exists() and not os.access(path.parent, os.W_OK)
+    return f"{path.absolute().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+def _open_read_only(path: Path) -> sqlite_utils.Database:
+    try:
+        conn = sqlite3.connect(read_only_uri(path), uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                               check_same_thread=False)
+        db = sqlite_utils.Database(conn)
+        version = schema_version(db)
+    except sqlite3.DatabaseError as error:
+        raise ArchiveError(f"{path}: not a usable SQLite archive, read-only ({error})") from None
+    if version != SCHEMA_VERSION:
+        raise ArchiveError(f"{path}: read-only, and its schema (version {version}) is not this newsarchive's "
+                           f"({SCHEMA_VERSION}); open it once with write rights (or with the newsarchive that made it)")
     return db
 
 

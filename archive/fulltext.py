@@ -43,6 +43,7 @@ _REST_OF_WORD = re.compile(f"[0-9{_LATIN_LETTERS}]*\\s*", re.IGNORECASE)
 SNIPPET_CHARS = 64  # about as much as the 16 tokens of articles_fts' snippets
 SNIPPET_LEAD = 16  # characters shown before the first match
 ELLIPSIS = " … "
+MAX_QUERY_WORDS = 32  # more words find nothing more and make FTS5 (and snippets) slow: the rest are ignored
 
 
 def normalise(text: str) -> str:
@@ -80,9 +81,14 @@ def _quoted(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
+def query_words(text: str) -> list[str]:
+    """The words of a user's query that search uses: the first ``MAX_QUERY_WORDS``."""
+    return text.split()[:MAX_QUERY_WORDS]
+
+
 def words_query(text: str) -> str:
     """A user's words as a safe FTS5 query of ``articles_fts``: each word quoted, all required."""
-    return " ".join(_quoted(word) for word in text.split()) or '""'  # '""' matches nothing; '' is an error
+    return " ".join(_quoted(word) for word in query_words(text)) or '""'  # '""' matches nothing; '' is an error
 
 
 def _word_parts(word: str) -> list[str]:
@@ -95,7 +101,7 @@ def bigram_query(text: str) -> str:
     script as the phrase of its two-character pieces (one character: a prefix), any other part of
     a word quoted as it is."""
     parts = []
-    for word in normalise(text).split():
+    for word in map(normalise, query_words(text)):
         for part in _word_parts(word):
             if not UNSPACED_RUN.fullmatch(part):
                 parts.append(_quoted(part))
@@ -116,15 +122,16 @@ def _marked(part: str) -> str:
 
 @lru_cache(maxsize=64)
 def _snippet_pattern(query: str) -> re.Pattern[str] | None:
-    parts = {part for word in normalise(query).split() for part in _word_parts(word)}
+    parts = {part for word in map(normalise, query_words(query)) for part in _word_parts(word)}
     alternatives = [_marked(part) for part in sorted(parts, key=len, reverse=True)]
     return re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
 
 
-def bigram_snippet(title: str | None, description: str | None, text: str | None, query: str | None) -> str:
+def bigram_snippet(title: str | None, description: str | None, text: str | None, query: str | None,
+                   mark_open: str = "[", mark_close: str = "]") -> str:
     """A few words of the column where ``query``'s words occur most, from just before the first,
-    each occurrence in ``[`` ``]``: what ``snippet()`` gives for an ``articles_fts`` hit, which it
-    cannot give for ``articles_bigrams``, whose columns hold pieces, not words."""
+    each occurrence between ``mark_open`` and ``mark_close``: what ``snippet()`` gives for an
+    ``articles_fts`` hit, which it cannot give for ``articles_bigrams``, whose columns hold pieces, not words."""
     columns = [normalise(value) for value in (title, description, text) if value]
     if not columns:
         return ""
@@ -132,7 +139,8 @@ def bigram_snippet(title: str | None, description: str | None, text: str | None,
     best = max(columns, key=lambda value: len(pattern.findall(value)) if pattern else 0)
     first = pattern.search(best) if pattern else None
     start, end = _window(best, first.start() if first else 0, first.end() if first else 0)
-    window = pattern.sub(lambda match: f"[{match.group()}]", best[start:end]) if pattern else best[start:end]
+    window = (pattern.sub(lambda match: f"{mark_open}{match.group()}{mark_close}", best[start:end]) if pattern
+              else best[start:end])
     return (ELLIPSIS if start else "") + window + (ELLIPSIS if end < len(best) else "")
 
 
@@ -154,7 +162,8 @@ def _text_or_empty(function: Callable[[str], str]) -> Callable[[str | None], str
 
 def register_search_functions(conn: sqlite3.Connection) -> None:
     """The search query's SQL functions on ``conn``: ``words_query(q)``, ``bigram_query(q)``,
-    ``bigram_snippet(title, description, text, q)``."""
+    ``bigram_snippet(title, description, text, q[, mark_open, mark_close])``."""
     conn.create_function("words_query", 1, _text_or_empty(words_query), deterministic=True)
     conn.create_function("bigram_query", 1, _text_or_empty(bigram_query), deterministic=True)
     conn.create_function("bigram_snippet", 4, bigram_snippet, deterministic=True)
+    conn.create_function("bigram_snippet", 6, bigram_snippet, deterministic=True)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 import sqlite_utils
 
-from archive.fulltext import register_search_functions
-from archive.serve import canned_query
+from archive.fulltext import query_words, register_search_functions
+from archive.serve import SQL_TIME_LIMIT_MS, canned_query
 from crawler.urls import canonical_url
 
-# The canned "search" query of the Datasette metadata, with the CLI's own limit around it.
-SEARCH_SQL = f"select * from ({canned_query('search')}) limit :limit"
+SEARCH_MAX_HITS = 100  # the most hits `newsarchive search` shows at once (its --limit); more words or --site narrow it
 
 SITE_STATS_SQL = """
 select a.site, count(*) as articles, sum(a.version - 1) as changes,
@@ -34,7 +36,144 @@ from crawl_runs where (:site is null or site = :site) order by id desc limit :li
 
 
 class SearchError(ValueError):
-    """A full-text query SQLite cannot parse."""
+    """A full-text query SQLite cannot parse, or one that ran over its time limit."""
+
+
+class SearchTooSlow(SearchError):
+    """The search ran longer than its time limit and was stopped."""
+
+
+@contextmanager
+def time_limit(conn: sqlite3.Connection, ms: float, *, every: int = 1_000) -> Iterator[None]:
+    """Stop what ``conn`` runs inside after ``ms`` milliseconds, as Datasette's ``sqlite_timelimit``
+    does (SQLite's progress handler, asked every ``every`` steps): it fails with "interrupted"."""
+    deadline = time.monotonic() + ms / 1000
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1 if ms <= 20 else every)
+    try:
+        yield
+    finally:
+        conn.set_progress_handler(None, 0)
+
+
+def _interrupted(error: sqlite3.OperationalError) -> bool:
+    return "interrupt" in str(error)
+
+
+NARROW_FILTER = 20_000  # fewer articles than this pass the filters: list them, look each match up among them
+CANDIDATES = 1_000  # matches taken newest first; relevance (bm25) orders these, never every match
+COUNT_BUDGET_MS = 100  # a total beside the hits only when counting them is this quick
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What narrows a search or a list of articles; each is optional. ``since`` and ``until`` are
+    UTC ISO dates or times (``until`` excluded); ``tag`` matches a tag or a category, any case."""
+
+    site: str | None = None
+    section: str | None = None
+    tag: str | None = None
+    language: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    def clauses(self) -> list[str]:
+        """SQL conditions on ``articles a``, only for the filters given (so each can use its index),
+        with named parameters from ``params()``."""
+        given = self.params()
+        conditions = {"site": "a.site = :site", "section": "a.section = :section",
+                      "language": "a.language = :language", "since": "a.published_at >= :since",
+                      "until": "a.published_at < :until",
+                      "tag": "a.id in (select article_id from article_tags where tag = :tag)"}
+        return [condition for name, condition in conditions.items() if name in given]
+
+    def params(self) -> dict[str, str]:
+        return {name: value for name, value in self.__dict__.items() if value}
+
+    @classmethod
+    def optional(cls) -> list[str]:
+        """The generic form of every condition, for a canned query whose parameters may be empty."""
+        return [f"(coalesce(:{name}, '') = '' or {condition})" for name, condition in (
+            ("site", "a.site = :site"), ("since", "a.published_at >= :since"), ("until", "a.published_at < :until"))]
+
+
+def search_sql(conditions: list[str], *, narrow: bool = False) -> str:
+    """The search statement (parameters ``q``, ``sort``, ``limit``, ``offset`` and the filters'):
+    matches newest first (FTS5 walks its index by rowid; the latest archived first), the first
+    ``CANDIDATES`` that pass ``conditions``, ordered by ``sort`` (``newest`` or ``relevance``: bm25
+    among those), one page of them with snippets. Hits of ``articles_fts`` and those only
+    ``articles_bigrams`` finds (Chinese, Japanese, Thai; see archive.fulltext). With ``narrow``, the
+    articles passing the conditions are listed once and each match looked up among them; otherwise
+    each match's article row is checked."""
+    where = " and ".join(conditions)
+
+    def kept(rowid: str) -> str:
+        if not conditions:
+            return ""
+        if narrow:
+            return f"and +{rowid} in (select a.id from articles a where {where})"  # + : a filter, not a lookup
+        return f"and exists (select 1 from articles a where a.id = {rowid} and {where})"
+
+    return f"""
+with matches as (
+  select rowid, rank, 0 as unspaced from articles_fts
+  where articles_fts match words_query(:q) {kept("articles_fts.rowid")}
+  union all
+  select rowid, rank, 1 from articles_bigrams
+  where articles_bigrams match bigram_query(:q)
+    and not exists (select 1 from articles_fts where articles_fts match words_query(:q)
+                    and articles_fts.rowid = articles_bigrams.rowid) {kept("articles_bigrams.rowid")}
+  order by rowid desc limit coalesce(nullif(:candidates, ''), {CANDIDATES})
+), page as (
+  select * from matches order by case when :sort = 'relevance' then rank else -rowid end
+  limit coalesce(nullif(:limit, ''), 20) offset coalesce(nullif(:offset, ''), 0)
+)
+select articles.id, articles.site, articles.title, articles.url, articles.published_at,
+       articles.authors, articles.tags,
+       case when page.unspaced
+         then bigram_snippet(articles.title, articles.description, articles.text, :q, :mark_open, :mark_close)
+         else (select snippet(articles_fts, -1, :mark_open, :mark_close, ' … ', 16) from articles_fts
+               where articles_fts match words_query(:q) and articles_fts.rowid = page.rowid)
+       end as snippet,
+       articles.section, articles.description, articles.language
+from page join articles on articles.rowid = page.rowid
+order by case when :sort = 'relevance' then page.rank else -page.rowid end"""
+
+
+def count_sql(conditions: list[str], *, narrow: bool = False) -> str:
+    """How many articles match ``q`` and pass ``conditions`` (for a total beside the hits)."""
+    body = search_sql(conditions, narrow=narrow)
+    matches = body[body.index("with matches as ("):body.index("  order by rowid desc limit")]
+    return matches + ") select count(*) from matches"
+
+
+def latest_sql(conditions: list[str], *, by_tag: bool = False) -> str:
+    """The newest articles by publication date passing ``conditions``: a list without words.
+    ``by_tag``: walk the tag's own index by date (``article_tags``), not every article's."""
+    if by_tag:
+        conditions = [c for c in conditions if ":tag" not in c]
+        return f"""
+select a.id, a.site, a.title, a.url, a.published_at, a.authors, a.tags, a.description as snippet,
+       a.section, a.description, a.language
+from article_tags t join articles a on a.id = t.article_id
+where t.tag = :tag {''.join(' and ' + c for c in conditions)}
+order by t.published_at desc
+limit coalesce(nullif(:limit, ''), 20) offset coalesce(nullif(:offset, ''), 0)"""
+    where = f"where {' and '.join(conditions)}" if conditions else ""
+    return f"""
+select a.id, a.site, a.title, a.url, a.published_at, a.authors, a.tags, a.description as snippet,
+       a.section, a.description, a.language
+from articles a {where}
+order by a.published_at desc
+limit coalesce(nullif(:limit, ''), 20) offset coalesce(nullif(:offset, ''), 0)"""
+
+
+def is_narrow(conn: sqlite3.Connection, filters: Filters) -> bool:
+    """Whether fewer than ``NARROW_FILTER`` articles pass ``filters`` (counted through their indexes)."""
+    conditions = filters.clauses()
+    if not conditions:
+        return False
+    sql = f"select count(*) from (select 1 from articles a where {' and '.join(conditions)} limit {NARROW_FILTER})"
+    return conn.execute(sql, filters.params()).fetchone()[0] < NARROW_FILTER
 
 
 @dataclass(frozen=True)
@@ -47,23 +186,118 @@ class SearchHit:
     authors: list[str]
     tags: list[str]
     snippet: str
+    section: str | None = None
+    description: str | None = None
+    language: str | None = None
+
+
+def _hits(cursor: sqlite3.Cursor) -> list[SearchHit]:
+    return [SearchHit(id=r[0], site=r[1], title=r[2], url=r[3], published_at=r[4],
+                      authors=json.loads(r[5] or "[]"), tags=json.loads(r[6] or "[]"), snippet=r[7] or "",
+                      section=r[8], description=r[9], language=r[10])
+            for r in cursor.fetchall()]
+
+
+def find_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filters(), *, sort: str = "newest",
+                  limit: int = 20, offset: int = 0, marks: tuple[str, str] = ("[", "]"),
+                  time_limit_ms: float | None = None) -> list[SearchHit]:
+    """One page of articles matching every word of ``text`` (the first ``MAX_QUERY_WORDS``) and
+    passing ``filters``; with no words, the newest articles passing them. ``sort``: ``newest`` (the
+    latest archived first) or ``relevance``; snippets mark the words found with ``marks``. A search
+    running longer than ``time_limit_ms`` is stopped (``SearchTooSlow``)."""
+    params = {**filters.params(), "q": text, "sort": sort, "limit": limit, "offset": offset,
+              "mark_open": marks[0], "mark_close": marks[1],
+              # newest first needs no more matches than the page's; relevance ranks the CANDIDATES
+              "candidates": CANDIDATES if sort == "relevance" else min(offset + limit, CANDIDATES)}
+    if not text.strip():
+        return _hits(conn.execute(latest_sql(filters.clauses(), by_tag=bool(filters.tag)), params))
+    register_search_functions(conn)
+    try:
+        with time_limit(conn, time_limit_ms) if time_limit_ms is not None else nullcontext():
+            sql = search_sql(filters.clauses(), narrow=is_narrow(conn, filters))
+            return _hits(conn.execute(sql, params))
+    except sqlite3.OperationalError as error:
+        if time_limit_ms is not None and _interrupted(error):
+            words, given = len(query_words(text)), len(text.split())
+            raise SearchTooSlow(f"the search ran over its time limit ({time_limit_ms / 1000:g} s) and was stopped: "
+                                f"{words} word(s) to look up{f' (the first of {given})' if given > words else ''};"
+                                " try fewer or more distinctive words") from None
+        raise SearchError(f"cannot search for {_shortened(text)!r}: {error}") from None
+
+
+def count_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filters(), *,
+                   budget_ms: float = COUNT_BUDGET_MS) -> int | None:
+    """How many articles ``find_articles`` would list over all its pages, or None when counting
+    takes longer than ``budget_ms`` (a common word in a million articles)."""
+    if text.strip():
+        register_search_functions(conn)
+        sql = count_sql(filters.clauses(), narrow=is_narrow(conn, filters))
+    elif filters.params().keys() == {"tag"}:
+        sql = "select count(*) from article_tags where tag = :tag"
+    elif not filters.params():
+        sql = "select sum(articles) from site_counts"
+    else:
+        conditions = filters.clauses()
+        sql = f"select count(*) from articles a where {' and '.join(conditions)}"
+    try:
+        with time_limit(conn, budget_ms, every=10_000):
+            return conn.execute(sql, {**filters.params(), "q": text}).fetchone()[0]
+    except sqlite3.OperationalError as error:
+        if _interrupted(error):
+            return None
+        raise
+
+
+class SearchHits(list[SearchHit]):
+    """The hits of a search, newest first, and how many articles match in all (``matches``; None
+    when there are too many to count quickly)."""
+
+    def __init__(self, hits: list[SearchHit], matches: int | None) -> None:
+        super().__init__(hits)
+        self.matches = matches
 
 
 def search(db: sqlite_utils.Database, text: str, *, site: str | None = None, since: str | None = None,
-           until: str | None = None, limit: int = 20) -> list[SearchHit]:
-    """Articles matching every word of ``text``, best first: English or any other language written
-    with spaces, and Chinese, Japanese or Thai words (see archive.fulltext), mixed as they come."""
+           until: str | None = None, limit: int = 20, time_limit_ms: int = SQL_TIME_LIMIT_MS) -> SearchHits:
+    """Articles matching every word of ``text``, the latest archived first: English or any other
+    language written with spaces, and Chinese, Japanese or Thai words (see archive.fulltext), mixed
+    as they come.
+
+    At most ``limit`` hits; ``.matches`` counts them all (``count_articles``; None when counting
+    would take too long). A search running longer than ``time_limit_ms`` is stopped
+    (``SearchTooSlow``), as Datasette stops its queries."""
     if not text.strip():
         raise SearchError("the search query is empty")
-    register_search_functions(db.conn)
-    try:
-        rows = db.execute(SEARCH_SQL, {"q": text, "site": site, "since": since, "until": until,
-                                       "limit": limit}).fetchall()
-    except sqlite3.OperationalError as error:
-        raise SearchError(f"cannot search for {text!r}: {error}") from None
-    return [SearchHit(id=r[0], site=r[1], title=r[2], url=r[3], published_at=r[4],
-                      authors=json.loads(r[5] or "[]"), tags=json.loads(r[6] or "[]"), snippet=r[7])
-            for r in rows]
+    filters = Filters(site=site, since=since, until=until)
+    hits = find_articles(db.conn, text, filters, limit=limit, time_limit_ms=time_limit_ms)
+    # Newest first takes no more matches than it shows: fewer hits than asked for are all there are.
+    matches = len(hits) if len(hits) < min(limit, CANDIDATES) else count_articles(
+        db.conn, text, filters, budget_ms=min(COUNT_BUDGET_MS, time_limit_ms))
+    return SearchHits(hits, matches=matches)
+
+
+def _shortened(text: str, length: int = 80) -> str:
+    return text if len(text) <= length else text[:length] + "…"
+
+
+class NoSuchSite(LookupError):
+    """The archive holds nothing of that site."""
+
+
+def archived_sites(db: sqlite_utils.Database) -> list[str]:
+    """Every site the archive has articles, rejected pages or crawl runs of."""
+    return [row[0] for row in db.execute("select site from articles union select site from rejected_pages"
+                                         " union select site from crawl_runs order by 1").fetchall()]
+
+
+def require_site(db: sqlite_utils.Database, site: str | None) -> None:
+    """Raise ``NoSuchSite`` when ``site`` is given and the archive knows nothing of it (a typo
+    would otherwise read as "no matches", "nothing to export")."""
+    if site is not None and not db.execute("select 1 from articles where site = ? union all select 1 from"
+                                           " rejected_pages where site = ? union all select 1 from crawl_runs"
+                                           " where site = ? limit 1", [site, site, site]).fetchone():
+        known = ", ".join(archived_sites(db)) or "none yet"
+        raise NoSuchSite(f"no site {site!r} in this archive (its sites: {known})")
 
 
 def site_stats(db: sqlite_utils.Database) -> list[dict]:
@@ -115,6 +349,14 @@ class Version:
     text: str
 
 
+# The current version's text is the article's own (article_versions holds no second copy).
+VERSIONS_SQL = """
+select v.version, v.fetched_at, v.title, coalesce(v.text, a.text) as text
+from article_versions v join articles a on a.id = v.article_id
+where v.article_id = ? order by v.version
+"""
+
+
 class NoSuchArticle(LookupError):
     """No archived article has that URL."""
 
@@ -124,6 +366,5 @@ def article_history(db: sqlite_utils.Database, url: str) -> tuple[str, list[Vers
     row = db.execute("select id, url from articles where url in (?, ?)", [url, canonical_url(url)]).fetchone()
     if row is None:
         raise NoSuchArticle(f"no archived article at {url}")
-    versions = db.execute("select version, fetched_at, title, text from article_versions where article_id = ? "
-                          "order by version", [row[0]]).fetchall()
+    versions = db.execute(VERSIONS_SQL, [row[0]]).fetchall()
     return row[1], [Version(*v) for v in versions]

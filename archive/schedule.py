@@ -23,8 +23,9 @@ from pathlib import Path
 
 import sqlite_utils
 
-from archive.db import open_archive
+from archive.db import open_archive, writable
 from archive.store import close_abandoned_runs, finish_run, start_run, transaction, utc_now
+from crawler.sites import SiteConfig, SiteConfigError, load_site, site_files
 
 logger = logging.getLogger(__name__)
 DEFAULT_MAX_RUNTIME = timedelta(hours=1)
@@ -64,22 +65,52 @@ def site_lock(db_path: str | Path, site: str) -> Iterator[None]:
 
 
 def lock_holder(db_path: str | Path, site: str) -> int | None:
-    """The pid crawling ``site`` now, or None when nobody is."""
+    """The pid crawling ``site`` now, or None when nobody is. Creates nothing and opens the lock
+    file for reading only, so that it works on a read-only archive too."""
     try:
-        with site_lock(db_path, site):
-            return None
-    except SiteLocked as locked:
-        return locked.pid or -1
+        handle = open(lock_dir(db_path) / f"{site}.lock")
+    except FileNotFoundError:
+        return None  # never crawled here
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)  # a crawl holds it exclusively
+        except BlockingIOError:
+            text = handle.read().strip()
+            return int(text) if text.isdigit() else -1
+        return None
+
+
+@dataclass(frozen=True)
+class SiteFiles:
+    """The sites whose files load, and an error for each file that does not."""
+
+    sites: list[SiteConfig]
+    broken: list[SiteConfigError]
+
+
+def load_usable_sites(names: tuple[str, ...] | list[str], sites_dir: str | Path) -> SiteFiles:
+    """The named sites (every site file in ``sites_dir`` when none is named), each file on its own:
+    one broken file is reported, not a reason to stop the others. No site at all is an error."""
+    broken: list[SiteConfigError] = []
+    sites: list[SiteConfig] = []
+    for target in names or site_files(sites_dir):
+        try:
+            sites.append(load_site(str(target), sites_dir))
+        except SiteConfigError as error:
+            broken.append(error)
+    if not names and not sites and not broken:
+        raise SiteConfigError(sites_dir, None, "no site files (*.toml) in this directory")
+    return SiteFiles(sites, broken)
 
 
 @dataclass(frozen=True)
 class SiteStatus:
     site: str
-    every: timedelta
+    every: timedelta | None  # None: a site with runs in the archive but no site file
     last_started: str | None
     last_outcome: str | None
     last_counts: str
-    next_due: datetime
+    next_due: datetime | None
     running_pid: int | None
 
 
@@ -113,20 +144,35 @@ def last_started(db: sqlite_utils.Database, site: str) -> str | None:
     return run["started_at"] if run else None
 
 
-def site_statuses(db_path: str | Path, sites: list, now: datetime | None = None) -> list[SiteStatus]:
+def site_statuses(db_path: str | Path, sites: list, now: datetime | None = None,
+                  sites_dir: str | Path | None = None) -> list[SiteStatus]:
+    """Each site's last run, whether it is running and when it is next due: the ``sites`` given,
+    and every other site the archive has runs of (its file looked up in ``sites_dir``, or built in,
+    like the demo's; without one it has no interval). A missing archive has no runs."""
     now = now or datetime.now(UTC)
-    db = open_archive(db_path)
+    if not Path(db_path).exists():
+        return [SiteStatus(site.name, site.every, None, None, "", now, None) for site in sites]
+    db = open_archive(db_path, read_only=True)
     try:
-        close_abandoned_runs(db)
+        if writable(db_path):
+            close_abandoned_runs(db)
+        configs = {site.name: site for site in sites}
+        for (name,) in db.execute("select distinct site from crawl_runs order by site").fetchall():
+            if name not in configs:
+                try:
+                    configs[name] = load_site(name, sites_dir) if sites_dir is not None else None
+                except SiteConfigError:
+                    configs[name] = None
         statuses = []
-        for site in sites:
-            run = last_run(db, site.name)
+        for name, site in configs.items():
+            run = last_run(db, name)
             counts = (f"{run['articles_new']} new, {run['articles_changed']} changed, {run['errors']} errors"
                       if run else "")
             started = run["started_at"] if run else None
-            statuses.append(SiteStatus(site.name, site.every, started, run["outcome"] if run else None, counts,
-                                       next_due(started, site.every, now, blocked_in_a_row(db, site.name)),
-                                       lock_holder(db_path, site.name)))
+            every = site.every if site else None
+            due = next_due(started, every, now, blocked_in_a_row(db, name)) if every else None
+            statuses.append(SiteStatus(name, every, started, run["outcome"] if run else None, counts, due,
+                                       lock_holder(db_path, name)))
         return statuses
     finally:
         db.close()
@@ -248,16 +294,21 @@ class Runner:
         if "being crawled by another process" in out:
             logger.warning("%s", summary or f"{site}: locked by another process")
             return "locked"
+        # The crawl's summary line names the outcome it recorded ("alpha: blocked - ..."), failures too
+        recorded = summary.split(":", 1)[1].split(" - ")[0].strip() if summary.startswith(f"{site}:") else None
         if child.returncode != 0 and not self.stopping.is_set():
-            error = (err.strip().splitlines() or ["no output"])[-1]
-            _record_failure(self.db_path, site, child.pid, "failed", error)
-            logger.error("%s: crawl failed (exit %s) started %s: %s", site, child.returncode, started, error)
-            return "failed"
+            if recorded is None or self.distributed is not None:
+                error = (err.strip().splitlines() or ["no output"])[-1]
+                _record_failure(self.db_path, site, child.pid, "failed", error)
+                logger.error("%s: crawl failed (exit %s) started %s: %s", site, child.returncode, started, error)
+                return "failed"
+            (logger.warning if recorded == "blocked" else logger.error)("%s", summary)
+            return recorded
         if not self.quiet:
             print(summary or f"{site}: crawl ended (exit {child.returncode})", flush=True)
         if self.distributed is not None:
             return "seeded" if child.returncode == 0 else "stopped"
-        return summary.split(":", 1)[1].split("-")[0].strip() if summary else "unknown"
+        return recorded or "unknown"
 
     def _close_abandoned(self) -> None:
         """A child stopped before it could close its run (killed during start-up, say): mark it."""

@@ -17,6 +17,7 @@ DATASETTE_DIR = Path(__file__).parent / "datasette"
 METADATA_FILE = DATASETTE_DIR / "metadata.yml"
 PLUGINS_DIR = DATASETTE_DIR / "plugins"
 TEMPLATE_DATABASE = "archive"
+SQL_TIME_LIMIT_MS = 3000  # a query that runs longer is stopped, in Datasette and in `newsarchive search`
 
 
 @cache
@@ -37,16 +38,18 @@ def datasette_metadata(db_path: str | Path) -> dict[str, Any]:
 
 
 def datasette_settings(allow_sql: bool) -> dict[str, Any]:
-    """Read-only for visitors: no arbitrary SQL unless asked, no file download, short cells."""
+    """Read-only for visitors: no arbitrary SQL unless asked, no file download, short cells; on a
+    large archive, no facet suggestions and each facet given up after a tenth of a second."""
     return {"default_allow_sql": allow_sql, "allow_download": False, "truncate_cells_html": 280,
-            "sql_time_limit_ms": 3000}
+            "sql_time_limit_ms": SQL_TIME_LIMIT_MS, "suggest_facets": False, "facet_time_limit_ms": 100}
 
 
 def datasette_serve_args(db_path: str | Path, metadata_file: str | Path, *, host: str, port: int,
-                         allow_sql: bool) -> list[str]:
-    """Arguments for ``datasette serve`` on this archive."""
-    args = ["serve", str(db_path), "--metadata", str(metadata_file), "--plugins-dir", str(PLUGINS_DIR),
-            "--host", host, "--port", str(port)]
+                         allow_sql: bool, immutable: bool = False) -> list[str]:
+    """Arguments for ``datasette serve`` on this archive; ``immutable`` for one this process may
+    not write (Datasette's ``-i``: opened read-only, without the files a live WAL database needs)."""
+    args = ["serve", *(["-i"] if immutable else []), str(db_path), "--metadata", str(metadata_file),
+            "--plugins-dir", str(PLUGINS_DIR), "--host", host, "--port", str(port)]
     for key, value in datasette_settings(allow_sql).items():
         args += ["--setting", key, str(value).lower() if isinstance(value, bool) else str(value)]
     return args

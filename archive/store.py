@@ -114,6 +114,13 @@ def _article_values(article: Article) -> dict[str, object]:
     }
 
 
+def section_name(section: str | None) -> str | None:
+    """A section as stored: white space folded and case-folded, so that a listing's "business" and
+    a page's own category "Business" are one facet."""
+    name = " ".join((section or "").split()).casefold()
+    return name or None
+
+
 def store_article(db: sqlite_utils.Database, article: Article, *, site: str, section: str | None = None,
                   capture: Capture | None = None, run_id: int | None = None,
                   fetched_at: str | None = None, capture_id: int | None = None) -> Stored:
@@ -122,9 +129,10 @@ def store_article(db: sqlite_utils.Database, article: Article, *, site: str, sec
     ``capture_id`` names a capture already stored that the article comes from (a rejected page
     that re-extraction now takes for an article). A page kept in ``rejected_pages`` under the
     article's URL or its capture's leaves it: it is an article now.
-    A new article found through a feed or sitemap has no listing section: its own first category is used.
+    A new article found through a feed or sitemap has no listing section: its own first category is
+    used. Sections are stored as ``section_name`` gives them.
     """
-    section = section or next(iter(article.categories), None)
+    section = section_name(section or next(iter(article.categories), None))
     fetched_at = fetched_at or (capture.fetched_at if capture and capture.fetched_at else utc_now())
     values = _article_values(article)
     with transaction(db) as conn:
@@ -164,10 +172,11 @@ def store_article(db: sqlite_utils.Database, article: Article, *, site: str, sec
             conn.execute(f"UPDATE articles SET {assignments} WHERE id = ?", (*columns.values(), article_id))
         index_article(conn, article_id, article.title, article.description, article.text)
         if outcome is not Outcome.UNCHANGED:
+            # The current version's text is the article's: NULL here until a newer version replaces it
             conn.execute(
                 "INSERT INTO article_versions (article_id, version, title, text, content_hash, fetched_at,"
-                " capture_id, crawl_run_id) VALUES (?,?,?,?,?,?,?,?)",
-                (article_id, version, article.title, article.text, article.content_hash, fetched_at,
+                " capture_id, crawl_run_id) VALUES (?,?,?,NULL,?,?,?,?)",
+                (article_id, version, article.title, article.content_hash, fetched_at,
                  capture_id, run_id),
             )
     return Stored(article_id=article_id, outcome=outcome, version=version, capture_id=capture_id)
@@ -222,6 +231,7 @@ def store_rejected(db: sqlite_utils.Database, url: str, *, site: str, section: s
     id of the capture the row points at.
     """
     fetched_at = capture.fetched_at or utc_now()
+    section = section_name(section)
     with transaction(db) as conn:
         latest = conn.execute("SELECT c.id, c.digest FROM rejected_pages r JOIN captures c ON c.id = r.capture_id"
                               " WHERE r.url = ?", (url,)).fetchone()
@@ -290,6 +300,21 @@ def blocked_by(stats: dict[str, Any], site: str) -> str | None:
             f"{stats.get(f'news/{site}/skipped/behind_bot_wall', 0)} request(s) left unsent")
 
 
+def run_outcome(finish_reason: str) -> tuple[str, str | None]:
+    """A run's outcome, and the note recorded beside it, from the reason Scrapy closed the spider.
+
+    Scrapy's CloseSpider extension stops a crawl at a limit the user set (``CLOSESPIDER_ITEMCOUNT``,
+    ``_PAGECOUNT``, ``_TIMEOUT``...): such a run finished, by its limit. Its error limit
+    (``CLOSESPIDER_ERRORCOUNT``) is a failure; a shutdown (SIGTERM, Ctrl-C) an interruption."""
+    if finish_reason == "finished":
+        return "finished", None
+    if finish_reason.startswith("closespider_") and finish_reason != "closespider_errorcount":
+        return "finished", f"stopped at its limit, {finish_reason.upper()}"
+    if finish_reason in ("shutdown", "cancelled"):
+        return "interrupted", f"crawl ended: {finish_reason}"
+    return "failed", f"crawl ended: {finish_reason}"
+
+
 def start_run(db: sqlite_utils.Database, site: str, started_at: str | None = None) -> int:
     with transaction(db) as conn:
         return conn.execute(
@@ -326,15 +351,41 @@ def _pid_alive(pid: int | None) -> bool:
     return True
 
 
+# What a run stored, for a run whose process died before it could write its counts: each fetch
+# stored is a capture of the run; a new article, or a changed one, a version of it; a page
+# extraction rejected, its rejected_pages row (while the run is still its latest fetch).
+STORED_COUNTS_SQL = """
+select
+  (select count(*) from captures where crawl_run_id = :run) as pages,
+  (select count(*) from article_versions where crawl_run_id = :run and version = 1) as articles_new,
+  (select count(*) from article_versions where crawl_run_id = :run and version > 1) as articles_changed,
+  (select count(*) from captures c where c.crawl_run_id = :run
+     and c.id not in (select capture_id from article_versions where crawl_run_id = :run and capture_id is not null)
+     and c.id not in (select capture_id from rejected_pages)) as articles_unchanged,
+  (select count(*) from rejected_pages where run_id = :run) as skipped
+"""
+
+
+def stored_counts(db: sqlite_utils.Database, run_id: int) -> dict[str, int]:
+    """A run's counts as the archive holds them (pages fetched but not stored, and errors, are
+    not there: only the run's own process counted those)."""
+    cursor = db.execute(STORED_COUNTS_SQL, {"run": run_id})
+    return dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
+
+
 def close_abandoned_runs(db: sqlite_utils.Database) -> int:
-    """Mark runs still 'running' whose process is gone as 'interrupted'; return how many."""
+    """Mark runs still 'running' whose process is gone as 'interrupted', with the counts of what
+    they stored (a process killed outright never wrote its counts); return how many."""
     rows = db.execute("SELECT id, pid FROM crawl_runs WHERE outcome = 'running'").fetchall()
     dead = [run_id for run_id, pid in rows if not _pid_alive(pid)]
     if dead:
+        settled = {run_id: stored_counts(db, run_id) for run_id in dead}
         with transaction(db) as conn:
-            conn.executemany(
-                "UPDATE crawl_runs SET outcome = 'interrupted', finished_at = ?,"
-                " error = 'the crawl process ended without closing its run' WHERE id = ?",
-                [(utc_now(), run_id) for run_id in dead],
-            )
+            for run_id, counts in settled.items():
+                conn.execute(
+                    "UPDATE crawl_runs SET outcome = 'interrupted', finished_at = ?,"
+                    " error = 'the crawl process ended without closing its run; counts are what it stored',"
+                    f" {', '.join(f'{name} = max({name}, ?)' for name in counts)} WHERE id = ?",
+                    (utc_now(), *counts.values(), run_id),
+                )
     return len(dead)

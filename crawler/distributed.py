@@ -80,7 +80,8 @@ def distributed_settings(redis_url: str, *, prefix: str = "newsarchive", worker_
         "SCHEDULER_DUPEFILTER_KEY": keys.seen,
         "SCHEDULER_PERSIST": True,  # the frontier outlives every worker
         "SPIDER_MIDDLEWARES": {"crawler.distributed.FrontierSpiderMiddleware": 5},
-        "ITEM_PIPELINES": {"crawler.pipelines.ExtractionPipeline": 300,
+        # crawler_settings adds these to the project's pipelines: the worker stores nothing itself.
+        "ITEM_PIPELINES": {"crawler.pipelines.ExtractionPipeline": 300, "crawler.pipelines.ArchivePipeline": None,
                            "crawler.distributed.HandoffPipeline": 800},
         "ARCHIVE_REDIS_URL": redis_url,
         "ARCHIVE_REDIS_PREFIX": prefix,

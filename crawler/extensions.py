@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any, TextIO
 
@@ -53,10 +54,19 @@ class ProgressLine:
         draw_line(self.stream, progress_line(self.crawler.stats.get_stats(), list(self.crawler.spider.sites)))
 
     def opened(self, spider: Any) -> None:
+        # A log line that reaches the terminal first wipes the progress line (redrawn on the next tick)
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(self.clear_before_log)
         self.loop = task.LoopingCall(self.show)
         self.loop.start(INTERVAL)
+
+    def clear_before_log(self, record: logging.LogRecord) -> bool:
+        draw_line(self.stream, "")
+        return True
 
     def closed(self, spider: Any, reason: str) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(self.clear_before_log)
         draw_line(self.stream, "")

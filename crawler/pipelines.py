@@ -31,6 +31,7 @@ from archive.store import (
     compress,
     finish_run,
     run_counts,
+    run_outcome,
     start_run,
     store_article,
     store_rejected,
@@ -156,6 +157,8 @@ class ArchivePipeline:
         self.db = None
         self.runs: dict[str, int] = {}
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
+        self.item_limit = crawler.settings.getint("CLOSESPIDER_ITEMCOUNT")
+        self.items_taken = 0
 
     @classmethod
     def from_crawler(cls, crawler) -> ArchivePipeline:
@@ -180,7 +183,18 @@ class ArchivePipeline:
             logger.warning("marked %d earlier run(s) whose process died as interrupted", closed)
         self.runs = {name: start_run(self.db, name) for name in self.crawler.spider.sites}
 
+    def _over_item_limit(self, item: ArticlePage) -> bool:
+        """CLOSESPIDER_ITEMCOUNT closes the spider once that many items went through, while the pages
+        already fetched are still coming: beyond the limit they are not stored (``skipped/over_item_limit``)."""
+        self.items_taken += 1
+        if not self.item_limit or self.items_taken <= self.item_limit:
+            return False
+        count_for_site(self.stats, "archive", item.site, "skipped/over_item_limit")
+        return True
+
     async def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArticlePage) and item.rejection is None and self._over_item_limit(item):
+            raise DropItem(f"over CLOSESPIDER_ITEMCOUNT: {item.url}", log_level="DEBUG")
         if isinstance(item, ArticlePage) and item.status == 304:
             touched = await asyncio.wrap_future(self.writer.submit(touch_not_modified, self.db, item.url,
                                                                    item.fetched_at))
@@ -228,14 +242,10 @@ class ArchivePipeline:
             self.writer.shutdown(wait=True)
 
     def _finish_runs(self, stats: dict[str, Any], reason: str) -> None:
-        if reason == "finished":
-            crawl_outcome = "finished"
-        else:
-            crawl_outcome = "interrupted" if reason in ("shutdown", "cancelled") else "failed"
         for site, run_id in self.runs.items():
             counts = run_counts(stats, site)
             site_stats = {k: v for k, v in stats.items() if f"/{site}/" in k}
-            outcome, error = crawl_outcome, None if crawl_outcome == "finished" else f"crawl ended: {reason}"
+            outcome, error = run_outcome(reason)
             if why := blocked_by(stats, site):
                 outcome, error = "blocked", why
             finish_run(self.db, run_id, outcome, counts, stats=site_stats, error=error)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +16,14 @@ from crawler.spiders.news import NewsSpider
 
 
 def crawler_settings(db_path: str | Path, overrides: dict[str, Any] | None = None) -> Settings:
-    """The project's Scrapy settings with the archive path and any overrides applied."""
+    """The project's Scrapy settings with the archive path and any overrides applied; an override
+    that is a dict (``DOWNLOADER_MIDDLEWARES``...) adds its entries to the project's."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("ARCHIVE_DB", str(db_path), priority="cmdline")
     for key, value in (overrides or {}).items():
+        if isinstance(value, dict):
+            value = {**settings.getdict(key), **value}
         settings.set(key, value, priority="cmdline")
     return settings
 
@@ -26,6 +31,7 @@ def crawler_settings(db_path: str | Path, overrides: dict[str, Any] | None = Non
 @dataclass(frozen=True)
 class CrawlResult:
     stats: dict[str, Any]
+    held_back: dict[str, int] = field(default_factory=dict)  # log records not shown, by level name
 
     @property
     def finish_reason(self) -> str:
@@ -35,22 +41,44 @@ class CrawlResult:
         return int(self.stats.get(key, 0))
 
 
+class HoldBack(logging.Filter):
+    """Keeps a quiet crawl's log records off the terminal (its summary says how many there were):
+    they are about single pages, which the run counts, and would break the progress line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: Counter[str] = Counter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.held[record.levelname] += 1
+        return False
+
+
 def run_crawl(sites: list[SiteConfig], db_path: str | Path, overrides: dict[str, Any] | None = None,
               *, since: str | None = None, sources: str | None = None,
-              spider_cls: type[NewsSpider] = NewsSpider) -> CrawlResult:
+              spider_cls: type[NewsSpider] = NewsSpider, hold_back_log: bool = False) -> CrawlResult:
     """Crawl ``sites`` into the archive at ``db_path`` and block until done.
 
     ``since`` skips feed and sitemap entries dated before it; ``sources`` (comma-separated
-    "sections,feeds,sitemaps") narrows discovery. Starts Twisted's reactor, which can run once
+    "sections,feeds,sitemaps") narrows discovery; ``hold_back_log`` keeps Scrapy's log lines off
+    standard error and counts them in ``CrawlResult.held_back``. Starts Twisted's reactor, which can run once
     per process: call this once per process. A distributed worker passes its spider class and
     settings (``crawler.distributed``).
     """
     process = CrawlerProcess(crawler_settings(db_path, overrides))
     crawler = process.create_crawler(spider_cls)
     process.crawl(crawler, sites=sites, since=since, sources=sources)
-    process.start()
+    hold_back = HoldBack()
+    if hold_back_log:  # on the handler the crawl installed (it replaces the process's) and only there
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(hold_back)
+    try:
+        process.start()
+    finally:
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(hold_back)
     _close_reactor_loop()
-    return CrawlResult(stats=dict(crawler.stats.get_stats()))
+    return CrawlResult(stats=dict(crawler.stats.get_stats()), held_back=dict(hold_back.held))
 
 
 def _close_reactor_loop() -> None:

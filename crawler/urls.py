@@ -91,10 +91,11 @@ def url_shape(url: str) -> int:
     """
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    item_id = (any(ITEM_ID.fullmatch(value) for _, value in parse_qsl(parts.query)) and not PAGINATION.search(path)
-               and not URL_HINTS["forum"].search((parts.hostname or "") + parts.path))  # not "viewtopic.php?id="
-    if parts.path in ("", "/") and item_id and len(parse_qsl(parts.query)) == 1:
-        return 1  # "/?p=31228": a post by its number
+    numbered = (any(ITEM_ID.fullmatch(value) for _, value in parse_qsl(parts.query))
+                and not URL_HINTS["forum"].search((parts.hostname or "") + parts.path))  # not "viewtopic.php?id="
+    if parts.path in ("", "/") and numbered and len(parse_qsl(parts.query)) == 1:
+        return 1  # "/?p=31228": a post by its number (a page's number has fewer digits: "/?p=2")
+    item_id = numbered and not PAGINATION.search(path)
     if (parts.path in ("", "/") or SECTION_FRONT.search(parts.path) or NOT_ARTICLE_PATH.search(parts.path)
             or PAGINATION.search(path)):
         return -1

@@ -236,8 +236,10 @@ class DemoServer:
     """
 
     def __init__(self, site: DemoSite | None = None, port: int = 0, slow_seconds: float = 3.0,
-                 wall_after: int | None = None, crawl_delay: float | None = None) -> None:
+                 wall_after: int | None = None, crawl_delay: float | None = None,
+                 site_url: str | None = None) -> None:
         self.site = site or DemoSite()
+        self._site_url = site_url  # the address its pages give (they are asked for through it as a proxy)
         self.app = DemoSiteApp(self.site, slow_seconds=slow_seconds, wall_after=wall_after, crawl_delay=crawl_delay)
         self.requests: Counter[str] = Counter()  # request target (path and query) -> times asked
         self.arrivals: list[tuple[float, str]] = []  # (time.monotonic(), target) of each request, in order
@@ -250,12 +252,19 @@ class DemoServer:
 
     @property
     def base_url(self) -> str:
+        """Where the server listens."""
         return f"http://127.0.0.1:{self._port}/"
+
+    @property
+    def site_url(self) -> str:
+        """The address the site's pages, feeds and sitemaps give: ``site_url`` when one was given
+        (the server then answers requests for it made through it as an HTTP proxy), else ``base_url``."""
+        return self._site_url or self.base_url
 
     def next_edition(self) -> DemoSite:
         """Move the live site to its next edition (and start counting requests afresh)."""
         self.site = self.site.next_edition()
-        app = DemoSiteApp(self.site, base_url=self.base_url, slow_seconds=self.app.slow_seconds,
+        app = DemoSiteApp(self.site, base_url=self.site_url, slow_seconds=self.app.slow_seconds,
                           wall_after=self.app.wall_after, crawl_delay=self.app.crawl_delay)
         self.app = app
         self.requests.clear()
@@ -268,7 +277,7 @@ class DemoServer:
             asyncio.start_server(self._serve, "127.0.0.1", self._port), self._loop)
         self._server = started.result(timeout=30)
         self._port = self._server.sockets[0].getsockname()[1]
-        self.app.base_url = self.base_url
+        self.app.base_url = self.site_url
         return self
 
     def stop(self) -> None:
@@ -308,6 +317,9 @@ class DemoServer:
                     name, _, value = line.decode("latin-1").partition(":")
                     headers[name.strip().lower()] = value.strip()
                 method, target, version = [*request_line.decode("latin-1").split(), "", "", ""][:3]
+                if target.startswith(("http://", "https://")):  # asked as a proxy: the path is the page
+                    parts = urlsplit(target)
+                    target = parts.path + (f"?{parts.query}" if parts.query else "")
                 self.requests[target] += 1
                 self.arrivals.append((time.monotonic(), target))
                 reply = self.app.respond(target, self.requests[target], headers)

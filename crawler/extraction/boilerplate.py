@@ -12,8 +12,9 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
-from .dates import DATE_IN_TEXT, SHORT_DATE
+from .dates import SHORT_DATE, date_in_text
 from .text import word_count
+from .words import BYLINE_LABELS, every
 
 # Whole lines that are page furniture on any site (compared case-insensitively).
 GENERIC_LINES = frozenset(line.casefold() for line in (
@@ -147,7 +148,7 @@ def is_furniture(line: str) -> bool:
     if words > FURNITURE_WORDS:
         return False
     label = DATE_LABEL.match(line)
-    return (bool(label and DATE_IN_TEXT.match(line, label.end())) or FURNITURE_START.match(line) is not None
+    return (bool(label and date_in_text().match(line, label.end())) or FURNITURE_START.match(line) is not None
             or FURNITURE_PHRASE.search(line) is not None)
 
 
@@ -287,8 +288,13 @@ def only_a_date(line: str) -> bool:
     and nothing else worth keeping."""
     core = line.strip().lstrip("-*\u2022 ")
     core = core[label.end():] if (label := DATE_LABEL.match(core)) else core
-    rest = READING_TIME.sub(" ", SHORT_DATE.sub(" ", DATE_IN_TEXT.sub(" ", core)))
+    rest = READING_TIME.sub(" ", SHORT_DATE.sub(" ", date_in_text().sub(" ", core)))
     return rest != core and not re.sub(r"[\W_]+", "", rest)
+
+
+# A byline's label in any language ("By", "Von", "Par"): a line of it and an author's name is metadata.
+_LABEL = re.compile(r"^(?:" + "|".join(sorted(map(re.escape, every(BYLINE_LABELS)), key=len, reverse=True))
+                    + r")\s*:?\s+", re.IGNORECASE)
 
 
 def without_metadata_lines(text: str, authors: Sequence[str]) -> str:
@@ -299,7 +305,7 @@ def without_metadata_lines(text: str, authors: Sequence[str]) -> str:
     # The bio first: a bio's opening line may be the author's name alone.
     for index, line in enumerate(without_author_bio(text, authors).split("\n")):
         if (index < HEAD_LINES and only_a_date(line)) or (
-                names and re.sub(r"^by\s+", "", fold(line).lstrip("-*\u2022 ")) in names):
+                names and _LABEL.sub("", fold(line).lstrip("-*\u2022 ")) in names):
             continue
         kept.append(line)
     return "\n".join(kept)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cache, lru_cache
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from ftfy import fix_encoding
 from ftfy.badness import badness
@@ -21,8 +21,8 @@ from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
-from ..sites import ExtractionRules
-from ..urls import canonical_url, same_site
+from ..sites import ExtractionRules, origin
+from ..urls import DEFAULT_PORTS, canonical_url, same_site
 from .article import Article
 from .boilerplate import fold, leading_byline, strip_boilerplate, without_metadata_lines
 from .dates import ParsedDate, first_date
@@ -33,6 +33,7 @@ from .metadata import (
     clean_authors,
     distinct,
     people_in,
+    read_labels,
     read_markup_credits,
     read_metadata,
     site_owner,
@@ -49,10 +50,12 @@ from .pagetype import (
 from .text import detect_language, word_count
 
 DEFAULT_RULES = ExtractionRules()
+DEFAULT_WEB_PORTS = set(DEFAULT_PORTS.values())
 LISTING_HEADLINES = 4  # this many headline links (h2/h3 > a) make a page look like a list of stories
 MAX_TITLE_WORDS = 40
 SITE_NAME_WORDS = 5
 REPUBLISHED = timedelta(days=2)  # metadata this much later than the printed date is a re-publication
+DATE_LINE_WORDS = 5  # ... if the printed date's line has at most this many words besides it
 TRUNCATED_HEADLINE = 100  # characters
 HEADLINE_LINES = 4  # the headline is looked for in this many lines at the top of the text
 MASTHEAD_WORDS = 6  # ... after one line of any length and lines no longer than this (a masthead, a label)
@@ -84,6 +87,9 @@ _COUNT_OR_YEAR = re.compile(r"[\s(),:\[\]]*(?:(?:in|of|for)?[\s(),:\[\]]*\d+[\s(
 BRIEF_MARGIN = 1.2
 BRIEF_SHARE = 2
 TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-:\u00b7\u2022\u00bb]\s+")
+# Characters that show nothing: soft hyphens, zero-width spaces, word joiners, byte-order marks
+# (zero-width joiners and non-joiners shape scripts and emoji, and stay).
+INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
 
 
 class NotAnArticle(Exception):
@@ -239,11 +245,15 @@ def _show(element: etree._Element) -> None:
     element.attrib.pop("aria-hidden", None)
 
 
-def clean_title(title: str | None, site_name: str | None) -> str | None:
-    """A headline without the " | Site Name" suffix (or prefix) that ``<title>`` tags carry."""
+def clean_title(title: str | None, site_name: str | None, shown: frozenset[str] = frozenset()) -> str | None:
+    """A headline without the " | Site Name" suffix (or prefix) that ``<title>`` tags carry. An
+    unknown short last part is taken for the site's name, unless a dash or colon sets it off in a
+    title the page ``shown`` as its ``<h1>`` (casefolded, as ``_plain`` gives them): "... – das
+    erwarten wir" is the headline's own end, where "... | Opinion" is a label."""
     if not title:
         return None
-    title = " ".join(html_module.unescape(title).split())  # CMSs often escape twice: "&amp;#8211;"
+    # CMSs often escape twice ("&amp;#8211;"); soft hyphens and zero-width marks are invisible
+    title = " ".join(html_module.unescape(title).translate(INVISIBLE).split())
     parts = TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
@@ -255,6 +265,8 @@ def clean_title(title: str | None, site_name: str | None) -> str | None:
     for _ in range(2):
         if len(parts) < 2 or len(parts[-1].split()) > 4 or len(" ".join(parts[:-1]).split()) < 3:
             break
+        if title.casefold() in shown and list(TITLE_SEPARATORS.finditer(title))[-1].group().strip() in "-\u2013\u2014:":
+            break  # a dash or colon in a shown headline is its own: a pipe still sets off a name
         title = title[: title.rfind(parts[-1])].rstrip(" |-\u2013\u2014:\u00b7\u2022\u00bb")
         parts = parts[:-1]
     return title
@@ -411,6 +423,15 @@ def _guessed_authors(tree: etree._Element, meta: PageMetadata) -> list[str]:
     return [guessed]
 
 
+def _a_date_line(meta: PageMetadata) -> bool:
+    """Whether the printed date stands in a line of its own, or beside a few words (a label, a
+    byline: "Von Anna Schmidt, 5. Juni 2024"), not inside a sentence, a citation or a teaser."""
+    line = meta.dateline or ""
+    for date in meta.visible_dates:
+        line = line.replace(date, " ")
+    return len(WORD.findall(line)) <= DATE_LINE_WORDS
+
+
 def _guessed_date(tree: etree._Element, url: str) -> str | None:
     """htmldate's guess at the publication day (YYYY-MM-DD), for a page whose metadata and markup
     give none. A bare year comes back as its January 1."""
@@ -427,12 +448,13 @@ def _title(meta: PageMetadata, fallback: str | None) -> str | None:
     """
     site = meta.site_name
     names = {name.casefold() for name in _site_names(meta)}
-    headings = [clean_title(h, site) for h in meta.h1s if len(h.split()) <= MAX_TITLE_WORDS]
+    shown = frozenset(_plain(h) for h in meta.h1s)
+    headings = [clean_title(h, site, shown) for h in meta.h1s if len(h.split()) <= MAX_TITLE_WORDS]
     headings = [h for h in headings if h and h.casefold() not in names]
     # trafilatura often takes its title from an <h1>: that is no second opinion on the <h1>
     if (clean_title(fallback, site) or "").casefold() in {h.casefold() for h in headings}:
         fallback = None
-    declared = [clean_title(c, site) for c in (*meta.titles, meta.html_title, fallback) if c]
+    declared = [clean_title(c, site, shown) for c in (*meta.titles, meta.html_title, fallback) if c]
     declared = [d for d in declared if d]
     if headings and declared:
         heading = next((h for h in headings if max(_overlap(h, d) for d in declared) >= HEADING_OVERLAP), None)
@@ -440,7 +462,7 @@ def _title(meta: PageMetadata, fallback: str | None) -> str | None:
             return _as_declared(heading, declared)
     elif len(headings) == 1:
         return _as_declared(headings[0], declared)
-    candidates = [clean_title(c, site) for c in (*meta.titles, fallback, meta.html_title) if c]
+    candidates = [clean_title(c, site, shown) for c in (*meta.titles, fallback, meta.html_title) if c]
     candidates = [c for c in candidates if c]
     if not candidates:
         return None
@@ -448,6 +470,12 @@ def _title(meta: PageMetadata, fallback: str | None) -> str | None:
     if len(first) >= TRUNCATED_HEADLINE:  # structured headlines are often cut at 100-110 characters
         first = max((c for c in candidates if c.casefold().startswith(first.casefold())), key=len)
     return first
+
+
+def _plain(title: str) -> str:
+    """A title as ``clean_title`` compares it: unescaped, without invisible marks, spaces
+    normalised, casefolded."""
+    return " ".join(html_module.unescape(title).translate(INVISIBLE).split()).casefold()
 
 
 def _as_declared(heading: str, declared: list[str]) -> str:
@@ -477,8 +505,9 @@ def _as_declared(heading: str, declared: list[str]) -> str:
 
 
 def _body(text: str, title: str | None, rules: ExtractionRules) -> str:
-    """trafilatura's text without the headline it repeats and without furniture lines."""
-    return strip_boilerplate(_without_headline(text, title), rules.drop_lines)
+    """trafilatura's text without the headline it repeats, furniture lines and invisible marks
+    (a soft hyphen inside a word would split it for search)."""
+    return strip_boilerplate(_without_headline(text.translate(INVISIBLE), title), rules.drop_lines)
 
 
 def _without_headline(text: str, title: str | None) -> str:
@@ -517,11 +546,13 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
 
 
 def page_url(url: str, canonical: str | None) -> str:
-    """The URL to store the page under: its ``rel=canonical`` when that stays on the same site."""
+    """The URL to store the page under: its ``rel=canonical`` when that stays on the same site: the
+    same host (or a subdomain) on the same port, http and https on their default ports alike."""
     if canonical:
         target = urljoin(url, canonical)
-        host = (urlsplit(url).hostname or "").removeprefix("www.")
-        if target.startswith(("http://", "https://")) and same_site(target, (host,)):
+        here, there = origin(url), origin(target)
+        if here and there and same_site(target, (here[1],)) and (
+                here[2] == there[2] or {here[2], there[2]} <= DEFAULT_WEB_PORTS):
             return canonical_url(target)
     return canonical_url(url)
 
@@ -564,6 +595,9 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     if not (clean_authors(meta.authors, meta.site_name)
             or clean_authors(meta.microdata_authors, meta.site_name)):
         read_markup_credits(tree, meta)  # else unused: structured credits come first among the sources below
+    if not (meta.tags and meta.categories):  # what the metadata does not declare, the box of labels shows
+        tags, categories = read_labels(tree)  # (before the site's rules drop that box as furniture)
+        meta.tags, meta.categories = meta.tags or tags, meta.categories or categories
     _drop(tree, rules.drop_selectors)
     _unhide_story_parts(tree)
     shape = page_shape(tree)
@@ -582,7 +616,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
         published = first_date([guessed], timezone)
     structured = published is not None and published.raw in meta.published  # for the page type, as fitted
     printed = first_date(meta.visible_dates, timezone, language=meta.language)
-    if published and printed and published.value - printed.value > REPUBLISHED:
+    if published and printed and published.value - printed.value > REPUBLISHED and _a_date_line(meta):
         # The page prints an earlier publication date than its metadata gives (a story moved to a
         # new CMS or re-published): the printed one is when it first appeared.
         published = printed
@@ -637,15 +671,15 @@ def extract(html: bytes | str, url: str, rules: ExtractionRules | None = None,
         url=page_url(url, meta.canonical),
         title=analysis.title,
         text=analysis.text,
-        description=next(iter(meta.descriptions), None),
+        description=next((d.translate(INVISIBLE) for d in meta.descriptions), None),
         authors=analysis.authors,
         published_at=published.iso if published else None,
         published_raw=published.raw if published else None,
         modified_at=modified.iso if modified else None,
         modified_raw=modified.raw if modified else None,
         language=meta.language or detect_language(analysis.text),
-        tags=distinct(meta.tags or trafilatura_metadata.extract_catstags("tag", analysis.tree)),
-        categories=distinct(meta.categories or trafilatura_metadata.extract_catstags("category", analysis.tree)),
+        tags=distinct(meta.tags),
+        categories=distinct(meta.categories),
         image=next(iter(meta.images), None),
         site_name=meta.site_name or trafilatura_metadata.extract_sitename(analysis.tree),
         uncertain=uncertain,

@@ -45,12 +45,31 @@ _DATEPARSER = {"PREFER_DAY_OF_MONTH": "first", "PREFER_DATES_FROM": "past", "REQ
 
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-# A date as bylines print it, inside other words: "June 3, 2024", "3 June 2024", "2024-06-03".
-DATE_IN_TEXT = re.compile(
-    rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}\b"
-    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+(?:19|20)\d{{2}}\b"
-    r"|\b(?:19|20)\d{2}-\d{2}-\d{2}\b",
-    re.IGNORECASE)
+_YEAR = r"(?:19|20)\d{2}"
+# A time of day after a printed date: "June 3, 2024, 10:30", "5. Juni 2024, 10:30 Uhr", "2024.06.12 14:20".
+_TIME_AFTER = r"(?:,?\s+(?:[^\W\d]{1,3}\s+)?\d{1,2}:\d{2}(?:\s*(?:Uhr|[ap]\.?m\.?))?)?"
+
+
+@lru_cache(maxsize=1)
+def date_in_text() -> re.Pattern[str]:
+    """A date as bylines and date lines print it, inside other words, with the time when one
+    follows: "June 3, 2024", "3 June 2024", "5. Juni 2024, 10:30 Uhr", "3 de junio de 2024",
+    "05.06.2024", "2024.06.12 14:20", "2024-06-03", "2024年6月5日", "2024년 6월 12일". Month names in
+    every language of ``NEWS_LANGUAGES`` (dateparser's own lists, read on first use)."""
+    foreign = sorted((re.escape(name) for name in _month_names() if len(name) >= 3 and " " not in name),
+                     key=len, reverse=True)
+    month = rf"(?:{_MONTH}|(?:{'|'.join(foreign)})\.?)"
+    of = r"(?:\s+(?:of|de|del)\s+|\s+)"  # "3rd of June", "3 de junio de 2024"
+    return re.compile(
+        rf"(?:\b{month}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+{_YEAR}\b"
+        rf"|\b\d{{1,2}}(?:st|nd|rd|th|\.)?{of}{month},?{of}{_YEAR}\b"
+        rf"|\b\d{{1,2}}\.\s?\d{{1,2}}\.\s?{_YEAR}\b"
+        rf"|\b{_YEAR}(?:-\d{{2}}-\d{{2}}|[./]\d{{1,2}}[./]\d{{1,2}})\b"
+        rf"|{_YEAR}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日"
+        rf"|{_YEAR}\s*년\s*\d{{1,2}}\s*월\s*\d{{1,2}}\s*일){_TIME_AFTER}",
+        re.IGNORECASE)
+
+
 # A day and month without the year, as blogs print it above a story: "Jan 23", "June 3rd".
 SHORT_DATE = re.compile(rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b", re.IGNORECASE)
 # A line that gives the date of an update, not of publication.
@@ -63,7 +82,7 @@ def publication_date_in(text: str) -> str | None:
     None when it has none or only says when the story was updated."""
     if UPDATE_NOTE.search(text) and not PUBLICATION_NOTE.search(text):
         return None
-    found = DATE_IN_TEXT.search(text)
+    found = date_in_text().search(text)
     return found.group(0) if found else None
 
 
@@ -208,9 +227,17 @@ def first_date(candidates: list[str | None], site_timezone: str | tzinfo | None 
 
 
 def parse_since(value: str | datetime | None) -> datetime | None:
-    """``--since`` / ``-a since=``: a date or datetime; without a zone it is UTC."""
+    """``--since`` / ``-a since=``: a date or datetime; without a zone it is UTC. A partial date
+    means the start of its period: ``2024-06`` is 2024-06-01, ``2024`` is 2024-01-01."""
     if value is None or isinstance(value, datetime):
         return value
+    # dateutil fills a missing day or month from today: a partial date is read here instead
+    partial = re.fullmatch(r"\s*(\d{4})(?:[-/.](\d{1,2}))?\s*", value)
+    if partial:
+        year, month = int(partial[1]), int(partial[2] or 1)
+        if not 1 <= month <= 12:
+            raise ValueError(f"since={value!r}: month {month} is not 1-12 (use e.g. 2024-06)")
+        return datetime(year, month, 1, tzinfo=UTC)
     parsed = parse_date(value, "UTC")
     if parsed is None:
         raise ValueError(f"since={value!r} is not a date (use e.g. 2024-06-01)")

@@ -29,6 +29,7 @@ from pathlib import Path
 from dateutil import parser as dateutil_parser
 
 from .cascade import NotAnArticle, extract
+from .dates import parse_date
 from .text import tokens
 
 words = tokens  # the evaluation's words are the project's: one token a character in CJK and Thai
@@ -58,12 +59,18 @@ def _name_words(text: str | None) -> list[str]:
 
 
 def page_day(raw: str | None, iso_utc: str | None) -> str | None:
-    """The calendar day a page gives for publication, in the page's own timezone when it has one."""
+    """The calendar day a page gives for publication, in the page's own timezone when it has one.
+    A date printed without a zone is read as extraction reads it (day first in "06.10.2023", month
+    names in the page's language), which, taken as UTC, keeps the day as printed."""
     if raw:
         try:
-            return dateutil_parser.parse(raw, fuzzy=True).date().isoformat()
+            parsed = dateutil_parser.parse(raw, fuzzy=True)
         except (ValueError, OverflowError):
-            pass
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            return parsed.date().isoformat()
+        if (printed := parse_date(raw)) is not None:
+            return printed.value.date().isoformat()
     return iso_utc[:10] if iso_utc else None
 
 
@@ -322,18 +329,34 @@ def _score_side_by_side(page: tuple[tuple[Extractor, ...], dict, dict, bytes, in
     return [results[index] for index in range(len(extractors))]
 
 
+# A story in no declared language, read by each extractor once before any page is timed: what an
+# extractor loads on first use (a language model, stop lists) is a cost per process, not per page.
+_WARM_UP_URL = "https://warm-up.example/2024/06/the-council-approves-the-budget"
+_WARM_UP_PAGE = ("<html><head><title>The council approves the budget</title></head><body><h1>The council "
+                 "approves the budget</h1>" + "<p>The council approved the new budget for the rural roads "
+                 "after weeks of talks, and work on the first of them starts in the spring.</p>" * 12
+                 + "</body></html>").encode()
+
+
+def _warm_up(extractors: tuple[Extractor, ...]) -> None:
+    for extractor in extractors:
+        _score((extractor, {"id": "warm-up", "url": _WARM_UP_URL, "page_type": "article"}, {}, _WARM_UP_PAGE))
+
+
 def evaluate_side_by_side(corpus: Path, extractors: tuple[Extractor, ...], *, limit: int | None = None,
                           ids: set[str] | None = None, jobs: int = 1) -> list[list[PageResult]]:
     """Each extractor's results, every page scored in corpus order. All extractors read a page one
     after the other in the same process, so their pages per second compare even on a machine whose
     speed drifts. With ``jobs`` > 1 pages are scored in that many processes; each page is still
-    timed on its own, so pages per second stays a one-core figure."""
+    timed on its own, so pages per second stays a one-core figure. Each process first warms both
+    extractors up on one page of its own (``_warm_up``), untimed."""
     pages = ((extractors, entry, truth, html, number)
              for number, (entry, truth, html) in enumerate(corpus_pages(corpus, limit, ids)))
     if jobs <= 1:
+        _warm_up(extractors)
         scored = [_score_side_by_side(page) for page in pages]
     else:
-        with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+        with multiprocessing.get_context("spawn").Pool(jobs, initializer=_warm_up, initargs=(extractors,)) as pool:
             scored = list(pool.imap(_score_side_by_side, pages, chunksize=4))
     return [[results[index] for results in scored] for index in range(len(extractors))]
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from .dates import publication_date_in
-from .words import AGENCIES, BUTTONS, BYLINE_LABELS, NETWORKS, PHOTO_LABELS, TITLES_AFTER_NAME, every
+from .words import AGENCIES, BUTTONS, BYLINE_LABELS, CONJUNCTIONS, NETWORKS, PHOTO_LABELS, TITLES_AFTER_NAME, every
 
 ARTICLE_TYPES = {
     "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
@@ -58,15 +58,31 @@ WORD = re.compile(r"\w+")  # a word, as titles and names are compared
 # Elements that templates mark as the byline (not a commenter's: comments carry "author" classes too).
 # An XPath predicate: the element is no reader's comment, nor inside one.
 NOT_IN_COMMENTS = '[not(ancestor-or-self::*[contains(@class, "comment") or contains(@id, "comment")])]'
-_BYLINE_ELEMENTS = etree.XPath(  # class "author", "Author", "byline", "Byline"..., not in comments
+_BYLINE_ELEMENTS = etree.XPath(  # class "author", "Author", "byline", "Byline"..., not in comments nor buttons
     '(//body//*/@class[contains(., "uthor") or contains(., "yline")]/.. | //body//*/@id[contains(., "author")]/..)'
-    + NOT_IN_COMMENTS)
+    + NOT_IN_COMMENTS + '[not(ancestor-or-self::button or ancestor-or-self::*[@role="button"]'
+    ' or ancestor-or-self::*[contains(translate(@style, " ", ""), "display:none")])]')
 _AFTER_HEADLINE = etree.XPath("following::*[position() <= 60]")  # of the headline, the page's first <h1>
 # The few elements just above the headline, nearest first: a kicker date ("January 23, 2025" over
 # the <h1>). Only these few: a site's top bar prints today's date further up.
 _BEFORE_HEADLINE = etree.XPath("preceding::*[position() <= 4]")
 _BYLINE_LABEL = re.compile(r"^(by|written by|posted by|authors?|authored by|words by)\s*:?\s*(?P<rest>.*)$",
                            re.IGNORECASE)
+# The same in other languages ("Von Anna Schmidt", "Par Jean Dupont"), before a capitalised name
+# only ("Von der Leyen sagt ..." is a sentence); two-letter labels ("di", "av") start names and
+# sentences too often to tell.
+_OTHER_LABELS = sorted((w for w in every(BYLINE_LABELS) - every({"en": BYLINE_LABELS["en"]}) if len(w) >= 3),
+                       key=len, reverse=True)
+_OTHER_BYLINE_LABEL = re.compile(rf"^(?:{'|'.join(map(re.escape, _OTHER_LABELS))})\s*:?\s+(?P<rest>\w.*)$",
+                                 re.IGNORECASE)
+
+
+def _byline_label(text: str) -> re.Match[str] | None:
+    """A byline's label at the start of ``text``, with the name after it as ``rest``."""
+    if found := _BYLINE_LABEL.match(text):
+        return found
+    found = _OTHER_BYLINE_LABEL.match(text)
+    return found if found and found["rest"][0].isupper() else None
 BYLINE_ELEMENT_WORDS = 12  # an element with more words is prose, not a byline
 BYLINE_CANDIDATES = 5
 _TIMES = etree.XPath("//time[@datetime]")
@@ -78,7 +94,9 @@ _COPYRIGHT_TEXTS = etree.XPath("//footer//text()[contains(., '\u00a9') or contai
 # "© 2025 Toby Hede. All rights reserved.": whose the site is
 _COPYRIGHT = re.compile(r"(?i:\u00a9|\(c\)|copyright)\s*(?:\d{4}\s*(?:[-\u2013]\s*\d{4})?)?\s*(?i:by\s+)?"
                         r"(?P<holder>[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){1,3})")
-_TITLE = etree.XPath("//head/title/text()")
+# The document's title, wherever the parser put it (a script before <html> moves the head into the
+# body, where a browser still finds it); an <svg>'s title is a tooltip.
+_TITLE = etree.XPath("(//title[not(ancestor::svg)])[1]/text()")
 
 # meta name/property -> field; earlier keys in a field's list are preferred.
 _META_FIELDS = {
@@ -138,8 +156,9 @@ class PageMetadata:
 
     @property
     def publisher_names(self) -> tuple[str, ...]:
-        """What the page calls its publisher: its site name and its structured data's publishers."""
-        return tuple(name for name in (self.site_name, *self.publishers) if name)
+        """What the page calls its publisher: its site name, its structured data's publishers and
+        the holder of its copyright ("© 2023 Condé Nast")."""
+        return tuple(name for name in (self.site_name, *self.publishers, *self.copyright_holders) if name)
 
 
 def _text(value: Any) -> str | None:
@@ -324,6 +343,37 @@ def _read_profile_links(tree: etree._Element, meta: PageMetadata) -> None:
                 return
 
 
+# Links to a tag's or a category's page ("/tag/elections/", "/topics/climate", "/category/world/"):
+# the page's own labels when a box of them holds them (its class or id says tags, topics, categories,
+# keywords, labels or post meta), not a menu's.
+_LABEL_LINKS = etree.XPath("//body//a[@href][contains(@href, '/tag') or contains(@href, '/topic')"
+                           " or contains(@href, '/categor') or contains(@href, '/label')]" + NOT_IN_COMMENTS)
+_LABEL_PATH = re.compile(r"/(?:(?P<tag>tags?|topics?|labels?)|(?P<category>categor(?:y|ies)))/[^/?#]")
+_LABEL_BOX = re.compile(r"tag|topic|categor|keyword|label|meta", re.IGNORECASE)
+LABEL_BOX_DEPTH = 4  # the box is one of a label link's nearest ancestors
+LABEL_WORDS = 6  # a longer link text is a headline, not a label
+MAX_LABELS = 30
+
+
+def read_labels(tree: etree._Element) -> tuple[list[str], list[str]]:
+    """The page's tags and categories, as the links of its box of labels show them (for pages whose
+    metadata declares none)."""
+    labels: dict[str, list[str]] = {"tag": [], "category": []}
+    for link in _LABEL_LINKS(tree):
+        found = _LABEL_PATH.search(link.get("href", ""))
+        text = _text(link.text_content())
+        if not found or not text or len(text.split()) > LABEL_WORDS:
+            continue
+        boxes = (element for _, element in zip(range(LABEL_BOX_DEPTH), link.iterancestors()))
+        if any(element.tag in ("nav", "header") for element in link.iterancestors()) or not any(
+                _LABEL_BOX.search(f"{element.get('class', '')} {element.get('id', '')}") for element in boxes):
+            continue
+        kind = "tag" if found.group("tag") else "category"
+        if text not in labels[kind] and len(labels[kind]) < MAX_LABELS:
+            labels[kind].append(text.lstrip("#"))
+    return labels["tag"], labels["category"]
+
+
 def _read_bylines(tree: etree._Element, meta: PageMetadata) -> None:
     """The first few short byline texts in page order (later ones are often teasers' bylines)."""
     for element in _BYLINE_ELEMENTS(tree)[:20]:
@@ -380,11 +430,11 @@ def _read_after_headline(headline: etree._Element, meta: PageMetadata) -> None:
         if not meta.visible_dates and (date := publication_date_in(text)):
             meta.visible_dates.append(date)
             meta.dateline = text
-        label = None if label_seen else _BYLINE_LABEL.match(text)
+        label = None if label_seen else _byline_label(text)
         if label is not None and _IN_MENU(element):
             label = None  # "By Industry" heading a menu
         if label is not None and len(element) and isinstance(element[0].tag, str) \
-                and _BYLINE_LABEL.match(_text(element[0].text_content()) or ""):
+                and _byline_label(_text(element[0].text_content()) or ""):
             continue  # a box whose first child holds the label: read the child, not the glued whole
         if label is not None:
             label_seen = True  # the first label only: later ones belong to teasers or comments
@@ -476,7 +526,8 @@ _CODE = re.compile(r"[{}=<>;]|\w\(")  # "window._folmq.push(function() {": a scr
 _AGENCIES = {agency.casefold(): agency for agency in AGENCIES}
 _TITLES_AFTER_NAME = every(TITLES_AFTER_NAME)
 _SEGMENTS = re.compile(r"\s*(?:,|;|\||\u00b7|\u2022|\u22c5|\u25cf|\s-\s|\s\u2013\s)\s*")
-_JOINED = re.compile(r"\s*(?:&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
+_JOINED = re.compile(r"\s*(?:&|" + "|".join(rf"\b{re.escape(word)}\b" for word in sorted(every(CONJUNCTIONS) - {"&"}))
+                     + r")\s*", re.IGNORECASE)
 NAME_WORDS = 5  # a longer piece of a byline is a sentence, not a name...
 ORGANISATION_WORDS = 8  # ... unless it names an organisation
 _OF_AN_ORGANISATION = re.compile(r"\s(?:for|of)\s")  # "Center for ...", "Institute of ...": not people
@@ -568,8 +619,15 @@ def _looks_like_a_person(name: str) -> bool:
 
 
 def people_in(dateline: str | None) -> tuple[str, ...]:
-    """The people a dateline names without a "By": "Aaron Ricadela | Senior Writer | July 2, 2025"."""
-    return tuple(name for name in clean_authors([dateline]) if _looks_like_a_person(name)) if dateline else ()
+    """The people a dateline names without a "By": "Aaron Ricadela | Senior Writer | July 2, 2025".
+    A word with a colon before a number labels it ("Giriş: 03.07.2024"), in any language."""
+    if not dateline:
+        return ()
+    dateline = _LABEL_BEFORE_NUMBER.sub(" | ", dateline)
+    return tuple(name for name in clean_authors([dateline]) if _looks_like_a_person(name))
+
+
+_LABEL_BEFORE_NUMBER = re.compile(r"\s*[^\W\d_]+\s*:\s*(?=\d)")
 
 
 def _people_first(names: list[str]) -> list[str]:

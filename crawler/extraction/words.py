@@ -14,6 +14,13 @@ BYLINE_LABELS = {
     "fr": ("par",), "es": ("por",), "pt": ("por",), "it": ("di", "a cura di"), "nl": ("door",),
     "sv": ("av",), "nb": ("av",), "da": ("af",), "pl": ("autor", "autorka"), "cs": ("autor",),
 }
+# "Jane Roe and John Doe": the word that joins two names in a byline. Single letters that join
+# names in some languages are left out where they are part of names too ("Silva e Souza"), as are
+# words that also mean "in" ("en").
+CONJUNCTIONS = {
+    "en": ("and", "&"), "de": ("und",), "fr": ("et",), "es": ("y",), "sv": ("och",),
+    "nb": ("og",), "da": ("og",),
+}
 # Buttons beside a name: "Folgen", "Follow", "Share".
 BUTTONS = {
     "en": ("follow", "share", "subscribe"), "de": ("folgen", "teilen", "abonnieren"),

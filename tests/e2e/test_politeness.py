@@ -24,9 +24,9 @@ def crawl(server: DemoServer, tmp_path, *options: str):
 
 def test_a_site_that_walls_the_crawler_is_left_alone_and_its_run_is_blocked(tmp_path):
     with DemoServer(DemoSite(articles=60), slow_seconds=0.1, wall_after=WALL_AFTER) as server:
-        result, db = crawl(server, tmp_path, "--set", f"ARCHIVE_BOT_WALL_LIMIT={LIMIT}")
+        result, db = crawl(server, tmp_path, "--set", f"ARCHIVE_BOT_WALL_LIMIT={LIMIT}", "-v")  # -v: the log too
         answered = server.app.answered
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == 3, result.stderr[-2000:]  # blocked: the code cron sees
     assert "demo: blocked" in result.stdout and "; stopped at a bot wall:" in result.stdout
     assert "its crawl stops here" in result.stderr
     # After the wall that stops it, only what was already on the wire still arrives (the site's 8

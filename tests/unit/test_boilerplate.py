@@ -300,6 +300,8 @@ def test_a_bio_that_opens_with_the_authors_name_alone_still_goes():
     (["Deutsche Welle (www.dw.com)"], ("Deutsche Welle",)),  # the aside goes
     (["Angela Holliday-Bell, MD"], ("Angela Holliday-Bell, MD",)),  # a credential still joins the name
     (["홍길동 기자"], ("홍길동",)), (["山田太郎 記者"], ("山田太郎",)),  # a job title after the name
+    (["Trine Juncher Jørgensen og Tôrtia Reimer-Johansen"], ("Trine Juncher Jørgensen", "Tôrtia Reimer-Johansen")),
+    (["Anna Lind och Erik Berg"], ("Anna Lind", "Erik Berg")),
 ])
 def test_bylines_in_other_languages(byline, authors):
     assert clean_authors(byline) == authors

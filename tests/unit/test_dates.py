@@ -58,6 +58,13 @@ def test_first_date_skips_unparseable_candidates():
     ("Posted 2024-06-03, updated 2024-06-09", "2024-06-03"),  # published named: its date comes first
     ("Last updated: Dec 12, 2025", None),  # an update, not the publication
     ("Chapter 12 of 2024", None),
+    # in other languages, with the time when one follows (issue 28)
+    ("Von Anna Schmidt, 5. Juni 2024, 10:30 Uhr", "5. Juni 2024, 10:30 Uhr"),
+    ("Par Jean Dupont, le 3 juin 2024", "3 juin 2024"),
+    ("Publicado el 3 de junio de 2024", "3 de junio de 2024"),
+    ("Veröffentlicht am 06.10.2023", "06.10.2023"),
+    ("홍길동 기자 | 입력 2024.06.12 14:20", "2024.06.12 14:20"),
+    ("記者 山田太郎 2024年6月5日", "2024年6月5日"),
 ])
 def test_publication_date_in_a_byline(text, found):
     assert publication_date_in(text) == found

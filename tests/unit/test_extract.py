@@ -157,6 +157,8 @@ def test_truncated_page_keeps_what_arrived(demo_app):
     ("/2024/06/the-real-one.html", "http://127.0.0.1/2024/06/the-real-one.html"),
     ("http://www.127.0.0.1/2024/06/x.html?utm_source=a", "http://127.0.0.1/2024/06/x.html"),
     ("https://elsewhere.example/2024/06/x.html", "http://127.0.0.1/2024/06/copy.html"),
+    ("https://127.0.0.1/2024/06/x.html", "https://127.0.0.1/2024/06/x.html"),  # moved to https
+    ("http://127.0.0.1:18802/2024/06/x.html", "http://127.0.0.1/2024/06/copy.html"),  # another port: another site
 ])
 def test_rel_canonical_on_the_same_site_names_the_article(demo_app, canonical, expected):
     link = f'<link rel="canonical" href="{canonical}"></head>'.encode()
@@ -242,6 +244,31 @@ def test_a_structured_headline_cut_at_its_length_limit_gives_way_to_the_whole_ti
 def test_a_heading_that_shows_the_declared_title_imperfectly_gives_way_to_it(heading, declared, title):
     html = _page(f'<meta property="og:title" content="{declared}">', f"<h1>{heading}</h1>")
     assert extract(html, URL).title == title
+
+
+@pytest.mark.parametrize(("heading", "declared", "title"), [
+    # a dash or a colon in the headline the page shows is the headline's own, declared or not
+    ("Budget approved \u2013 what it means", "Budget approved \u2013 what it means",
+     "Budget approved \u2013 what it means"),
+    ("Budget approved \u2013 what it means", "Budget approved - what it means - Daily",
+     "Budget approved \u2013 what it means"),
+    ("Budget approved for the rural roads - a summary", None, "Budget approved for the rural roads - a summary"),
+    # a pipe still sets off a label
+    ("Budget approved for the rural roads | Opinion", None, "Budget approved for the rural roads"),
+    # soft hyphens and word joiners are invisible, and not kept
+    ("Bud\u00adget ap\u00adproved\u2060 for roads", None, "Budget approved for roads"),
+])
+def test_the_headline_the_page_shows_keeps_its_own_ending(heading, declared, title):
+    head = f'<meta property="og:title" content="{declared}">' if declared else ""
+    assert extract(_page(head, f"<h1>{heading}</h1>"), URL).title == title
+
+
+def test_soft_hyphens_leave_the_text_and_the_description():
+    html = _page('<meta name="description" content="Road\u00adworks start">',
+                 "<h1>Budget approved for roads</h1><p>The Ver\u00adkehrs\u00adamt said so.</p>")
+    article = extract(html, URL)
+    assert "The Verkehrsamt said so." in article.text and "\u00ad" not in article.text
+    assert article.description == "Roadworks start"
 
 
 def test_the_first_heading_that_matches_is_the_headline_not_a_later_teasers():
@@ -497,6 +524,20 @@ def test_a_person_in_the_byline_wins_over_an_organisation_credited_in_json_ld():
     assert article.authors == ("Asha Menon",)
     alone = extract(_page(json_ld, "<h1>Budget approved</h1>"), URL)
     assert alone.authors == ("Daily Media Group",)  # no person named anywhere: the organisation
+
+
+def test_a_follow_buttons_words_and_hidden_widgets_are_no_byline():
+    widget = ('<h1>Budget approved</h1><div class="follow"><button class="followAuthorBtn">Abbruch</button>'
+              '</div><div style="display: none"><span class="author-topics">Themen bearbeiten</span></div>')
+    assert extract(_page("", widget), URL).authors == ()
+    shown = '<h1>Budget approved</h1><div class="author-name">Asha Menon</div>'
+    assert extract(_page("", shown), URL).authors == ("Asha Menon",)
+
+
+def test_the_copyright_holder_beside_a_writer_is_no_author():
+    head = '<meta name="author" content="Rachel Riederer"><meta name="author" content="Conde Nast">'
+    body = f"<h1>Budget approved</h1><p>{STORY}</p><footer><p>\u00a9 2023 Conde Nast. All rights reserved.</p></footer>"
+    assert extract(_page(head, body), URL).authors == ("Rachel Riederer",)
 
 
 def test_written_by_in_an_author_box_far_below_the_headline():
@@ -863,3 +904,38 @@ def test_a_brief_on_a_page_that_plainly_reads_as_a_story_is_kept_flagged_uncerta
                 "https://news.example/haushalt")
     assert short.value.reason == "too_short" and short.value.score is not None
     assert not extract(_page("", "<h1>Budget approved</h1>"), URL).uncertain
+
+
+def test_the_pages_box_of_labels_gives_its_tags_and_categories_when_the_metadata_declares_none():
+    body = ('<nav><a href="/tag/trending/">Trending</a></nav><h1>Budget approved for roads</h1>'
+            f'<p>{STORY}</p><div class="entry-meta"><a href="/category/politics/">Politics</a></div>'
+            '<div class="post-tags"><span>Tags:</span> <a href="/tag/roads/">roads</a>'
+            '<a href="/tags/budget-2026/">#budget 2026</a><a href="/about/">About us</a></div>'
+            '<div class="related"><a href="/tag/roads/the-next-big-plan-for-every-road-in-the-county">'
+            'The next big plan for every road in the county</a></div>')
+    article = extract(_page("", body), URL)
+    assert article.tags == ("roads", "budget 2026")  # not the menu's, not a teaser's headline
+    assert article.categories == ("Politics",)
+    declared = extract(_page('<meta property="article:tag" content="council">', body), URL)
+    assert declared.tags == ("council",)
+
+
+def test_the_documents_title_is_read_wherever_the_parser_put_it():
+    # an ad network's box before <html> makes the parser put the head's elements in the body
+    html = ('<div id="ads"><script>var preroll = 1;</script></div><html><head><title>Briefe - Budget approved'
+            f' for roads - Blog</title></head><body><svg><title>Share</title></svg><div><p>{STORY}</p></div>'
+            '</body></html>')
+    url = "https://daily.example/blog/briefe/2010-10-26-18"
+    assert extract(html, url).title == "Briefe - Budget approved for roads"
+
+
+@pytest.mark.parametrize(("line", "published"), [
+    # a date line printed earlier than the metadata's date: the story first appeared then
+    ("<p>5. Juni 2024</p>", "2024-06-05T00:00:00+00:00"),
+    # a date inside a sentence or a citation after the headline is no date line
+    ("<p>Protokoll der letzten Sitzung vom 5.6.2024 akzeptiert</p>", "2024-06-20T09:15:00+00:00"),
+])
+def test_an_earlier_printed_date_wins_only_on_a_line_of_its_own(line, published):
+    head = '<meta property="article:published_time" content="2024-06-20T09:15:00Z">'
+    html = _page(head, f"<h1>Budget approved for roads</h1>{line}")
+    assert extract(html, URL).published_at == published

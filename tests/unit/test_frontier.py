@@ -267,3 +267,12 @@ def test_a_frontier_knows_whether_it_was_ever_seeded(frontier):
     assert not frontier.ever_seeded()
     frontier.new_run()
     assert frontier.ever_seeded()
+
+
+def test_a_worker_hands_its_articles_to_the_writer_and_stores_none_itself(tmp_path):
+    from crawler.distributed import distributed_settings
+    from crawler.runner import crawler_settings
+
+    settings = crawler_settings(tmp_path / "a.db", distributed_settings("redis://127.0.0.1:9/0"))
+    pipelines = {name for name, order in settings.getdict("ITEM_PIPELINES").items() if order is not None}
+    assert pipelines == {"crawler.pipelines.ExtractionPipeline", "crawler.distributed.HandoffPipeline"}

@@ -25,7 +25,9 @@ CORPUS = SAMPLE / "wcxb"
 FLOORS = {
     "wcxb": {"mean_f1": 0.93, "median_f1": 0.96, "title_accuracy": 0.87, "author_accuracy": 0.76,
              "date_accuracy": 0.85, "articles_kept": 0.96, "non_articles_rejected": 0.7},
-    "news-fundus": {"mean_f1": 0.95, "title_accuracy": 0.54, "author_accuracy": 0.9, "date_accuracy": 0.86,
+    # authors 0.9 -> 0.85 (2026-12-07): printed dates in other languages made Habertürk's date line
+    # ("Anadolu Ajansı Giriş: 03.07.2024") readable, and it credits the agency; fundus names the paper
+    "news-fundus": {"mean_f1": 0.95, "title_accuracy": 0.54, "author_accuracy": 0.85, "date_accuracy": 0.86,
                     "minute_accuracy": 0.95, "articles_kept": 1.0},
     "trafeval": {"snippet_f1": 0.87, "with_found": 0.92, "title_accuracy": 0.79, "date_accuracy": 0.9,
                  "articles_kept": 0.96},
@@ -156,7 +158,8 @@ def test_side_by_side_scores_each_extractor_as_alone_and_takes_turns(monkeypatch
     alone = evaluation.evaluate(CORPUS, limit=4)
     assert [(r.id, r.f1, r.title_ok) for r in ours] == [(r.id, r.f1, r.title_ok) for r in alone]
     assert [r.id for r in theirs] == [r.id for r in alone] and not any(r.is_article for r in theirs)
-    assert calls == ["first", "second", "second", "first"] * 2  # each page, the other goes first
+    # each warmed up once, untimed; then on each page the other goes first
+    assert calls == ["first", "second"] + ["first", "second", "second", "first"] * 2
 
 
 def test_an_extractor_that_crashes_is_scored_as_failing_and_the_run_goes_on(tmp_path):

@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 
 from archive.db import SCHEMA_VERSION, ArchiveError, open_archive, schema_version
+from archive.queries import article_history
 from archive.store import Outcome, close_abandoned_runs, decompress, finish_run, start_run, store_article
 from crawler.extraction import Article, Capture
 
@@ -75,8 +76,8 @@ def test_changed_text_makes_a_new_version_and_fts_follows(archive):
     edited = dataclasses.replace(ARTICLE, text="The pact was signed in Vladivostok instead.")
     stored = store_article(archive, edited, site="demo")
     assert stored.outcome is Outcome.CHANGED and stored.version == 2 and stored.article_id == first.article_id
-    versions = list(archive["article_versions"].rows_where(order_by="version"))
-    assert [v["text"] for v in versions] == [ARTICLE.text, edited.text]
+    _, versions = article_history(archive, ARTICLE.url)
+    assert [v.text for v in versions] == [ARTICLE.text, edited.text]
     assert [r["id"] for r in archive["articles"].search("Vladivostok")] == [first.article_id]
     assert list(archive["articles"].search("assistance")) == []
     assert archive["articles"].count == 1

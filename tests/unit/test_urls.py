@@ -45,6 +45,8 @@ def test_same_site():
     ("https://news.example/news_view.html?idx=123", 1),  # issue 28: a page script given one item's number
     ("https://news.example/service/news_view.htm?lang=e&Seq_Code=181595", 1),
     ("https://news.example/list.php?page=123", -1),  # pagination is no item
+    ("https://news.example/?p=31228", 1),  # a WordPress post by its number ...
+    ("https://news.example/?p=2", -1),  # ... where a page's number is short
     ("https://bbs.example/viewtopic.php?id=298271", 0),  # a forum's thread script is no story
 ])
 def test_url_shape_tells_stories_from_listings(url, shape):

@@ -186,7 +186,9 @@ def _store_earlier_fetch(conn: sqlite3.Connection, article_id: int, article: Art
                          capture_id: int | None, run_id: int | None) -> tuple[Outcome, int]:
     """Place a fetch older than the article's latest among its versions, by fetch time: the row
     keeps the newest text; a text not seen at that time becomes a version of its own (later ones
-    renumbered), a text equal to the next version's moves that version's first sighting back."""
+    renumbered), a text equal to the next version's moves that version's first sighting back. A
+    fetch later than every version but earlier than the article's latest fetch is a story that
+    changed and changed back: the latest fetch becomes the newest version, after this one."""
     conn.execute("UPDATE articles SET first_seen_at = min(first_seen_at, ?) WHERE id = ?", (fetched_at, article_id))
     versions = conn.execute("SELECT version, content_hash, fetched_at FROM article_versions WHERE article_id = ?"
                             " ORDER BY version", (article_id,)).fetchall()
@@ -201,6 +203,25 @@ def _store_earlier_fetch(conn: sqlite3.Connection, article_id: int, article: Art
             conn.execute("UPDATE articles SET last_changed_at = ? WHERE id = ?", (fetched_at, article_id))
         return Outcome.UNCHANGED, after[0][0]
     number = before[-1][0] + 1 if before else 1
+    if not after:
+        # Every version is older than this fetch, yet the article was fetched since with its current
+        # text (a story changed and changed back): that later sighting becomes a version of its own,
+        # the newest, after this one. The version before keeps its text in its row, since only the
+        # current version's row has text NULL (migration 8).
+        conn.execute("UPDATE article_versions SET text = (SELECT text FROM articles WHERE id = ?)"
+                     " WHERE article_id = ? AND version = ? AND text IS NULL", (article_id, article_id, number - 1))
+        conn.execute(
+            "INSERT INTO article_versions (article_id, version, title, text, content_hash, fetched_at, capture_id,"
+            " crawl_run_id) VALUES (?,?,?,?,?,?,?,?)",
+            (article_id, number, article.title, article.text, article.content_hash, fetched_at, capture_id, run_id))
+        conn.execute(
+            "INSERT INTO article_versions (article_id, version, title, text, content_hash, fetched_at, capture_id,"
+            " crawl_run_id) SELECT id, ?, title, NULL, content_hash, last_fetched_at, last_capture_id,"
+            " (SELECT crawl_run_id FROM captures WHERE id = last_capture_id) FROM articles WHERE id = ?",
+            (number + 1, article_id))
+        conn.execute("UPDATE articles SET version = ?, last_changed_at = last_fetched_at WHERE id = ?",
+                     (number + 1, article_id))
+        return Outcome.CHANGED, number
     # two steps, as the unique (article_id, version) index is checked row by row
     conn.execute("UPDATE article_versions SET version = -(version + 1) WHERE article_id = ? AND version >= ?",
                  (article_id, number))

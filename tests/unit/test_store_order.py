@@ -14,6 +14,8 @@ from crawler.extraction import Article, Capture
 URL = "https://news.example/2024/06/pact.html"
 TEXTS = {"A": "The two leaders signed a pact.", "B": "The two leaders signed a pact on Tuesday.",
          "C": "The two leaders signed a pact on Tuesday, officials said."}
+REVERTED = [("A", "2024-06-01T00:00:00+00:00"), ("B", "2024-06-02T00:00:00+00:00"),
+            ("A", "2024-06-03T00:00:00+00:00")]
 
 
 def fetch(label: str, when: str) -> tuple[Article, Capture]:
@@ -65,3 +67,25 @@ def test_an_earlier_fetch_reports_what_it_did(archive):
     assert (again.outcome, again.version) == (Outcome.UNCHANGED, 1)
     assert capture_stored(archive, capture)
     assert not capture_stored(archive, dataclasses.replace(capture, body=b"<html>other</html>"))
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(len(REVERTED)))))
+def test_a_story_changed_and_changed_back_keeps_each_text_whatever_the_order(archive, order):
+    # A, then B, then A again: stored A 06-01, A 06-03, then B 06-02, B lands after every version but
+    # before the latest fetch, whose text (A) is the newest version. Since migration 8 the version
+    # that stops being current must get its text into its row: left NULL it would read as the
+    # article's next text.
+    for index in order:
+        article, capture = fetch(*REVERTED[index])
+        store_article(archive, article, site="news", capture=capture)
+    expected = [(1, TEXTS["A"], "2024-06-01T00:00:00+00:00"), (2, TEXTS["B"], "2024-06-02T00:00:00+00:00"),
+                (3, TEXTS["A"], "2024-06-03T00:00:00+00:00")]
+    assert history(archive) == expected
+    assert archive.execute("select text, version, first_seen_at, last_fetched_at, last_changed_at"
+                           " from articles").fetchone() == (TEXTS["A"], 3, "2024-06-01T00:00:00+00:00",
+                                                            "2024-06-03T00:00:00+00:00", "2024-06-03T00:00:00+00:00")
+    assert archive.execute("select c.fetched_at from article_versions v join captures c on c.id = v.capture_id"
+                           " order by v.version").fetchall() == [(when,) for _, _, when in expected]
+    article, capture = fetch("C", "2024-06-04T00:00:00+00:00")  # a newer text: the trigger keeps A in version 3
+    store_article(archive, article, site="news", capture=capture)
+    assert history(archive) == [*expected, (4, TEXTS["C"], "2024-06-04T00:00:00+00:00")]

@@ -176,7 +176,13 @@ def _v8_versions_without_current_text(db: sqlite_utils.Database) -> None:
 
 def _v9_import_progress(db: sqlite_utils.Database) -> None:
     """``newsarchive import``'s progress per WARC file (a WACZ's each WARC): every record before
-    ``done_offset`` is imported, so an interrupted import resumes there; ``finished_at`` once whole."""
+    ``done_offset`` is imported, so an interrupted import resumes there; ``finished_at`` once whole.
+
+    Before main's migrations 6-8 were merged into the import's branch this was migration 6: an
+    archive made then already has the table, and lacks the section folding of main's 6."""
+    if db["import_files"].exists():
+        _v6_section_case(db)
+        return
     db["import_files"].create({
         "source": str, "size": int, "done_offset": int, "records": int, "started_at": str, "updated_at": str,
         "finished_at": str, "run_id": int,

@@ -536,6 +536,54 @@ def export_command(db_path: Path, sites_dir: Path, fmt: str, site: str | None, s
     click.echo(f"exported {count} {'captures' if fmt == 'warc' else 'articles'} as {fmt}", err=True)
 
 
+@cli.command(name="import")
+@archive_options
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--site", "site_name", help="Store every page under this site, with its rules (default: the site "
+                                          "file whose scope holds the page, else a site named after its host).")
+@click.option("--hosts", metavar="PATTERN", help="Only pages of these hosts, comma-separated: example.com (and its "
+                                                 "subdomains), *.example.org.")
+@click.option("--since", callback=checked_by(parse_since), metavar="DATE",
+              help="Only records fetched (WARC-Date) on or after DATE.")
+@click.option("--jobs", type=click.IntRange(min=0), metavar="N",
+              help="Extraction worker processes (default: one per core; 0 extracts in this process).")
+@redis_options
+@clear_errors
+def import_command(db_path: Path, sites_dir: Path, paths: tuple[Path, ...], site_name: str | None,
+                   hosts: str | None, since: str | None, jobs: int | None, redis_url: str | None,
+                   redis_prefix: str) -> None:
+    """Import web archives (WARC, WACZ, folders of them): each HTML page extracted and stored as a
+    crawl stores it; an interrupted import, started again, goes on where it stopped.
+
+    With --redis, pages go to `newsarchive writer` through the distributed crawl's queue.
+    """
+    import logging
+    import signal
+    import threading
+
+    from archive.warcimport import WarcImportError, import_archives  # warcio, trafilatura: only for an import
+    from crawler.sites import load_site, site_files
+
+    logging.getLogger("warcio").setLevel(logging.ERROR)  # its notes on damaged records: counted, not printed
+    site = load_site(site_name, sites_dir) if site_name else None
+    configs = load_sites((), sites_dir) if sites_dir.is_dir() and site_files(sites_dir) else []
+    frontier = _frontier(redis_url, redis_prefix, "--redis") if redis_url else None
+    stop = threading.Event()
+    handlers = {number: signal.signal(number, lambda *_: stop.set()) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        result = import_archives(paths, db_path=db_path, frontier=frontier, sites=configs, site=site, hosts=hosts,
+                                 since=parse_since(since), jobs=jobs, should_stop=stop.is_set,
+                                 progress=sys.stderr if sys.stderr.isatty() else None)
+    except WarcImportError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    click.echo(result.summary())
+    if result.outcome != "finished":
+        raise click.ClickException(f"the import did not finish cleanly ({result.outcome}); run it again to go on")
+
+
 @cli.command()
 @archive_options
 @click.argument("url")

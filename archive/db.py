@@ -174,10 +174,26 @@ def _v8_versions_without_current_text(db: sqlite_utils.Database) -> None:
                " JOIN articles a ON a.id = v.article_id AND a.version = v.version AND a.text = v.text)")
 
 
+def _v9_import_progress(db: sqlite_utils.Database) -> None:
+    """``newsarchive import``'s progress per WARC file (a WACZ's each WARC): every record before
+    ``done_offset`` is imported, so an interrupted import resumes there; ``finished_at`` once whole.
+
+    Before main's migrations 6-8 were merged into the import's branch this was migration 6: an
+    archive made then already has the table, and lacks the section folding of main's 6."""
+    if db["import_files"].exists():
+        _v6_section_case(db)
+        return
+    db["import_files"].create({
+        "source": str, "size": int, "done_offset": int, "records": int, "started_at": str, "updated_at": str,
+        "finished_at": str, "run_id": int,
+    }, pk="source", not_null={"source", "done_offset", "records", "started_at"},
+        defaults={"done_offset": 0, "records": 0})
+
+
 # Append only: each entry turns version N into N + 1. Never edit one that has shipped.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial, _v2_recheck, _v3_learned_boilerplate, _v4_rejected_pages, _v5_bigram_search, _v6_section_case,
-    _v7_reading_at_scale, _v8_versions_without_current_text,
+    _v7_reading_at_scale, _v8_versions_without_current_text, _v9_import_progress,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

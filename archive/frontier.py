@@ -21,6 +21,7 @@ Keys, all under one prefix (``newsarchive`` unless configured):
 ``<p>:writer``            the writer's heartbeat
 ``<p>:runs``              counter of seedings; ``<p>:stats`` worker counters
 ``<p>:site_stats``        workers' per-site counters (pages, skips, errors) not yet in a ``crawl_runs`` row
+``<p>:imports``           ``newsarchive import --redis``'s progress per WARC file (source -> JSON)
 ``<p>:drain_epoch``       bumped by the writer when the frontier drains; a worker's heartbeat says
                           which epoch its pushed counters are complete for
 
@@ -53,6 +54,7 @@ from archive.store import (
     Outcome,
     Rejection,
     blocked_by,
+    capture_stored,
     close_abandoned_runs,
     compress,
     decompress,
@@ -144,6 +146,10 @@ class Keys:
     @property
     def drain_epoch(self) -> str:
         return f"{self.prefix}:drain_epoch"
+
+    @property
+    def imports(self) -> str:
+        return f"{self.prefix}:imports"
 
 
 def connect(url: str) -> redis.Redis:
@@ -364,6 +370,20 @@ class Frontier:
     def drain_epoch(self) -> int:
         return int(self.redis.get(self.keys.drain_epoch) or 0)
 
+    # web archives imported through the writer (``newsarchive import --redis``)
+    def import_progress(self, source: str) -> tuple[int, int, bool]:
+        """How far a WARC's import got: the offset before which every record was handed on, the
+        records done, and whether it is finished."""
+        raw = self.redis.hget(self.keys.imports, source)
+        if raw is None:
+            return 0, 0, False
+        saved = json.loads(raw)
+        return int(saved["done_offset"]), int(saved["records"]), bool(saved["finished"])
+
+    def save_import_progress(self, source: str, done_offset: int, records: int, finished: bool) -> None:
+        self.redis.hset(self.keys.imports, source, json.dumps(
+            {"done_offset": done_offset, "records": records, "finished": finished, "at": utc_now()}))
+
     def next_drain_epoch(self) -> int:
         return int(self.redis.incr(self.keys.drain_epoch))
 
@@ -474,9 +494,7 @@ class ArchiveWriter:
         counts[column] = counts.get(column, 0) + 1
 
     def _already_stored(self, capture: Capture) -> bool:
-        return self.db.execute(
-            "SELECT 1 FROM captures WHERE url = ? AND fetched_at = ? AND digest = ? LIMIT 1",
-            (capture.url, capture.fetched_at, capture.digest)).fetchone() is not None
+        return capture_stored(self.db, capture)
 
     def store(self, payload: bytes) -> None:
         try:

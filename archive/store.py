@@ -140,7 +140,11 @@ def store_article(db: sqlite_utils.Database, article: Article, *, site: str, sec
             capture_id = _insert_capture(conn, capture, site, run_id)
         conn.execute("DELETE FROM rejected_pages WHERE url IN (?, ?) OR capture_id = ?",
                      (article.url, canonical_url(capture.url) if capture else article.url, capture_id))
-        row = conn.execute("SELECT id, content_hash, version FROM articles WHERE url = ?", (article.url,)).fetchone()
+        row = conn.execute("SELECT id, content_hash, version, last_fetched_at FROM articles WHERE url = ?",
+                           (article.url,)).fetchone()
+        if row is not None and row[3] and fetched_at < row[3]:  # an older fetch arriving late (an import)
+            outcome, version = _store_earlier_fetch(conn, row[0], article, fetched_at, capture_id, run_id)
+            return Stored(article_id=row[0], outcome=outcome, version=version, capture_id=capture_id)
         if row is None:
             columns = {**values, "site": site, "section": section, "url": article.url, "version": 1,
                        "first_seen_at": fetched_at, "last_fetched_at": fetched_at,
@@ -151,7 +155,7 @@ def store_article(db: sqlite_utils.Database, article: Article, *, site: str, sec
             ).lastrowid
             outcome, version = Outcome.NEW, 1
         else:
-            article_id, old_hash, version = row
+            article_id, old_hash, version, _ = row
             if old_hash == article.content_hash:
                 # Metadata (tags, dates) may still have been corrected; the text is the same.
                 columns = {**values, "last_fetched_at": fetched_at,
@@ -176,6 +180,65 @@ def store_article(db: sqlite_utils.Database, article: Article, *, site: str, sec
                  capture_id, run_id),
             )
     return Stored(article_id=article_id, outcome=outcome, version=version, capture_id=capture_id)
+
+
+def _store_earlier_fetch(conn: sqlite3.Connection, article_id: int, article: Article, fetched_at: str,
+                         capture_id: int | None, run_id: int | None) -> tuple[Outcome, int]:
+    """Place a fetch older than the article's latest among its versions, by fetch time: the row
+    keeps the newest text; a text not seen at that time becomes a version of its own (later ones
+    renumbered), a text equal to the next version's moves that version's first sighting back. A
+    fetch later than every version but earlier than the article's latest fetch is a story that
+    changed and changed back: the latest fetch becomes the newest version, after this one."""
+    conn.execute("UPDATE articles SET first_seen_at = min(first_seen_at, ?) WHERE id = ?", (fetched_at, article_id))
+    versions = conn.execute("SELECT version, content_hash, fetched_at FROM article_versions WHERE article_id = ?"
+                            " ORDER BY version", (article_id,)).fetchall()
+    before = [v for v in versions if v[2] <= fetched_at]
+    after = [v for v in versions if v[2] > fetched_at]
+    if before and before[-1][1] == article.content_hash:
+        return Outcome.UNCHANGED, before[-1][0]
+    if after and after[0][1] == article.content_hash:
+        conn.execute("UPDATE article_versions SET fetched_at = ?, capture_id = ?, crawl_run_id = ?"
+                     " WHERE article_id = ? AND version = ?", (fetched_at, capture_id, run_id, article_id, after[0][0]))
+        if after[0] == versions[-1]:
+            conn.execute("UPDATE articles SET last_changed_at = ? WHERE id = ?", (fetched_at, article_id))
+        return Outcome.UNCHANGED, after[0][0]
+    number = before[-1][0] + 1 if before else 1
+    if not after:
+        # Every version is older than this fetch, yet the article was fetched since with its current
+        # text (a story changed and changed back): that later sighting becomes a version of its own,
+        # the newest, after this one. The version before keeps its text in its row, since only the
+        # current version's row has text NULL (migration 8).
+        conn.execute("UPDATE article_versions SET text = (SELECT text FROM articles WHERE id = ?)"
+                     " WHERE article_id = ? AND version = ? AND text IS NULL", (article_id, article_id, number - 1))
+        conn.execute(
+            "INSERT INTO article_versions (article_id, version, title, text, content_hash, fetched_at, capture_id,"
+            " crawl_run_id) VALUES (?,?,?,?,?,?,?,?)",
+            (article_id, number, article.title, article.text, article.content_hash, fetched_at, capture_id, run_id))
+        conn.execute(
+            "INSERT INTO article_versions (article_id, version, title, text, content_hash, fetched_at, capture_id,"
+            " crawl_run_id) SELECT id, ?, title, NULL, content_hash, last_fetched_at, last_capture_id,"
+            " (SELECT crawl_run_id FROM captures WHERE id = last_capture_id) FROM articles WHERE id = ?",
+            (number + 1, article_id))
+        conn.execute("UPDATE articles SET version = ?, last_changed_at = last_fetched_at WHERE id = ?",
+                     (number + 1, article_id))
+        return Outcome.CHANGED, number
+    # two steps, as the unique (article_id, version) index is checked row by row
+    conn.execute("UPDATE article_versions SET version = -(version + 1) WHERE article_id = ? AND version >= ?",
+                 (article_id, number))
+    conn.execute("UPDATE article_versions SET version = -version WHERE article_id = ? AND version < 0", (article_id,))
+    conn.execute(
+        "INSERT INTO article_versions (article_id, version, title, text, content_hash, fetched_at, capture_id,"
+        " crawl_run_id) VALUES (?,?,?,?,?,?,?,?)",
+        (article_id, number, article.title, article.text, article.content_hash, fetched_at, capture_id, run_id))
+    conn.execute("UPDATE articles SET version = version + 1 WHERE id = ?", (article_id,))
+    return Outcome.CHANGED, number
+
+
+def capture_stored(db: sqlite_utils.Database, capture: Capture) -> bool:
+    """Whether the archive holds this very fetch already (same URL, fetch time and body): a
+    replayed hand-off, or a record imported again after an interruption."""
+    return db.execute("SELECT 1 FROM captures WHERE url = ? AND fetched_at = ? AND digest = ? LIMIT 1",
+                      (capture.url, capture.fetched_at, capture.digest)).fetchone() is not None
 
 
 def store_rejected(db: sqlite_utils.Database, url: str, *, site: str, section: str | None = None,

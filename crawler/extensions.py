@@ -12,6 +12,12 @@ from twisted.internet import task
 INTERVAL = 1.0
 
 
+def draw_line(stream: TextIO, line: str) -> None:
+    """Draw ``line`` over the terminal's current line (an empty one clears it)."""
+    stream.write("\r\x1b[K" + line)
+    stream.flush()
+
+
 def progress_line(stats: dict[str, Any], sites: list[str]) -> str:
     """``world: 120 pages, 80 new, 3 changed, 2 errors | ...`` from the crawl's stats."""
     parts = []
@@ -45,9 +51,7 @@ class ProgressLine:
         return extension
 
     def show(self) -> None:
-        line = progress_line(self.crawler.stats.get_stats(), list(self.crawler.spider.sites))
-        self.stream.write("\r\x1b[K" + line)
-        self.stream.flush()
+        draw_line(self.stream, progress_line(self.crawler.stats.get_stats(), list(self.crawler.spider.sites)))
 
     def opened(self, spider: Any) -> None:
         # A log line that reaches the terminal first wipes the progress line (redrawn on the next tick)
@@ -57,8 +61,7 @@ class ProgressLine:
         self.loop.start(INTERVAL)
 
     def clear_before_log(self, record: logging.LogRecord) -> bool:
-        self.stream.write("\r\x1b[K")
-        self.stream.flush()
+        draw_line(self.stream, "")
         return True
 
     def closed(self, spider: Any, reason: str) -> None:
@@ -66,5 +69,4 @@ class ProgressLine:
             self.loop.stop()
         for handler in logging.getLogger().handlers:
             handler.removeFilter(self.clear_before_log)
-        self.stream.write("\r\x1b[K")
-        self.stream.flush()
+        draw_line(self.stream, "")

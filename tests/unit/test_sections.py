@@ -47,3 +47,24 @@ def test_migration_6_folds_the_sections_of_an_older_archive(tmp_path):
     assert schema_version(db) == SCHEMA_VERSION
     assert db.execute("select section, count(*) from articles group by section order by section").fetchall() == [
         (None, 1), ("business", 2), ("world", 2)]
+
+
+def test_an_archive_of_the_import_branch_before_the_merge_reaches_the_schema(tmp_path):
+    """Before main's migrations 6-8 were merged, the import's branch numbered import_files 6: its
+    archives skip to 9 holding the table, and get the section folding they missed."""
+    from archive.db import _v9_import_progress
+
+    old = sqlite_utils.Database(tmp_path / "old.db")
+    for number, migration in enumerate([*MIGRATIONS[:5], _v9_import_progress], 1):
+        migration(old)
+        old.execute(f"PRAGMA user_version = {number}")
+    for n, section in enumerate(["business", "Business"]):
+        old.execute("INSERT INTO articles (site, section, url, title, text, content_hash, first_seen_at) "
+                    "VALUES ('demo', ?, ?, 'A', 'Text', 'h', '2024-01-01')", [section, f"https://news.example/{n}"])
+    old.execute("INSERT INTO import_files (source, done_offset, started_at) VALUES ('cc.warc.gz', 10, '2024-01-01')")
+    old.conn.commit()
+    old.close()
+    db = open_archive(tmp_path / "old.db")
+    assert schema_version(db) == SCHEMA_VERSION
+    assert db.execute("select source, done_offset from import_files").fetchall() == [("cc.warc.gz", 10)]
+    assert db.execute("select section, count(*) from articles group by section").fetchall() == [("business", 2)]

@@ -1,0 +1,126 @@
+"""Import throughput: ``newsarchive import`` of a CC-NEWS-shaped WARC versus extract() alone on one core.
+
+    python benchmarks/import_throughput.py --pages 2000 [--jobs 2] [--rounds 3] [--corpus DIR | --demo]
+
+Writes a WARC (gzip per record; request, response and metadata records as Common Crawl writes
+them) of N real news pages (the news-fundus sample in tests/corpus_sample, each page under
+numbered URLs of its publisher until there are N; ``--demo``: the sample site's N articles,
+small pages that extract several times faster), then, each round: the same pages through ``extract()``
+alone pinned to one core, and ``newsarchive import --jobs J`` of the WARC into an empty archive
+as a subprocess (all cores); prints pages per second of both, their ratio (median and range of
+the rounds: this machine is shared and noisy), and the importer's peak RSS.
+Target (issue 27): ratio >= 1.7 with 2 jobs on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from archive.db import open_archive  # noqa: E402
+from crawler.demo_site import DemoSite, DemoSiteApp  # noqa: E402
+from crawler.extraction import extract  # noqa: E402
+from tests.warcs import CCNewsWarc  # noqa: E402
+
+RATIO_TARGET = 1.7
+BASE = "https://news.example"
+
+
+def corpus_pages(corpus: Path, count: int) -> list[tuple[str, bytes, str]]:
+    """``count`` pages from a corpus in the WCXB layout, each page again under its URL + ``/copy-N``."""
+    index = [json.loads(line) for line in (corpus / "index.jsonl").read_text().splitlines() if line.strip()]
+    bodies = [(entry["url"].split("?")[0].rstrip("/"), gzip.decompress((corpus / "html" / f"{entry['id']}.html.gz")
+                                                                      .read_bytes())) for entry in index]
+    return [(f"{url}/copy-{n // len(bodies)}", body, "text/html")
+            for n, (url, body) in ((n, bodies[n % len(bodies)]) for n in range(count))]
+
+
+def sample_pages(articles: int) -> list[tuple[str, bytes, str]]:
+    site = DemoSite(articles=articles)
+    app = DemoSiteApp(site, base_url=BASE + "/")
+    pages = []
+    for story in site.stories:
+        reply = app.respond(story.path, 2)
+        if reply.status == 200:
+            pages.append((BASE + story.path, reply.body, reply.content_type))
+    return pages
+
+
+def write_warc(pages: list[tuple[str, bytes, str]], path: Path) -> None:
+    with CCNewsWarc(path) as warc:
+        for index, (url, body, content_type) in enumerate(pages):
+            warc.fetch(url, body, f"2024-06-{1 + index // 1440:02d}T{index // 60 % 24:02d}:{index % 60:02d}:00Z",
+                       content_type=content_type)
+
+
+def extract_rate(pages: list[tuple[str, bytes, str]]) -> float:
+    """Pages per second through extract() alone, pinned to one core."""
+    everywhere = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(everywhere)})
+    try:
+        started = time.perf_counter()
+        for url, body, content_type in pages:
+            try:
+                extract(body, url, None, "UTC", content_type)
+            except Exception:  # a rejected page costs its time too
+                continue
+        return len(pages) / (time.perf_counter() - started)
+    finally:
+        os.sched_setaffinity(0, everywhere)
+
+
+def import_rate(warc: Path, workdir: Path, jobs: int, pages: int) -> tuple[float, int]:
+    """Pages per second of ``newsarchive import`` (start-up included) and the importer's peak RSS (MB)."""
+    db = workdir / f"import-{time.monotonic_ns()}.db"
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "archive.cli", "import", str(warc), "--db", str(db), "--jobs", str(jobs),
+                    "--sites-dir", str(workdir)], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - started
+    archived = open_archive(db).execute("select count(*) from captures").fetchone()[0]
+    assert archived == pages, (archived, pages)
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    return pages / elapsed, rss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--corpus", type=Path, default=REPO / "tests" / "corpus_sample" / "news-fundus")
+    parser.add_argument("--demo", action="store_true", help="The sample site's articles instead of a corpus.")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    pages = sample_pages(args.pages) if args.demo else corpus_pages(args.corpus, args.pages)
+    with tempfile.TemporaryDirectory(prefix="newsarchive-import-bench-") as tmp:
+        workdir = Path(tmp)
+        warc = workdir / "cc-news.warc.gz"
+        write_warc(pages, warc)
+        print(f"{len(pages)} pages, WARC {warc.stat().st_size / 1e6:.1f} MB; {args.jobs} jobs on "
+              f"{os.cpu_count()} cores")
+        ratios = []
+        for number in range(1, args.rounds + 1):
+            before = extract_rate(pages)
+            imported, rss = import_rate(warc, workdir, args.jobs, len(pages))
+            after = extract_rate(pages)
+            one_core = (before + after) / 2  # the machine is shared: compare with the mean of both sides
+            ratios.append(imported / one_core)
+            print(f"round {number}: extract() alone {before:.0f}/{after:.0f} pages/s on one core; import "
+                  f"{imported:.0f} pages/s; ratio {ratios[-1]:.2f}; importer peak RSS {rss} MB")
+    print(f"ratio to extract() on one core: median {statistics.median(ratios):.2f} "
+          f"(range {min(ratios):.2f}-{max(ratios):.2f}); target >= {RATIO_TARGET}")
+
+
+if __name__ == "__main__":
+    main()

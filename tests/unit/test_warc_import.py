@@ -1,0 +1,237 @@
+"""``newsarchive import`` of web archives (issue 27), in this process (``jobs=0``): what a
+CC-NEWS-shaped WARC turns into, filters, sites, resuming, WACZ, versions, and the CLI."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive.cli import cli
+from archive.db import open_archive
+from archive.warcimport import IMPORT_RUN_SITE, Filters, find_sources, import_archives, read_entries
+from tests.warcs import (
+    EXPECTED_ARTICLES,
+    EXPECTED_REJECTED,
+    HOSTS,
+    CCNewsWarc,
+    cc_news_file,
+    demo_fetches,
+    wacz_file,
+)
+
+
+@pytest.fixture(scope="module")
+def fetches():
+    return demo_fetches()
+
+
+def rows(db_path: Path, sql: str) -> list[tuple]:
+    db = open_archive(db_path)
+    try:
+        return [tuple(row) for row in db.execute(sql).fetchall()]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("gzip", [True, False], ids=["gzip-per-record", "plain"])
+def test_a_cc_news_warc_imports_with_the_right_counts(tmp_path, fetches, gzip):
+    warc = cc_news_file(tmp_path / ("cc.warc.gz" if gzip else "cc.warc"), gzip=gzip, fetches=fetches)
+    result = import_archives([warc], db_path=tmp_path / "a.db", jobs=0)
+    counts = result.counts
+    assert result.outcome == "finished"
+    assert counts["saved/new"] == EXPECTED_ARTICLES and counts["rejected"] == EXPECTED_REJECTED
+    assert (counts["skipped/revisit"], counts["skipped/truncated"], counts["skipped/not_html"],
+            counts["skipped/http_error"], counts["errors/malformed"]) == (1, 1, 1, 1, 1)
+    assert (counts["records/request"], counts["records/metadata"], counts["records/warcinfo"]) == (11, 11, 1)
+    db = tmp_path / "a.db"
+    assert rows(db, "select site, count(*) from articles group by site order by site") == [
+        ("blog.example", 1), ("citynews.example", 3), ("worldnews.example", 3)]
+    assert rows(db, "select reason, site from rejected_pages") == [("listing", "blog.example")]
+    # Each page as a crawled one: a capture with the record's payload, status, headers and WARC-Date.
+    first = fetches[HOSTS[0]][0]
+    capture = rows(db, f"select status, fetched_at, content_type from captures where url = '{first.url}'")
+    assert capture == [(200, "2024-06-01T10:00:00+00:00", "text/html; charset=utf-8")]
+    assert rows(db, f"select first_seen_at from articles where url = '{first.url.replace('www.', '')}'") == [
+        ("2024-06-01T10:00:00+00:00",)]
+    assert rows(db, "select count(*) from captures") == [(EXPECTED_ARTICLES + EXPECTED_REJECTED,)]
+    # The German story, in ISO-8859-1 declared only in its <meta>, is stored as the right Unicode.
+    assert rows(db, "select title from articles where url like '%nuernberg%'") == [
+        ("Nürnberg: Der Gemeinderat verschiebt die Sanierung des Freibads",)]
+    run = rows(db, "select site, outcome, pages, articles_new, skipped, errors, stats from crawl_runs")
+    assert run[0][:6] == (IMPORT_RUN_SITE, "finished", 12, EXPECTED_ARTICLES, 5, 1)
+    assert json.loads(run[0][6])["skipped/revisit"] == 1
+
+
+def test_hosts_limits_the_import_to_one_host(tmp_path, fetches):
+    warc = cc_news_file(tmp_path / "cc.warc.gz", fetches=fetches)
+    result = import_archives([warc], db_path=tmp_path / "a.db", jobs=0, hosts="citynews.example")
+    assert rows(tmp_path / "a.db", "select distinct site from articles") == [("citynews.example",)]
+    assert result.counts["saved/new"] == 3
+    # the other hosts' pages (5), and worldnews' revisit and truncated record, never read
+    assert result.counts["filtered/hosts"] == 7
+    assert result.counts["skipped/revisit"] == 0
+    import_archives([warc], db_path=tmp_path / "b.db", jobs=0, hosts="*.worldnews.example,blog.*")
+    assert rows(tmp_path / "b.db", "select count(*) from articles") == [(4,)]
+
+
+def test_since_skips_records_fetched_before_it(tmp_path, fetches):
+    from crawler.extraction import parse_since
+
+    warc = cc_news_file(tmp_path / "cc.warc.gz", fetches=fetches)
+    result = import_archives([warc], db_path=tmp_path / "a.db", jobs=0, since=parse_since("2024-06-02"))
+    assert result.counts["pages"] == 4 and result.counts["saved/new"] == 0  # revisit, truncated, PDF, 404
+    assert result.counts["filtered/since"] == 8
+
+
+def test_a_site_file_whose_scope_holds_the_host_names_the_site_and_gives_its_rules(tmp_path, fetches):
+    from crawler.sites import load_site_file
+
+    (tmp_path / "worldnews.toml").write_text('name = "worldnews"\nbase_url = "https://www.worldnews.example/"\n'
+                                              'sections = ["/world/"]\n'
+                                              '[extraction]\ndrop_lines = ["re:.*"]\n')
+    config = load_site_file(tmp_path / "worldnews.toml")
+    warc = cc_news_file(tmp_path / "cc.warc.gz", fetches=fetches)
+    result = import_archives([warc], db_path=tmp_path / "a.db", jobs=0, sites=[config])
+    # Its rule drops every line: its pages are rejected (and kept), under the site's name.
+    assert rows(tmp_path / "a.db", "select site, count(*) from rejected_pages group by site order by site") == [
+        ("blog.example", 1), ("worldnews", 3)]
+    assert result.counts["saved/new"] == 4
+    import_archives([warc], db_path=tmp_path / "b.db", jobs=0, site=dataclasses.replace(config, name="all"))
+    assert rows(tmp_path / "b.db", "select distinct site from rejected_pages") == [("all",)]
+
+
+def test_an_import_started_again_imports_nothing_twice(tmp_path, fetches):
+    warc = cc_news_file(tmp_path / "cc.warc.gz", fetches=fetches)
+    import_archives([warc], db_path=tmp_path / "a.db", jobs=0)
+    again = import_archives([warc], db_path=tmp_path / "a.db", jobs=0)
+    assert again.files_done_before == 1 and again.counts["records"] == 0
+    # The same file under another name is read, but every fetch in it is known already.
+    copy = tmp_path / "copy.warc.gz"
+    copy.write_bytes(warc.read_bytes())
+    other = import_archives([copy], db_path=tmp_path / "a.db", jobs=0)
+    assert other.counts["already_imported"] == EXPECTED_ARTICLES + EXPECTED_REJECTED
+    assert rows(tmp_path / "a.db", "select count(*) from captures") == [(EXPECTED_ARTICLES + EXPECTED_REJECTED,)]
+
+
+def test_an_interrupted_import_goes_on_where_it_stopped(tmp_path, fetches):
+    warc = cc_news_file(tmp_path / "cc.warc.gz", fetches=fetches)
+    seen = []
+
+    def stop_after_four_pages() -> bool:
+        seen.append(1)
+        return len(seen) > 12
+
+    first = import_archives([warc], db_path=tmp_path / "a.db", jobs=0, should_stop=stop_after_four_pages)
+    assert first.outcome == "interrupted" and 0 < first.counts["saved/new"] < EXPECTED_ARTICLES
+    done = rows(tmp_path / "a.db", "select done_offset, finished_at from import_files")
+    assert done[0][0] > 0 and done[0][1] is None
+    second = import_archives([warc], db_path=tmp_path / "a.db", jobs=0)
+    assert first.counts["saved/new"] + second.counts["saved/new"] == EXPECTED_ARTICLES
+    assert second.counts["already_imported"] == 0  # resumed at the saved offset, not from the start
+    assert rows(tmp_path / "a.db", "select count(*), count(distinct url) from captures") == [
+        (EXPECTED_ARTICLES + EXPECTED_REJECTED,) * 2]
+    assert rows(tmp_path / "a.db", "select outcome from crawl_runs order by id") == [("interrupted",), ("finished",)]
+
+
+def test_a_wacz_imports_like_its_warc(tmp_path, fetches):
+    warc = cc_news_file(tmp_path / "cc.warc.gz", fetches=fetches)
+    wacz = wacz_file(tmp_path / "crawl.wacz", [warc])
+    from_warc = import_archives([warc], db_path=tmp_path / "a.db", jobs=0)
+    from_wacz = import_archives([wacz], db_path=tmp_path / "b.db", jobs=0)
+    ignore = ("records", "already_imported")
+    assert {k: v for k, v in from_wacz.counts.items() if k not in ignore} == {
+        k: v for k, v in from_warc.counts.items() if k not in ignore}
+    columns = "url, site, title, text, published_at, authors, tags"
+    assert rows(tmp_path / "a.db", f"select {columns} from articles order by url") == rows(
+        tmp_path / "b.db", f"select {columns} from articles order by url")
+    assert rows(tmp_path / "b.db", "select source from import_files") == [(f"{wacz}!archive/cc.warc.gz",)]
+
+
+def test_a_folder_is_searched_for_warcs_and_waczs(tmp_path, fetches):
+    folder = tmp_path / "crawls"
+    (folder / "deep").mkdir(parents=True)
+    warc = cc_news_file(folder / "deep" / "a.warc.gz", fetches=fetches)
+    wacz_file(folder / "b.wacz", [warc])
+    (folder / "notes.txt").write_text("not an archive")
+    assert [s.key.removeprefix(str(folder)) for s in find_sources([folder])] == [
+        "/b.wacz!archive/a.warc.gz", "/deep/a.warc.gz"]
+
+
+def test_a_file_cut_short_counts_its_last_record_as_truncated(tmp_path, fetches):
+    whole = tmp_path / "whole.warc"
+    with CCNewsWarc(whole, gzip=False) as warc:
+        for fetch in fetches[HOSTS[0]]:
+            warc.fetch(fetch.url, fetch.body, "2024-06-01T10:00:00Z", content_type=fetch.content_type)
+    cut = tmp_path / "cut.warc"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: data.rfind(b"WARC-Type: response") + 1500])  # mid-payload of the last page
+    result = import_archives([cut], db_path=tmp_path / "a.db", jobs=0)
+    assert (result.counts["saved/new"], result.counts["skipped/truncated"]) == (2, 1)
+    assert result.outcome == "finished"
+
+
+def test_older_captures_imported_after_newer_ones_keep_versions_in_fetch_order(tmp_path, fetches):
+    page = fetches[HOSTS[0]][0]
+    edited = page.body.replace(b"</p>", b" A correction was added.</p>", 1)
+    for name, body, date in (("new.warc.gz", edited, "2024-07-01T00:00:00Z"),
+                             ("old.warc.gz", page.body, "2024-06-01T00:00:00Z")):
+        with CCNewsWarc(tmp_path / name) as warc:
+            warc.fetch(page.url, body, date, content_type=page.content_type)
+    import_archives([tmp_path / "new.warc.gz"], db_path=tmp_path / "a.db", jobs=0)
+    import_archives([tmp_path / "old.warc.gz"], db_path=tmp_path / "a.db", jobs=0)
+    versions = rows(tmp_path / "a.db", "select v.version, v.fetched_at, coalesce(v.text, a.text) like '%correction%',"
+                                       " v.text is null from article_versions v join articles a on a.id = v.article_id"
+                                       " order by v.version")
+    # the older capture keeps its own text; the current version's is the article's (migration 8)
+    assert versions == [(1, "2024-06-01T00:00:00+00:00", 0, 0), (2, "2024-07-01T00:00:00+00:00", 1, 1)]
+    assert rows(tmp_path / "a.db", "select version, text like '%correction%', first_seen_at from articles") == [
+        (2, 1, "2024-06-01T00:00:00+00:00")]
+
+
+@pytest.mark.parametrize("gzip", [True, False], ids=["gzip-per-record", "plain"])
+def test_entries_resume_at_a_saved_offset(tmp_path, fetches, gzip):
+    warc = cc_news_file(tmp_path / ("cc.warc.gz" if gzip else "cc.warc"), gzip=gzip, fetches=fetches)
+    source = find_sources([warc])[0]
+    entries = list(read_entries(source, 0, Filters()))
+    assert all(e.end == after.offset for e, after in itertools.pairwise(entries))  # each ends where the next starts
+    for middle in entries[1::5]:
+        assert [(e.offset, e.reason) for e in read_entries(source, middle.end, Filters())] == [
+            (e.offset, e.reason) for e in entries if e.offset >= middle.end]
+
+
+def test_the_import_command_prints_one_summary_line_and_exits_like_crawl(tmp_path, fetches):
+    warc = cc_news_file(tmp_path / "cc.warc.gz", fetches=fetches)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["import", str(warc), "--db", str(tmp_path / "a.db"), "--jobs", "0",
+                                 "--sites-dir", str(tmp_path / "no-sites")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("\n") == 1 and f"{EXPECTED_ARTICLES} new" in result.stdout  # one line
+    (tmp_path / "empty").mkdir()
+    missing = runner.invoke(cli, ["import", str(tmp_path / "empty"), "--db", str(tmp_path / "a.db")])
+    assert missing.exit_code == 1 and "no WARC or WACZ files" in missing.output
+    bad_site = runner.invoke(cli, ["import", str(warc), "--db", str(tmp_path / "a.db"), "--site", "nosuch",
+                                   "--sites-dir", str(tmp_path)])
+    assert bad_site.exit_code == 1 and "no such site file" in bad_site.output
+
+
+def test_the_progress_bar_shows_share_rate_eta_and_what_was_stored():
+    import io
+    from collections import Counter
+
+    from archive.warcimport import ProgressBar
+
+    stream = io.StringIO()
+    bar = ProgressBar(4_000_000, stream, every=0)
+    bar.show(1_000_000, Counter({"pages": 10, "saved/new": 7, "rejected": 2}))
+    line = stream.getvalue()
+    assert line.startswith("\r\x1b[Kimport [#####") and " 25% 1.0/4.0 MB" in line
+    assert "pages/s, ETA " in line and "7 new, 0 changed, 0 unchanged, 2 rejected, 0 errors" in line
+    bar.close()
+    assert stream.getvalue().endswith("\r\x1b[K")
+    quiet = ProgressBar(1, None)
+    quiet.show(1, Counter())  # no stream (not a terminal): draws nothing, and does not fail

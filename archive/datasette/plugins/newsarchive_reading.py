@@ -183,17 +183,21 @@ from articles where id = ?
 """
 
 
+def _one_row(conn: sqlite3.Connection, sql: str, *params: object) -> dict | None:
+    """The one row ``sql`` selects, as a dict by column name; None when there is none."""
+    cursor = conn.execute(sql, params)
+    row = cursor.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cursor.description], row))
+
+
 async def article_page(datasette, request):
     article_id = int(request.url_vars["article_id"])
 
     def read(conn: sqlite3.Connection):
-        cursor = conn.execute(ARTICLE_SQL, [article_id])
-        row = cursor.fetchone()
-        if row is None:
+        article = _one_row(conn, ARTICLE_SQL, article_id)
+        if article is None:
             return None, []
-        article = dict(zip([d[0] for d in cursor.description], row))
-        versions = conn.execute(queries.VERSIONS_SQL, [article_id]).fetchall()
-        return article, versions
+        return article, conn.execute(queries.VERSIONS_SQL, [article_id]).fetchall()
 
     article, versions = await _archive(datasette).execute_fn(read)
     if article is None:
@@ -222,12 +226,11 @@ async def capture_page(datasette, request):
     capture_id = int(request.url_vars["capture_id"])
 
     def read(conn: sqlite3.Connection):
-        cursor = conn.execute(CAPTURE_SQL, [capture_id])
-        row = cursor.fetchone()
-        if row is None:
+        capture = _one_row(conn, CAPTURE_SQL, capture_id)
+        if capture is None:
             return None, None
-        article = conn.execute("select id, title from articles where last_capture_id = ?", [capture_id]).fetchone()
-        return dict(zip([d[0] for d in cursor.description], row)), article
+        return capture, conn.execute("select id, title from articles where last_capture_id = ?",
+                                     [capture_id]).fetchone()
 
     capture, article = await _archive(datasette).execute_fn(read)
     if capture is None:

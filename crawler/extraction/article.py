@@ -21,6 +21,11 @@ def normalise_text(text: str) -> str:
     return _SPACE.sub(" ", " ".join(lines)).strip()
 
 
+# Characters that show nothing: soft hyphens, zero-width spaces, word joiners, byte-order marks
+# (zero-width joiners and non-joiners shape scripts and emoji, and stay). Inside a word they
+# split it for search.
+INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
+_SHOWN_FIELDS = ("title", "text", "description", "site_name")
 # Longest stored metadata, in characters; lists: (most values, longest value).
 FIELD_CHARACTERS = {"title": 1000, "description": 5000, "published_raw": 200, "modified_raw": 200,
                     "language": 35, "image": 2000, "site_name": 200}
@@ -53,9 +58,15 @@ class Article:
     uncertain: bool = False  # kept as an article near the page-type decision's boundary: re-decide later
 
     def __post_init__(self) -> None:
-        """Metadata fields cut to sane lengths: a hostile or broken page may put megabytes in a title
-        or thousands of tags, which the archive would store and index (the text is bounded by the
-        download's size limit)."""
+        """The fields as a reader sees them: without invisible marks (``INVISIBLE``), and metadata
+        cut to sane lengths: a hostile or broken page may put megabytes in a title or thousands of
+        tags, which the archive would store and index (the text is bounded by the download's size
+        limit)."""
+        for name in _SHOWN_FIELDS:
+            if isinstance(value := getattr(self, name), str):
+                object.__setattr__(self, name, value.translate(INVISIBLE))
+        for name in LIST_LIMITS:
+            object.__setattr__(self, name, tuple(value.translate(INVISIBLE) for value in getattr(self, name)))
         for name, limit in FIELD_CHARACTERS.items():
             value = getattr(self, name)
             if isinstance(value, str) and len(value) > limit:

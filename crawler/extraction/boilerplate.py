@@ -12,9 +12,10 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
+from .article import INVISIBLE
 from .dates import SHORT_DATE, date_in_text
 from .text import word_count
-from .words import BYLINE_LABELS, every
+from .words import BYLINE_LABELS, alternation, every
 
 # Whole lines that are page furniture on any site (compared case-insensitively).
 GENERIC_LINES = frozenset(line.casefold() for line in (
@@ -130,8 +131,8 @@ TEASER_WORDS = 25  # a line after a links heading that is this long is prose: th
 
 
 def fold(line: str) -> str:
-    """A line as furniture is compared: white space collapsed, case folded."""
-    return " ".join(line.split()).casefold()
+    """A line as furniture is compared: white space collapsed, invisible marks gone, case folded."""
+    return " ".join(line.translate(INVISIBLE).split()).casefold()
 
 
 def is_furniture(line: str) -> bool:
@@ -293,8 +294,7 @@ def only_a_date(line: str) -> bool:
 
 
 # A byline's label in any language ("By", "Von", "Par"): a line of it and an author's name is metadata.
-_LABEL = re.compile(r"^(?:" + "|".join(sorted(map(re.escape, every(BYLINE_LABELS)), key=len, reverse=True))
-                    + r")\s*:?\s+", re.IGNORECASE)
+_LABEL = re.compile(rf"^(?:{alternation(every(BYLINE_LABELS))})\s*:?\s+", re.IGNORECASE)
 
 
 def without_metadata_lines(text: str, authors: Sequence[str]) -> str:

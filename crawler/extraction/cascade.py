@@ -25,7 +25,7 @@ from w3lib.encoding import html_to_unicode
 
 from ..sites import ExtractionRules, origin
 from ..urls import DEFAULT_PORTS, canonical_url, same_site
-from .article import Article
+from .article import INVISIBLE, Article
 from .boilerplate import fold, leading_byline, strip_boilerplate, without_metadata_lines
 from .dates import ParsedDate, first_date
 from .metadata import (
@@ -91,9 +91,6 @@ _COUNT_OR_YEAR = re.compile(r"[\s(),:\[\]]*(?:(?:in|of|for)?[\s(),:\[\]]*\d+[\s(
 BRIEF_MARGIN = 1.2
 BRIEF_SHARE = 2
 TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-:\u00b7\u2022\u00bb]\s+")
-# Characters that show nothing: soft hyphens, zero-width spaces, word joiners, byte-order marks
-# (zero-width joiners and non-joiners shape scripts and emoji, and stay).
-INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
 
 
 class NotAnArticle(Exception):
@@ -256,8 +253,7 @@ def clean_title(title: str | None, site_name: str | None, shown: frozenset[str] 
     erwarten wir" is the headline's own end, where "... | Opinion" is a label."""
     if not title:
         return None
-    # CMSs often escape twice ("&amp;#8211;"); soft hyphens and zero-width marks are invisible
-    title = " ".join(html_module.unescape(title).translate(INVISIBLE).split())
+    title = _unmarked(title)
     parts = TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
@@ -476,10 +472,15 @@ def _title(meta: PageMetadata, fallback: str | None) -> str | None:
     return first
 
 
+def _unmarked(title: str) -> str:
+    """A title unescaped (CMSs often escape twice: "&amp;#8211;"), without invisible marks (a soft
+    hyphen in an <h1> only), its spaces normalised."""
+    return " ".join(html_module.unescape(title).translate(INVISIBLE).split())
+
+
 def _plain(title: str) -> str:
-    """A title as ``clean_title`` compares it: unescaped, without invisible marks, spaces
-    normalised, casefolded."""
-    return " ".join(html_module.unescape(title).translate(INVISIBLE).split()).casefold()
+    """A title as ``clean_title`` compares it: ``_unmarked``, casefolded."""
+    return _unmarked(title).casefold()
 
 
 def _as_declared(heading: str, declared: list[str]) -> str:
@@ -509,9 +510,8 @@ def _as_declared(heading: str, declared: list[str]) -> str:
 
 
 def _body(text: str, title: str | None, rules: ExtractionRules) -> str:
-    """trafilatura's text without the headline it repeats, furniture lines and invisible marks
-    (a soft hyphen inside a word would split it for search)."""
-    return strip_boilerplate(_without_headline(text.translate(INVISIBLE), title), rules.drop_lines)
+    """trafilatura's text without the headline it repeats and without furniture lines."""
+    return strip_boilerplate(_without_headline(text, title), rules.drop_lines)
 
 
 def _without_headline(text: str, title: str | None) -> str:
@@ -694,7 +694,7 @@ def extract(html: bytes | str, url: str, rules: ExtractionRules | None = None,
         url=page_url(url, meta.canonical),
         title=analysis.title,
         text=analysis.text,
-        description=next((d.translate(INVISIBLE) for d in meta.descriptions), None),
+        description=next(iter(meta.descriptions), None),
         authors=analysis.authors,
         published_at=published.iso if published else None,
         published_raw=published.raw if published else None,

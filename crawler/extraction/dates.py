@@ -21,6 +21,8 @@ from dateparser.languages.loader import default_loader
 from dateutil import parser as dateutil_parser
 from dateutil import tz
 
+from .words import alternation
+
 # A date must not lie further in the future than this: clocks and timezones differ a little.
 FUTURE_TOLERANCE = timedelta(days=1)
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
@@ -56,9 +58,8 @@ def date_in_text() -> re.Pattern[str]:
     follows: "June 3, 2024", "3 June 2024", "5. Juni 2024, 10:30 Uhr", "3 de junio de 2024",
     "05.06.2024", "2024.06.12 14:20", "2024-06-03", "2024年6月5日", "2024년 6월 12일". Month names in
     every language of ``NEWS_LANGUAGES`` (dateparser's own lists, read on first use)."""
-    foreign = sorted((re.escape(name) for name in _month_names() if len(name) >= 3 and " " not in name),
-                     key=len, reverse=True)
-    month = rf"(?:{_MONTH}|(?:{'|'.join(foreign)})\.?)"
+    foreign = alternation(name for name in _month_names() if len(name) >= 3 and " " not in name)
+    month = rf"(?:{_MONTH}|(?:{foreign})\.?)"
     of = r"(?:\s+(?:of|de|del)\s+|\s+)"  # "3rd of June", "3 de junio de 2024"
     return re.compile(
         rf"(?:\b{month}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+{_YEAR}\b"

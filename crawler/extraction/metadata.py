@@ -20,7 +20,17 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from .dates import publication_date_in
-from .words import AGENCIES, BUTTONS, BYLINE_LABELS, CONJUNCTIONS, NETWORKS, PHOTO_LABELS, TITLES_AFTER_NAME, every
+from .words import (
+    AGENCIES,
+    BUTTONS,
+    BYLINE_LABELS,
+    CONJUNCTIONS,
+    NETWORKS,
+    PHOTO_LABELS,
+    TITLES_AFTER_NAME,
+    alternation,
+    every,
+)
 
 ARTICLE_TYPES = {
     "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
@@ -71,18 +81,9 @@ _BYLINE_LABEL = re.compile(r"^(by|written by|posted by|authors?|authored by|word
 # The same in other languages ("Von Anna Schmidt", "Par Jean Dupont"), before a capitalised name
 # only ("Von der Leyen sagt ..." is a sentence); two-letter labels ("di", "av") start names and
 # sentences too often to tell.
-_OTHER_LABELS = sorted((w for w in every(BYLINE_LABELS) - every({"en": BYLINE_LABELS["en"]}) if len(w) >= 3),
-                       key=len, reverse=True)
-_OTHER_BYLINE_LABEL = re.compile(rf"^(?:{'|'.join(map(re.escape, _OTHER_LABELS))})\s*:?\s+(?P<rest>\w.*)$",
-                                 re.IGNORECASE)
+_OTHER_LABELS = alternation(w for w in every(BYLINE_LABELS) - every({"en": BYLINE_LABELS["en"]}) if len(w) >= 3)
+_OTHER_BYLINE_LABEL = re.compile(rf"^(?:{_OTHER_LABELS})\s*:?\s+(?P<rest>\w.*)$", re.IGNORECASE)
 
-
-def _byline_label(text: str) -> re.Match[str] | None:
-    """A byline's label at the start of ``text``, with the name after it as ``rest``."""
-    if found := _BYLINE_LABEL.match(text):
-        return found
-    found = _OTHER_BYLINE_LABEL.match(text)
-    return found if found and found["rest"][0].isupper() else None
 BYLINE_ELEMENT_WORDS = 12  # an element with more words is prose, not a byline
 BYLINE_CANDIDATES = 5
 _TIMES = etree.XPath("//time[@datetime]")
@@ -368,9 +369,9 @@ def read_labels(tree: etree._Element) -> tuple[list[str], list[str]]:
         if any(element.tag in ("nav", "header") for element in link.iterancestors()) or not any(
                 _LABEL_BOX.search(f"{element.get('class', '')} {element.get('id', '')}") for element in boxes):
             continue
-        kind = "tag" if found.group("tag") else "category"
-        if text not in labels[kind] and len(labels[kind]) < MAX_LABELS:
-            labels[kind].append(text.lstrip("#"))
+        kind, label = "tag" if found.group("tag") else "category", text.lstrip("#")
+        if label not in labels[kind] and len(labels[kind]) < MAX_LABELS:
+            labels[kind].append(label)
     return labels["tag"], labels["category"]
 
 
@@ -414,6 +415,14 @@ def _text_after(label: etree._Element) -> str | None:
             return text
         following = following.getnext()
     return None
+
+
+def _byline_label(text: str) -> re.Match[str] | None:
+    """A byline's label at the start of ``text``, with the name after it as ``rest``."""
+    if found := _BYLINE_LABEL.match(text):
+        return found
+    found = _OTHER_BYLINE_LABEL.match(text)
+    return found if found and found["rest"][0].isupper() else None
 
 
 def _read_after_headline(headline: etree._Element, meta: PageMetadata) -> None:
@@ -511,8 +520,7 @@ def read_metadata(tree: etree._Element, markup_credits: bool = True) -> PageMeta
 
 
 _DIGIT = re.compile(r"\d")  # dates and times that share a byline are not names
-_LABELS = "|".join(sorted(map(re.escape, every(BYLINE_LABELS)), key=len, reverse=True))
-_BYLINE = re.compile(rf"^\s*(?:(?:{_LABELS})\s*:?\s+|"
+_BYLINE = re.compile(rf"^\s*(?:(?:{alternation(every(BYLINE_LABELS))})\s*:?\s+|"
                      r"(?:this\s+(?:post|article|story|piece)\s+was\s+)?(?:written|posted|published)\s+by\s*:?\s*)",
                      re.IGNORECASE)
 # A label inside a credit, before a capitalised name: "Capital Von Jemima Kelly" (a section's name first).
@@ -526,8 +534,7 @@ _CODE = re.compile(r"[{}=<>;]|\w\(")  # "window._folmq.push(function() {": a scr
 _AGENCIES = {agency.casefold(): agency for agency in AGENCIES}
 _TITLES_AFTER_NAME = every(TITLES_AFTER_NAME)
 _SEGMENTS = re.compile(r"\s*(?:,|;|\||\u00b7|\u2022|\u22c5|\u25cf|\s-\s|\s\u2013\s)\s*")
-_JOINED = re.compile(r"\s*(?:&|" + "|".join(rf"\b{re.escape(word)}\b" for word in sorted(every(CONJUNCTIONS) - {"&"}))
-                     + r")\s*", re.IGNORECASE)
+_JOINED = re.compile(rf"\s*(?:&|\b(?:{alternation(every(CONJUNCTIONS) - {'&'})})\b)\s*", re.IGNORECASE)
 NAME_WORDS = 5  # a longer piece of a byline is a sentence, not a name...
 ORGANISATION_WORDS = 8  # ... unless it names an organisation
 _OF_AN_ORGANISATION = re.compile(r"\s(?:for|of)\s")  # "Center for ...", "Institute of ...": not people
@@ -545,7 +552,7 @@ _NAME_ENDS = re.compile(r"\s+(?:(?:last\s+)?updated|published|posted|reviewed|ed
                         re.IGNORECASE)
 # A credit that is someone else's (an update, a review, an edit): not the story's author.
 _OTHER_CREDIT = re.compile(r"^(?:(?:last\s+)?updated|reviewed|edited|fact[- ]checked|released|"
-                           + "|".join(map(re.escape, every(PHOTO_LABELS))) + r")\b", re.IGNORECASE)
+                           + alternation(every(PHOTO_LABELS)) + r")\b", re.IGNORECASE)
 # Job titles, credentials and page words that share a byline's element with the name.
 _ROLE_WORDS = frozenset("""
     reporter writer editor founder co-founder cofounder ceo cto cfo coo president director manager contributor
@@ -618,6 +625,9 @@ def _looks_like_a_person(name: str) -> bool:
             and all(w[:1].isupper() or low in _PARTICLES for w, low in zip(words, lowered)))
 
 
+_LABEL_BEFORE_NUMBER = re.compile(r"\s*[^\W\d_]+\s*:\s*(?=\d)")  # "Giriş: 03.07.2024"
+
+
 def people_in(dateline: str | None) -> tuple[str, ...]:
     """The people a dateline names without a "By": "Aaron Ricadela | Senior Writer | July 2, 2025".
     A word with a colon before a number labels it ("Giriş: 03.07.2024"), in any language."""
@@ -626,8 +636,6 @@ def people_in(dateline: str | None) -> tuple[str, ...]:
     dateline = _LABEL_BEFORE_NUMBER.sub(" | ", dateline)
     return tuple(name for name in clean_authors([dateline]) if _looks_like_a_person(name))
 
-
-_LABEL_BEFORE_NUMBER = re.compile(r"\s*[^\W\d_]+\s*:\s*(?=\d)")
 
 
 def _people_first(names: list[str]) -> list[str]:

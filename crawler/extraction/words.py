@@ -7,6 +7,9 @@ follow or share button and a photo credit from a name. Add a language by adding 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 # "By Jane Roe": the word a byline starts with.
 BYLINE_LABELS = {
     "en": ("by", "written by", "posted by", "words by", "author", "authors", "authored by"),
@@ -44,6 +47,12 @@ AGENCIES = ("AP", "AFP", "Reuters", "dpa", "APA", "ANP", "EFE", "ANSA", "AAP", "
             "epd", "Kyodo", "Xinhua", "Yonhap", "TASS", "Ritzau", "NTB", "TT", "Belga", "Lusa", "PAP", "CTK",
             "MTI", "Bloomberg", "dts", "AA", "IANS", "PTI", "UPI", "Europa Press", "Associated Press",
             "Agence France-Presse", "Deutsche Presse-Agentur")
+
+
+def alternation(words: Iterable[str]) -> str:
+    """``words`` as a regular expression's alternatives, longest first (so that "written by" is
+    tried before "by")."""
+    return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
 
 
 def every(table: dict[str, tuple[str, ...]]) -> frozenset[str]:

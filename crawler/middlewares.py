@@ -24,10 +24,10 @@ from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.http import Request, TextResponse
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
+from w3lib.url import canonicalize_url
 
 from crawler.extraction import bot_challenge
 from crawler.stats import count_for_site
-from crawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +75,14 @@ class RedirectLoop(IgnoreRequest):
 
 
 def revisits(redirected: Any) -> bool:
-    """Whether a redirect's new request goes to a URL its chain has already been to."""
+    """Whether a redirect's new request goes to a URL its chain has already been to, as Scrapy's
+    duplicate filter tells URLs apart (``canonicalize_url``): not the archive's ``canonical_url``,
+    which folds ``www.`` and tracking parameters, so "/a?utm_source=x -> /a" and "example.org ->
+    www.example.org" are redirects, not loops."""
     if not isinstance(redirected, Request):
         return False
-    key = canonical_url(redirected.url)
-    return any(canonical_url(url) == key for url in redirected.meta.get("redirect_urls", ()))
+    key = canonicalize_url(redirected.url)
+    return any(canonicalize_url(url) == key for url in redirected.meta.get("redirect_urls", ()))
 
 
 class LoopAwareRedirects:

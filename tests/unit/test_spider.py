@@ -112,3 +112,17 @@ def test_a_section_front_page_in_a_sitemap_is_not_taken_for_a_story():
     assert looks_like_article("http://127.0.0.1/politics", site, announced=True)  # can't tell: the sitemap says so
     assert not looks_like_article("http://127.0.0.1/news", site, announced=True)
     assert not looks_like_article("http://127.0.0.1/magazine/issues/", site, announced=True)
+
+
+@pytest.mark.parametrize(("chain", "target", "loop"), [
+    (["https://example.org/a"], "https://example.org/a", True),  # A -> A
+    (["https://example.org/a", "https://example.org/b"], "https://example.org/a#top", True),  # A -> B -> A
+    (["https://example.org/a"], "https://www.example.org/a", False),  # to the www. host: a redirect
+    (["https://example.org/a?utm_source=x"], "https://example.org/a", False),  # tracking dropped: a redirect
+])
+def test_a_redirect_loop_is_a_return_to_the_same_url_not_to_its_archive_form(chain, target, loop):
+    from scrapy import Request
+
+    from crawler.middlewares import revisits
+
+    assert revisits(Request(target, meta={"redirect_urls": chain})) is loop

@@ -297,9 +297,11 @@ class Runner:
         # The crawl's summary line names the outcome it recorded ("alpha: blocked - ..."), failures too
         recorded = summary.split(":", 1)[1].split(" - ")[0].strip() if summary.startswith(f"{site}:") else None
         if child.returncode != 0 and not self.stopping.is_set():
+            # Recorded whatever the child printed: a run it closed itself stays as it is, and one it
+            # never wrote ("alpha: failed - no run was recorded") gets its row here.
+            error = (err.strip().splitlines() or [summary or "no output"])[-1]
+            _record_failure(self.db_path, site, child.pid, "failed", error)
             if recorded is None or self.distributed is not None:
-                error = (err.strip().splitlines() or ["no output"])[-1]
-                _record_failure(self.db_path, site, child.pid, "failed", error)
                 logger.error("%s: crawl failed (exit %s) started %s: %s", site, child.returncode, started, error)
                 return "failed"
             (logger.warning if recorded == "blocked" else logger.error)("%s", summary)

@@ -273,3 +273,20 @@ def test_a_crawl_delay_is_kept_within_the_maximum_and_none_changes_nothing(caplo
     assert mw.crawler.stats.get_value("news/other/crawl_delay") is None
     assert any(r.levelno == logging.WARNING and "3600s between requests, kept at 10s" in r.getMessage()
                for r in caplog.records)
+
+
+def test_a_crawl_that_failed_before_writing_its_run_is_recorded(archive, tmp_path, monkeypatch):
+    """The child prints what happened and exits 1, but wrote no run: the scheduler writes it, so
+    ``status`` and the next due time see the failure (not the run before it)."""
+    import sys
+
+    from archive import schedule
+
+    said = "demo: failed - no run was recorded (the archive could not be opened)"
+    monkeypatch.setattr(schedule, "crawl_command", lambda *args: [
+        sys.executable, "-c", f"import sys; print({said!r}); sys.exit(1)"])
+    finish_run(archive, start_run(archive, "demo"), "finished", {})
+    runner = Runner(tmp_path / "archive.db", "unused")
+    assert runner.crawl("demo") == "failed"
+    last = archive.execute("select outcome from crawl_runs where site = 'demo' order by id desc limit 1").fetchone()
+    assert last == ("failed",)

@@ -91,18 +91,18 @@ def url_shape(url: str) -> int:
     """
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    numbered = (any(ITEM_ID.fullmatch(value) for _, value in parse_qsl(parts.query))
+    query = parse_qsl(parts.query)
+    numbered = (any(ITEM_ID.fullmatch(value) for _, value in query)
                 and not URL_HINTS["forum"].search((parts.hostname or "") + parts.path))  # not "viewtopic.php?id="
-    if parts.path in ("", "/") and numbered and len(parse_qsl(parts.query)) == 1:
+    if parts.path in ("", "/") and numbered and len(query) == 1:
         return 1  # "/?p=31228": a post by its number (a page's number has fewer digits: "/?p=2")
-    item_id = numbered and not PAGINATION.search(path)
     if (parts.path in ("", "/") or SECTION_FRONT.search(parts.path) or NOT_ARTICLE_PATH.search(parts.path)
             or PAGINATION.search(path)):
         return -1
     slug = parts.path.rstrip("/").rsplit("/", 1)[-1]
     slug_words = [w for w in re.split(r"[-_]", slug.rsplit(".", 1)[0]) if w]
     if (DATE_IN_PATH.search(parts.path) or len(slug_words) >= 4 or LONG_NUMBER.search(slug)
-            or (item_id and PAGE_SCRIPT.search(slug))):
+            or (numbered and PAGE_SCRIPT.search(slug))):  # (pagination returned above)
         return 1
     return 0
 

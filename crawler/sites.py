@@ -10,6 +10,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -96,17 +97,21 @@ class SiteConfig:
         if target is None:
             return False
         scheme, host, port = target
-        base_scheme, base_host, base_port = origin(self.base_url) or ("", "", 0)
+        base_scheme, base_host, base_port = self._scope[0]
         if _within(host, base_host) and (
                 (scheme, port) == (base_scheme, base_port)
                 or (base_scheme, base_port, scheme, port) == ("http", 80, "https", 443)):
             return True
-        for domain in self.domains:
-            name, _, wanted = domain.partition(":")
-            if _within(host, name.removeprefix("www.")) and (
-                    port == int(wanted) if wanted else port == DEFAULT_PORTS[scheme]):
-                return True
-        return False
+        return any(_within(host, name) and (port == wanted if wanted else port == DEFAULT_PORTS[scheme])
+                   for name, wanted in self._scope[1])
+
+    @cached_property
+    def _scope(self) -> tuple[tuple[str, str, int], tuple[tuple[str, int], ...]]:
+        """The base URL's origin and each domain's (host, port or 0), read once: ``in_scope`` runs
+        for every link, feed entry and request of a crawl."""
+        domains = tuple((name.removeprefix("www."), int(wanted) if wanted else 0)
+                        for name, _, wanted in (domain.partition(":") for domain in self.domains))
+        return origin(self.base_url) or ("", "", 0), domains
 
     @property
     def scope(self) -> str:

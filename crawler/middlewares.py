@@ -175,9 +175,9 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
             return
         site_for = getattr(self.crawler.spider, "site_for", lambda url: None)
         site = request.meta.get("site") or getattr(site_for(request.url), "name", url.netloc)
-        count_for_site(self.crawler.stats, "news", site, "cut/robots_txt")
-        if url.netloc not in self._cut_hosts:
+        if url.netloc not in self._cut_hosts:  # once per host: the spider reads robots.txt for its sitemaps too
             self._cut_hosts.add(url.netloc)
+            count_for_site(self.crawler.stats, "news", site, "cut/robots_txt")
             logger.warning("%s: robots.txt is larger than ARCHIVE_ROBOTSTXT_MAX_BYTES (%d): only its first %d bytes"
                            " are read (news/%s/cut/robots_txt)", site, self._max_bytes, received, site)
         raise StopDownload(fail=False)  # the response keeps what arrived so far

@@ -566,7 +566,10 @@ def import_command(db_path: Path, sites_dir: Path, paths: tuple[Path, ...], site
 
     logging.getLogger("warcio").setLevel(logging.ERROR)  # its notes on damaged records: counted, not printed
     site = load_site(site_name, sites_dir) if site_name else None
-    configs = load_sites((), sites_dir) if sites_dir.is_dir() and site_files(sites_dir) else []
+    # the sites' rules for the hosts they hold; a broken site file is reported, the import goes on
+    loaded = load_usable_sites((), sites_dir) if sites_dir.is_dir() and site_files(sites_dir) else None
+    configs = loaded.sites if loaded else []
+    _report_broken(loaded.broken if loaded else [])
     frontier = _frontier(redis_url, redis_prefix, "--redis") if redis_url else None
     stop = threading.Event()
     handlers = {number: signal.signal(number, lambda *_: stop.set()) for number in (signal.SIGTERM, signal.SIGINT)}
@@ -582,6 +585,8 @@ def import_command(db_path: Path, sites_dir: Path, paths: tuple[Path, ...], site
     click.echo(result.summary())
     if result.outcome != "finished":
         raise click.ClickException(f"the import did not finish cleanly ({result.outcome}); run it again to go on")
+    if loaded:
+        _fail_if_broken(loaded)
 
 
 @cli.command()

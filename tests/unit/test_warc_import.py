@@ -235,3 +235,15 @@ def test_the_progress_bar_shows_share_rate_eta_and_what_was_stored():
     assert stream.getvalue().endswith("\r\x1b[K")
     quiet = ProgressBar(1, None)
     quiet.show(1, Counter())  # no stream (not a terminal): draws nothing, and does not fail
+
+
+def test_a_broken_site_file_does_not_stop_an_import(tmp_path, fetches):
+    """As crawl and schedule do: the broken file is reported, the import runs, the exit says so."""
+    warc = cc_news_file(tmp_path / "cc.warc.gz", fetches=fetches)
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "broken.toml").write_text('name = "broken"\nbogus = 1\n')
+    result = CliRunner().invoke(cli, ["import", str(warc), "--db", str(tmp_path / "a.db"), "--jobs", "0",
+                                      "--sites-dir", str(sites)])
+    assert result.exit_code == 1 and "broken.toml" in result.output
+    assert f"{EXPECTED_ARTICLES} new" in result.output  # the import itself ran

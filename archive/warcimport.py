@@ -186,7 +186,6 @@ class Entry:
 
     offset: int
     end: int
-    record_type: str
     page: Page | None = None
     reason: str | None = None  # skipped/<reason>, filtered/<reason> or errors/<reason>
 
@@ -331,7 +330,7 @@ def read_entries(source: Source, start: int, filters: Filters,
                         if reason:
                             page = None
                     offset = records.get_record_offset()  # reads the record to its end
-                    yield Entry(offset, records.offset, record.rec_type or "unknown", page, reason)
+                    yield Entry(offset, records.offset, page, reason)
                     if should_stop():
                         return
                 else:
@@ -342,8 +341,7 @@ def read_entries(source: Source, start: int, filters: Filters,
                     position = failed_at
                     continue
             following = _next_record_start(stream, failed_at + 1, gzipped)
-            yield Entry(failed_at, following if following is not None else source.size, "unknown",
-                        reason="errors/malformed")
+            yield Entry(failed_at, following if following is not None else source.size, reason="errors/malformed")
             position = following
 
 

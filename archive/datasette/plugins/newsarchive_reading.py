@@ -142,11 +142,10 @@ async def search_page(datasette, request):
         heading = f"No articles match “{listing.q}”"
     else:
         heading = f"Articles matching “{listing.q}”"
-    shown_total = total if total is not None else None
     more = len(hits) == PAGE_SIZE and listing.page < queries.CANDIDATES // PAGE_SIZE and (
         total is None or listing.page * PAGE_SIZE < min(total, queries.CANDIDATES if listing.q else total))
     return await _render(datasette, request, "news_search.html", {
-        "listing": listing, "heading": heading, "error": error, "total": shown_total,
+        "listing": listing, "heading": heading, "error": error, "total": total,
         "candidates": queries.CANDIDATES, "sorts": SORTS, "page_size": PAGE_SIZE,
         "hits": [{**hit.__dict__, "snippet_html": marked_snippet(hit.snippet, *MARKS),
                   "published": shown_time(hit.published_at)} for hit in hits],

@@ -130,6 +130,11 @@ END_SHARE = 0.5  # the heading comes after at least this share of the text's wor
 TEASER_WORDS = 25  # a line after a links heading that is this long is prose: the story goes on
 
 
+def _unmarked(line: str) -> str:
+    """A line without the mark of a list item ("- ", "* ", "\u2022 ")."""
+    return LIST_MARK.sub("", line, count=1) if line[:1] in "-*\u2022" else line
+
+
 def fold(line: str) -> str:
     """A line as furniture is compared: white space collapsed, invisible marks gone, case folded."""
     return " ".join(line.translate(INVISIBLE).split()).casefold()
@@ -138,7 +143,7 @@ def fold(line: str) -> str:
 def is_furniture(line: str) -> bool:
     """A short call to action, sign-up box, reading-time badge, date label, disclosure or legal line,
     or a form's consent to be contacted."""
-    line = LIST_MARK.sub("", line, count=1) if line[:1] in "-*\u2022" else line  # "- 11 min read"
+    line = _unmarked(line)  # "- 11 min read"
     words = len(line.split())
     if FORM_CONSENT.match(line):
         return True
@@ -176,14 +181,15 @@ def _site_rules(drop_lines: tuple[str, ...]) -> tuple[frozenset[str], tuple[re.P
     return literal, patterns
 
 
-def strip_boilerplate(text: str, drop_lines: tuple[str, ...] = ()) -> str:
-    """The text without furniture lines; ``drop_lines`` adds site-specific ones (``re:`` for a regex)."""
+def strip_boilerplate(text: str, drop_lines: tuple[str, ...] = (), also: frozenset[str] = frozenset()) -> str:
+    """The text without furniture lines; ``drop_lines`` adds site-specific ones (``re:`` for a regex),
+    ``also`` the page's own (``fold``ed)."""
     literal, patterns = _site_rules(drop_lines)
     lines = _without_tail(_without_contents_list(_without_repeats([line.strip() for line in text.splitlines()])))
     kept: list[str] = []
     for line in lines:
         folded = fold(line)
-        if not folded or folded in GENERIC_LINES or folded in literal:
+        if not folded or folded in GENERIC_LINES or folded in literal or _unmarked(folded) in also:
             continue
         if any(p.fullmatch(line) for p in patterns) or is_furniture(line):
             continue

@@ -221,6 +221,33 @@ def _one_link(paragraph: etree._Element) -> bool:
     return bool(text) and len("".join(links[0].text_content().split())) >= 0.9 * len(text)
 
 
+# A link around a paragraph or a heading: a card that shows another page of the site (its headline,
+# its first lines), in a box of related stories. trafilatura's link-density tests look at the links
+# inside an element, not at one around it.
+_CARDS = etree.XPath("//body//a[@href][.//p or .//h1 or .//h2 or .//h3 or .//h4 or .//h5 or .//h6]")
+_CARD_PARTS = etree.XPath(".//*[self::p or self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]")
+
+
+def _card_lines(tree: etree._Element, url: str, meta: PageMetadata) -> frozenset[str]:
+    """The lines (``fold``ed) of the cards of other pages of the site: the text leaves them out
+    where it takes them in. (The cards stay in the tree: they are part of the page's layout,
+    which trafilatura weighs to find the story's block.) A card of the story itself, under another
+    URL, shows the headline: its lines stay."""
+    here = origin(url)
+    if here is None:
+        return frozenset()
+    titles = [fold(title) for title in (*meta.titles, meta.html_title or "")]
+    lines = set()
+    for card in _CARDS(tree):
+        target = urljoin(url, card.get("href", "").strip())
+        if not same_site(target, (here[1],)) or target.split("#")[0] == url.split("#")[0]:
+            continue
+        parts = [line for part in (card, *_CARD_PARTS(card)) if (line := fold(" ".join(part.itertext())))]
+        if not any(part in title for part in parts[1:] for title in titles):
+            lines.update(parts)  # the card as a list item reads as one line, its parts as several
+    return frozenset(lines)
+
+
 def _drop_link_lists(tree: etree._Element) -> None:
     """Drop runs of paragraphs that are each one link: a list of other pages set as paragraphs,
     which trafilatura's link-density tests, made for lists and short paragraphs, keep."""
@@ -509,9 +536,10 @@ def _as_declared(heading: str, declared: list[str]) -> str:
     return heading
 
 
-def _body(text: str, title: str | None, rules: ExtractionRules) -> str:
-    """trafilatura's text without the headline it repeats and without furniture lines."""
-    return strip_boilerplate(_without_headline(text, title), rules.drop_lines)
+def _body(text: str, title: str | None, rules: ExtractionRules, cards: frozenset[str] = frozenset()) -> str:
+    """trafilatura's text without the headline it repeats, furniture lines and the lines of cards
+    of other pages (``_card_lines``)."""
+    return strip_boilerplate(_without_headline(text, title), rules.drop_lines, cards)
 
 
 def _without_headline(text: str, title: str | None) -> str:
@@ -624,6 +652,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     _drop(tree, rules.drop_selectors)
     _unhide_story_parts(tree)
     shape = page_shape(tree)
+    cards = _card_lines(tree, url, meta)
     _drop_link_lists(tree)
     document = _main_text(tree, url, rules.min_words)
     if document is None:
@@ -631,7 +660,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     # trafilatura's title is the declared one (ours already) or, without one, its pick of the markup
     title = _title(meta, None if meta.titles else trafilatura_metadata.extract_title(tree))
     byline = leading_byline(_without_headline(document.text or "", title))
-    text = _body(document.text or "", title, rules)
+    text = _body(document.text or "", title, rules, cards)
     published = first_date([*meta.published, *meta.published_times, *meta.visible_dates], timezone,
                            language=meta.language)
     guessed = _guessed_date(tree, url) if published is None else None
@@ -672,7 +701,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     # Only a story is read a second time: the page type was fitted on the first reading.
     if page_type_score(features) > THRESHOLD and (
             fuller := _fuller_text(tree, url, document.text or "", shape.paragraph_words)):
-        text = without_metadata_lines(_body(fuller, title, rules), authors)
+        text = without_metadata_lines(_body(fuller, title, rules, cards), authors)
     return Analysis(meta, title, text, authors, published, features, tree)
 
 

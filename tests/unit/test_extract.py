@@ -878,6 +878,37 @@ def test_a_few_linked_paragraphs_or_paragraphs_with_more_than_a_link_stay():
         assert kept in extract(html, URL).text.splitlines()
 
 
+def _card(href: str, headline: str, lead: str) -> str:
+    return f'<li><a href="{href}"><h3>{headline}</h3><p>{lead}</p></a></li>'
+
+
+def test_cards_of_the_sites_other_stories_leave_the_text():  # issue 28
+    # A box of related stories set as cards: a link around a headline and the first lines of
+    # another story. trafilatura weighs the links inside an element, not one around it, and
+    # keeps them as the story's last lines.
+    other = "The mayor opened the new bridge over the river on Monday, ahead of the holiday traffic"
+    cards = "".join(_card(f"/2024/06/story-{n}", f"Bridge opens in {city}", f"{other} in {city}")
+                    for n, city in enumerate(("Austin", "Boston", "Chicago")))
+    html = f"{HEAD}<article>{STORY_BLOCK}<ul>{cards}</ul></article></body></html>"
+    assert extract(html, URL).text == f"{STORY}\n{LATER}"
+
+
+@pytest.mark.parametrize("href", ["https://shop.example/bread-maker", "#costs", f"{URL}#costs"])
+def test_a_heading_linked_to_another_site_or_to_this_page_stays(href):
+    # a product on another site, a part of this page: no card of another story
+    part = (f'<a href="{href}"><h3>The bread maker we chose</h3></a><p>It bakes a loaf in three hours, '
+            "quietly, and costs less than the others we tried this year.</p>")
+    html = f"{HEAD}<article>{STORY_BLOCK}{part}</article></body></html>"
+    assert "The bread maker we chose" in extract(html, URL).text.splitlines()
+
+
+def test_the_storys_own_card_under_another_url_keeps_its_lines():
+    # a box of related stories that lists the story itself, at its URL with a campaign query
+    own = _card(f"{URL}?from=related", "Budget approved for rural roads", STORY)  # its lead: the first lines
+    html = f"{HEAD}<article>{STORY_BLOCK}<ul>{own}</ul></article></body></html>"
+    assert extract(html, URL).text.startswith(STORY)
+
+
 def test_a_page_that_does_not_declare_its_language_has_it_detected():  # issue 28
     german = ("Der Stadtrat hat am Mittwoch nach langer Debatte den Haushalt für die Sanierung der Straßen "
               "auf dem Land beschlossen. Die Opposition kritisierte die hohen Kosten und forderte mehr Geld "

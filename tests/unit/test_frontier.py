@@ -8,9 +8,10 @@ from types import SimpleNamespace
 import pytest
 from scrapy import Request
 
+from archive.captures import capture_body
 from archive.db import open_archive
 from archive.frontier import ArchiveWriter, Frontier, Keys, connect, decode_item, encode_item
-from archive.store import Rejection, decompress
+from archive.store import Rejection
 from crawler.distributed import RUN, FrontierDupeFilter, FrontierScheduler
 from crawler.extraction import Article, Capture
 
@@ -117,7 +118,7 @@ def test_the_writer_keeps_rejected_pages_once_and_counts_them_as_skipped(frontie
     row = next(db["rejected_pages"].rows)
     assert (row["url"], row["site"], row["section"], row["reason"], row["score"]) == (tag, "demo", "world",
                                                                                        "listing", -2.15)
-    assert decompress(db["captures"].get(row["capture_id"])["body_gzip"]) == b"<html>tags</html>"
+    assert capture_body(db, row["capture_id"]) == b"<html>tags</html>"
     run = next(db["crawl_runs"].rows)
     assert (run["id"], run["articles_new"], run["skipped"]) == (row["run_id"], 0, 1)
 

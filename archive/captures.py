@@ -107,10 +107,10 @@ class CaptureEncoder:
     """Compresses captures for the archive ``db``: zstd with the site's latest dictionary, trained
     once the site has ``samples`` captures (``encoder_for`` gives one per archive)."""
 
-    def __init__(self, db: sqlite_utils.Database, samples: int = DICTIONARY_SAMPLES, level: int = ZSTD_LEVEL) -> None:
+    def __init__(self, db: sqlite_utils.Database, samples: int | None = None, level: int | None = None) -> None:
         self.db = db
-        self.samples = samples
-        self.level = level
+        self.samples = samples or DICTIONARY_SAMPLES
+        self.level = level or ZSTD_LEVEL
         self._sites: dict[str, _SiteCodec] = {}
 
     def _site(self, site: str) -> _SiteCodec:
@@ -214,12 +214,13 @@ def encoder_for(db: sqlite_utils.Database) -> CaptureEncoder:
 
 # --- migration 10: gzip captures become zstd ---------------------------------------------------
 
-def migrate_gzip_captures(db: sqlite_utils.Database, *, batch: int = MIGRATION_BATCH,
+def migrate_gzip_captures(db: sqlite_utils.Database, *, batch: int | None = None,
                           progress: Callable[[int, int], None] | None = None) -> tuple[int, int, int]:
     """Convert every gzip capture to zstd, in place, ``batch`` captures per transaction: train each
     site's dictionary first (from its first captures), then re-encode. Killed at any moment, the
     archive holds whole captures, some gzip and some zstd, each readable; run again, it goes on.
     Returns (captures converted, their gzip bytes, their zstd bytes)."""
+    batch = batch or MIGRATION_BATCH
     encoder = encoder_for(db)
     sites = [row[0] for row in db.execute(
         "SELECT site FROM captures GROUP BY site HAVING count(*) >= ?"

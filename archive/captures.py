@@ -212,6 +212,36 @@ def encoder_for(db: sqlite_utils.Database) -> CaptureEncoder:
     return _encoders[db]
 
 
+CAPTURE_STATS_SQL = """
+select c.site, count(*) as captures, sum(c.size) as raw_bytes, sum(length(c.compressed_body)) as stored_bytes,
+  sum(c.codec = 'gzip') as gzip_captures, sum(c.dictionary_id is not null) as with_dictionary,
+  (select max(d.id) from capture_dictionaries d where d.site = c.site) as dictionary_id,
+  (select count(*) from capture_dictionaries d where d.site = c.site) as dictionaries
+from captures c where (:site is null or c.site = :site) group by c.site order by c.site
+"""
+
+
+def capture_stats(db: sqlite_utils.Database, site: str | None = None) -> list[dict]:
+    """Per site: captures, their raw and stored bytes, how many are still gzip or use a
+    dictionary, the site's current dictionary and how many it has had."""
+    cursor = db.execute(CAPTURE_STATS_SQL, {"site": site})
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def vacuum(db: sqlite_utils.Database) -> tuple[int, int]:
+    """SQLite's VACUUM: the archive file rewritten without its free pages (those the gzip bodies
+    left after migration 10, for one). Returns the file's size in bytes before and after."""
+    def size() -> int:
+        pages, page_size = (db.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "page_size"))
+        return pages * page_size
+
+    before = size()
+    db.execute("VACUUM")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # in WAL mode the file shrinks once the log is copied back
+    return before, size()
+
+
 # --- migration 10: gzip captures become zstd ---------------------------------------------------
 
 def migrate_gzip_captures(db: sqlite_utils.Database, *, batch: int | None = None,

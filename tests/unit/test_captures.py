@@ -209,3 +209,29 @@ open_archive({str(path)!r})
     assert {row["codec"] for row in rows} == {"zstd"}
     assert db.execute("select count(*) from capture_dictionaries").fetchone()[0] == 1  # not trained twice
     assert [capture_body(db, row["id"]) for row in rows] == [body for _, body in PAGES]
+
+
+def test_the_captures_command_shows_retrains_and_gives_space_back(tmp_path):
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+
+    path = tmp_path / "old.db"
+    schema_9_archive(path, PAGES)
+    db = open_archive(path)  # migrated: the gzip bodies' pages are free, inside the file
+    db.close()
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["captures", "--db", str(path)])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith(f"demo: {len(PAGES)} captures, ") and "dictionary 1 (1 trained)" in shown.output
+    retrained = runner.invoke(cli, ["captures", "--db", str(path), "--retrain", "--site", "demo"])
+    assert "demo: dictionary 2 trained" in retrained.output and "dictionary 2 (2 trained)" in retrained.output
+    def on_disk() -> int:
+        return sum(os.path.getsize(name) for name in (path, f"{path}-wal") if os.path.exists(name))
+
+    size = on_disk()
+    vacuumed = runner.invoke(cli, ["captures", "--db", str(path), "--vacuum"])
+    assert vacuumed.exit_code == 0 and " MiB -> " in vacuumed.output
+    assert on_disk() < size * 0.6
+    unknown = runner.invoke(cli, ["captures", "--db", str(path), "--site", "nowhere"])
+    assert unknown.exit_code == 1 and "no site 'nowhere'" in unknown.output

@@ -168,6 +168,7 @@ class CaptureEncoder:
                            site, len(samples), error)
             return None
         dictionary = trained.as_bytes()
+        prepared = self._prepared(dictionary)
         with self.db.conn:
             self.db.conn.execute("BEGIN IMMEDIATE")
             dictionary_id = self.db.conn.execute(
@@ -175,11 +176,33 @@ class CaptureEncoder:
                 " VALUES (?, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'), ?, ?, ?, ?)",
                 (site, len(samples), sample_bytes, self.level, dictionary),
             ).lastrowid
+            self._recompress_first(site, dictionary_id, prepared)
         # Only once the row is committed may captures point at it.
-        self._sites[site] = _SiteCodec(dictionary_id, self._prepared(dictionary), 0, 0)
+        self._sites[site] = _SiteCodec(dictionary_id, prepared, 0, 0)
         logger.info("trained capture dictionary %d for %s: %d bytes from %d captures", dictionary_id, site,
                     len(dictionary), len(samples))
         return dictionary_id
+
+
+    def _recompress_first(self, site: str, dictionary_id: int, dictionary: zstandard.ZstdCompressionDict) -> None:
+        """The site's captures stored before it had any dictionary (its first ones, the samples),
+        compressed again with the new one, in the transaction that stores it: a small site gains
+        as much as a large one."""
+        decompressor = zstandard.ZstdDecompressor()
+        compressor = zstandard.ZstdCompressor(level=self.level, dict_data=dictionary, write_checksum=False)
+        rows = self.db.conn.execute(
+            "SELECT id, compressed_body FROM captures WHERE site = ? AND codec = ? AND dictionary_id IS NULL"
+            " AND compressed_body IS NOT NULL LIMIT ?", (site, ZSTD, 4 * self.samples)).fetchall()
+        with_dictionary = zstandard.ZstdDecompressor(dict_data=dictionary)
+        for capture_id, body in rows:
+            try:
+                raw = decompressor.decompress(body)
+            except zstandard.ZstdError:
+                continue  # left as it is: its reader reports it
+            again = compressor.compress(raw)
+            if len(again) < len(body) and with_dictionary.decompress(again) == raw:
+                self.db.conn.execute("UPDATE captures SET compressed_body = ?, dictionary_id = ? WHERE id = ?",
+                                     (again, dictionary_id, capture_id))
 
 
 def _samples(db: sqlite_utils.Database, site: str, count: int, *, latest: bool) -> list[bytes]:

@@ -107,6 +107,36 @@ def measure_archive(pages: list[Page], workdir: Path) -> dict:
                                       / sum(len(page[2]) for _, page in with_dictionary)) if with_dictionary else None}
 
 
+def measure_migration(pages: list[Page], workdir: Path) -> dict:
+    """Migration 10 of an archive holding these pages as schema 9 did (gzip captures): its time,
+    and the file before, after, and after ``VACUUM``."""
+    import sqlite_utils
+
+    from archive.captures import vacuum
+    from archive.db import MIGRATIONS
+
+    path = workdir / "schema9.db"
+    old = sqlite_utils.Database(path)
+    for number, migration in enumerate(MIGRATIONS[:9]):
+        with old.conn:
+            migration(old)
+            old.execute(f"PRAGMA user_version = {number + 1}")
+    with old.conn:
+        old.conn.executemany(
+            "INSERT INTO captures (url, site, fetched_at, status, digest, size, body_gzip) VALUES (?,?,?,200,?,?,?)",
+            [(url, site, "2024-06-01T00:00:00Z", "-", len(body), gzip.compress(body, GZIP_LEVEL, mtime=0))
+             for url, site, body in pages])
+    old.execute("PRAGMA journal_mode = WAL")
+    old.close()
+    size_before = path.stat().st_size
+    started = time.perf_counter()
+    db = open_archive(path)
+    seconds = time.perf_counter() - started
+    _, size_after = vacuum(db)
+    db.close()
+    return {"seconds": seconds, "file_before": size_before, "file_vacuumed": size_after}
+
+
 def report(label: str, pages: list[Page]) -> Iterator[tuple[str, float]]:
     bodies = [body for _, _, body in pages]
     raw = sum(map(len, bodies))
@@ -116,6 +146,7 @@ def report(label: str, pages: list[Page]) -> Iterator[tuple[str, float]]:
     with tempfile.TemporaryDirectory() as tmp:
         results = {"gzip -6": measure_gzip(bodies), f"zstd -{ZSTD_LEVEL}": measure_zstd(bodies),
                    f"zstd -{ZSTD_LEVEL} + dictionary (archive)": measure_archive(pages, Path(tmp))}
+        migration = measure_migration(pages, Path(tmp))
     for name, result in results.items():
         print(f"  {name:<32} {result['stored'] / raw:6.1%} of raw"
               f"   compress {raw / MB / result['compress_s']:6.0f} MB/s"
@@ -127,6 +158,9 @@ def report(label: str, pages: list[Page]) -> Iterator[tuple[str, float]]:
               f" of their raw bytes (the first {DICTIONARY_SAMPLES} of a site have none)")
     else:
         print(f"    no site has {DICTIONARY_SAMPLES} captures: no dictionary trained, zstd alone")
+    print(f"    migration 10 of these pages stored as gzip: {migration['seconds']:.1f} s"
+          f" ({len(pages) / migration['seconds']:.0f} captures/s); the file {migration['file_before'] / MB:.1f} MB,"
+          f" {migration['file_vacuumed'] / MB:.1f} MB after VACUUM")
     share = archived["stored"] / raw
     print(f"    archive vs gzip: {share:.1%} vs {results['gzip -6']['stored'] / raw:.1%} of raw bytes"
           f" ({results['gzip -6']['stored'] / archived['stored']:.2f}x smaller); target <= {TARGET:.0%}:"

@@ -15,10 +15,12 @@ import time
 
 import pytest
 import sqlite_utils
+import zstandard
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.captures import (
     DICTIONARY_SAMPLES,
+    ZSTD_LEVEL,
     CaptureDecoder,
     CaptureError,
     capture_body,
@@ -52,17 +54,30 @@ def test_a_site_gets_a_dictionary_from_its_first_captures_and_later_ones_use_it(
     for minute, (url, body) in enumerate(PAGES):
         keep(archive, url, body, minute=minute)
     rows = captures(archive)
-    first, later = rows[:DICTIONARY_SAMPLES], rows[DICTIONARY_SAMPLES:]
-    assert {(row["codec"], row["dictionary_id"]) for row in first} == {("zstd", None)}
     dictionary = archive.execute("select id, site, samples from capture_dictionaries").fetchall()
     assert dictionary == [(1, "demo", DICTIONARY_SAMPLES)]
-    assert {(row["codec"], row["dictionary_id"]) for row in later} == {("zstd", 1)}
+    # the first ones (its samples) too: compressed again with it as it was stored
+    assert {(row["codec"], row["dictionary_id"]) for row in rows} == {("zstd", 1)}
     # the dictionary pays: a third of the bytes zstd alone needs for such pages, at most
-    ratio = sum(row["stored"] for row in later) / sum(row["size"] for row in later)
-    plain = sum(row["stored"] for row in first) / sum(row["size"] for row in first)
-    assert ratio < 0.15 and ratio < plain / 3
+    ratio = sum(row["stored"] for row in rows) / sum(row["size"] for row in rows)
+    plain = sum(len(zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(body)) for _, body in PAGES)
+    assert ratio < 0.15 and ratio < plain / sum(row["size"] for row in rows) / 3
     for row, (_, body) in zip(rows, PAGES):
         assert capture_body(archive, row["id"]) == body
+
+
+def test_captures_stored_before_the_dictionary_are_not_lost_while_it_is_trained(archive):
+    """A site's first captures are compressed again with its new dictionary, in the dictionary's
+    transaction: the one stored just before it and the one just after read back as they were."""
+    for minute, (url, body) in enumerate(PAGES[:DICTIONARY_SAMPLES - 1]):
+        keep(archive, url, body, minute=minute)
+    assert archive.execute("select count(*) from capture_dictionaries").fetchone()[0] == 0
+    assert {row["dictionary_id"] for row in captures(archive)} == {None}
+    for minute, (url, body) in enumerate(PAGES[DICTIONARY_SAMPLES - 1:DICTIONARY_SAMPLES + 1], DICTIONARY_SAMPLES):
+        keep(archive, url, body, minute=minute)
+    rows = captures(archive)
+    assert [row["dictionary_id"] for row in rows] == [1] * (DICTIONARY_SAMPLES + 1)
+    assert [capture_body(archive, row["id"]) for row in rows] == [body for _, body in PAGES[:DICTIONARY_SAMPLES + 1]]
 
 
 def test_sites_do_not_share_dictionaries(archive):
@@ -82,7 +97,7 @@ def test_a_retrained_dictionary_serves_new_captures_and_old_ones_still_read(arch
     newest = keep(archive, url, body, minute=999)
     assert archive["captures"].get(newest)["dictionary_id"] == 2
     rows = captures(archive)
-    assert {row["dictionary_id"] for row in rows} == {None, 1, 2}
+    assert {row["dictionary_id"] for row in rows} == {1, 2}
     for row, (_, body) in zip(rows, [*PAGES[:DICTIONARY_SAMPLES + 5], PAGES[-1]]):
         assert capture_body(archive, row["id"]) == body
 

@@ -35,6 +35,7 @@ recognises a capture it already stored.
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import os
 import socket
@@ -440,7 +441,10 @@ class HandedOff:
 def decode_item(payload: bytes) -> HandedOff:
     data = json.loads(payload)
     raw = data["capture"]
-    body = zstandard.ZstdDecompressor().decompress(base64.b64decode(raw["body_zstd"]))
+    if "body_zstd" in raw:
+        body = zstandard.ZstdDecompressor().decompress(base64.b64decode(raw["body_zstd"]))
+    else:  # handed off by a worker of an earlier version, still waiting in Redis
+        body = gzip.decompress(base64.b64decode(raw["body_gzip"]))
     capture = Capture(url=raw["url"], body=body, status=int(raw["status"]), headers=dict(raw["headers"]),
                       fetched_at=raw["fetched_at"])
     article = None

@@ -94,6 +94,20 @@ def test_item_round_trip_keeps_article_and_capture():
     assert (item.site, item.section, item.run, item.worker) == ("demo", "world", "3", "w")
 
 
+def test_an_item_handed_off_gzipped_by_an_earlier_worker_is_still_read():
+    """Before captures were zstd (issue 26, item 3) a worker handed the body off gzipped: such an
+    item, still in Redis when the writer is upgraded, is not lost."""
+    import base64
+    import gzip
+    import json
+
+    payload = json.loads(encode_item(site="demo", section="world", run="3", article=ARTICLE, capture=capture(),
+                                     worker="w"))
+    del payload["capture"]["body_zstd"]
+    payload["capture"]["body_gzip"] = base64.b64encode(gzip.compress(capture().body)).decode("ascii")
+    assert decode_item(json.dumps(payload).encode()).capture == capture()
+
+
 def test_a_rejected_page_travels_with_why_and_its_capture():
     rejection = Rejection("listing", "score -2.2", -2.15)
     item = decode_item(encode_item(site="demo", section="world", run="3", article=None, capture=capture(),

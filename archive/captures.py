@@ -4,12 +4,13 @@ A news site's pages share most of their markup (head, menus, footer, scripts), s
 trained on a few of them compresses the others several times better than gzip does (about 7 % of
 the raw bytes on the sample site, against 35 % with gzip). Each capture records its ``codec``
 (``zstd``; ``gzip`` for rows older than schema migration 10, which converts them) and the
-``dictionary_id`` it was compressed with (NULL: none). Dictionaries live in
-``capture_dictionaries``, one row each, never changed nor deleted: a site trained again gets a new
-row, newer captures use it, older ones keep theirs.
+``dictionary_id`` it was compressed with (NULL: none). A site's first ``DICTIONARY_SAMPLES``
+captures are zstd alone until they train its dictionary, then are compressed again with it.
+Dictionaries live in ``capture_dictionaries``, one row each, never changed nor deleted: a site
+trained again gets a new row, newer captures use it, older ones keep theirs.
 
-Every reader of captures decodes through ``CaptureDecoder`` (``decode_body`` for one); every
-writer encodes through ``encoder_for``.
+Every reader of captures decodes through ``CaptureDecoder`` (``decode_body`` or ``capture_body``
+for one capture); every writer encodes through ``encoder_for``.
 """
 
 from __future__ import annotations

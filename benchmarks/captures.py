@@ -6,8 +6,8 @@ dictionary per site, with compression and decompression speeds (the fastest of t
 Corpora: the sample site's article pages (``DemoSite``, what a crawl of it captures) and the WCXB
 pages (968 real pages from 863 hosts, CC-BY-4.0, Murrough Foley 2026). "zstd + dictionary" is
 what the archive stores: each page goes through ``archive.store`` into a fresh archive, whose
-site trains its dictionary after its first ``DICTIONARY_SAMPLES`` captures (those stay zstd
-without one); the share printed counts every capture, the first ones included. WCXB is measured
+site trains its dictionary after its first ``DICTIONARY_SAMPLES`` captures (which are zstd alone
+until then, and compressed again with it); the share printed counts every capture. WCXB is measured
 twice: each host a site of its own (as crawls of those sites would store them: no host has enough
 pages for a dictionary), and as one site (``newsarchive import --site wcxb``).
 gzip is the archive's former codec (level 6); zstd alone is the same level as the archive's.
@@ -155,7 +155,7 @@ def report(label: str, pages: list[Page]) -> Iterator[tuple[str, float]]:
     if archived["dictionaries"]:
         print(f"    {archived['dictionaries']} dictionary(ies), {archived['dictionary_bytes'] / 1e3:.0f} kB in all;"
               f" the {archived['with_dictionary']} captures stored with one: {archived['with_dictionary_share']:.1%}"
-              f" of their raw bytes (the first {DICTIONARY_SAMPLES} of a site have none)")
+              f" of their raw bytes (a site's first {DICTIONARY_SAMPLES} are compressed again with it)")
     else:
         print(f"    no site has {DICTIONARY_SAMPLES} captures: no dictionary trained, zstd alone")
     print(f"    migration 10 of these pages stored as gzip: {migration['seconds']:.1f} s"

@@ -149,7 +149,11 @@ class CaptureEncoder:
         if stored.dictionary_id is not None:
             self._sites[site] = stored
             return None
-        dictionary_id = self.train(site, latest=False)
+        try:
+            dictionary_id = self.train(site, latest=False)
+        except sqlite3.Error as error:  # the capture that called is stored: the dictionary can wait
+            logger.warning("capture dictionary for %s not trained now: %s", site, error)
+            dictionary_id = None
         if dictionary_id is None:
             codec.next_training = max(codec.next_training, codec.undictionaried) * 2
         return dictionary_id

@@ -80,6 +80,28 @@ def test_captures_stored_before_the_dictionary_are_not_lost_while_it_is_trained(
     assert [capture_body(archive, row["id"]) for row in rows] == [body for _, body in PAGES[:DICTIONARY_SAMPLES + 1]]
 
 
+def test_a_dictionary_that_cannot_be_stored_now_is_trained_later(archive, monkeypatch, caplog):
+    """The capture that made training due is stored whatever befalls the training (a busy archive)."""
+    encoder = encoder_for(archive)
+    real = encoder.train
+
+    def busy(site, *, latest=True):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(encoder, "train", busy)
+    for minute, (url, body) in enumerate(PAGES[:DICTIONARY_SAMPLES]):
+        keep(archive, url, body, minute=minute)
+    assert archive["captures"].count == DICTIONARY_SAMPLES
+    assert "not trained now: database is locked" in caplog.text
+    monkeypatch.setattr(encoder, "train", real)
+    for minute, (url, body) in enumerate(PAGES[DICTIONARY_SAMPLES:], DICTIONARY_SAMPLES):
+        keep(archive, url, body, minute=minute)
+    assert archive.execute("select count(*) from capture_dictionaries").fetchone()[0] == 0  # not at each capture
+    for minute, (url, body) in enumerate(PAGES, len(PAGES)):
+        keep(archive, url + "?again", body, minute=minute)
+    assert archive.execute("select count(*) from capture_dictionaries").fetchone()[0] == 1  # at twice as many
+
+
 def test_sites_do_not_share_dictionaries(archive):
     for minute, (url, body) in enumerate(PAGES[:DICTIONARY_SAMPLES]):
         keep(archive, url, body, site="one", minute=minute)

@@ -395,6 +395,48 @@ def stats(db_path: Path, sites_dir: Path, as_json: bool) -> None:
                    f"{run['articles_new']} new, {run['articles_changed']} changed, {run['errors']} errors")
 
 
+@cli.command(name="captures")
+@archive_options
+@click.option("--site", help="Only this site.")
+@click.option("--retrain", is_flag=True,
+              help="Train each site's capture dictionary again from its latest captures: newer captures use it, "
+                   "older ones keep theirs.")
+@click.option("--vacuum", "reclaim", is_flag=True,
+              help="Give the space freed inside the archive back to the file system (SQLite VACUUM: needs as much "
+                   "free disk as the archive takes, and no crawl running).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@clear_errors
+def captures_command(db_path: Path, sites_dir: Path, site: str | None, retrain: bool, reclaim: bool,
+                     as_json: bool) -> None:
+    """Raw captures per site: how many, raw and stored bytes, their compression dictionaries."""
+    from archive.captures import capture_stats, encoder_for, vacuum
+
+    db = open_archive(db_path, read_only=not (retrain or reclaim))
+    if site is not None and not capture_stats(db, site):
+        require_site(db, site)  # a site the archive does not know is an error; one without captures is not
+    if retrain:
+        for row in capture_stats(db, site):
+            trained = encoder_for(db).train(row["site"])
+            click.echo(f"{row['site']}: " + (f"dictionary {trained} trained" if trained else
+                                              "too few captures to train a dictionary"), err=as_json)
+    if reclaim:
+        before, after = vacuum(db)
+        click.echo(f"{db_path}: {before / 2**20:.1f} MiB -> {after / 2**20:.1f} MiB", err=as_json)
+    rows = capture_stats(db, site)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("The archive has no captures yet.")
+    for row in rows:
+        share = row["stored_bytes"] / row["raw_bytes"] if row["raw_bytes"] else 0
+        dictionary = (f"dictionary {row['dictionary_id']} ({row['dictionaries']} trained)" if row["dictionary_id"]
+                      else "no dictionary yet")
+        gzipped = f", {row['gzip_captures']} still gzip" if row["gzip_captures"] else ""
+        click.echo(f"{row['site']}: {row['captures']} captures, {row['raw_bytes'] / 2**20:.1f} MiB raw, "
+                   f"{row['stored_bytes'] / 2**20:.1f} MiB stored ({share:.1%}), {dictionary}{gzipped}")
+
+
 @cli.command(name="search")
 @archive_options
 @click.argument("query")

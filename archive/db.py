@@ -7,6 +7,7 @@ an older newsarchive opens in a newer one.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -16,6 +17,8 @@ from pathlib import Path
 import sqlite_utils
 
 from archive.fulltext import has_unspaced_script, index_article
+
+logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION_PRAGMA = "user_version"
 BUSY_TIMEOUT_MS = 30_000
@@ -190,10 +193,41 @@ def _v9_import_progress(db: sqlite_utils.Database) -> None:
         defaults={"done_offset": 0, "records": 0})
 
 
+def _v10_zstd_captures(db: sqlite_utils.Database) -> None:
+    """Captures in zstd with a dictionary per site (archive.captures): ``body_gzip`` becomes
+    ``compressed_body``, beside its ``codec`` and ``dictionary_id``; dictionaries go in
+    ``capture_dictionaries``; then every gzip capture is converted, in batches, each its own
+    transaction. Every step can be killed and run again: the schema step checks what is there, a
+    batch converts whole captures, and each capture says how it is stored. The space the gzip
+    bodies took is free inside the file; ``newsarchive captures --vacuum`` gives it back."""
+    from archive.captures import migrate_gzip_captures
+
+    with db.conn:
+        db.conn.execute("BEGIN IMMEDIATE")
+        db.conn.execute("CREATE TABLE IF NOT EXISTS capture_dictionaries (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                        " site TEXT NOT NULL, trained_at TEXT NOT NULL, samples INTEGER NOT NULL,"
+                        " sample_bytes INTEGER NOT NULL, level INTEGER NOT NULL, dictionary BLOB NOT NULL)")
+        db.conn.execute("CREATE INDEX IF NOT EXISTS capture_dictionaries_site ON capture_dictionaries (site, id)")
+        columns = {row[1] for row in db.conn.execute("PRAGMA table_info(captures)")}
+        if "body_gzip" in columns:
+            db.conn.execute("ALTER TABLE captures RENAME COLUMN body_gzip TO compressed_body")
+        if "codec" not in columns:
+            db.conn.execute("ALTER TABLE captures ADD COLUMN codec TEXT NOT NULL DEFAULT 'gzip'")
+        if "dictionary_id" not in columns:
+            db.conn.execute("ALTER TABLE captures ADD COLUMN dictionary_id INTEGER"
+                            " REFERENCES capture_dictionaries(id)")
+        db.conn.execute("CREATE INDEX IF NOT EXISTS captures_site ON captures (site)")  # a site's first captures
+    migrate_gzip_captures(db, progress=_conversion_progress)
+
+
+def _conversion_progress(converted: int, total: int) -> None:
+    logger.info("migration 10: %d of %d captures converted from gzip to zstd", converted, total)
+
+
 # Append only: each entry turns version N into N + 1. Never edit one that has shipped.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial, _v2_recheck, _v3_learned_boilerplate, _v4_rejected_pages, _v5_bigram_search, _v6_section_case,
-    _v7_reading_at_scale, _v8_versions_without_current_text, _v9_import_progress,
+    _v7_reading_at_scale, _v8_versions_without_current_text, _v9_import_progress, _v10_zstd_captures,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

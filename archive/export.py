@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from archive.store import decompress
+from archive.captures import CaptureDecoder
 from crawler import __version__
 
 ARTICLE_COLUMNS = ("id", "site", "section", "url", "title", "description", "authors", "published_at",
@@ -60,11 +60,13 @@ def export_warc(db: sqlite_utils.Database, out: BinaryIO, *, site: str | None = 
         "description": "Raw captures of archived news articles",
     }))
     cursor = db.execute(
-        "select url, fetched_at, status, headers, body_gzip from captures where (:site is null or site = :site) "
-        "and (:since is null or fetched_at >= :since) order by id", {"site": site, "since": since})
+        "select url, fetched_at, status, headers, compressed_body, codec, dictionary_id from captures"
+        " where (:site is null or site = :site) and (:since is null or fetched_at >= :since) order by id",
+        {"site": site, "since": since})
+    decode = CaptureDecoder(db)
     count = 0
-    for url, fetched_at, status, headers, body_gzip in cursor:
-        body = decompress(body_gzip)
+    for url, fetched_at, status, headers, compressed_body, codec, dictionary_id in cursor:
+        body = decode(compressed_body, codec, dictionary_id)
         stored = json.loads(headers or "{}")
         http_headers = [(name.title(), value) for name, value in stored.items()]
         http_headers.append(("Content-Length", str(len(body))))

@@ -35,6 +35,7 @@ recognises a capture it already stored.
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import os
 import socket
@@ -43,6 +44,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+import zstandard
 
 try:
     import redis
@@ -56,8 +59,6 @@ from archive.store import (
     blocked_by,
     capture_stored,
     close_abandoned_runs,
-    compress,
-    decompress,
     finish_run,
     run_counts,
     start_run,
@@ -407,17 +408,22 @@ class Frontier:
 
 # --- what travels from a worker to the writer ---------------------------------------------------
 
+WIRE_LEVEL = 3  # quick: the writer compresses each capture again, with its site's dictionary
+
+
 def encode_item(*, site: str, section: str | None, run: str | None, article: Article | None,
                 capture: Capture, worker: str, rejection: Rejection | None = None) -> bytes:
-    """An archived page as JSON; the HTML gzipped (it is stored gzipped anyway). A page extraction
-    rejected travels with its ``rejection`` and no article."""
+    """An archived page as JSON; the HTML in zstd (quick, no dictionary: the writer compresses it
+    with its site's dictionary as it stores it). A page extraction rejected travels with its
+    ``rejection`` and no article."""
+    wire_body = zstandard.ZstdCompressor(level=WIRE_LEVEL).compress(capture.body)
     return json.dumps({
         "site": site, "section": section, "run": run, "worker": worker,
         "article": asdict(article) if article else None,
         "rejection": asdict(rejection) if rejection else None,
         "capture": {"url": capture.url, "status": capture.status, "headers": capture.headers,
                     "fetched_at": capture.fetched_at,
-                    "body_gzip": base64.b64encode(capture.body_gzip or compress(capture.body)).decode("ascii")},
+                    "body_zstd": base64.b64encode(wire_body).decode("ascii")},
     }, ensure_ascii=False).encode("utf-8")
 
 
@@ -435,9 +441,12 @@ class HandedOff:
 def decode_item(payload: bytes) -> HandedOff:
     data = json.loads(payload)
     raw = data["capture"]
-    body_gzip = base64.b64decode(raw["body_gzip"])
-    capture = Capture(url=raw["url"], body=decompress(body_gzip), status=int(raw["status"]),
-                      headers=dict(raw["headers"]), fetched_at=raw["fetched_at"], body_gzip=body_gzip)
+    if "body_zstd" in raw:
+        body = zstandard.ZstdDecompressor().decompress(base64.b64decode(raw["body_zstd"]))
+    else:  # handed off by a worker of an earlier version, still waiting in Redis
+        body = gzip.decompress(base64.b64decode(raw["body_gzip"]))
+    capture = Capture(url=raw["url"], body=body, status=int(raw["status"]), headers=dict(raw["headers"]),
+                      fetched_at=raw["fetched_at"])
     article = None
     if data.get("article"):
         fields = dict(data["article"])

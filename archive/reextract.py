@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from archive.store import decompress, store_article, update_rejection
+from archive.captures import CaptureDecoder, CaptureError
+from archive.store import store_article, update_rejection
 from crawler.extraction import Article, NotAnArticle, extract
 from crawler.sites import ExtractionRules
 
 RulesForSite = Callable[[str], tuple[ExtractionRules, str | None]]
 
 CAPTURES_SQL = """
-select a.id, a.site, a.section, a.url, c.url, c.body_gzip, c.headers
+select a.id, a.site, a.section, a.url, c.url, c.compressed_body, c.codec, c.dictionary_id, c.headers
 from articles a join captures c on c.id = a.last_capture_id
 where (:site is null or a.site = :site)
 order by a.id
@@ -31,7 +32,7 @@ order by a.id
 
 REJECTED_SQL = """
 select r.url, r.site, r.section, r.reason, r.detail, r.score, r.last_fetched_at, r.capture_id,
-       c.url, c.body_gzip, c.headers
+       c.url, c.compressed_body, c.codec, c.dictionary_id, c.headers
 from rejected_pages r join captures c on c.id = r.capture_id
 where (:site is null or r.site = :site)
 order by r.id
@@ -54,10 +55,10 @@ class ReextractReport:
 
 
 def _read_again(rules_for_site: RulesForSite, site_name: str, url: str, body: bytes, headers: str | None) -> Article:
-    """A kept capture through extraction with its site's rules as they are now (raises NotAnArticle)."""
+    """A kept capture's body through extraction with its site's rules as they are now (raises NotAnArticle)."""
     rules, timezone = rules_for_site(site_name)
     content_type = json.loads(headers or "{}").get("content-type")
-    return extract(decompress(body), url, rules, timezone, content_type)
+    return extract(body, url, rules, timezone, content_type)
 
 def reextract(db: sqlite_utils.Database, rules_for_site: RulesForSite, *, site: str | None = None,
               dry_run: bool = False) -> ReextractReport:
@@ -67,10 +68,15 @@ def reextract(db: sqlite_utils.Database, rules_for_site: RulesForSite, *, site: 
     total = db.execute("select count(*) from articles where (:site is null or site = :site)", {"site": site})
     rows = db.execute(CAPTURES_SQL, {"site": site}).fetchall()
     report.without_capture = total.fetchone()[0] - len(rows)
-    for article_id, site_name, section, url, capture_url, body, headers in rows:
+    decode = CaptureDecoder(db)
+    for article_id, site_name, section, url, capture_url, compressed, codec, dictionary_id, headers in rows:
         report.articles += 1
         try:
+            body = decode(compressed, codec, dictionary_id)
             article = _read_again(rules_for_site, site_name, capture_url, body, headers)
+        except CaptureError as error:
+            report.failed.append((url, str(error)))
+            continue
         except NotAnArticle as reason:
             report.failed.append((url, f"no longer an article: {reason}"))
             continue
@@ -94,10 +100,16 @@ def reextract(db: sqlite_utils.Database, rules_for_site: RulesForSite, *, site: 
 def _redecide_rejected(db: sqlite_utils.Database, rules_for_site: RulesForSite, report: ReextractReport, *,
                        site: str | None, dry_run: bool) -> None:
     rows = db.execute(REJECTED_SQL, {"site": site}).fetchall()
-    for url, site_name, section, reason, detail, score, last_fetched, capture_id, capture_url, body, headers in rows:
+    decode = CaptureDecoder(db)
+    for (url, site_name, section, reason, detail, score, last_fetched, capture_id, capture_url, compressed, codec,
+         dictionary_id, headers) in rows:
         report.rejected += 1
         try:
+            body = decode(compressed, codec, dictionary_id)
             article = _read_again(rules_for_site, site_name, capture_url, body, headers)
+        except CaptureError as error:
+            report.rejected_failed.append((url, str(error)))
+            continue
         except NotAnArticle as rejection:
             report.still_rejected += 1
             if rejection.reason != reason:

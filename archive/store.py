@@ -6,7 +6,6 @@ rejected is kept too (its capture and a ``rejected_pages`` row), so no fetched p
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import json
 import os
 import sqlite3
@@ -19,13 +18,13 @@ from typing import Any
 
 import sqlite_utils
 
+from archive.captures import encoder_for
 from archive.fulltext import index_article
 from crawler.extraction import Article, Capture, NotAnArticle
 from crawler.urls import canonical_url
 
 # Headers worth keeping with a capture: enough for conditional re-fetches and for WARC export.
 KEPT_HEADERS = ("content-type", "etag", "last-modified", "content-language", "date", "location")
-GZIP_LEVEL = 6
 
 
 class Outcome(StrEnum):
@@ -80,23 +79,18 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
     conn.commit()
 
 
-def compress(body: bytes) -> bytes:
-    return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
-
-
-def decompress(blob: bytes) -> bytes:
-    return gzip.decompress(blob)
-
-
-def _insert_capture(conn: sqlite3.Connection, capture: Capture, site: str, run_id: int | None) -> int:
+def _insert_capture(db: sqlite_utils.Database, capture: Capture, site: str, run_id: int | None) -> int:
+    """The capture's row, its body compressed as ``archive.captures`` does for the site."""
     headers = {k.lower(): v for k, v in capture.headers.items() if k.lower() in KEPT_HEADERS}
-    cursor = conn.execute(
+    encoded = encoder_for(db).encode(site, capture.body)
+    cursor = db.conn.execute(
         "INSERT INTO captures (url, site, crawl_run_id, fetched_at, status, content_type, etag,"
-        " last_modified, headers, digest, size, body_gzip) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        " last_modified, headers, digest, size, compressed_body, codec, dictionary_id)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (capture.url, site, run_id, capture.fetched_at or utc_now(), capture.status,
          headers.get("content-type"), headers.get("etag"), headers.get("last-modified"),
          json.dumps(headers, sort_keys=True), capture.digest, len(capture.body),
-         capture.body_gzip if capture.body_gzip is not None else compress(capture.body)),
+         encoded.body, encoded.codec, encoded.dictionary_id),
     )
     return cursor.lastrowid
 
@@ -135,9 +129,19 @@ def store_article(db: sqlite_utils.Database, article: Article, *, site: str, sec
     section = section_name(section or next(iter(article.categories), None))
     fetched_at = fetched_at or (capture.fetched_at if capture and capture.fetched_at else utc_now())
     values = _article_values(article)
+    stored = _store_article(db, article, site, section, values, capture, run_id, fetched_at, capture_id)
+    if capture:
+        encoder_for(db).train_when_due(site)  # a site's first captures make its dictionary
+    return stored
+
+
+def _store_article(db: sqlite_utils.Database, article: Article, site: str, section: str | None,
+                   values: dict[str, object], capture: Capture | None, run_id: int | None, fetched_at: str,
+                   capture_id: int | None) -> Stored:
+    """``store_article``'s one transaction."""
     with transaction(db) as conn:
         if capture:
-            capture_id = _insert_capture(conn, capture, site, run_id)
+            capture_id = _insert_capture(db, capture, site, run_id)
         conn.execute("DELETE FROM rejected_pages WHERE url IN (?, ?) OR capture_id = ?",
                      (article.url, canonical_url(capture.url) if capture else article.url, capture_id))
         row = conn.execute("SELECT id, content_hash, version, last_fetched_at FROM articles WHERE url = ?",
@@ -259,7 +263,7 @@ def store_rejected(db: sqlite_utils.Database, url: str, *, site: str, section: s
         if latest is not None and latest[1] == capture.digest:
             capture_id = latest[0]
         else:
-            capture_id = _insert_capture(conn, dataclasses.replace(capture, fetched_at=fetched_at), site, run_id)
+            capture_id = _insert_capture(db, dataclasses.replace(capture, fetched_at=fetched_at), site, run_id)
         conn.execute(
             "INSERT INTO rejected_pages (url, site, section, reason, detail, score, first_fetched_at, last_fetched_at,"
             " capture_id, run_id) VALUES (?,?,?,?,?,?,?,?,?,?)"
@@ -271,6 +275,7 @@ def store_rejected(db: sqlite_utils.Database, url: str, *, site: str, section: s
             (url, site, section, reason, detail or None, score, fetched_at, fetched_at, capture_id, run_id),
         )
         row = conn.execute("SELECT capture_id FROM rejected_pages WHERE url = ?", (url,)).fetchone()
+    encoder_for(db).train_when_due(site)
     return row[0]
 
 

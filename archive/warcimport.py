@@ -175,9 +175,9 @@ class Page:
     def content_type(self) -> str | None:
         return next((v for k, v in self.headers.items() if k.lower() == "content-type"), None)
 
-    def capture(self, body_gzip: bytes | None = None) -> Capture:
+    def capture(self) -> Capture:
         return Capture(url=self.url, body=self.body, status=self.status, headers=self.headers,
-                       fetched_at=self.fetched_at, body_gzip=body_gzip)
+                       fetched_at=self.fetched_at)
 
 
 @dataclass(frozen=True)
@@ -366,7 +366,7 @@ class ArchiveSink:
         return capture_stored(self.db, capture)
 
     def store(self, page: Page, site: str, extracted: Any) -> str:
-        capture = page.capture(extracted.body_gzip)
+        capture = page.capture()
         if extracted.rejection is not None:
             rejection = extracted.rejection
             store_rejected(self.db, canonical_url(page.url), site=site, capture=capture, reason=rejection.reason,
@@ -413,7 +413,7 @@ class FrontierSink:
         from archive.frontier import encode_item
 
         payload = encode_item(site=site, section=None, run=self.run, article=extracted.article,
-                              capture=page.capture(extracted.body_gzip), worker=self.importer,
+                              capture=page.capture(), worker=self.importer,
                               rejection=extracted.rejection)
         self.frontier.hand_off(self.importer, None, payload)
         return f"skipped/{extracted.rejection.reason}" if extracted.rejection else "handed_off"

@@ -72,7 +72,7 @@ def end_to_end(articles: int, workdir: Path, workers: int) -> dict:
         raise SystemExit(f"crawl failed with exit code {process.returncode}")
     archive = open_archive(db)
     archived = archive["articles"].count
-    size, stored = archive.execute("select sum(size), sum(length(body_gzip)) from captures").fetchone()
+    size, stored = archive.execute("select sum(size), sum(length(compressed_body)) from captures").fetchone()
     return {"articles": archived, "seconds": elapsed, "per_second": archived / elapsed,
             "peak_rss_mb": peak_kb / 1024, "compression_ratio": size / stored}
 

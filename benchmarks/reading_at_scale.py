@@ -15,7 +15,6 @@ max over its requests), and ``newsarchive search`` is timed as a subprocess (wal
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
 import json
 import os
@@ -29,6 +28,8 @@ import urllib.parse
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import zstandard
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -142,10 +143,10 @@ def build(db_path: Path, articles: int, seed: int = 24) -> None:
         db.conn.executemany("INSERT INTO crawl_runs (site, started_at, finished_at, outcome) VALUES (?, ?, ?, ?)",
                             [(site, started, started, outcome) for site, started, outcome in runs])
         # A capture for every 1,000th article: enough for the article page's capture link to be real.
-        body = gzip.compress(b"<html><body><h1>archived</h1></body></html>")
+        body = zstandard.ZstdCompressor().compress(b"<html><body><h1>archived</h1></body></html>")
         db.conn.executemany(
-            "INSERT INTO captures (url, site, fetched_at, status, digest, size, body_gzip)"
-            " VALUES (?, ?, ?, 200, ?, ?, ?)",
+            "INSERT INTO captures (url, site, fetched_at, status, digest, size, compressed_body, codec)"
+            " VALUES (?, ?, ?, 200, ?, ?, ?, 'zstd')",
             [(url, site, fetched, "x", 50, body) for url, site, fetched in
              db.execute("SELECT url, site, last_fetched_at FROM articles WHERE id % 1000 = 0").fetchall()])
         db.execute("UPDATE articles SET last_capture_id = (SELECT id FROM captures WHERE captures.url = articles.url)"

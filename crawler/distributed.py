@@ -425,7 +425,7 @@ class HandoffPipeline:
             logger.error("could not hand %s to the writer: %s (left in flight for a retry)", item.url, error)
             item.frontier_token = None  # not finished: a later worker redoes it
             raise DropItem(f"hand-off failed: {item.url}", log_level="DEBUG") from None
-        item.body = item.body_gzip = b""
+        item.body = b""
         if item.rejection is not None:
             count_for_site(self.stats, "archive", item.site, "rejected_handed_off")
             item.frontier_token = None  # released with the hand-off

@@ -28,7 +28,6 @@ from archive.store import (
     Rejection,
     blocked_by,
     close_abandoned_runs,
-    compress,
     finish_run,
     run_counts,
     run_outcome,
@@ -48,22 +47,22 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Extracted:
     article: Article | None  # None: extraction rejected the page, ``rejection`` says why
-    body_gzip: bytes
     rejection: Rejection | None = None
     mended_charset: bool = False  # the page's bytes were not in the charset it declared (or UTF-8)
 
 
 def extract_for_archive(body: bytes, url: str, rules: Any, timezone: str, content_type: str | None) -> Extracted:
-    """``extract()``, plus what the archive computes from each page (content hash, compressed
-    capture), all where extraction runs: in a worker process, off the crawler's core. A page that
-    is not an article comes back with its rejection, since the archive keeps it too."""
+    """``extract()``, plus what the archive computes from each page (content hash), where
+    extraction runs: in a worker process, off the crawler's core. A page that is not an article
+    comes back with its rejection, since the archive keeps it too. (The capture is compressed
+    where it is stored, with its site's dictionary: ``archive.captures``.)"""
     html, mended = decode_page(body, content_type)
     try:
         article = extract(html, url, rules, timezone)
     except NotAnArticle as error:
-        return Extracted(None, compress(body), Rejection.of(error), mended)
+        return Extracted(None, Rejection.of(error), mended)
     _ = article.content_hash  # cached on the article, pickled back with it
-    return Extracted(article, compress(body), mended_charset=mended)
+    return Extracted(article, mended_charset=mended)
 
 
 def exported(item: ArticlePage, outcome: Outcome) -> dict[str, Any]:
@@ -139,7 +138,7 @@ class ExtractionPipeline:
             count_for_site(self.stats, "archive", item.site, "errors")
             logger.error("extraction failed for %s: %s\n%s", item.url, error, traceback.format_exc())
             raise DropItem(f"extraction failed: {item.url}", log_level="DEBUG") from None
-        item.article, item.body_gzip, item.rejection = result.article, result.body_gzip, result.rejection
+        item.article, item.rejection = result.article, result.rejection
         if result.mended_charset:
             count_for_site(self.stats, "archive", item.site, "mended_charset")
         if result.rejection is not None:
@@ -234,7 +233,7 @@ class ArchivePipeline:
             logger.error("could not keep rejected page %s: %s", item.url, error)
         else:
             count_for_site(self.stats, "archive", item.site, "rejected_kept")
-        item.body = item.body_gzip = b""
+        item.body = b""
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Close each site's run with its counts; runs after the engine set ``finish_reason``."""

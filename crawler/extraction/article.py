@@ -97,7 +97,6 @@ class Capture:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     fetched_at: str | None = None
-    body_gzip: bytes | None = field(default=None, repr=False, compare=False)  # when already compressed
 
     @property
     def digest(self) -> str:

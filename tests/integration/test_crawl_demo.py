@@ -13,9 +13,9 @@ from datetime import UTC
 
 import pytest
 
+from archive.captures import capture_body
 from archive.db import open_archive
 from archive.queries import search
-from archive.store import decompress
 from crawler.demo_site import DemoServer, DemoSite, DemoSiteApp
 from crawler.demo_site.content import ALL_SECTIONS, load_seed
 from crawler.runner import run_crawl
@@ -173,4 +173,4 @@ def test_every_rejected_page_is_kept_with_its_capture_and_reason(crawled):
         assert (row["site"], row["run_id"], row["first_fetched_at"]) == ("demo", run_id, row["last_fetched_at"])
         capture = db["captures"].get(row["capture_id"])
         assert (capture["url"], capture["status"], capture["crawl_run_id"]) == (row["url"], 200, run_id)
-        assert decompress(capture["body_gzip"]).decode("utf-8") == app.render(path)[2]  # the page as served
+        assert capture_body(db, capture["id"]).decode("utf-8") == app.render(path)[2]  # the page as served

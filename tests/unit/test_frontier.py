@@ -8,9 +8,10 @@ from types import SimpleNamespace
 import pytest
 from scrapy import Request
 
+from archive.captures import capture_body
 from archive.db import open_archive
 from archive.frontier import ArchiveWriter, Frontier, Keys, connect, decode_item, encode_item
-from archive.store import Rejection, decompress
+from archive.store import Rejection
 from crawler.distributed import RUN, FrontierDupeFilter, FrontierScheduler
 from crawler.extraction import Article, Capture
 
@@ -93,6 +94,20 @@ def test_item_round_trip_keeps_article_and_capture():
     assert (item.site, item.section, item.run, item.worker) == ("demo", "world", "3", "w")
 
 
+def test_an_item_handed_off_gzipped_by_an_earlier_worker_is_still_read():
+    """Before captures were zstd (issue 26, item 3) a worker handed the body off gzipped: such an
+    item, still in Redis when the writer is upgraded, is not lost."""
+    import base64
+    import gzip
+    import json
+
+    payload = json.loads(encode_item(site="demo", section="world", run="3", article=ARTICLE, capture=capture(),
+                                     worker="w"))
+    del payload["capture"]["body_zstd"]
+    payload["capture"]["body_gzip"] = base64.b64encode(gzip.compress(capture().body)).decode("ascii")
+    assert decode_item(json.dumps(payload).encode()).capture == capture()
+
+
 def test_a_rejected_page_travels_with_why_and_its_capture():
     rejection = Rejection("listing", "score -2.2", -2.15)
     item = decode_item(encode_item(site="demo", section="world", run="3", article=None, capture=capture(),
@@ -117,7 +132,7 @@ def test_the_writer_keeps_rejected_pages_once_and_counts_them_as_skipped(frontie
     row = next(db["rejected_pages"].rows)
     assert (row["url"], row["site"], row["section"], row["reason"], row["score"]) == (tag, "demo", "world",
                                                                                        "listing", -2.15)
-    assert decompress(db["captures"].get(row["capture_id"])["body_gzip"]) == b"<html>tags</html>"
+    assert capture_body(db, row["capture_id"]) == b"<html>tags</html>"
     run = next(db["crawl_runs"].rows)
     assert (run["id"], run["articles_new"], run["skipped"]) == (row["run_id"], 0, 1)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gzip
 
 import pytest
 from scrapy.exceptions import DropItem
@@ -34,13 +33,12 @@ def test_article_is_extracted_inline_or_in_a_worker(demo_config, demo_app, demo_
         story = demo_site.stories[0]
         item = asyncio.run(pipeline.process_item(page(demo_app, story.path)))
         assert item.article.title == story.title
-        # what the archive needs is computed where extraction ran: the capture compressed, the hash cached
-        assert gzip.decompress(item.body_gzip) == item.body
+        # what the archive needs is computed where extraction ran: the hash cached
         assert "content_hash" in vars(item.article)
         # Not an article: counted, and passed on with why and its capture, for the archive to keep.
         rejected = asyncio.run(pipeline.process_item(page(demo_app, "/tag/economy/")))
         assert rejected.article is None and rejected.rejection.reason == "listing"
-        assert rejected.rejection.score < 0 and gzip.decompress(rejected.body_gzip) == rejected.body
+        assert rejected.rejection.score < 0
         assert pipeline.stats.get_value("archive/demo/skipped/listing") == 1
     finally:
         pipeline.close_spider()
@@ -75,8 +73,8 @@ def test_bad_worker_settings_fail_fast(demo_config):
 def test_a_rejected_page_is_kept_then_dropped_and_counted_as_skipped(demo_config, demo_app, tmp_path):
     """Issue 28: a page extraction rejects is archived (capture and reason) instead of lost; it is
     still no article item, and its run counts it as skipped as before."""
+    from archive.captures import capture_body
     from archive.db import open_archive
-    from archive.store import decompress
     from crawler.pipelines import ArchivePipeline
 
     extraction = pipeline_for(demo_config, ARCHIVE_EXTRACT_WORKERS=0, ARCHIVE_DB=str(tmp_path / "a.db"))
@@ -96,7 +94,7 @@ def test_a_rejected_page_is_kept_then_dropped_and_counted_as_skipped(demo_config
     row = next(db["rejected_pages"].rows)
     assert (row["url"], row["site"], row["section"], row["reason"]) == ("http://127.0.0.1/tag/economy/", "demo",
                                                                         "world", "listing")
-    assert decompress(db["captures"].get(row["capture_id"])["body_gzip"]) == html
+    assert capture_body(db, row["capture_id"]) == html
     assert db["articles"].count == 0
     assert crawler.stats.get_value("archive/demo/rejected_kept") == 1
     run = next(db["crawl_runs"].rows)

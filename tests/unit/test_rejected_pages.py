@@ -11,9 +11,10 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
+from archive.captures import capture_body
 from archive.cli import cli
 from archive.db import MIGRATIONS, SCHEMA_VERSION, open_archive, schema_version
-from archive.store import Rejection, decompress, store_article, store_rejected
+from archive.store import Rejection, store_article, store_rejected
 from crawler.extraction import Article, Capture, NotAnArticle, extract
 from crawler.sites import ExtractionRules
 from tests.conftest import page_html
@@ -39,7 +40,7 @@ def test_a_rejected_page_is_kept_with_its_capture_and_reason(archive):
         "site": "demo", "section": "world", "reason": "listing", "detail": "score -2.2", "score": -2.15,
         "first_fetched_at": "T1", "last_fetched_at": "T1", "capture_id": capture_id}
     capture = archive["captures"].get(capture_id)
-    assert decompress(capture["body_gzip"]) == b"<html>v1</html>" and capture["url"] == URL
+    assert capture_body(archive, capture["id"]) == b"<html>v1</html>" and capture["url"] == URL
 
 
 def test_one_row_per_url_pointing_at_the_latest_capture(archive):

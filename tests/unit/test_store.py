@@ -8,9 +8,10 @@ import sqlite3
 
 import pytest
 
+from archive.captures import capture_body
 from archive.db import SCHEMA_VERSION, ArchiveError, open_archive, schema_version
 from archive.queries import article_history
-from archive.store import Outcome, close_abandoned_runs, decompress, finish_run, start_run, store_article
+from archive.store import Outcome, close_abandoned_runs, finish_run, start_run, store_article
 from crawler.extraction import Article, Capture
 
 ARTICLE = Article(url="https://news.example/2024/06/pact.html", title="Leaders sign a pact in Pyongyang",
@@ -55,8 +56,8 @@ def test_store_new_article_with_capture(archive):
     assert row["published_raw"] == "2024-06-20T09:15:00+05:30"
     assert row["word_count"] == 10
     capture = archive["captures"].get(stored.capture_id)
-    assert decompress(capture["body_gzip"]) == CAPTURE.body
-    assert capture["size"] > len(capture["body_gzip"])  # compressed
+    assert capture_body(archive, capture["id"]) == CAPTURE.body
+    assert capture["size"] > len(capture["compressed_body"]) and capture["codec"] == "zstd"  # compressed
     assert capture["etag"] == '"abc"'
     assert "set-cookie" not in json.loads(capture["headers"])
     assert archive["article_versions"].count == 1

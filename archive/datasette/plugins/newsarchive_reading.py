@@ -27,6 +27,7 @@ from datasette.utils.asgi import NotFound
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from archive import queries
+from archive.captures import CaptureError, capture_body
 from archive.fulltext import MAX_QUERY_WORDS, query_words
 from archive.reading import (
     FeedEntry,
@@ -37,7 +38,6 @@ from archive.reading import (
     shown_time,
     version_diff,
 )
-from archive.store import decompress
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PAGE_SIZE = 20
@@ -243,12 +243,16 @@ async def capture_raw(datasette, request):
     capture_id = int(request.url_vars["capture_id"])
 
     def read(conn: sqlite3.Connection):
-        return conn.execute("select body_gzip, content_type from captures where id = ?", [capture_id]).fetchone()
+        try:
+            body = capture_body(conn, capture_id)
+        except CaptureError as error:
+            raise NotFound(f"Capture {capture_id} cannot be read: {error}") from None
+        if body is None:
+            raise NotFound(f"No capture {capture_id}")
+        return body
 
-    row = await _archive(datasette).execute_fn(read)
-    if row is None or row[0] is None:
-        raise NotFound(f"No capture {capture_id}")
-    return Response(sandboxed_html(decompress(row[0])), content_type="text/html; charset=utf-8", headers={
+    body = await _archive(datasette).execute_fn(read)
+    return Response(sandboxed_html(body), content_type="text/html; charset=utf-8", headers={
         "Content-Security-Policy": CAPTURE_CSP, "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer", "Cache-Control": "private, max-age=3600"})
 

@@ -589,6 +589,123 @@ def import_command(db_path: Path, sites_dir: Path, paths: tuple[Path, ...], site
         _fail_if_broken(loaded)
 
 
+@cli.command(name="add-site")
+@archive_options
+@click.argument("url")
+@click.option("--name", help="The site's name and file name (default: from the address, e.g. worldnews).")
+@click.option("--dry-run", is_flag=True, help="Print the site file instead of writing it.")
+@click.option("--sample", default=5, show_default=True, type=click.IntRange(0, 50),
+              help="How many articles to fetch and extract as a check.")
+@click.option("--max-requests", default=60, show_default=True, type=click.IntRange(5, 1000),
+              help="The most requests made to the site, robots.txt and the sample included.")
+@click.option("--force", is_flag=True, help="Write over an existing site file of that name.")
+@click.option("-v", "--verbose", is_flag=True, help="Show each request.")
+@clear_errors
+def add_site(db_path: Path, sites_dir: Path, url: str, name: str | None, dry_run: bool, sample: int,
+             max_requests: int, force: bool, verbose: bool) -> None:
+    """Find a news site's feeds, sitemaps, sections and article URLs from its address, and write
+    a checked site file for it (settings/sites/<name>.toml).
+
+    Polite: robots.txt is obeyed, one request at a time, with the contact User-Agent
+    (NEWSARCHIVE_CONTACT), at most --max-requests of them.
+    """
+    from crawler.sitefinder import AddSiteError, checked_site_file, default_fetcher, find_site
+
+    log = (lambda line: click.echo(line, err=True)) if verbose else (lambda line: None)
+    try:
+        findings = find_site(url, default_fetcher(max_requests, log), name=name, sample=sample)
+    except AddSiteError as error:
+        raise click.ClickException(str(error)) from None
+    path = sites_dir / f"{findings.name}.toml"
+    if path.exists() and not dry_run and not force:
+        raise click.ClickException(f"{path} exists: --force writes over it, --dry-run shows the new one")
+    text = checked_site_file(findings, path)  # SiteConfigError (a bad --name, say): one line, nothing written
+    _print_findings(findings)
+    articles = [s for s in findings.sample if s.article is not None]
+    if findings.sample and not articles:
+        reasons = ", ".join(sorted({s.rejected or "?" for s in findings.sample}))
+        raise click.ClickException(f"none of the {len(findings.sample)} sampled pages is an article ({reasons}): "
+                                   "no site file written")
+    if dry_run:
+        click.echo(f"\n# {path} (not written: --dry-run)\n{text}", nl=False)
+        return
+    sites_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, "utf-8")
+    click.echo(f"\nWrote {path}. Next: newsarchive check-site {findings.name} --sites-dir {sites_dir}, "
+               f"then newsarchive crawl {findings.name}")
+
+
+def _print_findings(findings: Any) -> None:
+    click.echo(f"{findings.base_url}: {findings.requests} requests"
+               + (" (the request budget ran out: raise --max-requests to look further)" if findings.budget_spent
+                  else ""))
+    for kind, sources in (("feed", findings.feeds), ("sitemap", findings.sitemaps), ("section", findings.sections)):
+        for source in sources:
+            extra = ", paginated" if source.paginated else ""
+            click.echo(f"  {kind:<8} {source.url}  {len(source.links)} article links{extra}")
+    for dropped in findings.dropped:
+        click.echo(f"  left out  {dropped}")
+    patterns = ", ".join(findings.article_urls) or "none (the URL-shape heuristic decides)"
+    click.echo(f"  article URLs: {patterns} ({findings.coverage:.0%} of {len(findings.articles)} links found)")
+    if findings.pattern_note:
+        click.echo(f"  note: {findings.pattern_note}")
+    click.echo(f"  language: {findings.language or 'unknown'}; "
+               f"timezone: {findings.timezone} ({findings.timezone_note})")
+    if findings.sample:
+        click.echo(f"\nSample ({len(findings.sample)} pages through the archive's extraction):")
+        click.echo(f"  {'title':<50} {'published (UTC)':<20} {'authors':<24} {'words':>5}")
+        for sampled in findings.sample:
+            article = sampled.article
+            if article is None:
+                click.echo(f"  {'(not an article: ' + (sampled.rejected or '?') + ')':<50} {sampled.url}")
+                continue
+            click.echo(f"  {_cell(article.title, 50)} {_cell((article.published_at or '-')[:16], 20)} "
+                       f"{_cell(', '.join(article.authors) or '-', 24)} {article.word_count:>5}")
+
+
+def _cell(text: str, width: int) -> str:
+    return (text if len(text) <= width else text[:width - 1] + "\u2026").ljust(width)
+
+
+@cli.command(name="check-site")
+@archive_options
+@click.argument("site_names", nargs=-1, required=True, metavar="SITE...")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@set_option
+@clear_errors
+def check_site(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], as_json: bool, verbose: bool,
+               settings: tuple[str, ...]) -> None:
+    """What each discovery source of a site file yields now (article links per section, feed and
+    sitemap, with examples) and what would be skipped and why; nothing is archived.
+
+    The article pages listed are those a crawl of the same file would fetch now (articles in the
+    archive that are not due for a re-check are left out, as a crawl leaves them).
+    """
+    from crawler.checksite import check_sites
+
+    sites = load_sites(site_names, sites_dir)
+    overrides = {**({"LOG_LEVEL": "INFO"} if verbose else {}), **scrapy_settings(settings)}
+    report = check_sites(sites, db_path, overrides, hold_back_log=not verbose)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    for name, found in report.items():
+        click.echo(f"{name}: {len(found['would_fetch'])} article pages a crawl would fetch now, from "
+                   f"{found['listing_pages']} listing pages, {found['feeds']} feeds and {found['sitemaps']} sitemaps "
+                   "read (nothing archived)")
+        for source, given in found["sources"].items():
+            click.echo(f"  {source}: {given['articles']} articles first found here")
+            for url in given["examples"]:
+                click.echo(f"      {url}")
+            for reason, passed in given["passed_over"].items():
+                click.echo(f"    passed over, {reason}: {passed['count']}, e.g. {', '.join(passed['examples'])}")
+        for key, count in found["skipped"].items():
+            click.echo(f"  skipped {key}: {count}")
+        for url in found["robots_txt_examples"]:
+            click.echo(f"      robots.txt disallows {url}")
+
+
 @cli.command()
 @archive_options
 @click.argument("url")

@@ -6,11 +6,12 @@ environment (``NEWSARCHIVE_DB``, ``NEWSARCHIVE_SITES_DIR``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,10 +72,10 @@ def parse_since(value: str) -> Any:
     return parse(value)
 
 
-def load_usable_sites(names: tuple[str, ...], sites_dir: Path) -> SiteFiles:
+def load_usable_sites(names: tuple[str, ...], sites_dir: Path, db_path: Path | None = None) -> SiteFiles:
     from archive.schedule import load_usable_sites as load  # trafilatura & co (archive.store): only when needed
 
-    return load(names, sites_dir)
+    return load(names, sites_dir, db_path)
 
 
 def _known_errors() -> tuple[type[Exception], ...]:
@@ -220,6 +221,35 @@ def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] 
         raise SystemExit(code)
 
 
+@contextlib.contextmanager
+def _serving_sample_site(sites: list, articles: int = 120, port: int = 0) -> Iterator[dict[str, Any]]:
+    """For a crawl of the built-in sample site (``demo``), the sample site served on 127.0.0.1
+    while it runs, and the settings that route the crawl to it; nothing for other sites."""
+    from archive.schedule import is_built_in
+
+    config = next((site for site in sites if is_built_in(site)), None)
+    if config is None:
+        yield {}
+        return
+    from crawler.demo_site import DemoServer, DemoSite
+    from crawler.demo_site.routing import route_settings
+
+    # Its pages keep the site file's address whatever port serves them: a second demo on the same
+    # archive finds the same URLs (and re-checks them) instead of storing every article again.
+    server = DemoServer(DemoSite(articles=articles), port=port, site_url=config.base_url)
+    try:
+        server.start()
+    except OSError as error:
+        raise click.ClickException(f"cannot serve the sample site on 127.0.0.1:{port}: "
+                                   f"{error.strerror or error} (--port 0 takes any free port)") from None
+    try:
+        click.echo(f"Sample news site {config.base_url} ({articles} articles, served on {server.base_url}); "
+                   "crawling it...")
+        yield route_settings(config.base_url, server.base_url)
+    finally:
+        server.stop()
+
+
 @cli.command()
 @archive_options
 @click.option("--articles", default=120, show_default=True, type=click.IntRange(min=1),
@@ -233,25 +263,9 @@ def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] 
 def demo(db_path: Path, sites_dir: Path, articles: int, port: int, verbose: bool, settings: tuple[str, ...],
          since: str | None, sources: str | None) -> None:
     """Serve the bundled sample news site on 127.0.0.1 and archive it (no network needed)."""
-    from crawler.demo_site import DemoServer, DemoSite
-    from crawler.demo_site.routing import route_settings
-
     config = load_site_file(BUILT_IN_SITES / "demo.toml")
-    # Its pages keep the site file's address whatever port serves them: a second demo on the same
-    # archive finds the same URLs (and re-checks them) instead of storing every article again.
-    server = DemoServer(DemoSite(articles=articles), port=port, site_url=config.base_url)
-    try:
-        server.start()
-    except OSError as error:
-        raise click.ClickException(f"cannot serve the sample site on 127.0.0.1:{port}: "
-                                   f"{error.strerror or error} (--port 0 takes any free port)") from None
-    try:
-        click.echo(f"Sample news site {config.base_url} ({articles} articles, served on {server.base_url}); "
-                   "crawling it...")
-        _crawl([config], db_path, verbose, settings, since, sources,
-               extra=route_settings(config.base_url, server.base_url), demo=True)
-    finally:
-        server.stop()
+    with _serving_sample_site([config], articles, port) as extra:
+        _crawl([config], db_path, verbose, settings, since, sources, extra=extra, demo=True)
     click.echo(f"\nExplore it:\n  newsarchive search Pyongyang --db {db_path}\n"
                f"  newsarchive serve --db {db_path}      # Datasette on http://127.0.0.1:8001/")
 
@@ -288,7 +302,7 @@ def crawl(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], verbose: 
         _frontier(redis_url, redis_prefix, "--worker")  # fail fast, before Scrapy starts
         _work(load_sites((), sites_dir), sites_dir, db_path, verbose, settings, redis_url, redis_prefix, idle_exit)
         return
-    sites = load_sites(site_names, sites_dir)
+    sites = _sites_to_crawl(site_names, sites_dir, db_path)
     if distributed:
         from scrapy.settings import Settings
 
@@ -304,7 +318,24 @@ def crawl(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], verbose: 
                    f"from the archive: {seeded.due} articles due for a re-check, "
                    f"{seeded.learned} learned furniture lines.")
         return
-    _crawl(sites, db_path, verbose, settings, since, sources)
+    with _serving_sample_site(sites) as extra:
+        _crawl(sites, db_path, verbose, settings, since, sources, extra=extra, demo=bool(extra))
+
+
+def _sites_to_crawl(site_names: tuple[str, ...], sites_dir: Path, db_path: Path) -> list:
+    """The named sites; with none named, every site file and the archive's own built-in site (the
+    demo's, after ``newsarchive demo``)."""
+    if site_names:
+        return load_sites(site_names, sites_dir)
+    from archive.schedule import built_in_sites_of
+
+    own = built_in_sites_of(db_path, sites_dir)
+    try:
+        return load_sites((), sites_dir) + own
+    except SiteConfigError as error:
+        if own and error.key is None and Path(error.path) == Path(sites_dir):  # no folder, or no files in it
+            return own
+        raise
 
 
 def _work(sites: list, sites_dir: Path, db_path: Path, verbose: bool, settings: tuple[str, ...], redis_url: str,
@@ -804,7 +835,7 @@ def schedule(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], once: 
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--max-runtime") from None
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(asctime)s %(message)s")
-    loaded = load_usable_sites(site_names, sites_dir)
+    loaded = load_usable_sites(site_names, sites_dir, db_path)
     _report_broken(loaded.broken)  # the other sites are crawled all the same
     if not loaded.sites:
         _fail_if_broken(loaded)
@@ -848,7 +879,7 @@ def status(db_path: Path, sites_dir: Path, as_json: bool, redis_url: str | None,
     from archive.schedule import SiteFiles, site_statuses
 
     try:
-        loaded, no_files = load_usable_sites((), sites_dir), None
+        loaded, no_files = load_usable_sites((), sites_dir, db_path), None
     except SiteConfigError as error:  # no site files: the archive's runs are still worth showing
         loaded, no_files = SiteFiles([], []), error
     statuses = site_statuses(db_path, loaded.sites, sites_dir=sites_dir)

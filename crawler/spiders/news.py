@@ -263,6 +263,24 @@ class NewsSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, priority=5,
                               meta=self._meta(site))
 
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """Scrapy's default callback, for a page the crawl did not ask for (``scrapy parse
+        --spider=news URL``): read as what it is, robots.txt, a sitemap, a feed, an article page
+        (by the site's article URLs) or a listing."""
+        if (site := self._site(response)) is None:
+            return
+        head = response.body[:1024].lstrip().lower()
+        if urlsplit(response.url).path == "/robots.txt":
+            yield from self.parse_robots(response)
+        elif b"<urlset" in head or b"<sitemapindex" in head:
+            yield from self.parse_sitemap(response)
+        elif b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head:
+            yield from self.parse_feed(response)
+        elif looks_like_article(response.url, site):
+            yield from self.parse_article(response)
+        else:
+            yield from self.parse_listing(response)
+
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         if (site := self._site(response)) is None:
             return

@@ -640,8 +640,13 @@ def add_site(db_path: Path, sites_dir: Path, url: str, name: str | None, dry_run
     Polite: robots.txt is obeyed, one request at a time, with the contact User-Agent
     (NEWSARCHIVE_CONTACT), at most --max-requests of them.
     """
+    from crawler.settings import ARCHIVE_CONTACT
     from crawler.sitefinder import AddSiteError, checked_site_file, default_fetcher, find_site
+    from crawler.spiders.news import on_loopback
 
+    if not ARCHIVE_CONTACT and not on_loopback(url):
+        click.echo("note: no contact in the User-Agent: set NEWSARCHIVE_CONTACT to an e-mail or URL, so that "
+                   "site operators can reach you", err=True)
     log = (lambda line: click.echo(line, err=True)) if verbose else (lambda line: None)
     try:
         findings = find_site(url, default_fetcher(max_requests, log), name=name, sample=sample)

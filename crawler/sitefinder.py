@@ -430,7 +430,8 @@ def _find_feeds(findings: Findings, fetcher: PoliteFetcher, page: HtmlResponse |
     named = [page.urljoin(h) for h in feed_links(page)] if page is not None else []
     candidates = named or [urljoin(findings.base_url, p) for p in COMMON_FEEDS]
     for url in dict.fromkeys(candidates):
-        if not in_base(url) and url not in named:
+        if not SiteConfig(findings.name, findings.base_url).in_scope(url):
+            findings.dropped.append(f"{url}: a feed off the site (add its host to domains to read it)")
             continue
         reply = fetcher.get(url)
         if reply is None or not reply.ok:

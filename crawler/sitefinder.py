@@ -97,17 +97,26 @@ class PoliteFetcher:
         self.requests = 0
         self.spent = False
         self.disallowed: list[str] = []
-        self._robots: dict[str, Protego | None] = {}
+        self._robots: dict[str, tuple[str, Protego] | None] = {}
         self._last = 0.0
 
     def robots(self, url: str) -> Protego | None:
         """The robots.txt rules of ``url``'s origin (None when it has none)."""
+        found = self._robots_of(url)
+        return found[1] if found else None
+
+    def robots_txt(self, url: str) -> str:
+        """The text of ``url``'s origin's robots.txt ("" when it has none)."""
+        found = self._robots_of(url)
+        return found[0] if found else ""
+
+    def _robots_of(self, url: str) -> tuple[str, Protego] | None:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self._robots:
             page = self._fetch(origin + "/robots.txt")
-            self._robots[origin] = (Protego.parse(page.body.decode("utf-8", errors="replace"))
-                                    if page is not None and page.status == 200 else None)
+            text = page.body.decode("utf-8", errors="replace") if page is not None and page.status == 200 else None
+            self._robots[origin] = (text, Protego.parse(text)) if text is not None else None
         return self._robots[origin]
 
     def allowed(self, url: str) -> bool:
@@ -123,8 +132,8 @@ class PoliteFetcher:
     def _wait(self, url: str) -> None:
         delay = self.delay
         if delay is None:
-            rules = self._robots.get(f"{urlsplit(url).scheme}://{urlsplit(url).netloc}")
-            asked = rules.crawl_delay(self.user_agent) if rules is not None else None
+            known = self._robots.get(f"{urlsplit(url).scheme}://{urlsplit(url).netloc}")  # robots.txt itself: none yet
+            asked = known[1].crawl_delay(self.user_agent) if known else None
             delay = 0.0 if on_loopback(url) else max(DEFAULT_DELAY, float(asked or 0))
         pause = self._last + delay - time.monotonic()
         if pause > 0:
@@ -355,7 +364,9 @@ def find_site(url: str, fetcher: PoliteFetcher, name: str | None = None, sample:
         base_url = urljoin(home.url, urlsplit(base_url).path)
     findings = Findings(name=name or site_name(base_url), base_url=base_url)
     scope = SiteConfig(name=findings.name, base_url=base_url)
-    in_base = lambda link: _in_base(link, base_url, scope)  # noqa: E731
+
+    def in_base(link: str) -> bool:
+        return _in_base(link, base_url, scope)
 
     page = home.html() if "html" in home.content_type or not home.content_type else None
     not_articles: set[str] = {base_url}
@@ -447,8 +458,7 @@ def _find_feeds(findings: Findings, fetcher: PoliteFetcher, page: HtmlResponse |
 
 
 def _find_sitemaps(findings: Findings, fetcher: PoliteFetcher, in_base: Callable[[str], bool]) -> None:
-    rules = fetcher.robots(findings.base_url)
-    announced = robots_sitemaps("\n".join(f"Sitemap: {u}" for u in rules.sitemaps)) if rules is not None else []
+    announced = robots_sitemaps(fetcher.robots_txt(findings.base_url))
     candidates = announced or [urljoin(findings.base_url, p) for p in COMMON_SITEMAPS]
     for url in dict.fromkeys(candidates):
         if not SiteConfig(findings.name, findings.base_url).in_scope(url):

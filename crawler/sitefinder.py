@@ -395,8 +395,10 @@ def find_site(url: str, fetcher: PoliteFetcher, name: str | None = None, sample:
     # What robots.txt keeps newsarchive from is no article of the crawl's (a staff area, say).
     positives = list(dict.fromkeys(canonical_url(u) for u in (*announced, *from_listings) if fetcher.allowed(u)))
     if not positives:
+        spent = (f"; the request budget ({fetcher.budget}) ran out: --max-requests looks further" if fetcher.spent
+                 else "")
         raise AddSiteError(f"no article found on {base_url}: no feed, sitemap or section lists a link that looks like "
-                           f"a story ({fetcher.requests} requests made); no site file written")
+                           f"a story ({fetcher.requests} requests made{spent}); no site file written")
     negatives = [u for u in dict.fromkeys(canonical_url(n) for n in not_articles) if u not in set(positives)]
     findings.article_urls, findings.coverage, findings.pattern_note = learn_patterns(positives, negatives)
     compiled = [re.compile(p) for p in findings.article_urls]
@@ -505,7 +507,8 @@ def _sample(findings: Findings, fetcher: PoliteFetcher, count: int) -> None:
     for url in chosen:
         page = fetcher.get(url)
         if page is None or not page.ok:
-            findings.sample.append(Sampled(url, None, f"HTTP {page.status}" if page else "not fetched"))
+            why = f"HTTP {page.status}" if page else ("the request budget ran out" if fetcher.spent else "not fetched")
+            findings.sample.append(Sampled(url, None, why))
             continue
         try:
             findings.sample.append(Sampled(url, extract(page.body, page.url, content_type=page.content_type)))

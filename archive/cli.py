@@ -302,7 +302,8 @@ def crawl(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], verbose: 
         _frontier(redis_url, redis_prefix, "--worker")  # fail fast, before Scrapy starts
         _work(load_sites((), sites_dir), sites_dir, db_path, verbose, settings, redis_url, redis_prefix, idle_exit)
         return
-    sites = _sites_to_crawl(site_names, sites_dir, db_path)
+    # The sample site is served for a crawl here only: workers elsewhere could not reach it.
+    sites = load_sites(site_names, sites_dir) if distributed else _sites_to_crawl(site_names, sites_dir, db_path)
     if distributed:
         from scrapy.settings import Settings
 

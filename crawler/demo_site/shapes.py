@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from html import escape
+from urllib.parse import unquote
 
 from . import render
 from .content import SECTIONS, DemoArticle, DemoSite, _german, slugify
@@ -114,7 +115,7 @@ class ShapedSiteApp:
         links = [(self.prefix, "Startseite" if self.shape == "german" else "Home"), *self.sections]
         if self.shape == "german":
             links.append(("/", "English"))
-        links.append((f"{self.prefix}about.html" if self.shape == "german" else "/about.html", "About us"))
+        links.append((f"{self.prefix}about.html", "About us"))
         html = NAV.sub(lambda _: _nav(links), html, count=1)
         feed = self._feed_path
         link = f'<link rel="alternate" type="application/rss+xml" title="News" href="{feed}">\n' if feed else ""
@@ -193,7 +194,5 @@ class ShapedSiteApp:
 
 
 def unquote_slug(slug: str) -> str:
-    from urllib.parse import unquote
-
     return slugify(unquote(slug))
 

@@ -912,7 +912,10 @@ def _report_broken(broken: list[SiteConfigError]) -> None:
 def _fail_if_broken(loaded: SiteFiles) -> None:
     """After the usable sites had their turn: one broken site file is a problem cron must hear of."""
     if loaded.broken:
-        raise click.ClickException(f"{len(loaded.broken)} of {len(loaded.sites) + len(loaded.broken)} site files "
+        from archive.schedule import is_built_in
+
+        files = len([site for site in loaded.sites if not is_built_in(site)]) + len(loaded.broken)
+        raise click.ClickException(f"{len(loaded.broken)} of {files} site files "
                                    f"are broken: {', '.join(error.path for error in loaded.broken)}")
 
 

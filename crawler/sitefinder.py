@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -70,6 +71,7 @@ class Page:
     status: int
     body: bytes
     content_type: str
+    moved_to: str | None = None  # a redirect off the site, not followed
 
     @property
     def ok(self) -> bool:
@@ -84,11 +86,28 @@ def _charset(content_type: str) -> str | None:
     return match[1] if match else None
 
 
+class _KeepInScope(urllib.request.HTTPRedirectHandler):
+    """urllib's redirects, except one out of the site's scope: that answer stays a 3xx."""
+
+    def __init__(self, scope: Callable[[str], bool] | None) -> None:
+        self.scope = scope
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
+                         newurl: str) -> urllib.request.Request | None:
+        if self.scope is not None and not self.scope(newurl):
+            error = urllib.error.HTTPError(req.full_url, code, msg, headers, fp)
+            error.moved_to = newurl
+            raise error
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 class PoliteFetcher:
     """One request at a time, robots.txt obeyed, at most ``budget`` requests, ``delay`` apart.
 
-    ``get`` answers None for a URL robots.txt disallows (counted in ``disallowed``) or that cannot
-    be fetched; once the budget is spent it answers None for everything (``spent`` says so).
+    ``get`` answers None for a URL robots.txt disallows (counted in ``disallowed``), outside
+    ``scope`` (once set) or that cannot be fetched; once the budget is spent it answers None for
+    everything (``spent`` says so). A redirect out of ``scope`` is not followed: its answer is the
+    redirect's status (``Page.moved_to`` says where it led).
     """
 
     def __init__(self, user_agent: str, budget: int = DEFAULT_BUDGET, delay: float | None = None,
@@ -97,6 +116,7 @@ class PoliteFetcher:
         self.requests = 0
         self.spent = False
         self.disallowed: list[str] = []
+        self.scope: Callable[[str], bool] | None = None
         self._robots: dict[str, tuple[str, Protego] | None] = {}
         self._last = 0.0
 
@@ -124,6 +144,8 @@ class PoliteFetcher:
         return rules is None or rules.can_fetch(url, self.user_agent)
 
     def get(self, url: str) -> Page | None:
+        if self.scope is not None and not self.scope(url):
+            return None
         if not self.allowed(url):
             self.disallowed.append(url)
             return None
@@ -147,12 +169,14 @@ class PoliteFetcher:
         self.requests += 1
         self.log(f"GET {url}")
         request = urllib.request.Request(url, headers={"User-Agent": self.user_agent, "Accept": "*/*"})
-        handlers = [urllib.request.ProxyHandler({})] if on_loopback(url) else []
+        handlers = [_KeepInScope(self.scope)] + ([urllib.request.ProxyHandler({})] if on_loopback(url) else [])
         try:
             with urllib.request.build_opener(*handlers).open(request, timeout=self.timeout) as reply:
                 return Page(reply.geturl(), reply.status, reply.read(MAX_BYTES), reply.headers.get("Content-Type", ""))
         except urllib.error.HTTPError as error:
-            return Page(url, error.code, b"", error.headers.get("Content-Type", "") if error.headers else "")
+            error.close()  # its connection: an error's body is not read
+            moved = getattr(error, "moved_to", None)
+            return Page(url, error.code, b"", error.headers.get("Content-Type", "") if error.headers else "", moved)
         except (urllib.error.URLError, OSError, ValueError) as error:
             self.log(f"  failed: {getattr(error, 'reason', error)}")
             return None
@@ -352,16 +376,21 @@ def find_site(url: str, fetcher: PoliteFetcher, name: str | None = None, sample:
     base_url = urljoin(url, parts.path or "/")
     if not base_url.endswith("/"):
         base_url = base_url.rsplit("/", 1)[0] + "/"
+    fetcher.scope = SiteConfig("site", base_url).in_scope  # nothing off the site is asked, redirects included
     fetcher.robots(base_url)
     if not fetcher.allowed(base_url):
         raise AddSiteError(f"robots.txt of {parts.scheme}://{parts.netloc} disallows {USER_AGENT_TOKEN} at "
                            f"{urlsplit(base_url).path}: the site does not want to be crawled; no site file written")
     home = fetcher.get(base_url)
+    if home is not None and home.moved_to:
+        raise AddSiteError(f"{base_url} redirects off the site, to {home.moved_to}: run add-site on that address; "
+                           "no site file written")
     if home is None or home.status >= 400:
         why = f"HTTP {home.status}" if home is not None else "no answer"
         raise AddSiteError(f"cannot reach {base_url} ({why}); no site file written")
     if urlsplit(home.url)[:2] != urlsplit(base_url)[:2]:  # moved to https or to www.: the site is there now
         base_url = urljoin(home.url, urlsplit(base_url).path)
+        fetcher.scope = SiteConfig("site", base_url).in_scope
     findings = Findings(name=name or site_name(base_url), base_url=base_url)
     scope = SiteConfig(name=findings.name, base_url=base_url)
 

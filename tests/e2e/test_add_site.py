@@ -19,6 +19,7 @@ from archive.db import open_archive
 from crawler.demo_site import DemoServer
 from crawler.sites import load_site_file
 from tests.e2e.test_commands import run, tool
+from tests.hostile import HostileServer, redirect
 
 SHAPES = ("sections", "sitemap-index", "rss", "numeric", "german")
 # Loopback: no need to wait between requests (the file itself keeps the polite defaults).
@@ -159,3 +160,17 @@ def test_an_existing_site_file_is_not_overwritten_without_force(tmp_path):
         result = add_site(server.base_url, sites, "--name", "news", "--sample", "1")
     assert result.exit_code == 1 and "--force" in result.output
     assert (sites / "news.toml").read_text() == "# mine\n"
+
+
+def test_add_site_asks_nothing_off_the_site_and_names_itself(tmp_path):
+    """A home page that redirects to another host (``localhost`` resolves here: the server would see
+    it) is not followed; every request carries the contact User-Agent."""
+    with HostileServer() as server:
+        server.routes["/"] = redirect(f"http://localhost:{server.port}/elsewhere/")
+        result = add_site(server.base_url, tmp_path / "sites", "--name", "moved")
+        requests, agents = list(server.requests), list(server.agents)
+    assert result.exit_code == 1 and f"redirects off the site, to http://localhost:{server.port}/" in result.output
+    assert [path for _, path in requests] == ["/robots.txt", "/"]
+    assert all(host.startswith("127.0.0.1") for host, _ in requests)
+    assert all(agent.startswith("newsarchive/") for agent in agents)
+    assert not (tmp_path / "sites").exists()

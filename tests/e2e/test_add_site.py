@@ -174,3 +174,19 @@ def test_add_site_asks_nothing_off_the_site_and_names_itself(tmp_path):
     assert all(host.startswith("127.0.0.1") for host, _ in requests)
     assert all(agent.startswith("newsarchive/") for agent in agents)
     assert not (tmp_path / "sites").exists()
+
+
+def test_check_site_says_per_source_what_it_found_and_what_it_passed_over(tmp_path):
+    sites = tmp_path / "sites"
+    with DemoServer(shape="numeric") as server:
+        assert add_site(server.base_url, sites, "--name", "numbers", "--sample", "1").exit_code == 0
+        result = run(tool("newsarchive"), "check-site", "numbers", "--sites-dir", str(sites), "--db",
+                     str(tmp_path / "a.db"), *FAST)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("numbers: 19 article pages a crawl would fetch now, from ")
+    assert f"  feed {server.base_url}feed.xml: " in result.stdout and "  section world: " in result.stdout
+    assert f"      {server.base_url}story/" in result.stdout  # examples
+    assert "passed over, not an article URL: " in result.stdout
+    assert "passed over, found before: " in result.stdout
+    assert not (tmp_path / "a.db").exists()

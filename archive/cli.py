@@ -6,11 +6,12 @@ environment (``NEWSARCHIVE_DB``, ``NEWSARCHIVE_SITES_DIR``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,10 +72,10 @@ def parse_since(value: str) -> Any:
     return parse(value)
 
 
-def load_usable_sites(names: tuple[str, ...], sites_dir: Path) -> SiteFiles:
+def load_usable_sites(names: tuple[str, ...], sites_dir: Path, db_path: Path | None = None) -> SiteFiles:
     from archive.schedule import load_usable_sites as load  # trafilatura & co (archive.store): only when needed
 
-    return load(names, sites_dir)
+    return load(names, sites_dir, db_path)
 
 
 def _known_errors() -> tuple[type[Exception], ...]:
@@ -220,6 +221,35 @@ def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] 
         raise SystemExit(code)
 
 
+@contextlib.contextmanager
+def _serving_sample_site(sites: list, articles: int = 120, port: int = 0) -> Iterator[dict[str, Any]]:
+    """For a crawl of the built-in sample site (``demo``), the sample site served on 127.0.0.1
+    while it runs, and the settings that route the crawl to it; nothing for other sites."""
+    from archive.schedule import is_built_in
+
+    config = next((site for site in sites if is_built_in(site)), None)
+    if config is None:
+        yield {}
+        return
+    from crawler.demo_site import DemoServer, DemoSite
+    from crawler.demo_site.routing import route_settings
+
+    # Its pages keep the site file's address whatever port serves them: a second demo on the same
+    # archive finds the same URLs (and re-checks them) instead of storing every article again.
+    server = DemoServer(DemoSite(articles=articles), port=port, site_url=config.base_url)
+    try:
+        server.start()
+    except OSError as error:
+        raise click.ClickException(f"cannot serve the sample site on 127.0.0.1:{port}: "
+                                   f"{error.strerror or error} (--port 0 takes any free port)") from None
+    try:
+        click.echo(f"Sample news site {config.base_url} ({articles} articles, served on {server.base_url}); "
+                   "crawling it...")
+        yield route_settings(config.base_url, server.base_url)
+    finally:
+        server.stop()
+
+
 @cli.command()
 @archive_options
 @click.option("--articles", default=120, show_default=True, type=click.IntRange(min=1),
@@ -233,25 +263,9 @@ def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] 
 def demo(db_path: Path, sites_dir: Path, articles: int, port: int, verbose: bool, settings: tuple[str, ...],
          since: str | None, sources: str | None) -> None:
     """Serve the bundled sample news site on 127.0.0.1 and archive it (no network needed)."""
-    from crawler.demo_site import DemoServer, DemoSite
-    from crawler.demo_site.routing import route_settings
-
     config = load_site_file(BUILT_IN_SITES / "demo.toml")
-    # Its pages keep the site file's address whatever port serves them: a second demo on the same
-    # archive finds the same URLs (and re-checks them) instead of storing every article again.
-    server = DemoServer(DemoSite(articles=articles), port=port, site_url=config.base_url)
-    try:
-        server.start()
-    except OSError as error:
-        raise click.ClickException(f"cannot serve the sample site on 127.0.0.1:{port}: "
-                                   f"{error.strerror or error} (--port 0 takes any free port)") from None
-    try:
-        click.echo(f"Sample news site {config.base_url} ({articles} articles, served on {server.base_url}); "
-                   "crawling it...")
-        _crawl([config], db_path, verbose, settings, since, sources,
-               extra=route_settings(config.base_url, server.base_url), demo=True)
-    finally:
-        server.stop()
+    with _serving_sample_site([config], articles, port) as extra:
+        _crawl([config], db_path, verbose, settings, since, sources, extra=extra, demo=True)
     click.echo(f"\nExplore it:\n  newsarchive search Pyongyang --db {db_path}\n"
                f"  newsarchive serve --db {db_path}      # Datasette on http://127.0.0.1:8001/")
 
@@ -288,7 +302,8 @@ def crawl(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], verbose: 
         _frontier(redis_url, redis_prefix, "--worker")  # fail fast, before Scrapy starts
         _work(load_sites((), sites_dir), sites_dir, db_path, verbose, settings, redis_url, redis_prefix, idle_exit)
         return
-    sites = load_sites(site_names, sites_dir)
+    # The sample site is served for a crawl here only: workers elsewhere could not reach it.
+    sites = load_sites(site_names, sites_dir) if distributed else _sites_to_crawl(site_names, sites_dir, db_path)
     if distributed:
         from scrapy.settings import Settings
 
@@ -304,7 +319,24 @@ def crawl(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], verbose: 
                    f"from the archive: {seeded.due} articles due for a re-check, "
                    f"{seeded.learned} learned furniture lines.")
         return
-    _crawl(sites, db_path, verbose, settings, since, sources)
+    with _serving_sample_site(sites) as extra:
+        _crawl(sites, db_path, verbose, settings, since, sources, extra=extra, demo=bool(extra))
+
+
+def _sites_to_crawl(site_names: tuple[str, ...], sites_dir: Path, db_path: Path) -> list:
+    """The named sites; with none named, every site file and the archive's own built-in site (the
+    demo's, after ``newsarchive demo``)."""
+    if site_names:
+        return load_sites(site_names, sites_dir)
+    from archive.schedule import built_in_sites_of
+
+    own = built_in_sites_of(db_path, sites_dir)
+    try:
+        return load_sites((), sites_dir) + own
+    except SiteConfigError as error:
+        if own and error.key is None and Path(error.path) == Path(sites_dir):  # no folder, or no files in it
+            return own
+        raise
 
 
 def _work(sites: list, sites_dir: Path, db_path: Path, verbose: bool, settings: tuple[str, ...], redis_url: str,
@@ -631,6 +663,128 @@ def import_command(db_path: Path, sites_dir: Path, paths: tuple[Path, ...], site
         _fail_if_broken(loaded)
 
 
+@cli.command(name="add-site")
+@archive_options
+@click.argument("url")
+@click.option("--name", help="The site's name and file name (default: from the address, e.g. worldnews).")
+@click.option("--dry-run", is_flag=True, help="Print the site file instead of writing it.")
+@click.option("--sample", default=5, show_default=True, type=click.IntRange(0, 50),
+              help="How many articles to fetch and extract as a check.")
+@click.option("--max-requests", default=60, show_default=True, type=click.IntRange(5, 1000),
+              help="The most requests made to the site, robots.txt and the sample included.")
+@click.option("--force", is_flag=True, help="Write over an existing site file of that name.")
+@click.option("-v", "--verbose", is_flag=True, help="Show each request.")
+@clear_errors
+def add_site(db_path: Path, sites_dir: Path, url: str, name: str | None, dry_run: bool, sample: int,
+             max_requests: int, force: bool, verbose: bool) -> None:
+    """Find a news site's feeds, sitemaps, sections and article URLs from its address, and write
+    a checked site file for it (settings/sites/<name>.toml).
+
+    Polite: robots.txt is obeyed, one request at a time, with the contact User-Agent
+    (NEWSARCHIVE_CONTACT), at most --max-requests of them.
+    """
+    from crawler.settings import ARCHIVE_CONTACT
+    from crawler.sitefinder import AddSiteError, checked_site_file, default_fetcher, find_site
+    from crawler.spiders.news import on_loopback
+
+    if not ARCHIVE_CONTACT and not on_loopback(url):
+        click.echo("note: no contact in the User-Agent: set NEWSARCHIVE_CONTACT to an e-mail or URL, so that "
+                   "site operators can reach you", err=True)
+    log = (lambda line: click.echo(line, err=True)) if verbose else (lambda line: None)
+    try:
+        findings = find_site(url, default_fetcher(max_requests, log), name=name, sample=sample)
+    except AddSiteError as error:
+        raise click.ClickException(str(error)) from None
+    path = sites_dir / f"{findings.name}.toml"
+    if path.exists() and not dry_run and not force:
+        raise click.ClickException(f"{path} exists: --force writes over it, --dry-run shows the new one")
+    text = checked_site_file(findings, path)  # SiteConfigError (a bad --name, say): one line, nothing written
+    _print_findings(findings)
+    articles = [s for s in findings.sample if s.article is not None]
+    if findings.sample and not articles:
+        reasons = ", ".join(sorted({s.rejected or "?" for s in findings.sample}))
+        raise click.ClickException(f"none of the {len(findings.sample)} sampled pages is an article ({reasons}): "
+                                   "no site file written")
+    if dry_run:
+        click.echo(f"\n# {path} (not written: --dry-run)\n{text}", nl=False)
+        return
+    sites_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, "utf-8")
+    click.echo(f"\nWrote {path}. Next: newsarchive check-site {findings.name} --sites-dir {sites_dir}, "
+               f"then newsarchive crawl {findings.name}")
+
+
+def _print_findings(findings: Any) -> None:
+    click.echo(f"{findings.base_url}: {findings.requests} requests"
+               + (" (the request budget ran out: raise --max-requests to look further)" if findings.budget_spent
+                  else ""))
+    for kind, sources in (("feed", findings.feeds), ("sitemap", findings.sitemaps), ("section", findings.sections)):
+        for source in sources:
+            extra = ", paginated" if source.paginated else ""
+            click.echo(f"  {kind:<8} {source.url}  {len(source.links)} article links{extra}")
+    for dropped in findings.dropped:
+        click.echo(f"  left out  {dropped}")
+    patterns = ", ".join(findings.article_urls) or "none (the URL-shape heuristic decides)"
+    click.echo(f"  article URLs: {patterns} ({findings.coverage:.0%} of {len(findings.articles)} links found)")
+    if findings.pattern_note:
+        click.echo(f"  note: {findings.pattern_note}")
+    click.echo(f"  language: {findings.language or 'unknown'}; "
+               f"timezone: {findings.timezone} ({findings.timezone_note})")
+    if findings.sample:
+        click.echo(f"\nSample ({len(findings.sample)} pages through the archive's extraction):")
+        click.echo(f"  {'title':<50} {'published (UTC)':<20} {'authors':<24} {'words':>5}")
+        for sampled in findings.sample:
+            article = sampled.article
+            if article is None:
+                click.echo(f"  {'(not an article: ' + (sampled.rejected or '?') + ')':<50} {sampled.url}")
+                continue
+            click.echo(f"  {_cell(article.title, 50)} {_cell((article.published_at or '-')[:16], 20)} "
+                       f"{_cell(', '.join(article.authors) or '-', 24)} {article.word_count:>5}")
+
+
+def _cell(text: str, width: int) -> str:
+    return (text if len(text) <= width else text[:width - 1] + "\u2026").ljust(width)
+
+
+@cli.command(name="check-site")
+@archive_options
+@click.argument("site_names", nargs=-1, required=True, metavar="SITE...")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@set_option
+@clear_errors
+def check_site(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], as_json: bool, verbose: bool,
+               settings: tuple[str, ...]) -> None:
+    """What each discovery source of a site file yields now (article links per section, feed and
+    sitemap, with examples) and what would be skipped and why; nothing is archived.
+
+    The article pages listed are those a crawl of the same file would fetch now (articles in the
+    archive that are not due for a re-check are left out, as a crawl leaves them).
+    """
+    from crawler.checksite import check_sites
+
+    sites = load_sites(site_names, sites_dir)
+    overrides = {**({"LOG_LEVEL": "INFO"} if verbose else {}), **scrapy_settings(settings)}
+    report = check_sites(sites, db_path, overrides, hold_back_log=not verbose)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    for name, found in report.items():
+        click.echo(f"{name}: {len(found['would_fetch'])} article pages a crawl would fetch now, from "
+                   f"{found['listing_pages']} listing pages, {found['feeds']} feeds and {found['sitemaps']} sitemaps "
+                   "read (nothing archived)")
+        for source, given in found["sources"].items():
+            click.echo(f"  {source}: {given['articles']} articles first found here")
+            for url in given["examples"]:
+                click.echo(f"      {url}")
+            for reason, passed in given["passed_over"].items():
+                click.echo(f"    passed over, {reason}: {passed['count']}, e.g. {', '.join(passed['examples'])}")
+        for key, count in found["skipped"].items():
+            click.echo(f"  skipped {key}: {count}")
+        for url in found["robots_txt_examples"]:
+            click.echo(f"      robots.txt disallows {url}")
+
+
 @cli.command()
 @archive_options
 @click.argument("url")
@@ -729,7 +883,7 @@ def schedule(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], once: 
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--max-runtime") from None
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(asctime)s %(message)s")
-    loaded = load_usable_sites(site_names, sites_dir)
+    loaded = load_usable_sites(site_names, sites_dir, db_path)
     _report_broken(loaded.broken)  # the other sites are crawled all the same
     if not loaded.sites:
         _fail_if_broken(loaded)
@@ -773,7 +927,7 @@ def status(db_path: Path, sites_dir: Path, as_json: bool, redis_url: str | None,
     from archive.schedule import SiteFiles, site_statuses
 
     try:
-        loaded, no_files = load_usable_sites((), sites_dir), None
+        loaded, no_files = load_usable_sites((), sites_dir, db_path), None
     except SiteConfigError as error:  # no site files: the archive's runs are still worth showing
         loaded, no_files = SiteFiles([], []), error
     statuses = site_statuses(db_path, loaded.sites, sites_dir=sites_dir)
@@ -800,7 +954,10 @@ def _report_broken(broken: list[SiteConfigError]) -> None:
 def _fail_if_broken(loaded: SiteFiles) -> None:
     """After the usable sites had their turn: one broken site file is a problem cron must hear of."""
     if loaded.broken:
-        raise click.ClickException(f"{len(loaded.broken)} of {len(loaded.sites) + len(loaded.broken)} site files "
+        from archive.schedule import is_built_in
+
+        files = len([site for site in loaded.sites if not is_built_in(site)]) + len(loaded.broken)
+        raise click.ClickException(f"{len(loaded.broken)} of {files} site files "
                                    f"are broken: {', '.join(error.path for error in loaded.broken)}")
 
 

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import sqlite_utils
 
-from archive.db import open_archive, writable
+from archive.db import ArchiveError, open_archive, writable
 from archive.store import close_abandoned_runs, finish_run, start_run, transaction, utc_now
-from crawler.sites import SiteConfig, SiteConfigError, load_site, site_files
+from crawler.sites import BUILT_IN_SITES, SiteConfig, SiteConfigError, load_site, load_site_file, site_files
 
 logger = logging.getLogger(__name__)
 DEFAULT_MAX_RUNTIME = timedelta(hours=1)
@@ -88,19 +88,51 @@ class SiteFiles:
     broken: list[SiteConfigError]
 
 
-def load_usable_sites(names: tuple[str, ...] | list[str], sites_dir: str | Path) -> SiteFiles:
-    """The named sites (every site file in ``sites_dir`` when none is named), each file on its own:
-    one broken file is reported, not a reason to stop the others. No site at all is an error."""
+def load_usable_sites(names: tuple[str, ...] | list[str], sites_dir: str | Path,
+                      db_path: str | Path | None = None) -> SiteFiles:
+    """The named sites (every site file in ``sites_dir`` when none is named, and the built-in sites
+    the archive at ``db_path`` has runs of: the demo's, after ``newsarchive demo``), each file on its
+    own: one broken file is reported, not a reason to stop the others. No site at all is an error."""
     broken: list[SiteConfigError] = []
     sites: list[SiteConfig] = []
-    for target in names or site_files(sites_dir):
+    built_in = [] if names else built_in_sites_of(db_path, sites_dir)
+    try:
+        targets = names or site_files(sites_dir)
+    except SiteConfigError:  # no sites folder: the archive's own site may still be there
+        if not built_in:
+            raise
+        targets = []
+    for target in targets:
         try:
             sites.append(load_site(str(target), sites_dir))
         except SiteConfigError as error:
             broken.append(error)
+    sites += built_in
     if not names and not sites and not broken:
         raise SiteConfigError(sites_dir, None, "no site files (*.toml) in this directory")
     return SiteFiles(sites, broken)
+
+
+def built_in_sites_of(db_path: str | Path | None, sites_dir: str | Path) -> list[SiteConfig]:
+    """The built-in sites (the sample site's, ``demo``) that the archive at ``db_path`` has runs of
+    and ``sites_dir`` has no file of the same name for: after ``newsarchive demo``, the archive's own site."""
+    if db_path is None or not Path(db_path).exists():
+        return []
+    try:
+        db = open_archive(db_path, read_only=True)
+    except ArchiveError:
+        return []
+    try:
+        names = [row[0] for row in db.execute("select distinct site from crawl_runs order by site").fetchall()]
+    finally:
+        db.close()
+    return [load_site_file(BUILT_IN_SITES / f"{name}.toml") for name in names
+            if (BUILT_IN_SITES / f"{name}.toml").exists() and not (Path(sites_dir) / f"{name}.toml").exists()]
+
+
+def is_built_in(site: SiteConfig) -> bool:
+    """Whether ``site`` is the sample site's built-in file, which ``newsarchive demo`` serves itself."""
+    return site.path is not None and Path(site.path).parent == BUILT_IN_SITES
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import render
 from .content import ALL_SECTIONS, DemoSite, slugify
+
+if TYPE_CHECKING:
+    from .shapes import ShapedSiteApp
 
 PAGED = re.compile(r"^(?P<base>/(?:section|tag|author)/[^/]+/)(?:page/(?P<number>\d+)/)?$")
 MONTH_SITEMAP = re.compile(r"^/sitemap-(?P<month>\d{4}-\d{2})\.xml$")
@@ -229,7 +233,9 @@ MAX_HEADER_LINES = 100
 
 
 class DemoServer:
-    """The sample site on ``http://127.0.0.1:<port>/``; use as a context manager.
+    """The sample site on ``http://127.0.0.1:<port>/``; use as a context manager. With ``shape``
+    (one of ``shapes.SHAPES``), a small site built another way instead; ``forbid`` then makes its
+    robots.txt disallow newsarchive.
 
     A small HTTP/1.1 server on asyncio in a background thread: keep-alive, one write per response,
     no thread per connection, so it stays far faster than any crawler it serves.
@@ -237,10 +243,16 @@ class DemoServer:
 
     def __init__(self, site: DemoSite | None = None, port: int = 0, slow_seconds: float = 3.0,
                  wall_after: int | None = None, crawl_delay: float | None = None,
-                 site_url: str | None = None) -> None:
+                 site_url: str | None = None, shape: str | None = None, forbid: bool = False) -> None:
         self.site = site or DemoSite()
         self._site_url = site_url  # the address its pages give (they are asked for through it as a proxy)
-        self.app = DemoSiteApp(self.site, slow_seconds=slow_seconds, wall_after=wall_after, crawl_delay=crawl_delay)
+        self.app: DemoSiteApp | ShapedSiteApp
+        if shape is None:
+            self.app = DemoSiteApp(self.site, slow_seconds=slow_seconds, wall_after=wall_after, crawl_delay=crawl_delay)
+        else:  # a small site built differently (crawler/demo_site/shapes.py), for add-site to discover
+            from .shapes import ShapedSiteApp
+
+            self.app = ShapedSiteApp(shape, forbid=forbid)
         self.requests: Counter[str] = Counter()  # request target (path and query) -> times asked
         self.arrivals: list[tuple[float, str]] = []  # (time.monotonic(), target) of each request, in order
         self.connections = 0  # TCP connections accepted: keep-alive keeps this far below the requests

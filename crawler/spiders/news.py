@@ -59,6 +59,31 @@ def looks_like_article(url: str, site: SiteConfig, announced: bool = False) -> b
     return url_shape(url) >= (0 if announced else 1)
 
 
+def next_page(response: Response) -> str | None:
+    """The URL of a listing page's next page (``rel="next"``, or a "Next"/"Older" link to a numbered
+    page), if it has one."""
+    href = response.css('a[rel~="next"]::attr(href), link[rel~="next"]::attr(href)').get()
+    if not href:
+        for link in response.css("a[href]"):
+            text = " ".join(link.css("::text").getall())
+            target = link.attrib["href"]
+            if NEXT_TEXT.match(text) and PAGINATION.search(target):
+                href = target
+                break
+    return response.urljoin(href) if href else None
+
+
+def listing_links(response: Response, limit: int) -> list[str]:
+    """The first ``limit`` link targets of a listing page, as written."""
+    return response.xpath(f"(//a/@href)[position() <= {limit}]").getall()
+
+
+def feed_links(response: Response) -> list[str]:
+    """The feeds a page names in ``<link rel="alternate">``, as written."""
+    return response.css('link[rel~="alternate"][type*="rss"]::attr(href), '
+                        'link[rel~="alternate"][type*="atom"]::attr(href)').getall()
+
+
 class SpiderArgumentError(ValueError):
     """A spider argument (``-a``) that cannot be used: ``scrapy crawl`` says it in one line."""
 
@@ -238,6 +263,24 @@ class NewsSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, priority=5,
                               meta=self._meta(site))
 
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """Scrapy's default callback, for a page the crawl did not ask for (``scrapy parse
+        --spider=news URL``): read as what it is, robots.txt, a sitemap, a feed, an article page
+        (by the site's article URLs) or a listing."""
+        if (site := self._site(response)) is None:
+            return
+        head = response.body[:1024].lstrip().lower()
+        if urlsplit(response.url).path == "/robots.txt":
+            yield from self.parse_robots(response)
+        elif b"<urlset" in head or b"<sitemapindex" in head:
+            yield from self.parse_sitemap(response)
+        elif b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head:
+            yield from self.parse_feed(response)
+        elif looks_like_article(response.url, site):
+            yield from self.parse_article(response)
+        else:
+            yield from self.parse_listing(response)
+
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         if (site := self._site(response)) is None:
             return
@@ -256,7 +299,7 @@ class NewsSpider(scrapy.Spider):
                 self._count(site.name, "skipped/older_than_since")
             elif self._on_site(site, child.url):
                 yield self._sitemap_request(site, child.url)
-        yield from self._entry_requests(site, sitemap.urls, None)
+        yield from self._entry_requests(site, sitemap.urls, None, f"sitemap {response.url}")
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         if (site := self._site(response)) is None:
@@ -266,15 +309,16 @@ class NewsSpider(scrapy.Spider):
         self._cap(site, response, feed.cut, "feed")
         if not feed.entries:
             self._count(site.name, "skipped/empty_or_broken_feed")
-        yield from self._entry_requests(site, feed.entries, response.meta.get("section"))
+        yield from self._entry_requests(site, feed.entries, response.meta.get("section"), f"feed {response.url}")
 
-    def _entry_requests(self, site: SiteConfig, entries: list[Entry], section: str | None) -> Iterator[scrapy.Request]:
+    def _entry_requests(self, site: SiteConfig, entries: list[Entry], section: str | None,
+                        source: str) -> Iterator[scrapy.Request]:
         for entry in entries:
             if entry.older_than(self.since):
                 self._count(site.name, "skipped/older_than_since")
                 continue
             # Feeds and sitemaps list articles: only the site's own patterns (if any) filter them.
-            request = self._article_request(site, entry.url, section, trust_source=True)
+            request = self._article_request(site, entry.url, section, trust_source=True, source=source)
             if request is not None:
                 yield request
 
@@ -288,22 +332,21 @@ class NewsSpider(scrapy.Spider):
             self._count(site.name, "skipped/not_html")
             return
         if "feeds" in self._sources(site):
-            for href in response.css('link[rel~="alternate"][type*="rss"]::attr(href), '
-                                     'link[rel~="alternate"][type*="atom"]::attr(href)').getall():
+            for href in feed_links(response):
                 feed = response.urljoin(href)
                 if self._on_site(site, feed):
                     yield self._feed_request(site, feed, section)
         # Only the first links are read: a page with a million of them costs no more than one with a few thousand.
-        links = response.xpath(f"(//a/@href)[position() <= {self.max_links}]").getall()
+        links = listing_links(response, self.max_links)
         if len(links) == self.max_links:
             self._cap(site, response, int(float(response.xpath("count(//a/@href)").get())) - self.max_links,
                       "listing")
         for href in links:
-            request = self._article_request(site, response.urljoin(href), section)
+            request = self._article_request(site, response.urljoin(href), section, source=f"section {section}")
             if request is not None:
                 yield request
         page = response.meta.get("listing_page", 1)
-        next_url = self._next_page(response)
+        next_url = next_page(response)
         max_pages = response.meta.get("max_pages", site.max_listing_pages)
         if next_url and page < max_pages:
             if self._on_site(site, next_url):
@@ -313,38 +356,34 @@ class NewsSpider(scrapy.Spider):
         elif next_url:
             self._count(site.name, "listing_depth_limit")
 
-    def _next_page(self, response: Response) -> str | None:
-        href = response.css('a[rel~="next"]::attr(href), link[rel~="next"]::attr(href)').get()
-        if not href:
-            for link in response.css("a[href]"):
-                text = " ".join(link.css("::text").getall())
-                target = link.attrib["href"]
-                if NEXT_TEXT.match(text) and PAGINATION.search(target):
-                    href = target
-                    break
-        return response.urljoin(href) if href else None
-
     def _article_request(self, site: SiteConfig, url: str, section: str | None,
-                         trust_source: bool = False) -> scrapy.Request | None:
-        """A request for an article URL not seen before in this crawl, or None."""
+                         trust_source: bool = False, source: str | None = None) -> scrapy.Request | None:
+        """A request for an article URL not seen before in this crawl, or None. ``source`` (the
+        listing, feed or sitemap that gave the link) rides along in the request's meta."""
         if not url.startswith(("http://", "https://")):
             return None
         url = clean_url(url)
         if not looks_like_article(url, site, announced=trust_source):
+            self.passed_over(site, url, source, "not an article URL")
             return None
         if not self._on_site(site, url):
             return None
         key = canonical_url(url)
         if key in self._seen:
             self._count(site.name, "duplicate_links")
+            self.passed_over(site, url, source, "found before")
             return None
         self._seen.add(key)
-        meta = self._meta(site, section=section, article=True)
+        meta = self._meta(site, section=section, article=True, source=source)
         if site.download_timeout:
             meta["download_timeout"] = site.download_timeout
         if site.max_page_bytes:
             meta["download_maxsize"] = site.max_page_bytes
         return scrapy.Request(url, callback=self.parse_article, errback=self.failed, meta=meta)
+
+    def passed_over(self, site: SiteConfig, url: str, source: str | None, reason: str) -> None:
+        """A link not fetched as an article: it does not look like one, or was found before
+        (``check-site`` lists them)."""
 
     def recheck_headers(self, site: str, url: str) -> dict[str, str] | None:
         """For an article request: ``None`` if the archive has it and it is not due for a re-check,

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 
+import pytest
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
@@ -101,3 +102,20 @@ def test_scrapy_parse_reads_an_article_of_a_configured_site(tmp_path):
     assert "Traceback" not in result.stderr and "KeyError" not in result.stderr
     scraped = result.stdout.split("# Scraped Items")[1].split("# Requests")[0]
     assert "'site': 'demo'" in scraped and story.path in scraped
+
+
+@pytest.mark.parametrize("kind", ["article", "listing"])
+def test_scrapy_parse_without_a_callback_reads_a_page_as_what_it_is(tmp_path, kind):
+    """Issue 25: ``scrapy parse --spider=news URL`` (no ``-c``) stopped at NewsSpider.parse, not defined."""
+    story = SITE.stories[0]
+    with DemoServer(SITE) as server:
+        write_site_file(tmp_path, server.base_url)
+        path = story.path if kind == "article" else f"/section/{story.section}/"
+        result = run(tool("scrapy"), "parse", "--spider=news", "-s", f"ARCHIVE_SITES_DIR={tmp_path}",
+                     server.base_url.rstrip("/") + path)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    scraped, requests = result.stdout.split("# Scraped Items")[1].split("# Requests")
+    if kind == "article":
+        assert "'site': 'demo'" in scraped and story.path in scraped
+    else:  # a section front: its stories (and its next page) to fetch, nothing scraped
+        assert scraped.strip(" -\n") == "[]" and story.path in requests

@@ -496,13 +496,14 @@ def seed(sites: list[SiteConfig], redis_url: str, *, prefix: str = "newsarchive"
     spider.read_archive(db_path, learn)
     fetched: list[str] = []
     due: dict[str, dict[str, str]] = {}
-    for site, known in spider.known.items():
-        for url in known:
-            headers = spider.recheck_headers(site, url)
+    for site in spider.sites:
+        for known in spider.known.of_site(site):
+            headers = spider._validators(known)
             if headers is None:
-                fetched.append(article_fingerprint(url))
+                fetched.append(article_fingerprint(known.url))
             else:
-                due[article_fingerprint(url)] = headers
+                due[article_fingerprint(known.url)] = headers
+    spider.known.close()
     frontier.publish_archive(run, fetched=fetched, due=due, learned=spider.learned)
     queue = PriorityQueue(client, spider, keys.requests)
     dupefilter = FrontierDupeFilter(client, keys.seen, keys=keys)

@@ -122,6 +122,8 @@ class RecheckMiddleware:
         spider = self.crawler.spider
         if not request.meta.get("article") or not hasattr(spider, "recheck_headers"):
             return None
+        if request.meta.get("recheck_checked") == request.url:  # the spider looked it up as it built the request
+            return None
         headers = spider.recheck_headers(request.meta["site"], request.url)
         if headers is None:
             raise NotDue(f"not due for a re-check: {request.url}")

@@ -43,6 +43,14 @@ class RecheckPolicy:
                 return interval
         return self.steps[-1][1]
 
+    def fetched_before(self, now: datetime) -> datetime | None:
+        """A time such that only an article last fetched before it can be due now (None: none is)."""
+        if self.never:
+            return None
+        if self.always:
+            return now + timedelta(days=1)
+        return now - min(interval for _, interval in self.steps)
+
     def due(self, published: datetime | None, last_fetched: datetime | None, now: datetime) -> bool:
         """Whether a known article should be fetched (conditionally) again now."""
         if self.always or last_fetched is None:

@@ -66,6 +66,9 @@ DOWNLOADER_MIDDLEWARES = {
 # counted as news/<site>/cut/links), and the bytes of robots.txt read (Google reads 500 KiB; the rest
 # is cut, news/<site>/cut/robots_txt).
 ARCHIVE_MAX_LINKS_PER_PAGE = 5000
+# A re-crawl stops walking a section's listing pages after one that offers no article link new to
+# the archive or due for a re-check, and this many more such pages (a site that pins old stories).
+ARCHIVE_LISTING_SAFETY_DEPTH = 1
 ARCHIVE_ROBOTSTXT_MAX_BYTES = 500 * 1024
 
 # A site that answers this many bot challenges in a row is left alone for the rest of the crawl (0: never).

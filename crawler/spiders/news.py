@@ -28,14 +28,14 @@ from twisted.python.failure import Failure
 
 from archive.boilerplate import learn_boilerplate
 from archive.db import open_archive
-from archive.queries import KnownArticle, known_articles
+from archive.known import DiscoverySource, KnownArticle, KnownUrls, record_sources
 from archive.store import utc_now
 from crawler.discovery import Entry, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.extraction import parse_since
 from crawler.items import ArticlePage
-from crawler.middlewares import BehindBotWall, BotWall, NotDue, Offsite, RedirectLoop
+from crawler.middlewares import BehindBotWall, BotWall, NotDue, Offsite, RedirectLoop, ask_conditionally
 from crawler.recheck import DEFAULT_POLICY, RecheckPolicy
-from crawler.settings import ARCHIVE_MAX_LINKS_PER_PAGE, contact_user_agent
+from crawler.settings import ARCHIVE_LISTING_SAFETY_DEPTH, ARCHIVE_MAX_LINKS_PER_PAGE, contact_user_agent
 from crawler.sites import SiteConfig, load_sites, parse_sources
 from crawler.stats import count_for_site
 from crawler.urls import PAGINATION, canonical_url, clean_url, url_shape
@@ -93,8 +93,13 @@ class NewsSpider(scrapy.Spider):
         self._base_url = base_url
         self.sites: dict[str, SiteConfig] = {s.name: s for s in sites or []}
         self._configured = dict(self.sites)  # the sites as their files say, before anything learned
-        self._seen: set[str] = set()
-        self.known: dict[str, dict[str, KnownArticle]] = {}
+        self._seen: dict[str, bool] = {}  # canonical URL -> whether it was new or due when first met
+        self.known = KnownUrls(None)  # the archive's articles, looked up as links come (archive.known)
+        self.sources: dict[str, dict[str, DiscoverySource]] = {}  # feeds and sitemaps as last read, per site
+        self.last_success: dict[str, datetime | None] = {}
+        self._read: dict[str, DiscoverySource] = {}  # feeds and sitemaps read in this crawl, kept if it finishes
+        self._db_path: str | None = None
+        self.safety_depth = ARCHIVE_LISTING_SAFETY_DEPTH
         self.learned: dict[str, tuple[str, ...]] = {}
         self.recheck = RecheckPolicy.parse(DEFAULT_POLICY)
         self._now = datetime.now(UTC)
@@ -117,21 +122,43 @@ class NewsSpider(scrapy.Spider):
             spider._apply_site_settings(crawler.settings)
         spider.recheck = RecheckPolicy.parse(crawler.settings.get("ARCHIVE_RECHECK") or DEFAULT_POLICY)
         spider.max_links = crawler.settings.getint("ARCHIVE_MAX_LINKS_PER_PAGE", ARCHIVE_MAX_LINKS_PER_PAGE)
+        spider.safety_depth = crawler.settings.getint("ARCHIVE_LISTING_SAFETY_DEPTH", ARCHIVE_LISTING_SAFETY_DEPTH)
         spider.read_archive(crawler.settings.get("ARCHIVE_DB"), crawler.settings.getbool("ARCHIVE_LEARN_BOILERPLATE"))
         return spider
 
     def read_archive(self, db_path: str | None, learn: bool) -> None:
-        """What the archive already holds, so a re-crawl fetches only what is due, conditionally;
-        and (with ``learn``) each site's recurring furniture lines, which extraction then drops."""
+        """What the archive already holds, so a re-crawl fetches only what is new or due, conditionally;
+        and (with ``learn``) each site's recurring furniture lines, which extraction then drops.
+
+        The archive's articles are not read into memory: links are looked up in it as they come."""
         if not db_path or not Path(db_path).exists():
             return
-        db = open_archive(db_path)
+        db = open_archive(db_path)  # brings the schema up to date
         try:
-            self.known = {name: known_articles(db, name) for name in self.sites}
             if learn:
                 self.use_learned({name: learn_boilerplate(db, name) for name in self.sites})
         finally:
             db.close()
+        self._db_path = db_path
+        self.known = KnownUrls(db_path)
+        self.sources = {name: self.known.sources(name) for name in self.sites}
+        self.last_success = {name: _when(self.known.last_success(name)) for name in self.sites}
+
+    def closed(self, reason: str) -> None:
+        """Keep how each feed and sitemap answered, for the next crawl's conditional requests; only
+        after a crawl that finished, as every entry they listed has then been followed."""
+        try:
+            stats = self.crawler.stats
+            read = [source for source in self._read.values()
+                    if not stats.get_value(f"news/{source.site}/stopped_at_bot_wall")]
+            if reason == "finished" and read and self._db_path:
+                db = open_archive(self._db_path)
+                try:
+                    record_sources(db, read)
+                finally:
+                    db.close()
+        finally:
+            self.known.close()
 
     def use_learned(self, learned: dict[str, tuple[str, ...]]) -> None:
         """Drop each site's learned furniture lines too, on top of what its site file says."""
@@ -226,17 +253,76 @@ class NewsSpider(scrapy.Spider):
                     yield scrapy.Request(section.url, callback=self.parse_listing, errback=self.failed,
                                          meta=self._meta(site, section=section.name, listing_page=1,
                                                          max_pages=section.max_pages or site.max_listing_pages))
+        for site in self.sites.values():
+            for request in self._due_requests(site):
+                yield request
+
+    def _due_requests(self, site: SiteConfig) -> Iterator[scrapy.Request]:
+        """The archived articles of ``site`` due for a re-check, asked for conditionally: from the
+        archive, not from the listing pages, which a re-crawl stops walking where nothing is new."""
+        fetched_before = self.recheck.fetched_before(self._now)
+        if not self.known or fetched_before is None:
+            return
+        due = self.known.due(site.name, self._due, fetched_before.isoformat(timespec="seconds"))
+        for known in due:
+            if known.url in self._seen or (self.since and (_when(known.published_at) or self._now) < self.since):
+                continue
+            self._seen[known.url] = True
+            self._count(site.name, "due_from_archive")
+            yield self._request(site, known.url, None, self._validators(known))
 
     def _sources(self, site: SiteConfig) -> set[str]:
         return set(site.sources) & (self._only_sources or set(site.sources))
 
     def _feed_request(self, site: SiteConfig, url: str, section: str | None = None) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_feed, errback=self.failed, priority=5,
-                              meta=self._meta(site, section=section))
+        return self._source_request(site, url, "feed", self.parse_feed, section=section)
 
-    def _sitemap_request(self, site: SiteConfig, url: str) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, priority=5,
-                              meta=self._meta(site))
+    def _sitemap_request(self, site: SiteConfig, url: str, parent: str | None = None,
+                         lastmod: str | None = None) -> scrapy.Request:
+        return self._source_request(site, url, "sitemap", self.parse_sitemap, parent=parent, lastmod=lastmod)
+
+    def _source_request(self, site: SiteConfig, url: str, kind: str, callback: Any, **extra: Any) -> scrapy.Request:
+        """A feed or sitemap request; asked conditionally when the last crawl kept its validators."""
+        request = scrapy.Request(url, callback=callback, errback=self.failed, priority=5,
+                                 meta=self._meta(site, source=kind, **extra))
+        known = self.sources.get(site.name, {}).get(url)
+        if known is not None and (known.etag or known.last_modified):
+            validators = (("If-None-Match", known.etag), ("If-Modified-Since", known.last_modified))
+            request.headers.update({name: value for name, value in validators if value})
+            request.meta["handle_httpstatus_list"] = [304]
+        return request
+
+    def _source_read(self, site: SiteConfig, response: Response) -> bool:
+        """Note how a feed or sitemap answered (kept if the crawl finishes); whether it was a 304."""
+        url = response.meta.get("redirect_urls", [response.request.url])[0]
+        kind = response.meta.get("source", "feed")
+        if response.status == 304:
+            self._count(site.name, f"not_modified/{kind}s")
+            known = self.sources.get(site.name, {}).get(url)
+            if known is not None:
+                self._read[url] = replace(known, fetched_at=utc_now())
+            return True
+        header = response.headers.get
+        self._read[url] = DiscoverySource(
+            url=url, site=site.name, kind=kind, parent=response.meta.get("parent"),
+            etag=(header("ETag") or b"").decode("latin-1") or None,
+            last_modified=(header("Last-Modified") or b"").decode("latin-1") or None,
+            lastmod=response.meta.get("lastmod"), fetched_at=utc_now())
+        return False
+
+    def _unchanged_sitemap(self, site: SiteConfig, child: Entry) -> bool:
+        """Whether a sitemap index's child has not changed since it was read: its ``lastmod`` is no
+        later than the one the index gave it then, or (a child not read before) than the start of the
+        site's last run that finished. A child without a ``lastmod`` is asked for (conditionally)."""
+        when = child.modified()
+        if when is None:
+            return False
+        known = self.sources.get(site.name, {}).get(child.url)
+        if known is not None:
+            before = Entry(child.url, known.lastmod).modified()
+            return before is not None and when <= before
+        last = self.last_success.get(site.name)
+        return last is not None and when < last
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         if (site := self._site(response)) is None:
@@ -249,19 +335,37 @@ class NewsSpider(scrapy.Spider):
         if (site := self._site(response)) is None:
             return
         self._count(site.name, "sitemaps")
+        if self._source_read(site, response):
+            yield from self._children_of_unchanged(site, response.meta.get("redirect_urls", [response.url])[0])
+            return
         sitemap = parse_sitemap(response.body, self.max_links)
         self._cap(site, response, sitemap.cut, "sitemap")
         for child in sitemap.sitemaps:
             if child.older_than(self.since):
                 self._count(site.name, "skipped/older_than_since")
+            elif self._unchanged_sitemap(site, child):
+                self._count(site.name, "skipped/sitemap_unchanged")
             elif self._on_site(site, child.url):
-                yield self._sitemap_request(site, child.url)
+                yield self._sitemap_request(site, child.url, parent=response.url, lastmod=child.date)
         yield from self._entry_requests(site, sitemap.urls, None)
+
+    def _children_of_unchanged(self, site: SiteConfig, index: str) -> Iterator[scrapy.Request]:
+        """A sitemap index that answered 304 lists the children it listed before, with the same
+        ``lastmod``: those that had one are unchanged; the others are asked for, conditionally."""
+        for child in self.sources.get(site.name, {}).values():
+            if child.parent != index:
+                continue
+            if child.lastmod:
+                self._count(site.name, "skipped/sitemap_unchanged")
+            elif self._on_site(site, child.url):
+                yield self._sitemap_request(site, child.url, parent=index)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         if (site := self._site(response)) is None:
             return
         self._count(site.name, "feeds")
+        if self._source_read(site, response):
+            return
         feed = parse_feed(response.body, self.max_links)
         self._cap(site, response, feed.cut, "feed")
         if not feed.entries:
@@ -269,14 +373,14 @@ class NewsSpider(scrapy.Spider):
         yield from self._entry_requests(site, feed.entries, response.meta.get("section"))
 
     def _entry_requests(self, site: SiteConfig, entries: list[Entry], section: str | None) -> Iterator[scrapy.Request]:
+        urls = []
         for entry in entries:
             if entry.older_than(self.since):
                 self._count(site.name, "skipped/older_than_since")
-                continue
-            # Feeds and sitemaps list articles: only the site's own patterns (if any) filter them.
-            request = self._article_request(site, entry.url, section, trust_source=True)
-            if request is not None:
-                yield request
+            else:
+                urls.append(entry.url)
+        # Feeds and sitemaps list articles: only the site's own patterns (if any) filter them.
+        yield from self._article_requests(site, urls, section, trust_source=True)[0]
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if (site := self._site(response)) is None:
@@ -298,18 +402,21 @@ class NewsSpider(scrapy.Spider):
         if len(links) == self.max_links:
             self._cap(site, response, int(float(response.xpath("count(//a/@href)").get())) - self.max_links,
                       "listing")
-        for href in links:
-            request = self._article_request(site, response.urljoin(href), section)
-            if request is not None:
-                yield request
+        requests, fresh = self._article_requests(site, [response.urljoin(href) for href in links], section)
+        yield from requests
         page = response.meta.get("listing_page", 1)
+        # Listings run newest first: past a page with nothing new or due (and ARCHIVE_LISTING_SAFETY_DEPTH
+        # more such pages), the older pages hold only what the archive has.
+        quiet = 0 if fresh else response.meta.get("quiet_pages", 0) + 1
         next_url = self._next_page(response)
         max_pages = response.meta.get("max_pages", site.max_listing_pages)
-        if next_url and page < max_pages:
+        if next_url and quiet > self.safety_depth:
+            self._count(site.name, "listing_stopped/nothing_new")
+        elif next_url and page < max_pages:
             if self._on_site(site, next_url):
                 yield scrapy.Request(next_url, callback=self.parse_listing, errback=self.failed,
                                      meta=self._meta(site, section=section, listing_page=page + 1,
-                                                     max_pages=max_pages))
+                                                     max_pages=max_pages, quiet_pages=quiet))
         elif next_url:
             self._count(site.name, "listing_depth_limit")
 
@@ -324,38 +431,66 @@ class NewsSpider(scrapy.Spider):
                     break
         return response.urljoin(href) if href else None
 
-    def _article_request(self, site: SiteConfig, url: str, section: str | None,
-                         trust_source: bool = False) -> scrapy.Request | None:
-        """A request for an article URL not seen before in this crawl, or None."""
-        if not url.startswith(("http://", "https://")):
-            return None
-        url = clean_url(url)
-        if not looks_like_article(url, site, announced=trust_source):
-            return None
-        if not self._on_site(site, url):
-            return None
-        key = canonical_url(url)
-        if key in self._seen:
-            self._count(site.name, "duplicate_links")
-            return None
-        self._seen.add(key)
-        meta = self._meta(site, section=section, article=True)
+    def _article_requests(self, site: SiteConfig, urls: list[str], section: str | None,
+                          trust_source: bool = False) -> tuple[list[scrapy.Request], int]:
+        """Requests for the article URLs among ``urls`` that are new to the archive or due for a
+        re-check and not yet asked for in this crawl; and how many article URLs were new or due.
+
+        Known links leave here, before a request is built: the URLs of one page are looked up in
+        the archive together (``KnownUrls.lookup``), in one indexed query."""
+        candidates: dict[str, str] = {}  # canonical URL -> URL, in the page's order
+        for url in urls:
+            if not url.startswith(("http://", "https://")):
+                continue
+            url = clean_url(url)
+            if not looks_like_article(url, site, announced=trust_source) or not self._on_site(site, url):
+                continue
+            key = canonical_url(url)
+            if key in candidates or key in self._seen:
+                self._count(site.name, "duplicate_links")
+            candidates.setdefault(key, url)
+        known = self.known.lookup(site.name, [key for key in candidates if key not in self._seen])
+        requests, fresh = [], 0
+        for key, url in candidates.items():
+            if key in self._seen:
+                fresh += self._seen[key]
+                continue
+            headers = self._validators(known[key]) if key in known else {}
+            self._seen[key] = headers is not None
+            if headers is None:
+                self._count(site.name, "skipped/not_due")
+                continue
+            fresh += 1
+            requests.append(self._request(site, url, section, headers))
+        return requests, fresh
+
+    def _request(self, site: SiteConfig, url: str, section: str | None, headers: dict[str, str]) -> scrapy.Request:
+        """An article request; ``headers``: the conditional ones of an archived article being re-checked."""
+        meta = self._meta(site, section=section, article=True, recheck_checked=url)
         if site.download_timeout:
             meta["download_timeout"] = site.download_timeout
         if site.max_page_bytes:
             meta["download_maxsize"] = site.max_page_bytes
-        return scrapy.Request(url, callback=self.parse_article, errback=self.failed, meta=meta)
+        request = scrapy.Request(url, callback=self.parse_article, errback=self.failed, meta=meta)
+        if headers:
+            ask_conditionally(request, headers, self.crawler.stats)
+        return request
+
+    def _due(self, known: KnownArticle) -> bool:
+        return self.recheck.due(_when(known.published_at), _when(known.last_fetched_at), self._now)
+
+    def _validators(self, known: KnownArticle) -> dict[str, str] | None:
+        """``None`` if the archived article is not due for a re-check, else the conditional headers to send."""
+        if not self._due(known):
+            return None
+        validators = (("If-None-Match", known.etag), ("If-Modified-Since", known.last_modified))
+        return {name: value for name, value in validators if value}
 
     def recheck_headers(self, site: str, url: str) -> dict[str, str] | None:
         """For an article request: ``None`` if the archive has it and it is not due for a re-check,
         else the conditional headers to send (none for an article the archive does not have)."""
-        known = self.known.get(site, {}).get(canonical_url(url))
-        if known is None:
-            return {}
-        if not self.recheck.due(_when(known.published_at), _when(known.last_fetched_at), self._now):
-            return None
-        validators = (("If-None-Match", known.etag), ("If-Modified-Since", known.last_modified))
-        return {name: value for name, value in validators if value}
+        known = self.known.get(site, canonical_url(url))
+        return {} if known is None else self._validators(known)
 
     def parse_article(self, response: Response) -> Iterator[ArticlePage]:
         if (config := self._site(response)) is None:

@@ -40,7 +40,7 @@ from crawler.sites import SiteConfig, load_sites, parse_sources
 from crawler.stats import count_for_site
 from crawler.urls import PAGINATION, canonical_url, clean_url, url_shape
 
-FRESH, LISTED = 1, 2  # what a crawl notes of a link: new or due when first met; met on a listing page
+NEW, LISTED = 1, 2  # what a crawl notes of a link: new to the archive; met on a listing page
 NEXT_TEXT = re.compile(r"^\s*(next|older|more|›|»|→|next page|older posts|load more)\b", re.IGNORECASE)
 
 
@@ -94,7 +94,7 @@ class NewsSpider(scrapy.Spider):
         self._base_url = base_url
         self.sites: dict[str, SiteConfig] = {s.name: s for s in sites or []}
         self._configured = dict(self.sites)  # the sites as their files say, before anything learned
-        self._seen: dict[str, int] = {}  # canonical URL -> FRESH (new or due when first met) | LISTED
+        self._seen: dict[str, int] = {}  # canonical URL -> NEW (to the archive) | LISTED (met on a listing page)
         self.known = KnownUrls(None)  # the archive's articles, looked up as links come (archive.known)
         self.sources: dict[str, dict[str, DiscoverySource]] = {}  # feeds and sitemaps as last read, per site
         self.last_success: dict[str, datetime | None] = {}
@@ -268,7 +268,7 @@ class NewsSpider(scrapy.Spider):
         for known in due:
             if known.url in self._seen or (self.since and (_when(known.published_at) or self._now) < self.since):
                 continue
-            self._seen[known.url] = FRESH
+            self._seen[known.url] = 0
             self._count(site.name, "due_from_archive")
             yield self._request(site, known.url, None, self._validators(known))
 
@@ -407,8 +407,9 @@ class NewsSpider(scrapy.Spider):
                                                  listing=True)
         yield from requests
         page = response.meta.get("listing_page", 1)
-        # Listings run newest first: past a page with nothing new or due (and ARCHIVE_LISTING_SAFETY_DEPTH
-        # more such pages), the older pages hold only what the archive has.
+        # Listings run newest first: past a page with no story new to the archive (and
+        # ARCHIVE_LISTING_SAFETY_DEPTH more such pages), the older pages hold only what the archive has;
+        # those due for a re-check are asked for from the archive (_due_requests).
         quiet = 0 if fresh else response.meta.get("quiet_pages", 0) + 1
         next_url = self._next_page(response)
         max_pages = response.meta.get("max_pages", site.max_listing_pages)
@@ -436,9 +437,9 @@ class NewsSpider(scrapy.Spider):
     def _article_requests(self, site: SiteConfig, urls: list[str], section: str | None, trust_source: bool = False,
                           listing: bool = False) -> tuple[list[scrapy.Request], int]:
         """Requests for the article URLs among ``urls`` that are new to the archive or due for a
-        re-check and not yet asked for in this crawl; and how many article URLs were new or due
-        and (on a ``listing`` page) on no listing page before: a story a feed announced counts, the
-        links every page of a site repeats (most read, editors' picks) count once.
+        re-check and not yet asked for in this crawl; and how many article URLs were new to the
+        archive and (on a ``listing`` page) on no listing page before: a story a feed announced
+        counts, the links every page of a site repeats (most read, editors' picks) count once.
 
         Known links leave here, before a request is built: the URLs of one page are looked up in
         the archive together (``KnownUrls.lookup``), in one indexed query."""
@@ -457,15 +458,15 @@ class NewsSpider(scrapy.Spider):
         requests, fresh = [], 0
         for key, url in candidates.items():
             if key in self._seen:
-                fresh += self._seen[key] == FRESH and listing
+                fresh += self._seen[key] == NEW and listing
                 self._seen[key] |= LISTED if listing else 0
                 continue
             headers = self._validators(known[key]) if key in known else {}
-            self._seen[key] = (FRESH if headers is not None else 0) | (LISTED if listing else 0)
+            self._seen[key] = (0 if key in known else NEW) | (LISTED if listing else 0)
             if headers is None:
                 self._count(site.name, "skipped/not_due")
                 continue
-            fresh += 1
+            fresh += key not in known
             requests.append(self._request(site, url, section, headers))
         return requests, fresh
 

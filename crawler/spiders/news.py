@@ -270,7 +270,7 @@ class NewsSpider(scrapy.Spider):
                 continue
             self._seen[known.url] = 0
             self._count(site.name, "due_from_archive")
-            yield self._request(site, known.url, None, self._validators(known))
+            yield self._request(site, known.url, None, self.conditional_headers(known))
 
     def _sources(self, site: SiteConfig) -> set[str]:
         return set(site.sources) & (self._only_sources or set(site.sources))
@@ -461,7 +461,7 @@ class NewsSpider(scrapy.Spider):
                 fresh += self._seen[key] == NEW and listing
                 self._seen[key] |= LISTED if listing else 0
                 continue
-            headers = self._validators(known[key]) if key in known else {}
+            headers = self.conditional_headers(known[key]) if key in known else {}
             self._seen[key] = (0 if key in known else NEW) | (LISTED if listing else 0)
             if headers is None:
                 self._count(site.name, "skipped/not_due")
@@ -485,7 +485,7 @@ class NewsSpider(scrapy.Spider):
     def _due(self, known: KnownArticle) -> bool:
         return self.recheck.due(_when(known.published_at), _when(known.last_fetched_at), self._now)
 
-    def _validators(self, known: KnownArticle) -> dict[str, str] | None:
+    def conditional_headers(self, known: KnownArticle) -> dict[str, str] | None:
         """``None`` if the archived article is not due for a re-check, else the conditional headers to send."""
         if not self._due(known):
             return None
@@ -496,7 +496,7 @@ class NewsSpider(scrapy.Spider):
         """For an article request: ``None`` if the archive has it and it is not due for a re-check,
         else the conditional headers to send (none for an article the archive does not have)."""
         known = self.known.get(site, canonical_url(url))
-        return {} if known is None else self._validators(known)
+        return {} if known is None else self.conditional_headers(known)
 
     def parse_article(self, response: Response) -> Iterator[ArticlePage]:
         if (config := self._site(response)) is None:

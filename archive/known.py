@@ -13,9 +13,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import astuple, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
+
+
+def _iso(when: datetime) -> str:
+    """As the archive writes times (``archive.store.utc_now``), so that they compare as text."""
+    return when.astimezone(UTC).isoformat(timespec="seconds")
+
 
 LOOKUP_BATCH = 500  # URLs per query: well under SQLite's limit on bound parameters
 SCAN_CHUNK = 2000  # archived articles read at a time when looking for those due
@@ -89,26 +96,38 @@ class KnownUrls:
             return 0
         return self._conn.execute("select count(*) from articles where site = ?", [site]).fetchone()[0]
 
-    def of_site(self, site: str, fetched_before: str | None = None) -> Iterator[KnownArticle]:
-        """Every archived article of ``site`` (last fetched before ``fetched_before``, an ISO 8601
-        UTC time, if given), read ``SCAN_CHUNK`` at a time."""
+    def of_site(self, site: str, where: str = "", params: Iterable[object] = ()) -> Iterator[KnownArticle]:
+        """Every archived article of ``site`` (that ``where``, an SQL condition on ``a``, holds for),
+        read ``SCAN_CHUNK`` at a time."""
         if self._conn is None:
             return
-        after = 0
-        condition = "" if fetched_before is None else " and (a.last_fetched_at is null or a.last_fetched_at < ?)"
+        after, params = 0, list(params)
         while True:
-            rows = self._conn.execute(
-                f"select {_ARTICLE_COLUMNS} where a.site = ? and a.id > ?{condition} order by a.id limit {SCAN_CHUNK}",
-                [site, after] + ([] if fetched_before is None else [fetched_before])).fetchall()
+            rows = self._conn.execute(f"select {_ARTICLE_COLUMNS} where a.site = ? and a.id > ? {where}"
+                                      f" order by a.id limit {SCAN_CHUNK}", [site, after, *params]).fetchall()
             if not rows:
                 return
             yield from (KnownArticle(*row[1:]) for row in rows)
             after = rows[-1][0]
 
-    def due(self, site: str, is_due: Callable[[KnownArticle], bool], fetched_before: str) -> Iterator[KnownArticle]:
-        """The archived articles of ``site`` that ``is_due`` says are due, among those last fetched
-        before ``fetched_before`` (no article fetched since then can be due)."""
-        return (known for known in self.of_site(site, fetched_before) if is_due(known))
+    def due(self, site: str, is_due: Callable[[KnownArticle], bool],
+            windows: Iterable[tuple[datetime | None, datetime | None, datetime]]) -> Iterator[KnownArticle]:
+        """The archived articles of ``site`` that ``is_due`` says are due, looked for only in the
+        ``windows`` where due ones can be (``RecheckPolicy.windows``): (published from, published
+        until, last fetched before), so that the database, not Python, passes over the others."""
+        conditions, params = [], []
+        for oldest, newest, fetched_before in windows:
+            parts = ["a.last_fetched_at < ?"]
+            params.append(_iso(fetched_before))
+            for bound, operator in ((oldest, ">="), (newest, "<")):
+                if bound is not None:
+                    parts.append(f"coalesce(a.published_at, a.first_seen_at, a.last_fetched_at) {operator} ?")
+                    params.append(_iso(bound))
+            conditions.append("(" + " and ".join(parts) + ")")
+        if not conditions:
+            return iter(())
+        where = "and (a.last_fetched_at is null or " + " or ".join(conditions) + ")"
+        return (known for known in self.of_site(site, where, params) if is_due(known))
 
     def sources(self, site: str) -> dict[str, DiscoverySource]:
         """The feeds and sitemaps of ``site`` as last read, by URL."""

@@ -261,11 +261,9 @@ class NewsSpider(scrapy.Spider):
     def _due_requests(self, site: SiteConfig) -> Iterator[scrapy.Request]:
         """The archived articles of ``site`` due for a re-check, asked for conditionally: from the
         archive, not from the listing pages, which a re-crawl stops walking where nothing is new."""
-        fetched_before = self.recheck.fetched_before(self._now)
-        if not self.known or fetched_before is None:
+        if not self.known:
             return
-        due = self.known.due(site.name, self._due, fetched_before.isoformat(timespec="seconds"))
-        for known in due:
+        for known in self.known.due(site.name, self._due, self.recheck.windows(self._now)):
             if known.url in self._seen or (self.since and (_when(known.published_at) or self._now) < self.since):
                 continue
             self._seen[known.url] = 0

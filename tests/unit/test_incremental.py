@@ -75,7 +75,7 @@ def test_known_urls_are_looked_up_in_batches_and_read_in_chunks(tmp_path, demo_s
     assert found[BASE + demo_site.stories[0].path].last_fetched_at == _iso(NOW)
     assert known.count("demo") == 30 and known.count("other") == 10
     assert sorted(k.url for k in known.of_site("demo")) == sorted(found)
-    assert not list(known.of_site("demo", fetched_before=_iso(NOW)))  # all fetched at NOW: none before it
+    assert not list(known.of_site("demo", "and a.last_fetched_at < ?", [_iso(NOW)]))  # all fetched at NOW
     assert not KnownUrls(None) and KnownUrls(None).lookup("demo", asked) == {}
 
 
@@ -216,8 +216,24 @@ def test_validators_are_kept_only_when_the_crawl_finishes(tmp_path, demo_config)
     assert rows[0]["etag"] == '"e2"' and rows[0]["kind"] == "feed" and rows[0]["site"] == "demo"
 
 
-@pytest.mark.parametrize(("policy", "expected"), [("always", NOW + timedelta(days=1)),
-                                                  ("1h=15m,*=7d", NOW - timedelta(minutes=15)), ("never", None)])
-def test_only_articles_fetched_before_the_shortest_interval_can_be_due(policy, expected):
+@pytest.mark.parametrize("policy", ["always", "never", "1h=15m,1d=1h,7d=6h,30d=1d,*=7d", "2d=1h,*=30d"])
+def test_the_database_looks_for_due_articles_only_where_they_can_be(tmp_path, demo_site, policy):
     from crawler.recheck import RecheckPolicy
-    assert RecheckPolicy.parse(policy).fetched_before(NOW) == expected
+    recheck = RecheckPolicy.parse(policy)
+    db = open_archive(tmp_path / "a.db")
+    with db.conn:  # published and last fetched at every combination of ages around the policy's steps
+        ages = [timedelta(minutes=m) for m in (0, 10, 14, 16, 50, 61, 90, 300, 1439, 1441, 3000, 10079, 10081,
+                                                 43199, 43201, 60000, 600000)]
+        for number, (published, fetched) in enumerate((p, f) for p in ages for f in ages if f <= p):
+            db["articles"].insert({"site": "demo", "url": f"{BASE}/{number}.html", "title": "t", "text": "t",
+                                   "content_hash": "h", "published_at": _iso(NOW - published),
+                                   "first_seen_at": _iso(NOW - published), "last_fetched_at": _iso(NOW - fetched)})
+    known = KnownUrls(tmp_path / "a.db")
+
+    def due(article):
+        return recheck.due(datetime.fromisoformat(article.published_at),
+                           datetime.fromisoformat(article.last_fetched_at), NOW)
+
+    expected = sorted(a.url for a in known.of_site("demo") if due(a))
+    assert sorted(a.url for a in known.due("demo", due, recheck.windows(NOW))) == expected
+    assert policy != "never" or expected == []

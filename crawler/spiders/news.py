@@ -73,6 +73,11 @@ def on_loopback(url: str) -> bool:
         return False
 
 
+def _asked(response: Response) -> str:
+    """The URL a response was asked for, before any redirect: what a feed or sitemap is kept under."""
+    return response.meta.get("redirect_urls", [response.url])[0]
+
+
 def _when(iso: str | None) -> datetime | None:
     return datetime.fromisoformat(iso) if iso else None
 
@@ -293,7 +298,7 @@ class NewsSpider(scrapy.Spider):
 
     def _source_read(self, site: SiteConfig, response: Response) -> bool:
         """Note how a feed or sitemap answered (kept if the crawl finishes); whether it was a 304."""
-        url = response.meta.get("redirect_urls", [response.request.url])[0]
+        url = _asked(response)
         kind = response.meta.get("source", "feed")
         if response.status == 304:
             self._count(site.name, f"not_modified/{kind}s")
@@ -335,7 +340,7 @@ class NewsSpider(scrapy.Spider):
             return
         self._count(site.name, "sitemaps")
         if self._source_read(site, response):
-            yield from self._children_of_unchanged(site, response.meta.get("redirect_urls", [response.url])[0])
+            yield from self._children_of_unchanged(site, _asked(response))
             return
         sitemap = parse_sitemap(response.body, self.max_links)
         self._cap(site, response, sitemap.cut, "sitemap")
@@ -345,7 +350,7 @@ class NewsSpider(scrapy.Spider):
             elif self._unchanged_sitemap(site, child):
                 self._count(site.name, "skipped/sitemap_unchanged")
             elif self._on_site(site, child.url):
-                yield self._sitemap_request(site, child.url, parent=response.url, lastmod=child.date)
+                yield self._sitemap_request(site, child.url, parent=_asked(response), lastmod=child.date)
         yield from self._entry_requests(site, sitemap.urls, None)
 
     def _children_of_unchanged(self, site: SiteConfig, index: str) -> Iterator[scrapy.Request]:

@@ -83,7 +83,8 @@ class KnownUrls:
         for start in range(0, len(urls), LOOKUP_BATCH):
             batch = urls[start:start + LOOKUP_BATCH]
             marks = ",".join("?" * len(batch))
-            rows = self._conn.execute(f"select {_ARTICLE_COLUMNS} where a.url in ({marks}) and a.site = ?",
+            # "+a.site": by the URL's unique index; SQLite otherwise picks the site's and reads all its rows
+            rows = self._conn.execute(f"select {_ARTICLE_COLUMNS} where a.url in ({marks}) and +a.site = ?",
                                       [*batch, site])
             found.update((row[1], KnownArticle(*row[1:])) for row in rows)
         return found

@@ -35,7 +35,12 @@ from crawler.extraction import parse_since
 from crawler.items import ArticlePage
 from crawler.middlewares import BehindBotWall, BotWall, NotDue, Offsite, RedirectLoop, ask_conditionally
 from crawler.recheck import DEFAULT_POLICY, RecheckPolicy
-from crawler.settings import ARCHIVE_LISTING_SAFETY_DEPTH, ARCHIVE_MAX_LINKS_PER_PAGE, contact_user_agent
+from crawler.settings import (
+    ARCHIVE_LISTING_SAFETY_DEPTH,
+    ARCHIVE_MAX_LINKS_PER_PAGE,
+    contact_user_agent,
+    listing_safety_depth,
+)
 from crawler.sites import SiteConfig, load_sites, parse_sources
 from crawler.stats import count_for_site
 from crawler.urls import PAGINATION, canonical_url, clean_url, url_shape
@@ -128,7 +133,11 @@ class NewsSpider(scrapy.Spider):
             spider._apply_site_settings(crawler.settings)
         spider.recheck = RecheckPolicy.parse(crawler.settings.get("ARCHIVE_RECHECK") or DEFAULT_POLICY)
         spider.max_links = crawler.settings.getint("ARCHIVE_MAX_LINKS_PER_PAGE", ARCHIVE_MAX_LINKS_PER_PAGE)
-        spider.safety_depth = crawler.settings.getint("ARCHIVE_LISTING_SAFETY_DEPTH", ARCHIVE_LISTING_SAFETY_DEPTH)
+        try:
+            spider.safety_depth = listing_safety_depth(crawler.settings.get("ARCHIVE_LISTING_SAFETY_DEPTH",
+                                                                            ARCHIVE_LISTING_SAFETY_DEPTH))
+        except ValueError as error:
+            raise SpiderArgumentError(str(error)) from None
         spider.read_archive(crawler.settings.get("ARCHIVE_DB"), crawler.settings.getbool("ARCHIVE_LEARN_BOILERPLATE"))
         return spider
 

@@ -237,3 +237,11 @@ def test_the_database_looks_for_due_articles_only_where_they_can_be(tmp_path, de
     expected = sorted(a.url for a in known.of_site("demo") if due(a))
     assert sorted(a.url for a in known.due("demo", due, recheck.windows(NOW))) == expected
     assert policy != "never" or expected == []
+
+
+@pytest.mark.parametrize("depth", ["-1", "two", "1.5"])
+def test_a_bad_safety_depth_fails_the_crawl_at_once(tmp_path, demo_config, depth):
+    from crawler.spiders.news import SpiderArgumentError
+    with pytest.raises(SpiderArgumentError, match=f"ARCHIVE_LISTING_SAFETY_DEPTH must be a whole number of pages,"
+                                                  f" 0 or more, not '{depth}'"):
+        make_spider(demo_config, tmp_path / "a.db", ARCHIVE_LISTING_SAFETY_DEPTH=depth)

@@ -116,6 +116,13 @@ def scrapy_settings(pairs: tuple[str, ...]) -> dict[str, str]:
             RecheckPolicy.parse(settings["ARCHIVE_RECHECK"])
         except ValueError as error:
             raise click.BadParameter(f"ARCHIVE_RECHECK: {error}", param_hint="--set") from None
+    if "ARCHIVE_LISTING_SAFETY_DEPTH" in settings:
+        from crawler.settings import listing_safety_depth
+
+        try:
+            listing_safety_depth(settings["ARCHIVE_LISTING_SAFETY_DEPTH"])
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--set") from None
     return settings
 
 

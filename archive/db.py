@@ -224,10 +224,21 @@ def _conversion_progress(converted: int, total: int) -> None:
     logger.info("migration 10: %d of %d captures converted from gzip to zstd", converted, total)
 
 
+def _v11_discovery_sources(db: sqlite_utils.Database) -> None:
+    """What a re-crawl needs of each feed and sitemap it read (issue 26): the validators it answered
+    with (asked for conditionally next time, so an unchanged one costs a 304), the ``lastmod`` its
+    sitemap index gave it (a child not modified since is not fetched again) and the index it came from."""
+    db.execute("CREATE TABLE IF NOT EXISTS discovery_sources (url TEXT PRIMARY KEY, site TEXT NOT NULL,"
+               " kind TEXT NOT NULL, parent TEXT, etag TEXT, last_modified TEXT, lastmod TEXT,"
+               " fetched_at TEXT NOT NULL)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_discovery_sources_site ON discovery_sources (site)")
+
+
 # Append only: each entry turns version N into N + 1. Never edit one that has shipped.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial, _v2_recheck, _v3_learned_boilerplate, _v4_rejected_pages, _v5_bigram_search, _v6_section_case,
     _v7_reading_at_scale, _v8_versions_without_current_text, _v9_import_progress, _v10_zstd_captures,
+    _v11_discovery_sources,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -319,29 +319,6 @@ def recent_runs(db: sqlite_utils.Database, *, site: str | None = None, limit: in
 
 
 @dataclass(frozen=True)
-class KnownArticle:
-    """What a re-crawl needs to know of an archived article: its age, last fetch and validators."""
-
-    url: str
-    published_at: str | None
-    last_fetched_at: str | None
-    etag: str | None
-    last_modified: str | None
-
-
-KNOWN_SQL = """
-select a.url, coalesce(a.published_at, a.first_seen_at), a.last_fetched_at, c.etag, c.last_modified
-from articles a left join captures c on c.id = a.last_capture_id
-where a.site = :site
-"""
-
-
-def known_articles(db: sqlite_utils.Database, site: str) -> dict[str, KnownArticle]:
-    """Every archived article of ``site``, keyed by its canonical URL."""
-    return {row[0]: KnownArticle(*row) for row in db.execute(KNOWN_SQL, {"site": site}).fetchall()}
-
-
-@dataclass(frozen=True)
 class Version:
     version: int
     fetched_at: str

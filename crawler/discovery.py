@@ -28,10 +28,15 @@ class Entry:
 
     def older_than(self, since: datetime | None) -> bool:
         """Whether the entry's date is known and before ``since`` (an aware datetime)."""
-        if since is None or not self.date:
+        if since is None:
             return False
-        parsed = parse_date(self.date)
-        return parsed is not None and parsed.value < since
+        when = self.modified()
+        return when is not None and when < since
+
+    def modified(self) -> datetime | None:
+        """The entry's date (a sitemap's ``lastmod``, a feed item's), aware; None if it gives none that parses."""
+        parsed = parse_date(self.date) if self.date else None
+        return parsed.value if parsed is not None else None
 
 
 @dataclass(frozen=True)

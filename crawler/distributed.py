@@ -43,6 +43,7 @@ from archive.frontier import (
     encode_item,
     new_worker_id,
 )
+from archive.known import KnownUrls
 
 try:
     from redis import RedisError
@@ -496,13 +497,17 @@ def seed(sites: list[SiteConfig], redis_url: str, *, prefix: str = "newsarchive"
     spider.read_archive(db_path, learn)
     fetched: list[str] = []
     due: dict[str, dict[str, str]] = {}
-    for site, known in spider.known.items():
-        for url in known:
-            headers = spider.recheck_headers(site, url)
+    for site in spider.sites:
+        for known in spider.known.of_site(site):
+            headers = spider.conditional_headers(known)
             if headers is None:
-                fetched.append(article_fingerprint(url))
+                fetched.append(article_fingerprint(known.url))
             else:
-                due[article_fingerprint(url)] = headers
+                due[article_fingerprint(known.url)] = headers
+    # Workers have no archive: the seeding's start requests are the sites' fronts, feeds and sitemaps,
+    # asked for in full (no validators are kept for them), and due articles are fetched when a front links them.
+    spider.known.close()
+    spider.known, spider.sources = KnownUrls(None), {}
     frontier.publish_archive(run, fetched=fetched, due=due, learned=spider.learned)
     queue = PriorityQueue(client, spider, keys.requests)
     dupefilter = FrontierDupeFilter(client, keys.seen, keys=keys)

@@ -1,9 +1,10 @@
 """Downloader middlewares: each site kept to its scope, re-crawls made cheap, robots.txt obeyed by
 every request (and read only so far), redirect loops known for what they are, push-back heeded.
 
-The re-check middleware sits where every article request passes, including the new request a
-redirect makes: an article the archive already holds is dropped when it is not due for a re-check, and otherwise
-asked for conditionally (If-None-Match / If-Modified-Since), so an unchanged page costs a 304.
+The spider drops a known article that is not due before it builds a request, and asks for a due
+one conditionally (If-None-Match / If-Modified-Since), so an unchanged page costs a 304. The
+re-check middleware does the same for the article requests the spider did not look up: the new
+request a redirect makes.
 """
 
 from __future__ import annotations
@@ -121,6 +122,8 @@ class RecheckMiddleware:
     def process_request(self, request: Any, spider: Any = None) -> None:
         spider = self.crawler.spider
         if not request.meta.get("article") or not hasattr(spider, "recheck_headers"):
+            return None
+        if request.meta.get("recheck_checked") == request.url:  # the spider looked it up as it built the request
             return None
         headers = spider.recheck_headers(request.meta["site"], request.url)
         if headers is None:

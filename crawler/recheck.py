@@ -43,6 +43,24 @@ class RecheckPolicy:
                 return interval
         return self.steps[-1][1]
 
+    def windows(self, now: datetime) -> list[tuple[datetime | None, datetime | None, datetime]]:
+        """Where due articles can be, for a database to narrow its scan: ``(published from, published
+        until, last fetched before)`` per step (None: no bound), each widened by a minute. ``due``
+        decides; an article outside every window is not due now."""
+        if self.never:
+            return []
+        if self.always:
+            return [(None, None, now + timedelta(days=1))]
+        margin, windows, younger = timedelta(minutes=1), [], None
+        for max_age, interval in self.steps:
+            oldest = None if max_age is None else now - max_age - margin
+            newest = None if younger is None else now - younger + margin
+            windows.append((oldest, newest, now - interval + margin))
+            if max_age is None:
+                break
+            younger = max_age if younger is None else max(younger, max_age)
+        return windows
+
     def due(self, published: datetime | None, last_fetched: datetime | None, now: datetime) -> bool:
         """Whether a known article should be fetched (conditionally) again now."""
         if self.always or last_fetched is None:

@@ -66,6 +66,9 @@ DOWNLOADER_MIDDLEWARES = {
 # counted as news/<site>/cut/links), and the bytes of robots.txt read (Google reads 500 KiB; the rest
 # is cut, news/<site>/cut/robots_txt).
 ARCHIVE_MAX_LINKS_PER_PAGE = 5000
+# A re-crawl stops walking a section's listing pages after one that offers no story new to the
+# archive, and this many more such pages (a site that pins old stories to the top of its pages).
+ARCHIVE_LISTING_SAFETY_DEPTH = 1
 ARCHIVE_ROBOTSTXT_MAX_BYTES = 500 * 1024
 
 # A site that answers this many bot challenges in a row is left alone for the rest of the crawl (0: never).
@@ -105,3 +108,14 @@ ARCHIVE_SITES_DIR = os.environ.get("NEWSARCHIVE_SITES_DIR", "settings/sites")
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
+
+
+def listing_safety_depth(value: object) -> int:
+    """``ARCHIVE_LISTING_SAFETY_DEPTH`` as a number of pages; a ``ValueError`` that names it if it is not one."""
+    try:
+        depth = int(str(value).strip())
+    except ValueError:
+        depth = -1
+    if depth < 0:
+        raise ValueError(f"ARCHIVE_LISTING_SAFETY_DEPTH must be a whole number of pages, 0 or more, not {value!r}")
+    return depth

@@ -144,6 +144,14 @@ class DemoSiteApp:
         return self.page(story)
 
     def _page(self, path: str) -> Reply:
+        reply = self._page_body(path)
+        if reply.status == 200 and reply.content_type != HTML and path != "/robots.txt":
+            # Feeds and sitemaps carry an ETag, as a CMS's do: a conditional request for one unchanged gets a 304.
+            etag = '"' + hashlib.sha1(reply.body).hexdigest()[:20] + '"'
+            return replace(reply, headers=(*reply.headers, ("ETag", etag)))
+        return reply
+
+    def _page_body(self, path: str) -> Reply:
         site = self.site
         if path == "/robots.txt":
             return Reply(200, render.robots_txt(self.base_url, self.crawl_delay).encode(), "text/plain")

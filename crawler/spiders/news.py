@@ -28,18 +28,24 @@ from twisted.python.failure import Failure
 
 from archive.boilerplate import learn_boilerplate
 from archive.db import open_archive
-from archive.queries import KnownArticle, known_articles
+from archive.known import DiscoverySource, KnownArticle, KnownUrls, record_sources
 from archive.store import utc_now
 from crawler.discovery import Entry, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.extraction import parse_since
 from crawler.items import ArticlePage
-from crawler.middlewares import BehindBotWall, BotWall, NotDue, Offsite, RedirectLoop
+from crawler.middlewares import BehindBotWall, BotWall, NotDue, Offsite, RedirectLoop, ask_conditionally
 from crawler.recheck import DEFAULT_POLICY, RecheckPolicy
-from crawler.settings import ARCHIVE_MAX_LINKS_PER_PAGE, contact_user_agent
+from crawler.settings import (
+    ARCHIVE_LISTING_SAFETY_DEPTH,
+    ARCHIVE_MAX_LINKS_PER_PAGE,
+    contact_user_agent,
+    listing_safety_depth,
+)
 from crawler.sites import SiteConfig, load_sites, parse_sources
 from crawler.stats import count_for_site
 from crawler.urls import PAGINATION, canonical_url, clean_url, url_shape
 
+NEW, LISTED = 1, 2  # what a crawl notes of a link: new to the archive; met on a listing page
 NEXT_TEXT = re.compile(r"^\s*(next|older|more|›|»|→|next page|older posts|load more)\b", re.IGNORECASE)
 
 
@@ -57,6 +63,10 @@ def looks_like_article(url: str, site: SiteConfig, announced: bool = False) -> b
     if site.article_urls:
         return any(p.search(path) for p in site.article_urls)
     return url_shape(url) >= (0 if announced else 1)
+
+
+class SpiderArgumentError(ValueError):
+    """A spider argument (``-a``) that cannot be used: ``scrapy crawl`` says it in one line."""
 
 
 def next_page(response: Response) -> str | None:
@@ -84,10 +94,6 @@ def feed_links(response: Response) -> list[str]:
                         'link[rel~="alternate"][type*="atom"]::attr(href)').getall()
 
 
-class SpiderArgumentError(ValueError):
-    """A spider argument (``-a``) that cannot be used: ``scrapy crawl`` says it in one line."""
-
-
 def on_loopback(url: str) -> bool:
     """Whether ``url``'s host is this machine (127.0.0.0/8, ::1, localhost)."""
     host = urlsplit(url).hostname or ""
@@ -95,6 +101,11 @@ def on_loopback(url: str) -> bool:
         return host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _asked(response: Response) -> str:
+    """The URL a response was asked for, before any redirect: what a feed or sitemap is kept under."""
+    return response.meta.get("redirect_urls", [response.url])[0]
 
 
 def _when(iso: str | None) -> datetime | None:
@@ -118,8 +129,13 @@ class NewsSpider(scrapy.Spider):
         self._base_url = base_url
         self.sites: dict[str, SiteConfig] = {s.name: s for s in sites or []}
         self._configured = dict(self.sites)  # the sites as their files say, before anything learned
-        self._seen: set[str] = set()
-        self.known: dict[str, dict[str, KnownArticle]] = {}
+        self._seen: dict[str, int] = {}  # canonical URL -> NEW (to the archive) | LISTED (met on a listing page)
+        self.known = KnownUrls(None)  # the archive's articles, looked up as links come (archive.known)
+        self.sources: dict[str, dict[str, DiscoverySource]] = {}  # feeds and sitemaps as last read, per site
+        self.last_success: dict[str, datetime | None] = {}
+        self._read: dict[str, DiscoverySource] = {}  # feeds and sitemaps read in this crawl, kept if it finishes
+        self._db_path: str | None = None
+        self.safety_depth = ARCHIVE_LISTING_SAFETY_DEPTH
         self.learned: dict[str, tuple[str, ...]] = {}
         self.recheck = RecheckPolicy.parse(DEFAULT_POLICY)
         self._now = datetime.now(UTC)
@@ -142,21 +158,47 @@ class NewsSpider(scrapy.Spider):
             spider._apply_site_settings(crawler.settings)
         spider.recheck = RecheckPolicy.parse(crawler.settings.get("ARCHIVE_RECHECK") or DEFAULT_POLICY)
         spider.max_links = crawler.settings.getint("ARCHIVE_MAX_LINKS_PER_PAGE", ARCHIVE_MAX_LINKS_PER_PAGE)
+        try:
+            spider.safety_depth = listing_safety_depth(crawler.settings.get("ARCHIVE_LISTING_SAFETY_DEPTH",
+                                                                            ARCHIVE_LISTING_SAFETY_DEPTH))
+        except ValueError as error:
+            raise SpiderArgumentError(str(error)) from None
         spider.read_archive(crawler.settings.get("ARCHIVE_DB"), crawler.settings.getbool("ARCHIVE_LEARN_BOILERPLATE"))
         return spider
 
     def read_archive(self, db_path: str | None, learn: bool) -> None:
-        """What the archive already holds, so a re-crawl fetches only what is due, conditionally;
-        and (with ``learn``) each site's recurring furniture lines, which extraction then drops."""
+        """What the archive already holds, so a re-crawl fetches only what is new or due, conditionally;
+        and (with ``learn``) each site's recurring furniture lines, which extraction then drops.
+
+        The archive's articles are not read into memory: links are looked up in it as they come."""
         if not db_path or not Path(db_path).exists():
             return
-        db = open_archive(db_path)
+        db = open_archive(db_path)  # brings the schema up to date
         try:
-            self.known = {name: known_articles(db, name) for name in self.sites}
             if learn:
                 self.use_learned({name: learn_boilerplate(db, name) for name in self.sites})
         finally:
             db.close()
+        self._db_path = db_path
+        self.known = KnownUrls(db_path)
+        self.sources = {name: self.known.sources(name) for name in self.sites}
+        self.last_success = {name: _when(self.known.last_success(name)) for name in self.sites}
+
+    def closed(self, reason: str) -> None:
+        """Keep how each feed and sitemap answered, for the next crawl's conditional requests; only
+        after a crawl that finished, as every entry they listed has then been followed."""
+        try:
+            stats = self.crawler.stats
+            read = [source for source in self._read.values()
+                    if not stats.get_value(f"news/{source.site}/stopped_at_bot_wall")]
+            if reason == "finished" and read and self._db_path:
+                db = open_archive(self._db_path)
+                try:
+                    record_sources(db, read)
+                finally:
+                    db.close()
+        finally:
+            self.known.close()
 
     def use_learned(self, learned: dict[str, tuple[str, ...]]) -> None:
         """Drop each site's learned furniture lines too, on top of what its site file says."""
@@ -251,17 +293,74 @@ class NewsSpider(scrapy.Spider):
                     yield scrapy.Request(section.url, callback=self.parse_listing, errback=self.failed,
                                          meta=self._meta(site, section=section.name, listing_page=1,
                                                          max_pages=section.max_pages or site.max_listing_pages))
+        for site in self.sites.values():
+            for request in self._due_requests(site):
+                yield request
+
+    def _due_requests(self, site: SiteConfig) -> Iterator[scrapy.Request]:
+        """The archived articles of ``site`` due for a re-check, asked for conditionally: from the
+        archive, not from the listing pages, which a re-crawl stops walking where nothing is new."""
+        if not self.known:
+            return
+        for known in self.known.due(site.name, self._due, self.recheck.windows(self._now)):
+            if known.url in self._seen or (self.since and (_when(known.published_at) or self._now) < self.since):
+                continue
+            self._seen[known.url] = 0
+            self._count(site.name, "due_from_archive")
+            yield self._request(site, known.url, None, self.conditional_headers(known), "archive (due for a re-check)")
 
     def _sources(self, site: SiteConfig) -> set[str]:
         return set(site.sources) & (self._only_sources or set(site.sources))
 
     def _feed_request(self, site: SiteConfig, url: str, section: str | None = None) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_feed, errback=self.failed, priority=5,
-                              meta=self._meta(site, section=section))
+        return self._source_request(site, url, "feed", self.parse_feed, section=section)
 
-    def _sitemap_request(self, site: SiteConfig, url: str) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, priority=5,
-                              meta=self._meta(site))
+    def _sitemap_request(self, site: SiteConfig, url: str, parent: str | None = None,
+                         lastmod: str | None = None) -> scrapy.Request:
+        return self._source_request(site, url, "sitemap", self.parse_sitemap, parent=parent, lastmod=lastmod)
+
+    def _source_request(self, site: SiteConfig, url: str, kind: str, callback: Any, **extra: Any) -> scrapy.Request:
+        """A feed or sitemap request; asked conditionally when the last crawl kept its validators."""
+        request = scrapy.Request(url, callback=callback, errback=self.failed, priority=5,
+                                 meta=self._meta(site, source=kind, **extra))
+        known = self.sources.get(site.name, {}).get(url)
+        if known is not None and (known.etag or known.last_modified):
+            validators = (("If-None-Match", known.etag), ("If-Modified-Since", known.last_modified))
+            request.headers.update({name: value for name, value in validators if value})
+            request.meta["handle_httpstatus_list"] = [304]
+        return request
+
+    def _source_read(self, site: SiteConfig, response: Response) -> bool:
+        """Note how a feed or sitemap answered (kept if the crawl finishes); whether it was a 304."""
+        url = _asked(response)
+        kind = response.meta.get("source", "feed")
+        if response.status == 304:
+            self._count(site.name, f"not_modified/{kind}s")
+            known = self.sources.get(site.name, {}).get(url)
+            if known is not None:
+                self._read[url] = replace(known, fetched_at=utc_now())
+            return True
+        header = response.headers.get
+        self._read[url] = DiscoverySource(
+            url=url, site=site.name, kind=kind, parent=response.meta.get("parent"),
+            etag=(header("ETag") or b"").decode("latin-1") or None,
+            last_modified=(header("Last-Modified") or b"").decode("latin-1") or None,
+            lastmod=response.meta.get("lastmod"), fetched_at=utc_now())
+        return False
+
+    def _unchanged_sitemap(self, site: SiteConfig, child: Entry) -> bool:
+        """Whether a sitemap index's child has not changed since it was read: its ``lastmod`` is no
+        later than the one the index gave it then, or (a child not read before) than the start of the
+        site's last run that finished. A child without a ``lastmod`` is asked for (conditionally)."""
+        when = child.modified()
+        if when is None:
+            return False
+        known = self.sources.get(site.name, {}).get(child.url)
+        if known is not None:
+            before = Entry(child.url, known.lastmod).modified()
+            return before is not None and when <= before
+        last = self.last_success.get(site.name)
+        return last is not None and when < last
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """Scrapy's default callback, for a page the crawl did not ask for (``scrapy parse
@@ -292,19 +391,37 @@ class NewsSpider(scrapy.Spider):
         if (site := self._site(response)) is None:
             return
         self._count(site.name, "sitemaps")
+        if self._source_read(site, response):
+            yield from self._children_of_unchanged(site, _asked(response))
+            return
         sitemap = parse_sitemap(response.body, self.max_links)
         self._cap(site, response, sitemap.cut, "sitemap")
         for child in sitemap.sitemaps:
             if child.older_than(self.since):
                 self._count(site.name, "skipped/older_than_since")
+            elif self._unchanged_sitemap(site, child):
+                self._count(site.name, "skipped/sitemap_unchanged")
             elif self._on_site(site, child.url):
-                yield self._sitemap_request(site, child.url)
+                yield self._sitemap_request(site, child.url, parent=_asked(response), lastmod=child.date)
         yield from self._entry_requests(site, sitemap.urls, None, f"sitemap {response.url}")
+
+    def _children_of_unchanged(self, site: SiteConfig, index: str) -> Iterator[scrapy.Request]:
+        """A sitemap index that answered 304 lists the children it listed before, with the same
+        ``lastmod``: those that had one are unchanged; the others are asked for, conditionally."""
+        for child in self.sources.get(site.name, {}).values():
+            if child.parent != index:
+                continue
+            if child.lastmod:
+                self._count(site.name, "skipped/sitemap_unchanged")
+            elif self._on_site(site, child.url):
+                yield self._sitemap_request(site, child.url, parent=index)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         if (site := self._site(response)) is None:
             return
         self._count(site.name, "feeds")
+        if self._source_read(site, response):
+            return
         feed = parse_feed(response.body, self.max_links)
         self._cap(site, response, feed.cut, "feed")
         if not feed.entries:
@@ -313,14 +430,14 @@ class NewsSpider(scrapy.Spider):
 
     def _entry_requests(self, site: SiteConfig, entries: list[Entry], section: str | None,
                         source: str) -> Iterator[scrapy.Request]:
+        urls = []
         for entry in entries:
             if entry.older_than(self.since):
                 self._count(site.name, "skipped/older_than_since")
-                continue
-            # Feeds and sitemaps list articles: only the site's own patterns (if any) filter them.
-            request = self._article_request(site, entry.url, section, trust_source=True, source=source)
-            if request is not None:
-                yield request
+            else:
+                urls.append(entry.url)
+        # Feeds and sitemaps list articles: only the site's own patterns (if any) filter them.
+        yield from self._article_requests(site, urls, section, source, trust_source=True)[0]
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if (site := self._site(response)) is None:
@@ -341,60 +458,101 @@ class NewsSpider(scrapy.Spider):
         if len(links) == self.max_links:
             self._cap(site, response, int(float(response.xpath("count(//a/@href)").get())) - self.max_links,
                       "listing")
-        for href in links:
-            request = self._article_request(site, response.urljoin(href), section, source=f"section {section}")
-            if request is not None:
-                yield request
+        requests, fresh = self._article_requests(site, [response.urljoin(href) for href in links], section,
+                                                 f"section {section}", listing=True)
+        yield from requests
         page = response.meta.get("listing_page", 1)
+        # Listings run newest first: past a page with no story new to the archive (and
+        # ARCHIVE_LISTING_SAFETY_DEPTH more such pages), the older pages hold only what the archive has;
+        # those due for a re-check are asked for from the archive (_due_requests).
+        quiet = 0 if fresh else response.meta.get("quiet_pages", 0) + 1
         next_url = next_page(response)
         max_pages = response.meta.get("max_pages", site.max_listing_pages)
-        if next_url and page < max_pages:
+        if next_url and quiet > self.safety_depth:
+            self._count(site.name, "listing_stopped/nothing_new")
+        elif next_url and page < max_pages:
             if self._on_site(site, next_url):
                 yield scrapy.Request(next_url, callback=self.parse_listing, errback=self.failed,
                                      meta=self._meta(site, section=section, listing_page=page + 1,
-                                                     max_pages=max_pages))
+                                                     max_pages=max_pages, quiet_pages=quiet))
         elif next_url:
             self._count(site.name, "listing_depth_limit")
 
-    def _article_request(self, site: SiteConfig, url: str, section: str | None,
-                         trust_source: bool = False, source: str | None = None) -> scrapy.Request | None:
-        """A request for an article URL not seen before in this crawl, or None. ``source`` (the
-        listing, feed or sitemap that gave the link) rides along in the request's meta."""
-        if not url.startswith(("http://", "https://")):
-            return None
-        url = clean_url(url)
-        if not looks_like_article(url, site, announced=trust_source):
-            self.passed_over(site, url, source, "not an article URL")
-            return None
-        if not self._on_site(site, url):
-            return None
-        key = canonical_url(url)
-        if key in self._seen:
-            self._count(site.name, "duplicate_links")
-            self.passed_over(site, url, source, "found before")
-            return None
-        self._seen.add(key)
-        meta = self._meta(site, section=section, article=True, source=source)
+    def _article_requests(self, site: SiteConfig, urls: list[str], section: str | None, source: str,
+                          trust_source: bool = False, listing: bool = False) -> tuple[list[scrapy.Request], int]:
+        """Requests for the article URLs among ``urls`` that are new to the archive or due for a
+        re-check and not yet asked for in this crawl; and how many article URLs were new to the
+        archive and (on a ``listing`` page) on no listing page before: a story a feed announced
+        counts, the links every page of a site repeats (most read, editors' picks) count once.
+
+        Known links leave here, before a request is built: the URLs of one page are looked up in
+        the archive together (``KnownUrls.lookup``), in one indexed query. ``source`` (the listing,
+        feed or sitemap that gave the links) rides along in each request's meta; the links passed
+        over are told to ``passed_over``."""
+        candidates: dict[str, str] = {}  # canonical URL -> URL, in the page's order
+        for url in urls:
+            if not url.startswith(("http://", "https://")):
+                continue
+            url = clean_url(url)
+            if not looks_like_article(url, site, announced=trust_source):
+                self.passed_over(site, url, source, "not an article URL")
+                continue
+            if not self._on_site(site, url):
+                continue
+            key = canonical_url(url)
+            if key in candidates or key in self._seen:
+                self._count(site.name, "duplicate_links")
+                self.passed_over(site, url, source, "found before")
+            candidates.setdefault(key, url)
+        known = self.known.lookup(site.name, [key for key in candidates if key not in self._seen])
+        requests, fresh = [], 0
+        for key, url in candidates.items():
+            if key in self._seen:
+                fresh += self._seen[key] == NEW and listing
+                self._seen[key] |= LISTED if listing else 0
+                continue
+            headers = self.conditional_headers(known[key]) if key in known else {}
+            self._seen[key] = (0 if key in known else NEW) | (LISTED if listing else 0)
+            if headers is None:
+                self._count(site.name, "skipped/not_due")
+                self.passed_over(site, url, source, "archived, not due for a re-check")
+                continue
+            fresh += key not in known
+            requests.append(self._request(site, url, section, headers, source))
+        return requests, fresh
+
+    def passed_over(self, site: SiteConfig, url: str, source: str | None, reason: str) -> None:
+        """A link not fetched as an article: it does not look like one, was found before, or is
+        archived and not due (``check-site`` lists them)."""
+
+    def _request(self, site: SiteConfig, url: str, section: str | None, headers: dict[str, str],
+                 source: str | None) -> scrapy.Request:
+        """An article request; ``headers``: the conditional ones of an archived article being re-checked."""
+        meta = self._meta(site, section=section, article=True, recheck_checked=url, source=source)
         if site.download_timeout:
             meta["download_timeout"] = site.download_timeout
         if site.max_page_bytes:
             meta["download_maxsize"] = site.max_page_bytes
-        return scrapy.Request(url, callback=self.parse_article, errback=self.failed, meta=meta)
+        request = scrapy.Request(url, callback=self.parse_article, errback=self.failed, meta=meta)
+        if headers:
+            ask_conditionally(request, headers, self.crawler.stats)
+        return request
 
-    def passed_over(self, site: SiteConfig, url: str, source: str | None, reason: str) -> None:
-        """A link not fetched as an article: it does not look like one, or was found before
-        (``check-site`` lists them)."""
+    def _due(self, known: KnownArticle) -> bool:
+        return self.recheck.due(_when(known.published_at), _when(known.last_fetched_at), self._now)
+
+    def conditional_headers(self, known: KnownArticle) -> dict[str, str] | None:
+        """``None`` if the archived article is not due for a re-check, else the conditional headers to send."""
+        if not self._due(known):
+            return None
+        validators = (("If-None-Match", known.etag), ("If-Modified-Since", known.last_modified))
+        return {name: value for name, value in validators if value}
 
     def recheck_headers(self, site: str, url: str) -> dict[str, str] | None:
         """For an article request: ``None`` if the archive has it and it is not due for a re-check,
         else the conditional headers to send (none for an article the archive does not have)."""
-        known = self.known.get(site, {}).get(canonical_url(url))
-        if known is None:
-            return {}
-        if not self.recheck.due(_when(known.published_at), _when(known.last_fetched_at), self._now):
-            return None
-        validators = (("If-None-Match", known.etag), ("If-Modified-Since", known.last_modified))
-        return {name: value for name, value in validators if value}
+        known = self.known.get(site, canonical_url(url))
+        return {} if known is None else self.conditional_headers(known)
 
     def parse_article(self, response: Response) -> Iterator[ArticlePage]:
         if (config := self._site(response)) is None:

@@ -80,6 +80,14 @@ def test_a_bad_recheck_policy_is_named_before_anything_starts(runner, tmp_path, 
     assert not (tmp_path / "a.db").exists()  # nothing crawled, nothing created
 
 
+def test_a_bad_listing_safety_depth_is_named_before_anything_starts(runner, tmp_path):
+    (tmp_path / "alpha.toml").write_text(VALID.format(name="alpha"))
+    result = runner.invoke(cli, ["crawl", "alpha", "--sites-dir", str(tmp_path), "--db", str(tmp_path / "a.db"),
+                                 "--set", "ARCHIVE_LISTING_SAFETY_DEPTH=-1"])
+    assert result.exit_code == 2 and "ARCHIVE_LISTING_SAFETY_DEPTH must be a whole number of pages" in result.output
+    assert not (tmp_path / "a.db").exists()
+
+
 def test_bad_sources_is_a_usage_error(runner, tmp_path):
     result = runner.invoke(cli, ["crawl", "--sources", "feeds,rumours", "--db", str(tmp_path / "a.db")])
     assert result.exit_code == 2 and "each must be one of" in result.output

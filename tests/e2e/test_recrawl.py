@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from archive.db import open_archive
@@ -66,3 +69,65 @@ def test_unchanged_articles_cost_only_304s(editions):
     assert run_row["articles_not_modified"] >= len(unchanged)
     assert run_row["articles_changed"] == len(second.corrected_paths)
     assert run_row["articles_new"] == second.new_per_edition
+
+
+def test_a_quiet_recrawl_asks_feeds_and_sitemaps_conditionally(editions):
+    _, _, _, _, _, quiet_requests, db = editions
+    archive = open_archive(db)
+    _, quiet = list(archive["crawl_runs"].rows_where(order_by="id", limit=2))
+    stats = json.loads(quiet["stats"])
+    assert stats["news/demo/not_modified/feeds"] == 2 and stats["news/demo/not_modified/sitemaps"] == 1
+    assert not [path for path in quiet_requests if path.startswith("/sitemap-")]  # the index was unchanged
+    assert stats["news/demo/listing_stopped/nothing_new"] >= 1
+    assert archive["discovery_sources"].count >= 4  # both feeds, the index and its children, kept for the next time
+
+
+@pytest.fixture(scope="module")
+def backed_off(tmp_path_factory):
+    """A crawl; then time passes for some stories (their last fetch is set 8 days back, so the
+    default back-off makes them due); then the site's next edition, crawled with the default policy."""
+    tmp = tmp_path_factory.mktemp("backed_off")
+    sites, db = tmp / "sites", tmp / "archive.db"
+    sites.mkdir()
+    with DemoServer(DemoSite(articles=300), slow_seconds=0.1) as server:
+        write_site_file(sites, server.base_url)
+        first = server.site
+        crawl(server, sites, db)
+        second = first.next_edition()
+        edited = sorted((second.corrected_paths | second.touched_up_paths) & {a.path for a in first.stories})
+        unchanged = [a.path for a in first.stories if a.path not in edited]
+        due = set(edited[::2] + unchanged[::7])  # deep in the sections as well as near their fronts
+        base = server.base_url.rstrip("/")
+        archive = open_archive(db)
+        with archive.conn:
+            archive.conn.executemany("update articles set last_fetched_at = ? where url = ?",
+                                     [((datetime.now(UTC) - timedelta(days=8)).isoformat(timespec="seconds"),
+                                       base + path) for path in due])
+        archive.close()
+        server.next_edition()
+        crawl(server, sites, db)
+        yield first, second, due, base, dict(server.requests), db
+
+
+def test_a_recrawl_after_the_next_edition_finds_every_new_story_and_every_due_edit(backed_off):
+    first, second, due, base, requests, db = backed_off
+    archive = open_archive(db)
+    versions = {row["url"].removeprefix(base): row["version"] for row in archive["articles"].rows}
+    new = {a.path for a in second.stories} - {a.path for a in first.stories}
+    assert new and new <= set(versions)
+    due_corrections = second.corrected_paths & due
+    assert due_corrections and second.corrected_paths - due
+    for path in second.corrected_paths:
+        assert versions[path] == (2 if path in due else 1), path  # an edit not yet due waits for its turn
+    for path in due - first.retried_paths - second.retried_paths:
+        assert requests.get(path) == 1, path  # each due story asked once (a 304 if unchanged)
+    not_due = {a.path for a in first.stories} - due - new
+    assert not [path for path in not_due if requests.get(path)]
+
+
+def test_a_recrawl_after_the_next_edition_walks_only_the_fronts(backed_off):
+    _, second, _, _, requests, _ = backed_off
+    walked = [path for path in requests if path.startswith("/section/world/")]
+    assert 1 < len(walked) < second.pages(second.in_section("world"))
+    assert [path for path in requests if path.startswith("/sitemap-")]  # the month with the new stories changed
+    assert len([path for path in requests if path.startswith("/sitemap-")]) < 4

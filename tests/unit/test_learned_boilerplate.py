@@ -101,7 +101,7 @@ def test_a_crawl_drops_the_lines_learned_from_its_archive(tmp_path):
     settings = {"ARCHIVE_DB": str(tmp_path / "archive.db"), "ARCHIVE_LEARN_BOILERPLATE": True}
     spider = NewsSpider.from_crawler(get_crawler(NewsSpider, settings), sites=[site])
     assert PITCH.casefold() in spider.sites["daily"].extraction.drop_lines
-    assert len(spider.known["daily"]) == 24  # the archive's articles are known, as before
+    assert spider.known.count("daily") == 24  # the archive's articles are known, as before
     settings["ARCHIVE_LEARN_BOILERPLATE"] = False
     plain = NewsSpider.from_crawler(get_crawler(NewsSpider, settings), sites=[site])
     assert plain.sites["daily"].extraction.drop_lines == ()
@@ -127,7 +127,7 @@ def test_a_distributed_seeding_hands_the_archive_to_every_worker(tmp_path, redis
     crawler = get_crawler(DistributedNewsSpider, distributed_settings(redis_url))
     worker = DistributedNewsSpider.from_crawler(crawler, sites=[site])
     assert PITCH.casefold() in worker.sites["daily"].extraction.drop_lines
-    assert worker.known == {}
+    assert not worker.known
     frontier.publish_archive("2", fetched=[], due={}, learned={"daily": ()})
     worker.use_learned(frontier.learned_lines())
     assert worker.sites["daily"].extraction.drop_lines == ()

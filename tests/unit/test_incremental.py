@@ -1,0 +1,247 @@
+"""Incremental re-crawls (issue 26): known links looked up in the archive, listings walked only
+while they offer something new or due, sitemaps skipped by ``lastmod``, feeds and sitemaps asked
+for conditionally. Stored responses fed to the spider's callbacks, over an archive on disk."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from scrapy.http import HtmlResponse, Request, Response, XmlResponse
+from scrapy.utils.test import get_crawler
+
+import archive.known
+from archive.db import open_archive
+from archive.known import DiscoverySource, KnownUrls, record_sources
+from crawler.demo_site import DemoSite, DemoSiteApp
+from crawler.spiders.news import NewsSpider
+from tests.conftest import page_html
+
+BASE = "http://127.0.0.1"
+NOW = datetime.now(UTC)
+
+
+def _iso(when: datetime) -> str:
+    return when.isoformat(timespec="seconds")
+
+
+def archive_with(path, stories, *, site="demo", fetched=NOW, etag=None):
+    """An archive holding ``stories`` (DemoArticles) of ``site``, each last fetched at ``fetched``."""
+    db = open_archive(path)
+    with db.conn:
+        for story in stories:
+            capture = None
+            if etag:
+                capture = db["captures"].insert({"url": BASE + story.path, "site": site, "fetched_at": _iso(fetched),
+                                                 "status": 200, "digest": story.path, "size": 1, "etag": etag}).last_pk
+            db["articles"].insert({"site": site, "url": BASE + story.path, "title": story.title, "text": "text",
+                                   "content_hash": story.path, "published_at": _iso(story.published.astimezone(UTC)),
+                                   "first_seen_at": _iso(fetched), "last_fetched_at": _iso(fetched),
+                                   "last_capture_id": capture})
+    return db
+
+
+def make_spider(demo_config, db_path, **settings) -> NewsSpider:
+    crawler = get_crawler(NewsSpider, {"ARCHIVE_DB": str(db_path), "ARCHIVE_LEARN_BOILERPLATE": False, **settings})
+    spider = NewsSpider.from_crawler(crawler, sites=[demo_config.with_base_url(BASE + "/")])
+    crawler.spider = spider
+    return spider
+
+
+def listing(app, path: str, **meta) -> HtmlResponse:
+    request = Request(BASE + path, meta={"site": "demo", "section": "world", **meta})
+    return HtmlResponse(request.url, body=page_html(app, path), encoding="utf-8", request=request)
+
+
+def xml(url: str, body: bytes = b"", status: int = 200, **meta) -> Response:
+    request = Request(url, meta={"site": "demo", **meta})
+    return XmlResponse(url, body=body, status=status, request=request)
+
+
+def stat(spider, name: str) -> int:
+    return spider.crawler.stats.get_value(f"news/demo/{name}", 0)
+
+
+def test_known_urls_are_looked_up_in_batches_and_read_in_chunks(tmp_path, demo_site, monkeypatch):
+    monkeypatch.setattr(archive.known, "LOOKUP_BATCH", 7)
+    monkeypatch.setattr(archive.known, "SCAN_CHUNK", 5)
+    archive_with(tmp_path / "a.db", demo_site.stories[:30]).close()
+    archive_with(tmp_path / "a.db", demo_site.stories[30:40], site="other").close()
+    known = KnownUrls(tmp_path / "a.db")
+    asked = [BASE + s.path for s in demo_site.stories[:50]] + [BASE + "/not/archived.html"]
+    found = known.lookup("demo", asked)
+    assert sorted(found) == sorted(BASE + s.path for s in demo_site.stories[:30])  # another site's are not its
+    assert found[BASE + demo_site.stories[0].path].last_fetched_at == _iso(NOW)
+    assert known.count("demo") == 30 and known.count("other") == 10
+    assert sorted(k.url for k in known.of_site("demo")) == sorted(found)
+    assert not list(known.of_site("demo", "and a.last_fetched_at < ?", [_iso(NOW)]))  # all fetched at NOW
+    assert not KnownUrls(None) and KnownUrls(None).lookup("demo", asked) == {}
+
+
+def test_a_known_link_not_due_is_dropped_before_a_request_is_built(tmp_path, demo_config, demo_app, demo_site):
+    world = demo_site.in_section("world")
+    archive_with(tmp_path / "a.db", world[1:10]).close()  # the first story of the page is new
+    spider = make_spider(demo_config, tmp_path / "a.db")
+    out = list(spider.parse_listing(listing(demo_app, "/section/world/", listing_page=1)))
+    articles = {r.url for r in out if r.callback == spider.parse_article}
+    assert BASE + world[0].path in articles
+    assert not articles & {BASE + s.path for s in world[1:10]}
+    assert stat(spider, "skipped/not_due") == 9
+
+
+def test_a_recrawl_stops_walking_a_section_past_pages_with_nothing_new(tmp_path, demo_config):
+    demo_site = DemoSite(articles=400)  # its world section has more than three pages
+    demo_app = DemoSiteApp(demo_site)
+    archive_with(tmp_path / "a.db", demo_site.stories).close()
+    spider = make_spider(demo_config, tmp_path / "a.db")
+    list(spider.parse_listing(listing(demo_app, "/section/world/", listing_page=1)))  # its sidebar's trap links are new
+    second = list(spider.parse_listing(listing(demo_app, "/section/world/page/2/", listing_page=2)))
+    assert not [r for r in second if r.callback == spider.parse_article]
+    # ARCHIVE_LISTING_SAFETY_DEPTH (1): one more quiet page is walked ...
+    [following] = [r for r in second if r.callback == spider.parse_listing]
+    assert following.url == BASE + "/section/world/page/3/" and following.meta["quiet_pages"] == 1
+    # ... and then no more
+    third = list(spider.parse_listing(listing(demo_app, "/section/world/page/3/", listing_page=3, quiet_pages=1)))
+    assert not [r for r in third if r.callback in (spider.parse_listing, spider.parse_article)]
+    assert stat(spider, "listing_stopped/nothing_new") == 1
+
+
+def test_a_page_with_a_new_story_keeps_the_walk_going(tmp_path, demo_config, demo_app, demo_site):
+    world = demo_site.in_section("world")
+    archive_with(tmp_path / "a.db", [s for s in demo_site.stories if s != world[12]]).close()  # page 2 has a new one
+    spider = make_spider(demo_config, tmp_path / "a.db", ARCHIVE_LISTING_SAFETY_DEPTH=0)
+    list(spider.parse_listing(listing(demo_app, "/section/world/", listing_page=1)))  # its sidebar's trap links are new
+    out = list(spider.parse_listing(listing(demo_app, "/section/world/page/2/", listing_page=2, quiet_pages=3)))
+    assert [r.url for r in out if r.callback == spider.parse_article] == [BASE + world[12].path]
+    [following] = [r for r in out if r.callback == spider.parse_listing]
+    assert following.meta["quiet_pages"] == 0
+    # with no safety depth, the first page that offers nothing stops the walk
+    out = list(spider.parse_listing(listing(demo_app, "/section/world/page/3/", listing_page=3)))
+    assert not [r for r in out if r.callback == spider.parse_listing]
+
+
+def test_links_every_listing_page_repeats_count_once(tmp_path, demo_config, demo_app, demo_site):
+    # The sample site links its trap pages (never archived: new on every crawl) from every listing page.
+    archive_with(tmp_path / "a.db", demo_site.stories).close()
+    spider = make_spider(demo_config, tmp_path / "a.db", ARCHIVE_LISTING_SAFETY_DEPTH=0)
+    first = list(spider.parse_listing(listing(demo_app, "/section/world/", listing_page=1)))
+    assert [r for r in first if r.callback == spider.parse_article]  # the traps: new, so asked for
+    assert [r for r in first if r.callback == spider.parse_listing]
+    again = list(spider.parse_listing(listing(demo_app, "/section/world/page/2/", listing_page=2)))
+    assert not [r for r in again if r.callback in (spider.parse_listing, spider.parse_article)]
+
+
+def test_articles_due_for_a_recheck_come_from_the_archive_conditionally(tmp_path, demo_config, demo_site):
+    stale, fresh = demo_site.stories[-3:], demo_site.stories[-6:-3]  # old stories: re-checked weekly
+    archive_with(tmp_path / "a.db", stale, fetched=NOW - timedelta(days=8), etag='"v1"').close()
+    archive_with(tmp_path / "a.db", fresh, fetched=NOW - timedelta(days=1)).close()
+    spider = make_spider(demo_config, tmp_path / "a.db", ARCHIVE_RECHECK="1d=1h,*=7d")
+
+    async def started() -> list[Request]:
+        return [r async for r in spider.start() if r.meta.get("article")]
+
+    requests = asyncio.run(started())
+    assert sorted(r.url for r in requests) == sorted(BASE + s.path for s in stale)
+    assert all(r.headers[b"If-None-Match"] == b'"v1"' for r in requests)
+    assert all(r.meta["handle_httpstatus_list"] == [304] for r in requests)
+    assert stat(spider, "due_from_archive") == 3
+
+
+def sitemap_index(children: list[tuple[str, str | None]]) -> bytes:
+    entries = "".join(f"<sitemap><loc>{BASE}{path}</loc>" + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "")
+                      + "</sitemap>" for path, lastmod in children)
+    return ('<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"{entries}</sitemapindex>").encode()
+
+
+def source(path: str, *, parent: str | None = None, lastmod: str | None = None, etag: str | None = None,
+           kind: str = "sitemap") -> DiscoverySource:
+    return DiscoverySource(url=BASE + path, site="demo", kind=kind, parent=parent and BASE + parent, etag=etag,
+                           last_modified=None, lastmod=lastmod, fetched_at=_iso(NOW - timedelta(days=1)))
+
+
+def test_sitemap_children_not_modified_since_they_were_read_are_not_fetched(tmp_path, demo_config):
+    db = open_archive(tmp_path / "a.db")
+    db["crawl_runs"].insert({"site": "demo", "started_at": "2024-06-10T00:00:00+00:00", "outcome": "finished"})
+    record_sources(db, [source("/sitemap-2024-05.xml", parent="/sitemap.xml", lastmod="2024-05-31T10:00:00+00:00"),
+                        source("/sitemap-2024-06.xml", parent="/sitemap.xml", lastmod="2024-06-09T10:00:00+00:00")])
+    db.close()
+    spider = make_spider(demo_config, tmp_path / "a.db")
+    index = sitemap_index([
+        ("/sitemap-2024-05.xml", "2024-05-31T10:00:00+00:00"),  # as when read: skipped
+        ("/sitemap-2024-06.xml", "2024-06-12T08:00:00+00:00"),  # modified since it was read
+        ("/sitemap-2024-04.xml", "2024-04-30T10:00:00+00:00"),  # not read before, older than the last good run
+        ("/sitemap-news.xml", "2024-06-11T10:00:00+00:00"),  # not read before, newer
+        ("/sitemap-pages.xml", None),  # no lastmod: asked for
+    ])
+    out = list(spider.parse_sitemap(xml(BASE + "/sitemap.xml", index)))
+    assert sorted(r.url.removeprefix(BASE) for r in out) == ["/sitemap-2024-06.xml", "/sitemap-news.xml",
+                                                              "/sitemap-pages.xml"]
+    assert stat(spider, "skipped/sitemap_unchanged") == 2
+    assert {r.meta["parent"] for r in out} == {BASE + "/sitemap.xml"}
+
+
+def test_feeds_and_sitemaps_are_asked_for_conditionally_and_a_304_is_counted(tmp_path, demo_config):
+    db = open_archive(tmp_path / "a.db")
+    record_sources(db, [source("/feed.xml", kind="feed", etag='"feed-1"'),
+                        source("/sitemap.xml", etag='"index-1"'),
+                        source("/sitemap-2024-05.xml", parent="/sitemap.xml", lastmod="2024-05-31T10:00:00+00:00"),
+                        source("/sitemap-pages.xml", parent="/sitemap.xml", etag='"pages-1"')])
+    db.close()
+    spider = make_spider(demo_config, tmp_path / "a.db")
+    feed = spider._feed_request(spider.sites["demo"], BASE + "/feed.xml")
+    assert feed.headers[b"If-None-Match"] == b'"feed-1"' and feed.meta["handle_httpstatus_list"] == [304]
+    assert b"If-None-Match" not in spider._feed_request(spider.sites["demo"], BASE + "/atom.xml").headers
+
+    assert list(spider.parse_feed(xml(BASE + "/feed.xml", status=304, source="feed"))) == []
+    assert stat(spider, "not_modified/feeds") == 1 and not spider.crawler.stats.get_value("news/demo/errors")
+    # an unchanged index lists what it listed: the children that had a lastmod are unchanged, the others are asked for
+    out = list(spider.parse_sitemap(xml(BASE + "/sitemap.xml", status=304, source="sitemap")))
+    assert [r.url for r in out] == [BASE + "/sitemap-pages.xml"]
+    assert out[0].headers[b"If-None-Match"] == b'"pages-1"'
+    assert stat(spider, "not_modified/sitemaps") == 1 and stat(spider, "skipped/sitemap_unchanged") == 1
+
+
+def test_validators_are_kept_only_when_the_crawl_finishes(tmp_path, demo_config):
+    open_archive(tmp_path / "a.db").close()
+    for reason, kept in (("shutdown", 0), ("finished", 1)):
+        spider = make_spider(demo_config, tmp_path / "a.db")
+        answer = XmlResponse(BASE + "/feed.xml", body=b"<rss/>", headers={"ETag": '"e2"'},
+                             request=Request(BASE + "/feed.xml", meta={"site": "demo", "source": "feed"}))
+        list(spider.parse_feed(answer))
+        spider.closed(reason)
+        rows = list(open_archive(tmp_path / "a.db")["discovery_sources"].rows)
+        assert len(rows) == kept
+    assert rows[0]["etag"] == '"e2"' and rows[0]["kind"] == "feed" and rows[0]["site"] == "demo"
+
+
+@pytest.mark.parametrize("policy", ["always", "never", "1h=15m,1d=1h,7d=6h,30d=1d,*=7d", "2d=1h,*=30d"])
+def test_the_database_looks_for_due_articles_only_where_they_can_be(tmp_path, demo_site, policy):
+    from crawler.recheck import RecheckPolicy
+    recheck = RecheckPolicy.parse(policy)
+    db = open_archive(tmp_path / "a.db")
+    with db.conn:  # published and last fetched at every combination of ages around the policy's steps
+        ages = [timedelta(minutes=m) for m in (0, 10, 14, 16, 50, 61, 90, 300, 1439, 1441, 3000, 10079, 10081,
+                                                 43199, 43201, 60000, 600000)]
+        for number, (published, fetched) in enumerate((p, f) for p in ages for f in ages if f <= p):
+            db["articles"].insert({"site": "demo", "url": f"{BASE}/{number}.html", "title": "t", "text": "t",
+                                   "content_hash": "h", "published_at": _iso(NOW - published),
+                                   "first_seen_at": _iso(NOW - published), "last_fetched_at": _iso(NOW - fetched)})
+    known = KnownUrls(tmp_path / "a.db")
+
+    def due(article):
+        return recheck.due(datetime.fromisoformat(article.published_at),
+                           datetime.fromisoformat(article.last_fetched_at), NOW)
+
+    expected = sorted(a.url for a in known.of_site("demo") if due(a))
+    assert sorted(a.url for a in known.due("demo", due, recheck.windows(NOW))) == expected
+    assert policy != "never" or expected == []
+
+
+@pytest.mark.parametrize("depth", ["-1", "two", "1.5"])
+def test_a_bad_safety_depth_fails_the_crawl_at_once(tmp_path, demo_config, depth):
+    from crawler.spiders.news import SpiderArgumentError
+    with pytest.raises(SpiderArgumentError, match=f"ARCHIVE_LISTING_SAFETY_DEPTH must be a whole number of pages,"
+                                                  f" 0 or more, not '{depth}'"):
+        make_spider(demo_config, tmp_path / "a.db", ARCHIVE_LISTING_SAFETY_DEPTH=depth)

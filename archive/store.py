@@ -86,10 +86,10 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
+        conn.commit()
     except BaseException:
-        conn.rollback()
+        conn.rollback()  # a COMMIT that fails (a deferred constraint, a full disk) leaves it open
         raise
-    conn.commit()
 
 
 def compress(body: bytes) -> bytes:

@@ -381,13 +381,14 @@ class ArchiveSink:
 
     def store(self, page: Page, site: str, extracted: Any) -> str:
         capture = page.capture(extracted)
-        if extracted.rejection is not None:
-            rejection = extracted.rejection
-            store_rejected(self.db, canonical_url(page.url), site=site, capture=capture, reason=rejection.reason,
-                           detail=rejection.detail, score=rejection.score, run_id=self.run_id)
-            return f"skipped/{rejection.reason}"
-        stored = store_article(self.db, extracted.article, site=site, capture=capture, run_id=self.run_id)
-        return f"saved/{stored.outcome.value}"
+        with transaction(self.db):  # within a batch, a savepoint: this page whole or not at all
+            if extracted.rejection is not None:
+                rejection = extracted.rejection
+                store_rejected(self.db, canonical_url(page.url), site=site, capture=capture, reason=rejection.reason,
+                               detail=rejection.detail, score=rejection.score, run_id=self.run_id)
+                return f"skipped/{rejection.reason}"
+            stored = store_article(self.db, extracted.article, site=site, capture=capture, run_id=self.run_id)
+            return f"saved/{stored.outcome.value}"
 
     def progress(self, key: str) -> tuple[int, int, bool]:
         row = self.db.execute("SELECT done_offset, records, finished_at FROM import_files WHERE source = ?",
@@ -562,6 +563,7 @@ class Importer:
         self.batch: list[tuple[_FileState, int, Page, str, Extracted, bool]] = []  # to store together
         self.pool: Any = None
         self.bytes_before = 0
+        self.extract = extract_for_archive  # module-level, so worker processes can import it by name
 
     def count(self, what: str, by: int = 1) -> None:
         self.result.counts[what] += by
@@ -630,11 +632,11 @@ class Importer:
         if self.pool is None:
             future: concurrent.futures.Future = concurrent.futures.Future()
             try:
-                future.set_result(extract_for_archive(*args))
+                future.set_result(self.extract(*args))
             except Exception as error:
                 future.set_exception(error)
         else:
-            future = self.pool.schedule(extract_for_archive, args=args, timeout=EXTRACT_TIMEOUT)
+            future = self.pool.schedule(self.extract, args=args, timeout=EXTRACT_TIMEOUT)
         state.pending.add(offset)
         self.pending[future] = (state, offset, page, site)
         self._wait(all_of_them=False)

@@ -14,6 +14,7 @@ This module imports neither Scrapy nor the database, so a worker loads only what
 from __future__ import annotations
 
 import multiprocessing
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,9 +57,15 @@ def failed_extraction(body: bytes, reason: str, detail: str) -> Extracted:
     return Extracted(None, compress(body), Rejection(reason, detail[:500]), digest=page_digest(body))
 
 
-def extraction_pool(workers: int) -> Any:
+def _started() -> int:
+    return os.getpid()
+
+
+def extraction_pool(workers: int, *, start_timeout: float = 120.0) -> Any:
     """A pebble ``ProcessPool`` of ``workers`` extraction processes, forked from a fork server that
-    imported and warmed up extraction once (spawned workers where there is no fork server)."""
+    imported and warmed up extraction once (spawned workers where there is no fork server), and
+    started: this waits until they are (the fork server's imports take a second or two), so that
+    the first page does not stall a reactor with requests in flight (downloads would time out)."""
     from pebble import ProcessPool
 
     if "forkserver" in multiprocessing.get_all_start_methods():
@@ -66,4 +73,6 @@ def extraction_pool(workers: int) -> Any:
         context.set_forkserver_preload(["crawler.workers", "crawler.workers_warm"])
     else:
         context = multiprocessing.get_context("spawn")
-    return ProcessPool(max_workers=workers, context=context)
+    pool = ProcessPool(max_workers=workers, context=context)
+    pool.schedule(_started).result(timeout=start_timeout)
+    return pool

@@ -53,9 +53,9 @@ def exported(item: ArticlePage, outcome: Outcome) -> dict[str, Any]:
     articles.jsonl``) and anything else after the pipelines: the archive's fields of the article
     (lists as lists, no raw bytes), the site, section and fetch, and what the archive made of it."""
     fields: dict[str, Any] = {"url": canonical_url(item.url), "site": item.site, "section": item.section}
-    if item.article is not None:
-        article = dataclasses.asdict(item.article)
-        fields.update({name: list(value) if isinstance(value, tuple) else value for name, value in article.items()},
+    if item.article is not None:  # its fields as they are (dataclasses.asdict deep-copies each one)
+        values = ((field.name, getattr(item.article, field.name)) for field in dataclasses.fields(item.article))
+        fields.update({name: list(value) if isinstance(value, tuple) else value for name, value in values},
                       word_count=item.article.word_count, content_hash=item.article.content_hash)
     return {**fields, "status": item.status, "fetched_at": item.fetched_at, "outcome": outcome.value}
 

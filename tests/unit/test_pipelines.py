@@ -215,3 +215,16 @@ def test_a_page_in_another_charset_than_declared_is_mended_and_counted(demo_conf
                         headers={"Content-Type": "text/html; charset=utf-8"})
     asyncio.run(pipeline.process_item(plain))
     assert pipeline.stats.get_value("archive/mended_charset") == 1  # a page in its own charset is not counted
+
+
+@pytest.mark.parametrize(("usable", "workers"), [({0}, 0), ({0, 1}, 2), ({0, 1, 2, 3}, 4), ({3, 5}, 2)])
+def test_by_default_one_extraction_worker_per_usable_core(monkeypatch, usable, workers):
+    """Issue 26, item 4: one worker could keep only one core busy; on one core extraction runs inline.
+    The cores counted are those the process may run on (taskset, a container's CPU set), not the machine's."""
+    import os
+
+    from crawler.settings import default_workers
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: usable, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    assert default_workers() == workers

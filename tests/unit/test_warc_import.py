@@ -304,3 +304,22 @@ def test_a_worker_that_dies_on_a_page_costs_its_extraction_not_the_page(tmp_path
 
     assert decompress(db["captures"].get(kept["capture_id"])["body_gzip"]) == pages[kept["url"]]
     assert db.execute("SELECT finished_at IS NOT NULL FROM import_files").fetchone() == (1,)
+
+
+@pytest.mark.parametrize(("given", "workers"), [(["--jobs", "3"], 3), ([], "default")])
+def test_jobs_sets_the_extraction_workers_by_default_one_per_core(tmp_path, monkeypatch, given, workers):
+    import archive.warcimport as warcimport
+    from crawler.settings import default_workers
+
+    asked = []
+
+    def pool_of(count: int):
+        asked.append(count)
+        return None  # extraction then runs in this process: the count asked for is what is tested
+
+    monkeypatch.setattr(warcimport, "extraction_pool", pool_of)
+    warc, _ = three_stories(tmp_path)
+    result = CliRunner().invoke(cli, ["import", str(warc), "--db", str(tmp_path / "a.db"), *given,
+                                      "--sites-dir", str(tmp_path / "no-sites")])
+    assert result.exit_code == 0, result.output
+    assert asked == [default_workers() or 1 if workers == "default" else workers]

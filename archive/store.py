@@ -67,16 +67,28 @@ def utc_now() -> str:
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
     """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any error.
 
+    Inside another transaction (a batch of writes committed together, ``GroupWriter``) it is a
+    savepoint of that one: rolled back alone on error, committed with the batch.
     Plain SQL inside: sqlite-utils' write helpers commit on their own, which would split the unit.
     """
     conn = db.conn
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT unit")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK TO unit")
+            conn.execute("RELEASE unit")
+            raise
+        conn.execute("RELEASE unit")
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
+        conn.commit()
     except BaseException:
-        conn.rollback()
+        conn.rollback()  # a COMMIT that fails (a deferred constraint, a full disk) leaves it open
         raise
-    conn.commit()
 
 
 def _insert_capture(db: sqlite_utils.Database, capture: Capture, site: str, run_id: int | None) -> int:
@@ -241,8 +253,10 @@ def _store_earlier_fetch(conn: sqlite3.Connection, article_id: int, article: Art
 def capture_stored(db: sqlite_utils.Database, capture: Capture) -> bool:
     """Whether the archive holds this very fetch already (same URL, fetch time and body): a
     replayed hand-off, or a record imported again after an interruption."""
-    return db.execute("SELECT 1 FROM captures WHERE url = ? AND fetched_at = ? AND digest = ? LIMIT 1",
-                      (capture.url, capture.fetched_at, capture.digest)).fetchone() is not None
+    # the body is hashed only when a capture of that URL at that time exists (rarely)
+    found = db.execute("SELECT digest FROM captures WHERE url = ? AND fetched_at = ?",
+                       (capture.url, capture.fetched_at)).fetchall()
+    return bool(found) and any(digest == capture.digest for digest, in found)
 
 
 def store_rejected(db: sqlite_utils.Database, url: str, *, site: str, section: str | None = None,

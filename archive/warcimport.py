@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import fnmatch
-import multiprocessing
 import os
 import sys
 import time
@@ -29,7 +28,7 @@ import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,14 +48,23 @@ from archive.store import (
 )
 from crawler.extensions import draw_line
 from crawler.extraction import Capture
-from crawler.pipelines import extract_for_archive
+from crawler.settings import default_workers
 from crawler.sites import ExtractionRules, SiteConfig, origin
 from crawler.urls import canonical_url
+from crawler.workers import (
+    EXTRACTION_FAILED,
+    EXTRACTION_TIMEOUT,
+    Extracted,
+    extract_for_archive,
+    extraction_pool,
+    failed_extraction,
+)
 
 IMPORT_RUN_SITE = "(import)"  # the crawl_runs row of a local import: no site file can be named so
 MAX_PAGE_BYTES = 10 * 1024 * 1024  # as a crawl's DOWNLOAD_MAXSIZE: larger pages are traps, not stories
 EXTRACT_TIMEOUT = 30.0  # as a crawl's ARCHIVE_EXTRACT_TIMEOUT
 SAVE_EVERY = 1.0  # seconds between saves of a file's progress
+BATCH_PAGES = 32  # extracted pages stored in one transaction (each in its own savepoint)
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 PAGE_RECORDS = ("response", "resource", "revisit")
 SCAN_CHUNK = 1 << 20
@@ -175,9 +183,10 @@ class Page:
     def content_type(self) -> str | None:
         return next((v for k, v in self.headers.items() if k.lower() == "content-type"), None)
 
-    def capture(self) -> Capture:
+    def capture(self, extracted: Extracted | None = None) -> Capture:
+        """This fetch as the archive keeps it; with the digest extraction computed of it."""
         return Capture(url=self.url, body=self.body, status=self.status, headers=self.headers,
-                       fetched_at=self.fetched_at)
+                       fetched_at=self.fetched_at, body_digest=extracted.digest if extracted else None)
 
 
 @dataclass(frozen=True)
@@ -348,6 +357,7 @@ def read_entries(source: Source, start: int, filters: Filters,
 # --- where pages go ----------------------------------------------------------------------------
 
 class Sink(Protocol):
+    def batch(self) -> AbstractContextManager: ...  # the stores and progress saves within: committed together
     def already_stored(self, capture: Capture) -> bool: ...
     def store(self, page: Page, site: str, extracted: Any) -> str: ...  # returns what became of the page
     def progress(self, key: str) -> tuple[int, int, bool]: ...  # done offset, records, finished
@@ -362,18 +372,22 @@ class ArchiveSink:
         self.db = db
         self.run_id: int | None = None
 
+    def batch(self) -> AbstractContextManager:
+        return transaction(self.db)  # each store and save within is a savepoint of it
+
     def already_stored(self, capture: Capture) -> bool:
         return capture_stored(self.db, capture)
 
     def store(self, page: Page, site: str, extracted: Any) -> str:
-        capture = page.capture()
-        if extracted.rejection is not None:
-            rejection = extracted.rejection
-            store_rejected(self.db, canonical_url(page.url), site=site, capture=capture, reason=rejection.reason,
-                           detail=rejection.detail, score=rejection.score, run_id=self.run_id)
-            return f"skipped/{rejection.reason}"
-        stored = store_article(self.db, extracted.article, site=site, capture=capture, run_id=self.run_id)
-        return f"saved/{stored.outcome.value}"
+        capture = page.capture(extracted)
+        with transaction(self.db):  # within a batch, a savepoint: this page whole or not at all
+            if extracted.rejection is not None:
+                rejection = extracted.rejection
+                store_rejected(self.db, canonical_url(page.url), site=site, capture=capture, reason=rejection.reason,
+                               detail=rejection.detail, score=rejection.score, run_id=self.run_id)
+                return f"skipped/{rejection.reason}"
+            stored = store_article(self.db, extracted.article, site=site, capture=capture, run_id=self.run_id)
+            return f"saved/{stored.outcome.value}"
 
     def progress(self, key: str) -> tuple[int, int, bool]:
         row = self.db.execute("SELECT done_offset, records, finished_at FROM import_files WHERE source = ?",
@@ -406,6 +420,9 @@ class FrontierSink:
         self.importer = f"import-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.learned = frontier.learned_lines()
 
+    def batch(self) -> AbstractContextManager:
+        return nullcontext()  # each hand-off is its own
+
     def already_stored(self, capture: Capture) -> bool:
         return False  # the writer checks
 
@@ -413,7 +430,7 @@ class FrontierSink:
         from archive.frontier import encode_item
 
         payload = encode_item(site=site, section=None, run=self.run, article=extracted.article,
-                              capture=page.capture(), worker=self.importer,
+                              capture=page.capture(extracted), worker=self.importer,
                               rejection=extracted.rejection)
         self.frontier.hand_off(self.importer, None, payload)
         return f"skipped/{extracted.rejection.reason}" if extracted.rejection else "handed_off"
@@ -542,8 +559,10 @@ class Importer:
         self.progress, self.should_stop = progress, should_stop
         self.result = ImportResult()
         self.pending: dict[concurrent.futures.Future, tuple[_FileState, int, Page, str]] = {}
+        self.batch: list[tuple[_FileState, int, Page, str, Extracted, bool]] = []  # to store together
         self.pool: Any = None
         self.bytes_before = 0
+        self.extract = extract_for_archive  # module-level, so worker processes can import it by name
 
     def count(self, what: str, by: int = 1) -> None:
         self.result.counts[what] += by
@@ -552,10 +571,7 @@ class Importer:
         started = time.monotonic()
         self.result.files = len(sources)
         if self.jobs:
-            from pebble import ProcessPool
-
-            # spawn, as the crawl's extraction pool: a fork would copy this process' open archive
-            self.pool = ProcessPool(max_workers=self.jobs, context=multiprocessing.get_context("spawn"))
+            self.pool = extraction_pool(self.jobs)
         try:
             for source in sources:
                 if self.should_stop():
@@ -563,6 +579,7 @@ class Importer:
                 self._import(source)
                 self.bytes_before += source.size
             self._wait(all_of_them=True)
+            self._flush()
         finally:
             if self.pool is not None:
                 self.pool.stop()
@@ -614,11 +631,11 @@ class Importer:
         if self.pool is None:
             future: concurrent.futures.Future = concurrent.futures.Future()
             try:
-                future.set_result(extract_for_archive(*args))
+                future.set_result(self.extract(*args))
             except Exception as error:
                 future.set_exception(error)
         else:
-            future = self.pool.schedule(extract_for_archive, args=args, timeout=EXTRACT_TIMEOUT)
+            future = self.pool.schedule(self.extract, args=args, timeout=EXTRACT_TIMEOUT)
         state.pending.add(offset)
         self.pending[future] = (state, offset, page, site)
         self._wait(all_of_them=False)
@@ -636,27 +653,60 @@ class Importer:
                 self._store(future)
 
     def _store(self, future: concurrent.futures.Future) -> None:
+        """Take a finished extraction for the next batch of writes (stored at once when it is full)."""
         state, offset, page, site = self.pending.pop(future)
         try:
             extracted = future.result()
-        except Exception as error:  # a page that breaks or outlasts extraction is counted, not fatal
+        except Exception as error:  # a page that breaks or outlasts extraction (or kills its worker): kept
             self.count("errors")
             self.count("errors/extraction")
             print(f"extraction failed for {page.url}: {error.__class__.__name__}: {error}", file=sys.stderr)
+            timed_out = isinstance(error, (TimeoutError, concurrent.futures.TimeoutError))
+            extracted = failed_extraction(page.body, EXTRACTION_TIMEOUT if timed_out else EXTRACTION_FAILED,
+                                          f"{error.__class__.__name__}: {error}")
+            self.batch.append((state, offset, page, site, extracted, True))
         else:
-            became = self.sink.store(page, site, extracted)
-            self.count(became)
-            if extracted.rejection is not None:
-                self.count("rejected")
-        state.pending.discard(offset)
-        state.records += 1
-        self._save(state)
+            self.batch.append((state, offset, page, site, extracted, False))
+        if len(self.batch) >= BATCH_PAGES:
+            self._flush()
 
     def _save(self, state: _FileState, *, force: bool = False, finished: bool = False) -> None:
-        now = time.monotonic()
-        if force or now - state.saved_at >= SAVE_EVERY:
-            self.sink.save_progress(state.source.key, state.source, state.done_offset(), state.records, finished)
-            state.saved_at = now
+        if force or time.monotonic() - state.saved_at >= SAVE_EVERY:
+            self._flush(state, finished)
+
+    def _flush(self, current: _FileState | None = None, finished: bool = False) -> None:
+        """Store the batch of extracted pages and save the progress of their files in one
+        transaction: each page whole or not at all (a savepoint each), the progress saved with them."""
+        batch, self.batch = self.batch, []
+        states = {id(item[0]): item[0] for item in batch}
+        if current is not None:
+            states[id(current)] = current
+        with self.sink.batch():
+            for state, offset, page, site, extracted, failed in batch:
+                self._store_one(page, site, extracted, failed)
+                state.pending.discard(offset)
+                state.records += 1
+            now = time.monotonic()
+            for state in states.values():
+                self.sink.save_progress(state.source.key, state.source, state.done_offset(), state.records,
+                                        finished and state is current)
+                state.saved_at = now
+
+    def _store_one(self, page: Page, site: str, extracted: Extracted, failed: bool) -> None:
+        """Store one page; ``failed``: its extraction failed (counted already), it is only kept."""
+        try:
+            became = self.sink.store(page, site, extracted)
+        except Exception as error:  # this page's write is rolled back alone (its savepoint); the rest go on
+            self.count("errors")
+            self.count("errors/store")
+            print(f"could not store {page.url}: {error.__class__.__name__}: {error}", file=sys.stderr)
+            return
+        if failed:
+            self.count("failed_kept")
+            return
+        self.count(became)
+        if extracted.rejection is not None:
+            self.count("rejected")
 
 
 def import_archives(paths: Iterable[Path | str], *, db_path: Path | str | None = None, frontier: Any = None,
@@ -670,7 +720,7 @@ def import_archives(paths: Iterable[Path | str], *, db_path: Path | str | None =
     sources = find_sources(paths)
     filters = Filters(hosts=host_matcher(hosts),
                       since=since.astimezone(UTC).isoformat(timespec="seconds") if since else None)
-    jobs = (os.cpu_count() or 1) if jobs is None else jobs
+    jobs = (default_workers() or 1) if jobs is None else jobs
     db = None
     if frontier is not None:
         sink: Any = FrontierSink(frontier)

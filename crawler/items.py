@@ -22,6 +22,7 @@ class ArticlePage:
     section: str | None = None
     article: Article | None = field(default=None, repr=False)  # set by ExtractionPipeline
     rejection: Rejection | None = None  # set by ExtractionPipeline when the page is no article
+    digest: str | None = None  # the body's digest, by ExtractionPipeline
     # Distributed mode only: the frontier entry released once the page is handed on, and its seeding.
     frontier_token: str | None = None
     frontier_run: str | None = None
@@ -29,7 +30,7 @@ class ArticlePage:
     def capture(self) -> Capture:
         """This fetch, as the archive keeps it."""
         return Capture(url=self.url, body=self.body, status=self.status, headers=self.headers,
-                       fetched_at=self.fetched_at)
+                       fetched_at=self.fetched_at, body_digest=self.digest)
 
     @property
     def content_type(self) -> str | None:

@@ -11,21 +11,18 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import multiprocessing
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
-from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from pebble import ProcessPool
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from archive.db import open_archive
+from archive.groupwrite import GroupWriter
 from archive.store import (
     Outcome,
-    Rejection,
     blocked_by,
     close_abandoned_runs,
     finish_run,
@@ -36,33 +33,19 @@ from archive.store import (
     store_rejected,
     touch_not_modified,
 )
-from crawler.extraction import Article, NotAnArticle, decode_page, extract
 from crawler.items import ArticlePage
 from crawler.stats import count_for_site
 from crawler.urls import canonical_url
+from crawler.workers import (
+    EXTRACTION_FAILED,
+    EXTRACTION_TIMEOUT,
+    Extracted,
+    extract_for_archive,
+    extraction_pool,
+    failed_extraction,
+)
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Extracted:
-    article: Article | None  # None: extraction rejected the page, ``rejection`` says why
-    rejection: Rejection | None = None
-    mended_charset: bool = False  # the page's bytes were not in the charset it declared (or UTF-8)
-
-
-def extract_for_archive(body: bytes, url: str, rules: Any, timezone: str, content_type: str | None) -> Extracted:
-    """``extract()``, plus what the archive computes from each page (content hash), where
-    extraction runs: in a worker process, off the crawler's core. A page that is not an article
-    comes back with its rejection, since the archive keeps it too. (The capture is compressed
-    where it is stored, with its site's dictionary: ``archive.captures``.)"""
-    html, mended = decode_page(body, content_type)
-    try:
-        article = extract(html, url, rules, timezone)
-    except NotAnArticle as error:
-        return Extracted(None, Rejection.of(error), mended)
-    _ = article.content_hash  # cached on the article, pickled back with it
-    return Extracted(article, mended_charset=mended)
 
 
 def exported(item: ArticlePage, outcome: Outcome) -> dict[str, Any]:
@@ -70,9 +53,9 @@ def exported(item: ArticlePage, outcome: Outcome) -> dict[str, Any]:
     articles.jsonl``) and anything else after the pipelines: the archive's fields of the article
     (lists as lists, no raw bytes), the site, section and fetch, and what the archive made of it."""
     fields: dict[str, Any] = {"url": canonical_url(item.url), "site": item.site, "section": item.section}
-    if item.article is not None:
-        article = dataclasses.asdict(item.article)
-        fields.update({name: list(value) if isinstance(value, tuple) else value for name, value in article.items()},
+    if item.article is not None:  # its fields as they are (dataclasses.asdict deep-copies each one)
+        values = ((field.name, getattr(item.article, field.name)) for field in dataclasses.fields(item.article))
+        fields.update({name: list(value) if isinstance(value, tuple) else value for name, value in values},
                       word_count=item.article.word_count, content_hash=item.article.content_hash)
     return {**fields, "status": item.status, "fetched_at": item.fetched_at, "outcome": outcome.value}
 
@@ -81,10 +64,12 @@ class ExtractionPipeline:
     """Turns an ``ArticlePage`` into an ``Article``; counts pages that are not articles and passes
     them on with their ``rejection``, for the archive to keep (it drops them afterwards).
 
-    With ``ARCHIVE_EXTRACT_WORKERS`` > 0, extraction runs in that many worker processes: the
-    reactor keeps downloading while pages are extracted on another core, and a page that takes
-    longer than ``ARCHIVE_EXTRACT_TIMEOUT`` seconds has its worker killed and is counted as failed.
-    With 0 it runs inline (no time limit).
+    With ``ARCHIVE_EXTRACT_WORKERS`` > 0, extraction runs in that many worker processes (default:
+    one per core): the reactor keeps downloading while pages are extracted on the other cores, and
+    a page that takes longer than ``ARCHIVE_EXTRACT_TIMEOUT`` seconds has its worker killed. With 0
+    it runs inline (no time limit). A page whose extraction fails (its worker died or ran out of
+    time, the extractor raised) is counted in ``errors`` and still kept, as a rejected page under
+    ``extraction_failed`` or ``extract_timeout``, for ``newsarchive reextract`` to try again.
     """
 
     def __init__(self, crawler: Any, workers: int, timeout: float) -> None:
@@ -92,7 +77,7 @@ class ExtractionPipeline:
         self.stats = crawler.stats
         self.workers = workers
         self.timeout = timeout
-        self.pool: ProcessPool | None = None
+        self.pool: Any = None
         self.extract = extract_for_archive  # module-level, so worker processes can import it by name
 
     @classmethod
@@ -105,8 +90,7 @@ class ExtractionPipeline:
 
     def open_spider(self) -> None:
         if self.workers:
-            # spawn, not fork: the parent runs a reactor and threads that a fork would copy mid-flight
-            self.pool = ProcessPool(max_workers=self.workers, context=multiprocessing.get_context("spawn"))
+            self.pool = extraction_pool(self.workers)
 
     def close_spider(self) -> None:
         if self.pool is not None:
@@ -131,35 +115,38 @@ class ExtractionPipeline:
         except (TimeoutError, FutureTimeoutError):
             count_for_site(self.stats, "archive", item.site, "errors")
             count_for_site(self.stats, "archive", item.site, "extract_timeout")
-            logger.error("extraction of %s took over %ss: worker stopped, page counted as failed",
+            logger.error("extraction of %s took over %ss: worker stopped, page counted as failed and kept",
                          item.url, self.timeout)
-            raise DropItem(f"extraction timed out: {item.url}", log_level="DEBUG") from None
-        except Exception as error:  # one bad page must never stop the crawl
+            result = failed_extraction(item.body, EXTRACTION_TIMEOUT, f"took over {self.timeout:g}s")
+        except Exception as error:  # one bad page (or a worker that died on it) must never stop the crawl
             count_for_site(self.stats, "archive", item.site, "errors")
+            count_for_site(self.stats, "archive", item.site, "extract_failed")
             logger.error("extraction failed for %s: %s\n%s", item.url, error, traceback.format_exc())
-            raise DropItem(f"extraction failed: {item.url}", log_level="DEBUG") from None
+            result = failed_extraction(item.body, EXTRACTION_FAILED, f"{error.__class__.__name__}: {error}")
+        else:
+            if result.mended_charset:
+                count_for_site(self.stats, "archive", item.site, "mended_charset")
+            if result.rejection is not None:
+                count_for_site(self.stats, "archive", item.site, f"skipped/{result.rejection.reason}")
         item.article, item.rejection = result.article, result.rejection
-        if result.mended_charset:
-            count_for_site(self.stats, "archive", item.site, "mended_charset")
-        if result.rejection is not None:
-            count_for_site(self.stats, "archive", item.site, f"skipped/{result.rejection.reason}")
+        item.digest = result.digest
         return item
 
 
 class ArchivePipeline:
-    """Writes each article (with its raw capture) to the SQLite archive, one transaction each.
+    """Writes each article (with its raw capture) to the SQLite archive, each whole or not at all.
 
-    The archive connection lives in one writer thread: SQLite does its work with the GIL released,
-    so the reactor keeps downloading and parsing while an article is written.
+    The archive connection lives in one writer thread (``GroupWriter``): SQLite does its work with
+    the GIL released, so the reactor keeps downloading and parsing while articles are written, and
+    the pages waiting when the writer gets to them share one commit (each in its own savepoint).
     """
 
     def __init__(self, db_path: str, crawler: Any) -> None:
         self.db_path = db_path
         self.crawler = crawler
         self.stats = crawler.stats
-        self.db = None
+        self.writer: GroupWriter | None = None
         self.runs: dict[str, int] = {}
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
         self.item_limit = crawler.settings.getint("CLOSESPIDER_ITEMCOUNT")
         self.items_taken = 0
 
@@ -172,19 +159,20 @@ class ArchivePipeline:
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
-    def _in_writer(self, function: Any, *args: Any) -> Any:
-        """Run ``function`` in the writer thread and wait for it (for opening and closing)."""
-        return self.writer.submit(function, *args).result()
-
     def open_spider(self) -> None:
-        self._in_writer(self._open)
+        self.writer = GroupWriter(partial(open_archive, self.db_path))
+        try:
+            self.runs = self.writer.call(self._open).result()
+        except BaseException:
+            self.writer.close()
+            self.writer = None
+            raise
 
-    def _open(self) -> None:
-        self.db = open_archive(self.db_path)
-        closed = close_abandoned_runs(self.db)
+    def _open(self, db: Any) -> dict[str, int]:
+        closed = close_abandoned_runs(db)
         if closed:
             logger.warning("marked %d earlier run(s) whose process died as interrupted", closed)
-        self.runs = {name: start_run(self.db, name) for name in self.crawler.spider.sites}
+        return {name: start_run(db, name) for name in self.crawler.spider.sites}
 
     def _over_item_limit(self, item: ArticlePage) -> bool:
         """CLOSESPIDER_ITEMCOUNT closes the spider once that many items went through, while the pages
@@ -199,8 +187,7 @@ class ArchivePipeline:
         if isinstance(item, ArticlePage) and item.rejection is None and self._over_item_limit(item):
             raise DropItem(f"over CLOSESPIDER_ITEMCOUNT: {item.url}", log_level="DEBUG")
         if isinstance(item, ArticlePage) and item.status == 304:
-            touched = await asyncio.wrap_future(self.writer.submit(touch_not_modified, self.db, item.url,
-                                                                   item.fetched_at))
+            touched = await asyncio.wrap_future(self.writer.write(touch_not_modified, item.url, item.fetched_at))
             if touched:
                 count_for_site(self.stats, "archive", item.site, f"saved/{Outcome.NOT_MODIFIED.value}")
             return exported(item, Outcome.NOT_MODIFIED)
@@ -210,8 +197,8 @@ class ArchivePipeline:
         if not isinstance(item, ArticlePage) or item.article is None:
             return item
         try:
-            stored = await asyncio.wrap_future(self.writer.submit(
-                store_article, self.db, item.article, site=item.site, section=item.section, capture=item.capture(),
+            stored = await asyncio.wrap_future(self.writer.write(
+                store_article, item.article, site=item.site, section=item.section, capture=item.capture(),
                 run_id=self.runs.get(item.site)))
         except Exception as error:
             count_for_site(self.stats, "archive", item.site, "errors")
@@ -224,8 +211,8 @@ class ArchivePipeline:
         """Keep a page that extraction rejected: its capture, and why."""
         rejection = item.rejection
         try:
-            await asyncio.wrap_future(self.writer.submit(
-                store_rejected, self.db, canonical_url(item.url), site=item.site, section=item.section,
+            await asyncio.wrap_future(self.writer.write(
+                store_rejected, canonical_url(item.url), site=item.site, section=item.section,
                 capture=item.capture(), reason=rejection.reason, detail=rejection.detail, score=rejection.score,
                 run_id=self.runs.get(item.site)))
         except Exception as error:  # counted as skipped already: the page is lost, not the crawl
@@ -237,20 +224,19 @@ class ArchivePipeline:
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Close each site's run with its counts; runs after the engine set ``finish_reason``."""
-        if self.db is None:
+        if self.writer is None:
             return
         try:
-            self._in_writer(self._finish_runs, dict(self.stats.get_stats()), reason)
+            self.writer.call(self._finish_runs, dict(self.stats.get_stats()), reason).result()
         finally:
-            self.writer.shutdown(wait=True)
+            self.writer.close()
+            self.writer = None
 
-    def _finish_runs(self, stats: dict[str, Any], reason: str) -> None:
+    def _finish_runs(self, db: Any, stats: dict[str, Any], reason: str) -> None:
         for site, run_id in self.runs.items():
             counts = run_counts(stats, site)
             site_stats = {k: v for k, v in stats.items() if f"/{site}/" in k}
             outcome, error = run_outcome(reason)
             if why := blocked_by(stats, site):
                 outcome, error = "blocked", why
-            finish_run(self.db, run_id, outcome, counts, stats=site_stats, error=error)
-        self.db.close()
-        self.db = None
+            finish_run(db, run_id, outcome, counts, stats=site_stats, error=error)

@@ -88,9 +88,20 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 800,
 }
 
+
+
+def default_workers() -> int:
+    """Extraction workers when none are asked for (a crawl's ``ARCHIVE_EXTRACT_WORKERS``, an
+    import's ``--jobs``): one per core this process may use, since the process that fetches or
+    reads and writes needs little of a core once each page's work is done in the workers; 0
+    (extraction inline) on one core."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores if cores > 1 else 0
+
+
 # Extraction is the CPU-heavy step: with spare cores it runs in worker processes, each page under a
 # time limit, while the reactor keeps downloading. 0 runs it inline (and without a time limit).
-ARCHIVE_EXTRACT_WORKERS = 1 if (os.cpu_count() or 1) > 1 else 0
+ARCHIVE_EXTRACT_WORKERS = default_workers()
 ARCHIVE_EXTRACT_TIMEOUT = 30.0
 CONCURRENT_ITEMS = 8  # items per response in parallel: more only adds scheduling overhead here
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

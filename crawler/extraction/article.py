@@ -77,7 +77,7 @@ class Article:
                 object.__setattr__(self, name, tuple(_cut(value, limit) if len(value) > limit else value
                                                      for value in values[:count]))
 
-    @property
+    @cached_property  # as content_hash: counted where extraction runs
     def word_count(self) -> int:
         return word_count(self.text)
 
@@ -97,7 +97,13 @@ class Capture:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     fetched_at: str | None = None
+    body_digest: str | None = field(default=None, repr=False, compare=False)  # when already computed
 
     @property
     def digest(self) -> str:
-        return "sha256:" + hashlib.sha256(self.body).hexdigest()
+        return self.body_digest or page_digest(self.body)
+
+
+def page_digest(body: bytes) -> str:
+    """A capture's digest, as the archive keeps it and WARC export writes it."""
+    return "sha256:" + hashlib.sha256(body).hexdigest()

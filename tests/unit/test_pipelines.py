@@ -8,9 +8,11 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from crawler.extraction.article import page_digest
 from crawler.items import ArticlePage
 from crawler.pipelines import ExtractionPipeline
 from crawler.spiders.news import NewsSpider
+from crawler.workers import extract_for_archive
 from tests.conftest import page_html
 from tests.unit import slow_extract
 
@@ -44,24 +46,79 @@ def test_article_is_extracted_inline_or_in_a_worker(demo_config, demo_app, demo_
         pipeline.close_spider()
 
 
-def test_a_hanging_page_is_stopped_and_counted(demo_config, demo_app, demo_site):
+def test_a_hanging_page_is_stopped_counted_and_kept(demo_config, demo_app, demo_site):
     pipeline = pipeline_for(demo_config, ARCHIVE_EXTRACT_WORKERS=1, ARCHIVE_EXTRACT_TIMEOUT=1)
     pipeline.extract = slow_extract.hangs
     pipeline.open_spider()
     try:
-        with pytest.raises(DropItem, match="timed out"):
-            asyncio.run(pipeline.process_item(page(demo_app, demo_site.stories[0].path)))
+        item = asyncio.run(pipeline.process_item(page(demo_app, demo_site.stories[0].path)))
+        # not lost: passed on as a rejected page with its capture, for the archive to keep
+        assert item.article is None and item.rejection.reason == "extract_timeout"
+        assert item.digest == page_digest(item.body)  # its capture's, computed where it was read
         assert pipeline.stats.get_value("archive/demo/extract_timeout") == 1
         assert pipeline.stats.get_value("archive/errors") == 1
     finally:
         pipeline.close_spider()
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_worker_count_setting_is_honoured(demo_config, demo_app, demo_site, workers):
+    pipeline = pipeline_for(demo_config, ARCHIVE_EXTRACT_WORKERS=workers)
+    pipeline.open_spider()
+    try:
+        async def extract_pages() -> list:
+            return await asyncio.gather(*(pipeline.process_item(page(demo_app, story.path))
+                                          for story in demo_site.stories[:4]))
+        items = asyncio.run(extract_pages())
+        assert [i.article.title for i in items] == [story.title for story in demo_site.stories[:4]]
+        assert len(pipeline.pool._pool_manager.worker_manager.workers) == workers
+    finally:
+        pipeline.close_spider()
+
+
+def test_a_worker_that_dies_on_a_page_is_counted_and_the_page_kept(demo_config, demo_app, demo_site, tmp_path):
+    """A worker process that dies (a parser's segfault, the OOM killer) costs its page's extraction,
+    not the page: it is kept as a rejected page with its capture, and the next page is extracted."""
+    from archive.captures import capture_body
+    from archive.db import open_archive
+    from crawler.pipelines import ArchivePipeline
+
+    extraction = pipeline_for(demo_config, ARCHIVE_EXTRACT_WORKERS=1, ARCHIVE_DB=str(tmp_path / "a.db"))
+    archive = ArchivePipeline.from_crawler(extraction.crawler)
+    extraction.open_spider()
+    archive.open_spider()
+    story, other = demo_site.stories[:2]
+
+    async def through_both(item: ArticlePage):
+        return await archive.process_item(await extraction.process_item(item))
+
+    try:
+        extraction.extract = slow_extract.dies
+        item = page(demo_app, story.path)
+        html = item.body
+        with pytest.raises(DropItem, match="extraction_failed"):
+            asyncio.run(through_both(item))
+        extraction.extract = extract_for_archive
+        assert asyncio.run(through_both(page(demo_app, other.path)))["title"] == other.title
+    finally:
+        extraction.close_spider()
+        archive.spider_closed(extraction.crawler.spider, "finished")
+    stats = extraction.crawler.stats
+    assert stats.get_value("archive/demo/extract_failed") == 1 and stats.get_value("archive/demo/errors") == 1
+    assert stats.get_value("archive/demo/rejected_kept") == 1
+    db = open_archive(tmp_path / "a.db")
+    kept = next(db["rejected_pages"].rows)
+    assert (kept["url"], kept["reason"]) == (item.url, "extraction_failed")
+    assert "ProcessExpired" in kept["detail"]
+    assert capture_body(db, kept["capture_id"]) == html
+    assert [row["title"] for row in db["articles"].rows] == [other.title]
+
+
 def test_an_extraction_crash_is_counted_not_raised(demo_config, demo_app, demo_site):
     pipeline = pipeline_for(demo_config, ARCHIVE_EXTRACT_WORKERS=0)
     pipeline.extract = slow_extract.explodes
-    with pytest.raises(DropItem, match="extraction failed"):
-        asyncio.run(pipeline.process_item(page(demo_app, demo_site.stories[0].path)))
+    item = asyncio.run(pipeline.process_item(page(demo_app, demo_site.stories[0].path)))
+    assert (item.rejection.reason, item.rejection.detail) == ("extraction_failed", "RuntimeError: parser bug")
     assert pipeline.stats.get_value("archive/demo/errors") == 1
 
 
@@ -157,3 +214,16 @@ def test_a_page_in_another_charset_than_declared_is_mended_and_counted(demo_conf
                         headers={"Content-Type": "text/html; charset=utf-8"})
     asyncio.run(pipeline.process_item(plain))
     assert pipeline.stats.get_value("archive/mended_charset") == 1  # a page in its own charset is not counted
+
+
+@pytest.mark.parametrize(("usable", "workers"), [({0}, 0), ({0, 1}, 2), ({0, 1, 2, 3}, 4), ({3, 5}, 2)])
+def test_by_default_one_extraction_worker_per_usable_core(monkeypatch, usable, workers):
+    """Issue 26, item 4: one worker could keep only one core busy; on one core extraction runs inline.
+    The cores counted are those the process may run on (taskset, a container's CPU set), not the machine's."""
+    import os
+
+    from crawler.settings import default_workers
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: usable, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    assert default_workers() == workers

@@ -247,3 +247,79 @@ def test_a_broken_site_file_does_not_stop_an_import(tmp_path, fetches):
                                       "--sites-dir", str(sites)])
     assert result.exit_code == 1 and "broken.toml" in result.output
     assert f"{EXPECTED_ARTICLES} new" in result.output  # the import itself ran
+
+
+def three_stories(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    pages = {f"https://news.example/story-{n}.html": (f"<html><head><title>Story {n}</title></head><body><article>"
+                                                     f"<h1>Story {n}</h1><p>{'A sentence of the story. ' * 60}</p>"
+                                                     "</article></body></html>").encode() for n in range(1, 4)}
+    warc = tmp_path / "three.warc.gz"
+    with CCNewsWarc(warc) as writer:
+        for n, (url, body) in enumerate(pages.items()):
+            writer.fetch(url, body, f"2024-06-01T10:0{n}:00Z")
+    return warc, pages
+
+
+def test_a_page_whose_write_fails_in_a_batch_leaves_nothing_and_the_others_are_stored(tmp_path, monkeypatch):
+    """Pages are stored 32 to a transaction, each in its own savepoint: whole or not at all."""
+    import sqlite3
+
+    import archive.warcimport as warcimport
+
+    real = warcimport.store_article
+
+    def fails_after_writing_story_2(db, article, **kwargs):
+        stored = real(db, article, **kwargs)
+        if article.url.endswith("/story-2.html"):
+            raise sqlite3.OperationalError("disk I/O error")
+        return stored
+
+    monkeypatch.setattr(warcimport, "store_article", fails_after_writing_story_2)
+    warc, _ = three_stories(tmp_path)
+    result = import_archives([warc], db_path=tmp_path / "a.db", jobs=0)
+    assert (result.outcome, result.counts["errors/store"], result.counts["saved/new"]) == ("finished", 1, 2)
+    assert rows(tmp_path / "a.db", "select url from articles order by url") == [
+        ("https://news.example/story-1.html",), ("https://news.example/story-3.html",)]
+    assert rows(tmp_path / "a.db", "select count(*) from captures") == [(2,)]  # story 2's capture went with it
+
+
+def test_a_worker_that_dies_on_a_page_costs_its_extraction_not_the_page(tmp_path):
+    """The page is counted in errors and kept in rejected_pages with its capture; the others are stored."""
+    from archive.warcimport import ArchiveSink, Importer, SiteResolver
+    from tests.unit import slow_extract
+
+    warc, pages = three_stories(tmp_path)
+    db = open_archive(tmp_path / "a.db")
+    sink = ArchiveSink(db)
+    importer = Importer(sink, SiteResolver([], None, sink.learned_lines), Filters(), jobs=1)
+    importer.extract = slow_extract.dies_on_the_second_story
+    result = importer.run(find_sources([warc]))
+    assert (result.counts["errors"], result.counts["errors/extraction"], result.counts["failed_kept"]) == (1, 1, 1)
+    assert sorted(row["url"] for row in db["articles"].rows) == [
+        "https://news.example/story-1.html", "https://news.example/story-3.html"]
+    kept = next(db["rejected_pages"].rows)
+    assert (kept["url"], kept["reason"]) == ("https://news.example/story-2.html", "extraction_failed")
+    assert "ProcessExpired" in kept["detail"]
+    from archive.captures import capture_body
+
+    assert capture_body(db, kept["capture_id"]) == pages[kept["url"]]
+    assert db.execute("SELECT finished_at IS NOT NULL FROM import_files").fetchone() == (1,)
+
+
+@pytest.mark.parametrize(("given", "workers"), [(["--jobs", "3"], 3), ([], "default")])
+def test_jobs_sets_the_extraction_workers_by_default_one_per_core(tmp_path, monkeypatch, given, workers):
+    import archive.warcimport as warcimport
+    from crawler.settings import default_workers
+
+    asked = []
+
+    def pool_of(count: int):
+        asked.append(count)
+        return None  # extraction then runs in this process: the count asked for is what is tested
+
+    monkeypatch.setattr(warcimport, "extraction_pool", pool_of)
+    warc, _ = three_stories(tmp_path)
+    result = CliRunner().invoke(cli, ["import", str(warc), "--db", str(tmp_path / "a.db"), *given,
+                                      "--sites-dir", str(tmp_path / "no-sites")])
+    assert result.exit_code == 0, result.output
+    assert asked == [default_workers() or 1 if workers == "default" else workers]

@@ -15,7 +15,7 @@ from archive.store import start_run, store_article, store_rejected
 from archive.warcimport import import_archives
 from crawler.demo_site import DemoSite, DemoSiteApp
 from crawler.extraction import Capture
-from crawler.pipelines import extract_for_archive
+from crawler.workers import extract_for_archive
 
 BASE = "http://127.0.0.1:8765"
 ARTICLE_COLUMNS = ("url, site, title, description, text, authors, published_at, published_raw, modified_at, tags,"

@@ -1,0 +1,78 @@
+"""The extraction pool: what a fetched page costs besides its write, done where extraction runs.
+
+A crawl (``crawler.pipelines.ExtractionPipeline``) and an import (``archive.warcimport``) send
+each page to ``extract_for_archive`` in worker processes, which hands back everything the archive
+computes from a page (the article with its content hash and word count, the capture's SHA-256
+digest), so that the process that writes the archive does little more than the write and the
+capture's compression (with its site's dictionary, known where it is stored: ``archive.captures``).
+
+Workers are started by a fork server that has imported extraction once (``extraction_pool``):
+each worker then starts in milliseconds instead of importing trafilatura and lxml again, and the
+fork server is a fresh process (no reactor, threads or open archive to copy, as a plain fork would).
+This module imports neither Scrapy nor the database, so a worker loads only what it needs.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from archive.store import Rejection
+from crawler.extraction import Article, NotAnArticle, decode_page, extract
+from crawler.extraction.article import page_digest
+
+# The reason a page is kept in ``rejected_pages`` when extraction did not finish with it (its
+# worker died, it took too long, the extractor raised): the page is kept, ``reextract`` tries again.
+EXTRACTION_FAILED = "extraction_failed"
+EXTRACTION_TIMEOUT = "extract_timeout"
+
+
+@dataclass(frozen=True)
+class Extracted:
+    article: Article | None  # None: extraction rejected the page, ``rejection`` says why
+    rejection: Rejection | None = None
+    mended_charset: bool = False  # the page's bytes were not in the charset it declared (or UTF-8)
+    digest: str | None = None  # the capture's digest (``page_digest`` of the body)
+
+
+def extract_for_archive(body: bytes, url: str, rules: Any, timezone: str, content_type: str | None) -> Extracted:
+    """``extract()``, plus what the archive computes from each page (content hash, word count,
+    digest), all where extraction runs: in a worker process, off the core of
+    the process that writes. A page that is not an article comes back with its rejection, since
+    the archive keeps it too."""
+    html, mended = decode_page(body, content_type)
+    try:
+        article = extract(html, url, rules, timezone)
+    except NotAnArticle as error:
+        return Extracted(None, Rejection.of(error), mended, page_digest(body))
+    _ = article.content_hash, article.word_count  # cached on the article, pickled back with it
+    return Extracted(article, mended_charset=mended, digest=page_digest(body))
+
+
+def failed_extraction(body: bytes, reason: str, detail: str) -> Extracted:
+    """What the archive keeps of a page whose extraction did not finish (a worker that died or
+    ran out of time, an extractor bug): the capture, under ``reason``, for ``reextract`` to retry."""
+    return Extracted(None, Rejection(reason, detail[:500]), digest=page_digest(body))
+
+
+def _started() -> int:
+    return os.getpid()
+
+
+def extraction_pool(workers: int, *, start_timeout: float = 120.0) -> Any:
+    """A pebble ``ProcessPool`` of ``workers`` extraction processes, forked from a fork server that
+    imported and warmed up extraction once (spawned workers where there is no fork server), and
+    started: this waits until they are (the fork server's imports take a second or two), so that
+    the first page does not stall a reactor with requests in flight (downloads would time out)."""
+    from pebble import ProcessPool
+
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["crawler.workers", "crawler.workers_warm"])
+    else:
+        context = multiprocessing.get_context("spawn")
+    pool = ProcessPool(max_workers=workers, context=context)
+    pool.schedule(_started).result(timeout=start_timeout)
+    return pool

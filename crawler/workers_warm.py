@@ -1,0 +1,6 @@
+"""Imported by the extraction pool's fork server (``crawler.workers.extraction_pool``): loads what
+extraction otherwise loads on a worker's first page (py3langid's model), once for every worker."""
+
+from crawler.extraction.text import detect_language
+
+detect_language("A sentence in English, long enough for the language model to be asked about it.")

@@ -1,0 +1,81 @@
+"""The archive's writer thread: writes waiting together share a commit, each whole or not at all."""
+
+from __future__ import annotations
+
+import threading
+from functools import partial
+
+import pytest
+
+from archive.db import open_archive
+from archive.groupwrite import GroupWriter
+from archive.store import store_article, transaction
+from crawler.extraction import Article, Capture
+
+
+def article(n: int) -> Article:
+    return Article(url=f"https://news.example/{n}.html", title=f"Story {n}", text=f"Text of story {n}. " * 20)
+
+
+def capture(n: int) -> Capture:
+    return Capture(url=f"https://news.example/{n}.html", body=f"<html>{n}</html>".encode(),
+                   fetched_at="2024-06-01T00:00:00+00:00")
+
+
+def broken_write(db, n: int) -> None:
+    """A write that fails half-way: its first row is in, then it raises."""
+    with transaction(db) as conn:
+        conn.execute("INSERT INTO crawl_runs (site, started_at) VALUES (?, ?)", (f"half-{n}", "2024"))
+        raise ValueError("disk says no")
+
+
+def test_writes_waiting_together_share_one_commit_and_a_failing_one_leaves_nothing(tmp_path):
+    writer = GroupWriter(partial(open_archive, tmp_path / "a.db"))
+    gate = threading.Event()
+    try:
+        held = writer.call(lambda db: gate.wait(10))  # the thread is busy: what follows waits, together
+        futures = [writer.write(store_article, article(n), site="demo", capture=capture(n)) for n in range(5)]
+        failing = writer.write(broken_write, 99)
+        futures += [writer.write(store_article, article(n), site="demo", capture=capture(n)) for n in range(5, 8)]
+        gate.set()
+        held.result(10)
+        outcomes = [future.result(10).outcome.value for future in futures]
+        with pytest.raises(ValueError, match="disk says no"):
+            failing.result(10)
+        assert writer.commits == 1  # one transaction for the nine writes
+    finally:
+        writer.close()
+    assert outcomes == ["new"] * 8
+    db = open_archive(tmp_path / "a.db")
+    assert db["articles"].count == 8 and db["captures"].count == 8
+    assert db.execute("SELECT count(*) FROM crawl_runs WHERE site = 'half-99'").fetchone()[0] == 0
+
+
+def test_a_commit_that_fails_answers_every_write_of_its_group_with_the_error(tmp_path):
+    writer = GroupWriter(partial(open_archive, tmp_path / "a.db"))
+    gate = threading.Event()
+    try:
+        held = writer.call(lambda db: gate.wait(10))
+        first = writer.write(store_article, article(1), site="demo", capture=capture(1))
+        # a deferred foreign key that does not hold fails the COMMIT itself, not the statement
+        bad = writer.write(lambda db: db.execute("PRAGMA defer_foreign_keys = ON") and db.execute(
+            "INSERT INTO captures (url, site, crawl_run_id, fetched_at, status, digest, size, compressed_body)"
+            " VALUES ('u', 's', 12345, 't', 200, 'd', 1, x'00')"))
+        gate.set()
+        held.result(10)
+        for future in (first, bad):
+            with pytest.raises(Exception, match="FOREIGN KEY"):
+                future.result(10)
+        later = writer.write(store_article, article(2), site="demo", capture=capture(2)).result(10)
+    finally:
+        writer.close()
+    assert later.outcome.value == "new"  # the failed group was rolled back, not left open
+    assert [row["url"] for row in open_archive(tmp_path / "a.db")["articles"].rows] == [article(2).url]
+
+
+def test_an_archive_that_cannot_be_opened_answers_every_write(tmp_path):
+    writer = GroupWriter(partial(open_archive, tmp_path / "no-such-folder" / "a.db"))
+    future = writer.write(store_article, article(1), site="demo")
+    writer.close()
+    with pytest.raises(Exception, match="does not exist"):
+        future.result(10)

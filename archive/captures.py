@@ -140,10 +140,14 @@ class CaptureEncoder:
         return Encoded(compressor.compress(body), ZSTD, codec.dictionary_id)
 
     def train_when_due(self, site: str) -> int | None:
-        """Train the site's first dictionary once it has enough captures (call outside a
-        transaction: training writes its own). Returns the new dictionary's id, if one was trained."""
+        """Train the site's first dictionary once it has enough captures. Training writes in a
+        transaction of its own, and captures may use the dictionary only once that is committed:
+        inside another transaction (a batch of writes committed together) it waits, and the writer
+        that commits the batch calls ``train_due``. Returns the new dictionary's id, if one was trained."""
         codec = self._site(site)
         if codec.dictionary_id is not None or codec.undictionaried < codec.next_training:
+            return None
+        if self.db.conn.in_transaction:
             return None
         stored = self._load(site)  # another process may have trained one meanwhile: take it
         if stored.dictionary_id is not None:
@@ -157,6 +161,12 @@ class CaptureEncoder:
         if dictionary_id is None:
             codec.next_training = max(codec.next_training, codec.undictionaried) * 2
         return dictionary_id
+
+    def train_due(self) -> None:
+        """Train the dictionaries that became due while captures were written in a batch (call
+        after its commit)."""
+        for site in list(self._sites):
+            self.train_when_due(site)
 
     def train(self, site: str, *, latest: bool = True) -> int | None:
         """Train a dictionary for ``site`` from its latest (or first) captures and make it the one

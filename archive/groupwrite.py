@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
+from archive.captures import encoder_for
 from archive.store import transaction
 
 MAX_GROUP = 64  # writes per commit at most: bounds what one commit holds, and its latency
@@ -118,3 +119,6 @@ class GroupWriter:
         self.commits += 1
         for future, ok, value in results:
             future.set_result(value) if ok else future.set_exception(value)
+        # A site's capture dictionary that became due in the group is trained in a transaction of
+        # its own, now that the captures it learns from are committed.
+        encoder_for(self.db).train_due()

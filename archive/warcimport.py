@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol, TextIO
 from urllib.parse import urlsplit
 
+from archive.captures import encoder_for
 from archive.store import (
     Outcome,
     capture_stored,
@@ -372,8 +373,11 @@ class ArchiveSink:
         self.db = db
         self.run_id: int | None = None
 
-    def batch(self) -> AbstractContextManager:
-        return transaction(self.db)  # each store and save within is a savepoint of it
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        with transaction(self.db):  # each store and save within is a savepoint of it
+            yield
+        encoder_for(self.db).train_due()  # a capture dictionary due in the batch, once it is committed
 
     def already_stored(self, capture: Capture) -> bool:
         return capture_stored(self.db, capture)

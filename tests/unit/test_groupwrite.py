@@ -79,3 +79,29 @@ def test_an_archive_that_cannot_be_opened_answers_every_write(tmp_path):
     writer.close()
     with pytest.raises(Exception, match="does not exist"):
         future.result(10)
+
+
+def test_a_capture_dictionary_due_inside_a_group_is_trained_once_the_group_is_committed(tmp_path):
+    # Training writes in a transaction of its own: started inside the group's, it rolled the whole
+    # group back and left the writer thread dead (a crawl that hung after the site's 64th capture).
+    from archive.captures import DICTIONARY_SAMPLES, capture_body
+
+    writer = GroupWriter(partial(open_archive, tmp_path / "a.db"))
+    gate = threading.Event()
+    count = DICTIONARY_SAMPLES + 6
+    try:
+        held = writer.call(lambda db: gate.wait(10))
+        futures = [writer.write(store_article, article(n), site="demo", capture=capture(n)) for n in range(count)]
+        gate.set()
+        held.result(10)
+        assert [future.result(10).outcome.value for future in futures] == ["new"] * count
+        later = writer.write(store_article, article(count), site="demo", capture=capture(count)).result(10)
+    finally:
+        writer.close()
+    db = open_archive(tmp_path / "a.db")
+    assert db["capture_dictionaries"].count == 1
+    assert db["articles"].count == count + 1
+    row = db["captures"].get(later.capture_id)
+    assert row["dictionary_id"] is not None  # captures after the training use it
+    assert all(capture_body(db, stored.capture_id) == capture(n).body
+               for n, stored in enumerate([f.result() for f in futures]))

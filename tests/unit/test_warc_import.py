@@ -323,3 +323,27 @@ def test_jobs_sets_the_extraction_workers_by_default_one_per_core(tmp_path, monk
                                       "--sites-dir", str(tmp_path / "no-sites")])
     assert result.exit_code == 0, result.output
     assert asked == [default_workers() or 1 if workers == "default" else workers]
+
+
+def test_a_capture_dictionary_due_inside_a_batch_is_trained_after_its_commit(tmp_path):
+    """A site's dictionary falls due in the middle of a batch of writes: training, which writes in
+    a transaction of its own, waits for the batch's commit (inside it, it rolled the batch back)."""
+    from archive.captures import DICTIONARY_SAMPLES, capture_body
+    from archive.warcimport import ArchiveSink, Importer, SiteResolver
+
+    count = DICTIONARY_SAMPLES + 10
+    pages = {f"https://news.example/2024/06/story-{n}.html": (
+        f"<html><head><title>Story {n} of the council</title></head><body><article><h1>Story {n} of the "
+        f"council</h1><p>{f'The council met on day {n} and talked about the roads. ' * 30}</p></article>"
+        "</body></html>").encode() for n in range(count)}
+    warc = tmp_path / "many.warc.gz"
+    with CCNewsWarc(warc) as writer:
+        for n, (url, body) in enumerate(pages.items()):
+            writer.fetch(url, body, f"2024-06-01T10:{n // 60:02d}:{n % 60:02d}Z")
+    db = open_archive(tmp_path / "a.db")
+    sink = ArchiveSink(db)
+    result = Importer(sink, SiteResolver([], None, sink.learned_lines), Filters(), jobs=1).run(find_sources([warc]))
+    assert (result.outcome, result.counts["saved/new"]) == ("finished", count)
+    assert db["capture_dictionaries"].count == 1
+    assert db.execute("select count(*) from captures where dictionary_id is not null").fetchone()[0] > 0
+    assert all(capture_body(db, row["id"]) == pages[row["url"]] for row in db["captures"].rows)

@@ -234,11 +234,34 @@ def _v11_discovery_sources(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_discovery_sources_site ON discovery_sources (site)")
 
 
+_TEXT_CHANGED = "old.title IS NOT new.title OR old.description IS NOT new.description OR old.text IS NOT new.text"
+
+
+def _v12_index_only_changed_text(db: sqlite_utils.Database) -> None:
+    """The full-text indexes are written again only when an article's indexed columns change: an
+    unchanged re-fetch (which updates ``last_fetched_at`` and rewrites the same title and text)
+    re-indexed the whole text, in both ``articles_fts`` (sqlite-utils' trigger fires on any
+    UPDATE) and ``articles_bigrams`` (``UPDATE OF`` fires when a column is set, changed or not)."""
+    with db.conn:
+        db.conn.execute("BEGIN IMMEDIATE")
+        db.conn.execute("DROP TRIGGER IF EXISTS articles_au")
+        db.conn.execute(
+            f"CREATE TRIGGER articles_au AFTER UPDATE OF title, description, text ON articles WHEN {_TEXT_CHANGED}"
+            " BEGIN INSERT INTO articles_fts (articles_fts, rowid, title, description, text)"
+            " VALUES ('delete', old.rowid, old.title, old.description, old.text);"
+            " INSERT INTO articles_fts (rowid, title, description, text)"
+            " VALUES (new.rowid, new.title, new.description, new.text); END")
+        db.conn.execute("DROP TRIGGER IF EXISTS articles_bigrams_au")
+        db.conn.execute(
+            f"CREATE TRIGGER articles_bigrams_au AFTER UPDATE OF title, description, text ON articles"
+            f" WHEN {_TEXT_CHANGED} BEGIN DELETE FROM articles_bigrams WHERE rowid = old.rowid; END")
+
+
 # Append only: each entry turns version N into N + 1. Never edit one that has shipped.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial, _v2_recheck, _v3_learned_boilerplate, _v4_rejected_pages, _v5_bigram_search, _v6_section_case,
     _v7_reading_at_scale, _v8_versions_without_current_text, _v9_import_progress, _v10_zstd_captures,
-    _v11_discovery_sources,
+    _v11_discovery_sources, _v12_index_only_changed_text,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -156,8 +156,10 @@ def _store_article(db: sqlite_utils.Database, article: Article, site: str, secti
             capture_id = _insert_capture(db, capture, site, run_id)
         conn.execute("DELETE FROM rejected_pages WHERE url IN (?, ?) OR capture_id = ?",
                      (article.url, canonical_url(capture.url) if capture else article.url, capture_id))
-        row = conn.execute("SELECT id, content_hash, version, last_fetched_at FROM articles WHERE url = ?",
-                           (article.url,)).fetchone()
+        row = conn.execute(
+            "SELECT id, content_hash, version, last_fetched_at,"
+            " title IS NOT ? OR description IS NOT ? OR text IS NOT ? FROM articles WHERE url = ?",
+            (article.title, article.description, article.text, article.url)).fetchone()
         if row is not None and row[3] and fetched_at < row[3]:  # an older fetch arriving late (an import)
             outcome, version = _store_earlier_fetch(conn, row[0], article, fetched_at, capture_id, run_id)
             return Stored(article_id=row[0], outcome=outcome, version=version, capture_id=capture_id)
@@ -171,7 +173,7 @@ def _store_article(db: sqlite_utils.Database, article: Article, site: str, secti
             ).lastrowid
             outcome, version = Outcome.NEW, 1
         else:
-            article_id, old_hash, version, _ = row
+            article_id, old_hash, version, _, indexed_changed = row
             if old_hash == article.content_hash:
                 # Metadata (tags, dates) may still have been corrected; the text is the same.
                 columns = {**values, "last_fetched_at": fetched_at,
@@ -186,7 +188,8 @@ def _store_article(db: sqlite_utils.Database, article: Article, site: str, secti
                 del columns["last_capture_id"]
             assignments = ", ".join(f"{name} = ?" for name in columns)
             conn.execute(f"UPDATE articles SET {assignments} WHERE id = ?", (*columns.values(), article_id))
-        index_article(conn, article_id, article.title, article.description, article.text)
+        if row is None or indexed_changed:  # an unchanged re-fetch leaves the search indexes alone
+            index_article(conn, article_id, article.title, article.description, article.text)
         if outcome is not Outcome.UNCHANGED:
             # The current version's text is the article's: NULL here until a newer version replaces it
             conn.execute(

@@ -126,6 +126,41 @@ def test_an_edit_outside_newsarchive_leaves_no_stale_words(stored):
     assert titles(stored, "rewritten") == [JAPANESE.title]  # articles_fts, kept by its triggers
 
 
+def _index_writes(db: sqlite_utils.Database) -> tuple[int, int]:
+    """The newest segment of each full-text index: FTS5 adds one for each transaction that writes it."""
+    return tuple(db.execute(f"select max(id) from {table}_data").fetchone()[0]
+                 for table in ("articles_fts", "articles_bigrams"))
+
+
+def test_an_unchanged_re_fetch_leaves_the_search_indexes_alone(stored):
+    # a re-fetch rewrites the same title and text (and last_fetched_at): nothing to index again
+    before = _index_writes(stored)
+    store_article(stored, JAPANESE, site="news", fetched_at="2030-01-01T00:00:00+00:00")
+    assert _index_writes(stored) == before
+    described = dataclasses.replace(JAPANESE, description="防災の協定")  # same text, a new description
+    store_article(stored, described, site="news", fetched_at="2030-01-02T00:00:00+00:00")
+    after = _index_writes(stored)
+    assert after[0] > before[0] and after[1] > before[1]
+    assert titles(stored, "協定") == [JAPANESE.title]
+
+
+def test_an_older_archive_gets_the_triggers_that_index_only_changes(tmp_path):
+    before = next(number for number, migration in enumerate(MIGRATIONS)
+                  if migration.__name__ == "_v12_index_only_changed_text")
+    old = sqlite_utils.Database(tmp_path / "old.db")
+    for number in range(before):
+        MIGRATIONS[number](old)
+    old.execute(f"PRAGMA user_version = {before}")
+    old.close()
+    db = open_archive(tmp_path / "old.db")
+    triggers = dict(db.execute("select name, sql from sqlite_master where type = 'trigger'").fetchall())
+    for name in ("articles_au", "articles_bigrams_au"):
+        assert "WHEN old.title IS NOT new.title" in triggers[name]
+    store_article(db, ENGLISH, site="news")
+    store_article(db, dataclasses.replace(ENGLISH, text="The governors met again on Friday."), site="news")
+    assert titles(db, "friday") == [ENGLISH.title] and titles(db, "thursday") == []
+
+
 def test_the_migration_fills_the_index_of_an_older_archive(tmp_path):
     before = next(number for number, migration in enumerate(MIGRATIONS) if migration.__name__ == "_v5_bigram_search")
     old = sqlite_utils.Database(tmp_path / "old.db")

@@ -214,17 +214,13 @@ def first_date(candidates: list[str | None], site_timezone: str | tzinfo | None 
     Candidates come most-reliable first; a later one with a time of day wins over an earlier
     date-only one when both name the same calendar day in the site's timezone.
     """
-    parsed = [p for p in (parse_date(c, site_timezone, now, language) for c in candidates) if p]
-    if not parsed:
-        return None
-    best = parsed[0]
-    if not best.has_time:
-        zone = _zone(site_timezone)
-        day = best.value.astimezone(zone).date()
-        for other in parsed[1:]:
-            if other.has_time and other.value.astimezone(zone).date() == day:
-                return other
-    return best
+    parsed = (p for p in (parse_date(c, site_timezone, now, language) for c in candidates) if p)
+    best = next(parsed, None)  # read lazily: parsing (dateparser's most of all) is the cost here
+    if best is None or best.has_time:
+        return best
+    zone = _zone(site_timezone)
+    day = best.value.astimezone(zone).date()
+    return next((other for other in parsed if other.has_time and other.value.astimezone(zone).date() == day), best)
 
 
 def parse_since(value: str | datetime | None) -> datetime | None:

@@ -12,7 +12,6 @@ capture compression ratio. Targets (issue 26, item 4): default ratio >= 1.0, pea
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
 import resource
@@ -27,6 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from descendants import adopt_orphans, children_cpu  # noqa: E402  (benchmarks/ is on sys.path)
 from sample_site import served_site  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 from archive.db import open_archive  # noqa: E402
@@ -60,19 +60,6 @@ def extract_only(articles: int) -> tuple[float, int, float]:
     os.sched_setaffinity(0, range(os.cpu_count() or 1)) if hasattr(os, "sched_setaffinity") else None
     return len(pages) / elapsed, len(pages), cpu / len(pages)
 
-
-def _adopt_orphans() -> None:
-    """Become the subreaper of this benchmark's descendants (Linux): the crawl's fork server and
-    extraction workers, orphaned when the crawl exits, are reaped here and their CPU counted."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        pass
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _children() -> set[int]:
@@ -115,7 +102,7 @@ def end_to_end(articles: int, workdir: Path, workers: int) -> dict:
         command = [sys.executable, "-c", "from archive.cli import main; main()", "crawl", "demo",
                    "--sites-dir", str(sites), "--db", str(db), "--set", f"ARCHIVE_EXTRACT_WORKERS={workers}"]
         server = _children()
-        cpu_before = _children_cpu()
+        cpu_before = children_cpu()
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=REPO, preexec_fn=(lambda: _pin(0)) if workers == 0 else None)
         crawler_cpu = main_thread_cpu = 0.0
@@ -125,9 +112,9 @@ def end_to_end(articles: int, workdir: Path, workers: int) -> dict:
             time.sleep(0.2)
         elapsed = time.perf_counter() - started
         _reap_all_but(server)
-        crawl_cpu = _children_cpu() - cpu_before  # the crawler, its fork server and workers
+        crawl_cpu = children_cpu() - cpu_before  # the crawler, its fork server and workers
         peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far
-    server_cpu = _children_cpu() - cpu_before - crawl_cpu
+    server_cpu = children_cpu() - cpu_before - crawl_cpu
     if process.returncode != 0:
         raise SystemExit(f"crawl failed with exit code {process.returncode}")
     archive = open_archive(db)
@@ -152,7 +139,7 @@ def main() -> None:
     args = parser.parse_args()
     # The machine is shared and noisy: extract() alone is measured before and after each crawl,
     # and each crawl is compared with the mean of the two measurements around it.
-    _adopt_orphans()
+    adopt_orphans()
     extract_rate, pages, extract_cpu = extract_only(args.articles)
     print(f"sample site: {args.articles} articles ({pages} article pages)")
     print(f"extract() alone, one core:  {extract_rate:7.1f} pages/s")

@@ -18,7 +18,6 @@ Target (issue 27): ratio >= 1.7 with 2 jobs on 2 cores.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import gzip
 import json
 import os
@@ -32,6 +31,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from descendants import adopt_orphans, children_cpu  # noqa: E402  (benchmarks/ is on sys.path)
 
 from archive.db import open_archive  # noqa: E402
 from crawler.demo_site import DemoSite, DemoSiteApp  # noqa: E402
@@ -85,19 +86,6 @@ def extract_rate(pages: list[tuple[str, bytes, str]]) -> tuple[float, float]:
         os.sched_setaffinity(0, everywhere)
 
 
-def _adopt_orphans() -> None:
-    """Become the subreaper of this benchmark's descendants (Linux), so that the import's fork
-    server and workers, orphaned when the importer exits, are reaped here and their CPU counted."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        pass
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
 
 def _reap(deadline: float = 30.0) -> None:
     """Wait for every descendant left (the fork server ends once its importer has)."""
@@ -115,13 +103,13 @@ def import_rate(warc: Path, workdir: Path, jobs: int, pages: int) -> tuple[float
     """Pages per second of ``newsarchive import`` (start-up included), CPU seconds per page of the
     import's processes, and the importer's peak RSS (MB)."""
     db = workdir / f"import-{time.monotonic_ns()}.db"
-    cpu = _children_cpu()
+    cpu = children_cpu()
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "archive.cli", "import", str(warc), "--db", str(db), "--jobs", str(jobs),
                     "--sites-dir", str(workdir)], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
     elapsed = time.perf_counter() - started
     _reap()
-    cpu = _children_cpu() - cpu
+    cpu = children_cpu() - cpu
     archived = open_archive(db).execute("select count(*) from captures").fetchone()[0]
     assert archived == pages, (archived, pages)
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
@@ -143,7 +131,7 @@ def main() -> None:
         write_warc(pages, warc)
         print(f"{len(pages)} pages, WARC {warc.stat().st_size / 1e6:.1f} MB; {args.jobs} jobs on "
               f"{os.cpu_count()} cores")
-        _adopt_orphans()
+        adopt_orphans()
         ratios, bounds = [], []
         cores = min(args.jobs, os.cpu_count() or 1) or 1
         for number in range(1, args.rounds + 1):

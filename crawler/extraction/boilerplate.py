@@ -130,7 +130,7 @@ END_SHARE = 0.5  # the heading comes after at least this share of the text's wor
 TEASER_WORDS = 25  # a line after a links heading that is this long is prose: the story goes on
 
 
-def _unmarked(line: str) -> str:
+def _without_list_mark(line: str) -> str:
     """A line without the mark of a list item ("- ", "* ", "\u2022 ")."""
     return LIST_MARK.sub("", line, count=1) if line[:1] in "-*\u2022" else line
 
@@ -143,7 +143,7 @@ def fold(line: str) -> str:
 def is_furniture(line: str) -> bool:
     """A short call to action, sign-up box, reading-time badge, date label, disclosure or legal line,
     or a form's consent to be contacted."""
-    line = _unmarked(line)  # "- 11 min read"
+    line = _without_list_mark(line)  # "- 11 min read"
     words = len(line.split())
     if FORM_CONSENT.match(line):
         return True
@@ -189,7 +189,7 @@ def strip_boilerplate(text: str, drop_lines: tuple[str, ...] = (), also: frozens
     kept: list[str] = []
     for line in lines:
         folded = fold(line)
-        if not folded or folded in GENERIC_LINES or folded in literal or _unmarked(folded) in also:
+        if not folded or folded in GENERIC_LINES or folded in literal or _without_list_mark(folded) in also:
             continue
         if any(p.fullmatch(line) for p in patterns) or is_furniture(line):
             continue

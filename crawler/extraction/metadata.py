@@ -76,7 +76,7 @@ _AFTER_HEADLINE = etree.XPath("following::*[position() <= 60]")  # of the headli
 # The few elements just above the headline, nearest first: a kicker date ("January 23, 2025" over
 # the <h1>). Only these few: a site's top bar prints today's date further up.
 _BEFORE_HEADLINE = etree.XPath("preceding::*[position() <= 4]")
-_BYLINE_LABEL = re.compile(r"^(by|written by|posted by|authors?|authored by|words by)\s*:?\s*(?P<rest>.*)$",
+_BYLINE_LABEL = re.compile(rf"^({alternation(BYLINE_LABELS['en'])})\s*:?\s*(?P<rest>.*)$",
                            re.IGNORECASE)
 # The same in other languages ("Von Anna Schmidt", "Par Jean Dupont"), before a capitalised name
 # only ("Von der Leyen sagt ..." is a sentence); two-letter labels ("di", "av") start names and

@@ -113,14 +113,11 @@ def measure_migration(pages: list[Page], workdir: Path) -> dict:
     import sqlite_utils
 
     from archive.captures import vacuum
-    from archive.db import MIGRATIONS
+    from archive.db import migrate
 
     path = workdir / "schema9.db"
     old = sqlite_utils.Database(path)
-    for number, migration in enumerate(MIGRATIONS[:9]):
-        with old.conn:
-            migration(old)
-            old.execute(f"PRAGMA user_version = {number + 1}")
+    migrate(old, to=9)
     with old.conn:
         old.conn.executemany(
             "INSERT INTO captures (url, site, fetched_at, status, digest, size, body_gzip) VALUES (?,?,?,200,?,?,?)",

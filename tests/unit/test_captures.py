@@ -27,7 +27,7 @@ from archive.captures import (
     decode_body,
     encoder_for,
 )
-from archive.db import MIGRATIONS, SCHEMA_VERSION, open_archive, schema_version
+from archive.db import SCHEMA_VERSION, migrate, open_archive, schema_version
 from archive.export import export_warc
 from archive.store import store_rejected
 from crawler.demo_site import DemoSite, DemoSiteApp
@@ -141,10 +141,7 @@ def test_a_capture_that_cannot_be_decoded_is_a_clear_error(archive):
 def schema_9_archive(path, pages: list[tuple[str, bytes]], site: str = "demo") -> None:
     """An archive as newsarchive's schema 9 left it: captures gzip-compressed in ``body_gzip``."""
     db = sqlite_utils.Database(path)
-    for number, migration in enumerate(MIGRATIONS[:9]):
-        with db.conn:
-            migration(db)
-            db.execute(f"PRAGMA user_version = {number + 1}")
+    migrate(db, to=9)
     with db.conn:
         for minute, (url, body) in enumerate(pages):
             db.execute("INSERT INTO captures (url, site, fetched_at, status, content_type, headers, digest, size,"

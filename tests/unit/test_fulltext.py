@@ -15,7 +15,15 @@ from click.testing import CliRunner
 from datasette.app import Datasette
 
 from archive.cli import cli
-from archive.db import MIGRATIONS, SCHEMA_VERSION, open_archive, schema_version
+from archive.db import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    _v5_bigram_search,
+    _v12_index_only_changed_text,
+    migrate,
+    open_archive,
+    schema_version,
+)
 from archive.queries import search
 from archive.serve import PLUGINS_DIR, datasette_metadata
 from archive.store import store_article
@@ -145,12 +153,8 @@ def test_an_unchanged_re_fetch_leaves_the_search_indexes_alone(stored):
 
 
 def test_an_older_archive_gets_the_triggers_that_index_only_changes(tmp_path):
-    before = next(number for number, migration in enumerate(MIGRATIONS)
-                  if migration.__name__ == "_v12_index_only_changed_text")
     old = sqlite_utils.Database(tmp_path / "old.db")
-    for number in range(before):
-        MIGRATIONS[number](old)
-    old.execute(f"PRAGMA user_version = {before}")
+    migrate(old, to=MIGRATIONS.index(_v12_index_only_changed_text))
     old.close()
     db = open_archive(tmp_path / "old.db")
     triggers = dict(db.execute("select name, sql from sqlite_master where type = 'trigger'").fetchall())
@@ -162,11 +166,8 @@ def test_an_older_archive_gets_the_triggers_that_index_only_changes(tmp_path):
 
 
 def test_the_migration_fills_the_index_of_an_older_archive(tmp_path):
-    before = next(number for number, migration in enumerate(MIGRATIONS) if migration.__name__ == "_v5_bigram_search")
     old = sqlite_utils.Database(tmp_path / "old.db")
-    for number in range(before):
-        MIGRATIONS[number](old)
-    old.execute(f"PRAGMA user_version = {before}")
+    migrate(old, to=MIGRATIONS.index(_v5_bigram_search))
     for article in (JAPANESE, ENGLISH):
         old["articles"].insert({"site": "news", "url": article.url, "title": article.title, "text": article.text,
                                 "content_hash": article.content_hash, "first_seen_at": "2024-06-06T00:00:00+00:00"})

@@ -7,7 +7,7 @@ import dataclasses
 
 import sqlite_utils
 
-from archive.db import MIGRATIONS, SCHEMA_VERSION, open_archive, schema_version
+from archive.db import MIGRATIONS, SCHEMA_VERSION, _v7_reading_at_scale, migrate, open_archive, schema_version
 from archive.queries import article_history
 from archive.store import store_article
 from crawler.extraction import Article
@@ -60,12 +60,8 @@ def test_the_current_text_is_stored_once(tmp_path):
 
 
 def test_an_archive_of_schema_6_migrates(tmp_path):
-    before = next(number for number, migration in enumerate(MIGRATIONS)
-                  if migration.__name__ == "_v7_reading_at_scale")
     old = sqlite_utils.Database(tmp_path / "old.db")
-    for number in range(before):
-        MIGRATIONS[number](old)
-    old.execute(f"PRAGMA user_version = {before}")
+    migrate(old, to=MIGRATIONS.index(_v7_reading_at_scale))
     old["articles"].insert({"id": 1, "site": "demo", "url": STORY.url, "title": STORY.title, "text": "new text",
                             "content_hash": "b", "first_seen_at": "2024-06-06T00:00:00+00:00", "version": 2,
                             "tags": '["North Korea"]', "categories": '["World", "North Korea"]'})

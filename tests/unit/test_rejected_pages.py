@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from archive.captures import capture_body
 from archive.cli import cli
-from archive.db import MIGRATIONS, SCHEMA_VERSION, open_archive, schema_version
+from archive.db import SCHEMA_VERSION, migrate, open_archive, schema_version
 from archive.store import Rejection, store_article, store_rejected
 from crawler.extraction import Article, Capture, NotAnArticle, extract
 from crawler.sites import ExtractionRules
@@ -96,9 +96,7 @@ def test_rejection_carries_not_an_articles_values():
 
 def test_an_archive_from_schema_3_gains_rejected_pages_and_keeps_its_articles(tmp_path):
     old = sqlite_utils.Database(tmp_path / "old.db")
-    for number, migration in enumerate(MIGRATIONS[:3], 1):
-        migration(old)
-        old.execute(f"PRAGMA user_version = {number}")
+    migrate(old, to=3)
     old.execute("INSERT INTO articles (site, url, title, text, content_hash, first_seen_at) "
                 "VALUES ('demo', 'https://news.example/a', 'A', 'Text', 'h', '2024-01-01')")
     old.conn.commit()

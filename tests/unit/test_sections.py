@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 import sqlite_utils
 
-from archive.db import MIGRATIONS, SCHEMA_VERSION, open_archive, schema_version
+from archive.db import MIGRATIONS, SCHEMA_VERSION, migrate, open_archive, schema_version
 from archive.store import section_name, store_article, store_rejected
 from tests.unit.test_store import ARTICLE, CAPTURE
 
@@ -34,9 +34,7 @@ def test_sections_from_listings_and_from_categories_are_one_facet(archive):
 
 def test_migration_6_folds_the_sections_of_an_older_archive(tmp_path):
     old = sqlite_utils.Database(tmp_path / "old.db")
-    for number, migration in enumerate(MIGRATIONS[:5], 1):
-        migration(old)
-        old.execute(f"PRAGMA user_version = {number}")
+    migrate(old, to=5)
     for n, section in enumerate(["business", "Business", "World", "world", None]):
         old.execute("INSERT INTO articles (site, section, url, title, text, content_hash, first_seen_at) "
                     "VALUES ('demo', ?, ?, 'A', 'Text', 'h', '2024-01-01')", [section, f"https://news.example/{n}"])

@@ -6,7 +6,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -43,20 +43,32 @@ class SearchTooSlow(SearchError):
     """The search ran longer than its time limit and was stopped."""
 
 
+@dataclass
+class Limit:
+    stopped: bool = False  # the time limit stopped the statement: its error says so, in its own words
+
+
 @contextmanager
-def time_limit(conn: sqlite3.Connection, ms: float, *, every: int = 1_000) -> Iterator[None]:
-    """Stop what ``conn`` runs inside after ``ms`` milliseconds, as Datasette's ``sqlite_timelimit``
-    does (SQLite's progress handler, asked every ``every`` steps): it fails with "interrupted"."""
+def time_limit(conn: sqlite3.Connection, ms: float | None, *, every: int = 1_000) -> Iterator[Limit]:
+    """Stop what ``conn`` runs inside after ``ms`` milliseconds (None: no limit), as Datasette's
+    ``sqlite_timelimit`` does (SQLite's progress handler, asked every ``every`` steps). The
+    statement then fails ("interrupted", or "vtable constructor failed" when it was stopped while
+    opening a full-text index): the ``Limit`` yielded tells that it was stopped."""
+    limit = Limit()
+    if ms is None:
+        yield limit
+        return
     deadline = time.monotonic() + ms / 1000
-    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1 if ms <= 20 else every)
+
+    def over() -> int:
+        limit.stopped = limit.stopped or time.monotonic() > deadline
+        return int(limit.stopped)
+
+    conn.set_progress_handler(over, 1 if ms <= 20 else every)
     try:
-        yield
+        yield limit
     finally:
         conn.set_progress_handler(None, 0)
-
-
-def _interrupted(error: sqlite3.OperationalError) -> bool:
-    return "interrupt" in str(error)
 
 
 NARROW_FILTER = 20_000  # fewer articles than this pass the filters: list them, look each match up among them
@@ -212,17 +224,18 @@ def find_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filter
     if not text.strip():
         return _hits(conn.execute(latest_sql(filters.clauses(), by_tag=bool(filters.tag)), params))
     register_search_functions(conn)
-    try:
-        with time_limit(conn, time_limit_ms) if time_limit_ms is not None else nullcontext():
+    with time_limit(conn, time_limit_ms) as limit:
+        try:
             sql = search_sql(filters.clauses(), narrow=is_narrow(conn, filters))
             return _hits(conn.execute(sql, params))
-    except sqlite3.OperationalError as error:
-        if time_limit_ms is not None and _interrupted(error):
-            words, given = len(query_words(text)), len(text.split())
-            raise SearchTooSlow(f"the search ran over its time limit ({time_limit_ms / 1000:g} s) and was stopped: "
-                                f"{words} word(s) to look up{f' (the first of {given})' if given > words else ''};"
-                                " try fewer or more distinctive words") from None
-        raise SearchError(f"cannot search for {_shortened(text)!r}: {error}") from None
+        except sqlite3.OperationalError as error:
+            if limit.stopped:
+                words, given = len(query_words(text)), len(text.split())
+                raise SearchTooSlow(
+                    f"the search ran over its time limit ({time_limit_ms / 1000:g} s) and was stopped: "
+                    f"{words} word(s) to look up{f' (the first of {given})' if given > words else ''};"
+                    " try fewer or more distinctive words") from None
+            raise SearchError(f"cannot search for {_shortened(text)!r}: {error}") from None
 
 
 def count_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filters(), *,
@@ -239,13 +252,13 @@ def count_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filte
     else:
         conditions = filters.clauses()
         sql = f"select count(*) from articles a where {' and '.join(conditions)}"
-    try:
-        with time_limit(conn, budget_ms, every=10_000):
+    with time_limit(conn, budget_ms, every=10_000) as limit:
+        try:
             return conn.execute(sql, {**filters.params(), "q": text}).fetchone()[0]
-    except sqlite3.OperationalError as error:
-        if _interrupted(error):
-            return None
-        raise
+        except sqlite3.OperationalError:
+            if limit.stopped:
+                return None
+            raise
 
 
 class SearchHits(list[SearchHit]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,20 +20,26 @@ def crawl(server: DemoServer, sites, db, *settings: str):
     return result.stdout
 
 
-@pytest.fixture(scope="module")
-def editions(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("editions")
+@contextmanager
+def crawled_once(tmp_path_factory, name: str, articles: int):
+    """The sample site served, a site file for it, and an archive of its first crawl."""
+    tmp = tmp_path_factory.mktemp(name)
     sites, db = tmp / "sites", tmp / "archive.db"
     sites.mkdir()
-    with DemoServer(DemoSite(articles=60), slow_seconds=0.1) as server:
+    with DemoServer(DemoSite(articles=articles), slow_seconds=0.1) as server:
         write_site_file(sites, server.base_url)
-        first_site = server.site
         crawl(server, sites, db)
+        yield server, sites, db
+
+
+@pytest.fixture(scope="module")
+def editions(tmp_path_factory):
+    with crawled_once(tmp_path_factory, "editions", 60) as (server, sites, db):
+        first_site = server.site
         server.requests.clear()
         quiet = crawl(server, sites, db)  # right away, default back-off: nothing is due
         quiet_requests = dict(server.requests)
-        server.requests.clear()
-        second_site = server.next_edition()
+        second_site = server.next_edition()  # (its requests counted afresh)
         crawl(server, sites, db, "ARCHIVE_RECHECK=always")
         yield first_site, second_site, server.base_url.rstrip("/"), dict(server.requests), quiet, quiet_requests, db
 
@@ -86,14 +93,9 @@ def test_a_quiet_recrawl_asks_feeds_and_sitemaps_conditionally(editions):
 def backed_off(tmp_path_factory):
     """A crawl; then time passes for some stories (their last fetch is set 8 days back, so the
     default back-off makes them due); then the site's next edition, crawled with the default policy."""
-    tmp = tmp_path_factory.mktemp("backed_off")
-    sites, db = tmp / "sites", tmp / "archive.db"
-    sites.mkdir()
-    with DemoServer(DemoSite(articles=300), slow_seconds=0.1) as server:
-        write_site_file(sites, server.base_url)
+    with crawled_once(tmp_path_factory, "backed_off", 300) as (server, sites, db):
         first = server.site
-        crawl(server, sites, db)
-        second = first.next_edition()
+        second = server.next_edition()  # live from here on: the archive is changed before it is crawled
         edited = sorted((second.corrected_paths | second.touched_up_paths) & {a.path for a in first.stories})
         unchanged = [a.path for a in first.stories if a.path not in edited]
         due = set(edited[::2] + unchanged[::7])  # deep in the sections as well as near their fronts
@@ -104,7 +106,6 @@ def backed_off(tmp_path_factory):
                                      [((datetime.now(UTC) - timedelta(days=8)).isoformat(timespec="seconds"),
                                        base + path) for path in due])
         archive.close()
-        server.next_edition()
         crawl(server, sites, db)
         yield first, second, due, base, dict(server.requests), db
 

@@ -10,6 +10,7 @@ its transaction is committed, so nothing is counted stored that a crash could st
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -20,6 +21,8 @@ import sqlite_utils
 
 from archive.captures import encoder_for
 from archive.store import transaction
+
+logger = logging.getLogger(__name__)
 
 MAX_GROUP = 64  # writes per commit at most: bounds what one commit holds, and its latency
 
@@ -35,6 +38,8 @@ class GroupWriter:
         self.db: sqlite_utils.Database | None = None
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
         self.commits = 0  # transactions committed by ``write`` groups (for tests and benchmarks)
+        self.in_flight: list[tuple] = []  # the jobs the thread has taken and not all answered
+        self.failed: BaseException | None = None  # why the thread stopped, if it did
         self.thread = threading.Thread(target=self._run, args=(open_db,), name=name, daemon=True)
         self.thread.start()
 
@@ -54,6 +59,8 @@ class GroupWriter:
     def _put(self, grouped: bool, function: Callable[..., Any], args: tuple, kwargs: dict) -> Future:
         future: Future = Future()
         self.jobs.put((future, grouped, function, args, kwargs))
+        if self.failed is not None:  # (set before the thread answers what waits: nothing is missed)
+            self._answer_all(self.failed)
         return future
 
     def _run(self, open_db: Callable[[], sqlite_utils.Database]) -> None:
@@ -71,7 +78,7 @@ class GroupWriter:
                 if not job[1]:
                     self._alone(job)
                     continue
-                group = [job]
+                group = self.in_flight = [job]
                 stop = False
                 while len(group) < self.max_group:
                     try:
@@ -83,17 +90,34 @@ class GroupWriter:
                         break
                     if not following[1]:
                         self._commit(group)
-                        group = []
+                        group = self.in_flight = [following]
                         self._alone(following)
+                        group = []
                         break
                     group.append(following)
                 if group:
                     self._commit(group)
                 if stop:
                     return
+        except BaseException as error:  # the thread's own failure: no job given to it may wait forever
+            logger.exception("the archive's writer thread stopped")
+            self.failed = error
+            self._answer_all(error)
         finally:
             self.db.close()
             self.db = None
+
+    def _answer_all(self, error: BaseException) -> None:
+        """Fail every job not answered: those taken for a group, and those still waiting."""
+        waiting = list(self.in_flight)
+        while True:
+            try:
+                waiting.append(self.jobs.get_nowait())
+            except queue.Empty:
+                break
+        for job in waiting:
+            if job is not None and not job[0].done():
+                job[0].set_exception(error)
 
     def _alone(self, job: tuple) -> None:
         future, _, function, args, kwargs = job
@@ -120,5 +144,8 @@ class GroupWriter:
         for future, ok, value in results:
             future.set_result(value) if ok else future.set_exception(value)
         # A site's capture dictionary that became due in the group is trained in a transaction of
-        # its own, now that the captures it learns from are committed.
-        encoder_for(self.db).train_due()
+        # its own, now that the captures it learns from are committed; if it cannot be, later.
+        try:
+            encoder_for(self.db).train_due()
+        except Exception:
+            logger.exception("capture dictionaries not trained now")

@@ -105,3 +105,41 @@ def test_a_capture_dictionary_due_inside_a_group_is_trained_once_the_group_is_co
     assert row["dictionary_id"] is not None  # captures after the training use it
     assert all(capture_body(db, stored.capture_id) == capture(n).body
                for n, stored in enumerate([f.result() for f in futures]))
+
+
+def test_a_capture_dictionary_that_cannot_be_trained_leaves_the_writer_writing(tmp_path, monkeypatch):
+    import archive.groupwrite as groupwrite
+
+    class Broken:
+        def train_due(self):
+            raise OSError("disk says no")
+
+    monkeypatch.setattr(groupwrite, "encoder_for", lambda db: Broken())
+    writer = GroupWriter(partial(open_archive, tmp_path / "a.db"))
+    try:
+        first = writer.write(store_article, article(1), site="demo", capture=capture(1)).result(10)
+        second = writer.write(store_article, article(2), site="demo", capture=capture(2)).result(10)
+    finally:
+        writer.close()
+    assert (first.outcome.value, second.outcome.value) == ("new", "new")
+
+
+def test_a_writer_thread_that_stops_fails_every_write_waiting_on_it(tmp_path):
+    writer = GroupWriter(partial(open_archive, tmp_path / "a.db"))
+    gate = threading.Event()
+    held = writer.call(lambda db: gate.wait(10))
+
+    def broken(group):
+        raise RuntimeError("the thread's own bug")
+
+    writer._commit = broken  # fails outside any one write: the thread stops
+    taken = writer.write(store_article, article(1), site="demo", capture=capture(1))
+    waiting = writer.write(store_article, article(2), site="demo", capture=capture(2))
+    gate.set()
+    held.result(10)
+    writer.thread.join(10)
+    for future in (taken, waiting):
+        with pytest.raises(RuntimeError, match="own bug"):
+            future.result(10)
+    with pytest.raises(RuntimeError, match="own bug"):  # and a write given after it stopped
+        writer.write(store_article, article(3), site="demo", capture=capture(3)).result(10)

@@ -122,6 +122,19 @@ def _v6_section_case(db: sqlite_utils.Database) -> None:
                 db.execute(f"UPDATE {table} SET section = ? WHERE section = ?", [section_name(section), section])
 
 
+# The tags and categories of the article a trigger fires for, as article_tags rows.
+_NEW_LABELS = ("SELECT value, new.id, new.published_at FROM json_each(CASE WHEN json_valid(new.tags) THEN new.tags"
+               " ELSE '[]' END) WHERE typeof(value) = 'text' UNION SELECT value, new.id, new.published_at FROM"
+               " json_each(CASE WHEN json_valid(new.categories) THEN new.categories ELSE '[]' END)"
+               " WHERE typeof(value) = 'text'")
+
+
+def _changed(*columns: str) -> str:
+    """A trigger's WHEN: one of ``columns`` holds another value (``UPDATE OF`` fires when a column is
+    set, changed or not, and an unchanged re-fetch sets them all)."""
+    return " OR ".join(f"old.{column} IS NOT new.{column}" for column in columns)
+
+
 def _v7_reading_at_scale(db: sqlite_utils.Database) -> None:
     """What the reading pages need to stay fast at millions of articles: ``article_tags`` (each tag
     and category of each article, one row, with its publication time for a tag's newest) and ``site_counts``
@@ -131,15 +144,11 @@ def _v7_reading_at_scale(db: sqlite_utils.Database) -> None:
                " REFERENCES articles(id), published_at TEXT, PRIMARY KEY (tag, article_id)) WITHOUT ROWID")
     db.execute("CREATE INDEX article_tags_article ON article_tags (article_id)")
     db.execute("CREATE INDEX article_tags_published ON article_tags (tag, published_at)")  # a tag's newest
-    labels = ("SELECT value, new.id, new.published_at FROM json_each(CASE WHEN json_valid(new.tags) THEN new.tags"
-              " ELSE '[]' END) WHERE typeof(value) = 'text' UNION SELECT value, new.id, new.published_at FROM"
-              " json_each(CASE WHEN json_valid(new.categories) THEN new.categories ELSE '[]' END)"
-              " WHERE typeof(value) = 'text'")
     db.execute(f"CREATE TRIGGER article_tags_ai AFTER INSERT ON articles BEGIN"
-               f" INSERT OR IGNORE INTO article_tags (tag, article_id, published_at) {labels}; END")
+               f" INSERT OR IGNORE INTO article_tags (tag, article_id, published_at) {_NEW_LABELS}; END")
     db.execute(f"CREATE TRIGGER article_tags_au AFTER UPDATE OF tags, categories, published_at ON articles BEGIN"
                f" DELETE FROM article_tags WHERE article_id = old.id;"
-               f" INSERT OR IGNORE INTO article_tags (tag, article_id, published_at) {labels}; END")
+               f" INSERT OR IGNORE INTO article_tags (tag, article_id, published_at) {_NEW_LABELS}; END")
     db.execute("CREATE TRIGGER article_tags_ad AFTER DELETE ON articles BEGIN"
                " DELETE FROM article_tags WHERE article_id = old.id; END")
     db.execute("INSERT OR IGNORE INTO article_tags (tag, article_id, published_at)"
@@ -234,7 +243,7 @@ def _v11_discovery_sources(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_discovery_sources_site ON discovery_sources (site)")
 
 
-_TEXT_CHANGED = "old.title IS NOT new.title OR old.description IS NOT new.description OR old.text IS NOT new.text"
+_TEXT_CHANGED = _changed("title", "description", "text")
 
 
 def _v12_index_only_changed_text(db: sqlite_utils.Database) -> None:
@@ -257,11 +266,24 @@ def _v12_index_only_changed_text(db: sqlite_utils.Database) -> None:
             f" WHEN {_TEXT_CHANGED} BEGIN DELETE FROM articles_bigrams WHERE rowid = old.rowid; END")
 
 
+def _v13_tags_only_when_changed(db: sqlite_utils.Database) -> None:
+    """An article's rows in ``article_tags`` are rewritten only when its tags, categories or
+    publication time change, not on every re-fetch that sets them to the same values."""
+    with db.conn:
+        db.conn.execute("BEGIN IMMEDIATE")
+        db.conn.execute("DROP TRIGGER IF EXISTS article_tags_au")
+        db.conn.execute(
+            "CREATE TRIGGER article_tags_au AFTER UPDATE OF tags, categories, published_at ON articles"
+            f" WHEN {_changed('tags', 'categories', 'published_at')} BEGIN"
+            f" DELETE FROM article_tags WHERE article_id = old.id;"
+            f" INSERT OR IGNORE INTO article_tags (tag, article_id, published_at) {_NEW_LABELS}; END")
+
+
 # Append only: each entry turns version N into N + 1. Never edit one that has shipped.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial, _v2_recheck, _v3_learned_boilerplate, _v4_rejected_pages, _v5_bigram_search, _v6_section_case,
     _v7_reading_at_scale, _v8_versions_without_current_text, _v9_import_progress, _v10_zstd_captures,
-    _v11_discovery_sources, _v12_index_only_changed_text,
+    _v11_discovery_sources, _v12_index_only_changed_text, _v13_tags_only_when_changed,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -79,3 +79,15 @@ def test_an_archive_of_schema_6_migrates(tmp_path):
     assert db.execute("select version, text from article_versions order by version").fetchall() == [
         (1, "old text"), (2, None)]
     assert [v.text for v in article_history(db, STORY.url)[1]] == ["old text", "new text"]
+
+
+def test_an_unchanged_re_fetch_leaves_the_articles_tags_alone(archive):
+    tagged = dataclasses.replace(STORY, tags=("North Korea", "Missiles"), categories=("World",))
+    store_article(archive, tagged, site="demo")
+    changes = archive.conn.total_changes
+    store_article(archive, tagged, site="demo", fetched_at="2030-01-01T00:00:00+00:00")
+    unchanged = archive.conn.total_changes - changes
+    store_article(archive, dataclasses.replace(tagged, tags=("North Korea",)), site="demo",
+                  fetched_at="2030-01-02T00:00:00+00:00")
+    assert archive.execute("select tag from article_tags order by tag").fetchall() == [("North Korea",), ("World",)]
+    assert unchanged == 1  # the article's row (its last fetch): no article_tags row deleted and written again

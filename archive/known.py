@@ -138,13 +138,6 @@ class KnownUrls:
                                   " from discovery_sources where site = ?", [site])
         return {row[0]: DiscoverySource(*row) for row in rows}
 
-    def last_success(self, site: str) -> str | None:
-        """When the site's last run that finished (not failed, interrupted or blocked) started."""
-        if self._conn is None:
-            return None
-        return self._conn.execute("select max(started_at) from crawl_runs where site = ? and outcome = 'finished'",
-                                  [site]).fetchone()[0]
-
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()

@@ -132,8 +132,9 @@ class NewsSpider(scrapy.Spider):
         self._seen: dict[str, int] = {}  # canonical URL -> NEW (to the archive) | LISTED (met on a listing page)
         self.known = KnownUrls(None)  # the archive's articles, looked up as links come (archive.known)
         self.sources: dict[str, dict[str, DiscoverySource]] = {}  # feeds and sitemaps as last read, per site
-        self.last_success: dict[str, datetime | None] = {}
         self._read: dict[str, DiscoverySource] = {}  # feeds and sitemaps read in this crawl, kept if it finishes
+        # ... and those of them not followed whole (a link cut, a fetch failed): asked again in full next time
+        self._incomplete: set[str] = set()
         self._db_path: str | None = None
         self.safety_depth = ARCHIVE_LISTING_SAFETY_DEPTH
         self.learned: dict[str, tuple[str, ...]] = {}
@@ -182,16 +183,18 @@ class NewsSpider(scrapy.Spider):
         self._db_path = db_path
         self.known = KnownUrls(db_path)
         self.sources = {name: self.known.sources(name) for name in self.sites}
-        self.last_success = {name: _when(self.known.last_success(name)) for name in self.sites}
 
     def closed(self, reason: str) -> None:
         """Keep how each feed and sitemap answered, for the next crawl's conditional requests; only
-        after a crawl that finished, as every entry they listed has then been followed."""
+        after a crawl that finished and read every entry (no ``since``), as each entry they listed has
+        then been followed. One not followed whole keeps no validators and no ``lastmod``: the next
+        crawl reads it in full."""
         try:
             stats = self.crawler.stats
-            read = [source for source in self._read.values()
+            read = [replace(source, etag=None, last_modified=None, lastmod=None)
+                    if source.url in self._incomplete else source for source in self._read.values()
                     if not stats.get_value(f"news/{source.site}/stopped_at_bot_wall")]
-            if reason == "finished" and read and self._db_path:
+            if reason == "finished" and read and self._db_path and not self.since:
                 db = open_archive(self._db_path)
                 try:
                     record_sources(db, read)
@@ -266,9 +269,11 @@ class NewsSpider(scrapy.Spider):
         return False
 
     def _cap(self, site: SiteConfig, response: Response, cut: int, what: str) -> None:
-        """Count the links past ``ARCHIVE_MAX_LINKS_PER_PAGE`` that a page offered; warn once per site."""
+        """Count the links past ``ARCHIVE_MAX_LINKS_PER_PAGE`` that a page offered; warn once per site.
+        A feed or sitemap so cut is not followed whole."""
         if not cut:
             return
+        self._incomplete.add(_asked(response))
         self._count(site.name, "cut/links", cut)
         if (site.name, what) not in self._cut_logged:
             self._cut_logged.add((site.name, what))
@@ -350,17 +355,13 @@ class NewsSpider(scrapy.Spider):
 
     def _unchanged_sitemap(self, site: SiteConfig, child: Entry) -> bool:
         """Whether a sitemap index's child has not changed since it was read: its ``lastmod`` is no
-        later than the one the index gave it then, or (a child not read before) than the start of the
-        site's last run that finished. A child without a ``lastmod`` is asked for (conditionally)."""
-        when = child.modified()
-        if when is None:
-            return False
+        later than the one the index gave it then. A child not read before, or without a ``lastmod``,
+        is asked for (conditionally)."""
         known = self.sources.get(site.name, {}).get(child.url)
-        if known is not None:
-            before = Entry(child.url, known.lastmod).modified()
-            return before is not None and when <= before
-        last = self.last_success.get(site.name)
-        return last is not None and when < last
+        if known is None or (when := child.modified()) is None:
+            return False
+        before = Entry(child.url, known.lastmod).modified()
+        return before is not None and when <= before
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """Scrapy's default callback, for a page the crawl did not ask for (``scrapy parse
@@ -403,7 +404,7 @@ class NewsSpider(scrapy.Spider):
                 self._count(site.name, "skipped/sitemap_unchanged")
             elif self._on_site(site, child.url):
                 yield self._sitemap_request(site, child.url, parent=_asked(response), lastmod=child.date)
-        yield from self._entry_requests(site, sitemap.urls, None, f"sitemap {response.url}")
+        yield from self._entry_requests(site, sitemap.urls, None, f"sitemap {_asked(response)}")
 
     def _children_of_unchanged(self, site: SiteConfig, index: str) -> Iterator[scrapy.Request]:
         """A sitemap index that answered 304 lists the children it listed before, with the same
@@ -426,7 +427,7 @@ class NewsSpider(scrapy.Spider):
         self._cap(site, response, feed.cut, "feed")
         if not feed.entries:
             self._count(site.name, "skipped/empty_or_broken_feed")
-        yield from self._entry_requests(site, feed.entries, response.meta.get("section"), f"feed {response.url}")
+        yield from self._entry_requests(site, feed.entries, response.meta.get("section"), f"feed {_asked(response)}")
 
     def _entry_requests(self, site: SiteConfig, entries: list[Entry], section: str | None,
                         source: str) -> Iterator[scrapy.Request]:
@@ -596,6 +597,10 @@ class NewsSpider(scrapy.Spider):
             self._count(site, "skipped/robots_txt")
             self.logger.debug("robots.txt forbids %s", request.url)
             return
+        # The feed or sitemap that listed what failed (an article, a child sitemap) was not followed whole.
+        kind, _, listed_by = (request.meta.get("source") or "").partition(" ")
+        self._incomplete.update(url for url in (listed_by if kind in ("feed", "sitemap") else None,
+                                                request.meta.get("parent")) if url)
         if failure.check(HttpError):
             self._count(site, f"errors/http_{failure.value.response.status}")
         elif failure.check(TimeoutError, DefTimeoutError, TCPTimedOutError, DownloadTimeoutError):

@@ -171,14 +171,16 @@ def test_sitemap_children_not_modified_since_they_were_read_are_not_fetched(tmp_
     index = sitemap_index([
         ("/sitemap-2024-05.xml", "2024-05-31T10:00:00+00:00"),  # as when read: skipped
         ("/sitemap-2024-06.xml", "2024-06-12T08:00:00+00:00"),  # modified since it was read
-        ("/sitemap-2024-04.xml", "2024-04-30T10:00:00+00:00"),  # not read before, older than the last good run
+        # not read before, older than the last good run (which read no sitemap: sources=sections, or
+        # a sitemap the site added since): asked for, or its stories would never be
+        ("/sitemap-2024-04.xml", "2024-04-30T10:00:00+00:00"),
         ("/sitemap-news.xml", "2024-06-11T10:00:00+00:00"),  # not read before, newer
         ("/sitemap-pages.xml", None),  # no lastmod: asked for
     ])
     out = list(spider.parse_sitemap(xml(BASE + "/sitemap.xml", index)))
-    assert sorted(r.url.removeprefix(BASE) for r in out) == ["/sitemap-2024-06.xml", "/sitemap-news.xml",
-                                                              "/sitemap-pages.xml"]
-    assert stat(spider, "skipped/sitemap_unchanged") == 2
+    assert sorted(r.url.removeprefix(BASE) for r in out) == ["/sitemap-2024-04.xml", "/sitemap-2024-06.xml",
+                                                              "/sitemap-news.xml", "/sitemap-pages.xml"]
+    assert stat(spider, "skipped/sitemap_unchanged") == 1
     assert {r.meta["parent"] for r in out} == {BASE + "/sitemap.xml"}
 
 
@@ -245,3 +247,53 @@ def test_a_bad_safety_depth_fails_the_crawl_at_once(tmp_path, demo_config, depth
     with pytest.raises(SpiderArgumentError, match=f"ARCHIVE_LISTING_SAFETY_DEPTH must be a whole number of pages,"
                                                   f" 0 or more, not '{depth}'"):
         make_spider(demo_config, tmp_path / "a.db", ARCHIVE_LISTING_SAFETY_DEPTH=depth)
+
+
+def test_a_feed_or_sitemap_not_followed_whole_is_read_in_full_next_time(tmp_path, demo_config):
+    """A story the feed listed failed, a child sitemap failed, a child was cut at the link limit:
+    their validators (and the child's lastmod) are not kept, or a 304 would hide those entries."""
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.python.failure import Failure
+
+    open_archive(tmp_path / "a.db").close()
+    spider = make_spider(demo_config, tmp_path / "a.db", ARCHIVE_MAX_LINKS_PER_PAGE=2)
+
+    def read(url, body, **meta):
+        request = Request(url, meta={"site": "demo", **meta})
+        return list(spider.parse_feed(XmlResponse(url, body=body, headers={"ETag": '"e"'}, request=request))
+                    if meta["source"] == "feed" else
+                    spider.parse_sitemap(XmlResponse(url, body=body, headers={"ETag": '"e"'}, request=request)))
+
+    def fail(request):
+        failure = Failure(HttpError(Response(request.url, status=503, request=request)))
+        failure.request = request  # as Scrapy hands an errback its failure
+        spider.failed(failure)
+
+    story = "<item><link>{}/2024/06/{}.html</link></item>"
+    feed = f"<rss><channel>{story.format(BASE, 'a')}{story.format(BASE, 'b')}</channel></rss>".encode()
+    articles = read(BASE + "/feed.xml", feed, source="feed")
+    fail(articles[0])  # a story of the feed failed
+    read(BASE + "/atom.xml", f"<rss><channel>{story.format(BASE, 'c')}</channel></rss>".encode(), source="feed")
+    children = read(BASE + "/sitemap.xml", sitemap_index([("/sitemap-1.xml", "2024-06-01T00:00:00+00:00"),
+                                                          ("/sitemap-2.xml", "2024-06-01T00:00:00+00:00")]),
+                    source="sitemap")
+    fail(children[0])  # a child that did not answer: its index is read in full next time
+    urlset = "".join(f"<url><loc>{BASE}/2024/06/s{n}.html</loc></url>" for n in range(3))
+    read(BASE + "/sitemap-2.xml", f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urlset}</urlset>'
+         .encode(), source="sitemap", parent=BASE + "/sitemap.xml", lastmod="2024-06-01T00:00:00+00:00")  # cut
+    spider.closed("finished")
+    rows = {row["url"].removeprefix(BASE): row for row in open_archive(tmp_path / "a.db")["discovery_sources"].rows}
+    assert rows["/atom.xml"]["etag"] == '"e"'  # followed whole: kept
+    for incomplete in ("/feed.xml", "/sitemap.xml", "/sitemap-2.xml"):
+        assert (rows[incomplete]["etag"], rows[incomplete]["lastmod"]) == (None, None)
+    assert "/sitemap-1.xml" not in rows
+
+
+def test_a_crawl_since_a_date_keeps_no_validators(tmp_path, demo_config):
+    open_archive(tmp_path / "a.db").close()
+    spider = make_spider(demo_config, tmp_path / "a.db")
+    spider.since = NOW - timedelta(days=1)  # entries older than it were passed over
+    request = Request(BASE + "/feed.xml", meta={"site": "demo", "source": "feed"})
+    list(spider.parse_feed(XmlResponse(BASE + "/feed.xml", body=b"<rss/>", headers={"ETag": '"e"'}, request=request)))
+    spider.closed("finished")
+    assert open_archive(tmp_path / "a.db")["discovery_sources"].count == 0

@@ -20,7 +20,7 @@ import sqlite_utils
 
 from archive.captures import encoder_for
 from archive.fulltext import index_article
-from crawler.extraction import Article, Capture, NotAnArticle
+from crawler.extraction import Article, Capture
 from crawler.urls import canonical_url
 
 # Headers worth keeping with a capture: enough for conditional re-fetches and for WARC export.
@@ -40,23 +40,6 @@ class Stored:
     outcome: Outcome
     version: int
     capture_id: int | None
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """Why extraction did not take a fetched page for an article (``NotAnArticle``'s reason, detail
-    and page-type score), as plain values that pickle and travel between processes."""
-
-    reason: str
-    detail: str = ""
-    score: float | None = None
-
-    @classmethod
-    def of(cls, error: NotAnArticle) -> Rejection:
-        return cls(error.reason, error.detail or "", error.score)
-
-    def __str__(self) -> str:
-        return f"{self.reason}: {self.detail}" if self.detail else self.reason
 
 
 def utc_now() -> str:

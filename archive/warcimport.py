@@ -47,10 +47,10 @@ from archive.store import (
     transaction,
     utc_now,
 )
-from crawler.extensions import draw_line
 from crawler.extraction import Capture
 from crawler.settings import default_workers
 from crawler.sites import ExtractionRules, SiteConfig, origin
+from crawler.stats import draw_line
 from crawler.urls import canonical_url
 from crawler.workers import (
     EXTRACTION_FAILED,

@@ -9,13 +9,9 @@ from typing import Any, TextIO
 from scrapy import signals
 from twisted.internet import task
 
+from crawler.stats import draw_line
+
 INTERVAL = 1.0
-
-
-def draw_line(stream: TextIO, line: str) -> None:
-    """Draw ``line`` over the terminal's current line (an empty one clears it)."""
-    stream.write("\r\x1b[K" + line)
-    stream.flush()
 
 
 def progress_line(stats: dict[str, Any], sites: list[str]) -> str:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from archive.store import Rejection
-
-from .extraction import Article, Capture
+from .extraction import Article, Capture, Rejection
 
 
 @dataclass

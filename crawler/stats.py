@@ -7,9 +7,15 @@ downloader middlewares), ``archive`` for extracting and storing (pipelines). A s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TextIO
 
 
 def count_for_site(stats: Any, area: str, site: str, what: str, by: int = 1) -> None:
     stats.inc_value(f"{area}/{site}/{what}", by)
     stats.inc_value(f"{area}/{what}", by)
+
+
+def draw_line(stream: TextIO, line: str) -> None:
+    """Draw ``line`` over the terminal's current line (an empty one clears it)."""
+    stream.write("\r\x1b[K" + line)
+    stream.flush()

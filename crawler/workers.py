@@ -19,8 +19,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from archive.store import Rejection
-from crawler.extraction import Article, NotAnArticle, decode_page, extract
+from crawler.extraction import Article, NotAnArticle, Rejection, decode_page, extract
 from crawler.extraction.article import page_digest
 
 # The reason a page is kept in ``rejected_pages`` when extraction did not finish with it (its

@@ -26,7 +26,7 @@ The cascade, one module a stage:
 """
 
 from .article import Article, Capture
-from .cascade import NotAnArticle, analyse, decode_html, decode_page, extract
+from .cascade import NotAnArticle, Rejection, analyse, decode_html, decode_page, extract
 from .dates import ParsedDate, first_date, parse_date, parse_since
 from .pagetype import bot_challenge
 
@@ -35,6 +35,7 @@ __all__ = [
     "Capture",
     "NotAnArticle",
     "ParsedDate",
+    "Rejection",
     "analyse",
     "bot_challenge",
     "decode_html",

@@ -105,6 +105,23 @@ class NotAnArticle(Exception):
         return f"{self.reason}: {self.detail}" if self.detail else self.reason
 
 
+@dataclass(frozen=True)
+class Rejection:
+    """Why extraction did not take a fetched page for an article (``NotAnArticle``'s reason, detail
+    and page-type score), as plain values that pickle and travel between processes."""
+
+    reason: str
+    detail: str = ""
+    score: float | None = None
+
+    @classmethod
+    def of(cls, error: NotAnArticle) -> Rejection:
+        return cls(error.reason, error.detail or "", error.score)
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.detail}" if self.detail else self.reason
+
+
 @lru_cache(maxsize=128)
 def _selectors(drop_selectors: tuple[str, ...]) -> tuple[CSSSelector, ...]:
     return tuple(CSSSelector(selector) for selector in drop_selectors)

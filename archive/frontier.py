@@ -55,7 +55,6 @@ except ImportError:  # without the "distributed" extra: only distributed mode ne
 from archive.db import open_archive
 from archive.store import (
     Outcome,
-    Rejection,
     blocked_by,
     capture_stored,
     close_abandoned_runs,
@@ -67,7 +66,7 @@ from archive.store import (
     touch_not_modified,
     utc_now,
 )
-from crawler.extraction import Article, Capture
+from crawler.extraction import Article, Capture, Rejection
 from crawler.urls import canonical_url
 
 DEFAULT_PREFIX = "newsarchive"

@@ -10,9 +10,9 @@ from datasette.app import Datasette
 
 from archive.db import open_archive
 from archive.serve import METADATA_FILE, PLUGINS_DIR, datasette_metadata, datasette_settings
-from archive.store import Rejection, finish_run, start_run, store_article, store_rejected
+from archive.store import finish_run, start_run, store_article, store_rejected
 from crawler.demo_site import DemoSite, DemoSiteApp
-from crawler.extraction import Capture, NotAnArticle, extract
+from crawler.extraction import Capture, NotAnArticle, Rejection, extract
 from crawler.sites import load_site_file
 from tests.conftest import demo_config_file
 

@@ -11,9 +11,8 @@ from scrapy import Request
 from archive.captures import capture_body
 from archive.db import open_archive
 from archive.frontier import ArchiveWriter, Frontier, Keys, connect, decode_item, encode_item
-from archive.store import Rejection
 from crawler.distributed import RUN, FrontierDupeFilter, FrontierScheduler
-from crawler.extraction import Article, Capture
+from crawler.extraction import Article, Capture, Rejection
 
 ARTICLE = Article(url="https://news.example/2024/06/story.html", title="A story", text="First line.\nSecond line.",
                   authors=("Ann Author", "Bo Writer"), tags=("Politics",), published_at="2024-06-01T10:00:00+00:00")

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from archive.captures import capture_body
 from archive.cli import cli
 from archive.db import SCHEMA_VERSION, migrate, open_archive, schema_version
-from archive.store import Rejection, store_article, store_rejected
-from crawler.extraction import Article, Capture, NotAnArticle, extract
+from archive.store import store_article, store_rejected
+from crawler.extraction import Article, Capture, NotAnArticle, Rejection, extract
 from crawler.sites import ExtractionRules
 from tests.conftest import page_html
 

@@ -112,11 +112,12 @@ def test_two_importers_and_a_writer_through_redis_store_every_article_once(tmp_p
     importers = [start("import", str(first), str(both), "--jobs", "1", "--db", str(tmp_path / "unused.db")),
                  start("import", str(both), str(second), "--jobs", "0", "--db", str(tmp_path / "unused.db"))]
     try:
-        for importer in importers:
-            assert importer.wait(timeout=240) == 0, (tmp_path / "process-1.log").read_text()
+        for number, importer in enumerate(importers, 1):
+            assert importer.wait(timeout=240) == 0, (tmp_path / f"process-{number}.log").read_text()
         frontier = Frontier(connect(redis_url), Keys())
-        wait_until(lambda: frontier.status()["items_waiting"] == 0
-                   and count(db, "select count(*) from captures") >= len(expected["captures"]), writer)
+        assert wait_until(lambda: frontier.status()["items_waiting"] == 0
+                          and count(db, "select count(*) from captures") >= len(expected["captures"]), writer), \
+            (tmp_path / "process-0.log").read_text()  # the writer ended before it had written them
         writer.send_signal(signal.SIGTERM)
         assert writer.wait(timeout=60) == 0, (tmp_path / "process-0.log").read_text()
     finally:

@@ -122,11 +122,11 @@ def test_an_interrupted_import_goes_on_where_it_stopped(tmp_path, fetches):
     warc = cc_news_file(tmp_path / "cc.warc.gz", fetches=fetches)
     seen = []
 
-    def stop_after_four_pages() -> bool:
+    def stop_after_twelve_looks() -> bool:
         seen.append(1)
         return len(seen) > 12
 
-    first = import_archives([warc], db_path=tmp_path / "a.db", jobs=0, should_stop=stop_after_four_pages)
+    first = import_archives([warc], db_path=tmp_path / "a.db", jobs=0, should_stop=stop_after_twelve_looks)
     assert first.outcome == "interrupted" and 0 < first.counts["saved/new"] < EXPECTED_ARTICLES
     done = rows(tmp_path / "a.db", "select done_offset, finished_at from import_files")
     assert done[0][0] > 0 and done[0][1] is None
@@ -306,10 +306,15 @@ def test_a_worker_that_dies_on_a_page_costs_its_extraction_not_the_page(tmp_path
     assert db.execute("SELECT finished_at IS NOT NULL FROM import_files").fetchone() == (1,)
 
 
-@pytest.mark.parametrize(("given", "workers"), [(["--jobs", "3"], 3), ([], "default")])
-def test_jobs_sets_the_extraction_workers_by_default_one_per_core(tmp_path, monkeypatch, given, workers):
+@pytest.mark.parametrize(("given", "usable", "workers"), [
+    (["--jobs", "3"], {0, 1}, 3),
+    ([], {0, 1}, 2),  # one per core this process may use
+    ([], {0}, 1),  # on one core, one worker still: the import reads and extracts in turn
+])
+def test_jobs_sets_the_extraction_workers_by_default_one_per_core(tmp_path, monkeypatch, given, usable, workers):
+    import os
+
     import archive.warcimport as warcimport
-    from crawler.settings import default_workers
 
     asked = []
 
@@ -318,11 +323,12 @@ def test_jobs_sets_the_extraction_workers_by_default_one_per_core(tmp_path, monk
         return None  # extraction then runs in this process: the count asked for is what is tested
 
     monkeypatch.setattr(warcimport, "extraction_pool", pool_of)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: usable, raising=False)
     warc, _ = three_stories(tmp_path)
     result = CliRunner().invoke(cli, ["import", str(warc), "--db", str(tmp_path / "a.db"), *given,
                                       "--sites-dir", str(tmp_path / "no-sites")])
     assert result.exit_code == 0, result.output
-    assert asked == [default_workers() or 1 if workers == "default" else workers]
+    assert asked == [workers]
 
 
 def test_a_capture_dictionary_due_inside_a_batch_is_trained_after_its_commit(tmp_path):

@@ -93,6 +93,7 @@ class CheckSpider(NewsSpider):
                 "robots_txt_examples": self.robots_denied.get(name, [])[:EXAMPLES],
             }
         self.crawler.stats.set_value(REPORT, report)
+        self.known.close()  # (the archive's validators are not kept: nothing was crawled)
 
 
 def check_sites(sites: list[SiteConfig], db_path: str | Path, overrides: dict[str, Any] | None = None,

@@ -73,5 +73,10 @@ def extraction_pool(workers: int, *, start_timeout: float = 120.0) -> Any:
     else:
         context = multiprocessing.get_context("spawn")
     pool = ProcessPool(max_workers=workers, context=context)
-    pool.schedule(_started).result(timeout=start_timeout)
+    try:
+        pool.schedule(_started).result(timeout=start_timeout)
+    except BaseException:  # not started in time: its fork server and workers are not left behind
+        pool.stop()
+        pool.join()
+        raise
     return pool

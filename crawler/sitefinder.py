@@ -16,10 +16,10 @@ import tomllib
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -428,7 +428,8 @@ def find_site(url: str, fetcher: PoliteFetcher, name: str | None = None, sample:
                  else "")
         raise AddSiteError(f"no article found on {base_url}: no feed, sitemap or section lists a link that looks like "
                            f"a story ({fetcher.requests} requests made{spent}); no site file written")
-    negatives = [u for u in dict.fromkeys(canonical_url(n) for n in not_articles) if u not in set(positives)]
+    known = set(positives)
+    negatives = [u for u in dict.fromkeys(canonical_url(n) for n in not_articles) if u not in known]
     findings.article_urls, findings.coverage, findings.pattern_note = learn_patterns(positives, negatives)
     compiled = [re.compile(p) for p in findings.article_urls]
 
@@ -470,45 +471,47 @@ def _section_candidates(page: HtmlResponse, in_base: Callable[[str], bool]) -> l
 def _find_feeds(findings: Findings, fetcher: PoliteFetcher, page: HtmlResponse | None,
                 in_base: Callable[[str], bool]) -> None:
     named = [page.urljoin(h) for h in feed_links(page)] if page is not None else []
-    candidates = named or [urljoin(findings.base_url, p) for p in COMMON_FEEDS]
-    for url in dict.fromkeys(candidates):
-        if not SiteConfig(findings.name, findings.base_url).in_scope(url):
-            findings.dropped.append(f"{url}: a feed off the site (add its host to domains to read it)")
-            continue
-        reply = fetcher.get(url)
-        if reply is None or not reply.ok:
-            continue
-        entries = [clean_url(e.url) for e in parse_feed(reply.body, ARCHIVE_MAX_LINKS_PER_PAGE).entries]
-        links = [u for u in entries if in_base(u) and url_shape(u) >= 0]
-        if links:
-            findings.feeds.append(Source("feed", url, links=list(dict.fromkeys(links))))
-            if not named:
-                break  # one guessed feed is enough
-        elif entries:
-            findings.dropped.append(f"{url}: a feed of {len(entries)} links, none an article of {findings.base_url}")
+    findings.feeds += _probe(findings, fetcher, "feed", named or _guesses(findings, COMMON_FEEDS), in_base,
+                             lambda reply: [clean_url(e.url) for e in
+                                            parse_feed(reply.body, ARCHIVE_MAX_LINKS_PER_PAGE).entries],
+                             guessed=not named)
 
 
 def _find_sitemaps(findings: Findings, fetcher: PoliteFetcher, in_base: Callable[[str], bool]) -> None:
     announced = robots_sitemaps(fetcher.robots_txt(findings.base_url))
-    candidates = announced or [urljoin(findings.base_url, p) for p in COMMON_SITEMAPS]
+    findings.sitemaps += _probe(findings, fetcher, "sitemap", announced or _guesses(findings, COMMON_SITEMAPS),
+                                in_base, partial(_sitemap_links, fetcher), guessed=not announced)
+
+
+def _guesses(findings: Findings, paths: Sequence[str]) -> list[str]:
+    return [urljoin(findings.base_url, path) for path in paths]
+
+
+def _probe(findings: Findings, fetcher: PoliteFetcher, kind: str, candidates: list[str],
+           in_base: Callable[[str], bool], read: Callable[[Page], list[str]], *, guessed: bool) -> list[Source]:
+    """The feeds (or sitemaps) among ``candidates`` that list articles of the site, with those
+    links; of ``guessed`` ones (common paths, nothing named them) the first that does is enough
+    (a sitemap index holds the rest). The others are noted in ``findings.dropped``."""
+    scope, found = SiteConfig(findings.name, findings.base_url), []
     for url in dict.fromkeys(candidates):
-        if not SiteConfig(findings.name, findings.base_url).in_scope(url):
-            findings.dropped.append(f"{url}: a sitemap off the site")
+        if not scope.in_scope(url):
+            findings.dropped.append(f"{url}: a {kind} off the site (add its host to domains to read it)")
             continue
         reply = fetcher.get(url)
         if reply is None or not reply.ok:
             continue
-        links, looked = _sitemap_links(fetcher, reply)
-        links = [u for u in links if in_base(u) and url_shape(u) >= 0]
+        listed = read(reply)
+        links = [u for u in listed if in_base(u) and url_shape(u) >= 0]
         if links:
-            findings.sitemaps.append(Source("sitemap", url, links=list(dict.fromkeys(links))))
-            if not announced:
-                break  # one guessed sitemap (an index holds the rest) is enough
-        elif looked:
-            findings.dropped.append(f"{url}: a sitemap of {looked} links, none an article of {findings.base_url}")
+            found.append(Source(kind, url, links=list(dict.fromkeys(links))))
+            if guessed:
+                break
+        elif listed:
+            findings.dropped.append(f"{url}: a {kind} of {len(listed)} links, none an article of {findings.base_url}")
+    return found
 
 
-def _sitemap_links(fetcher: PoliteFetcher, reply: Page) -> tuple[list[str], int]:
+def _sitemap_links(fetcher: PoliteFetcher, reply: Page) -> list[str]:
     """A sitemap's pages, or for an index those of its first children (the news sitemap first)."""
     sitemap = parse_sitemap(reply.body, ARCHIVE_MAX_LINKS_PER_PAGE)
     links = [clean_url(e.url) for e in sitemap.urls]
@@ -517,7 +520,7 @@ def _sitemap_links(fetcher: PoliteFetcher, reply: Page) -> tuple[list[str], int]
         page = fetcher.get(child.url)
         if page is not None and page.ok:
             links += [clean_url(e.url) for e in parse_sitemap(page.body, ARCHIVE_MAX_LINKS_PER_PAGE).urls]
-    return links, len(links)
+    return links
 
 
 def _sample(findings: Findings, fetcher: PoliteFetcher, count: int) -> None:

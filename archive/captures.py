@@ -70,6 +70,8 @@ class CaptureDecoder:
 
     def __call__(self, body: bytes, codec: str, dictionary_id: int | None) -> bytes:
         """A capture's raw bytes, from its ``compressed_body``, ``codec`` and ``dictionary_id``."""
+        if body is None:
+            raise CaptureError("capture has no stored body")
         try:
             if codec == ZSTD:
                 return self._decompressor(dictionary_id).decompress(body)

@@ -608,13 +608,18 @@ def export_command(db_path: Path, sites_dir: Path, fmt: str, site: str | None, s
     since_iso = parse_since(since).isoformat(timespec="seconds") if since else None
     writers = {"jsonl": export.export_jsonl, "csv": export.export_csv, "warc": export.export_warc}
     binary = fmt == "warc"
+    skipped: list[str] = []
+    options = {"site": site, "since": since_iso, **({"skipped": skipped} if binary else {})}
     if output == "-":
         out = sys.stdout.buffer if binary else sys.stdout
-        count = writers[fmt](db, out, site=site, since=since_iso)
+        count = writers[fmt](db, out, **options)
     else:
         with open(output, "wb") if binary else open(output, "w", encoding="utf-8", newline="") as out:
-            count = writers[fmt](db, out, site=site, since=since_iso)
+            count = writers[fmt](db, out, **options)
     click.echo(f"exported {count} {'captures' if fmt == 'warc' else 'articles'} as {fmt}", err=True)
+    if skipped:
+        raise click.ClickException(f"{len(skipped)} capture(s) could not be decoded and were left out "
+                                   f"(the first: {skipped[0]})")
 
 
 @cli.command(name="import")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections.abc import Iterator
 from http import HTTPStatus
 from typing import BinaryIO, TextIO
@@ -12,8 +13,10 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from archive.captures import CaptureDecoder
+from archive.captures import CaptureDecoder, CaptureError
 from crawler import __version__
+
+logger = logging.getLogger(__name__)
 
 ARTICLE_COLUMNS = ("id", "site", "section", "url", "title", "description", "authors", "published_at",
                    "published_raw", "modified_at", "language", "tags", "categories", "image", "word_count",
@@ -49,8 +52,10 @@ def export_csv(db: sqlite_utils.Database, out: TextIO, *, site: str | None = Non
     return count
 
 
-def export_warc(db: sqlite_utils.Database, out: BinaryIO, *, site: str | None = None, since: str | None = None) -> int:
-    """Each capture as a WARC request + response pair (gzip per record), after a warcinfo record."""
+def export_warc(db: sqlite_utils.Database, out: BinaryIO, *, site: str | None = None, since: str | None = None,
+                skipped: list[str] | None = None) -> int:
+    """Each capture as a WARC request + response pair (gzip per record), after a warcinfo record. A
+    capture that cannot be decoded is left out, said in the log, and its URL added to ``skipped``."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
@@ -66,7 +71,13 @@ def export_warc(db: sqlite_utils.Database, out: BinaryIO, *, site: str | None = 
     decode = CaptureDecoder(db)
     count = 0
     for url, fetched_at, status, headers, compressed_body, codec, dictionary_id in cursor:
-        body = decode(compressed_body, codec, dictionary_id)
+        try:
+            body = decode(compressed_body, codec, dictionary_id)
+        except CaptureError as error:
+            logger.warning("capture of %s (%s) left out of the WARC: %s", url, fetched_at, error)
+            if skipped is not None:
+                skipped.append(url)
+            continue
         stored = json.loads(headers or "{}")
         http_headers = [(name.title(), value) for name, value in stored.items()]
         http_headers.append(("Content-Length", str(len(body))))

@@ -269,3 +269,23 @@ def test_the_captures_command_shows_retrains_and_gives_space_back(tmp_path):
     assert on_disk() < size * 0.6
     unknown = runner.invoke(cli, ["captures", "--db", str(path), "--site", "nowhere"])
     assert unknown.exit_code == 1 and "no site 'nowhere'" in unknown.output
+
+
+def test_a_capture_that_cannot_be_decoded_is_left_out_of_the_warc_and_said(tmp_path):
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+
+    db = open_archive(tmp_path / "a.db")
+    ids = [keep(db, url, body, minute=n) for n, (url, body) in enumerate(PAGES[:3])]
+    with db.conn:
+        db.execute("update captures set compressed_body = x'00ff' where id = ?", [ids[0]])  # damaged
+        db.execute("update captures set compressed_body = null where id = ?", [ids[1]])  # lost
+    skipped: list[str] = []
+    assert export_warc(db, io.BytesIO(), skipped=skipped) == 1
+    assert skipped == [PAGES[0][0], PAGES[1][0]]
+    assert [record[0] for record in warc_records(db)] == [PAGES[2][0]]
+    result = CliRunner().invoke(cli, ["export", "--db", str(tmp_path / "a.db"), "--format", "warc",
+                                      "-o", str(tmp_path / "out.warc.gz")])
+    assert result.exit_code == 1  # cron hears of it
+    assert "2 capture(s) could not be decoded and were left out" in result.output

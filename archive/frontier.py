@@ -421,7 +421,7 @@ def encode_item(*, site: str, section: str | None, run: str | None, article: Art
         "article": asdict(article) if article else None,
         "rejection": asdict(rejection) if rejection else None,
         "capture": {"url": capture.url, "status": capture.status, "headers": capture.headers,
-                    "fetched_at": capture.fetched_at,
+                    "fetched_at": capture.fetched_at, "digest": capture.digest,  # hashed by the worker
                     "body_zstd": base64.b64encode(wire_body).decode("ascii")},
     }, ensure_ascii=False).encode("utf-8")
 
@@ -445,7 +445,7 @@ def decode_item(payload: bytes) -> HandedOff:
     else:  # handed off by a worker of an earlier version, still waiting in Redis
         body = gzip.decompress(base64.b64decode(raw["body_gzip"]))
     capture = Capture(url=raw["url"], body=body, status=int(raw["status"]), headers=dict(raw["headers"]),
-                      fetched_at=raw["fetched_at"])
+                      fetched_at=raw["fetched_at"], body_digest=raw.get("digest"))
     article = None
     if data.get("article"):
         fields = dict(data["article"])

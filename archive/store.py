@@ -240,9 +240,9 @@ def capture_stored(db: sqlite_utils.Database, capture: Capture) -> bool:
     """Whether the archive holds this very fetch already (same URL, fetch time and body): a
     replayed hand-off, or a record imported again after an interruption."""
     # the body is hashed only when a capture of that URL at that time exists (rarely)
-    found = db.execute("SELECT digest FROM captures WHERE url = ? AND fetched_at = ?",
-                       (capture.url, capture.fetched_at)).fetchall()
-    return bool(found) and any(digest == capture.digest for digest, in found)
+    found = {digest for digest, in db.execute("SELECT digest FROM captures WHERE url = ? AND fetched_at = ?",
+                                               (capture.url, capture.fetched_at))}
+    return bool(found) and capture.digest in found
 
 
 def store_rejected(db: sqlite_utils.Database, url: str, *, site: str, section: str | None = None,
@@ -260,10 +260,12 @@ def store_rejected(db: sqlite_utils.Database, url: str, *, site: str, section: s
     with transaction(db) as conn:
         latest = conn.execute("SELECT c.id, c.digest FROM rejected_pages r JOIN captures c ON c.id = r.capture_id"
                               " WHERE r.url = ?", (url,)).fetchone()
-        if latest is not None and latest[1] == capture.digest:
+        digest = capture.digest  # hashed once, here or where the page was extracted
+        if latest is not None and latest[1] == digest:
             capture_id = latest[0]
         else:
-            capture_id = _insert_capture(db, dataclasses.replace(capture, fetched_at=fetched_at), site, run_id)
+            capture_id = _insert_capture(
+                db, dataclasses.replace(capture, fetched_at=fetched_at, body_digest=digest), site, run_id)
         conn.execute(
             "INSERT INTO rejected_pages (url, site, section, reason, detail, score, first_fetched_at, last_fetched_at,"
             " capture_id, run_id) VALUES (?,?,?,?,?,?,?,?,?,?)"

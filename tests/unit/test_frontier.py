@@ -91,6 +91,7 @@ def test_item_round_trip_keeps_article_and_capture():
                                    worker="w"))
     assert item.article == ARTICLE and item.capture == capture()
     assert (item.site, item.section, item.run, item.worker) == ("demo", "world", "3", "w")
+    assert item.capture.body_digest == capture().digest  # hashed by the worker: the writer does not hash again
 
 
 def test_an_item_handed_off_gzipped_by_an_earlier_worker_is_still_read():

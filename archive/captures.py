@@ -166,9 +166,13 @@ class CaptureEncoder:
 
     def train_due(self) -> None:
         """Train the dictionaries that became due while captures were written in a batch (call
-        after its commit)."""
+        after its commit). A dictionary is never worth a failed write: one that cannot be trained
+        now is logged, and tried again after the next batch."""
         for site in list(self._sites):
-            self.train_when_due(site)
+            try:
+                self.train_when_due(site)
+            except Exception:
+                logger.exception("capture dictionary for %s not trained now", site)
 
     def train(self, site: str, *, latest: bool = True) -> int | None:
         """Train a dictionary for ``site`` from its latest (or first) captures and make it the one

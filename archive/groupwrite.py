@@ -144,8 +144,5 @@ class GroupWriter:
         for future, ok, value in results:
             future.set_result(value) if ok else future.set_exception(value)
         # A site's capture dictionary that became due in the group is trained in a transaction of
-        # its own, now that the captures it learns from are committed; if it cannot be, later.
-        try:
-            encoder_for(self.db).train_due()
-        except Exception:
-            logger.exception("capture dictionaries not trained now")
+        # its own, now that the captures it learns from are committed.
+        encoder_for(self.db).train_due()

@@ -236,11 +236,11 @@ def _conversion_progress(converted: int, total: int) -> None:
 def _v11_discovery_sources(db: sqlite_utils.Database) -> None:
     """What a re-crawl needs of each feed and sitemap it read (issue 26): the validators it answered
     with (asked for conditionally next time, so an unchanged one costs a 304), the ``lastmod`` its
-    sitemap index gave it (a child not modified since is not fetched again) and the index it came from."""
-    db.execute("CREATE TABLE IF NOT EXISTS discovery_sources (url TEXT PRIMARY KEY, site TEXT NOT NULL,"
+    sitemap index gave it (a child not modified since is not fetched again) and the index it came from.
+    One row per site and URL: two site files may read the same host's feed or sitemap."""
+    db.execute("CREATE TABLE IF NOT EXISTS discovery_sources (url TEXT NOT NULL, site TEXT NOT NULL,"
                " kind TEXT NOT NULL, parent TEXT, etag TEXT, last_modified TEXT, lastmod TEXT,"
-               " fetched_at TEXT NOT NULL)")
-    db.execute("CREATE INDEX IF NOT EXISTS idx_discovery_sources_site ON discovery_sources (site)")
+               " fetched_at TEXT NOT NULL, PRIMARY KEY (site, url))")
 
 
 _TEXT_CHANGED = _changed("title", "description", "text")

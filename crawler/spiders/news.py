@@ -132,9 +132,10 @@ class NewsSpider(scrapy.Spider):
         self._seen: dict[str, int] = {}  # canonical URL -> NEW (to the archive) | LISTED (met on a listing page)
         self.known = KnownUrls(None)  # the archive's articles, looked up as links come (archive.known)
         self.sources: dict[str, dict[str, DiscoverySource]] = {}  # feeds and sitemaps as last read, per site
-        self._read: dict[str, DiscoverySource] = {}  # feeds and sitemaps read in this crawl, kept if it finishes
+        # The feeds and sitemaps read in this crawl, by (site, URL): kept if it finishes.
+        self._read: dict[tuple[str, str], DiscoverySource] = {}
         # ... and those of them not followed whole (a link cut, a fetch failed): asked again in full next time
-        self._incomplete: set[str] = set()
+        self._incomplete: set[tuple[str, str]] = set()  # (site, URL), as _read is keyed
         self._db_path: str | None = None
         self.safety_depth = ARCHIVE_LISTING_SAFETY_DEPTH
         self.learned: dict[str, tuple[str, ...]] = {}
@@ -192,7 +193,7 @@ class NewsSpider(scrapy.Spider):
         try:
             stats = self.crawler.stats
             read = [replace(source, etag=None, last_modified=None, lastmod=None)
-                    if source.url in self._incomplete else source for source in self._read.values()
+                    if key in self._incomplete else source for key, source in self._read.items()
                     if not stats.get_value(f"news/{source.site}/stopped_at_bot_wall")]
             if reason == "finished" and read and self._db_path and not self.since:
                 db = open_archive(self._db_path)
@@ -273,7 +274,7 @@ class NewsSpider(scrapy.Spider):
         A feed or sitemap so cut is not followed whole."""
         if not cut:
             return
-        self._incomplete.add(_asked(response))
+        self._incomplete.add((site.name, _asked(response)))
         self._count(site.name, "cut/links", cut)
         if (site.name, what) not in self._cut_logged:
             self._cut_logged.add((site.name, what))
@@ -343,10 +344,10 @@ class NewsSpider(scrapy.Spider):
             self._count(site.name, f"not_modified/{kind}s")
             known = self.sources.get(site.name, {}).get(url)
             if known is not None:
-                self._read[url] = replace(known, fetched_at=utc_now())
+                self._read[site.name, url] = replace(known, fetched_at=utc_now())
             return True
         header = response.headers.get
-        self._read[url] = DiscoverySource(
+        self._read[site.name, url] = DiscoverySource(
             url=url, site=site.name, kind=kind, parent=response.meta.get("parent"),
             etag=(header("ETag") or b"").decode("latin-1") or None,
             last_modified=(header("Last-Modified") or b"").decode("latin-1") or None,
@@ -599,7 +600,7 @@ class NewsSpider(scrapy.Spider):
             return
         # The feed or sitemap that listed what failed (an article, a child sitemap) was not followed whole.
         kind, _, listed_by = (request.meta.get("source") or "").partition(" ")
-        self._incomplete.update(url for url in (listed_by if kind in ("feed", "sitemap") else None,
+        self._incomplete.update((site, url) for url in (listed_by if kind in ("feed", "sitemap") else None,
                                                 request.meta.get("parent")) if url)
         if failure.check(HttpError):
             self._count(site, f"errors/http_{failure.value.response.status}")

@@ -300,3 +300,13 @@ def test_a_crawl_since_a_date_keeps_no_validators(tmp_path, demo_config):
     list(spider.parse_feed(XmlResponse(BASE + "/feed.xml", body=b"<rss/>", headers={"ETag": '"e"'}, request=request)))
     spider.closed("finished")
     assert open_archive(tmp_path / "a.db")["discovery_sources"].count == 0
+
+
+def test_two_sites_on_one_host_keep_their_own_validators_of_a_shared_feed(tmp_path):
+    db = open_archive(tmp_path / "a.db")
+    record_sources(db, [source("/feed.xml", kind="feed", etag='"en"'),
+                        DiscoverySource(url=BASE + "/feed.xml", site="demo-de", kind="feed", parent=None, etag='"de"',
+                                        last_modified=None, lastmod=None, fetched_at=_iso(NOW))])
+    known = KnownUrls(tmp_path / "a.db")
+    assert known.sources("demo")[BASE + "/feed.xml"].etag == '"en"'
+    assert known.sources("demo-de")[BASE + "/feed.xml"].etag == '"de"'

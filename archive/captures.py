@@ -268,9 +268,7 @@ from captures c where (:site is null or c.site = :site) group by c.site order by
 def capture_stats(db: sqlite_utils.Database, site: str | None = None) -> list[dict]:
     """Per site: captures, their raw and stored bytes, how many are still gzip or use a
     dictionary, the site's current dictionary and how many it has had."""
-    cursor = db.execute(CAPTURE_STATS_SQL, {"site": site})
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return list(db.query(CAPTURE_STATS_SQL, {"site": site}))
 
 
 def vacuum(db: sqlite_utils.Database) -> tuple[int, int]:

@@ -147,9 +147,7 @@ class SiteStatus:
 
 
 def last_run(db: sqlite_utils.Database, site: str) -> dict | None:
-    cursor = db.execute("select * from crawl_runs where site = ? order by id desc limit 1", [site])
-    row = cursor.fetchone()
-    return dict(zip([d[0] for d in cursor.description], row)) if row else None
+    return next(db.query("select * from crawl_runs where site = ? order by id desc limit 1", [site]), None)
 
 
 MAX_BACK_OFF = 16  # a site behind a bot wall waits at most this many of its intervals

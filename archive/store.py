@@ -397,8 +397,7 @@ select
 def stored_counts(db: sqlite_utils.Database, run_id: int) -> dict[str, int]:
     """A run's counts as the archive holds them (pages fetched but not stored, and errors, are
     not there: only the run's own process counted those)."""
-    cursor = db.execute(STORED_COUNTS_SQL, {"run": run_id})
-    return dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
+    return next(db.query(STORED_COUNTS_SQL, {"run": run_id}))
 
 
 def close_abandoned_runs(db: sqlite_utils.Database) -> int:

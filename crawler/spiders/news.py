@@ -108,6 +108,13 @@ def _asked(response: Response) -> str:
     return response.meta.get("redirect_urls", [response.url])[0]
 
 
+def _validators(known: KnownArticle | DiscoverySource) -> dict[str, str]:
+    """The conditional headers that ask for an archived article (or a feed, a sitemap) only if it
+    changed since."""
+    validators = (("If-None-Match", known.etag), ("If-Modified-Since", known.last_modified))
+    return {name: value for name, value in validators if value}
+
+
 def _when(iso: str | None) -> datetime | None:
     return datetime.fromisoformat(iso) if iso else None
 
@@ -312,8 +319,8 @@ class NewsSpider(scrapy.Spider):
             if known.url in self._seen or (self.since and (_when(known.published_at) or self._now) < self.since):
                 continue
             self._seen[known.url] = 0
-            self._count(site.name, "due_from_archive")
-            yield self._request(site, known.url, None, self.conditional_headers(known), "archive (due for a re-check)")
+            self._count(site.name, "due_from_archive")  # ``known.due`` checked it is due: only its validators here
+            yield self._request(site, known.url, None, _validators(known), "archive (due for a re-check)")
 
     def _sources(self, site: SiteConfig) -> set[str]:
         return set(site.sources) & (self._only_sources or set(site.sources))
@@ -330,9 +337,8 @@ class NewsSpider(scrapy.Spider):
         request = scrapy.Request(url, callback=callback, errback=self.failed, priority=5,
                                  meta=self._meta(site, source=kind, **extra))
         known = self.sources.get(site.name, {}).get(url)
-        if known is not None and (known.etag or known.last_modified):
-            validators = (("If-None-Match", known.etag), ("If-Modified-Since", known.last_modified))
-            request.headers.update({name: value for name, value in validators if value})
+        if known is not None and (validators := _validators(known)):
+            request.headers.update(validators)
             request.meta["handle_httpstatus_list"] = [304]
         return request
 
@@ -545,10 +551,7 @@ class NewsSpider(scrapy.Spider):
 
     def conditional_headers(self, known: KnownArticle) -> dict[str, str] | None:
         """``None`` if the archived article is not due for a re-check, else the conditional headers to send."""
-        if not self._due(known):
-            return None
-        validators = (("If-None-Match", known.etag), ("If-Modified-Since", known.last_modified))
-        return {name: value for name, value in validators if value}
+        return _validators(known) if self._due(known) else None
 
     def recheck_headers(self, site: str, url: str) -> dict[str, str] | None:
         """For an article request: ``None`` if the archive has it and it is not due for a re-check,

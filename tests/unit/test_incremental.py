@@ -148,6 +148,30 @@ def test_articles_due_for_a_recheck_come_from_the_archive_conditionally(tmp_path
     assert stat(spider, "due_from_archive") == 3
 
 
+def test_an_article_due_from_the_archive_is_judged_due_once(tmp_path, demo_config, demo_site):
+    """Review: ``KnownUrls.due`` already asks the policy whether each article is due; the request
+    built for it asked again (``conditional_headers``), once more per article re-checked."""
+    from crawler.recheck import RecheckPolicy
+
+    archive_with(tmp_path / "a.db", demo_site.stories[-4:], fetched=NOW - timedelta(days=8), etag='"v1"').close()
+    spider = make_spider(demo_config, tmp_path / "a.db")
+    asked: list[datetime | None] = []
+
+    class Counting(RecheckPolicy):
+        def due(self, published, last_fetched, now):
+            asked.append(published)
+            return super().due(published, last_fetched, now)
+
+    spider.recheck = Counting.parse("1d=1h,*=7d")
+
+    async def started() -> list[Request]:
+        return [r async for r in spider.start() if r.meta.get("article")]
+
+    requests = asyncio.run(started())
+    assert len(requests) == 4 and all(r.headers[b"If-None-Match"] == b'"v1"' for r in requests)
+    assert len(asked) == 4  # one decision per archived article
+
+
 def sitemap_index(children: list[tuple[str, str | None]]) -> bytes:
     entries = "".join(f"<sitemap><loc>{BASE}{path}</loc>" + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "")
                       + "</sitemap>" for path, lastmod in children)

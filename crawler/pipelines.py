@@ -29,9 +29,7 @@ from archive.store import (
     run_counts,
     run_outcome,
     start_run,
-    store_article,
-    store_rejected,
-    touch_not_modified,
+    store_page,
 )
 from crawler.items import ArticlePage
 from crawler.stats import count_for_site
@@ -187,8 +185,8 @@ class ArchivePipeline:
         if isinstance(item, ArticlePage) and item.rejection is None and self._over_item_limit(item):
             raise DropItem(f"over CLOSESPIDER_ITEMCOUNT: {item.url}", log_level="DEBUG")
         if isinstance(item, ArticlePage) and item.status == 304:
-            touched = await asyncio.wrap_future(self.writer.write(touch_not_modified, item.url, item.fetched_at))
-            if touched:
+            page = await asyncio.wrap_future(self.writer.write(store_page, item.capture(), site=item.site))
+            if page.not_modified:
                 count_for_site(self.stats, "archive", item.site, f"saved/{Outcome.NOT_MODIFIED.value}")
             return exported(item, Outcome.NOT_MODIFIED)
         if isinstance(item, ArticlePage) and item.rejection is not None:
@@ -197,9 +195,9 @@ class ArchivePipeline:
         if not isinstance(item, ArticlePage) or item.article is None:
             return item
         try:
-            stored = await asyncio.wrap_future(self.writer.write(
-                store_article, item.article, site=item.site, section=item.section, capture=item.capture(),
-                run_id=self.runs.get(item.site)))
+            stored = (await asyncio.wrap_future(self.writer.write(
+                store_page, item.capture(), site=item.site, section=item.section, article=item.article,
+                run_id=self.runs.get(item.site)))).article
         except Exception as error:
             count_for_site(self.stats, "archive", item.site, "errors")
             logger.error("could not archive %s: %s", item.url, error)
@@ -212,8 +210,7 @@ class ArchivePipeline:
         rejection = item.rejection
         try:
             await asyncio.wrap_future(self.writer.write(
-                store_rejected, canonical_url(item.url), site=item.site, section=item.section,
-                capture=item.capture(), reason=rejection.reason, detail=rejection.detail, score=rejection.score,
+                store_page, item.capture(), site=item.site, section=item.section, rejection=rejection,
                 run_id=self.runs.get(item.site)))
         except Exception as error:  # counted as skipped already: the page is lost, not the crawl
             count_for_site(self.stats, "archive", item.site, "rejected_lost")

@@ -21,6 +21,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from archive.db import open_archive
 from archive.groupwrite import GroupWriter
+from archive.known import DiscoverySource, record_sources
 from archive.store import (
     Outcome,
     blocked_by,
@@ -30,6 +31,7 @@ from archive.store import (
     run_outcome,
     start_run,
     store_page,
+    transaction,
 )
 from crawler.items import ArticlePage
 from crawler.stats import count_for_site
@@ -223,17 +225,22 @@ class ArchivePipeline:
         """Close each site's run with its counts; runs after the engine set ``finish_reason``."""
         if self.writer is None:
             return
+        sources = spider.sources_to_keep(reason) if hasattr(spider, "sources_to_keep") else []
         try:
-            self.writer.call(self._finish_runs, dict(self.stats.get_stats()), reason).result()
+            self.writer.call(self._finish_runs, dict(self.stats.get_stats()), reason, sources).result()
         finally:
             self.writer.close()
             self.writer = None
 
-    def _finish_runs(self, db: Any, stats: dict[str, Any], reason: str) -> None:
-        for site, run_id in self.runs.items():
-            counts = run_counts(stats, site)
-            site_stats = {k: v for k, v in stats.items() if f"/{site}/" in k}
-            outcome, error = run_outcome(reason)
-            if why := blocked_by(stats, site):
-                outcome, error = "blocked", why
-            finish_run(db, run_id, outcome, counts, stats=site_stats, error=error)
+    def _finish_runs(self, db: Any, stats: dict[str, Any], reason: str, sources: list[DiscoverySource]) -> None:
+        """Close the runs, and keep the feeds' and sitemaps' validators, together: a crawl killed
+        before its runs are closed keeps none of them."""
+        with transaction(db):
+            record_sources(db, sources)
+            for site, run_id in self.runs.items():
+                counts = run_counts(stats, site)
+                site_stats = {k: v for k, v in stats.items() if f"/{site}/" in k}
+                outcome, error = run_outcome(reason)
+                if why := blocked_by(stats, site):
+                    outcome, error = "blocked", why
+                finish_run(db, run_id, outcome, counts, stats=site_stats, error=error)

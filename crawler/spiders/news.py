@@ -28,7 +28,7 @@ from twisted.python.failure import Failure
 
 from archive.boilerplate import learn_boilerplate
 from archive.db import open_archive
-from archive.known import DiscoverySource, KnownArticle, KnownUrls, record_sources
+from archive.known import DiscoverySource, KnownArticle, KnownUrls
 from archive.store import utc_now
 from crawler.discovery import Entry, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.extraction import parse_since
@@ -192,24 +192,20 @@ class NewsSpider(scrapy.Spider):
         self.known = KnownUrls(db_path)
         self.sources = {name: self.known.sources(name) for name in self.sites}
 
+    def sources_to_keep(self, reason: str) -> list[DiscoverySource]:
+        """How each feed and sitemap answered, for the next crawl's conditional requests (the archive
+        pipeline keeps them as it closes the crawl's runs): only after a crawl that finished and read
+        every entry (no ``since``), as each entry they listed has then been followed. One not followed
+        whole comes without validators and ``lastmod``: the next crawl reads it in full."""
+        if reason != "finished" or self.since:
+            return []
+        stats = self.crawler.stats
+        return [replace(source, etag=None, last_modified=None, lastmod=None)
+                if key in self._incomplete else source for key, source in self._read.items()
+                if not stats.get_value(f"news/{source.site}/stopped_at_bot_wall")]
+
     def closed(self, reason: str) -> None:
-        """Keep how each feed and sitemap answered, for the next crawl's conditional requests; only
-        after a crawl that finished and read every entry (no ``since``), as each entry they listed has
-        then been followed. One not followed whole keeps no validators and no ``lastmod``: the next
-        crawl reads it in full."""
-        try:
-            stats = self.crawler.stats
-            read = [replace(source, etag=None, last_modified=None, lastmod=None)
-                    if key in self._incomplete else source for key, source in self._read.items()
-                    if not stats.get_value(f"news/{source.site}/stopped_at_bot_wall")]
-            if reason == "finished" and read and self._db_path and not self.since:
-                db = open_archive(self._db_path)
-                try:
-                    record_sources(db, read)
-                finally:
-                    db.close()
-        finally:
-            self.known.close()
+        self.known.close()
 
     def use_learned(self, learned: dict[str, tuple[str, ...]]) -> None:
         """Drop each site's learned furniture lines too, on top of what its site file says."""

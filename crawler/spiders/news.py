@@ -205,6 +205,7 @@ class NewsSpider(scrapy.Spider):
                 if not stats.get_value(f"news/{source.site}/stopped_at_bot_wall")]
 
     def closed(self, reason: str) -> None:
+        """Let go of the archive's read connection; the spider writes nothing to the archive."""
         self.known.close()
 
     def use_learned(self, learned: dict[str, tuple[str, ...]]) -> None:

@@ -20,7 +20,10 @@ The cascade, one module a stage:
    timezone-aware, in any language -- ``dates``;
 8. decide whether the page is an article: its length in the units its script has (words, or
    characters for scripts written without spaces) and the page-type score -- ``pagetype``,
-   ``text``.
+   ``text``;
+9. a story only: read again in trafilatura's recall mode when the balanced reading left out much
+   of its prose, and read whole from its declared ``articleBody`` when the page shows only part
+   of it (a paywall's teaser) -- ``cascade``.
 
 ``evaluation`` measures all of this on the development corpora against plain trafilatura.
 """

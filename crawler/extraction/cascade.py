@@ -381,6 +381,38 @@ def _fuller_text(tree: etree._Element, url: str, text: str, paragraph_words: int
     return fuller if word_count(fuller) > found and not _run_on(fuller) else None
 
 
+# The story's text that its structured data declares (schema.org ``articleBody``) replaces the
+# text the page shows when the page shows only part of it (a paywall's teaser, a story that a
+# script unfolds): when it holds this share of the shown text's words, and this many times its words.
+DECLARED_COVER = 0.9
+DECLARED_GAIN = 1.3
+DECLARED_PROBE = 200  # characters of the declared text's start that must not come again (a text declared twice)
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)\s]*\)(?:\{[^}]*\})?")  # [text](url){: attributes}
+_MARKUP_DIRECTIVE = re.compile(r"^\s*(?:\+\+\+|\[#\w+:)")  # "+++dropcap", "[#image: /photos/...]"
+_BLOCK_END = re.compile(r"<br\s*/?>|</(?:p|div|h[1-6]|li|blockquote)\s*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _declared_text(declared: str | None, shown: str) -> str | None:
+    """The ``articleBody`` as plain lines, if it is the whole of a story the page shows only part
+    of; else None. Declared bodies come as plain text, as HTML or as Markdown: tags, links'
+    targets, emphasis and a CMS's directives are left out."""
+    if not declared or not shown:
+        return None
+    if "<" in declared:  # HTML: a line per block, the tags left out
+        declared = _TAG.sub("", _BLOCK_END.sub("\n", declared))
+    declared = html_module.unescape(_MARKDOWN_LINK.sub(r"\1", declared))
+    lines = [" ".join(line.strip("#* \t").split()) for line in declared.splitlines()
+             if not _MARKUP_DIRECTIVE.match(line)]
+    text = "\n".join(line for line in lines if line)
+    if word_count(text) < DECLARED_GAIN * word_count(shown) or text.find(text[:DECLARED_PROBE], 1) > 0:
+        return None
+    words = {word.casefold() for word in WORD.findall(text)}
+    shown_words = [word.casefold() for word in WORD.findall(shown)]
+    held = sum(word in words for word in shown_words)
+    return text if held >= DECLARED_COVER * len(shown_words) else None
+
+
 def _run_on(text: str) -> bool:
     """Whether ``text`` runs most of its words together on one line: the page's bare text, which
     trafilatura falls back to when it finds no main block, menus and all."""
@@ -719,6 +751,8 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     if page_type_score(features) > THRESHOLD and (
             fuller := _fuller_text(tree, url, document.text or "", shape.paragraph_words)):
         text = without_metadata_lines(_body(fuller, title, rules, cards), authors)
+    if page_type_score(features) > THRESHOLD and (declared := _declared_text(meta.article_body, text)):
+        text = without_metadata_lines(_body(declared, title, rules, cards), authors)
     return Analysis(meta, title, text, authors, published, features, tree)
 
 

@@ -151,6 +151,7 @@ class PageMetadata:
     canonical: str | None = None
     schema_types: set[str] = field(default_factory=set)
     h1s: list[str] = field(default_factory=list)  # every <h1>'s text, in page order
+    article_body: str | None = None  # the story's whole text as its JSON-LD declares it (``articleBody``)
     html_title: str | None = None
     headline_links: int = 0
     copyright_holders: list[str] = field(default_factory=list)  # "© 2025 Toby Hede": the site's owner
@@ -247,6 +248,8 @@ def _read_json_ld(tree: etree._Element, meta: PageMetadata) -> None:
         language = _text(item.get("inLanguage"))
         if language:
             meta.language = meta.language or language
+        if meta.article_body is None and isinstance(item.get("articleBody"), str) and item["articleBody"].strip():
+            meta.article_body = item["articleBody"]  # the first story's, as for its authors
 
 
 def _read_meta_tags(tree: etree._Element, meta: PageMetadata) -> None:

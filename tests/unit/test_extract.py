@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC
 from types import SimpleNamespace
 
@@ -984,3 +985,47 @@ def test_metadata_is_cut_to_sane_lengths():  # issue 23, item 5: a hostile page'
     assert len(article.tags) == LIST_LIMITS["tags"][0] and article.tags[0] == "tag 0"
     short = extract(_page("", "<h1>Budget approved for roads</h1>"), URL)
     assert short.title == "Budget approved for roads"  # what fits is kept as it is
+
+
+SHOWN = ("The council approved the new budget for rural roads on Tuesday after weeks of talks. "
+         "Farmers had asked for repairs since the floods of the spring washed out two bridges. "
+         "The mayor said the vote showed that the villages had been heard at last, and thanked the crews. "
+         "Opponents said the money would have been better spent on the bus service to the valley towns.")
+HIDDEN = ("The second half of the story explains how the money will be spent on each road in the county. "
+          "Work starts in the north, where the school buses cannot pass after heavy rain. "
+          "The western villages follow in the summer, once the new gravel pits are open. "
+          "Crews will then resurface the worst stretches before the winter rains arrive. "
+          "The office expects every road to be done within three years, if prices hold.")
+
+
+def _paywalled(declared: str) -> str:
+    """A story page that shows its first paragraphs and declares the whole text in its JSON-LD."""
+    data = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle",
+                       "headline": "Budget approved for rural roads", "articleBody": declared})
+    return (f'<html><head><title>Budget approved for rural roads | Daily</title>'
+            f'<script type="application/ld+json">{data}</script></head><body><nav><a href="/">Daily</a></nav>'
+            f'<article><h1>Budget approved for rural roads</h1><p>{SHOWN}</p>'
+            '<div class="paywall">Subscribe to read on</div></article></body></html>')
+
+
+@pytest.mark.parametrize("markup", [
+    # Markdown, with a CMS's directives
+    '{shown}\n\n+++dropcap\n\n[#image: /photos/1]|||A road|||\n\n'
+    '{hidden} [More](https://daily.example/x){{: target="_blank"}}\n\n{hidden}',
+    "<p>{shown}</p><h2>{hidden}</h2><p>{hidden}</p>",  # HTML
+])
+def test_a_story_the_page_shows_only_in_part_is_read_whole_from_its_declared_article_body(markup):
+    text = extract(_paywalled(markup.format(shown=SHOWN, hidden=HIDDEN)), URL).text
+    assert HIDDEN in text  # the part the page does not show
+    assert "daily.example" not in text and "+++" not in text and "#image" not in text and "<p>" not in text
+    assert "Subscribe" not in text
+
+
+@pytest.mark.parametrize("declared", [
+    f"{HIDDEN} {HIDDEN}\n{HIDDEN}\n{HIDDEN}",  # another text than the page shows (a teaser's)
+    f"{SHOWN}\n{HIDDEN}\n" * 2,  # the text declared twice over, as some CMSs do
+    f"{SHOWN}\n{HIDDEN[:80]}",  # no more than the page shows, give or take
+])
+def test_a_declared_article_body_that_is_not_the_whole_shown_story_is_not_read(declared):
+    text = extract(_paywalled(declared), URL).text
+    assert HIDDEN[:80] not in text and SHOWN in text

@@ -57,6 +57,8 @@ MENDED_SHARE = 0.5  # ... when at least this share of its non-ASCII characters d
 DEFAULT_WEB_PORTS = set(DEFAULT_PORTS.values())
 LISTING_HEADLINES = 4  # this many headline links (h2/h3 > a) make a page look like a list of stories
 MAX_TITLE_WORDS = 40
+KICKER_DASHES = (" - ", " \u2013 ", " \u2014 ")  # between a kicker and the headline in an <h1>
+KICKER_WORDS = 6
 SITE_NAME_WORDS = 5
 REPUBLISHED = timedelta(days=2)  # metadata this much later than the printed date is a re-publication
 DATE_LINE_WORDS = 5  # ... if the printed date's line has at most this many words besides it
@@ -581,6 +583,16 @@ def _as_declared(heading: str, declared: list[str]) -> str:
     if colon and len(label.split()) <= 2:
         rest = rest.strip()
         if any(rest.casefold() == title.casefold() for title in declared):
+            return rest
+    # A kicker set before the headline in the <h1> ("Eskalation im Nahen Osten - «...»"): the
+    # declared titles give the headline alone, or behind a kicker of their own.
+    for dash in KICKER_DASHES:
+        kicker, found, rest = heading.partition(dash)
+        rest = rest.strip()
+        if found and len(kicker.split()) <= KICKER_WORDS and len(rest.split()) > len(kicker.split()) and any(
+                title.casefold() == rest.casefold() or (title.casefold().endswith(rest.casefold())
+                                                        and kicker.casefold() not in title.casefold())
+                for title in declared):
             return rest
     return heading
 

@@ -1029,3 +1029,15 @@ def test_a_story_the_page_shows_only_in_part_is_read_whole_from_its_declared_art
 def test_a_declared_article_body_that_is_not_the_whole_shown_story_is_not_read(declared):
     text = extract(_paywalled(declared), URL).text
     assert HIDDEN[:80] not in text and SHOWN in text
+
+
+@pytest.mark.parametrize(("declared", "title"), [
+    ("Drivers wait for the new road", "Drivers wait for the new road"),  # the headline alone
+    ("Budget row: Drivers wait for the new road", "Drivers wait for the new road"),  # behind its own kicker
+    # the kicker is part of the declared title too: it is the headline's
+    ("Rural roads - Drivers wait for the new road", "Rural roads - Drivers wait for the new road"),
+])
+def test_a_kicker_before_the_headline_in_the_h1_is_not_part_of_it(declared, title):
+    head = f'<meta property="og:title" content="{declared}">'
+    html = _page(head, '<h1><span class="kicker">Rural roads</span> - <span>Drivers wait for the new road</span></h1>')
+    assert extract(html, URL).title == title

@@ -279,11 +279,38 @@ def _v13_tags_only_when_changed(db: sqlite_utils.Database) -> None:
             f" INSERT OR IGNORE INTO article_tags (tag, article_id, published_at) {_NEW_LABELS}; END")
 
 
+def _v14_reading_at_a_million(db: sqlite_utils.Database) -> None:
+    """What Datasette's canned queries and search's plans need not to read a whole table at a
+    million articles: ``tag_counts`` (articles per tag or category, kept by triggers on
+    ``article_tags``: the ``tag_counts`` query, and a tag's size when search plans), an index of
+    the stories that changed by their last change (``changed_stories``) and one of each day's
+    articles per site, newest day first (``articles_per_day``)."""
+    with db.conn:
+        db.conn.execute("BEGIN IMMEDIATE")
+        db.conn.execute("CREATE TABLE IF NOT EXISTS tag_counts (tag TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,"
+                        " articles INTEGER NOT NULL) WITHOUT ROWID")
+        db.conn.execute("DELETE FROM tag_counts")
+        db.conn.execute("INSERT INTO tag_counts (tag, articles) SELECT tag, count(*) FROM article_tags GROUP BY tag")
+        db.conn.execute("CREATE INDEX IF NOT EXISTS tag_counts_articles ON tag_counts (articles DESC, tag)")
+        counted = ("INSERT INTO tag_counts (tag, articles) VALUES (new.tag, 1)"
+                   " ON CONFLICT (tag) DO UPDATE SET articles = articles + 1;")
+        uncounted = ("UPDATE tag_counts SET articles = articles - 1 WHERE tag = old.tag;"
+                     " DELETE FROM tag_counts WHERE tag = old.tag AND articles <= 0;")
+        for name, event, body in (("ai", "INSERT", counted), ("ad", "DELETE", uncounted)):
+            db.conn.execute(f"CREATE TRIGGER IF NOT EXISTS tag_counts_{name} AFTER {event} ON article_tags"
+                            f" BEGIN {body} END")
+        db.conn.execute("CREATE TRIGGER IF NOT EXISTS tag_counts_au AFTER UPDATE OF tag ON article_tags"
+                        f" WHEN old.tag IS NOT new.tag BEGIN {uncounted} {counted} END")
+        db.conn.execute("CREATE INDEX IF NOT EXISTS articles_changed ON articles (last_changed_at) WHERE version > 1")
+        db.conn.execute("CREATE INDEX IF NOT EXISTS articles_day_site ON articles (substr(published_at, 1, 10) DESC,"
+                        " site) WHERE published_at IS NOT NULL")
+
+
 # Append only: each entry turns version N into N + 1. Never edit one that has shipped.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial, _v2_recheck, _v3_learned_boilerplate, _v4_rejected_pages, _v5_bigram_search, _v6_section_case,
     _v7_reading_at_scale, _v8_versions_without_current_text, _v9_import_progress, _v10_zstd_captures,
-    _v11_discovery_sources, _v12_index_only_changed_text, _v13_tags_only_when_changed,
+    _v11_discovery_sources, _v12_index_only_changed_text, _v13_tags_only_when_changed, _v14_reading_at_a_million,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -71,9 +72,14 @@ def time_limit(conn: sqlite3.Connection, ms: float | None, *, every: int = 1_000
         conn.set_progress_handler(None, 0)
 
 
-NARROW_FILTER = 20_000  # fewer articles than this pass the filters: list them, look each match up among them
 CANDIDATES = 1_000  # matches taken newest first; relevance (bm25) orders these, never every match
 COUNT_BUDGET_MS = 100  # a total beside the hits only when counting them is this quick
+# How a search with filters is run (``search_plan``), from what each step costs at 1M articles
+# (benchmarks/reading_at_scale.py): checking a match against its article row, ~1.8 µs; listing an
+# article of a filter's index once, ~0.3 µs (a match is then checked against the list, ~0.15 µs).
+PROBE_COST, LIST_COST = 6, 1  # their ratio
+LIST_MAX = 300_000  # a filter passing more articles is never listed (listing them would take ~0.1 s)
+SAMPLE = 2_000  # the newest matches checked against the filters to see how many pass
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,30 @@ class Filters:
                       "tag": "a.id in (select article_id from article_tags where tag = :tag)"}
         return [condition for name, condition in conditions.items() if name in given]
 
+    def checks(self, listed: str | None = None) -> list[str]:
+        """The conditions on ``articles a`` that one article is checked against, each a lookup (a
+        tag by its key in ``article_tags``, not by listing the tag's articles), leaving out those
+        the list ``listed`` (a name of ``lists()``) already holds."""
+        covered = {listed, "since", "until"} if listed else set()
+        tag = "exists (select 1 from article_tags t where t.tag = :tag and t.article_id = a.id)"
+        return [tag if condition.startswith("a.id in") else condition
+                for name, condition in zip([n for n in _FILTER_ORDER if n in self.params()], self.clauses())
+                if name not in covered]
+
+    def lists(self) -> dict[str, str]:
+        """For each filter one index answers with the dates (site, section, language, tag; the
+        dates alone when none is given): the SQL listing the ids of the articles passing it."""
+        given = self.params()
+        dates = "".join(f" and {{t}}.{condition}" for name, condition in
+                        (("since", "published_at >= :since"), ("until", "published_at < :until")) if name in given)
+        lists = {name: f"select a.id from articles a where a.{name} = :{name}{dates.format(t='a')}"
+                 for name in ("site", "section", "language") if name in given}
+        if "tag" in given:
+            lists["tag"] = f"select t.article_id from article_tags t where t.tag = :tag{dates.format(t='t')}"
+        if not lists and dates:
+            lists["dates"] = f"select a.id from articles a where {dates.format(t='a')[5:]}"
+        return lists
+
     def params(self) -> dict[str, str]:
         return {name: value for name, value in self.__dict__.items() if value}
 
@@ -108,33 +138,46 @@ class Filters:
             ("site", "a.site = :site"), ("since", "a.published_at >= :since"), ("until", "a.published_at < :until"))]
 
 
-def search_sql(conditions: list[str], *, narrow: bool = False) -> str:
-    """The search statement (parameters ``q``, ``sort``, ``limit``, ``offset`` and the filters'):
-    matches newest first (FTS5 walks its index by rowid; the latest archived first), the first
-    ``CANDIDATES`` that pass ``conditions``, ordered by ``sort`` (``newest`` or ``relevance``: bm25
-    among those), one page of them with snippets. Hits of ``articles_fts`` and those only
-    ``articles_bigrams`` finds (Chinese, Japanese, Thai; see archive.fulltext). With ``narrow``, the
-    articles passing the conditions are listed once and each match looked up among them; otherwise
-    each match's article row is checked."""
-    where = " and ".join(conditions)
+_FILTER_ORDER = ("site", "section", "language", "since", "until", "tag")  # as clauses() gives them
 
-    def kept(rowid: str) -> str:
-        if not conditions:
-            return ""
-        if narrow:
-            return f"and +{rowid} in (select a.id from articles a where {where})"  # + : a filter, not a lookup
-        return f"and exists (select 1 from articles a where a.id = {rowid} and {where})"
 
+def _matches(rowid_filter: str = "", *, limit: str, ranked: bool = True) -> str:
+    """The matches of ``q`` newest first (FTS5 walks its index by rowid: the latest archived
+    first), ``rowid_filter`` (SQL with ``{rowid}``) applied to each, at most ``limit``: hits of
+    ``articles_fts`` and those only ``articles_bigrams`` finds (Chinese, Japanese, Thai; see
+    archive.fulltext). ``ranked``: with each match's ``rank`` (bm25), which costs a little each."""
+    rank = " rank," if ranked else ""
+    fts_kept, bigrams_kept = (rowid_filter.format(rowid=f"{table}.rowid")
+                              for table in ("articles_fts", "articles_bigrams"))
     return f"""
-with matches as (
-  select rowid, rank, 0 as unspaced from articles_fts
-  where articles_fts match words_query(:q) {kept("articles_fts.rowid")}
+  select rowid,{rank} 0 as unspaced from articles_fts
+  where articles_fts match words_query(:q) {fts_kept}
   union all
-  select rowid, rank, 1 from articles_bigrams
+  select rowid,{rank} 1 from articles_bigrams
   where articles_bigrams match bigram_query(:q)
     and not exists (select 1 from articles_fts where articles_fts match words_query(:q)
-                    and articles_fts.rowid = articles_bigrams.rowid) {kept("articles_bigrams.rowid")}
-  order by rowid desc limit coalesce(nullif(:candidates, ''), {CANDIDATES})
+                    and articles_fts.rowid = articles_bigrams.rowid) {bigrams_kept}
+  order by rowid desc limit {limit}"""
+
+
+def _kept(checks: list[str], listed: str | None) -> str:
+    """What a match must pass (SQL with ``{rowid}``): be in the list ``listed`` (SQL selecting
+    ids), and its article pass ``checks``."""
+    kept = f"and +{{rowid}} in ({listed})" if listed else ""  # + : a filter, not a lookup
+    if checks:
+        kept += f" and exists (select 1 from articles a where a.id = {{rowid}} and {' and '.join(checks)})"
+    return kept
+
+
+def search_sql(checks: list[str], listed: str | None = None) -> str:
+    """The search statement (parameters ``q``, ``sort``, ``limit``, ``offset``, ``candidates`` and
+    the filters'): matches newest first, the first ``CANDIDATES`` that pass the filters, ordered
+    by ``sort`` (``newest`` or ``relevance``: bm25 among those), one page of them with snippets.
+    A match passes when it is in ``listed`` (SQL selecting the ids of the articles passing some
+    filters, listed once; None: no list) and its article passes ``checks`` (conditions on
+    ``articles a``, looked up for each match)."""
+    return f"""
+with matches as ({_matches(_kept(checks, listed), limit=f"coalesce(nullif(:candidates, ''), {CANDIDATES})")}
 ), page as (
   select * from matches order by case when :sort = 'relevance' then rank else -rowid end
   limit coalesce(nullif(:limit, ''), 20) offset coalesce(nullif(:offset, ''), 0)
@@ -151,11 +194,9 @@ from page join articles on articles.rowid = page.rowid
 order by case when :sort = 'relevance' then page.rank else -page.rowid end"""
 
 
-def count_sql(conditions: list[str], *, narrow: bool = False) -> str:
-    """How many articles match ``q`` and pass ``conditions`` (for a total beside the hits)."""
-    body = search_sql(conditions, narrow=narrow)
-    matches = body[body.index("with matches as ("):body.index("  order by rowid desc limit")]
-    return matches + ") select count(*) from matches"
+def count_sql(checks: list[str], listed: str | None = None) -> str:
+    """How many articles match ``q`` and pass the filters (for a total beside the hits)."""
+    return f"select count(*) from ({_matches(_kept(checks, listed), limit='-1', ranked=False)})"
 
 
 def latest_sql(conditions: list[str], *, by_tag: bool = False) -> str:
@@ -179,13 +220,38 @@ order by a.published_at desc
 limit coalesce(nullif(:limit, ''), 20) offset coalesce(nullif(:offset, ''), 0)"""
 
 
-def is_narrow(conn: sqlite3.Connection, filters: Filters) -> bool:
-    """Whether fewer than ``NARROW_FILTER`` articles pass ``filters`` (counted through their indexes)."""
-    conditions = filters.clauses()
-    if not conditions:
-        return False
-    sql = f"select count(*) from (select 1 from articles a where {' and '.join(conditions)} limit {NARROW_FILTER})"
-    return conn.execute(sql, filters.params()).fetchone()[0] < NARROW_FILTER
+# How many articles a site or a tag has, kept by triggers (site_counts, tag_counts)
+_COUNTED = {"site": "select articles from site_counts where site = :site",
+            "tag": "select articles from tag_counts where tag = :tag"}
+
+
+def search_plan(conn: sqlite3.Connection, text: str, filters: Filters, needed: float) -> str | None:
+    """Which of ``filters.lists()`` a search lists once, each match then looked up in that list
+    (None: each match is checked against its article), so that finding ``needed`` matches that
+    pass the filters (``math.inf``: all of them, to count) costs least: the smallest list, sized
+    through its index, against walking the matches, as many as the share of the newest
+    ``SAMPLE`` matches passing the filters says it takes. A word in another language than the
+    site's passes none: its every match would be walked."""
+    lists = filters.lists()
+    if not lists:
+        return None
+    params = {**filters.params(), "q": text}
+    sizes = {name: conn.execute(f"select count(*) from ({sql} limit {LIST_MAX})", params).fetchone()[0]
+             if name not in _COUNTED or {"since", "until"} & params.keys()
+             else (conn.execute(_COUNTED[name], params).fetchone() or (0,))[0] for name, sql in lists.items()}
+    listed = min(sizes, key=sizes.__getitem__)
+    if sizes[listed] >= LIST_MAX:
+        return None
+    if sizes[listed] <= SAMPLE:
+        return listed  # listed in less time than the sample would take
+    sample = _matches(limit=str(SAMPLE), ranked=False)
+    walked, passed = conn.execute(
+        f"select count(*), coalesce(sum(exists (select 1 from articles a where a.id = sample.rowid and"
+        f" {' and '.join(filters.checks())})), 0) from ({sample}) as sample", params).fetchone()
+    if walked < SAMPLE:
+        return None  # these are all the matches there are: checking each is cheapest
+    walking = needed * walked / passed * PROBE_COST if passed else math.inf
+    return None if walking < sizes[listed] * LIST_COST else listed
 
 
 @dataclass(frozen=True)
@@ -226,8 +292,8 @@ def find_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filter
     register_search_functions(conn)
     with time_limit(conn, time_limit_ms) as limit:
         try:
-            sql = search_sql(filters.clauses(), narrow=is_narrow(conn, filters))
-            return _hits(conn.execute(sql, params))
+            listed = search_plan(conn, text, filters, params["candidates"])
+            return _hits(conn.execute(search_sql(filters.checks(listed), filters.lists().get(listed)), params))
         except sqlite3.OperationalError as error:
             if limit.stopped:
                 words, given = len(query_words(text)), len(text.split())
@@ -244,9 +310,9 @@ def count_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filte
     takes longer than ``budget_ms`` (a common word in a million articles)."""
     if text.strip():
         register_search_functions(conn)
-        sql = count_sql(filters.clauses(), narrow=is_narrow(conn, filters))
-    elif filters.params().keys() == {"tag"}:
-        sql = "select count(*) from article_tags where tag = :tag"
+        sql = None  # planned within the budget
+    elif len(filters.params()) == 1 and filters.params().keys() <= _COUNTED.keys():
+        sql = f"select coalesce(({_COUNTED[next(iter(filters.params()))]}), 0)"
     elif not filters.params():
         sql = "select sum(articles) from site_counts"
     else:
@@ -254,6 +320,9 @@ def count_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filte
         sql = f"select count(*) from articles a where {' and '.join(conditions)}"
     with time_limit(conn, budget_ms, every=10_000) as limit:
         try:
+            if sql is None:
+                listed = search_plan(conn, text, filters, math.inf)
+                sql = count_sql(filters.checks(listed), filters.lists().get(listed))
             return conn.execute(sql, {**filters.params(), "q": text}).fetchone()[0]
         except sqlite3.OperationalError:
             if limit.stopped:

@@ -9,12 +9,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from archive.fulltext import query_words, register_search_functions
 from archive.serve import SQL_TIME_LIMIT_MS, canned_query
 from crawler.urls import canonical_url
+
+if TYPE_CHECKING:
+    import sqlite_utils  # not loaded by a search (archive.db.read_archive)
 
 SEARCH_MAX_HITS = 100  # the most hits `newsarchive search` shows at once (its --limit); more words or --site narrow it
 
@@ -25,9 +27,6 @@ select a.site, count(*) as articles, sum(a.version - 1) as changes,
        (select max(started_at) from crawl_runs r where r.site = a.site) as last_run
 from articles a group by a.site order by a.site
 """
-
-# The canned "rejected_by_reason" query: pages extraction rejected, kept, per site and reason.
-REJECTED_SQL = canned_query("rejected_by_reason")
 
 RUNS_SQL = """
 select id, site, started_at, finished_at, outcome, pages, articles_new, articles_changed,
@@ -141,11 +140,12 @@ class Filters:
 _FILTER_ORDER = ("site", "section", "language", "since", "until", "tag")  # as clauses() gives them
 
 
-def _matches(rowid_filter: str = "", *, limit: str, ranked: bool = True) -> str:
+def _matches(rowid_filter: str = "", *, limit: str | None, ranked: bool = True) -> str:
     """The matches of ``q`` newest first (FTS5 walks its index by rowid: the latest archived
     first), ``rowid_filter`` (SQL with ``{rowid}``) applied to each, at most ``limit``: hits of
     ``articles_fts`` and those only ``articles_bigrams`` finds (Chinese, Japanese, Thai; see
-    archive.fulltext). ``ranked``: with each match's ``rank`` (bm25), which costs a little each."""
+    archive.fulltext). ``limit`` None: all of them, in no order (to count them). ``ranked``: with each
+    match's ``rank`` (bm25), which costs a little each."""
     rank = " rank," if ranked else ""
     fts_kept, bigrams_kept = (rowid_filter.format(rowid=f"{table}.rowid")
                               for table in ("articles_fts", "articles_bigrams"))
@@ -157,7 +157,7 @@ def _matches(rowid_filter: str = "", *, limit: str, ranked: bool = True) -> str:
   where articles_bigrams match bigram_query(:q)
     and not exists (select 1 from articles_fts where articles_fts match words_query(:q)
                     and articles_fts.rowid = articles_bigrams.rowid) {bigrams_kept}
-  order by rowid desc limit {limit}"""
+  {f"order by rowid desc limit {limit}" if limit else ""}"""
 
 
 def _kept(checks: list[str], listed: str | None) -> str:
@@ -196,7 +196,7 @@ order by case when :sort = 'relevance' then page.rank else -page.rowid end"""
 
 def count_sql(checks: list[str], listed: str | None = None) -> str:
     """How many articles match ``q`` and pass the filters (for a total beside the hits)."""
-    return f"select count(*) from ({_matches(_kept(checks, listed), limit='-1', ranked=False)})"
+    return f"select count(*) from ({_matches(_kept(checks, listed), limit=None, ranked=False)})"
 
 
 def latest_sql(conditions: list[str], *, by_tag: bool = False) -> str:
@@ -339,22 +339,25 @@ class SearchHits(list[SearchHit]):
         self.matches = matches
 
 
-def search(db: sqlite_utils.Database, text: str, *, site: str | None = None, since: str | None = None,
-           until: str | None = None, limit: int = 20, time_limit_ms: int = SQL_TIME_LIMIT_MS) -> SearchHits:
+def search(db: sqlite_utils.Database | sqlite3.Connection, text: str, *, site: str | None = None,
+           since: str | None = None, until: str | None = None, limit: int = 20,
+           time_limit_ms: int = SQL_TIME_LIMIT_MS) -> SearchHits:
     """Articles matching every word of ``text``, the latest archived first: English or any other
     language written with spaces, and Chinese, Japanese or Thai words (see archive.fulltext), mixed
     as they come.
 
     At most ``limit`` hits; ``.matches`` counts them all (``count_articles``; None when counting
     would take too long). A search running longer than ``time_limit_ms`` is stopped
-    (``SearchTooSlow``), as Datasette stops its queries."""
+    (``SearchTooSlow``), as Datasette stops its queries. ``db``: the archive, or a plain
+    connection to it (``archive.db.read_archive``)."""
     if not text.strip():
         raise SearchError("the search query is empty")
+    conn = db if isinstance(db, sqlite3.Connection) else db.conn
     filters = Filters(site=site, since=since, until=until)
-    hits = find_articles(db.conn, text, filters, limit=limit, time_limit_ms=time_limit_ms)
+    hits = find_articles(conn, text, filters, limit=limit, time_limit_ms=time_limit_ms)
     # Newest first takes no more matches than it shows: fewer hits than asked for are all there are.
     matches = len(hits) if len(hits) < min(limit, CANDIDATES) else count_articles(
-        db.conn, text, filters, budget_ms=min(COUNT_BUDGET_MS, time_limit_ms))
+        conn, text, filters, budget_ms=min(COUNT_BUDGET_MS, time_limit_ms))
     return SearchHits(hits, matches=matches)
 
 
@@ -366,13 +369,13 @@ class NoSuchSite(LookupError):
     """The archive holds nothing of that site."""
 
 
-def archived_sites(db: sqlite_utils.Database) -> list[str]:
+def archived_sites(db: sqlite_utils.Database | sqlite3.Connection) -> list[str]:
     """Every site the archive has articles, rejected pages or crawl runs of."""
     return [row[0] for row in db.execute("select site from articles union select site from rejected_pages"
                                          " union select site from crawl_runs order by 1").fetchall()]
 
 
-def require_site(db: sqlite_utils.Database, site: str | None) -> None:
+def require_site(db: sqlite_utils.Database | sqlite3.Connection, site: str | None) -> None:
     """Raise ``NoSuchSite`` when ``site`` is given and the archive knows nothing of it (a typo
     would otherwise read as "no matches", "nothing to export")."""
     if site is not None and not db.execute("select 1 from articles where site = ? union all select 1 from"
@@ -389,7 +392,7 @@ def site_stats(db: sqlite_utils.Database) -> list[dict]:
 
 def rejected_stats(db: sqlite_utils.Database) -> list[dict]:
     """How many rejected pages the archive keeps, per site and reason, most first."""
-    cursor = db.execute(REJECTED_SQL)
+    cursor = db.execute(canned_query("rejected_by_reason"))  # pages extraction rejected, kept
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 

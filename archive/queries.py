@@ -77,7 +77,7 @@ COUNT_BUDGET_MS = 100  # a total beside the hits only when counting them is this
 # (benchmarks/reading_at_scale.py): checking a match against its article row, ~1.8 µs; listing an
 # article of a filter's index once, ~0.3 µs (a match is then checked against the list, ~0.15 µs).
 PROBE_COST, LIST_COST = 6, 1  # their ratio
-LIST_MAX = 300_000  # a filter passing more articles is never listed (listing them would take ~0.1 s)
+LIST_MAX = 300_000  # a list this long takes ~0.1 s: counted no further, and not listed to count
 SAMPLE = 2_000  # the newest matches checked against the filters to see how many pass
 
 
@@ -130,13 +130,6 @@ class Filters:
     def params(self) -> dict[str, str]:
         return {name: value for name, value in self.__dict__.items() if value}
 
-    @classmethod
-    def optional(cls) -> list[str]:
-        """The generic form of every condition, for a canned query whose parameters may be empty."""
-        return [f"(coalesce(:{name}, '') = '' or {condition})" for name, condition in (
-            ("site", "a.site = :site"), ("since", "a.published_at >= :since"), ("until", "a.published_at < :until"))]
-
-
 _FILTER_ORDER = ("site", "section", "language", "since", "until", "tag")  # as clauses() gives them
 
 
@@ -160,24 +153,36 @@ def _matches(rowid_filter: str = "", *, limit: str | None, ranked: bool = True) 
   {f"order by rowid desc limit {limit}" if limit else ""}"""
 
 
-def _kept(checks: list[str], listed: str | None) -> str:
-    """What a match must pass (SQL with ``{rowid}``): be in the list ``listed`` (SQL selecting
-    ids), and its article pass ``checks``."""
+def kept_sql(checks: list[str], listed: str | None = None) -> str:
+    """What a match must pass (SQL with ``{rowid}``, for ``search_sql``): be in the list
+    ``listed`` (SQL selecting the ids of the articles passing some filters, listed once; None: no
+    list), and its article pass ``checks`` (conditions on ``articles a``, looked up for each match)."""
     kept = f"and +{{rowid}} in ({listed})" if listed else ""  # + : a filter, not a lookup
     if checks:
         kept += f" and exists (select 1 from articles a where a.id = {{rowid}} and {' and '.join(checks)})"
     return kept
 
 
-def search_sql(checks: list[str], listed: str | None = None) -> str:
+def canned_kept_sql() -> str:
+    """``kept_sql`` for the canned query "search", whose ``site``, ``since`` and ``until`` may
+    each be empty: a site's articles in the dates are listed (a site that does not write the
+    word's language would make each match be checked: 0.8 s at a million articles); without a
+    site, each match is checked against the dates given, if any."""
+    dates = ("(coalesce(:since, '') = '' or a.published_at >= :since)"
+             " and (coalesce(:until, '') = '' or a.published_at < :until)")
+    return (f"and case when coalesce(:site, '') != ''"
+            f" then +{{rowid}} in (select a.id from articles a where a.site = :site and {dates})"
+            f" when coalesce(:since, '') != '' or coalesce(:until, '') != ''"
+            f" then exists (select 1 from articles a where a.id = {{rowid}} and {dates}) else 1 end")
+
+
+def search_sql(kept: str) -> str:
     """The search statement (parameters ``q``, ``sort``, ``limit``, ``offset``, ``candidates`` and
-    the filters'): matches newest first, the first ``CANDIDATES`` that pass the filters, ordered
-    by ``sort`` (``newest`` or ``relevance``: bm25 among those), one page of them with snippets.
-    A match passes when it is in ``listed`` (SQL selecting the ids of the articles passing some
-    filters, listed once; None: no list) and its article passes ``checks`` (conditions on
-    ``articles a``, looked up for each match)."""
+    the filters'): matches newest first, the first ``CANDIDATES`` that pass the filters (``kept``,
+    from ``kept_sql``), ordered by ``sort`` (``newest`` or ``relevance``: bm25 among those), one
+    page of them with snippets."""
     return f"""
-with matches as ({_matches(_kept(checks, listed), limit=f"coalesce(nullif(:candidates, ''), {CANDIDATES})")}
+with matches as ({_matches(kept, limit=f"coalesce(nullif(:candidates, ''), {CANDIDATES})")}
 ), page as (
   select * from matches order by case when :sort = 'relevance' then rank else -rowid end
   limit coalesce(nullif(:limit, ''), 20) offset coalesce(nullif(:offset, ''), 0)
@@ -194,9 +199,9 @@ from page join articles on articles.rowid = page.rowid
 order by case when :sort = 'relevance' then page.rank else -page.rowid end"""
 
 
-def count_sql(checks: list[str], listed: str | None = None) -> str:
-    """How many articles match ``q`` and pass the filters (for a total beside the hits)."""
-    return f"select count(*) from ({_matches(_kept(checks, listed), limit=None, ranked=False)})"
+def count_sql(kept: str) -> str:
+    """How many articles match ``q`` and pass the filters (``kept``) (for a total beside the hits)."""
+    return f"select count(*) from ({_matches(kept, limit=None, ranked=False)})"
 
 
 def latest_sql(conditions: list[str], *, by_tag: bool = False) -> str:
@@ -240,8 +245,6 @@ def search_plan(conn: sqlite3.Connection, text: str, filters: Filters, needed: f
              if name not in _COUNTED or {"since", "until"} & params.keys()
              else (conn.execute(_COUNTED[name], params).fetchone() or (0,))[0] for name, sql in lists.items()}
     listed = min(sizes, key=sizes.__getitem__)
-    if sizes[listed] >= LIST_MAX:
-        return None
     if sizes[listed] <= SAMPLE:
         return listed  # listed in less time than the sample would take
     sample = _matches(limit=str(SAMPLE), ranked=False)
@@ -251,7 +254,15 @@ def search_plan(conn: sqlite3.Connection, text: str, filters: Filters, needed: f
     if walked < SAMPLE:
         return None  # these are all the matches there are: checking each is cheapest
     walking = needed * walked / passed * PROBE_COST if passed else math.inf
-    return None if walking < sizes[listed] * LIST_COST else listed
+    # A list of LIST_MAX or more costs more than counting can wait for, but less than walking
+    # every match of a word no article passing the filters holds (a language's, another's word).
+    return None if walking < sizes[listed] * LIST_COST or (math.isinf(needed) and sizes[listed] >= LIST_MAX) else listed
+
+
+def planned_kept_sql(conn: sqlite3.Connection, text: str, filters: Filters, needed: float) -> str:
+    """``kept_sql`` for ``filters`` as ``search_plan`` chooses."""
+    listed = search_plan(conn, text, filters, needed)
+    return kept_sql(filters.checks(listed), filters.lists().get(listed))
 
 
 @dataclass(frozen=True)
@@ -292,8 +303,7 @@ def find_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filter
     register_search_functions(conn)
     with time_limit(conn, time_limit_ms) as limit:
         try:
-            listed = search_plan(conn, text, filters, params["candidates"])
-            return _hits(conn.execute(search_sql(filters.checks(listed), filters.lists().get(listed)), params))
+            return _hits(conn.execute(search_sql(planned_kept_sql(conn, text, filters, params["candidates"])), params))
         except sqlite3.OperationalError as error:
             if limit.stopped:
                 words, given = len(query_words(text)), len(text.split())
@@ -321,8 +331,7 @@ def count_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filte
     with time_limit(conn, budget_ms, every=10_000) as limit:
         try:
             if sql is None:
-                listed = search_plan(conn, text, filters, math.inf)
-                sql = count_sql(filters.checks(listed), filters.lists().get(listed))
+                sql = count_sql(planned_kept_sql(conn, text, filters, math.inf))
             return conn.execute(sql, {**filters.params(), "q": text}).fetchone()[0]
         except sqlite3.OperationalError:
             if limit.stopped:

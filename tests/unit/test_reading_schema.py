@@ -146,7 +146,7 @@ def test_canned_queries_read_an_index_in_their_order(tmp_path, name):
     db = open_archive(tmp_path / "a.db")
     for number in range(30):
         story = dataclasses.replace(OTHER, url=f"https://news.example/{number}", tags=("Weather", f"Day {number % 3}"),
-                                    published_at=f"2024-06-{1 + number % 7:02d}T{number % 24:02d}:{number:02d}:00+00:00")
+                                    published_at=f"2024-06-{1 + number % 7:02d}T{number % 24:02d}:{number:02d}:00Z")
         store_article(db, story, site=f"site{number % 2}", fetched_at="2024-06-30T00:00:00+00:00")
         if number % 4 == 0:
             store_article(db, dataclasses.replace(story, text="Edited."), site=f"site{number % 2}",

@@ -128,3 +128,24 @@ def test_a_tag_is_checked_by_its_key_not_listed(conn):
     plan = " ".join(row[3] for row in conn.execute(
         f"explain query plan select 1 from articles a where a.id = 5 and {check}", {"tag": "Weather"}))
     assert "LIST SUBQUERY" not in plan and "SEARCH t USING PRIMARY KEY (tag=? AND article_id=?)" in plan
+
+
+@pytest.mark.parametrize("site", ["", "alpha", "gamma"])
+@pytest.mark.parametrize("dates", [("", ""), ("2024-06-01", ""), ("", "2024-04-01"), ("2024-03-01", "2024-09-01")])
+@pytest.mark.parametrize("text", ["common", "fluss", "会社"])
+def test_the_canned_search_query_finds_what_the_straightforward_query_finds(conn, site, dates, text):
+    """Datasette's canned "search": its site, since and until may each be empty."""
+    since, until = dates
+    sql = queries.search_sql(queries.canned_kept_sql())
+    rows = conn.execute(sql, {"q": text, "site": site, "since": since, "until": until, "sort": "newest",
+                              "limit": 100, "offset": "", "candidates": "", "mark_open": "[", "mark_close": "]"})
+    expected = straightforward(conn, text, queries.Filters(site=site or None, since=since or None, until=until or None))
+    assert [row[0] for row in rows] == expected
+
+
+def test_the_canned_search_query_lists_a_site_once(conn):
+    sql = queries.search_sql(queries.canned_kept_sql())
+    params = dict.fromkeys(("q", "site", "since", "until", "sort", "limit", "offset", "candidates", "mark_open",
+                            "mark_close"), "")
+    plan = " ".join(row[3] for row in conn.execute(f"explain query plan {sql}", params))
+    assert "LIST SUBQUERY" in plan and "idx_articles_site_published_at" in plan

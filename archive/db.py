@@ -285,8 +285,9 @@ def _v14_reading_at_a_million(db: sqlite_utils.Database) -> None:
     """What Datasette's canned queries and search's plans need not to read a whole table at a
     million articles: ``tag_counts`` (articles per tag or category, kept by triggers on
     ``article_tags``: the ``tag_counts`` query, and a tag's size when search plans), an index of
-    the stories that changed by their last change (``changed_stories``) and one of each day's
-    articles per site, newest day first (``articles_per_day``)."""
+    the stories that changed by their last change (``changed_stories``), one of each day's
+    articles per site, newest day first (``articles_per_day``), and one of rejected pages by site
+    and reason holding their last fetch (``rejected_by_reason``)."""
     with db.conn:
         db.conn.execute("BEGIN IMMEDIATE")
         db.conn.execute("CREATE TABLE IF NOT EXISTS tag_counts (tag TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,"
@@ -306,6 +307,10 @@ def _v14_reading_at_a_million(db: sqlite_utils.Database) -> None:
         db.conn.execute("CREATE INDEX IF NOT EXISTS articles_changed ON articles (last_changed_at) WHERE version > 1")
         db.conn.execute("CREATE INDEX IF NOT EXISTS articles_day_site ON articles (substr(published_at, 1, 10) DESC,"
                         " site) WHERE published_at IS NOT NULL")
+        # rejected_by_reason reads the index alone, not each page's row (the index it replaces was its prefix)
+        db.conn.execute("CREATE INDEX IF NOT EXISTS rejected_pages_reason_latest ON rejected_pages"
+                        " (site, reason, last_fetched_at)")
+        db.conn.execute("DROP INDEX IF EXISTS idx_rejected_pages_site_reason")
 
 
 # Append only: each entry turns version N into N + 1. Never edit one that has shipped.

@@ -95,23 +95,16 @@ class Filters:
 
     def clauses(self) -> list[str]:
         """SQL conditions on ``articles a``, only for the filters given (so each can use its index),
-        with named parameters from ``params()``."""
-        given = self.params()
-        conditions = {"site": "a.site = :site", "section": "a.section = :section",
-                      "language": "a.language = :language", "since": "a.published_at >= :since",
-                      "until": "a.published_at < :until",
-                      "tag": "a.id in (select article_id from article_tags where tag = :tag)"}
-        return [condition for name, condition in conditions.items() if name in given]
+        with named parameters from ``params()``; a tag's lists the tag's articles."""
+        return [_CONDITIONS.get(name, _TAG_LISTED) for name in _CONDITIONS | {"tag": ""} if name in self.params()]
 
     def checks(self, listed: str | None = None) -> list[str]:
         """The conditions on ``articles a`` that one article is checked against, each a lookup (a
         tag by its key in ``article_tags``, not by listing the tag's articles), leaving out those
         the list ``listed`` (a name of ``lists()``) already holds."""
         covered = {listed, "since", "until"} if listed else set()
-        tag = "exists (select 1 from article_tags t where t.tag = :tag and t.article_id = a.id)"
-        return [tag if condition.startswith("a.id in") else condition
-                for name, condition in zip([n for n in _FILTER_ORDER if n in self.params()], self.clauses())
-                if name not in covered]
+        return [_CONDITIONS.get(name, _TAG_CHECKED) for name in _CONDITIONS | {"tag": ""}
+                if name in self.params() and name not in covered]
 
     def lists(self) -> dict[str, str]:
         """For each filter one index answers with the dates (site, section, language, tag; the
@@ -130,7 +123,12 @@ class Filters:
     def params(self) -> dict[str, str]:
         return {name: value for name, value in self.__dict__.items() if value}
 
-_FILTER_ORDER = ("site", "section", "language", "since", "until", "tag")  # as clauses() gives them
+
+# Each filter's condition on ``articles a``; a tag's two ways: its articles listed, or the pair looked up.
+_CONDITIONS = {"site": "a.site = :site", "section": "a.section = :section", "language": "a.language = :language",
+               "since": "a.published_at >= :since", "until": "a.published_at < :until"}
+_TAG_LISTED = "a.id in (select article_id from article_tags where tag = :tag)"
+_TAG_CHECKED = "exists (select 1 from article_tags t where t.tag = :tag and t.article_id = a.id)"
 
 
 def _matches(rowid_filter: str = "", *, limit: str | None, ranked: bool = True) -> str:

@@ -139,6 +139,12 @@ CANNED = {"changed_stories": "articles_changed", "articles_per_day": "articles_d
           "by_tag": "article_tags_published", "tag_counts": "tag_counts_articles"}
 
 
+def test_rejected_pages_by_reason_are_counted_from_an_index_alone(tmp_path):
+    db = open_archive(tmp_path / "a.db")
+    plan = " ".join(row[3] for row in db.execute(f"explain query plan {canned_query('rejected_by_reason')}"))
+    assert "COVERING INDEX rejected_pages_reason_latest" in plan
+
+
 @pytest.mark.parametrize("name", CANNED)
 def test_canned_queries_read_an_index_in_their_order(tmp_path, name):
     """Datasette shows a canned query's first 1,000 rows: read in an index's order, they stop

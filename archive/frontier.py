@@ -56,18 +56,14 @@ from archive.db import open_archive
 from archive.store import (
     Outcome,
     blocked_by,
-    capture_stored,
     close_abandoned_runs,
     finish_run,
     run_counts,
     start_run,
-    store_article,
-    store_rejected,
-    touch_not_modified,
+    store_page,
     utc_now,
 )
 from crawler.extraction import Article, Capture, Rejection
-from crawler.urls import canonical_url
 
 DEFAULT_PREFIX = "newsarchive"
 HEARTBEAT_TTL = 30.0  # seconds without a heartbeat after which a worker's work is handed to others
@@ -453,6 +449,8 @@ def decode_item(payload: bytes) -> HandedOff:
             fields[name] = tuple(fields.get(name) or ())
         article = Article(**fields)
     rejection = Rejection(**data["rejection"]) if data.get("rejection") else None
+    if article is None and rejection is None and capture.status != 304:
+        raise ValueError(f"{capture.url}: status {capture.status} with neither an article nor a rejection")
     return HandedOff(site=data["site"], section=data.get("section"), run=data.get("run"),
                      worker=data.get("worker"), article=article, capture=capture, rejection=rejection)
 
@@ -501,9 +499,6 @@ class ArchiveWriter:
         counts = self.counts[run_id]
         counts[column] = counts.get(column, 0) + 1
 
-    def _already_stored(self, capture: Capture) -> bool:
-        return capture_stored(self.db, capture)
-
     def store(self, payload: bytes) -> None:
         try:
             item = decode_item(payload)
@@ -514,26 +509,20 @@ class ArchiveWriter:
             return
         run_id = self._run_id(item.run, item.site)
         self._count(run_id, "pages")
+        page = store_page(self.db, item.capture, site=item.site, section=item.section, article=item.article,
+                          rejection=item.rejection, run_id=run_id, unless_stored=True)
+        if page.replayed:
+            self.result.replayed += 1
+            return
         if item.rejection is not None:
-            if self._already_stored(item.capture):
-                self.result.replayed += 1
-                return
-            rejection = item.rejection
-            store_rejected(self.db, canonical_url(item.capture.url), site=item.site, section=item.section,
-                           capture=item.capture, reason=rejection.reason, detail=rejection.detail,
-                           score=rejection.score, run_id=run_id)
             self.result.rejected += 1
             self._count(run_id, "skipped")  # as a local crawl counts it: kept, but no article
             return
         if item.article is None:
-            if touch_not_modified(self.db, item.capture.url, item.capture.fetched_at):
+            if page.not_modified:
                 self._count(run_id, "articles_not_modified")
             return
-        if self._already_stored(item.capture):
-            self.result.replayed += 1
-            return
-        stored = store_article(self.db, item.article, site=item.site, section=item.section, capture=item.capture,
-                               run_id=run_id)
+        stored = page.article
         self.result.stored += 1
         self.result.outcomes[stored.outcome.value] = self.result.outcomes.get(stored.outcome.value, 0) + 1
         column = {Outcome.NEW: "articles_new", Outcome.CHANGED: "articles_changed",

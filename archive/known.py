@@ -18,6 +18,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive.store import transaction
+
 
 def _iso(when: datetime) -> str:
     """As the archive writes times (``archive.store.utc_now``), so that they compare as text."""
@@ -145,9 +147,10 @@ class KnownUrls:
 
 
 def record_sources(db: sqlite_utils.Database, sources: Iterable[DiscoverySource]) -> int:
-    """Keep how each feed and sitemap answered (one transaction); returns how many were written."""
+    """Keep how each feed and sitemap answered (one transaction, or a savepoint of the caller's);
+    returns how many were written."""
     rows = [astuple(source) for source in sources]
-    with db.conn:
+    with transaction(db):
         db.conn.executemany("insert or replace into discovery_sources (url, site, kind, parent, etag, last_modified,"
                             " lastmod, fetched_at) values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return len(rows)

@@ -20,7 +20,7 @@ import sqlite_utils
 
 from archive.captures import encoder_for
 from archive.fulltext import index_article
-from crawler.extraction import Article, Capture
+from crawler.extraction import Article, Capture, Rejection
 from crawler.urls import canonical_url
 
 # Headers worth keeping with a capture: enough for conditional re-fetches and for WARC export.
@@ -279,6 +279,51 @@ def store_rejected(db: sqlite_utils.Database, url: str, *, site: str, section: s
         row = conn.execute("SELECT capture_id FROM rejected_pages WHERE url = ?", (url,)).fetchone()
     encoder_for(db).train_when_due(site)
     return row[0]
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """What ``store_page`` made of one fetched page."""
+
+    article: Stored | None = None  # an article: its row, version and capture
+    rejected_capture_id: int | None = None  # a rejected page: the capture its ``rejected_pages`` row points at
+    not_modified: bool = False  # a 304 that moved an archived article's last fetch on
+    replayed: bool = False  # ``unless_stored``, and the archive held this very fetch already: nothing written
+
+
+def store_page(db: sqlite_utils.Database, capture: Capture, *, site: str, section: str | None = None,
+               article: Article | None = None, rejection: Rejection | None = None, run_id: int | None = None,
+               unless_stored: bool = False) -> StoredPage:
+    """Store one fetched page, whole or not at all, as every writer does (the crawl's pipeline, the
+    distributed writer, ``newsarchive import``): an ``article`` (``store_article``: its row, a version
+    when its text changed, the capture); a page extraction rejected (``store_rejected``: its capture,
+    and its ``rejected_pages`` row under the canonical URL, with the ``rejection``'s reason, detail
+    and score); or, with neither, a conditional re-check that answered 304 (``touch_not_modified``).
+
+    The capture's digest is the one it carries (computed where the page was read, or handed off
+    with it), else hashed here, once. With ``unless_stored``, a fetch the archive already holds (a
+    hand-off replayed after a writer died) is not stored again. A capture dictionary that falls due
+    is trained once the page is committed (in a batch, by the writer that commits it).
+    """
+    if article is not None and rejection is not None:
+        raise ValueError(f"{capture.url}: a page is an article or a rejected page, not both")
+    if article is None and rejection is None:
+        if capture.status != 304:
+            raise ValueError(f"{capture.url}: a page with status {capture.status} needs an article or a rejection")
+        return StoredPage(not_modified=touch_not_modified(db, capture.url, capture.fetched_at))
+    with transaction(db):
+        if unless_stored and capture_stored(db, capture):
+            return StoredPage(replayed=True)
+        if rejection is not None:
+            kept = store_rejected(db, canonical_url(capture.url), site=site, section=section, capture=capture,
+                                  reason=rejection.reason, detail=rejection.detail, score=rejection.score,
+                                  run_id=run_id)
+            page = StoredPage(rejected_capture_id=kept)
+        else:
+            page = StoredPage(article=store_article(db, article, site=site, section=section, capture=capture,
+                                                    run_id=run_id))
+    encoder_for(db).train_when_due(site)  # (inside the transaction above, it waited for the commit)
+    return page
 
 
 def update_rejection(db: sqlite_utils.Database, url: str, *, reason: str, detail: str = "",

@@ -42,8 +42,7 @@ from archive.store import (
     close_abandoned_runs,
     finish_run,
     start_run,
-    store_article,
-    store_rejected,
+    store_page,
     transaction,
     utc_now,
 )
@@ -51,7 +50,6 @@ from crawler.extraction import Capture
 from crawler.settings import default_workers
 from crawler.sites import ExtractionRules, SiteConfig, origin
 from crawler.stats import draw_line
-from crawler.urls import canonical_url
 from crawler.workers import (
     EXTRACTION_FAILED,
     EXTRACTION_TIMEOUT,
@@ -383,15 +381,11 @@ class ArchiveSink:
         return capture_stored(self.db, capture)
 
     def store(self, page: Page, site: str, extracted: Any) -> str:
-        capture = page.capture(extracted)
-        with transaction(self.db):  # within a batch, a savepoint: this page whole or not at all
-            if extracted.rejection is not None:
-                rejection = extracted.rejection
-                store_rejected(self.db, canonical_url(page.url), site=site, capture=capture, reason=rejection.reason,
-                               detail=rejection.detail, score=rejection.score, run_id=self.run_id)
-                return f"skipped/{rejection.reason}"
-            stored = store_article(self.db, extracted.article, site=site, capture=capture, run_id=self.run_id)
-            return f"saved/{stored.outcome.value}"
+        stored = store_page(self.db, page.capture(extracted), site=site, article=extracted.article,
+                            rejection=extracted.rejection, run_id=self.run_id)
+        if extracted.rejection is not None:
+            return f"skipped/{extracted.rejection.reason}"
+        return f"saved/{stored.article.outcome.value}"
 
     def progress(self, key: str) -> tuple[int, int, bool]:
         row = self.db.execute("SELECT done_offset, records, finished_at FROM import_files WHERE source = ?",

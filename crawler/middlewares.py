@@ -22,7 +22,7 @@ from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as Scrap
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware as ScrapyRedirectMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, StopDownload
-from scrapy.http import Request, TextResponse
+from scrapy.http import Request, Response, TextResponse
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 from w3lib.url import canonicalize_url
@@ -156,8 +156,11 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
 
     Only the first ``ARCHIVE_ROBOTSTXT_MAX_BYTES`` of a robots.txt are read (as Google reads
     500 KiB): its download stops there and the rules it holds so far apply. Any ``/robots.txt``
-    download is cut so, the spider's own (for ``Sitemap:`` lines) too
-    (``news/<site>/cut/robots_txt``, warned of once per host).
+    download is cut so (``news/<site>/cut/robots_txt``, warned of once per host).
+
+    robots.txt is downloaded once per host: the spider's own request for it (for its ``Sitemap:``
+    lines) is answered with the response this middleware fetched for its rules, unsent. Each is
+    kept until the spider asks for it: one robots.txt per host the crawl's sites hold, each cut as said.
     """
 
     def __init__(self, crawler: Any) -> None:
@@ -166,6 +169,7 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         self._crawl_delays: dict[str, float] = {}  # download slot (a site) -> the delay its robots.txt asks
         self._max_bytes = crawler.settings.getint("ARCHIVE_ROBOTSTXT_MAX_BYTES")
         self._cut_hosts: set[str] = set()
+        self._fetched: dict[str, Response] = {}  # host -> its robots.txt as fetched for the rules, until asked for
         if self._max_bytes:
             crawler.signals.connect(self._bytes_received, signal=signals.bytes_received)
 
@@ -178,12 +182,31 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
             return
         site_for = getattr(self.crawler.spider, "site_for", lambda url: None)
         site = request.meta.get("site") or getattr(site_for(request.url), "name", url.netloc)
-        if url.netloc not in self._cut_hosts:  # once per host: the spider reads robots.txt for its sitemaps too
+        if url.netloc not in self._cut_hosts:  # once per host, however often it is fetched (a retry)
             self._cut_hosts.add(url.netloc)
             count_for_site(self.crawler.stats, "news", site, "cut/robots_txt")
             logger.warning("%s: robots.txt is larger than ARCHIVE_ROBOTSTXT_MAX_BYTES (%d): only its first %d bytes"
                            " are read (news/%s/cut/robots_txt)", site, self._max_bytes, received, site)
         raise StopDownload(fail=False)  # the response keeps what arrived so far
+
+    async def process_request(self, request: Request, spider: Any = None) -> Response | None:
+        """Check ``request`` against its host's robots.txt; a request for that robots.txt itself
+        (the spider's, for its sitemaps) gets the response fetched for the rules, unsent."""
+        await super().process_request(request)
+        url = urlparse_cached(request)
+        if request.meta.get("dont_obey_robotstxt") or request.url != f"{url.scheme}://{url.netloc}/robots.txt":
+            return None
+        fetched = self._fetched.pop(url.netloc, None)
+        if fetched is None:
+            return None
+        # Retried and redirected already, when it was fetched: not once more as the spider's.
+        request.meta.update(dont_retry=True, dont_redirect=True)
+        self.crawler.stats.inc_value("robotstxt/handed_over")
+        return fetched.replace(request=request, flags=[*fetched.flags, "robots.txt fetched once"])
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        self._fetched[netloc] = response
+        await super()._parse_robots(response, netloc, request)
 
     async def robot_parser(self, request: Any) -> Any:
         parser = await super().robot_parser(request)

@@ -21,6 +21,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from archive.db import open_archive
 from archive.groupwrite import GroupWriter
+from archive.known import DiscoverySource, record_sources
 from archive.store import (
     Outcome,
     blocked_by,
@@ -29,9 +30,8 @@ from archive.store import (
     run_counts,
     run_outcome,
     start_run,
-    store_article,
-    store_rejected,
-    touch_not_modified,
+    store_page,
+    transaction,
 )
 from crawler.items import ArticlePage
 from crawler.stats import count_for_site
@@ -187,8 +187,8 @@ class ArchivePipeline:
         if isinstance(item, ArticlePage) and item.rejection is None and self._over_item_limit(item):
             raise DropItem(f"over CLOSESPIDER_ITEMCOUNT: {item.url}", log_level="DEBUG")
         if isinstance(item, ArticlePage) and item.status == 304:
-            touched = await asyncio.wrap_future(self.writer.write(touch_not_modified, item.url, item.fetched_at))
-            if touched:
+            page = await asyncio.wrap_future(self.writer.write(store_page, item.capture(), site=item.site))
+            if page.not_modified:
                 count_for_site(self.stats, "archive", item.site, f"saved/{Outcome.NOT_MODIFIED.value}")
             return exported(item, Outcome.NOT_MODIFIED)
         if isinstance(item, ArticlePage) and item.rejection is not None:
@@ -197,9 +197,9 @@ class ArchivePipeline:
         if not isinstance(item, ArticlePage) or item.article is None:
             return item
         try:
-            stored = await asyncio.wrap_future(self.writer.write(
-                store_article, item.article, site=item.site, section=item.section, capture=item.capture(),
-                run_id=self.runs.get(item.site)))
+            stored = (await asyncio.wrap_future(self.writer.write(
+                store_page, item.capture(), site=item.site, section=item.section, article=item.article,
+                run_id=self.runs.get(item.site)))).article
         except Exception as error:
             count_for_site(self.stats, "archive", item.site, "errors")
             logger.error("could not archive %s: %s", item.url, error)
@@ -212,8 +212,7 @@ class ArchivePipeline:
         rejection = item.rejection
         try:
             await asyncio.wrap_future(self.writer.write(
-                store_rejected, canonical_url(item.url), site=item.site, section=item.section,
-                capture=item.capture(), reason=rejection.reason, detail=rejection.detail, score=rejection.score,
+                store_page, item.capture(), site=item.site, section=item.section, rejection=rejection,
                 run_id=self.runs.get(item.site)))
         except Exception as error:  # counted as skipped already: the page is lost, not the crawl
             count_for_site(self.stats, "archive", item.site, "rejected_lost")
@@ -226,17 +225,22 @@ class ArchivePipeline:
         """Close each site's run with its counts; runs after the engine set ``finish_reason``."""
         if self.writer is None:
             return
+        sources = spider.sources_to_keep(reason) if hasattr(spider, "sources_to_keep") else []
         try:
-            self.writer.call(self._finish_runs, dict(self.stats.get_stats()), reason).result()
+            self.writer.call(self._finish_runs, dict(self.stats.get_stats()), reason, sources).result()
         finally:
             self.writer.close()
             self.writer = None
 
-    def _finish_runs(self, db: Any, stats: dict[str, Any], reason: str) -> None:
-        for site, run_id in self.runs.items():
-            counts = run_counts(stats, site)
-            site_stats = {k: v for k, v in stats.items() if f"/{site}/" in k}
-            outcome, error = run_outcome(reason)
-            if why := blocked_by(stats, site):
-                outcome, error = "blocked", why
-            finish_run(db, run_id, outcome, counts, stats=site_stats, error=error)
+    def _finish_runs(self, db: Any, stats: dict[str, Any], reason: str, sources: list[DiscoverySource]) -> None:
+        """Close the runs, and keep the feeds' and sitemaps' validators, together: a crawl killed
+        before its runs are closed keeps none of them."""
+        with transaction(db):
+            record_sources(db, sources)
+            for site, run_id in self.runs.items():
+                counts = run_counts(stats, site)
+                site_stats = {k: v for k, v in stats.items() if f"/{site}/" in k}
+                outcome, error = run_outcome(reason)
+                if why := blocked_by(stats, site):
+                    outcome, error = "blocked", why
+                finish_run(db, run_id, outcome, counts, stats=site_stats, error=error)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import render
-from .content import ALL_SECTIONS, DemoSite, slugify
+from .content import ALL_SECTIONS, DemoArticle, DemoSite, slugify
 
 if TYPE_CHECKING:
     from .shapes import ShapedSiteApp
@@ -165,13 +165,8 @@ class DemoSiteApp:
             return Reply(200, render.rss(site, self.base_url).encode(), "application/rss+xml")
         if path == "/atom.xml":
             return Reply(200, render.atom(site, self.base_url).encode(), "application/atom+xml")
-        if path == "/sitemap.xml":
-            return Reply(200, render.sitemap_index(site, self.base_url).encode(), "application/xml")
-        if path == "/sitemap-news.xml":
-            return Reply(200, render.news_sitemap(site, self.base_url).encode(), "application/xml")
-        month = MONTH_SITEMAP.match(path)
-        if month and (xml := render.sitemap_month(site, self.base_url, month["month"])):
-            return Reply(200, xml.encode(), "application/xml")
+        if (sitemap := sitemap_reply(site, self.base_url, path)) is not None:
+            return sitemap
         article = site.article(path)
         if article is not None:
             return self._article(article)
@@ -196,8 +191,7 @@ class DemoSiteApp:
     def _article_body(self, article) -> Reply:
         html = render.article_page(self.site, article)
         if article.template in LEGACY_CHARSETS:
-            # The charset is only in the page's <meta>: the HTTP header does not name one.
-            return Reply(200, html.encode(LEGACY_CHARSETS[article.template]), "text/html")
+            return story_reply(article, html)
         if article.path == self.site.truncated_path:
             return Reply(200, html.encode()[: len(html.encode()) * 6 // 10])
         if article.path == self.site.broken_path:
@@ -223,6 +217,29 @@ class DemoSiteApp:
         if not items or number > self.site.pages(items):
             return _html(404, render.not_found_page())
         return _html(200, render.listing_page(self.site, title, base, items, number, intro, extra))
+
+
+def sitemap_reply(site: DemoSite, base_url: str, path: str) -> Reply | None:
+    """The site's sitemap index (``/sitemap.xml``), news sitemap or monthly sitemap at ``path``;
+    None for any other path."""
+    if path == "/sitemap.xml":
+        return Reply(200, render.sitemap_index(site, base_url).encode(), "application/xml")
+    if path == "/sitemap-news.xml":
+        return Reply(200, render.news_sitemap(site, base_url).encode(), "application/xml")
+    month = MONTH_SITEMAP.match(path)
+    if month and (xml := render.sitemap_month(site, base_url, month["month"])):
+        return Reply(200, xml.encode(), "application/xml")
+    return None
+
+
+def story_reply(story: DemoArticle, html: str) -> Reply:
+    """A story's page as served: UTF-8, said in the header; or, for a template of a legacy charset,
+    in that charset, named only in the page's <meta> (the HTTP header names none). A character the
+    charset lacks is written as a character reference, as a browser's form would."""
+    charset = LEGACY_CHARSETS.get(story.template)
+    if charset is None:
+        return _html(200, html)
+    return Reply(200, html.encode(charset, errors="xmlcharrefreplace"), "text/html")
 
 
 def _story_target(path: str, query: str) -> str:

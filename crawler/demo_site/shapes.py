@@ -28,7 +28,7 @@ from urllib.parse import unquote
 
 from . import render
 from .content import SECTIONS, DemoArticle, DemoSite, _german, slugify
-from .server import DemoSiteApp, Reply, _html
+from .server import DemoSiteApp, Reply, _html, sitemap_reply, story_reply
 
 SHAPES = ("sections", "sitemap-index", "rss", "numeric", "german", "empty")
 CEST = timezone(timedelta(hours=2))
@@ -149,20 +149,11 @@ class ShapedSiteApp:
         if path == self._feed_path:
             count_items = len(site.stories) if self.shape == "rss" else 10
             return Reply(200, render.rss(site, self.base_url, count_items).encode(), "application/rss+xml")
-        if self.shape == "sitemap-index":
-            if path == "/sitemap.xml":
-                return Reply(200, render.sitemap_index(site, self.base_url).encode(), "application/xml")
-            if path == "/sitemap-news.xml":
-                return Reply(200, render.news_sitemap(site, self.base_url).encode(), "application/xml")
-            month = re.fullmatch(r"/sitemap-(\d{4}-\d{2})\.xml", path)
-            if month and (xml := render.sitemap_month(site, self.base_url, month[1])):
-                return Reply(200, xml.encode(), "application/xml")
+        if self.shape == "sitemap-index" and (sitemap := sitemap_reply(site, self.base_url, path)) is not None:
+            return sitemap
         story = site.article(path)
         if story is not None:
-            html = self._chrome(render.article_page(site, story))
-            if story.template == "legacy":
-                return Reply(200, html.encode("iso-8859-1", errors="xmlcharrefreplace"), "text/html")
-            return _html(200, html)
+            return story_reply(story, self._chrome(render.article_page(site, story)))
         listing = LISTING.match(path)
         if listing and self.shape in ("sections", "numeric", "german"):
             return self._listing(listing["base"], unquote_slug(listing["name"]), int(listing["number"] or 1))

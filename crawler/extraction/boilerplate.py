@@ -288,12 +288,15 @@ def without_author_bio(text: str, authors: Sequence[str]) -> str:
 
 HEAD_LINES = 3  # a date printed on its own in the first lines is the story's date, printed again
 READING_TIME = re.compile(r"\b\d+(\s*[-\u2013]\s*\d+)?\s*(min|mins|minute|minutes)(\s+read)?\b", re.IGNORECASE)
+DATE_LINE_CHARACTERS = 100  # a longer line holds more than a date, its label and a reading time
 
 
 def only_a_date(line: str) -> bool:
     """"October 1, 2025", "- Jan 23", "Updated: Jan 31", "December 15, 2025 // 8 min read": a date
     and nothing else worth keeping."""
     core = line.strip().lstrip("-*\u2022 ")
+    if len(core) > DATE_LINE_CHARACTERS or not any(character.isdigit() for character in core):
+        return False  # the cheap checks first: the date patterns cost a paragraph's length each
     core = core[label.end():] if (label := DATE_LABEL.match(core)) else core
     rest = READING_TIME.sub(" ", SHORT_DATE.sub(" ", date_in_text().sub(" ", core)))
     return rest != core and not re.sub(r"[\W_]+", "", rest)

@@ -28,7 +28,7 @@ from twisted.python.failure import Failure
 
 from archive.boilerplate import learn_boilerplate
 from archive.db import open_archive
-from archive.known import DiscoverySource, KnownArticle, KnownUrls, record_sources
+from archive.known import DiscoverySource, KnownArticle, KnownUrls
 from archive.store import utc_now
 from crawler.discovery import Entry, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.extraction import parse_since
@@ -108,6 +108,13 @@ def _asked(response: Response) -> str:
     return response.meta.get("redirect_urls", [response.url])[0]
 
 
+def _validators(known: KnownArticle | DiscoverySource) -> dict[str, str]:
+    """The conditional headers that ask for an archived article (or a feed, a sitemap) only if it
+    changed since."""
+    validators = (("If-None-Match", known.etag), ("If-Modified-Since", known.last_modified))
+    return {name: value for name, value in validators if value}
+
+
 def _when(iso: str | None) -> datetime | None:
     return datetime.fromisoformat(iso) if iso else None
 
@@ -185,24 +192,21 @@ class NewsSpider(scrapy.Spider):
         self.known = KnownUrls(db_path)
         self.sources = {name: self.known.sources(name) for name in self.sites}
 
+    def sources_to_keep(self, reason: str) -> list[DiscoverySource]:
+        """How each feed and sitemap answered, for the next crawl's conditional requests (the archive
+        pipeline keeps them as it closes the crawl's runs): only after a crawl that finished and read
+        every entry (no ``since``), as each entry they listed has then been followed. One not followed
+        whole comes without validators and ``lastmod``: the next crawl reads it in full."""
+        if reason != "finished" or self.since:
+            return []
+        stats = self.crawler.stats
+        return [replace(source, etag=None, last_modified=None, lastmod=None)
+                if key in self._incomplete else source for key, source in self._read.items()
+                if not stats.get_value(f"news/{source.site}/stopped_at_bot_wall")]
+
     def closed(self, reason: str) -> None:
-        """Keep how each feed and sitemap answered, for the next crawl's conditional requests; only
-        after a crawl that finished and read every entry (no ``since``), as each entry they listed has
-        then been followed. One not followed whole keeps no validators and no ``lastmod``: the next
-        crawl reads it in full."""
-        try:
-            stats = self.crawler.stats
-            read = [replace(source, etag=None, last_modified=None, lastmod=None)
-                    if key in self._incomplete else source for key, source in self._read.items()
-                    if not stats.get_value(f"news/{source.site}/stopped_at_bot_wall")]
-            if reason == "finished" and read and self._db_path and not self.since:
-                db = open_archive(self._db_path)
-                try:
-                    record_sources(db, read)
-                finally:
-                    db.close()
-        finally:
-            self.known.close()
+        """Let go of the archive's read connection; the spider writes nothing to the archive."""
+        self.known.close()
 
     def use_learned(self, learned: dict[str, tuple[str, ...]]) -> None:
         """Drop each site's learned furniture lines too, on top of what its site file says."""
@@ -312,8 +316,8 @@ class NewsSpider(scrapy.Spider):
             if known.url in self._seen or (self.since and (_when(known.published_at) or self._now) < self.since):
                 continue
             self._seen[known.url] = 0
-            self._count(site.name, "due_from_archive")
-            yield self._request(site, known.url, None, self.conditional_headers(known), "archive (due for a re-check)")
+            self._count(site.name, "due_from_archive")  # ``known.due`` checked it is due: only its validators here
+            yield self._request(site, known.url, None, _validators(known), "archive (due for a re-check)")
 
     def _sources(self, site: SiteConfig) -> set[str]:
         return set(site.sources) & (self._only_sources or set(site.sources))
@@ -330,9 +334,8 @@ class NewsSpider(scrapy.Spider):
         request = scrapy.Request(url, callback=callback, errback=self.failed, priority=5,
                                  meta=self._meta(site, source=kind, **extra))
         known = self.sources.get(site.name, {}).get(url)
-        if known is not None and (known.etag or known.last_modified):
-            validators = (("If-None-Match", known.etag), ("If-Modified-Since", known.last_modified))
-            request.headers.update({name: value for name, value in validators if value})
+        if known is not None and (validators := _validators(known)):
+            request.headers.update(validators)
             request.meta["handle_httpstatus_list"] = [304]
         return request
 
@@ -545,10 +548,7 @@ class NewsSpider(scrapy.Spider):
 
     def conditional_headers(self, known: KnownArticle) -> dict[str, str] | None:
         """``None`` if the archived article is not due for a re-check, else the conditional headers to send."""
-        if not self._due(known):
-            return None
-        validators = (("If-None-Match", known.etag), ("If-Modified-Since", known.last_modified))
-        return {name: value for name, value in validators if value}
+        return _validators(known) if self._due(known) else None
 
     def recheck_headers(self, site: str, url: str) -> dict[str, str] | None:
         """For an article request: ``None`` if the archive has it and it is not due for a re-check,

@@ -131,6 +131,13 @@ def test_endless_calendar_is_bounded_and_robots_obeyed(crawled):
     assert requests["/sitemap.xml"] == 1 and requests["/feed.xml"] == 1 and requests["/atom.xml"] == 1
 
 
+def test_robots_txt_is_requested_once(crawled):
+    """Its rules and its ``Sitemap:`` lines come from one download: the spider's own request for it
+    is handed the response the robots.txt middleware fetched."""
+    _, _, result, requests, _ = crawled
+    assert requests["/robots.txt"] == 1 and result.count("robotstxt/handed_over") == 1
+
+
 def test_seed_article_is_clean_and_findable(crawled):
     _, _, _, _, db = crawled
     title, blocks, _ = load_seed()

@@ -290,3 +290,37 @@ def test_a_crawl_that_failed_before_writing_its_run_is_recorded(archive, tmp_pat
     assert runner.crawl("demo") == "failed"
     last = archive.execute("select outcome from crawl_runs where site = 'demo' order by id desc limit 1").fetchone()
     assert last == ("failed",)
+
+
+def test_robots_txt_is_downloaded_once_for_the_rules_and_the_spiders_sitemaps(demo_config):
+    """Review: the middleware fetched robots.txt for its rules, and the spider's own request for it
+    (for its ``Sitemap:`` lines) fetched it again. The spider's request now gets the middleware's
+    response, unsent, and reads the sitemaps from it."""
+    import asyncio
+
+    from scrapy.http import TextResponse
+
+    crawler = crawler_with_slots(0.0, ROBOTSTXT_OBEY=True, USER_AGENT="newsarchive/0")
+    downloads: list[str] = []
+
+    async def download_async(request: Request) -> Response:
+        downloads.append(request.url)
+        return TextResponse(request.url, body=render.robots_txt("http://127.0.0.1/").encode(), request=request)
+
+    crawler.engine.download_async = download_async
+    mw = RobotsTxtMiddleware.from_crawler(crawler)
+    spider = crawler.spider = NewsSpider.from_crawler(crawler, sites=[demo_config.with_base_url("http://127.0.0.1/")])
+
+    async def crawl() -> tuple[Request, Response | None, Response | None]:
+        robots = await anext(spider.start())  # the spider's first request: robots.txt, for its sitemaps
+        story = await mw.process_request(site_request("demo"))  # the site's first request fetches it
+        return robots, story, await mw.process_request(robots)
+
+    robots, story, handed = asyncio.run(crawl())
+    assert robots.url == "http://127.0.0.1/robots.txt" and robots.callback == spider.parse_robots
+    assert story is None and downloads == ["http://127.0.0.1/robots.txt"]  # fetched once
+    assert handed.request is robots and handed.meta["site"] == "demo"
+    assert [r.url for r in spider.parse_robots(handed)] == ["http://127.0.0.1/sitemap.xml"]
+    with pytest.raises(IgnoreRequest):  # and its rules apply
+        asyncio.run(mw.process_request(site_request("demo", "/private/x.html")))
+    assert asyncio.run(mw.process_request(robots.replace())) is None  # handed over once, not kept

@@ -49,6 +49,17 @@ def make_spider(demo_config, db_path, **settings) -> NewsSpider:
     return spider
 
 
+def end_crawl(spider: NewsSpider, reason: str) -> None:
+    """End a crawl as Scrapy does: the spider's ``closed``, then the archive pipeline's
+    ``spider_closed``, which keeps the feeds' and sitemaps' validators as it closes the runs."""
+    from crawler.pipelines import ArchivePipeline
+
+    pipeline = ArchivePipeline.from_crawler(spider.crawler)
+    pipeline.open_spider()
+    spider.closed(reason)
+    pipeline.spider_closed(spider, reason)
+
+
 def listing(app, path: str, **meta) -> HtmlResponse:
     request = Request(BASE + path, meta={"site": "demo", "section": "world", **meta})
     return HtmlResponse(request.url, body=page_html(app, path), encoding="utf-8", request=request)
@@ -148,6 +159,30 @@ def test_articles_due_for_a_recheck_come_from_the_archive_conditionally(tmp_path
     assert stat(spider, "due_from_archive") == 3
 
 
+def test_an_article_due_from_the_archive_is_judged_due_once(tmp_path, demo_config, demo_site):
+    """Review: ``KnownUrls.due`` already asks the policy whether each article is due; the request
+    built for it asked again (``conditional_headers``), once more per article re-checked."""
+    from crawler.recheck import RecheckPolicy
+
+    archive_with(tmp_path / "a.db", demo_site.stories[-4:], fetched=NOW - timedelta(days=8), etag='"v1"').close()
+    spider = make_spider(demo_config, tmp_path / "a.db")
+    asked: list[datetime | None] = []
+
+    class Counting(RecheckPolicy):
+        def due(self, published, last_fetched, now):
+            asked.append(published)
+            return super().due(published, last_fetched, now)
+
+    spider.recheck = Counting.parse("1d=1h,*=7d")
+
+    async def started() -> list[Request]:
+        return [r async for r in spider.start() if r.meta.get("article")]
+
+    requests = asyncio.run(started())
+    assert len(requests) == 4 and all(r.headers[b"If-None-Match"] == b'"v1"' for r in requests)
+    assert len(asked) == 4  # one decision per archived article
+
+
 def sitemap_index(children: list[tuple[str, str | None]]) -> bytes:
     entries = "".join(f"<sitemap><loc>{BASE}{path}</loc>" + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "")
                       + "</sitemap>" for path, lastmod in children)
@@ -212,7 +247,7 @@ def test_validators_are_kept_only_when_the_crawl_finishes(tmp_path, demo_config)
         answer = XmlResponse(BASE + "/feed.xml", body=b"<rss/>", headers={"ETag": '"e2"'},
                              request=Request(BASE + "/feed.xml", meta={"site": "demo", "source": "feed"}))
         list(spider.parse_feed(answer))
-        spider.closed(reason)
+        end_crawl(spider, reason)
         rows = list(open_archive(tmp_path / "a.db")["discovery_sources"].rows)
         assert len(rows) == kept
     assert rows[0]["etag"] == '"e2"' and rows[0]["kind"] == "feed" and rows[0]["site"] == "demo"
@@ -284,12 +319,41 @@ def test_a_feed_or_sitemap_not_followed_whole_is_read_in_full_next_time(tmp_path
     urlset = "".join(f"<url><loc>{BASE}/2024/06/s{n}.html</loc></url>" for n in range(3))
     read(BASE + "/sitemap-2.xml", f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urlset}</urlset>'
          .encode(), source="sitemap", parent=BASE + "/sitemap.xml", lastmod="2024-06-01T00:00:00+00:00")  # cut
-    spider.closed("finished")
+    end_crawl(spider, "finished")
     rows = {row["url"].removeprefix(BASE): row for row in open_archive(tmp_path / "a.db")["discovery_sources"].rows}
     assert rows["/atom.xml"]["etag"] == '"e"'  # followed whole: kept
     for incomplete in ("/feed.xml", "/sitemap.xml", "/sitemap-2.xml"):
         assert (rows[incomplete]["etag"], rows[incomplete]["lastmod"]) == (None, None)
     assert "/sitemap-1.xml" not in rows
+
+
+def test_the_spider_writes_nothing_the_pipeline_keeps_the_validators_with_the_runs(tmp_path, demo_config, monkeypatch):
+    """Review: the spider wrote ``discovery_sources`` itself in ``closed``; it only routes now, and
+    the archive pipeline's writer keeps them in the transaction that closes the runs, so a crawl
+    whose runs are not closed (killed, or failing there) keeps no validators either."""
+    import crawler.pipelines
+    from crawler.pipelines import ArchivePipeline
+
+    open_archive(tmp_path / "a.db").close()
+    spider = make_spider(demo_config, tmp_path / "a.db")
+    request = Request(BASE + "/feed.xml", meta={"site": "demo", "source": "feed"})
+    list(spider.parse_feed(XmlResponse(BASE + "/feed.xml", body=b"<rss/>", headers={"ETag": '"e"'}, request=request)))
+    pipeline = ArchivePipeline.from_crawler(spider.crawler)
+    pipeline.open_spider()
+    spider.closed("finished")
+    assert open_archive(tmp_path / "a.db")["discovery_sources"].count == 0  # not the spider's to write
+
+    def disk_full(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(crawler.pipelines, "finish_run", disk_full)
+    with pytest.raises(OSError):
+        pipeline.spider_closed(spider, "finished")
+    db = open_archive(tmp_path / "a.db")
+    assert db["discovery_sources"].count == 0 and next(db["crawl_runs"].rows)["outcome"] == "running"
+    monkeypatch.undo()
+    end_crawl(spider, "finished")
+    assert [row["etag"] for row in open_archive(tmp_path / "a.db")["discovery_sources"].rows] == ['"e"']
 
 
 def test_a_crawl_since_a_date_keeps_no_validators(tmp_path, demo_config):
@@ -298,7 +362,7 @@ def test_a_crawl_since_a_date_keeps_no_validators(tmp_path, demo_config):
     spider.since = NOW - timedelta(days=1)  # entries older than it were passed over
     request = Request(BASE + "/feed.xml", meta={"site": "demo", "source": "feed"})
     list(spider.parse_feed(XmlResponse(BASE + "/feed.xml", body=b"<rss/>", headers={"ETag": '"e"'}, request=request)))
-    spider.closed("finished")
+    end_crawl(spider, "finished")
     assert open_archive(tmp_path / "a.db")["discovery_sources"].count == 0
 
 

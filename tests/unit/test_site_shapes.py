@@ -73,3 +73,25 @@ def test_forbid_disallows_newsarchive_only():
     rules = Protego.parse(body(ShapedSiteApp("rss", forbid=True), "/robots.txt"))
     assert not rules.can_fetch("http://news.example/", "newsarchive/0.1.0")
     assert rules.can_fetch("http://news.example/", "otherbot/1.0")
+
+
+def test_a_shape_serves_its_sitemaps_and_legacy_pages_as_the_demo_does():
+    """Review: ``shapes`` had its own copy of the demo's sitemap routes and charset handling, and the
+    copies had drifted: the demo's raised ``UnicodeEncodeError`` for a legacy page with a character
+    its charset lacks, where the shape wrote a character reference. One code serves both now."""
+    from dataclasses import replace
+
+    from crawler.demo_site import DemoSiteApp
+    from crawler.demo_site.shapes import ShapeContent
+
+    app = ShapedSiteApp("german", base_url="http://news.example/")
+    story = next(s for s in app.site.stories if s.template == "legacy")
+    priced = replace(story, title=story.title + " \u2013 5 \u20ac")  # neither in ISO-8859-1
+    demo = DemoSiteApp(ShapeContent(articles=1, given=(priced,)), base_url="http://news.example/")
+    served = demo.respond(priced.path, 2)  # (its first request is the demo's flaky 500)
+    assert served.status == 200 and served.content_type == "text/html"
+    assert "&#8211; 5 &#8364;" in served.body.decode("iso-8859-1")
+    index = ShapedSiteApp("sitemap-index", base_url="http://news.example/")
+    same = DemoSiteApp(index.site, base_url="http://news.example/")
+    for path in ("/sitemap.xml", "/sitemap-news.xml", "/sitemap-2024-06.xml"):
+        assert index.respond(path, 1).body == same.respond(path, 1).body, path

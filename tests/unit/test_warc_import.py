@@ -264,9 +264,9 @@ def test_a_page_whose_write_fails_in_a_batch_leaves_nothing_and_the_others_are_s
     """Pages are stored 32 to a transaction, each in its own savepoint: whole or not at all."""
     import sqlite3
 
-    import archive.warcimport as warcimport
+    import archive.store
 
-    real = warcimport.store_article
+    real = archive.store.store_article  # as store_page calls it, in the page's savepoint
 
     def fails_after_writing_story_2(db, article, **kwargs):
         stored = real(db, article, **kwargs)
@@ -274,7 +274,7 @@ def test_a_page_whose_write_fails_in_a_batch_leaves_nothing_and_the_others_are_s
             raise sqlite3.OperationalError("disk I/O error")
         return stored
 
-    monkeypatch.setattr(warcimport, "store_article", fails_after_writing_story_2)
+    monkeypatch.setattr(archive.store, "store_article", fails_after_writing_story_2)
     warc, _ = three_stories(tmp_path)
     result = import_archives([warc], db_path=tmp_path / "a.db", jobs=0)
     assert (result.outcome, result.counts["errors/store"], result.counts["saved/new"]) == ("finished", 1, 2)

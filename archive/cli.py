@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from archive.db import ArchiveError, open_archive, writable
+from archive.db import ArchiveError, open_archive, read_archive, writable
 from archive.queries import (
     SEARCH_MAX_HITS,
     NoSuchArticle,
@@ -490,10 +490,10 @@ def search_command(db_path: Path, sites_dir: Path, query: str, site: str | None,
                    as_json: bool) -> None:
     """Full-text search over titles, descriptions and texts: every word must match, in any script
     (Chinese, Japanese and Thai words too, written without spaces)."""
-    db = open_archive(db_path, read_only=True)
-    require_site(db, site)
+    conn = read_archive(db_path)  # no sqlite-utils: a search starts quickly
+    require_site(conn, site)
     try:
-        hits = search(db, query, site=site, limit=limit, time_limit_ms=round(time_limit * 1000))
+        hits = search(conn, query, site=site, limit=limit, time_limit_ms=round(time_limit * 1000))
     except SearchTooSlow as error:
         raise click.ClickException(f"{error}, or allow more time with --time-limit") from None
     for hit in hits:

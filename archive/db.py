@@ -13,10 +13,12 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from archive.fulltext import has_unspaced_script, index_article
+
+if TYPE_CHECKING:
+    import sqlite_utils  # loaded when an archive is opened: a command that only reads need not (read_archive)
 
 logger = logging.getLogger(__name__)
 
@@ -279,16 +281,48 @@ def _v13_tags_only_when_changed(db: sqlite_utils.Database) -> None:
             f" INSERT OR IGNORE INTO article_tags (tag, article_id, published_at) {_NEW_LABELS}; END")
 
 
+def _v14_reading_at_a_million(db: sqlite_utils.Database) -> None:
+    """What Datasette's canned queries and search's plans need not to read a whole table at a
+    million articles: ``tag_counts`` (articles per tag or category, kept by triggers on
+    ``article_tags``: the ``tag_counts`` query, and a tag's size when search plans), an index of
+    the stories that changed by their last change (``changed_stories``), one of each day's
+    articles per site, newest day first (``articles_per_day``), and one of rejected pages by site
+    and reason holding their last fetch (``rejected_by_reason``)."""
+    with db.conn:
+        db.conn.execute("BEGIN IMMEDIATE")
+        db.conn.execute("CREATE TABLE IF NOT EXISTS tag_counts (tag TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,"
+                        " articles INTEGER NOT NULL) WITHOUT ROWID")
+        db.conn.execute("DELETE FROM tag_counts")
+        db.conn.execute("INSERT INTO tag_counts (tag, articles) SELECT tag, count(*) FROM article_tags GROUP BY tag")
+        db.conn.execute("CREATE INDEX IF NOT EXISTS tag_counts_articles ON tag_counts (articles DESC, tag)")
+        counted = ("INSERT INTO tag_counts (tag, articles) VALUES (new.tag, 1)"
+                   " ON CONFLICT (tag) DO UPDATE SET articles = articles + 1;")
+        uncounted = ("UPDATE tag_counts SET articles = articles - 1 WHERE tag = old.tag;"
+                     " DELETE FROM tag_counts WHERE tag = old.tag AND articles <= 0;")
+        for name, event, body in (("ai", "INSERT", counted), ("ad", "DELETE", uncounted)):
+            db.conn.execute(f"CREATE TRIGGER IF NOT EXISTS tag_counts_{name} AFTER {event} ON article_tags"
+                            f" BEGIN {body} END")
+        db.conn.execute("CREATE TRIGGER IF NOT EXISTS tag_counts_au AFTER UPDATE OF tag ON article_tags"
+                        f" WHEN old.tag IS NOT new.tag BEGIN {uncounted} {counted} END")
+        db.conn.execute("CREATE INDEX IF NOT EXISTS articles_changed ON articles (last_changed_at) WHERE version > 1")
+        db.conn.execute("CREATE INDEX IF NOT EXISTS articles_day_site ON articles (substr(published_at, 1, 10) DESC,"
+                        " site) WHERE published_at IS NOT NULL")
+        # rejected_by_reason reads the index alone, not each page's row (the index it replaces was its prefix)
+        db.conn.execute("CREATE INDEX IF NOT EXISTS rejected_pages_reason_latest ON rejected_pages"
+                        " (site, reason, last_fetched_at)")
+        db.conn.execute("DROP INDEX IF EXISTS idx_rejected_pages_site_reason")
+
+
 # Append only: each entry turns version N into N + 1. Never edit one that has shipped.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial, _v2_recheck, _v3_learned_boilerplate, _v4_rejected_pages, _v5_bigram_search, _v6_section_case,
     _v7_reading_at_scale, _v8_versions_without_current_text, _v9_import_progress, _v10_zstd_captures,
-    _v11_discovery_sources, _v12_index_only_changed_text, _v13_tags_only_when_changed,
+    _v11_discovery_sources, _v12_index_only_changed_text, _v13_tags_only_when_changed, _v14_reading_at_a_million,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def schema_version(db: sqlite_utils.Database) -> int:
+def schema_version(db: sqlite_utils.Database | sqlite3.Connection) -> int:
     return db.execute(f"PRAGMA {SCHEMA_VERSION_PRAGMA}").fetchone()[0]
 
 
@@ -319,6 +353,8 @@ def open_archive(path: str | Path, *, create: bool = True, read_only: bool = Fal
         raise ArchiveError(f"{path}: folder {path.parent} does not exist")
     if read_only and not writable(path):
         return _open_read_only(path)
+    import sqlite_utils
+
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         db = sqlite_utils.Database(conn)
@@ -351,18 +387,45 @@ def read_only_uri(path: str | Path) -> str:
     return f"{path.absolute().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
 
 
-def _open_read_only(path: Path) -> sqlite_utils.Database:
+def read_archive(path: str | Path) -> sqlite3.Connection:
+    """The archive at ``path`` to read, as ``open_archive(path, read_only=True)`` opens it, but as
+    a plain sqlite3 connection: a command that must start quickly (``newsarchive search``) does
+    not load sqlite-utils (a fifth of a second, numpy with it) unless the archive's schema is
+    older than this newsarchive's and is migrated first."""
+    path = Path(path)
+    if not path.exists():
+        raise ArchiveError(f"{path}: no such archive (run a crawl first, or check --db)")
+    if not writable(path):
+        return _connect_read_only(path)
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        current = schema_version(conn) == SCHEMA_VERSION
+    except sqlite3.DatabaseError as error:
+        raise ArchiveError(f"{path}: not a usable SQLite archive ({error})") from None
+    if current:
+        return conn
+    conn.close()
+    return open_archive(path, read_only=True).conn
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(read_only_uri(path), uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
                                check_same_thread=False)
-        db = sqlite_utils.Database(conn)
-        version = schema_version(db)
+        version = schema_version(conn)
     except sqlite3.DatabaseError as error:
         raise ArchiveError(f"{path}: not a usable SQLite archive, read-only ({error})") from None
     if version != SCHEMA_VERSION:
         raise ArchiveError(f"{path}: read-only, and its schema (version {version}) is not this newsarchive's "
                            f"({SCHEMA_VERSION}); open it once with write rights (or with the newsarchive that made it)")
-    return db
+    return conn
+
+
+def _open_read_only(path: Path) -> sqlite_utils.Database:
+    import sqlite_utils
+
+    return sqlite_utils.Database(_connect_read_only(path))
 
 
 @contextmanager

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from archive.fulltext import query_words, register_search_functions
 from archive.serve import SQL_TIME_LIMIT_MS, canned_query
 from crawler.urls import canonical_url
+
+if TYPE_CHECKING:
+    import sqlite_utils  # not loaded by a search (archive.db.read_archive)
 
 SEARCH_MAX_HITS = 100  # the most hits `newsarchive search` shows at once (its --limit); more words or --site narrow it
 
@@ -24,9 +27,6 @@ select a.site, count(*) as articles, sum(a.version - 1) as changes,
        (select max(started_at) from crawl_runs r where r.site = a.site) as last_run
 from articles a group by a.site order by a.site
 """
-
-# The canned "rejected_by_reason" query: pages extraction rejected, kept, per site and reason.
-REJECTED_SQL = canned_query("rejected_by_reason")
 
 RUNS_SQL = """
 select id, site, started_at, finished_at, outcome, pages, articles_new, articles_changed,
@@ -71,9 +71,14 @@ def time_limit(conn: sqlite3.Connection, ms: float | None, *, every: int = 1_000
         conn.set_progress_handler(None, 0)
 
 
-NARROW_FILTER = 20_000  # fewer articles than this pass the filters: list them, look each match up among them
 CANDIDATES = 1_000  # matches taken newest first; relevance (bm25) orders these, never every match
 COUNT_BUDGET_MS = 100  # a total beside the hits only when counting them is this quick
+# How a search with filters is run (``search_plan``), from what each step costs at 1M articles
+# (benchmarks/reading_at_scale.py): checking a match against its article row, ~1.8 µs; listing an
+# article of a filter's index once, ~0.3 µs (a match is then checked against the list, ~0.15 µs).
+PROBE_COST, LIST_COST = 6, 1  # their ratio
+LIST_MAX = 300_000  # a list this long takes ~0.1 s: counted no further, and not listed to count
+SAMPLE = 2_000  # the newest matches checked against the filters to see how many pass
 
 
 @dataclass(frozen=True)
@@ -90,51 +95,92 @@ class Filters:
 
     def clauses(self) -> list[str]:
         """SQL conditions on ``articles a``, only for the filters given (so each can use its index),
-        with named parameters from ``params()``."""
+        with named parameters from ``params()``; a tag's lists the tag's articles."""
+        return [_CONDITIONS.get(name, _TAG_LISTED) for name in _CONDITIONS | {"tag": ""} if name in self.params()]
+
+    def checks(self, listed: str | None = None) -> list[str]:
+        """The conditions on ``articles a`` that one article is checked against, each a lookup (a
+        tag by its key in ``article_tags``, not by listing the tag's articles), leaving out those
+        the list ``listed`` (a name of ``lists()``) already holds."""
+        covered = {listed, "since", "until"} if listed else set()
+        return [_CONDITIONS.get(name, _TAG_CHECKED) for name in _CONDITIONS | {"tag": ""}
+                if name in self.params() and name not in covered]
+
+    def lists(self) -> dict[str, str]:
+        """For each filter one index answers with the dates (site, section, language, tag; the
+        dates alone when none is given): the SQL listing the ids of the articles passing it."""
         given = self.params()
-        conditions = {"site": "a.site = :site", "section": "a.section = :section",
-                      "language": "a.language = :language", "since": "a.published_at >= :since",
-                      "until": "a.published_at < :until",
-                      "tag": "a.id in (select article_id from article_tags where tag = :tag)"}
-        return [condition for name, condition in conditions.items() if name in given]
+        dates = "".join(f" and {{t}}.{condition}" for name, condition in
+                        (("since", "published_at >= :since"), ("until", "published_at < :until")) if name in given)
+        lists = {name: f"select a.id from articles a where a.{name} = :{name}{dates.format(t='a')}"
+                 for name in ("site", "section", "language") if name in given}
+        if "tag" in given:
+            lists["tag"] = f"select t.article_id from article_tags t where t.tag = :tag{dates.format(t='t')}"
+        if not lists and dates:
+            lists["dates"] = f"select a.id from articles a where {dates.format(t='a')[5:]}"
+        return lists
 
     def params(self) -> dict[str, str]:
         return {name: value for name, value in self.__dict__.items() if value}
 
-    @classmethod
-    def optional(cls) -> list[str]:
-        """The generic form of every condition, for a canned query whose parameters may be empty."""
-        return [f"(coalesce(:{name}, '') = '' or {condition})" for name, condition in (
-            ("site", "a.site = :site"), ("since", "a.published_at >= :since"), ("until", "a.published_at < :until"))]
+
+# Each filter's condition on ``articles a``; a tag's two ways: its articles listed, or the pair looked up.
+_CONDITIONS = {"site": "a.site = :site", "section": "a.section = :section", "language": "a.language = :language",
+               "since": "a.published_at >= :since", "until": "a.published_at < :until"}
+_TAG_LISTED = "a.id in (select article_id from article_tags where tag = :tag)"
+_TAG_CHECKED = "exists (select 1 from article_tags t where t.tag = :tag and t.article_id = a.id)"
 
 
-def search_sql(conditions: list[str], *, narrow: bool = False) -> str:
-    """The search statement (parameters ``q``, ``sort``, ``limit``, ``offset`` and the filters'):
-    matches newest first (FTS5 walks its index by rowid; the latest archived first), the first
-    ``CANDIDATES`` that pass ``conditions``, ordered by ``sort`` (``newest`` or ``relevance``: bm25
-    among those), one page of them with snippets. Hits of ``articles_fts`` and those only
-    ``articles_bigrams`` finds (Chinese, Japanese, Thai; see archive.fulltext). With ``narrow``, the
-    articles passing the conditions are listed once and each match looked up among them; otherwise
-    each match's article row is checked."""
-    where = " and ".join(conditions)
-
-    def kept(rowid: str) -> str:
-        if not conditions:
-            return ""
-        if narrow:
-            return f"and +{rowid} in (select a.id from articles a where {where})"  # + : a filter, not a lookup
-        return f"and exists (select 1 from articles a where a.id = {rowid} and {where})"
-
+def _matches(rowid_filter: str = "", *, limit: str | None, ranked: bool = True) -> str:
+    """The matches of ``q`` newest first (FTS5 walks its index by rowid: the latest archived
+    first), ``rowid_filter`` (SQL with ``{rowid}``) applied to each, at most ``limit``: hits of
+    ``articles_fts`` and those only ``articles_bigrams`` finds (Chinese, Japanese, Thai; see
+    archive.fulltext). ``limit`` None: all of them, in no order (to count them). ``ranked``: with each
+    match's ``rank`` (bm25), which costs a little each."""
+    rank = " rank," if ranked else ""
+    fts_kept, bigrams_kept = (rowid_filter.format(rowid=f"{table}.rowid")
+                              for table in ("articles_fts", "articles_bigrams"))
     return f"""
-with matches as (
-  select rowid, rank, 0 as unspaced from articles_fts
-  where articles_fts match words_query(:q) {kept("articles_fts.rowid")}
+  select rowid,{rank} 0 as unspaced from articles_fts
+  where articles_fts match words_query(:q) {fts_kept}
   union all
-  select rowid, rank, 1 from articles_bigrams
+  select rowid,{rank} 1 from articles_bigrams
   where articles_bigrams match bigram_query(:q)
     and not exists (select 1 from articles_fts where articles_fts match words_query(:q)
-                    and articles_fts.rowid = articles_bigrams.rowid) {kept("articles_bigrams.rowid")}
-  order by rowid desc limit coalesce(nullif(:candidates, ''), {CANDIDATES})
+                    and articles_fts.rowid = articles_bigrams.rowid) {bigrams_kept}
+  {f"order by rowid desc limit {limit}" if limit else ""}"""
+
+
+def kept_sql(checks: list[str], listed: str | None = None) -> str:
+    """What a match must pass (SQL with ``{rowid}``, for ``search_sql``): be in the list
+    ``listed`` (SQL selecting the ids of the articles passing some filters, listed once; None: no
+    list), and its article pass ``checks`` (conditions on ``articles a``, looked up for each match)."""
+    kept = f"and +{{rowid}} in ({listed})" if listed else ""  # + : a filter, not a lookup
+    if checks:
+        kept += f" and exists (select 1 from articles a where a.id = {{rowid}} and {' and '.join(checks)})"
+    return kept
+
+
+def canned_kept_sql() -> str:
+    """``kept_sql`` for the canned query "search", whose ``site``, ``since`` and ``until`` may
+    each be empty: a site's articles in the dates are listed (a site that does not write the
+    word's language would make each match be checked: 0.8 s at a million articles); without a
+    site, each match is checked against the dates given, if any."""
+    dates = ("(coalesce(:since, '') = '' or a.published_at >= :since)"
+             " and (coalesce(:until, '') = '' or a.published_at < :until)")
+    return (f"and case when coalesce(:site, '') != ''"
+            f" then +{{rowid}} in (select a.id from articles a where a.site = :site and {dates})"
+            f" when coalesce(:since, '') != '' or coalesce(:until, '') != ''"
+            f" then exists (select 1 from articles a where a.id = {{rowid}} and {dates}) else 1 end")
+
+
+def search_sql(kept: str) -> str:
+    """The search statement (parameters ``q``, ``sort``, ``limit``, ``offset``, ``candidates`` and
+    the filters'): matches newest first, the first ``CANDIDATES`` that pass the filters (``kept``,
+    from ``kept_sql``), ordered by ``sort`` (``newest`` or ``relevance``: bm25 among those), one
+    page of them with snippets."""
+    return f"""
+with matches as ({_matches(kept, limit=f"coalesce(nullif(:candidates, ''), {CANDIDATES})")}
 ), page as (
   select * from matches order by case when :sort = 'relevance' then rank else -rowid end
   limit coalesce(nullif(:limit, ''), 20) offset coalesce(nullif(:offset, ''), 0)
@@ -151,11 +197,9 @@ from page join articles on articles.rowid = page.rowid
 order by case when :sort = 'relevance' then page.rank else -page.rowid end"""
 
 
-def count_sql(conditions: list[str], *, narrow: bool = False) -> str:
-    """How many articles match ``q`` and pass ``conditions`` (for a total beside the hits)."""
-    body = search_sql(conditions, narrow=narrow)
-    matches = body[body.index("with matches as ("):body.index("  order by rowid desc limit")]
-    return matches + ") select count(*) from matches"
+def count_sql(kept: str) -> str:
+    """How many articles match ``q`` and pass the filters (``kept``) (for a total beside the hits)."""
+    return f"select count(*) from ({_matches(kept, limit=None, ranked=False)})"
 
 
 def latest_sql(conditions: list[str], *, by_tag: bool = False) -> str:
@@ -179,13 +223,44 @@ order by a.published_at desc
 limit coalesce(nullif(:limit, ''), 20) offset coalesce(nullif(:offset, ''), 0)"""
 
 
-def is_narrow(conn: sqlite3.Connection, filters: Filters) -> bool:
-    """Whether fewer than ``NARROW_FILTER`` articles pass ``filters`` (counted through their indexes)."""
-    conditions = filters.clauses()
-    if not conditions:
-        return False
-    sql = f"select count(*) from (select 1 from articles a where {' and '.join(conditions)} limit {NARROW_FILTER})"
-    return conn.execute(sql, filters.params()).fetchone()[0] < NARROW_FILTER
+# How many articles a site or a tag has, kept by triggers (site_counts, tag_counts)
+_COUNTED = {"site": "select articles from site_counts where site = :site",
+            "tag": "select articles from tag_counts where tag = :tag"}
+
+
+def search_plan(conn: sqlite3.Connection, text: str, filters: Filters, needed: float) -> str | None:
+    """Which of ``filters.lists()`` a search lists once, each match then looked up in that list
+    (None: each match is checked against its article), so that finding ``needed`` matches that
+    pass the filters (``math.inf``: all of them, to count) costs least: the smallest list, sized
+    through its index, against walking the matches, as many as the share of the newest
+    ``SAMPLE`` matches passing the filters says it takes. A word in another language than the
+    site's passes none: its every match would be walked."""
+    lists = filters.lists()
+    if not lists:
+        return None
+    params = {**filters.params(), "q": text}
+    sizes = {name: conn.execute(f"select count(*) from ({sql} limit {LIST_MAX})", params).fetchone()[0]
+             if name not in _COUNTED or {"since", "until"} & params.keys()
+             else (conn.execute(_COUNTED[name], params).fetchone() or (0,))[0] for name, sql in lists.items()}
+    listed = min(sizes, key=sizes.__getitem__)
+    if sizes[listed] <= SAMPLE:
+        return listed  # listed in less time than the sample would take
+    sample = _matches(limit=str(SAMPLE), ranked=False)
+    walked, passed = conn.execute(
+        f"select count(*), coalesce(sum(exists (select 1 from articles a where a.id = sample.rowid and"
+        f" {' and '.join(filters.checks())})), 0) from ({sample}) as sample", params).fetchone()
+    if walked < SAMPLE:
+        return None  # these are all the matches there are: checking each is cheapest
+    walking = needed * walked / passed * PROBE_COST if passed else math.inf
+    # A list of LIST_MAX or more costs more than counting can wait for, but less than walking
+    # every match of a word no article passing the filters holds (a language's, another's word).
+    return None if walking < sizes[listed] * LIST_COST or (math.isinf(needed) and sizes[listed] >= LIST_MAX) else listed
+
+
+def planned_kept_sql(conn: sqlite3.Connection, text: str, filters: Filters, needed: float) -> str:
+    """``kept_sql`` for ``filters`` as ``search_plan`` chooses."""
+    listed = search_plan(conn, text, filters, needed)
+    return kept_sql(filters.checks(listed), filters.lists().get(listed))
 
 
 @dataclass(frozen=True)
@@ -226,8 +301,7 @@ def find_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filter
     register_search_functions(conn)
     with time_limit(conn, time_limit_ms) as limit:
         try:
-            sql = search_sql(filters.clauses(), narrow=is_narrow(conn, filters))
-            return _hits(conn.execute(sql, params))
+            return _hits(conn.execute(search_sql(planned_kept_sql(conn, text, filters, params["candidates"])), params))
         except sqlite3.OperationalError as error:
             if limit.stopped:
                 words, given = len(query_words(text)), len(text.split())
@@ -244,9 +318,9 @@ def count_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filte
     takes longer than ``budget_ms`` (a common word in a million articles)."""
     if text.strip():
         register_search_functions(conn)
-        sql = count_sql(filters.clauses(), narrow=is_narrow(conn, filters))
-    elif filters.params().keys() == {"tag"}:
-        sql = "select count(*) from article_tags where tag = :tag"
+        sql = None  # planned within the budget
+    elif len(filters.params()) == 1 and filters.params().keys() <= _COUNTED.keys():
+        sql = f"select coalesce(({_COUNTED[next(iter(filters.params()))]}), 0)"
     elif not filters.params():
         sql = "select sum(articles) from site_counts"
     else:
@@ -254,6 +328,8 @@ def count_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filte
         sql = f"select count(*) from articles a where {' and '.join(conditions)}"
     with time_limit(conn, budget_ms, every=10_000) as limit:
         try:
+            if sql is None:
+                sql = count_sql(planned_kept_sql(conn, text, filters, math.inf))
             return conn.execute(sql, {**filters.params(), "q": text}).fetchone()[0]
         except sqlite3.OperationalError:
             if limit.stopped:
@@ -270,22 +346,25 @@ class SearchHits(list[SearchHit]):
         self.matches = matches
 
 
-def search(db: sqlite_utils.Database, text: str, *, site: str | None = None, since: str | None = None,
-           until: str | None = None, limit: int = 20, time_limit_ms: int = SQL_TIME_LIMIT_MS) -> SearchHits:
+def search(db: sqlite_utils.Database | sqlite3.Connection, text: str, *, site: str | None = None,
+           since: str | None = None, until: str | None = None, limit: int = 20,
+           time_limit_ms: int = SQL_TIME_LIMIT_MS) -> SearchHits:
     """Articles matching every word of ``text``, the latest archived first: English or any other
     language written with spaces, and Chinese, Japanese or Thai words (see archive.fulltext), mixed
     as they come.
 
     At most ``limit`` hits; ``.matches`` counts them all (``count_articles``; None when counting
     would take too long). A search running longer than ``time_limit_ms`` is stopped
-    (``SearchTooSlow``), as Datasette stops its queries."""
+    (``SearchTooSlow``), as Datasette stops its queries. ``db``: the archive, or a plain
+    connection to it (``archive.db.read_archive``)."""
     if not text.strip():
         raise SearchError("the search query is empty")
+    conn = db if isinstance(db, sqlite3.Connection) else db.conn
     filters = Filters(site=site, since=since, until=until)
-    hits = find_articles(db.conn, text, filters, limit=limit, time_limit_ms=time_limit_ms)
+    hits = find_articles(conn, text, filters, limit=limit, time_limit_ms=time_limit_ms)
     # Newest first takes no more matches than it shows: fewer hits than asked for are all there are.
     matches = len(hits) if len(hits) < min(limit, CANDIDATES) else count_articles(
-        db.conn, text, filters, budget_ms=min(COUNT_BUDGET_MS, time_limit_ms))
+        conn, text, filters, budget_ms=min(COUNT_BUDGET_MS, time_limit_ms))
     return SearchHits(hits, matches=matches)
 
 
@@ -297,13 +376,13 @@ class NoSuchSite(LookupError):
     """The archive holds nothing of that site."""
 
 
-def archived_sites(db: sqlite_utils.Database) -> list[str]:
+def archived_sites(db: sqlite_utils.Database | sqlite3.Connection) -> list[str]:
     """Every site the archive has articles, rejected pages or crawl runs of."""
     return [row[0] for row in db.execute("select site from articles union select site from rejected_pages"
                                          " union select site from crawl_runs order by 1").fetchall()]
 
 
-def require_site(db: sqlite_utils.Database, site: str | None) -> None:
+def require_site(db: sqlite_utils.Database | sqlite3.Connection, site: str | None) -> None:
     """Raise ``NoSuchSite`` when ``site`` is given and the archive knows nothing of it (a typo
     would otherwise read as "no matches", "nothing to export")."""
     if site is not None and not db.execute("select 1 from articles where site = ? union all select 1 from"
@@ -320,7 +399,7 @@ def site_stats(db: sqlite_utils.Database) -> list[dict]:
 
 def rejected_stats(db: sqlite_utils.Database) -> list[dict]:
     """How many rejected pages the archive keeps, per site and reason, most first."""
-    cursor = db.execute(REJECTED_SQL)
+    cursor = db.execute(canned_query("rejected_by_reason"))  # pages extraction rejected, kept
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 

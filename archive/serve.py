@@ -11,8 +11,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 DATASETTE_DIR = Path(__file__).parent / "datasette"
 METADATA_FILE = DATASETTE_DIR / "metadata.yml"
 PLUGINS_DIR = DATASETTE_DIR / "plugins"
@@ -22,6 +20,8 @@ SQL_TIME_LIMIT_MS = 3000  # a query that runs longer is stopped, in Datasette an
 
 @cache
 def _metadata_template() -> dict[str, Any]:
+    import yaml  # only when asked: `newsarchive search` starts without it
+
     return yaml.safe_load(METADATA_FILE.read_text(encoding="utf-8"))
 
 

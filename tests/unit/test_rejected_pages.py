@@ -104,7 +104,8 @@ def test_an_archive_from_schema_3_gains_rejected_pages_and_keeps_its_articles(tm
     db = open_archive(tmp_path / "old.db")
     assert schema_version(db) == SCHEMA_VERSION
     assert db["articles"].get(1)["uncertain"] == 0  # the old row gained the new column
-    assert {tuple(index.columns) for index in db["rejected_pages"].indexes} >= {("url",), ("site", "reason")}
+    # (site, reason) leads the index of rejected pages by reason (migration 14: with their last fetch)
+    assert {tuple(index.columns[:2]) for index in db["rejected_pages"].indexes} >= {("url",), ("site", "reason")}
     assert {fk.other_table for fk in db["rejected_pages"].foreign_keys} == {"captures", "crawl_runs"}
     store_rejected(db, URL, site="demo", capture=fetch(b"<html></html>", "T1"), reason="listing")
     assert db["rejected_pages"].count == 1

@@ -304,7 +304,7 @@ def canned_queries(datasette, database):
     """The "search" canned query: archive/queries.py's statement with the CLI's filters."""
     if database == "_internal":
         return {}
-    sql = queries.search_sql(queries.Filters.optional())
+    sql = queries.search_sql(queries.canned_kept_sql())
     return {"search": {
         "title": "Search articles",
         "description": "Full-text search (every word must match) with highlighted snippets; optionally one site "

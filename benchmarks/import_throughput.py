@@ -21,7 +21,6 @@ import argparse
 import gzip
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -32,11 +31,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from descendants import adopt_orphans, children_cpu  # noqa: E402  (benchmarks/ is on sys.path)
+from measuring import adopt_orphans, children_cpu, children_peak_rss_mb, extract_rate, reap  # noqa: E402
 
 from archive.db import open_archive  # noqa: E402
 from crawler.demo_site import DemoSite, DemoSiteApp  # noqa: E402
-from crawler.extraction import extract  # noqa: E402
 from tests.warcs import CCNewsWarc  # noqa: E402
 
 RATIO_TARGET = 1.7
@@ -70,35 +68,6 @@ def write_warc(pages: list[tuple[str, bytes, str]], path: Path) -> None:
                        content_type=content_type)
 
 
-def extract_rate(pages: list[tuple[str, bytes, str]]) -> tuple[float, float]:
-    """Pages per second through extract() alone, pinned to one core, and CPU seconds per page."""
-    everywhere = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {min(everywhere)})
-    try:
-        started, cpu = time.perf_counter(), time.process_time()
-        for url, body, content_type in pages:
-            try:
-                extract(body, url, None, "UTC", content_type)
-            except Exception:  # a rejected page costs its time too
-                continue
-        return len(pages) / (time.perf_counter() - started), (time.process_time() - cpu) / len(pages)
-    finally:
-        os.sched_setaffinity(0, everywhere)
-
-
-
-def _reap(deadline: float = 30.0) -> None:
-    """Wait for every descendant left (the fork server ends once its importer has)."""
-    until = time.monotonic() + deadline
-    while time.monotonic() < until:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            time.sleep(0.05)
-
-
 def import_rate(warc: Path, workdir: Path, jobs: int, pages: int) -> tuple[float, float, int]:
     """Pages per second of ``newsarchive import`` (start-up included), CPU seconds per page of the
     import's processes, and the importer's peak RSS (MB)."""
@@ -108,12 +77,11 @@ def import_rate(warc: Path, workdir: Path, jobs: int, pages: int) -> tuple[float
     subprocess.run([sys.executable, "-m", "archive.cli", "import", str(warc), "--db", str(db), "--jobs", str(jobs),
                     "--sites-dir", str(workdir)], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
     elapsed = time.perf_counter() - started
-    _reap()
+    reap()
     cpu = children_cpu() - cpu
     archived = open_archive(db).execute("select count(*) from captures").fetchone()[0]
     assert archived == pages, (archived, pages)
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
-    return pages / elapsed, cpu / pages, rss
+    return pages / elapsed, cpu / pages, round(children_peak_rss_mb())
 
 
 def main() -> None:
@@ -132,13 +100,14 @@ def main() -> None:
         print(f"{len(pages)} pages, WARC {warc.stat().st_size / 1e6:.1f} MB; {args.jobs} jobs on "
               f"{os.cpu_count()} cores")
         adopt_orphans()
+        timed = [(body, url, content_type) for url, body, content_type in pages]
         ratios, bounds = [], []
         cores = min(args.jobs, os.cpu_count() or 1) or 1
         for number in range(1, args.rounds + 1):
             load = os.getloadavg()[0]
-            before, cpu_before = extract_rate(pages)
+            before, cpu_before = extract_rate(timed)
             imported, import_cpu, rss = import_rate(warc, workdir, args.jobs, len(pages))
-            after, cpu_after = extract_rate(pages)
+            after, cpu_after = extract_rate(timed)
             one_core = (before + after) / 2  # the machine is shared: compare with the mean of both sides
             ratios.append(imported / one_core)
             extract_cpu = (cpu_before + cpu_after) / 2

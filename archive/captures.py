@@ -30,11 +30,12 @@ logger = logging.getLogger(__name__)
 
 ZSTD = "zstd"
 GZIP = "gzip"  # captures stored before schema migration 10
-ZSTD_LEVEL = 9  # a capture compressed without a dictionary (a site's first ones), and training
+ZSTD_LEVEL = 9  # a capture compressed without a dictionary (a site's first ones)
 # With its site's dictionary a capture is compressed at a faster level: the dictionary holds most
 # of what level 9 would find, so level 3 stores 9 % of the raw bytes where 9 stores 7 % (sample
 # site; WCXB as one site 13.9 % and 12.3 %), at four to five times the speed
 # (``benchmarks/captures.py``): the writer's time per page is what bounds a crawl or an import.
+# Dictionaries are trained for that level (recorded in ``capture_dictionaries.level``).
 DICTIONARY_LEVEL = 3
 DICTIONARY_SAMPLES = 64  # a site's dictionary is trained once it has this many captures, from them
 MAX_SAMPLE_BYTES = 8 << 20  # what training reads at most (a few large pages are enough)
@@ -191,7 +192,7 @@ class CaptureEncoder:
         sample_bytes = sum(map(len, samples))
         size = min(MAX_DICTIONARY_BYTES, max(1024, sample_bytes // 8))
         try:
-            trained = zstandard.train_dictionary(size, samples, level=self.level)
+            trained = zstandard.train_dictionary(size, samples, level=self.dictionary_level)
         except zstandard.ZstdError as error:
             logger.warning("no capture dictionary for %s: zstd could not train one on %d captures (%s)",
                            site, len(samples), error)
@@ -203,7 +204,7 @@ class CaptureEncoder:
             dictionary_id = self.db.conn.execute(
                 "INSERT INTO capture_dictionaries (site, trained_at, samples, sample_bytes, level, dictionary)"
                 " VALUES (?, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'), ?, ?, ?, ?)",
-                (site, len(samples), sample_bytes, self.level, dictionary),
+                (site, len(samples), sample_bytes, self.dictionary_level, dictionary),
             ).lastrowid
             self._recompress_first(site, dictionary_id, prepared)
         # Only once the row is committed may captures point at it.

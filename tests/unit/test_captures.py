@@ -72,8 +72,9 @@ def test_captures_with_a_dictionary_are_compressed_at_the_faster_level(archive):
     times faster than level 9, the writer's cost per page (issues 26 and 27); without one, level 9."""
     for minute, (url, body) in enumerate(PAGES[:DICTIONARY_SAMPLES + 1]):
         keep(archive, url, body, minute=minute)
-    dictionary = zstandard.ZstdCompressionDict(archive.execute("select dictionary from capture_dictionaries"
-                                                               ).fetchone()[0])
+    trained, level = archive.execute("select dictionary, level from capture_dictionaries").fetchone()
+    assert level == DICTIONARY_LEVEL  # trained for the level its captures use
+    dictionary = zstandard.ZstdCompressionDict(trained)
     expected = {level: zstandard.ZstdCompressor(level=level, dict_data=dictionary, write_checksum=False)
                 for level in (DICTIONARY_LEVEL, ZSTD_LEVEL)}
     url, body = PAGES[-1]

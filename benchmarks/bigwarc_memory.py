@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from import_throughput import corpus_pages  # noqa: E402  (benchmarks/ is on sys.path)
-from measuring import adopt_orphans, cpu_of, reap, rss_mb_of  # noqa: E402
+from measuring import adopt_orphans, reap, watch  # noqa: E402
 
 from archive.db import open_archive  # noqa: E402
 from tests.warcs import CCNewsWarc  # noqa: E402
@@ -50,19 +50,6 @@ def write_big_warc(path: Path, size_gb: float, every: int, corpus: Path) -> int:
     return wanted
 
 
-def descendants(pid: int) -> set[int]:
-    found, todo = set(), [pid]
-    while todo:
-        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
-            try:
-                children = {int(child) for child in (task / "children").read_text().split()}
-            except OSError:
-                continue
-            todo += children - found
-            found |= children
-    return found
-
-
 def import_watched(warc: Path, workdir: Path, jobs: int) -> dict:
     """``newsarchive import`` of ``warc``, its processes' peak RSS read from /proc while it runs."""
     db = workdir / f"import-{time.monotonic_ns()}.db"
@@ -70,13 +57,7 @@ def import_watched(warc: Path, workdir: Path, jobs: int) -> dict:
                "--hosts", WANTED, "--sites-dir", str(workdir)]
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
-    importer = others = importer_cpu = 0.0
-    while process.poll() is None:
-        importer = max(importer, rss_mb_of(process.pid) or 0.0)  # VmHWM: its peak so far
-        importer_cpu = cpu_of(process.pid) or importer_cpu
-        for pid in descendants(process.pid):
-            others = max(others, rss_mb_of(pid) or 0.0)
-        time.sleep(0.1)
+    seen = watch(process, every=0.1)
     elapsed = time.perf_counter() - started
     summary = process.stdout.read().strip().splitlines()
     reap()
@@ -84,8 +65,8 @@ def import_watched(warc: Path, workdir: Path, jobs: int) -> dict:
         raise SystemExit(f"import failed ({process.returncode}): {summary[-1:] }")
     stored = open_archive(db).execute("select count(*) from captures").fetchone()[0]
     db.unlink()
-    return {"seconds": elapsed, "importer_mb": importer, "workers_mb": others, "stored": stored,
-            "importer_cpu": importer_cpu, "summary": summary[-1] if summary else ""}
+    return {"seconds": elapsed, "importer_mb": seen.peak_rss_mb, "workers_mb": seen.descendants_peak_rss_mb,
+            "stored": stored, "importer_cpu": seen.cpu, "summary": summary[-1] if summary else ""}
 
 
 def main() -> None:

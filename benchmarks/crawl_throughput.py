@@ -31,10 +31,10 @@ from measuring import (  # noqa: E402  (benchmarks/ is on sys.path)
     children,
     children_cpu,
     children_peak_rss_mb,
-    cpu_of,
     extract_rate,
     pin,
     reap,
+    watch,
 )
 from sample_site import served_site  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
@@ -66,11 +66,7 @@ def end_to_end(articles: int, workdir: Path, workers: int) -> dict:
         cpu_before = children_cpu()
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=REPO, preexec_fn=(lambda: pin(0)) if workers == 0 else None)
-        crawler_cpu = main_thread_cpu = 0.0
-        while process.poll() is None:  # the crawler's own CPU, and its main thread's, read while it lives
-            crawler_cpu = cpu_of(process.pid) or crawler_cpu
-            main_thread_cpu = cpu_of(process.pid, process.pid) or main_thread_cpu
-            time.sleep(0.2)
+        seen = watch(process)
         elapsed = time.perf_counter() - started
         reap(keep=server)
         crawl_cpu = children_cpu() - cpu_before  # the crawler, its fork server and workers
@@ -80,12 +76,15 @@ def end_to_end(articles: int, workdir: Path, workers: int) -> dict:
         raise SystemExit(f"crawl failed with exit code {process.returncode}")
     archive = open_archive(db)
     archived = archive["articles"].count
+    crawler_cpu, main_thread_cpu, workers_cpu = seen.cpu, seen.main_thread_cpu, seen.below_cpu
     size, stored = archive.execute("select sum(size), sum(length(compressed_body)) from captures").fetchone()
     return {"articles": archived, "seconds": elapsed, "per_second": archived / elapsed,
             "peak_rss_mb": peak_mb, "compression_ratio": size / stored,
             "cpu_ms": {"crawl": crawl_cpu * 1000 / archived, "crawler": crawler_cpu * 1000 / archived,
                        "main_thread": main_thread_cpu * 1000 / archived,
-                       "workers": (crawl_cpu - crawler_cpu) * 1000 / archived, "site": server_cpu * 1000 / archived}}
+                       "workers": workers_cpu * 1000 / archived,
+                       "unseen": (crawl_cpu - crawler_cpu - workers_cpu) * 1000 / archived,
+                       "site": server_cpu * 1000 / archived}}
 
 
 MODES = (("inline extraction, all on one core", 0),
@@ -131,8 +130,9 @@ def main() -> None:
             print(f"extract() alone, one core:  {after:7.1f} pages/s")
             print(f"    ratio to extract-only (mean {reference:.1f} pages/s): {ratio:.2f}")
             print(f"    CPU per article: extract() alone {extract_ms:.1f} ms; crawl {cpu['crawl']:.1f} ms (crawler "
-                  f"{cpu['crawler']:.1f}, its main thread {cpu['main_thread']:.1f}; extraction workers "
-                  f"{cpu['workers']:.1f}), the site {cpu['site']:.1f} ms: ratio on {cores} idle core(s) {bound:.2f}")
+                  f"{cpu['crawler']:.1f}, its main thread {cpu['main_thread']:.1f}; fork server and extraction "
+                  f"workers {cpu['workers']:.1f}; after the last look, its exit {cpu['unseen']:.1f}), "
+                  f"the site {cpu['site']:.1f} ms: ratio on {cores} idle core(s) {bound:.2f}")
             rate, extract_cpu = after, cpu_after
     print()
     for label, workers in MODES:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
+import subprocess
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,21 @@ def children() -> set[int]:
     return found
 
 
+def descendants(pid: int) -> set[int]:
+    """Every living process below ``pid`` (a command's fork server, its workers, ...)."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
+            try:
+                below = {int(child) for child in (task / "children").read_text().split()}
+            except OSError:
+                continue
+            todo += below - found
+            found |= below
+    return found
+
+
 def reap(keep: Iterable[int] = (), deadline: float = 30.0) -> None:
     """Reap every child but ``keep`` (a server the benchmark still needs), waiting for a command's
     orphans (fork server, workers) to end, so that their CPU is counted."""
@@ -82,6 +99,36 @@ def rss_mb_of(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+@dataclass
+class Watched:
+    """What a command's processes used, read from /proc while they lived (every ``every`` seconds:
+    what the command did after the last look, its exit, is in none of these)."""
+
+    cpu: float = 0.0  # the command's process, all its threads
+    main_thread_cpu: float = 0.0
+    peak_rss_mb: float = 0.0  # the command's process alone
+    descendants_cpu: dict[int, float] = field(default_factory=dict)  # fork server, workers, ...
+    descendants_peak_rss_mb: float = 0.0  # the largest of them
+
+    @property
+    def below_cpu(self) -> float:
+        return sum(self.descendants_cpu.values())
+
+
+def watch(process: subprocess.Popen, every: float = 0.2) -> Watched:
+    """Follow ``process`` and its descendants until it ends."""
+    seen = Watched()
+    while process.poll() is None:
+        seen.cpu = cpu_of(process.pid) or seen.cpu
+        seen.main_thread_cpu = cpu_of(process.pid, process.pid) or seen.main_thread_cpu
+        seen.peak_rss_mb = max(seen.peak_rss_mb, rss_mb_of(process.pid) or 0.0)
+        for pid in descendants(process.pid):
+            seen.descendants_cpu[pid] = cpu_of(pid) or seen.descendants_cpu.get(pid, 0.0)
+            seen.descendants_peak_rss_mb = max(seen.descendants_peak_rss_mb, rss_mb_of(pid) or 0.0)
+        time.sleep(every)
+    return seen
 
 
 def pin(core: int) -> None:

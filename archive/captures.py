@@ -30,13 +30,11 @@ logger = logging.getLogger(__name__)
 
 ZSTD = "zstd"
 GZIP = "gzip"  # captures stored before schema migration 10
-ZSTD_LEVEL = 9  # a capture compressed without a dictionary (a site's first ones)
-# With its site's dictionary a capture is compressed at a faster level: the dictionary holds most
-# of what level 9 would find, so level 3 stores 9 % of the raw bytes where 9 stores 7 % (sample
-# site; WCXB as one site 13.9 % and 12.3 %), at four to five times the speed
-# (``benchmarks/captures.py``): the writer's time per page is what bounds a crawl or an import.
-# Dictionaries are trained for that level (recorded in ``capture_dictionaries.level``).
-DICTIONARY_LEVEL = 3
+# Level 3: with a site's dictionary 8.7 % of the raw bytes on the sample site (level 9: 6.6 %),
+# without one 14.2 % of WCXB's (level 9: 12.7 %), at four to five times level 9's speed
+# (``benchmarks/captures.py``); the writer compresses every page a crawl or an import stores, and
+# at level 9 that was the largest part of its work on a page. Dictionaries are trained for it.
+ZSTD_LEVEL = 3
 DICTIONARY_SAMPLES = 64  # a site's dictionary is trained once it has this many captures, from them
 MAX_SAMPLE_BYTES = 8 << 20  # what training reads at most (a few large pages are enough)
 MAX_DICTIONARY_BYTES = 112_640  # zstd's usual dictionary size; a smaller one for small samples
@@ -116,12 +114,10 @@ class CaptureEncoder:
     """Compresses captures for the archive ``db``: zstd with the site's latest dictionary, trained
     once the site has ``samples`` captures (``encoder_for`` gives one per archive)."""
 
-    def __init__(self, db: sqlite_utils.Database, samples: int | None = None, level: int | None = None,
-                 dictionary_level: int | None = None) -> None:
+    def __init__(self, db: sqlite_utils.Database, samples: int | None = None, level: int | None = None) -> None:
         self.db = db
         self.samples = samples or DICTIONARY_SAMPLES
         self.level = level or ZSTD_LEVEL
-        self.dictionary_level = dictionary_level or DICTIONARY_LEVEL
         self._sites: dict[str, _SiteCodec] = {}
 
     def _site(self, site: str) -> _SiteCodec:
@@ -139,13 +135,12 @@ class CaptureEncoder:
 
     def _prepared(self, dictionary: bytes) -> zstandard.ZstdCompressionDict:
         prepared = zstandard.ZstdCompressionDict(dictionary)
-        prepared.precompute_compress(level=self.dictionary_level)
+        prepared.precompute_compress(level=self.level)
         return prepared
 
     def encode(self, site: str, body: bytes) -> Encoded:
         codec = self._site(site)
-        level = self.level if codec.dictionary is None else self.dictionary_level
-        compressor = zstandard.ZstdCompressor(level=level, dict_data=codec.dictionary, write_checksum=False)
+        compressor = zstandard.ZstdCompressor(level=self.level, dict_data=codec.dictionary, write_checksum=False)
         if codec.dictionary_id is None:
             codec.undictionaried += 1
         return Encoded(compressor.compress(body), ZSTD, codec.dictionary_id)
@@ -192,7 +187,7 @@ class CaptureEncoder:
         sample_bytes = sum(map(len, samples))
         size = min(MAX_DICTIONARY_BYTES, max(1024, sample_bytes // 8))
         try:
-            trained = zstandard.train_dictionary(size, samples, level=self.dictionary_level)
+            trained = zstandard.train_dictionary(size, samples, level=self.level)
         except zstandard.ZstdError as error:
             logger.warning("no capture dictionary for %s: zstd could not train one on %d captures (%s)",
                            site, len(samples), error)
@@ -204,7 +199,7 @@ class CaptureEncoder:
             dictionary_id = self.db.conn.execute(
                 "INSERT INTO capture_dictionaries (site, trained_at, samples, sample_bytes, level, dictionary)"
                 " VALUES (?, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'), ?, ?, ?, ?)",
-                (site, len(samples), sample_bytes, self.dictionary_level, dictionary),
+                (site, len(samples), sample_bytes, self.level, dictionary),
             ).lastrowid
             self._recompress_first(site, dictionary_id, prepared)
         # Only once the row is committed may captures point at it.
@@ -219,7 +214,7 @@ class CaptureEncoder:
         compressed again with the new one, in the transaction that stores it: a small site gains
         as much as a large one."""
         decompressor = zstandard.ZstdDecompressor()
-        compressor = zstandard.ZstdCompressor(level=self.dictionary_level, dict_data=dictionary, write_checksum=False)
+        compressor = zstandard.ZstdCompressor(level=self.level, dict_data=dictionary, write_checksum=False)
         rows = self.db.conn.execute(
             "SELECT id, compressed_body FROM captures WHERE site = ? AND codec = ? AND dictionary_id IS NULL"
             " AND compressed_body IS NOT NULL LIMIT ?", (site, ZSTD, 4 * self.samples)).fetchall()

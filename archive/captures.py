@@ -38,6 +38,11 @@ ZSTD_LEVEL = 3
 DICTIONARY_SAMPLES = 64  # a site's dictionary is trained once it has this many captures, from them
 MAX_SAMPLE_BYTES = 8 << 20  # what training reads at most (a few large pages are enough)
 MAX_DICTIONARY_BYTES = 112_640  # zstd's usual dictionary size; a smaller one for small samples
+# zstd's fastCover trainer with these parameters, rather than its search for the best ones: a
+# third to a fifth of the time (0.05 s instead of 0.17 s on 64 WCXB pages; an import of many sites
+# trains one per site), for dictionaries as good within 0.1 % of the raw bytes on the sample site
+# and WCXB.
+TRAINING = {"k": 1024, "d": 8}
 MIGRATION_BATCH = 200  # captures converted per transaction by migration 10
 
 
@@ -187,7 +192,7 @@ class CaptureEncoder:
         sample_bytes = sum(map(len, samples))
         size = min(MAX_DICTIONARY_BYTES, max(1024, sample_bytes // 8))
         try:
-            trained = zstandard.train_dictionary(size, samples, level=self.level)
+            trained = zstandard.train_dictionary(size, samples, level=self.level, **TRAINING)
         except zstandard.ZstdError as error:
             logger.warning("no capture dictionary for %s: zstd could not train one on %d captures (%s)",
                            site, len(samples), error)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -26,12 +25,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from descendants import adopt_orphans, children_cpu  # noqa: E402  (benchmarks/ is on sys.path)
+from measuring import (  # noqa: E402  (benchmarks/ is on sys.path)
+    Page,
+    adopt_orphans,
+    children,
+    children_cpu,
+    children_peak_rss_mb,
+    extract_rate,
+    pin,
+    reap,
+    watch,
+)
 from sample_site import served_site  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 from archive.db import open_archive  # noqa: E402
 from crawler.demo_site import DemoSite, DemoSiteApp, write_site_file  # noqa: E402
-from crawler.extraction.cascade import extract  # noqa: E402
 from crawler.settings import default_workers  # noqa: E402
 from crawler.sites import load_site_file  # noqa: E402
 
@@ -39,59 +47,12 @@ RATIO_TARGET = 1.0  # the default mode's
 RSS_TARGET_MB = 400
 
 
-def _pin(core: int) -> None:
-    if hasattr(os, "sched_setaffinity") and os.cpu_count() and os.cpu_count() > 1:
-        os.sched_setaffinity(0, {core})
-
-
-def extract_only(articles: int) -> tuple[float, int, float]:
-    """Pages per second through extract() on the same article pages, pinned to one core, and CPU
-    seconds per page."""
+def article_pages(articles: int) -> list[Page]:
+    """The sample site's article pages as a crawl fetches them."""
     site = DemoSite(articles=articles)
     app = DemoSiteApp(site)
-    config = load_site_file(resources.files("crawler.demo_site").joinpath("demo.toml"))
-    pages = [(app.render(a.path)[2].encode("utf-8"), "http://127.0.0.1" + a.path) for a in site.stories]
-    _pin(0)
-    started, cpu = time.perf_counter(), time.process_time()
-    for html, url in pages:
-        extract(html, url, config.extraction, config.timezone)
-    elapsed = time.perf_counter() - started
-    cpu = time.process_time() - cpu
-    os.sched_setaffinity(0, range(os.cpu_count() or 1)) if hasattr(os, "sched_setaffinity") else None
-    return len(pages) / elapsed, len(pages), cpu / len(pages)
-
-
-
-def _children() -> set[int]:
-    found: set[int] = set()
-    for task in Path("/proc/self/task").glob("*"):
-        try:
-            found |= {int(pid) for pid in (task / "children").read_text().split()}
-        except OSError:
-            continue
-    return found
-
-
-def _reap_all_but(keep: set[int], deadline: float = 30.0) -> None:
-    """Reap every child but ``keep`` (the site's server), waiting for the crawl's orphans to end."""
-    until = time.monotonic() + deadline
-    while time.monotonic() < until and (_children() - keep):
-        for pid in _children() - keep:
-            try:
-                os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                pass
-        time.sleep(0.05)
-
-
-def _cpu_of(pid: int, thread: int | None = None) -> float | None:
-    """CPU seconds of a live process (all its threads), or of one of its threads."""
-    path = f"/proc/{pid}/task/{thread}/stat" if thread else f"/proc/{pid}/stat"
-    try:
-        fields = Path(path).read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return [(app.render(a.path)[2].encode("utf-8"), "http://127.0.0.1" + a.path, "text/html; charset=utf-8")
+            for a in site.stories]
 
 
 def end_to_end(articles: int, workdir: Path, workers: int) -> dict:
@@ -101,30 +62,29 @@ def end_to_end(articles: int, workdir: Path, workers: int) -> dict:
         db = workdir / "archive.db"
         command = [sys.executable, "-c", "from archive.cli import main; main()", "crawl", "demo",
                    "--sites-dir", str(sites), "--db", str(db), "--set", f"ARCHIVE_EXTRACT_WORKERS={workers}"]
-        server = _children()
+        server = children()
         cpu_before = children_cpu()
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=REPO, preexec_fn=(lambda: _pin(0)) if workers == 0 else None)
-        crawler_cpu = main_thread_cpu = 0.0
-        while process.poll() is None:  # the crawler's own CPU, and its main thread's, read while it lives
-            crawler_cpu = _cpu_of(process.pid) or crawler_cpu
-            main_thread_cpu = _cpu_of(process.pid, process.pid) or main_thread_cpu
-            time.sleep(0.2)
+        process = subprocess.Popen(command, cwd=REPO, preexec_fn=(lambda: pin(0)) if workers == 0 else None)
+        seen = watch(process)
         elapsed = time.perf_counter() - started
-        _reap_all_but(server)
+        reap(keep=server)
         crawl_cpu = children_cpu() - cpu_before  # the crawler, its fork server and workers
-        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far
+        peak_mb = children_peak_rss_mb()  # the largest child so far
     server_cpu = children_cpu() - cpu_before - crawl_cpu
     if process.returncode != 0:
         raise SystemExit(f"crawl failed with exit code {process.returncode}")
     archive = open_archive(db)
     archived = archive["articles"].count
+    crawler_cpu, main_thread_cpu, workers_cpu = seen.cpu, seen.main_thread_cpu, seen.below_cpu
     size, stored = archive.execute("select sum(size), sum(length(compressed_body)) from captures").fetchone()
     return {"articles": archived, "seconds": elapsed, "per_second": archived / elapsed,
-            "peak_rss_mb": peak_kb / 1024, "compression_ratio": size / stored,
+            "peak_rss_mb": peak_mb, "compression_ratio": size / stored,
             "cpu_ms": {"crawl": crawl_cpu * 1000 / archived, "crawler": crawler_cpu * 1000 / archived,
                        "main_thread": main_thread_cpu * 1000 / archived,
-                       "workers": (crawl_cpu - crawler_cpu) * 1000 / archived, "site": server_cpu * 1000 / archived}}
+                       "workers": workers_cpu * 1000 / archived,
+                       "unseen": (crawl_cpu - crawler_cpu - workers_cpu) * 1000 / archived,
+                       "site": server_cpu * 1000 / archived}}
 
 
 MODES = (("inline extraction, all on one core", 0),
@@ -140,17 +100,23 @@ def main() -> None:
     # The machine is shared and noisy: extract() alone is measured before and after each crawl,
     # and each crawl is compared with the mean of the two measurements around it.
     adopt_orphans()
-    extract_rate, pages, extract_cpu = extract_only(args.articles)
-    print(f"sample site: {args.articles} articles ({pages} article pages)")
-    print(f"extract() alone, one core:  {extract_rate:7.1f} pages/s")
-    results: dict = {"extract_pages_per_second": [extract_rate], **{f"workers_{w}": [] for _, w in MODES}}
+    config = load_site_file(resources.files("crawler.demo_site").joinpath("demo.toml"))
+    pages = article_pages(args.articles)
+
+    def extract_only() -> tuple[float, float]:
+        return extract_rate(pages, config.extraction, config.timezone)
+
+    rate, extract_cpu = extract_only()
+    print(f"sample site: {args.articles} articles ({len(pages)} article pages)")
+    print(f"extract() alone, one core:  {rate:7.1f} pages/s")
+    results: dict = {"extract_pages_per_second": [rate], **{f"workers_{w}": [] for _, w in MODES}}
     for _ in range(args.rounds):
         for label, workers in MODES:
             load = os.getloadavg()[0]
             with tempfile.TemporaryDirectory() as tmp:
                 crawl = end_to_end(args.articles, Path(tmp), workers)
-            after, _, cpu_after = extract_only(args.articles)
-            reference = (extract_rate + after) / 2
+            after, cpu_after = extract_only()
+            reference = (rate + after) / 2
             ratio = crawl["per_second"] / reference
             # On idle cores the crawl goes as fast as its main thread, or as all its processes and
             # the site's server share the cores, whichever is slower: what its CPU times allow.
@@ -164,9 +130,10 @@ def main() -> None:
             print(f"extract() alone, one core:  {after:7.1f} pages/s")
             print(f"    ratio to extract-only (mean {reference:.1f} pages/s): {ratio:.2f}")
             print(f"    CPU per article: extract() alone {extract_ms:.1f} ms; crawl {cpu['crawl']:.1f} ms (crawler "
-                  f"{cpu['crawler']:.1f}, its main thread {cpu['main_thread']:.1f}; extraction workers "
-                  f"{cpu['workers']:.1f}), the site {cpu['site']:.1f} ms: ratio on {cores} idle core(s) {bound:.2f}")
-            extract_rate, extract_cpu = after, cpu_after
+                  f"{cpu['crawler']:.1f}, its main thread {cpu['main_thread']:.1f}; fork server and extraction "
+                  f"workers {cpu['workers']:.1f}; after the last look, its exit {cpu['unseen']:.1f}), "
+                  f"the site {cpu['site']:.1f} ms: ratio on {cores} idle core(s) {bound:.2f}")
+            rate, extract_cpu = after, cpu_after
     print()
     for label, workers in MODES:
         bounds = [run["idle_ratio"] for run in results[f"workers_{workers}"]]

@@ -8,7 +8,8 @@ numbered URLs of its publisher until there are N; ``--demo``: the sample site's 
 small pages that extract several times faster), then, each round: the same pages through ``extract()``
 alone pinned to one core, and ``newsarchive import --jobs J`` of the WARC into an empty archive
 as a subprocess (all cores); prints pages per second of both, their ratio (median and range of
-the rounds: this machine is shared and noisy), and the importer's peak RSS. Beside the wall-clock
+the rounds: this machine is shared and noisy), and the peak RSS of the importer and of its
+largest extraction process. Beside the wall-clock
 ratio, which a busy machine bends, it prints the CPU time per page of the whole import (importer,
 fork server and workers) against extract()'s and the ratio those allow on idle cores
 (cores x extract CPU / import CPU), which other work on the machine does not change.
@@ -21,7 +22,6 @@ import argparse
 import gzip
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -32,11 +32,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from descendants import adopt_orphans, children_cpu  # noqa: E402  (benchmarks/ is on sys.path)
+from measuring import Watched, adopt_orphans, children_cpu, extract_rate, reap, watch  # noqa: E402
 
 from archive.db import open_archive  # noqa: E402
 from crawler.demo_site import DemoSite, DemoSiteApp  # noqa: E402
-from crawler.extraction import extract  # noqa: E402
 from tests.warcs import CCNewsWarc  # noqa: E402
 
 RATIO_TARGET = 1.7
@@ -70,50 +69,24 @@ def write_warc(pages: list[tuple[str, bytes, str]], path: Path) -> None:
                        content_type=content_type)
 
 
-def extract_rate(pages: list[tuple[str, bytes, str]]) -> tuple[float, float]:
-    """Pages per second through extract() alone, pinned to one core, and CPU seconds per page."""
-    everywhere = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {min(everywhere)})
-    try:
-        started, cpu = time.perf_counter(), time.process_time()
-        for url, body, content_type in pages:
-            try:
-                extract(body, url, None, "UTC", content_type)
-            except Exception:  # a rejected page costs its time too
-                continue
-        return len(pages) / (time.perf_counter() - started), (time.process_time() - cpu) / len(pages)
-    finally:
-        os.sched_setaffinity(0, everywhere)
-
-
-
-def _reap(deadline: float = 30.0) -> None:
-    """Wait for every descendant left (the fork server ends once its importer has)."""
-    until = time.monotonic() + deadline
-    while time.monotonic() < until:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            time.sleep(0.05)
-
-
-def import_rate(warc: Path, workdir: Path, jobs: int, pages: int) -> tuple[float, float, int]:
+def import_rate(warc: Path, workdir: Path, jobs: int, pages: int) -> tuple[float, float, Watched]:
     """Pages per second of ``newsarchive import`` (start-up included), CPU seconds per page of the
-    import's processes, and the importer's peak RSS (MB)."""
+    import's processes, and what its processes used (the importer's CPU and peak RSS, its extraction
+    processes' apart)."""
     db = workdir / f"import-{time.monotonic_ns()}.db"
     cpu = children_cpu()
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "archive.cli", "import", str(warc), "--db", str(db), "--jobs", str(jobs),
-                    "--sites-dir", str(workdir)], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen([sys.executable, "-m", "archive.cli", "import", str(warc), "--db", str(db), "--jobs",
+                                str(jobs), "--sites-dir", str(workdir)], cwd=REPO, stdout=subprocess.DEVNULL)
+    seen = watch(process)
     elapsed = time.perf_counter() - started
-    _reap()
+    if process.returncode != 0:
+        raise SystemExit(f"import failed with exit code {process.returncode}")
+    reap()
     cpu = children_cpu() - cpu
     archived = open_archive(db).execute("select count(*) from captures").fetchone()[0]
     assert archived == pages, (archived, pages)
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
-    return pages / elapsed, cpu / pages, rss
+    return pages / elapsed, cpu / pages, seen
 
 
 def main() -> None:
@@ -132,21 +105,25 @@ def main() -> None:
         print(f"{len(pages)} pages, WARC {warc.stat().st_size / 1e6:.1f} MB; {args.jobs} jobs on "
               f"{os.cpu_count()} cores")
         adopt_orphans()
+        timed = [(body, url, content_type) for url, body, content_type in pages]
         ratios, bounds = [], []
         cores = min(args.jobs, os.cpu_count() or 1) or 1
         for number in range(1, args.rounds + 1):
             load = os.getloadavg()[0]
-            before, cpu_before = extract_rate(pages)
-            imported, import_cpu, rss = import_rate(warc, workdir, args.jobs, len(pages))
-            after, cpu_after = extract_rate(pages)
+            before, cpu_before = extract_rate(timed)
+            imported, import_cpu, seen = import_rate(warc, workdir, args.jobs, len(pages))
+            after, cpu_after = extract_rate(timed)
             one_core = (before + after) / 2  # the machine is shared: compare with the mean of both sides
             ratios.append(imported / one_core)
             extract_cpu = (cpu_before + cpu_after) / 2
             bounds.append(cores * extract_cpu / import_cpu)
             print(f"round {number} (load average {load:.1f}): extract() alone {before:.0f}/{after:.0f} pages/s on "
                   f"one core; import {imported:.0f} pages/s; ratio {ratios[-1]:.2f}; CPU per page: extract() "
-                  f"{extract_cpu * 1000:.1f} ms, import {import_cpu * 1000:.1f} ms (all its processes), "
-                  f"ratio on {cores} idle cores {bounds[-1]:.2f}; importer peak RSS {rss} MB")
+                  f"{extract_cpu * 1000:.1f} ms, import {import_cpu * 1000:.1f} ms (all its processes: the importer "
+                  f"{seen.cpu * 1000 / len(pages):.1f}, fork server and workers "
+                  f"{seen.below_cpu * 1000 / len(pages):.1f}), ratio on {cores} idle cores {bounds[-1]:.2f}; "
+                  f"peak RSS: importer {seen.peak_rss_mb:.0f} MB, "
+                  f"largest extraction process {seen.descendants_peak_rss_mb:.0f} MB")
     print(f"ratio to extract() on one core: median {statistics.median(ratios):.2f} "
           f"(range {min(ratios):.2f}-{max(ratios):.2f}); target >= {RATIO_TARGET}")
     print(f"ratio its CPU time allows on {cores} idle cores: median {statistics.median(bounds):.2f} "

@@ -20,6 +20,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.captures import (
     DICTIONARY_SAMPLES,
+    MAX_DICTIONARY_BYTES,
+    TRAINING,
     ZSTD_LEVEL,
     CaptureDecoder,
     CaptureError,
@@ -64,6 +66,32 @@ def test_a_site_gets_a_dictionary_from_its_first_captures_and_later_ones_use_it(
     assert ratio < 0.15 and ratio < plain / sum(row["size"] for row in rows) / 3
     for row, (_, body) in zip(rows, PAGES):
         assert capture_body(archive, row["id"]) == body
+
+
+def test_captures_are_compressed_at_the_fast_level_with_or_without_a_dictionary(archive):
+    """zstd level 3 (``ZSTD_LEVEL``), four to five times faster than level 9, which made the
+    writer's compression the largest cost of an imported page (issues 26 and 27); a dictionary is
+    trained for that level, quickly."""
+    assert ZSTD_LEVEL == 3
+    url, body = PAGES[0]
+    first = archive["captures"].get(keep(archive, url, body))
+    assert first["dictionary_id"] is None
+    assert first["compressed_body"] == zstandard.ZstdCompressor(level=3, write_checksum=False).compress(body)
+    for minute, (url, body) in enumerate(PAGES[1:DICTIONARY_SAMPLES + 1], 1):
+        keep(archive, url, body, minute=minute)
+    trained, level = archive.execute("select dictionary, level from capture_dictionaries").fetchone()
+    assert level == 3
+    # by zstd's fastCover with fixed parameters (TRAINING), a fraction of the time of its search for them
+    samples = [body for _, body in PAGES[:DICTIONARY_SAMPLES]]
+    size = min(MAX_DICTIONARY_BYTES, max(1024, sum(map(len, samples)) // 8))
+    assert trained == zstandard.train_dictionary(size, samples, level=3, **TRAINING).as_bytes()
+    dictionary = zstandard.ZstdCompressionDict(trained)
+    url, body = PAGES[-1]
+    stored = archive["captures"].get(keep(archive, url, body, minute=999))
+    assert stored["dictionary_id"] == 1
+    assert stored["compressed_body"] == zstandard.ZstdCompressor(level=3, dict_data=dictionary,
+                                                                 write_checksum=False).compress(body)
+    assert capture_body(archive, stored["id"]) == body
 
 
 def test_captures_stored_before_the_dictionary_are_not_lost_while_it_is_trained(archive):

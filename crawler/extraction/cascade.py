@@ -745,7 +745,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
                     [byline] if byline else [], [meta.labelled_byline] if meta.labelled_byline else [],
                     people_in(meta.dateline), meta.written_by[:1], meta.organisation_authors)
 
-    authors = next((found for names in sources() if (found := clean_authors(names, meta.site_name))), ())
+    authors = next((found for names in sources() if (found := clean_authors(names, meta.publisher_names))), ())
     named = bool(authors)  # a byline of any kind: evidence of a story
     # Then a link to an author's page (listings and author pages have those too, so no evidence),
     # then the site itself credited as the author ("By EcoFlow" on its blog), when no one else is.

@@ -1041,3 +1041,19 @@ def test_a_kicker_before_the_headline_in_the_h1_is_not_part_of_it(declared, titl
     head = f'<meta property="og:title" content="{declared}">'
     html = _page(head, '<h1><span class="kicker">Rural roads</span> - <span>Drivers wait for the new road</span></h1>')
     assert extract(html, URL).title == title
+
+
+def _credited(byline: str) -> str:
+    """A story whose JSON-LD credits its publisher as the author (typed as a person)."""
+    data = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Budget approved",
+                       "author": {"@type": "Person", "name": "Daily Courier"},
+                       "publisher": {"@type": "Organization", "name": "Daily Courier"}})
+    return (f'<html><head><title>Budget approved | Courier</title><script type="application/ld+json">{data}'
+            f'</script></head><body><article><h1>Budget approved</h1>{byline}<p>{SHOWN}</p><p>{HIDDEN}</p>'
+            '</article></body></html>')
+
+
+def test_a_publisher_credited_as_the_author_gives_way_to_the_byline_the_page_prints():
+    assert extract(_credited('<p class="byline">By Jane Roe</p>'), URL).authors == ("Jane Roe",)
+    # no one else named: the publisher is the credit there is
+    assert extract(_credited(""), URL).authors == ("Daily Courier",)

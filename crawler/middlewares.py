@@ -205,7 +205,8 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         return fetched.replace(request=request, flags=[*fetched.flags, "robots.txt fetched once"])
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
-        self._fetched[netloc] = response
+        if response.status == 200:  # a failure (a 503 after its retries) is the spider's to try again
+            self._fetched[netloc] = response
         await super()._parse_robots(response, netloc, request)
 
     async def robot_parser(self, request: Any) -> Any:

@@ -324,3 +324,29 @@ def test_robots_txt_is_downloaded_once_for_the_rules_and_the_spiders_sitemaps(de
     with pytest.raises(IgnoreRequest):  # and its rules apply
         asyncio.run(mw.process_request(site_request("demo", "/private/x.html")))
     assert asyncio.run(mw.process_request(robots.replace())) is None  # handed over once, not kept
+
+
+def test_a_robots_txt_that_failed_for_the_rules_is_fetched_again_for_the_sitemaps(demo_config):
+    """Review: a robots.txt answered 503 (after Scrapy's retries for the rules) was handed to the
+    spider's own request as it was, with no retry of its own: the sitemaps it lists were lost for
+    the crawl. Only a robots.txt that came is handed over; the spider's request goes out again."""
+    import asyncio
+
+    from scrapy.http import TextResponse
+
+    crawler = crawler_with_slots(0.0, ROBOTSTXT_OBEY=True, USER_AGENT="newsarchive/0")
+
+    async def download_async(request: Request) -> Response:
+        return TextResponse(request.url, status=503, body=b"busy", request=request)
+
+    crawler.engine.download_async = download_async
+    mw = RobotsTxtMiddleware.from_crawler(crawler)
+    spider = crawler.spider = NewsSpider.from_crawler(crawler, sites=[demo_config.with_base_url("http://127.0.0.1/")])
+
+    async def crawl() -> Response | None:
+        robots = await anext(spider.start())
+        await mw.process_request(site_request("demo"))  # fetches it for the rules: 503
+        return await mw.process_request(robots)
+
+    assert asyncio.run(crawl()) is None  # sent, with its own retries
+    assert not crawler.stats.get_value("robotstxt/handed_over")

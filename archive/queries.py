@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from archive.fulltext import query_words, register_search_functions
 from archive.serve import SQL_TIME_LIMIT_MS, canned_query
@@ -228,13 +228,19 @@ _COUNTED = {"site": "select articles from site_counts where site = :site",
             "tag": "select articles from tag_counts where tag = :tag"}
 
 
-def search_plan(conn: sqlite3.Connection, text: str, filters: Filters, needed: float) -> str | None:
-    """Which of ``filters.lists()`` a search lists once, each match then looked up in that list
-    (None: each match is checked against its article), so that finding ``needed`` matches that
-    pass the filters (``math.inf``: all of them, to count) costs least: the smallest list, sized
-    through its index, against walking the matches, as many as the share of the newest
-    ``SAMPLE`` matches passing the filters says it takes. A word in another language than the
-    site's passes none: its every match would be walked."""
+@dataclass(frozen=True)
+class PlanSizes:
+    """What ``search_plan`` weighs, read from the archive: the size of each of the filters' lists
+    (up to ``LIST_MAX``) and, unless one is small, how many of the newest ``SAMPLE`` matches pass
+    the filters (``passed`` of ``walked``)."""
+
+    lists: dict[str, int]
+    walked: int | None = None
+    passed: int = 0
+
+
+def measure_plan(conn: sqlite3.Connection, text: str, filters: Filters) -> PlanSizes | None:
+    """``PlanSizes`` for a search of ``text`` with ``filters``; None when they give no list."""
     lists = filters.lists()
     if not lists:
         return None
@@ -242,25 +248,55 @@ def search_plan(conn: sqlite3.Connection, text: str, filters: Filters, needed: f
     sizes = {name: conn.execute(f"select count(*) from ({sql} limit {LIST_MAX})", params).fetchone()[0]
              if name not in _COUNTED or {"since", "until"} & params.keys()
              else (conn.execute(_COUNTED[name], params).fetchone() or (0,))[0] for name, sql in lists.items()}
-    listed = min(sizes, key=sizes.__getitem__)
-    if sizes[listed] <= SAMPLE:
-        return listed  # listed in less time than the sample would take
+    if min(sizes.values()) <= SAMPLE:
+        return PlanSizes(sizes)  # listed in less time than the sample would take
     sample = _matches(limit=str(SAMPLE), ranked=False)
     walked, passed = conn.execute(
         f"select count(*), coalesce(sum(exists (select 1 from articles a where a.id = sample.rowid and"
         f" {' and '.join(filters.checks())})), 0) from ({sample}) as sample", params).fetchone()
-    if walked < SAMPLE:
+    return PlanSizes(sizes, walked, passed)
+
+
+_UNMEASURED: Any = object()
+
+
+def search_plan(conn: sqlite3.Connection, text: str, filters: Filters, needed: float,
+                sizes: PlanSizes | None = _UNMEASURED) -> str | None:
+    """Which of ``filters.lists()`` a search lists once, each match then looked up in that list
+    (None: each match is checked against its article), so that finding ``needed`` matches that
+    pass the filters (``math.inf``: all of them, to count) costs least: the smallest list, sized
+    through its index, against walking the matches, as many as the share of the newest
+    ``SAMPLE`` matches passing the filters says it takes. A word in another language than the
+    site's passes none: its every match would be walked. ``sizes``: ``measure_plan``'s, if read."""
+    sizes = measure_plan(conn, text, filters) if sizes is _UNMEASURED else sizes
+    if sizes is None:
+        return None
+    listed = min(sizes.lists, key=sizes.lists.__getitem__)
+    if sizes.walked is None:
+        return listed
+    if sizes.walked < SAMPLE:
         return None  # these are all the matches there are: checking each is cheapest
-    walking = needed * walked / passed * PROBE_COST if passed else math.inf
+    walking = needed * sizes.walked / sizes.passed * PROBE_COST if sizes.passed else math.inf
     # A list of LIST_MAX or more costs more than counting can wait for, but less than walking
     # every match of a word no article passing the filters holds (a language's, another's word).
-    return None if walking < sizes[listed] * LIST_COST or (math.isinf(needed) and sizes[listed] >= LIST_MAX) else listed
+    listed_size = sizes.lists[listed]
+    return None if walking < listed_size * LIST_COST or (math.isinf(needed) and listed_size >= LIST_MAX) else listed
 
 
-def planned_kept_sql(conn: sqlite3.Connection, text: str, filters: Filters, needed: float) -> str:
-    """``kept_sql`` for ``filters`` as ``search_plan`` chooses."""
-    listed = search_plan(conn, text, filters, needed)
-    return kept_sql(filters.checks(listed), filters.lists().get(listed))
+class Planner:
+    """The plans of one search's page and its total: what they weigh (``measure_plan``) is read
+    once, by whichever asks first, within its own time limit."""
+
+    def __init__(self, conn: sqlite3.Connection, text: str, filters: Filters) -> None:
+        self.conn, self.text, self.filters = conn, text, filters
+        self._sizes: PlanSizes | None = _UNMEASURED
+
+    def kept_sql(self, needed: float) -> str:
+        """``kept_sql`` for the filters as ``search_plan`` chooses for ``needed`` matches."""
+        if self._sizes is _UNMEASURED:
+            self._sizes = measure_plan(self.conn, self.text, self.filters)
+        listed = search_plan(self.conn, self.text, self.filters, needed, sizes=self._sizes)
+        return kept_sql(self.filters.checks(listed), self.filters.lists().get(listed))
 
 
 @dataclass(frozen=True)
@@ -287,11 +323,12 @@ def _hits(cursor: sqlite3.Cursor) -> list[SearchHit]:
 
 def find_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filters(), *, sort: str = "newest",
                   limit: int = 20, offset: int = 0, marks: tuple[str, str] = ("[", "]"),
-                  time_limit_ms: float | None = None) -> list[SearchHit]:
+                  time_limit_ms: float | None = None, planner: Planner | None = None) -> list[SearchHit]:
     """One page of articles matching every word of ``text`` (the first ``MAX_QUERY_WORDS``) and
     passing ``filters``; with no words, the newest articles passing them. ``sort``: ``newest`` (the
     latest archived first) or ``relevance``; snippets mark the words found with ``marks``. A search
-    running longer than ``time_limit_ms`` is stopped (``SearchTooSlow``)."""
+    running longer than ``time_limit_ms`` is stopped (``SearchTooSlow``). ``planner``: shared with
+    the ``count_articles`` of the same search, so that its plan is weighed once."""
     params = {**filters.params(), "q": text, "sort": sort, "limit": limit, "offset": offset,
               "mark_open": marks[0], "mark_close": marks[1],
               # newest first needs no more matches than the page's; relevance ranks the CANDIDATES
@@ -301,7 +338,8 @@ def find_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filter
     register_search_functions(conn)
     with time_limit(conn, time_limit_ms) as limit:
         try:
-            return _hits(conn.execute(search_sql(planned_kept_sql(conn, text, filters, params["candidates"])), params))
+            planner = planner or Planner(conn, text, filters)
+            return _hits(conn.execute(search_sql(planner.kept_sql(params["candidates"])), params))
         except sqlite3.OperationalError as error:
             if limit.stopped:
                 words, given = len(query_words(text)), len(text.split())
@@ -313,7 +351,7 @@ def find_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filter
 
 
 def count_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filters(), *,
-                   budget_ms: float = COUNT_BUDGET_MS) -> int | None:
+                   budget_ms: float = COUNT_BUDGET_MS, planner: Planner | None = None) -> int | None:
     """How many articles ``find_articles`` would list over all its pages, or None when counting
     takes longer than ``budget_ms`` (a common word in a million articles)."""
     if text.strip():
@@ -329,7 +367,7 @@ def count_articles(conn: sqlite3.Connection, text: str, filters: Filters = Filte
     with time_limit(conn, budget_ms, every=10_000) as limit:
         try:
             if sql is None:
-                sql = count_sql(planned_kept_sql(conn, text, filters, math.inf))
+                sql = count_sql((planner or Planner(conn, text, filters)).kept_sql(math.inf))
             return conn.execute(sql, {**filters.params(), "q": text}).fetchone()[0]
         except sqlite3.OperationalError:
             if limit.stopped:
@@ -361,10 +399,11 @@ def search(db: sqlite_utils.Database | sqlite3.Connection, text: str, *, site: s
         raise SearchError("the search query is empty")
     conn = db if isinstance(db, sqlite3.Connection) else db.conn
     filters = Filters(site=site, since=since, until=until)
-    hits = find_articles(conn, text, filters, limit=limit, time_limit_ms=time_limit_ms)
+    planner = Planner(conn, text, filters)
+    hits = find_articles(conn, text, filters, limit=limit, time_limit_ms=time_limit_ms, planner=planner)
     # Newest first takes no more matches than it shows: fewer hits than asked for are all there are.
     matches = len(hits) if len(hits) < min(limit, CANDIDATES) else count_articles(
-        conn, text, filters, budget_ms=min(COUNT_BUDGET_MS, time_limit_ms))
+        conn, text, filters, budget_ms=min(COUNT_BUDGET_MS, time_limit_ms), planner=planner)
     return SearchHits(hits, matches=matches)
 
 

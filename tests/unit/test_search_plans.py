@@ -77,7 +77,7 @@ def plans(filters: queries.Filters) -> list[str | None]:
 def test_every_plan_finds_what_the_straightforward_query_finds(conn, monkeypatch, filters, text):
     expected = straightforward(conn, text, filters)
     for plan in plans(filters):
-        monkeypatch.setattr(queries, "search_plan", lambda *args, plan=plan: plan)
+        monkeypatch.setattr(queries, "search_plan", lambda *args, plan=plan, **kwargs: plan)
         pages = [queries.find_articles(conn, text, filters, limit=7, offset=offset) for offset in range(0, 70, 7)]
         assert [hit.id for page in pages for hit in page] == expected, plan
         assert queries.count_articles(conn, text, filters) == len(expected), plan
@@ -149,3 +149,20 @@ def test_the_canned_search_query_lists_a_site_once(conn):
                             "mark_close"), "")
     plan = " ".join(row[3] for row in conn.execute(f"explain query plan {sql}", params))
     assert "LIST SUBQUERY" in plan and "idx_articles_site_published_at" in plan
+
+
+def test_a_search_weighs_its_plan_once_for_its_page_and_its_total(conn, monkeypatch):
+    """Review: the page and its total each read the lists' sizes and the sample of matches again."""
+    measured = []
+    measure = queries.measure_plan
+    monkeypatch.setattr(queries, "measure_plan", lambda *args: measured.append(args) or measure(*args))
+    monkeypatch.setattr(queries, "SAMPLE", 5)
+    filters = queries.Filters(language="en", tag="Sport")
+    planner = queries.Planner(conn, "common", filters)
+    hits = queries.find_articles(conn, "common", filters, limit=3, planner=planner)
+    total = queries.count_articles(conn, "common", filters, planner=planner)
+    assert len(measured) == 1
+    assert [h.id for h in hits] == straightforward(conn, "common", filters)[:3]
+    assert total == len(straightforward(conn, "common", filters))
+    queries.search(conn, "common", site="alpha", limit=1)  # search() shares one too
+    assert len(measured) == 2

@@ -122,9 +122,10 @@ class Listing:
 
 def _run(listing: Listing, limit: int = PAGE_SIZE, *, count: bool = True):
     def read(conn: sqlite3.Connection):
+        planner = queries.Planner(conn, listing.q, listing.filters)  # the page's and the total's plans, weighed once
         hits = queries.find_articles(conn, listing.q, listing.filters, sort=listing.sort, limit=limit,
-                                     offset=(listing.page - 1) * limit, marks=MARKS)
-        total = queries.count_articles(conn, listing.q, listing.filters) if count else None
+                                     offset=(listing.page - 1) * limit, marks=MARKS, planner=planner)
+        total = queries.count_articles(conn, listing.q, listing.filters, planner=planner) if count else None
         return hits, total
     return read
 

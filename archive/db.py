@@ -348,7 +348,7 @@ def open_archive(path: str | Path, *, create: bool = True, read_only: bool = Fal
     lock file and no migration; an older schema than this newsarchive's is an ``ArchiveError``."""
     path = Path(path)
     if (not create or read_only) and not path.exists():
-        raise ArchiveError(f"{path}: no such archive (run a crawl first, or check --db)")
+        raise ArchiveError(NO_ARCHIVE.format(path=path))
     if path.parent and not path.parent.exists():
         raise ArchiveError(f"{path}: folder {path.parent} does not exist")
     if read_only and not writable(path):
@@ -356,9 +356,7 @@ def open_archive(path: str | Path, *, create: bool = True, read_only: bool = Fal
     import sqlite_utils
 
     try:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-        db = sqlite_utils.Database(conn)
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db = sqlite_utils.Database(_connect(path))
         # Two processes may open a new archive at the same moment (a scheduler and a cron job):
         # switching to WAL and migrating happen one process at a time, under a lock file.
         with _migration_lock(path):
@@ -369,6 +367,16 @@ def open_archive(path: str | Path, *, create: bool = True, read_only: bool = Fal
     except sqlite3.DatabaseError as error:
         raise ArchiveError(f"{path}: not a usable SQLite archive ({error})") from None
     return db
+
+
+NO_ARCHIVE = "{path}: no such archive (run a crawl first, or check --db)"
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """A connection to the archive file that waits for a writer's lock as long as every one does."""
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
 
 
 def writable(path: str | Path) -> bool:
@@ -394,12 +402,11 @@ def read_archive(path: str | Path) -> sqlite3.Connection:
     older than this newsarchive's and is migrated first."""
     path = Path(path)
     if not path.exists():
-        raise ArchiveError(f"{path}: no such archive (run a crawl first, or check --db)")
+        raise ArchiveError(NO_ARCHIVE.format(path=path))
     if not writable(path):
         return _connect_read_only(path)
     try:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn = _connect(path)
         current = schema_version(conn) == SCHEMA_VERSION
     except sqlite3.DatabaseError as error:
         raise ArchiveError(f"{path}: not a usable SQLite archive ({error})") from None

@@ -612,7 +612,12 @@ def _without_headline(text: str, title: str | None) -> str:
     lines, headline = text.split("\n", HEADLINE_LINES), fold(title)
     for index, line in enumerate(lines[:HEADLINE_LINES]):
         if fold(line) == headline:
-            return "\n".join(lines[index + 1:])
+            rest = "\n".join(lines[index + 1:])
+            if word_count("\n".join(lines[:index])) > word_count(rest):
+                # more above it than below: the story came first, and the headline heads a box
+                # after it (a paywall's teaser of the same story): only the headline goes
+                return "\n".join([*lines[:index], rest])
+            return rest
         if index > 0 and len(line.split()) > MASTHEAD_WORDS:
             break
     return text

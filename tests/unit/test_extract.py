@@ -1057,3 +1057,13 @@ def test_a_publisher_credited_as_the_author_gives_way_to_the_byline_the_page_pri
     assert extract(_credited('<p class="byline">By Jane Roe</p>'), URL).authors == ("Jane Roe",)
     # no one else named: the publisher is the credit there is
     assert extract(_credited(""), URL).authors == ("Daily Courier",)
+
+
+def test_a_headline_repeated_after_the_story_leaves_the_story_above_it():
+    """trafeval (zeit.de): the story's first paragraph, then a paywall's box with the headline and
+    the teaser. What is above a headline goes with it only when less than what follows it."""
+    title = "Budget approved for rural roads"
+    story = f"{SHOWN}\n{title}\nThe council approves the roads budget."
+    assert extract_module._without_headline(story, title) == f"{SHOWN}\nThe council approves the roads budget."
+    kicker = f"Roads\n{title}\n{SHOWN}"  # a kicker above the headline: goes with it
+    assert extract_module._without_headline(kicker, title) == SHOWN

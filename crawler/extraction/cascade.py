@@ -27,7 +27,7 @@ from ..sites import ExtractionRules, origin
 from ..urls import DEFAULT_PORTS, canonical_url, same_site
 from .article import INVISIBLE, Article
 from .boilerplate import fold, leading_byline, strip_boilerplate, without_metadata_lines
-from .dates import ParsedDate, first_date
+from .dates import ParsedDate, first_date, own_day
 from .metadata import (
     NOT_IN_COMMENTS,
     WORD,
@@ -501,6 +501,24 @@ def _guessed_authors(tree: etree._Element, meta: PageMetadata) -> list[str]:
     return [guessed]
 
 
+def _agreeing_date(meta: PageMetadata, published: ParsedDate, printed: ParsedDate,
+                   timezone: str | None) -> ParsedDate | None:
+    """Of the page's structured publication dates, the first that names the day the page prints
+    under its headline, when the first of them does not (a CMS's first-draft date before the
+    story's, a copy's date before the original's); None when none does or the first does."""
+    day = own_day(printed.raw, timezone, meta.language)
+    if day is None or own_day(published.raw, timezone, meta.language) == day:
+        return None
+    for raw in meta.published:
+        if raw != published.raw and own_day(raw, timezone, meta.language) == day:
+            agreeing = first_date([raw], timezone, language=meta.language)
+            # a day alone does not displace a moment: a newspaper's edition date beside its story's
+            # time online the evening before (the page prints the edition's)
+            if agreeing is not None and (agreeing.has_time or not published.has_time):
+                return agreeing
+    return None
+
+
 def _a_date_line(meta: PageMetadata) -> bool:
     """Whether the printed date stands in a line of its own, or beside a few words (a label, a
     byline: "Von Anna Schmidt, 5. Juni 2024"), not inside a sentence, a citation or a teaser."""
@@ -734,6 +752,8 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
         published = first_date([guessed], timezone)
     structured = published is not None and published.raw in meta.published  # for the page type, as fitted
     printed = first_date(meta.visible_dates, timezone, language=meta.language)
+    if published and printed and (agreeing := _agreeing_date(meta, published, printed, timezone)):
+        published = agreeing
     if published and printed and published.value - printed.value > REPUBLISHED and _a_date_line(meta):
         # The page prints an earlier publication date than its metadata gives (a story moved to a
         # new CMS or re-published): the printed one is when it first appeared.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -206,6 +206,22 @@ def parse_date(raw: str | None, site_timezone: str | tzinfo | None = None,
     if value > now + FUTURE_TOLERANCE or value < EARLIEST:
         return None
     return ParsedDate(value=value, raw=raw.strip(), has_time=has_time)
+
+
+def own_day(raw: str | None, site_timezone: str | tzinfo | None = None, language: str | None = None) -> date | None:
+    """The calendar day a date string names where it was written: in its own offset when it gives
+    one ("Sat, 19 Oct 2019 00:04:00 +0200" is the 19th, though the 18th in UTC), else as printed,
+    in the site's timezone; None when it does not parse."""
+    if not raw:
+        return None
+    try:
+        parsed = dateutil_parser.parse(raw, fuzzy=True, tzinfos=TZINFOS)
+    except (ValueError, OverflowError, TypeError):
+        parsed = None
+    if parsed is not None and parsed.tzinfo is not None:
+        return parsed.date()
+    printed = parse_date(raw, site_timezone, language=language)
+    return printed.value.astimezone(_zone(site_timezone)).date() if printed else None
 
 
 def first_date(candidates: list[str | None], site_timezone: str | tzinfo | None = None,

@@ -29,7 +29,7 @@ from pathlib import Path
 from dateutil import parser as dateutil_parser
 
 from .cascade import NotAnArticle, extract
-from .dates import parse_date
+from .dates import own_day
 from .text import tokens
 
 words = tokens  # the evaluation's words are the project's: one token a character in CJK and Thai
@@ -59,19 +59,10 @@ def _name_words(text: str | None) -> list[str]:
 
 
 def page_day(raw: str | None, iso_utc: str | None) -> str | None:
-    """The calendar day a page gives for publication, in the page's own timezone when it has one.
-    A date printed without a zone is read as extraction reads it (day first in "06.10.2023", month
-    names in the page's language), which, taken as UTC, keeps the day as printed."""
-    if raw:
-        try:
-            parsed = dateutil_parser.parse(raw, fuzzy=True)
-        except (ValueError, OverflowError):
-            parsed = None
-        if parsed is not None and parsed.tzinfo is not None:
-            return parsed.date().isoformat()
-        if (printed := parse_date(raw)) is not None:
-            return printed.value.date().isoformat()
-    return iso_utc[:10] if iso_utc else None
+    """The calendar day a page gives for publication, in the page's own timezone when it has one
+    (``dates.own_day``); a date printed without a zone as printed. Else the UTC day."""
+    day = own_day(raw)
+    return day.isoformat() if day else (iso_utc[:10] if iso_utc else None)
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
-from crawler.extraction.dates import first_date, parse_date, publication_date_in
+from crawler.extraction.dates import first_date, own_day, parse_date, publication_date_in
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -93,3 +93,15 @@ def test_a_date_in_another_language_keeps_its_time_and_zone():
     parsed = parse_date("5. Juni 2024, 10:30 Uhr", "Europe/Berlin", language="de")
     assert parsed.iso == "2024-06-05T08:30:00+00:00" and parsed.has_time
     assert not parse_date("5. Juni 2024", "Europe/Berlin").has_time
+
+
+@pytest.mark.parametrize(("raw", "timezone", "language", "day"), [
+    ("Sat, 19 Oct 2019 00:04:00 +0200", None, None, date(2019, 10, 19)),  # its own offset's day, not UTC's
+    ("2019-10-18T22:04:00Z", None, None, date(2019, 10, 18)),
+    ("19. Oktober 2019", None, "de", date(2019, 10, 19)),  # printed without a zone: as printed
+    ("2019-10-19 00:30", "Europe/Berlin", None, date(2019, 10, 19)),  # in the site's timezone
+    ("no date here", None, None, None),
+    (None, None, None, None),
+])
+def test_own_day_is_the_day_where_the_date_was_written(raw, timezone, language, day):
+    assert own_day(raw, timezone, language) == day

@@ -1067,3 +1067,26 @@ def test_a_headline_repeated_after_the_story_leaves_the_story_above_it():
     assert extract_module._without_headline(story, title) == f"{SHOWN}\nThe council approves the roads budget."
     kicker = f"Roads\n{title}\n{SHOWN}"  # a kicker above the headline: goes with it
     assert extract_module._without_headline(kicker, title) == SHOWN
+
+
+def _dated(*published: str, printed: str) -> str:
+    """A story whose structured data gives ``published`` dates, in order, and that prints ``printed``."""
+    items = "".join(f'<script type="application/ld+json">{json.dumps({"@type": "NewsArticle", "datePublished": p})}'
+                    "</script>" for p in published)
+    return (f"<html><head><title>Budget approved</title>{items}</head><body><article><h1>Budget approved</h1>"
+            f"<p>{printed}</p><p>{SHOWN}</p><p>{HIDDEN}</p></article></body></html>")
+
+
+def test_the_structured_date_that_names_the_printed_day_is_the_publication_date():
+    # a draft's date first, the story's second; the page prints the story's day
+    article = extract(_dated("2023-11-03T10:25:56+00:00", "2023-11-06T14:25:00+00:00", printed="6. November 2023"),
+                      URL)
+    assert article.published_at == "2023-11-06T14:25:00+00:00"
+    # the day in the date's own offset: 00:04 on the 19th in Vienna is the 18th in UTC
+    article = extract(_dated("2019-10-17T08:00:00Z", "2019-10-19T00:04:00+02:00", printed="19. Oktober 2019"), URL)
+    assert article.published_at == "2019-10-18T22:04:00+00:00"
+
+
+def test_an_edition_date_does_not_displace_the_time_a_story_went_online():
+    article = extract(_dated("2024-04-25T19:30:04+02:00", "2024-04-26", printed="26.04.2024"), URL)
+    assert article.published_at == "2024-04-25T17:30:04+00:00"

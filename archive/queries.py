@@ -96,28 +96,36 @@ class Filters:
     def clauses(self) -> list[str]:
         """SQL conditions on ``articles a``, only for the filters given (so each can use its index),
         with named parameters from ``params()``; a tag's lists the tag's articles."""
-        return [_CONDITIONS.get(name, _TAG_LISTED) for name in _CONDITIONS | {"tag": ""} if name in self.params()]
+        return self._conditions(_TAG_LISTED)
 
     def checks(self, listed: str | None = None) -> list[str]:
         """The conditions on ``articles a`` that one article is checked against, each a lookup (a
         tag by its key in ``article_tags``, not by listing the tag's articles), leaving out those
         the list ``listed`` (a name of ``lists()``) already holds."""
-        covered = {listed, "since", "until"} if listed else set()
-        return [_CONDITIONS.get(name, _TAG_CHECKED) for name in _CONDITIONS | {"tag": ""}
-                if name in self.params() and name not in covered]
+        return self._conditions(_TAG_CHECKED, frozenset({listed, "since", "until"}) if listed else frozenset())
+
+    def _conditions(self, tag: str, covered: frozenset[str | None] = frozenset()) -> list[str]:
+        """Each given filter's condition but those ``covered``, a tag's as ``tag`` says."""
+        given = self.params()
+        return [_CONDITIONS.get(name, tag) for name in _CONDITIONS | {"tag": ""}
+                if name in given and name not in covered]
 
     def lists(self) -> dict[str, str]:
         """For each filter one index answers with the dates (site, section, language, tag; the
         dates alone when none is given): the SQL listing the ids of the articles passing it."""
         given = self.params()
-        dates = "".join(f" and {{t}}.{condition}" for name, condition in
-                        (("since", "published_at >= :since"), ("until", "published_at < :until")) if name in given)
-        lists = {name: f"select a.id from articles a where a.{name} = :{name}{dates.format(t='a')}"
+        dates = [condition for name, condition in (("since", "published_at >= :since"),
+                                                   ("until", "published_at < :until")) if name in given]
+
+        def dated(table: str) -> str:
+            return "".join(f" and {table}.{condition}" for condition in dates)
+
+        lists = {name: f"select a.id from articles a where a.{name} = :{name}{dated('a')}"
                  for name in ("site", "section", "language") if name in given}
         if "tag" in given:
-            lists["tag"] = f"select t.article_id from article_tags t where t.tag = :tag{dates.format(t='t')}"
+            lists["tag"] = f"select t.article_id from article_tags t where t.tag = :tag{dated('t')}"
         if not lists and dates:
-            lists["dates"] = f"select a.id from articles a where {dates.format(t='a')[5:]}"
+            lists["dates"] = "select a.id from articles a where " + " and ".join(f"a.{c}" for c in dates)
         return lists
 
     def params(self) -> dict[str, str]:

@@ -50,14 +50,7 @@ from crawler.extraction import Capture
 from crawler.settings import default_workers
 from crawler.sites import ExtractionRules, SiteConfig, origin
 from crawler.stats import draw_line
-from crawler.workers import (
-    EXTRACTION_FAILED,
-    EXTRACTION_TIMEOUT,
-    Extracted,
-    extract_for_archive,
-    extraction_pool,
-    failed_extraction,
-)
+from crawler.workers import Extracted, extract_for_archive, extraction_pool, failed_extraction
 
 IMPORT_RUN_SITE = "(import)"  # the crawl_runs row of a local import: no site file can be named so
 MAX_PAGE_BYTES = 10 * 1024 * 1024  # as a crawl's DOWNLOAD_MAXSIZE: larger pages are traps, not stories
@@ -659,9 +652,7 @@ class Importer:
             self.count("errors")
             self.count("errors/extraction")
             print(f"extraction failed for {page.url}: {error.__class__.__name__}: {error}", file=sys.stderr)
-            timed_out = isinstance(error, (TimeoutError, concurrent.futures.TimeoutError))
-            extracted = failed_extraction(page.body, EXTRACTION_TIMEOUT if timed_out else EXTRACTION_FAILED,
-                                          f"{error.__class__.__name__}: {error}")
+            extracted = failed_extraction(page.body, error)
             self.batch.append((state, offset, page, site, extracted, True))
         else:
             self.batch.append((state, offset, page, site, extracted, False))

@@ -12,7 +12,6 @@ import asyncio
 import dataclasses
 import logging
 import traceback
-from concurrent.futures import TimeoutError as FutureTimeoutError
 from functools import partial
 from typing import Any
 
@@ -36,14 +35,7 @@ from archive.store import (
 from crawler.items import ArticlePage
 from crawler.stats import count_for_site
 from crawler.urls import canonical_url
-from crawler.workers import (
-    EXTRACTION_FAILED,
-    EXTRACTION_TIMEOUT,
-    Extracted,
-    extract_for_archive,
-    extraction_pool,
-    failed_extraction,
-)
+from crawler.workers import EXTRACTION_TIMEOUT, Extracted, extract_for_archive, extraction_pool, failed_extraction
 
 logger = logging.getLogger(__name__)
 
@@ -112,17 +104,16 @@ class ExtractionPipeline:
         site = self.crawler.spider.sites[item.site]
         try:
             result = await self._extract(item, site.extraction, site.timezone)
-        except (TimeoutError, FutureTimeoutError):
+        except Exception as error:  # a bad page, or a worker that died or ran out of time on it: the crawl goes on
+            result = failed_extraction(item.body, error)
+            timed_out = result.rejection.reason == EXTRACTION_TIMEOUT
             count_for_site(self.stats, "archive", item.site, "errors")
-            count_for_site(self.stats, "archive", item.site, "extract_timeout")
-            logger.error("extraction of %s took over %ss: worker stopped, page counted as failed and kept",
-                         item.url, self.timeout)
-            result = failed_extraction(item.body, EXTRACTION_TIMEOUT, f"took over {self.timeout:g}s")
-        except Exception as error:  # one bad page (or a worker that died on it) must never stop the crawl
-            count_for_site(self.stats, "archive", item.site, "errors")
-            count_for_site(self.stats, "archive", item.site, "extract_failed")
-            logger.error("extraction failed for %s: %s\n%s", item.url, error, traceback.format_exc())
-            result = failed_extraction(item.body, EXTRACTION_FAILED, f"{error.__class__.__name__}: {error}")
+            count_for_site(self.stats, "archive", item.site, "extract_timeout" if timed_out else "extract_failed")
+            if timed_out:
+                logger.error("extraction of %s took over %ss: worker stopped, page counted as failed and kept",
+                             item.url, self.timeout)
+            else:
+                logger.error("extraction failed for %s: %s\n%s", item.url, error, traceback.format_exc())
         else:
             if result.mended_charset:
                 count_for_site(self.stats, "archive", item.site, "mended_charset")

@@ -14,6 +14,7 @@ This module imports neither Scrapy nor the database, so a worker loads only what
 
 from __future__ import annotations
 
+import concurrent.futures
 import multiprocessing
 import os
 from dataclasses import dataclass
@@ -50,10 +51,14 @@ def extract_for_archive(body: bytes, url: str, rules: Any, timezone: str, conten
     return Extracted(article, mended_charset=mended, digest=page_digest(body))
 
 
-def failed_extraction(body: bytes, reason: str, detail: str) -> Extracted:
-    """What the archive keeps of a page whose extraction did not finish (a worker that died or
-    ran out of time, an extractor bug): the capture, under ``reason``, for ``reextract`` to retry."""
-    return Extracted(None, Rejection(reason, detail[:500]), digest=page_digest(body))
+def failed_extraction(body: bytes, error: BaseException) -> Extracted:
+    """What the archive keeps of a page whose extraction did not finish, for ``reextract`` to
+    retry: the capture, under ``extract_timeout`` when it ran out of time, else (a worker that
+    died, an extractor bug) under ``extraction_failed``, with the error as the detail."""
+    timed_out = isinstance(error, (TimeoutError, concurrent.futures.TimeoutError))
+    detail = f"{error.__class__.__name__}: {error}"[:500]
+    return Extracted(None, Rejection(EXTRACTION_TIMEOUT if timed_out else EXTRACTION_FAILED, detail),
+                     digest=page_digest(body))
 
 
 def _started() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 
 import pytest
 from scrapy.exceptions import DropItem
@@ -227,3 +228,17 @@ def test_by_default_one_extraction_worker_per_usable_core(monkeypatch, usable, w
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: usable, raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: 64)
     assert default_workers() == workers
+
+
+@pytest.mark.parametrize(("error", "reason"), [
+    (TimeoutError("took too long"), "extract_timeout"),
+    (concurrent.futures.TimeoutError(), "extract_timeout"),
+    (RuntimeError("worker died"), "extraction_failed"),
+])
+def test_a_failed_extraction_is_kept_under_the_reason_its_error_gives(error, reason):
+    """The crawl and the import keep such a page through one function, which tells the reasons apart."""
+    from crawler.workers import failed_extraction
+
+    kept = failed_extraction(b"<html></html>", error)
+    assert kept.article is None and kept.rejection.reason == reason
+    assert kept.rejection.detail.startswith(error.__class__.__name__) and kept.digest

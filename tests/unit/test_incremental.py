@@ -265,11 +265,15 @@ def test_the_database_looks_for_due_articles_only_where_they_can_be(tmp_path, de
             db["articles"].insert({"site": "demo", "url": f"{BASE}/{number}.html", "title": "t", "text": "t",
                                    "content_hash": "h", "published_at": _iso(NOW - published),
                                    "first_seen_at": _iso(NOW - published), "last_fetched_at": _iso(NOW - fetched)})
+        for number, fetched in enumerate(ages):  # undated: aged from when first seen, in SQL and in Python alike
+            db["articles"].insert({"site": "demo", "url": f"{BASE}/undated-{number}.html", "title": "t", "text": "t",
+                                   "content_hash": "h", "first_seen_at": _iso(NOW - timedelta(days=400)),
+                                   "last_fetched_at": _iso(NOW - fetched)})
     known = KnownUrls(tmp_path / "a.db")
 
     def due(article):
-        return recheck.due(datetime.fromisoformat(article.published_at),
-                           datetime.fromisoformat(article.last_fetched_at), NOW)
+        published = datetime.fromisoformat(article.published_at) if article.published_at else None
+        return recheck.due(published, datetime.fromisoformat(article.last_fetched_at), NOW)
 
     expected = sorted(a.url for a in known.of_site("demo") if due(a))
     assert sorted(a.url for a in known.due("demo", due, recheck.windows(NOW))) == expected

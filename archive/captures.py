@@ -166,7 +166,7 @@ class CaptureEncoder:
             return None
         try:
             dictionary_id = self.train(site, latest=False)
-        except sqlite3.Error as error:  # the capture that called is stored: the dictionary can wait
+        except Exception as error:  # the capture that called is stored: the dictionary can wait
             logger.warning("capture dictionary for %s not trained now: %s", site, error)
             dictionary_id = None
         if dictionary_id is None:
@@ -176,12 +176,9 @@ class CaptureEncoder:
     def train_due(self) -> None:
         """Train the dictionaries that became due while captures were written in a batch (call
         after its commit). A dictionary is never worth a failed write: one that cannot be trained
-        now is logged, and tried again after the next batch."""
+        now is logged, and tried again once the site has twice as many captures without one."""
         for site in list(self._sites):
-            try:
-                self.train_when_due(site)
-            except Exception:
-                logger.exception("capture dictionary for %s not trained now", site)
+            self.train_when_due(site)
 
     def train(self, site: str, *, latest: bool = True) -> int | None:
         """Train a dictionary for ``site`` from its latest (or first) captures and make it the one

@@ -110,7 +110,10 @@ def test_a_capture_dictionary_due_inside_a_group_is_trained_once_the_group_is_co
 def test_a_capture_dictionary_that_cannot_be_trained_leaves_the_writer_writing(tmp_path, monkeypatch):
     from archive.captures import DICTIONARY_SAMPLES, CaptureEncoder
 
+    tried = []
+
     def broken(self, site, **kwargs):
+        tried.append(site)
         raise OSError("disk says no")
 
     monkeypatch.setattr(CaptureEncoder, "train", broken)
@@ -124,6 +127,7 @@ def test_a_capture_dictionary_that_cannot_be_trained_leaves_the_writer_writing(t
         writer.close()
     assert later.outcome.value == "new"
     assert open_archive(tmp_path / "a.db")["capture_dictionaries"].count == 0
+    assert tried == ["demo"]  # not tried again after every commit: once it has twice the captures
 
 
 def test_a_writer_thread_that_stops_fails_every_write_waiting_on_it(tmp_path):

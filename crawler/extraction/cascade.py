@@ -27,7 +27,7 @@ from ..sites import ExtractionRules, origin
 from ..urls import DEFAULT_PORTS, canonical_url, same_site
 from .article import INVISIBLE, Article
 from .boilerplate import fold, leading_byline, strip_boilerplate, without_metadata_lines
-from .dates import ParsedDate, first_date, own_day
+from .dates import ParsedDate, first_date, parse_date
 from .metadata import (
     NOT_IN_COMMENTS,
     WORD,
@@ -121,7 +121,7 @@ class Rejection:
         return cls(error.reason, error.detail or "", error.score)
 
     def __str__(self) -> str:
-        return f"{self.reason}: {self.detail}" if self.detail else self.reason
+        return str(NotAnArticle(self.reason, self.detail, self.score))
 
 
 @lru_cache(maxsize=128)
@@ -506,16 +506,15 @@ def _agreeing_date(meta: PageMetadata, published: ParsedDate, printed: ParsedDat
     """Of the page's structured publication dates, the first that names the day the page prints
     under its headline, when the first of them does not (a CMS's first-draft date before the
     story's, a copy's date before the original's); None when none does or the first does."""
-    day = own_day(printed.raw, timezone, meta.language)
-    if day is None or own_day(published.raw, timezone, meta.language) == day:
+    if published.day == printed.day:
         return None
     for raw in meta.published:
-        if raw != published.raw and own_day(raw, timezone, meta.language) == day:
-            agreeing = first_date([raw], timezone, language=meta.language)
-            # a day alone does not displace a moment: a newspaper's edition date beside its story's
-            # time online the evening before (the page prints the edition's)
-            if agreeing is not None and (agreeing.has_time or not published.has_time):
-                return agreeing
+        if raw == published.raw or not (agreeing := parse_date(raw, timezone, language=meta.language)):
+            continue
+        # a day alone does not displace a moment: a newspaper's edition date beside its story's
+        # time online the evening before (the page prints the edition's)
+        if agreeing.day == printed.day and (agreeing.has_time or not published.has_time):
+            return agreeing
     return None
 
 
@@ -784,12 +783,13 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     text = without_metadata_lines(text, authors)
     dated = published is not None or bool(guessed)  # a year alone is still a sign, for the page type
     features = page_features(meta, shape, url, word_count(text), dated, structured, named)
-    # Only a story is read a second time: the page type was fitted on the first reading.
-    if page_type_score(features) > THRESHOLD and (
-            fuller := _fuller_text(tree, url, document.text or "", shape.paragraph_words)):
-        text = without_metadata_lines(_body(fuller, title, rules, cards), authors)
-    if page_type_score(features) > THRESHOLD and (declared := _declared_text(meta.article_body, text)):
-        text = without_metadata_lines(_body(declared, title, rules, cards), authors)
+    # Only a story is read a second time (the page type was fitted on the first reading), and
+    # read whole from the text it declares when the page shows only part of it.
+    if page_type_score(features) > THRESHOLD:
+        if fuller := _fuller_text(tree, url, document.text or "", shape.paragraph_words):
+            text = without_metadata_lines(_body(fuller, title, rules, cards), authors)
+        if declared := _declared_text(meta.article_body, text):
+            text = without_metadata_lines(_body(declared, title, rules, cards), authors)
     return Analysis(meta, title, text, authors, published, features, tree)
 
 

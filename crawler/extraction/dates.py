@@ -79,10 +79,15 @@ PUBLICATION_NOTE = re.compile(r"\b(published|posted)\b", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 
 
+def has_digit(text: str) -> bool:
+    """Whether ``text`` has a digit: every date this module reads has one, so the cheap test first."""
+    return _DIGIT.search(text) is not None
+
+
 def publication_date_in(text: str) -> str | None:
     """The publication date a short byline-like text prints ("By A · June 3, 2024"), as written;
     None when it has none or only says when the story was updated."""
-    if not _DIGIT.search(text) or (UPDATE_NOTE.search(text) and not PUBLICATION_NOTE.search(text)):
+    if not has_digit(text) or (UPDATE_NOTE.search(text) and not PUBLICATION_NOTE.search(text)):
         return None  # (every date it knows has a digit: that test is the cheap one)
     found = date_in_text().search(text)
     return found.group(0) if found else None
@@ -105,6 +110,7 @@ class ParsedDate:
     value: datetime
     raw: str
     has_time: bool
+    day: date  # the calendar day the text names where it was written: in its own offset, else the site's
 
     @property
     def iso(self) -> str:
@@ -205,23 +211,15 @@ def parse_date(raw: str | None, site_timezone: str | tzinfo | None = None,
     now = now or datetime.now(UTC)
     if value > now + FUTURE_TOLERANCE or value < EARLIEST:
         return None
-    return ParsedDate(value=value, raw=raw.strip(), has_time=has_time)
+    return ParsedDate(value=value, raw=raw.strip(), has_time=has_time, day=parsed.date())
 
 
 def own_day(raw: str | None, site_timezone: str | tzinfo | None = None, language: str | None = None) -> date | None:
-    """The calendar day a date string names where it was written: in its own offset when it gives
-    one ("Sat, 19 Oct 2019 00:04:00 +0200" is the 19th, though the 18th in UTC), else as printed,
-    in the site's timezone; None when it does not parse."""
-    if not raw:
-        return None
-    try:
-        parsed = dateutil_parser.parse(raw, fuzzy=True, tzinfos=TZINFOS)
-    except (ValueError, OverflowError, TypeError):
-        parsed = None
-    if parsed is not None and parsed.tzinfo is not None:
-        return parsed.date()
-    printed = parse_date(raw, site_timezone, language=language)
-    return printed.value.astimezone(_zone(site_timezone)).date() if printed else None
+    """The calendar day a date string names where it was written (``ParsedDate.day``): in its own
+    offset when it gives one ("Sat, 19 Oct 2019 00:04:00 +0200" is the 19th, though the 18th in
+    UTC), else as printed, in the site's timezone; None when it does not parse."""
+    parsed = parse_date(raw, site_timezone, language=language)
+    return parsed.day if parsed else None
 
 
 def first_date(candidates: list[str | None], site_timezone: str | tzinfo | None = None,

@@ -100,6 +100,8 @@ def test_a_date_in_another_language_keeps_its_time_and_zone():
     ("2019-10-18T22:04:00Z", None, None, date(2019, 10, 18)),
     ("19. Oktober 2019", None, "de", date(2019, 10, 19)),  # printed without a zone: as printed
     ("2019-10-19 00:30", "Europe/Berlin", None, date(2019, 10, 19)),  # in the site's timezone
+    ("05.06.2024 10:00 +0200", None, None, date(2024, 6, 5)),  # day first, as parse_date reads it
+    ("5. Juni 2024 10:30 +0200", None, "de", date(2024, 6, 5)),
     ("no date here", None, None, None),
     (None, None, None, None),
 ])

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from .article import INVISIBLE
-from .dates import SHORT_DATE, date_in_text
+from .dates import SHORT_DATE, date_in_text, has_digit
 from .text import word_count
 from .words import BYLINE_LABELS, alternation, every
 
@@ -189,7 +189,7 @@ def strip_boilerplate(text: str, drop_lines: tuple[str, ...] = (), also: frozens
     kept: list[str] = []
     for line in lines:
         folded = fold(line)
-        if not folded or folded in GENERIC_LINES or folded in literal or _without_list_mark(folded) in also:
+        if not folded or folded in GENERIC_LINES or folded in literal or (also and _without_list_mark(folded) in also):
             continue
         if any(p.fullmatch(line) for p in patterns) or is_furniture(line):
             continue
@@ -295,7 +295,7 @@ def only_a_date(line: str) -> bool:
     """"October 1, 2025", "- Jan 23", "Updated: Jan 31", "December 15, 2025 // 8 min read": a date
     and nothing else worth keeping."""
     core = line.strip().lstrip("-*\u2022 ")
-    if len(core) > DATE_LINE_CHARACTERS or not any(character.isdigit() for character in core):
+    if len(core) > DATE_LINE_CHARACTERS or not has_digit(core):
         return False  # the cheap checks first: the date patterns cost a paragraph's length each
     core = core[label.end():] if (label := DATE_LABEL.match(core)) else core
     rest = READING_TIME.sub(" ", SHORT_DATE.sub(" ", date_in_text().sub(" ", core)))

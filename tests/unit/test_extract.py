@@ -998,6 +998,11 @@ HIDDEN = ("The second half of the story explains how the money will be spent on 
           "The office expects every road to be done within three years, if prices hold.")
 
 
+OTHER = ("Elsewhere in the region, the harbour authority reopened the eastern pier after repairs that "
+         "took most of the winter. Fishing boats returned on Monday morning, and the market hall opened "
+         "its doors again to buyers from the inland towns, who had waited months for the fresh catch.")
+
+
 def _paywalled(declared: str) -> str:
     """A story page that shows its first paragraphs and declares the whole text in its JSON-LD."""
     data = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle",
@@ -1022,7 +1027,7 @@ def test_a_story_the_page_shows_only_in_part_is_read_whole_from_its_declared_art
 
 
 @pytest.mark.parametrize("declared", [
-    f"{HIDDEN} {HIDDEN}\n{HIDDEN}\n{HIDDEN}",  # another text than the page shows (a teaser's)
+    f"{HIDDEN}\n{OTHER}",  # another text than the page shows (another story's)
     f"{SHOWN}\n{HIDDEN}\n" * 2,  # the text declared twice over, as some CMSs do
     f"{SHOWN}\n{HIDDEN[:80]}",  # no more than the page shows, give or take
 ])
@@ -1090,3 +1095,9 @@ def test_the_structured_date_that_names_the_printed_day_is_the_publication_date(
 def test_an_edition_date_does_not_displace_the_time_a_story_went_online():
     article = extract(_dated("2024-04-25T19:30:04+02:00", "2024-04-26", printed="26.04.2024"), URL)
     assert article.published_at == "2024-04-25T17:30:04+00:00"
+
+
+def test_a_short_headline_after_a_long_line_in_the_h1_is_no_kicker_s_headline():
+    # "- Roads" ends a headline; it does not follow a kicker
+    heading = "County budget debate - Roads"
+    assert extract_module._as_declared(heading, ["Roads"]) == heading

@@ -671,6 +671,8 @@ def import_command(db_path: Path, sites_dir: Path, paths: tuple[Path, ...], site
     click.echo(result.summary())
     if result.outcome != "finished":
         raise click.ClickException(f"the import did not finish cleanly ({result.outcome}); run it again to go on")
+    if unstored := result.counts["errors/store"]:
+        raise click.ClickException(f"{unstored} page(s) could not be stored; run the import again to try them again")
     if loaded:
         _fail_if_broken(loaded)
 

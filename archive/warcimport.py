@@ -672,30 +672,33 @@ class Importer:
             states[id(current)] = current
         with self.sink.batch():
             for state, offset, page, site, extracted, failed in batch:
-                self._store_one(page, site, extracted, failed)
-                state.pending.discard(offset)
-                state.records += 1
+                if self._store_one(page, site, extracted, failed):
+                    state.pending.discard(offset)
+                    state.records += 1
+                # else it stays pending: the file's progress stays before it, the next import tries it again
             now = time.monotonic()
             for state in states.values():
                 self.sink.save_progress(state.source.key, state.source, state.done_offset(), state.records,
-                                        finished and state is current)
+                                        finished and state is current and not state.pending)
                 state.saved_at = now
 
-    def _store_one(self, page: Page, site: str, extracted: Extracted, failed: bool) -> None:
-        """Store one page; ``failed``: its extraction failed (counted already), it is only kept."""
+    def _store_one(self, page: Page, site: str, extracted: Extracted, failed: bool) -> bool:
+        """Store one page; ``failed``: its extraction failed (counted already), it is only kept.
+        False when it could not be stored."""
         try:
             became = self.sink.store(page, site, extracted)
         except Exception as error:  # this page's write is rolled back alone (its savepoint); the rest go on
             self.count("errors")
             self.count("errors/store")
             print(f"could not store {page.url}: {error.__class__.__name__}: {error}", file=sys.stderr)
-            return
+            return False
         if failed:
             self.count("failed_kept")
-            return
+            return True
         self.count(became)
         if extracted.rejection is not None:
             self.count("rejected")
+        return True
 
 
 def import_archives(paths: Iterable[Path | str], *, db_path: Path | str | None = None, frontier: Any = None,

@@ -281,6 +281,14 @@ def test_a_page_whose_write_fails_in_a_batch_leaves_nothing_and_the_others_are_s
     assert rows(tmp_path / "a.db", "select url from articles order by url") == [
         ("https://news.example/story-1.html",), ("https://news.example/story-3.html",)]
     assert rows(tmp_path / "a.db", "select count(*) from captures") == [(2,)]  # story 2's capture went with it
+    # the command says so in its exit code, for cron
+    failed = CliRunner().invoke(cli, ["import", str(warc), "--db", str(tmp_path / "b.db"), "--jobs", "0"])
+    assert failed.exit_code == 1 and "1 page(s) could not be stored" in failed.output
+    # not skipped for good: the file's progress stayed before it, and the next import stores it
+    monkeypatch.setattr(archive.store, "store_article", real)
+    again = import_archives([warc], db_path=tmp_path / "a.db", jobs=0)
+    assert (again.counts["saved/new"], again.counts["already_imported"]) == (1, 1)
+    assert len(rows(tmp_path / "a.db", "select url from articles")) == 3
 
 
 def test_a_worker_that_dies_on_a_page_costs_its_extraction_not_the_page(tmp_path):

@@ -119,10 +119,10 @@ class CaptureEncoder:
     """Compresses captures for the archive ``db``: zstd with the site's latest dictionary, trained
     once the site has ``samples`` captures (``encoder_for`` gives one per archive)."""
 
-    def __init__(self, db: sqlite_utils.Database, samples: int | None = None, level: int | None = None) -> None:
+    def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
-        self.samples = samples or DICTIONARY_SAMPLES
-        self.level = level or ZSTD_LEVEL
+        self.samples = DICTIONARY_SAMPLES
+        self.level = ZSTD_LEVEL
         self._sites: dict[str, _SiteCodec] = {}
 
     def _site(self, site: str) -> _SiteCodec:

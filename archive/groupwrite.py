@@ -10,11 +10,12 @@ its transaction is committed, so nothing is counted stored that a crash could st
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from typing import Any
 
 import sqlite_utils
@@ -116,8 +117,9 @@ class GroupWriter:
             except queue.Empty:
                 break
         for job in waiting:
-            if job is not None and not job[0].done():
-                job[0].set_exception(error)
+            if job is not None:
+                with contextlib.suppress(InvalidStateError):  # answered meanwhile by the other thread
+                    job[0].set_exception(error)
 
     def _alone(self, job: tuple) -> None:
         future, _, function, args, kwargs = job

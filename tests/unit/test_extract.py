@@ -1101,3 +1101,25 @@ def test_a_short_headline_after_a_long_line_in_the_h1_is_no_kicker_s_headline():
     # "- Roads" ends a headline; it does not follow a kicker
     heading = "County budget debate - Roads"
     assert extract_module._as_declared(heading, ["Roads"]) == heading
+
+
+@pytest.mark.parametrize("page", [
+    f"<!DOCTYPE html><html><body><form><input name=q><select><option>A</select></form><p>{SEED.body_text[:300]}</p>"
+    "<!-- a comment --></body></html>",
+    '<?xml version="1.0" encoding="utf-8"?><html><head><title>T</title></head><body><p>Körper</p></body></html>',
+    "<html><body><p>a</p></html>trailing <b>text</b>",
+    "<!doctype html><p>no html element, no body</p>",
+], ids=["form", "xml-declaration", "trailing", "fragment"])
+def test_pages_are_parsed_into_the_tree_trafilatura_reads(page):
+    ours, theirs = extract_module.parse_html(page), load_html(page)
+    assert theirs is not None
+    assert ours is not None
+    assert extract_module.etree.tostring(ours, encoding="unicode") == \
+        extract_module.etree.tostring(theirs, encoding="unicode")
+    assert all(isinstance(el, extract_module.lxml_html.HtmlElement) for el in ours.iter(extract_module.etree.Element))
+
+
+def test_text_that_is_no_html_document_has_no_tree():
+    assert extract_module.parse_html('{"json": "not a page"}') is None
+    with pytest.raises(NotAnArticle, match="no HTML document"):
+        extract_module.analyse('{"json": "not a page"}', URL)

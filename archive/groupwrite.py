@@ -20,7 +20,6 @@ from typing import Any
 
 import sqlite_utils
 
-from archive.captures import encoder_for
 from archive.store import transaction
 
 logger = logging.getLogger(__name__)
@@ -145,6 +144,3 @@ class GroupWriter:
         self.commits += 1
         for future, ok, value in results:
             future.set_result(value) if ok else future.set_exception(value)
-        # A site's capture dictionary that became due in the group is trained in a transaction of
-        # its own, now that the captures it learns from are committed.
-        encoder_for(self.db).train_due()

@@ -309,7 +309,7 @@ class NewsSpider(scrapy.Spider):
             sources = self._sources(site)
             if "sitemaps" in sources:
                 # robots.txt announces sitemaps; the RobotsTxtMiddleware reads it too (cached).
-                yield scrapy.Request(urljoin(site.base_url, "/robots.txt"), callback=self.parse_robots,
+                yield scrapy.Request(self._robots_txt(site), callback=self.parse_robots,
                                      errback=self.failed, meta=self._meta(site), priority=10)
                 for url in site.sitemaps:
                     yield self._sitemap_request(site, url)
@@ -324,6 +324,15 @@ class NewsSpider(scrapy.Spider):
         for site in self.sites.values():
             for request in self._due_requests(site):
                 yield request
+
+    @staticmethod
+    def _robots_txt(site: SiteConfig) -> str:
+        return urljoin(site.base_url, "/robots.txt")
+
+    def asks_for_robots_txt(self, url: str) -> bool:
+        """Whether the crawl's start requests ask for the robots.txt at ``url``, for its ``Sitemap:``
+        lines: the robots.txt middleware keeps the one it fetched for its rules for that request."""
+        return any(url == self._robots_txt(site) for site in self.sites.values() if "sitemaps" in self._sources(site))
 
     def _due_requests(self, site: SiteConfig) -> Iterator[scrapy.Request]:
         """The archived articles of ``site`` due for a re-check, asked for conditionally: from the

@@ -71,34 +71,22 @@ class GroupWriter:
                 job[0].set_exception(error)
             return
         try:
-            while True:
-                job = self.jobs.get()
-                if job is None:
-                    return
+            ahead: list[tuple | None] = []  # a call or close() met while gathering a group: next, after its commit
+            while (job := ahead.pop() if ahead else self.jobs.get()) is not None:  # None: close()
+                group = self.in_flight = [job]
                 if not job[1]:
                     self._alone(job)
                     continue
-                group = self.in_flight = [job]
-                stop = False
-                while len(group) < self.max_group:
+                while len(group) < self.max_group:  # the writes waiting behind it join its commit
                     try:
                         following = self.jobs.get_nowait()
                     except queue.Empty:
                         break
-                    if following is None:
-                        stop = True
-                        break
-                    if not following[1]:
-                        self._commit(group)
-                        group = self.in_flight = [following]
-                        self._alone(following)
-                        group = []
+                    if following is None or not following[1]:
+                        ahead.append(following)
                         break
                     group.append(following)
-                if group:
-                    self._commit(group)
-                if stop:
-                    return
+                self._commit(group)
         except BaseException as error:  # the thread's own failure: no job given to it may wait forever
             logger.exception("the archive's writer thread stopped")
             self.failed = error

@@ -124,6 +124,7 @@ class CaptureEncoder:
         self.samples = DICTIONARY_SAMPLES
         self.level = ZSTD_LEVEL
         self._sites: dict[str, _SiteCodec] = {}
+        self._due: set[str] = set()  # sites whose first dictionary is due once their captures are committed
 
     def _site(self, site: str) -> _SiteCodec:
         if site not in self._sites:
@@ -148,37 +149,34 @@ class CaptureEncoder:
         compressor = zstandard.ZstdCompressor(level=self.level, dict_data=codec.dictionary, write_checksum=False)
         if codec.dictionary_id is None:
             codec.undictionaried += 1
+            if codec.undictionaried >= codec.next_training:
+                self._due.add(site)
         return Encoded(compressor.compress(body), ZSTD, codec.dictionary_id)
 
-    def train_when_due(self, site: str) -> int | None:
-        """Train the site's first dictionary once it has enough captures. Training writes in a
-        transaction of its own, and captures may use the dictionary only once that is committed:
-        inside another transaction (a batch of writes committed together) it waits, and the writer
-        that commits the batch calls ``train_due``. Returns the new dictionary's id, if one was trained."""
-        codec = self._site(site)
-        if codec.dictionary_id is not None or codec.undictionaried < codec.next_training:
-            return None
-        if self.db.conn.in_transaction:
-            return None
-        stored = self._load(site)  # another process may have trained one meanwhile: take it
-        if stored.dictionary_id is not None:
-            self._sites[site] = stored
-            return None
-        try:
-            dictionary_id = self.train(site, latest=False)
-        except Exception as error:  # the capture that called is stored: the dictionary can wait
-            logger.warning("capture dictionary for %s not trained now: %s", site, error)
-            dictionary_id = None
-        if dictionary_id is None:
-            codec.next_training = max(codec.next_training, codec.undictionaried) * 2
-        return dictionary_id
-
     def train_due(self) -> None:
-        """Train the dictionaries that became due while captures were written in a batch (call
-        after its commit). A dictionary is never worth a failed write: one that cannot be trained
-        now is logged, and tried again once the site has twice as many captures without one."""
-        for site in list(self._sites):
-            self.train_when_due(site)
+        """Train each site's first dictionary that fell due as its captures were encoded.
+        ``archive.store.transaction`` calls it after each commit: training reads the captures that
+        commit stored and writes in a transaction of its own, and a capture may point at the
+        dictionary only once that is committed. Within a transaction it does nothing (the commit
+        that ends it trains). It never raises: a dictionary is not worth a write reported failed
+        once committed; one that cannot be trained now is logged, and tried again once the site
+        has twice as many captures without one."""
+        if self.db.conn.in_transaction:
+            return
+        while self._due:
+            site = self._due.pop()
+            codec = self._sites[site]
+            try:
+                stored = self._load(site)  # another process may have trained one meanwhile: take it
+                if stored.dictionary_id is not None:
+                    self._sites[site] = stored
+                    continue
+                dictionary_id = self.train(site, latest=False)
+            except Exception as error:  # the captures that made it due are stored: the dictionary can wait
+                logger.warning("capture dictionary for %s not trained now: %s", site, error)
+                dictionary_id = None
+            if dictionary_id is None:
+                codec.next_training = max(codec.next_training, codec.undictionaried) * 2
 
     def train(self, site: str, *, latest: bool = True) -> int | None:
         """Train a dictionary for ``site`` from its latest (or first) captures and make it the one

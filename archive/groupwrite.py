@@ -20,7 +20,6 @@ from typing import Any
 
 import sqlite_utils
 
-from archive.captures import encoder_for
 from archive.store import transaction
 
 logger = logging.getLogger(__name__)
@@ -72,34 +71,22 @@ class GroupWriter:
                 job[0].set_exception(error)
             return
         try:
-            while True:
-                job = self.jobs.get()
-                if job is None:
-                    return
+            ahead: list[tuple | None] = []  # a call or close() met while gathering a group: next, after its commit
+            while (job := ahead.pop() if ahead else self.jobs.get()) is not None:  # None: close()
+                group = self.in_flight = [job]
                 if not job[1]:
                     self._alone(job)
                     continue
-                group = self.in_flight = [job]
-                stop = False
-                while len(group) < self.max_group:
+                while len(group) < self.max_group:  # the writes waiting behind it join its commit
                     try:
                         following = self.jobs.get_nowait()
                     except queue.Empty:
                         break
-                    if following is None:
-                        stop = True
-                        break
-                    if not following[1]:
-                        self._commit(group)
-                        group = self.in_flight = [following]
-                        self._alone(following)
-                        group = []
+                    if following is None or not following[1]:
+                        ahead.append(following)
                         break
                     group.append(following)
-                if group:
-                    self._commit(group)
-                if stop:
-                    return
+                self._commit(group)
         except BaseException as error:  # the thread's own failure: no job given to it may wait forever
             logger.exception("the archive's writer thread stopped")
             self.failed = error
@@ -145,6 +132,3 @@ class GroupWriter:
         self.commits += 1
         for future, ok, value in results:
             future.set_result(value) if ok else future.set_exception(value)
-        # A site's capture dictionary that became due in the group is trained in a transaction of
-        # its own, now that the captures it learns from are committed.
-        encoder_for(self.db).train_due()

@@ -48,7 +48,8 @@ def utc_now() -> str:
 
 @contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any error.
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any error; then the work that waits for
+    a commit (``_after_commit``).
 
     Inside another transaction (a batch of writes committed together, ``GroupWriter``) it is a
     savepoint of that one: rolled back alone on error, committed with the batch.
@@ -72,6 +73,14 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
     except BaseException:
         conn.rollback()  # a COMMIT that fails (a deferred constraint, a full disk) leaves it open
         raise
+    _after_commit(db)
+
+
+def _after_commit(db: sqlite_utils.Database) -> None:
+    """What waits for the outermost commit, the one place it runs: a site's capture dictionary
+    that fell due is trained from the captures now committed (in a transaction of its own; it
+    never raises, so a committed write is never reported failed)."""
+    encoder_for(db).train_due()
 
 
 def _insert_capture(db: sqlite_utils.Database, capture: Capture, site: str, run_id: int | None) -> int:
@@ -124,10 +133,7 @@ def store_article(db: sqlite_utils.Database, article: Article, *, site: str, sec
     section = section_name(section or next(iter(article.categories), None))
     fetched_at = fetched_at or (capture.fetched_at if capture and capture.fetched_at else utc_now())
     values = _article_values(article)
-    stored = _store_article(db, article, site, section, values, capture, run_id, fetched_at, capture_id)
-    if capture:
-        encoder_for(db).train_when_due(site)  # a site's first captures make its dictionary
-    return stored
+    return _store_article(db, article, site, section, values, capture, run_id, fetched_at, capture_id)
 
 
 def _store_article(db: sqlite_utils.Database, article: Article, site: str, section: str | None,
@@ -277,7 +283,6 @@ def store_rejected(db: sqlite_utils.Database, url: str, *, site: str, section: s
             (url, site, section, reason, detail or None, score, fetched_at, fetched_at, capture_id, run_id),
         )
         row = conn.execute("SELECT capture_id FROM rejected_pages WHERE url = ?", (url,)).fetchone()
-    encoder_for(db).train_when_due(site)
     return row[0]
 
 
@@ -303,7 +308,7 @@ def store_page(db: sqlite_utils.Database, capture: Capture, *, site: str, sectio
     The capture's digest is the one it carries (computed where the page was read, or handed off
     with it), else hashed here, once. With ``unless_stored``, a fetch the archive already holds (a
     hand-off replayed after a writer died) is not stored again. A capture dictionary that falls due
-    is trained once the page is committed (in a batch, by the writer that commits it).
+    is trained once the page is committed (in a batch, once the batch is: ``transaction``).
     """
     if article is not None and rejection is not None:
         raise ValueError(f"{capture.url}: a page is an article or a rejected page, not both")
@@ -322,7 +327,6 @@ def store_page(db: sqlite_utils.Database, capture: Capture, *, site: str, sectio
         else:
             page = StoredPage(article=store_article(db, article, site=site, section=section, capture=capture,
                                                     run_id=run_id))
-    encoder_for(db).train_when_due(site)  # (inside the transaction above, it waited for the commit)
     return page
 
 

@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol, TextIO
 from urllib.parse import urlsplit
 
-from archive.captures import encoder_for
 from archive.store import (
     Outcome,
     capture_stored,
@@ -366,9 +365,9 @@ class ArchiveSink:
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        with transaction(self.db):  # each store and save within is a savepoint of it
+        # Each store and save within is a savepoint of it; a capture dictionary due is trained after its commit.
+        with transaction(self.db):
             yield
-        encoder_for(self.db).train_due()  # a capture dictionary due in the batch, once it is committed
 
     def already_stored(self, capture: Capture) -> bool:
         return capture_stored(self.db, capture)

@@ -19,7 +19,7 @@ from twisted.python.failure import Failure
 
 from crawler.runner import crawler_settings, run_crawl
 from crawler.sites import SiteConfig
-from crawler.spiders.news import NewsSpider
+from crawler.spiders.news import ListedBy, NewsSpider
 
 EXAMPLES = 3
 REPORT = "check_site/report"  # the stats key the report travels back in
@@ -59,15 +59,15 @@ class CheckSpider(NewsSpider):
         self.yields: dict[str, dict[str, Yield]] = {}
         self.robots_denied: dict[str, list[str]] = {}
 
-    def _yield(self, site: str, source: str | None) -> Yield:
-        return self.yields.setdefault(site, {}).setdefault(source or "(no source)", Yield())
+    def _yield(self, site: str, listed_by: ListedBy | None) -> Yield:
+        return self.yields.setdefault(site, {}).setdefault(listed_by.label if listed_by else "(no source)", Yield())
 
-    def passed_over(self, site: SiteConfig, url: str, source: str | None, reason: str) -> None:
-        self._yield(site.name, source).passed_over.setdefault(reason, []).append(url)
+    def passed_over(self, site: SiteConfig, url: str, listed_by: ListedBy, reason: str) -> None:
+        self._yield(site.name, listed_by).passed_over.setdefault(reason, []).append(url)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         site = response.meta.get("site") or getattr(self.site_for(response.url), "name", "?")
-        self._yield(site, response.meta.get("source")).articles.append(response.url)
+        self._yield(site, response.meta.get("listed_by")).articles.append(response.url)
         return iter(())
 
     def failed(self, failure: Failure) -> None:

@@ -457,6 +457,10 @@ class DistributedNewsSpider(NewsSpider):
         return
         yield
 
+    def asks_for_robots_txt(self, url: str) -> bool:
+        """No: the seeding's request for a robots.txt goes to whichever worker takes it first."""
+        return False
+
     def failed(self, failure: Any) -> None:
         try:
             super().failed(failure)

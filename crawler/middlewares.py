@@ -141,6 +141,12 @@ def ask_conditionally(request: Any, headers: dict[str, str], stats: Any) -> None
     stats.inc_value(f"news/{request.meta['site']}/rechecks")
 
 
+def robots_txt_url(request: Request) -> str:
+    """The robots.txt that rules ``request``: its scheme and host's, as Scrapy's middleware fetches it."""
+    url = urlparse_cached(request)
+    return f"{url.scheme}://{url.netloc}/robots.txt"
+
+
 class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, with every request that waits for robots.txt checked, and
     the site's ``Crawl-delay`` kept.
@@ -159,8 +165,11 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
     download is cut so (``news/<site>/cut/robots_txt``, warned of once per host).
 
     robots.txt is downloaded once per host: the spider's own request for it (for its ``Sitemap:``
-    lines) is answered with the response this middleware fetched for its rules, unsent. Each is
-    kept until the spider asks for it: one robots.txt per host the crawl's sites hold, each cut as said.
+    lines) is answered with the response this middleware fetched for its rules, unsent. One is
+    kept only for a request of the spider's that is to come (``asks_for_robots_txt``: its start
+    requests hold it) or that is waiting for it, and only until that request takes it: nothing is
+    held for the hosts whose robots.txt the spider does not read (a site crawled without its
+    sitemaps, another of its ``domains``, a distributed worker's).
     """
 
     def __init__(self, crawler: Any) -> None:
@@ -193,10 +202,9 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         """Check ``request`` against its host's robots.txt; a request for that robots.txt itself
         (the spider's, for its sitemaps) gets the response fetched for the rules, unsent."""
         await super().process_request(request)
-        url = urlparse_cached(request)
-        if request.meta.get("dont_obey_robotstxt") or request.url != f"{url.scheme}://{url.netloc}/robots.txt":
+        if request.meta.get("dont_obey_robotstxt") or request.url != robots_txt_url(request):
             return None
-        fetched = self._fetched.pop(url.netloc, None)
+        fetched = self._fetched.pop(urlparse_cached(request).netloc, None)
         if fetched is None:
             return None
         # Retried and redirected already, when it was fetched: not once more as the spider's.
@@ -205,7 +213,11 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         return fetched.replace(request=request, flags=[*fetched.flags, "robots.txt fetched once"])
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
-        if response.status == 200:  # a failure (a 503 after its retries) is the spider's to try again
+        # ``request``: the one that made it fetch robots.txt, the spider's own request for it maybe
+        robots_txt = robots_txt_url(request)
+        asks = getattr(self.crawler.spider, "asks_for_robots_txt", lambda url: False)
+        # A failure (a 503 after its retries) is the spider's to try again.
+        if response.status == 200 and (request.url == robots_txt or asks(robots_txt)):
             self._fetched[netloc] = response
         await super()._parse_robots(response, netloc, request)
 

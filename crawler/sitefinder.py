@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from protego import Protego
 from scrapy.http import HtmlResponse
+from scrapy.utils.url import strip_url
 
 from crawler.discovery import parse_feed, parse_sitemap, robots_sitemaps
 from crawler.extraction import Article, NotAnArticle, extract
@@ -78,12 +79,14 @@ class Page:
         return self.status == 200 and bool(self.body)
 
     def html(self) -> HtmlResponse:
-        return HtmlResponse(self.url, status=self.status, body=self.body, encoding=_charset(self.content_type))
+        """The page as the news spider's callbacks get it: decoded by Scrapy from its Content-Type,
+        a BOM or its ``<meta>``."""
+        return HtmlResponse(self.url, status=self.status, body=self.body, headers={"Content-Type": self.content_type})
 
 
-def _charset(content_type: str) -> str | None:
-    match = re.search(r"charset=([\w-]+)", content_type or "")
-    return match[1] if match else None
+def _origin(url: str) -> str:
+    """``scheme://host[:port]/`` of ``url``: where its robots.txt is, and what its rules are kept under."""
+    return strip_url(url, origin_only=True)
 
 
 class _KeepInScope(urllib.request.HTTPRedirectHandler):
@@ -131,10 +134,9 @@ class PoliteFetcher:
         return found[0] if found else ""
 
     def _robots_of(self, url: str) -> tuple[str, Protego] | None:
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
+        origin = _origin(url)
         if origin not in self._robots:
-            page = self._fetch(origin + "/robots.txt")
+            page = self._fetch(origin + "robots.txt")
             text = page.body.decode("utf-8", errors="replace") if page is not None and page.status == 200 else None
             self._robots[origin] = (text, Protego.parse(text)) if text is not None else None
         return self._robots[origin]
@@ -154,7 +156,7 @@ class PoliteFetcher:
     def _wait(self, url: str) -> None:
         delay = self.delay
         if delay is None:
-            known = self._robots.get(f"{urlsplit(url).scheme}://{urlsplit(url).netloc}")  # robots.txt itself: none yet
+            known = self._robots.get(_origin(url))  # robots.txt itself: none yet
             asked = known[1].crawl_delay(self.user_agent) if known else None
             delay = 0.0 if on_loopback(url) else max(DEFAULT_DELAY, float(asked or 0))
         pause = self._last + delay - time.monotonic()
@@ -379,7 +381,7 @@ def find_site(url: str, fetcher: PoliteFetcher, name: str | None = None, sample:
     fetcher.scope = SiteConfig("site", base_url).in_scope  # nothing off the site is asked, redirects included
     fetcher.robots(base_url)
     if not fetcher.allowed(base_url):
-        raise AddSiteError(f"robots.txt of {parts.scheme}://{parts.netloc} disallows {USER_AGENT_TOKEN} at "
+        raise AddSiteError(f"robots.txt of {_origin(base_url).rstrip('/')} disallows {USER_AGENT_TOKEN} at "
                            f"{urlsplit(base_url).path}: the site does not want to be crawled; no site file written")
     home = fetcher.get(base_url)
     if home is not None and home.moved_to:
@@ -523,20 +525,27 @@ def _sitemap_links(fetcher: PoliteFetcher, reply: Page) -> list[str]:
     return links
 
 
-def _sample(findings: Findings, fetcher: PoliteFetcher, count: int) -> None:
-    """Fetch and extract up to ``count`` articles, taken in turn from each source."""
-    queues = [list(s.links) for s in (*findings.feeds, *findings.sitemaps, *findings.sections)]
-    chosen: list[str] = []
-    while len(chosen) < count and any(queues):
-        for queue in queues:
-            while queue:
-                url = queue.pop(0)
-                if canonical_url(url) not in {canonical_url(c) for c in chosen}:
-                    chosen.append(url)
+def _in_turn(lists: Sequence[Sequence[str]], count: int) -> list[str]:
+    """Up to ``count`` URLs taken in turn from each of ``lists``: in its turn a list gives its next
+    URL not taken yet (by canonical URL, as ``Findings.articles`` keeps each story once)."""
+    chosen: dict[str, str] = {}  # canonical URL -> URL
+    queues = [iter(urls) for urls in lists]
+    while queues and len(chosen) < count:
+        for queue in list(queues):
+            for url in queue:
+                if (key := canonical_url(url)) not in chosen:
+                    chosen[key] = url
                     break
+            else:
+                queues.remove(queue)  # nothing new left in it
             if len(chosen) >= count:
                 break
-    for url in chosen:
+    return list(chosen.values())
+
+
+def _sample(findings: Findings, fetcher: PoliteFetcher, count: int) -> None:
+    """Fetch and extract up to ``count`` articles, taken in turn from each source."""
+    for url in _in_turn([s.links for s in (*findings.feeds, *findings.sitemaps, *findings.sections)], count):
         page = fetcher.get(url)
         if page is None or not page.ok:
             why = f"HTTP {page.status}" if page else ("the request budget ran out" if fetcher.spent else "not fetched")

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -63,6 +63,24 @@ def looks_like_article(url: str, site: SiteConfig, announced: bool = False) -> b
     if site.article_urls:
         return any(p.search(path) for p in site.article_urls)
     return url_shape(url) >= (0 if announced else 1)
+
+
+class ListedBy(NamedTuple):
+    """Where an article link was listed, in its request's ``meta["listed_by"]``: a feed or a sitemap
+    (by its URL), a section (by its name), or the archive (an article due for a re-check)."""
+
+    kind: str  # "feed", "sitemap", "section" or "archive"
+    name: str | None = None  # the feed's or sitemap's URL, the section's name
+
+    @property
+    def label(self) -> str:
+        """As ``check-site`` names the source: "feed URL", "section NAME", "archive (due for a re-check)"."""
+        return "archive (due for a re-check)" if self.kind == "archive" else f"{self.kind} {self.name}"
+
+    @property
+    def feed_or_sitemap(self) -> str | None:
+        """The URL of the feed or sitemap that listed the link, if one did."""
+        return self.name if self.kind in ("feed", "sitemap") else None
 
 
 class SpiderArgumentError(ValueError):
@@ -291,7 +309,7 @@ class NewsSpider(scrapy.Spider):
             sources = self._sources(site)
             if "sitemaps" in sources:
                 # robots.txt announces sitemaps; the RobotsTxtMiddleware reads it too (cached).
-                yield scrapy.Request(urljoin(site.base_url, "/robots.txt"), callback=self.parse_robots,
+                yield scrapy.Request(self._robots_txt(site), callback=self.parse_robots,
                                      errback=self.failed, meta=self._meta(site), priority=10)
                 for url in site.sitemaps:
                     yield self._sitemap_request(site, url)
@@ -307,6 +325,15 @@ class NewsSpider(scrapy.Spider):
             for request in self._due_requests(site):
                 yield request
 
+    @staticmethod
+    def _robots_txt(site: SiteConfig) -> str:
+        return urljoin(site.base_url, "/robots.txt")
+
+    def asks_for_robots_txt(self, url: str) -> bool:
+        """Whether the crawl's start requests ask for the robots.txt at ``url``, for its ``Sitemap:``
+        lines: the robots.txt middleware keeps the one it fetched for its rules for that request."""
+        return any(url == self._robots_txt(site) for site in self.sites.values() if "sitemaps" in self._sources(site))
+
     def _due_requests(self, site: SiteConfig) -> Iterator[scrapy.Request]:
         """The archived articles of ``site`` due for a re-check, asked for conditionally: from the
         archive, not from the listing pages, which a re-crawl stops walking where nothing is new."""
@@ -317,7 +344,7 @@ class NewsSpider(scrapy.Spider):
                 continue
             self._seen[known.url] = 0
             self._count(site.name, "due_from_archive")  # ``known.due`` checked it is due: only its validators here
-            yield self._request(site, known.url, None, _validators(known), "archive (due for a re-check)")
+            yield self._request(site, known.url, None, _validators(known), ListedBy("archive"))
 
     def _sources(self, site: SiteConfig) -> set[str]:
         return set(site.sources) & (self._only_sources or set(site.sources))
@@ -408,7 +435,7 @@ class NewsSpider(scrapy.Spider):
                 self._count(site.name, "skipped/sitemap_unchanged")
             elif self._on_site(site, child.url):
                 yield self._sitemap_request(site, child.url, parent=_asked(response), lastmod=child.date)
-        yield from self._entry_requests(site, sitemap.urls, None, f"sitemap {_asked(response)}")
+        yield from self._entry_requests(site, sitemap.urls, None, ListedBy("sitemap", _asked(response)))
 
     def _children_of_unchanged(self, site: SiteConfig, index: str) -> Iterator[scrapy.Request]:
         """A sitemap index that answered 304 lists the children it listed before, with the same
@@ -431,10 +458,11 @@ class NewsSpider(scrapy.Spider):
         self._cap(site, response, feed.cut, "feed")
         if not feed.entries:
             self._count(site.name, "skipped/empty_or_broken_feed")
-        yield from self._entry_requests(site, feed.entries, response.meta.get("section"), f"feed {_asked(response)}")
+        yield from self._entry_requests(site, feed.entries, response.meta.get("section"),
+                                        ListedBy("feed", _asked(response)))
 
     def _entry_requests(self, site: SiteConfig, entries: list[Entry], section: str | None,
-                        source: str) -> Iterator[scrapy.Request]:
+                        listed_by: ListedBy) -> Iterator[scrapy.Request]:
         urls = []
         for entry in entries:
             if entry.older_than(self.since):
@@ -442,7 +470,7 @@ class NewsSpider(scrapy.Spider):
             else:
                 urls.append(entry.url)
         # Feeds and sitemaps list articles: only the site's own patterns (if any) filter them.
-        yield from self._article_requests(site, urls, section, source, trust_source=True)[0]
+        yield from self._article_requests(site, urls, section, listed_by, trust_source=True)[0]
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if (site := self._site(response)) is None:
@@ -464,7 +492,7 @@ class NewsSpider(scrapy.Spider):
             self._cap(site, response, int(float(response.xpath("count(//a/@href)").get())) - self.max_links,
                       "listing")
         requests, fresh = self._article_requests(site, [response.urljoin(href) for href in links], section,
-                                                 f"section {section}", listing=True)
+                                                 ListedBy("section", section), listing=True)
         yield from requests
         page = response.meta.get("listing_page", 1)
         # Listings run newest first: past a page with no story new to the archive (and
@@ -483,7 +511,7 @@ class NewsSpider(scrapy.Spider):
         elif next_url:
             self._count(site.name, "listing_depth_limit")
 
-    def _article_requests(self, site: SiteConfig, urls: list[str], section: str | None, source: str,
+    def _article_requests(self, site: SiteConfig, urls: list[str], section: str | None, listed_by: ListedBy,
                           trust_source: bool = False, listing: bool = False) -> tuple[list[scrapy.Request], int]:
         """Requests for the article URLs among ``urls`` that are new to the archive or due for a
         re-check and not yet asked for in this crawl; and how many article URLs were new to the
@@ -491,7 +519,7 @@ class NewsSpider(scrapy.Spider):
         counts, the links every page of a site repeats (most read, editors' picks) count once.
 
         Known links leave here, before a request is built: the URLs of one page are looked up in
-        the archive together (``KnownUrls.lookup``), in one indexed query. ``source`` (the listing,
+        the archive together (``KnownUrls.lookup``), in one indexed query. ``listed_by`` (the listing,
         feed or sitemap that gave the links) rides along in each request's meta; the links passed
         over are told to ``passed_over``."""
         candidates: dict[str, str] = {}  # canonical URL -> URL, in the page's order
@@ -500,14 +528,14 @@ class NewsSpider(scrapy.Spider):
                 continue
             url = clean_url(url)
             if not looks_like_article(url, site, announced=trust_source):
-                self.passed_over(site, url, source, "not an article URL")
+                self.passed_over(site, url, listed_by, "not an article URL")
                 continue
             if not self._on_site(site, url):
                 continue
             key = canonical_url(url)
             if key in candidates or key in self._seen:
                 self._count(site.name, "duplicate_links")
-                self.passed_over(site, url, source, "found before")
+                self.passed_over(site, url, listed_by, "found before")
             candidates.setdefault(key, url)
         known = self.known.lookup(site.name, [key for key in candidates if key not in self._seen])
         requests, fresh = [], 0
@@ -520,20 +548,20 @@ class NewsSpider(scrapy.Spider):
             self._seen[key] = (0 if key in known else NEW) | (LISTED if listing else 0)
             if headers is None:
                 self._count(site.name, "skipped/not_due")
-                self.passed_over(site, url, source, "archived, not due for a re-check")
+                self.passed_over(site, url, listed_by, "archived, not due for a re-check")
                 continue
             fresh += key not in known
-            requests.append(self._request(site, url, section, headers, source))
+            requests.append(self._request(site, url, section, headers, listed_by))
         return requests, fresh
 
-    def passed_over(self, site: SiteConfig, url: str, source: str | None, reason: str) -> None:
+    def passed_over(self, site: SiteConfig, url: str, listed_by: ListedBy, reason: str) -> None:
         """A link not fetched as an article: it does not look like one, was found before, or is
         archived and not due (``check-site`` lists them)."""
 
     def _request(self, site: SiteConfig, url: str, section: str | None, headers: dict[str, str],
-                 source: str | None) -> scrapy.Request:
+                 listed_by: ListedBy) -> scrapy.Request:
         """An article request; ``headers``: the conditional ones of an archived article being re-checked."""
-        meta = self._meta(site, section=section, article=True, recheck_checked=url, source=source)
+        meta = self._meta(site, section=section, article=True, recheck_checked=url, listed_by=listed_by)
         if site.download_timeout:
             meta["download_timeout"] = site.download_timeout
         if site.max_page_bytes:
@@ -599,9 +627,9 @@ class NewsSpider(scrapy.Spider):
             self.logger.debug("robots.txt forbids %s", request.url)
             return
         # The feed or sitemap that listed what failed (an article, a child sitemap) was not followed whole.
-        kind, _, listed_by = (request.meta.get("source") or "").partition(" ")
-        self._incomplete.update((site, url) for url in (listed_by if kind in ("feed", "sitemap") else None,
-                                                request.meta.get("parent")) if url)
+        listed_by = request.meta.get("listed_by")
+        self._incomplete.update((site, url) for url in (listed_by and listed_by.feed_or_sitemap,
+                                                        request.meta.get("parent")) if url)
         if failure.check(HttpError):
             self._count(site, f"errors/http_{failure.value.response.status}")
         elif failure.check(TimeoutError, DefTimeoutError, TCPTimedOutError, DownloadTimeoutError):

@@ -350,3 +350,45 @@ def test_a_robots_txt_that_failed_for_the_rules_is_fetched_again_for_the_sitemap
 
     assert asyncio.run(crawl()) is None  # sent, with its own retries
     assert not crawler.stats.get_value("robotstxt/handed_over")
+
+
+@pytest.mark.parametrize("sources", ["sitemaps", "feeds,sections"])
+def test_after_the_start_no_robots_txt_is_held_that_the_spider_does_not_read(demo_config, sources):
+    """Review: each robots.txt fetched for the rules was held until the spider's own request for
+    it came, which never comes for a site crawled without its sitemaps (nor for another host of
+    its ``domains``, nor in a distributed worker that did not take it): held for the whole crawl."""
+    import asyncio
+
+    from scrapy.http import TextResponse
+
+    crawler = crawler_with_slots(0.0, ROBOTSTXT_OBEY=True, USER_AGENT="newsarchive/0")
+
+    async def download_async(request: Request) -> Response:
+        return TextResponse(request.url, body=render.robots_txt("http://127.0.0.1/").encode(), request=request)
+
+    crawler.engine.download_async = download_async
+    mw = RobotsTxtMiddleware.from_crawler(crawler)
+    spider = crawler.spider = NewsSpider.from_crawler(crawler, sites=[demo_config.with_base_url("http://127.0.0.1/")],
+                                                      sources=sources)
+
+    async def crawl() -> list[Request]:
+        start = [request async for request in spider.start()]
+        await mw.process_request(site_request("demo"))  # a story first: robots.txt fetched for the rules
+        for request in start:
+            await mw.process_request(request)
+        return start
+
+    start = asyncio.run(crawl())
+    asked = "http://127.0.0.1/robots.txt" in [r.url for r in start]
+    assert asked == ("sitemaps" in sources)
+    assert crawler.stats.get_value("robotstxt/handed_over") == (1 if asked else None)
+    assert mw._fetched == {}  # nothing held after the start
+
+
+def test_a_distributed_worker_holds_no_robots_txt_for_a_request_another_worker_may_take(demo_config):
+    from crawler.distributed import DistributedNewsSpider
+
+    sites = [demo_config.with_base_url("http://127.0.0.1/")]
+    assert NewsSpider(sites=sites).asks_for_robots_txt("http://127.0.0.1/robots.txt")
+    assert not NewsSpider(sites=sites, sources="feeds").asks_for_robots_txt("http://127.0.0.1/robots.txt")
+    assert not DistributedNewsSpider(sites=sites).asks_for_robots_txt("http://127.0.0.1/robots.txt")

@@ -31,7 +31,7 @@ from archive.captures import (
 )
 from archive.db import SCHEMA_VERSION, migrate, open_archive, schema_version
 from archive.export import export_warc
-from archive.store import store_rejected
+from archive.store import store_rejected, transaction
 from crawler.demo_site import DemoSite, DemoSiteApp
 from crawler.extraction import Capture
 from tests.conftest import REPO
@@ -128,6 +128,34 @@ def test_a_dictionary_that_cannot_be_stored_now_is_trained_later(archive, monkey
     for minute, (url, body) in enumerate(PAGES, len(PAGES)):
         keep(archive, url + "?again", body, minute=minute)
     assert archive.execute("select count(*) from capture_dictionaries").fetchone()[0] == 1  # at twice as many
+
+
+def test_a_dictionary_due_in_any_transaction_is_trained_after_its_commit(archive):
+    """Review: training after the outermost commit was a hook of each writer (the group writer,
+    the import's batch); ``archive.store.transaction`` does it now, for any batch of writes."""
+    with transaction(archive):
+        for minute, (url, body) in enumerate(PAGES[:DICTIONARY_SAMPLES]):
+            keep(archive, url, body, minute=minute)
+        assert archive.execute("select count(*) from capture_dictionaries").fetchone()[0] == 0  # not committed
+    assert archive.execute("select count(*) from capture_dictionaries").fetchone()[0] == 1
+    assert {row["dictionary_id"] for row in captures(archive)} == {1}
+
+
+def test_a_training_that_fails_after_the_commit_does_not_fail_the_write(archive, monkeypatch, caplog):
+    """The look for a dictionary another process trained meanwhile raised out of the write that
+    had just been committed (and, in the group writer, stopped its thread)."""
+    encoder = encoder_for(archive)
+    keep(archive, *PAGES[0])
+
+    def busy(site):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(encoder, "_load", busy)
+    for minute, (url, body) in enumerate(PAGES[1:DICTIONARY_SAMPLES], 1):
+        keep(archive, url, body, minute=minute)
+    assert archive["captures"].count == DICTIONARY_SAMPLES
+    assert "not trained now: database is locked" in caplog.text
+    assert archive.execute("select count(*) from capture_dictionaries").fetchone()[0] == 0
 
 
 def test_sites_do_not_share_dictionaries(archive):

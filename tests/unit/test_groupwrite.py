@@ -149,3 +149,31 @@ def test_a_writer_thread_that_stops_fails_every_write_waiting_on_it(tmp_path):
             future.result(10)
     with pytest.raises(RuntimeError, match="own bug"):  # and a write given after it stopped
         writer.write(store_article, article(3), site="demo", capture=capture(3)).result(10)
+
+
+def test_a_call_between_writes_runs_after_their_commit_and_close_finishes_what_waits(tmp_path):
+    """The order the jobs were given in: writes waiting are committed together, a call given
+    after them sees them committed and runs alone, the writes after it share the next commit;
+    ``close`` comes after every job given before it."""
+    writer = GroupWriter(partial(open_archive, tmp_path / "a.db"))
+    gate = threading.Event()
+    held = writer.call(lambda db: gate.wait(10))
+    before = [writer.write(store_article, article(n), site="demo", capture=capture(n)) for n in range(3)]
+    seen = writer.call(lambda db: (db.conn.in_transaction, db["articles"].count))
+    after = [writer.write(store_article, article(n), site="demo", capture=capture(n)) for n in range(3, 5)]
+    gate.set()
+    writer.close()
+    assert held.result(0) and seen.result(0) == (False, 3)
+    assert [future.result(0).outcome.value for future in before + after] == ["new"] * 5
+    assert writer.commits == 2 and open_archive(tmp_path / "a.db")["articles"].count == 5
+
+
+def test_a_group_holds_at_most_max_group_writes(tmp_path):
+    writer = GroupWriter(partial(open_archive, tmp_path / "a.db"), max_group=2)
+    gate = threading.Event()
+    held = writer.call(lambda db: gate.wait(10))
+    futures = [writer.write(store_article, article(n), site="demo", capture=capture(n)) for n in range(5)]
+    gate.set()
+    writer.close()
+    assert held.result(0) and [future.result(0).outcome.value for future in futures] == ["new"] * 5
+    assert writer.commits == 3  # 2 + 2 + 1

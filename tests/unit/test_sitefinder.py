@@ -65,3 +65,48 @@ def test_no_offset_means_utc_and_says_why():
 ])
 def test_a_site_is_named_after_its_address(url, name):
     assert site_name(url) == name
+
+
+def test_a_page_is_read_in_the_charset_its_content_type_names_as_a_crawl_reads_it():
+    """Review: add-site read a page's charset with a regex of its own, which missed a quoted one
+    (RFC 9110 allows ``charset="windows-1251"``) and left the guessing to Scrapy: cp1252."""
+    from scrapy.http import HtmlResponse
+
+    from crawler.sitefinder import Page
+
+    body = '<html><body><nav><a href="/мир/">Мир</a></nav></body></html>'.encode("windows-1251")
+    content_type = 'text/html; charset="windows-1251"'
+    page = Page("http://127.0.0.1/", 200, body, content_type).html()
+    as_crawled = HtmlResponse("http://127.0.0.1/", body=body, headers={"Content-Type": content_type})
+    assert page.css("nav a::text").get() == as_crawled.css("nav a::text").get() == "Мир"  # guessed: "Ěčđ"
+    assert page.urljoin(page.css("nav a::attr(href)").get()) == "http://127.0.0.1/мир/"
+
+
+def test_robots_txt_is_asked_once_per_origin_however_the_port_is_written():
+    from crawler.sitefinder import Page, PoliteFetcher
+
+    fetcher = PoliteFetcher("newsarchive-test")
+    asked = []
+
+    def fetch(url):
+        asked.append(url)
+        return Page(url, 200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
+
+    fetcher._fetch = fetch
+    assert fetcher.allowed("http://127.0.0.1:80/a") and not fetcher.allowed("http://127.0.0.1/private/b")
+    assert asked == ["http://127.0.0.1/robots.txt"]
+    assert "Disallow: /private/" in fetcher.robots_txt("http://127.0.0.1/")
+
+
+def test_the_sample_takes_in_turn_from_each_source_a_story_not_taken_yet():
+    """A feed and a sitemap that list the same stories: each still gives a new one in its turn."""
+    from crawler.sitefinder import _in_turn
+
+    feed = ["http://n.example/a", "http://n.example/b", "http://n.example/c", "http://n.example/d"]
+    sitemap = ["http://www.n.example/a?utm_source=x", "http://n.example/b", "http://n.example/e"]
+    section = ["http://n.example/b", "http://n.example/x", "http://n.example/y"]
+    assert _in_turn([feed, sitemap, section], 5) == ["http://n.example/a", "http://n.example/b", "http://n.example/x",
+                                                     "http://n.example/c", "http://n.example/e"]
+    assert _in_turn([feed, [], sitemap], 9) == [  # until every list is spent
+        "http://n.example/a", "http://n.example/b", "http://n.example/c", "http://n.example/e", "http://n.example/d"]
+    assert _in_turn([feed], 0) == []

@@ -92,6 +92,28 @@ def test_feed_and_sitemap_entries_become_article_requests(spider, demo_app, demo
     assert all(r.callback == spider.parse_sitemap for r in index) and len(index) >= 2
 
 
+def test_an_article_request_says_where_it_was_listed_in_a_key_of_its_own(spider, demo_app):
+    """Review: ``meta["source"]`` was a feed's or sitemap's kind on their own requests, and on an
+    article's a label ("feed URL") that ``failed`` split apart again; ``listed_by`` says it now."""
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.python.failure import Failure
+
+    from crawler.spiders.news import ListedBy
+
+    feed = list(spider.parse_feed(response(demo_app, "/feed.xml", source="feed")))
+    listing = list(spider.parse_listing(response(demo_app, "/section/world/", section="world", listing_page=1)))
+    articles = [r for r in feed + listing if r.callback == spider.parse_article]
+    listed = {r.meta["listed_by"] for r in articles}
+    assert listed == {ListedBy("feed", BASE + "feed.xml"), ListedBy("section", "world")}
+    assert not [r for r in articles if "source" in r.meta]
+    assert [label.label for label in sorted(listed)] == [f"feed {BASE}feed.xml", "section world"]
+    for request in (articles[-1], articles[0]):  # a story of the section failed, then one of the feed
+        failure = Failure(HttpError(HtmlResponse(request.url, status=503, request=request)))
+        failure.request = request
+        spider.failed(failure)
+    assert spider._incomplete == {("demo", BASE + "feed.xml")}  # the feed was not followed whole; no section is
+
+
 def test_idle_connections_kept_follow_the_most_concurrent_site():
     settings = Settings({"CONCURRENT_REQUESTS_PER_DOMAIN": 2})
     assert persistent_per_host(settings) == 2

@@ -60,6 +60,7 @@ LISTING_HEADLINES = 4  # this many headline links (h2/h3 > a) make a page look l
 MAX_TITLE_WORDS = 40
 KICKER_DASHES = (" - ", " \u2013 ", " \u2014 ")  # between a kicker and the headline in an <h1>
 KICKER_WORDS = 6
+KICKER_REWORDED = 0.5  # a declared kicker sharing this share of the <h1>'s kicker's words is the same one
 SITE_NAME_WORDS = 5
 REPUBLISHED = timedelta(days=2)  # metadata this much later than the printed date is a re-publication
 DATE_LINE_WORDS = 5  # ... if the printed date's line has at most this many words besides it
@@ -608,8 +609,9 @@ def _as_declared(heading: str, declared: list[str]) -> str:
         kicker, found, rest = heading.partition(dash)
         rest = rest.strip()
         if found and len(kicker.split()) <= KICKER_WORDS and len(rest.split()) > len(kicker.split()) and any(
-                title.casefold() == rest.casefold() or (title.casefold().endswith(rest.casefold())
-                                                        and kicker.casefold() not in title.casefold())
+                title.casefold() == rest.casefold() or (
+                    title.casefold().endswith(rest.casefold())  # behind a kicker of its own, not this one reworded
+                    and _overlap(kicker, title[:len(title) - len(rest)]) < KICKER_REWORDED)
                 for title in declared):
             return rest
     return heading

@@ -1041,6 +1041,8 @@ def test_a_declared_article_body_that_is_not_the_whole_shown_story_is_not_read(d
     ("Budget row: Drivers wait for the new road", "Drivers wait for the new road"),  # behind its own kicker
     # the kicker is part of the declared title too: it is the headline's
     ("Rural roads - Drivers wait for the new road", "Rural roads - Drivers wait for the new road"),
+    # the same kicker reworded: the line before the dash is part of the headline (a quote's first half)
+    ("Rural and remote roads - Drivers wait for the new road", "Rural roads - Drivers wait for the new road"),
 ])
 def test_a_kicker_before_the_headline_in_the_h1_is_not_part_of_it(declared, title):
     head = f'<meta property="og:title" content="{declared}">'

@@ -655,7 +655,7 @@ def _people_first(names: list[str]) -> list[str]:
 def clean_authors(candidates: list[str], publisher: str | tuple[str, ...] | None = None) -> tuple[str, ...]:
     """Distinct person names: no "By", split on "and" and commas, no e-mail addresses, URLs,
     parenthesised asides, job titles, update or review credits, or the publisher's own name."""
-    publishers = {name.casefold() for name in ((publisher,) if isinstance(publisher, str) else publisher or ())}
+    publishers = _publisher_forms((publisher,) if isinstance(publisher, str) else publisher or ())
     names: list[str] = []
     for candidate in candidates:
         candidate = _SHORT_ASIDE.sub(_credit_in_aside, _WEB_ASIDE.sub("", _BYLINE.sub("", html.unescape(candidate))))
@@ -676,6 +676,21 @@ def clean_authors(candidates: list[str], publisher: str | tuple[str, ...] | None
             if name and name.casefold() not in {n.casefold() for n in names}:
                 names.append(name)
     return tuple(_people_first(_without_short_forms(list(distinct(names)))))
+
+
+def _publisher_forms(names: tuple[str, ...]) -> set[str]:
+    """The publisher's names as a credit may give them, casefolded: as written, the initials of a
+    name of several words ("Legal Tribune Online": "LTO"), and a host name without its suffix
+    ("vnexpress.net": "VnExpress")."""
+    forms = set()
+    for name in names:
+        forms.add(name.casefold())
+        words = WORD.findall(name)
+        if len(words) >= 3:
+            forms.add("".join(word[0] for word in words).casefold())
+        if "." in name and " " not in name.strip():
+            forms.add(name.casefold().removeprefix("www.").split(".")[0])
+    return forms
 
 
 def _without_short_forms(names: list[str]) -> list[str]:

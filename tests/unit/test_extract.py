@@ -1050,11 +1050,11 @@ def test_a_kicker_before_the_headline_in_the_h1_is_not_part_of_it(declared, titl
     assert extract(html, URL).title == title
 
 
-def _credited(byline: str) -> str:
+def _credited(byline: str, credit: str = "Daily Courier", publisher: str = "Daily Courier") -> str:
     """A story whose JSON-LD credits its publisher as the author (typed as a person)."""
     data = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Budget approved",
-                       "author": {"@type": "Person", "name": "Daily Courier"},
-                       "publisher": {"@type": "Organization", "name": "Daily Courier"}})
+                       "author": {"@type": "Person", "name": credit},
+                       "publisher": {"@type": "Organization", "name": publisher}})
     return (f'<html><head><title>Budget approved | Courier</title><script type="application/ld+json">{data}'
             f'</script></head><body><article><h1>Budget approved</h1>{byline}<p>{SHOWN}</p><p>{HIDDEN}</p>'
             '</article></body></html>')
@@ -1064,6 +1064,18 @@ def test_a_publisher_credited_as_the_author_gives_way_to_the_byline_the_page_pri
     assert extract(_credited('<p class="byline">By Jane Roe</p>'), URL).authors == ("Jane Roe",)
     # no one else named: the publisher is the credit there is
     assert extract(_credited(""), URL).authors == ("Daily Courier",)
+
+
+@pytest.mark.parametrize(("credit", "publisher"), [
+    ("LTO", "Legal Tribune Online"),  # its initials
+    ("DailyCourier", "dailycourier.example"),  # its host name
+])
+def test_the_publisher_credited_by_a_short_form_of_its_name_gives_way_to_the_byline(credit, publisher):
+    byline = '<p class="byline">By Jane Roe</p>'
+    assert extract(_credited(byline, credit, publisher), URL).authors == ("Jane Roe",)
+    assert extract(_credited("", credit, publisher), URL).authors == (credit,)
+    # initials that are not the publisher's are a credit of their own
+    assert extract(_credited(byline, "LTA", publisher), URL).authors == ("LTA",)
 
 
 def test_a_headline_repeated_after_the_story_leaves_the_story_above_it():

@@ -760,8 +760,8 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     meta = read_metadata(tree, markup_credits=False)
     if decided := not_a_story(meta, url):  # before any length: a bot wall is one however short
         raise NotAnArticle(*decided)
-    if not (clean_authors(meta.authors, meta.site_name)
-            or clean_authors(meta.microdata_authors, meta.site_name)):
+    site = (meta.site_name, *meta.credited_by_address()) if meta.site_name else ()
+    if not (clean_authors(meta.authors, site) or clean_authors(meta.microdata_authors, site)):
         read_markup_credits(tree, meta)  # else unused: structured credits come first among the sources below
     if not (meta.tags and meta.categories):  # what the metadata does not declare, the box of labels shows
         tags, categories = read_labels(tree)  # (before the site's rules drop that box as furniture)
@@ -806,9 +806,11 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     authors = next((found for names in sources() if (found := clean_authors(names, meta.publisher_names))), ())
     named = bool(authors)  # a byline of any kind: evidence of a story
     # Then a link to an author's page (listings and author pages have those too, so no evidence),
-    # then the site itself credited as the author ("By EcoFlow" on its blog), when no one else is.
+    # a labelled field anywhere (a book's or a product's author is one too), then the site itself
+    # credited as the author ("By EcoFlow" on its blog), when no one else is.
     if not authors:
-        authors = clean_authors(meta.profile_authors[:1], meta.site_name) or next(
+        authors = clean_authors(meta.profile_authors[:1], meta.site_name) or clean_authors(
+            meta.field_authors[:1], meta.publisher_names) or next(
             (found for names in sources() if (found := clean_authors(names))), ())
     if not authors and (owner := site_owner([*_site_names(meta), *meta.copyright_holders], url)):
         authors = (owner,)  # a personal site: its owner writes it

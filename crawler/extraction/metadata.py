@@ -83,6 +83,8 @@ _BYLINE_LABEL = re.compile(rf"^({alternation(BYLINE_LABELS['en'])})\s*:?\s*(?P<r
 # sentences too often to tell.
 _OTHER_LABELS = alternation(w for w in every(BYLINE_LABELS) - every({"en": BYLINE_LABELS["en"]}) if len(w) >= 3)
 _OTHER_BYLINE_LABEL = re.compile(rf"^(?:{_OTHER_LABELS})\s*:?\s+(?P<rest>\w.*)$", re.IGNORECASE)
+_ANY_LABEL = alternation(every(BYLINE_LABELS))
+_LABELS = rf"(?:{_ANY_LABEL})(?:\s*/\s*(?:{_ANY_LABEL}))*"  # "Author", "Autorin/Autor" (each gender's word)
 
 BYLINE_ELEMENT_WORDS = 12  # an element with more words is prose, not a byline
 BYLINE_CANDIDATES = 5
@@ -136,6 +138,7 @@ class PageMetadata:
     publishers: list[str] = field(default_factory=list)  # JSON-LD publishers typed as organisations
     labelled_byline: str | None = None  # "By" + a name, in plain markup just after the headline
     written_by: list[str] = field(default_factory=list)  # "Written by Name" / "By Name" boxes, anywhere
+    field_authors: list[str] = field(default_factory=list)  # a labelled field anywhere: "<b>Autor</b> Name"
     visible_dates: list[str] = field(default_factory=list)  # a date printed just after the headline
     dateline: str | None = None  # the short text that prints it: "Aaron Ricadela | Senior Writer | July 2, 2025"
     published: list[str] = field(default_factory=list)
@@ -159,8 +162,16 @@ class PageMetadata:
     @property
     def publisher_names(self) -> tuple[str, ...]:
         """What the page calls its publisher: its site name, its structured data's publishers and
-        the holder of its copyright ("© 2023 Condé Nast")."""
-        return tuple(name for name in (self.site_name, *self.publishers, *self.copyright_holders) if name)
+        the holder of its copyright ("© 2023 Condé Nast"); and ``credited_by_address``."""
+        names = tuple(name for name in (self.site_name, *self.publishers, *self.copyright_holders) if name)
+        return (*names, *self.credited_by_address(names))
+
+    def credited_by_address(self, names: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        """Authors credited with the address of the site (or of the publisher ``names``):
+        "Deutsche Welle (www.dw.com)" on DW.COM is the publisher."""
+        forms = _publisher_forms(names if names is not None else (self.site_name,) if self.site_name else ())
+        return tuple(_WEB_ASIDE.sub("", author) for author in (*self.authors, *self.organisation_authors)
+                     if (aside := _WEB_ASIDE.search(author)) and _host(aside[0]) in forms)
 
 
 def _text(value: Any) -> str | None:
@@ -487,11 +498,30 @@ def _read_written_by(tree: etree._Element, meta: PageMetadata) -> None:
             meta.written_by.append(name)
 
 
+_FIELD_LABELS = etree.XPath("//body//strong | //body//b | //body//dt | //body//th")
+_FIELD_LABEL = re.compile(rf"^{_LABELS}\s*:?$", re.IGNORECASE)  # a field's label alone, in any language
+
+
+def _read_labelled_fields(tree: etree._Element, meta: PageMetadata) -> None:
+    """A credit set out as a labelled field anywhere: a bold or term label that is a byline word
+    alone, the name after it ("<li><strong>Autorin/Autor</strong> Roman Goncharenko</li>", a
+    table's or a definition list's row)."""
+    for label in _FIELD_LABELS(tree):
+        text = label.text_content()
+        if len(text) > 40 or not _FIELD_LABEL.match(" ".join(text.split())) or _IN_MENU(label):
+            continue
+        name = _text(label.tail) or _text_after(label)
+        if name and len(name.split()) <= BYLINE_ELEMENT_WORDS:
+            meta.field_authors.append(name)
+            return
+
+
 def read_markup_credits(tree: etree._Element, meta: PageMetadata) -> None:
     """The authors that only the page's markup credits, into ``meta``: elements classed as bylines,
-    "Written by" boxes, links to an author's page (three scans of the page)."""
+    "Written by" boxes, labelled fields, links to an author's page (four scans of the page)."""
     _read_bylines(tree, meta)
     _read_written_by(tree, meta)
+    _read_labelled_fields(tree, meta)
     _read_profile_links(tree, meta)
 
 
@@ -523,7 +553,7 @@ def read_metadata(tree: etree._Element, markup_credits: bool = True) -> PageMeta
 
 
 _DIGIT = re.compile(r"\d")  # dates and times that share a byline are not names
-_BYLINE = re.compile(rf"^\s*(?:(?:{alternation(every(BYLINE_LABELS))})\s*:?\s+|"
+_BYLINE = re.compile(rf"^\s*(?:{_LABELS}\s*:?\s+|"
                      r"(?:this\s+(?:post|article|story|piece)\s+was\s+)?(?:written|posted|published)\s+by\s*:?\s*)",
                      re.IGNORECASE)
 # A label inside a credit, before a capitalised name: "Capital Von Jemima Kelly" (a section's name first).
@@ -678,6 +708,12 @@ def clean_authors(candidates: list[str], publisher: str | tuple[str, ...] | None
     return tuple(_people_first(_without_short_forms(list(distinct(names)))))
 
 
+def _host(address: str) -> str:
+    """"(https://www.dw.com/)" as "dw.com"."""
+    address = address.strip(" ()/").casefold()
+    return address.split("://", 1)[-1].removeprefix("www.")
+
+
 def _publisher_forms(names: tuple[str, ...]) -> set[str]:
     """The publisher's names as a credit may give them, casefolded: as written, the initials of a
     name of several words ("Legal Tribune Online": "LTO"), and a host name without its suffix
@@ -689,7 +725,7 @@ def _publisher_forms(names: tuple[str, ...]) -> set[str]:
         if len(words) >= 3:
             forms.add("".join(word[0] for word in words).casefold())
         if "." in name and " " not in name.strip():
-            forms.add(name.casefold().removeprefix("www.").split(".")[0])
+            forms.update((_host(name), _host(name).split(".")[0]))
     return forms
 
 

@@ -1137,3 +1137,24 @@ def test_text_that_is_no_html_document_has_no_tree():
     assert extract_module.parse_html('{"json": "not a page"}') is None
     with pytest.raises(NotAnArticle, match="no HTML document"):
         extract_module.analyse('{"json": "not a page"}', URL)
+
+
+@pytest.mark.parametrize("field", [
+    "<ul><li><strong>Datum</strong> 28.04.2023</li><li><strong>Autorin/Autor</strong> Roman Goncharenko</li></ul>",
+    "<dl><dt>Author:</dt><dd>Roman Goncharenko</dd></dl>",
+])
+def test_a_credit_set_out_as_a_labelled_field_names_the_author(field):
+    html = (f"<html><head><title>Budget approved</title></head><body><article><h1>Budget approved</h1>"
+            f"<p>{SHOWN}</p><p>{HIDDEN}</p></article><aside><a href='/other'>Other story</a></aside>"
+            f"<div class='group'>{field}</div></body></html>")
+    assert extract(html, URL).authors == ("Roman Goncharenko",)
+
+
+def test_the_publisher_credited_with_its_own_address_gives_way_to_the_credit_the_page_prints():
+    data = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Budget approved",
+                       "author": {"@type": "Person", "name": "Deutsche Welle (www.dw.com)"}})
+    page = (f'<html><head><meta property="og:site_name" content="DW.COM"><script type="application/ld+json">'
+            f'{data}</script></head><body><article><h1>Budget approved</h1><p>{SHOWN}</p><p>{HIDDEN}</p>'
+            "</article><ul><li><strong>Autorin/Autor</strong> Roman Goncharenko</li></ul></body></html>")
+    assert extract(page, URL).authors == ("Roman Goncharenko",)
+    assert extract(page.replace("Autorin/Autor", "Themen"), URL).authors == ("Deutsche Welle",)

@@ -6,7 +6,9 @@ Prints articles archived per second end to end (``newsarchive crawl`` as a subpr
 sample site served from another process pinned to the last core): everything inline pinned to one
 core, and the default (one extraction worker per core, ``crawler.settings.default_workers``); the
 same pages through ``extract()`` alone on one core, their ratio, the crawler's peak RSS and the
-capture compression ratio. Targets (issue 26, item 4): default ratio >= 1.0, peak RSS < 400 MB.
+capture compression ratio. Beside the default mode it runs Scrapy alone fetching the same pages
+(``bare_scrapy.py``) and prints the most the ratio could reach on idle cores if the crawler cost
+no more than that. Targets (issue 26, item 4): default ratio >= 1.0, peak RSS < 400 MB.
 """
 
 from __future__ import annotations
@@ -87,6 +89,15 @@ def end_to_end(articles: int, workdir: Path, workers: int) -> dict:
                        "site": server_cpu * 1000 / archived}}
 
 
+def bare_scrapy_ms(articles: int) -> float:
+    """CPU milliseconds a page of Scrapy alone fetching the same article pages (``bare_scrapy.py``),
+    from a site of its own."""
+    with served_site(articles, core=1) as base_url:
+        out = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bare_scrapy.py"), "--articles",
+                              str(articles), base_url], check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])["cpu_ms"]
+
+
 MODES = (("inline extraction, all on one core", 0),
          (f"default: {default_workers()} extraction workers", default_workers()))
 
@@ -133,6 +144,13 @@ def main() -> None:
                   f"{cpu['crawler']:.1f}, its main thread {cpu['main_thread']:.1f}; fork server and extraction "
                   f"workers {cpu['workers']:.1f}; after the last look, its exit {cpu['unseen']:.1f}), "
                   f"the site {cpu['site']:.1f} ms: ratio on {cores} idle core(s) {bound:.2f}")
+            if workers:
+                # The ceiling: the crawl if the crawler cost no more than Scrapy fetching the pages.
+                bare = bare_scrapy_ms(args.articles)
+                ceiling = extract_ms / ((bare + cpu["workers"] + cpu["site"]) / cores)
+                results[f"workers_{workers}"][-1].update(bare_scrapy_ms=bare, ceiling=ceiling)
+                print(f"    Scrapy alone fetching the same pages: {bare:.1f} ms a page; with the workers and "
+                      f"the site as measured, the crawl's ratio on idle cores could reach at most {ceiling:.2f}")
             rate, extract_cpu = after, cpu_after
     print()
     for label, workers in MODES:

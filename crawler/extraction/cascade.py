@@ -520,6 +520,18 @@ def _agreeing_date(meta: PageMetadata, published: ParsedDate, printed: ParsedDat
     return None
 
 
+SIGNATURE_WORDS = 4
+
+
+def _signature(text: str) -> tuple[str, ...]:
+    """The writer's name alone on the story's last line, as some newsrooms sign their stories: the
+    whole line a person's name, not a label's value ("Kreole: Stella Hoops") nor a heading in capitals."""
+    last = text.rstrip().rpartition("\n")[2].strip()
+    if not 2 <= len(last.split()) <= SIGNATURE_WORDS or last.isupper() or ":" in last or not last[-1].isalpha():
+        return ()
+    return (last,) if people_in(last) == (last,) else ()
+
+
 def _a_date_line(meta: PageMetadata) -> bool:
     """Whether the printed date stands in a line of its own, or beside a few words (a label, a
     byline: "Von Anna Schmidt, 5. Juni 2024"), not inside a sentence, a citation or a teaser."""
@@ -808,24 +820,27 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     # Then a link to an author's page (listings and author pages have those too, so no evidence),
     # a labelled field anywhere (a book's or a product's author is one too), then the site itself
     # credited as the author ("By EcoFlow" on its blog), when no one else is.
+    # A name signing the story's last line: the text keeps it (a sign-off, as readers see it).
+    signed = () if authors else _signature(text)
     if not authors:
         authors = clean_authors(meta.profile_authors[:1], meta.site_name) or clean_authors(
-            meta.field_authors[:1], meta.publisher_names) or next(
+            meta.field_authors[:1], meta.publisher_names) or signed or next(
             (found for names in sources() if (found := clean_authors(names))), ())
     if not authors and (owner := site_owner([*_site_names(meta), *meta.copyright_holders], url)):
         authors = (owner,)  # a personal site: its owner writes it
     if len(authors) > 1 and (writers := clean_authors(list(authors), meta.publisher_names)):
         authors = writers  # the paper credited beside its writers ("Jane Roe, The Daily") is no author
-    text = without_metadata_lines(text, authors)
+    credit_lines = tuple(name for name in authors if name not in signed)  # lines the text loses
+    text = without_metadata_lines(text, credit_lines)
     dated = published is not None or bool(guessed)  # a year alone is still a sign, for the page type
     features = page_features(meta, shape, url, word_count(text), dated, structured, named)
     # Only a story is read a second time (the page type was fitted on the first reading), and
     # read whole from the text it declares when the page shows only part of it.
     if page_type_score(features) > THRESHOLD:
         if fuller := _fuller_text(tree, url, document.text or "", shape.paragraph_words):
-            text = without_metadata_lines(_body(fuller, title, rules, cards), authors)
+            text = without_metadata_lines(_body(fuller, title, rules, cards), credit_lines)
         if declared := _declared_text(meta.article_body, text):
-            text = without_metadata_lines(_body(declared, title, rules, cards), authors)
+            text = without_metadata_lines(_body(declared, title, rules, cards), credit_lines)
     return Analysis(meta, title, text, authors, published, features, tree)
 
 

@@ -1158,3 +1158,18 @@ def test_the_publisher_credited_with_its_own_address_gives_way_to_the_credit_the
             "</article><ul><li><strong>Autorin/Autor</strong> Roman Goncharenko</li></ul></body></html>")
     assert extract(page, URL).authors == ("Roman Goncharenko",)
     assert extract(page.replace("Autorin/Autor", "Themen"), URL).authors == ("Deutsche Welle",)
+
+
+@pytest.mark.parametrize(("last", "authors"), [
+    ("Lê Phương", ("Lê Phương",)),  # the writer signs the story
+    ("Kreole: Stella Hoops", ()),  # a label's value
+    ("HAPPY NEW YEAR", ()),  # a heading in capitals
+    ("Happy Christmas!", ()),  # a greeting
+])
+def test_a_name_alone_on_the_storys_last_line_signs_it(last, authors):
+    html = (f"<html><head><title>Budget approved</title></head><body><article><h1>Budget approved</h1>"
+            f"<p>{SHOWN}</p><p>{HIDDEN}</p><p style='text-align:right'><strong>{last}</strong></p></article>"
+            "</body></html>")
+    article = extract(html, URL)
+    assert article.authors == authors
+    assert article.text.splitlines()[-1] == last  # the sign-off stays in the text, as readers see it

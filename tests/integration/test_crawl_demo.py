@@ -81,8 +81,10 @@ def test_connections_are_kept_alive_for_the_sites_concurrency(crawl):
     fetched = sum(server.requests.values())
     assert fetched > 150
     # More than 8 all the same: timeouts and aborted downloads break connections, and a request
-    # can start just before a finished one's connection is back in the pool.
-    assert server.connections * 3 < fetched, (server.connections, fetched)
+    # can start just before a finished one's connection is back in the pool (more often the busier
+    # the machine: 67 connections for 181 requests were seen under load). Without the keep-alive,
+    # 6 of every 8 requests open a connection: at most half tells the two apart on a busy machine too.
+    assert server.connections * 2 < fetched, (server.connections, fetched)
 
 
 def test_legacy_charset_article_keeps_its_characters(crawled):

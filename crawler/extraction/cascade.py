@@ -803,6 +803,11 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
         # The page prints an earlier publication date than its metadata gives (a story moved to a
         # new CMS or re-published): the printed one is when it first appeared.
         published = printed
+    if (published and printed and abs(published.value - printed.value) > REPUBLISHED
+            and published.raw not in meta.published and _a_date_line(meta)):
+        # Only a <time> element dated the page, days away from the date printed by its headline:
+        # the element is a teaser's, a comment's or the template's; the headline's date is the story's.
+        published = printed
     # Structured authors first, then trafilatura's guess, then elements marked as bylines (each on
     # its own, in page order), then a byline at the top of the text or in plain markup after the
     # headline, a person the dateline names, or an author box; an organisation credited as the

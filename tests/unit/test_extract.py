@@ -1173,3 +1173,14 @@ def test_a_name_alone_on_the_storys_last_line_signs_it(last, authors):
     article = extract(html, URL)
     assert article.authors == authors
     assert article.text.splitlines()[-1] == last  # the sign-off stays in the text, as readers see it
+
+
+@pytest.mark.parametrize(("element", "expected"), [
+    ('<time datetime="2020-12-03T07:32:49Z">3 Dec 2020</time>', "31. Oktober 2023"),  # a teaser's, years off
+    ('<time datetime="2023-10-31T09:30:10+01:00">heute</time>', "2023-10-31T09:30:10+01:00"),  # the same day
+    ('<time datetime="2023-10-30T09:30:10+01:00">gestern</time>', "2023-10-30T09:30:10+01:00"),  # a day apart
+])
+def test_a_time_element_days_away_from_the_date_under_the_headline_is_not_the_storys(element, expected):
+    html = _page("", f"<h1>Budget approved</h1><p>Von Anna Schmidt</p><p>31. Oktober 2023</p>"
+                     f"<aside>{element}</aside>")
+    assert extract(html, URL).published_raw == expected

@@ -1184,3 +1184,21 @@ def test_a_time_element_days_away_from_the_date_under_the_headline_is_not_the_st
     html = _page("", f"<h1>Budget approved</h1><p>Von Anna Schmidt</p><p>31. Oktober 2023</p>"
                      f"<aside>{element}</aside>")
     assert extract(html, URL).published_raw == expected
+
+
+@pytest.mark.parametrize(("site_name", "blog_h1"), [
+    ("DaF Blog - MMF3 Spring", "DaF Blog \u2013 MMF3 Spring"),  # the same name, another dash
+    ("Beige.de", "Beige"),  # the site's host name without its suffix
+])
+def test_an_h1_that_is_the_sites_name_written_otherwise_is_no_headline(site_name, blog_h1):
+    html = (f'<html><head><title>Giving advice | {site_name}</title><meta property="og:site_name" '
+            f'content="{site_name}"><meta property="og:title" content="Giving advice"></head><body>'
+            f"<h1>{blog_h1}</h1><h2>Giving advice</h2><p>{STORY}</p><p>{STORY}</p></body></html>")
+    assert extract(html, URL).title == "Giving advice"
+
+
+def test_without_an_h1_an_element_classed_title_that_the_document_title_does_not_name_is_no_headline():
+    html = ("<html><head><title>Malaga, the lively city of Andalusia</title></head><body>"
+            "<h2 class='widget-title'>Uncategorized</h2><h2>Malaga, the lively city of Andalusia</h2>"
+            f"<p>{STORY}</p><p>{STORY}</p><h3 class='comment-reply-title'>Write a Reply or Comment</h3></body></html>")
+    assert extract(html, URL).title == "Malaga, the lively city of Andalusia"

@@ -346,7 +346,9 @@ def _site_names(meta: PageMetadata) -> list[str]:
     the declared headline ("Engora Data Blog: Small adventures..." names the blog)."""
     names = [meta.site_name] if meta.site_name else []
     if meta.titles and meta.html_title:
-        headline, page = meta.titles[0].strip(), " ".join(meta.html_title.split())
+        # (an ellipsis typed as three dots in one and as one character in the other is the same)
+        headline = " ".join(meta.titles[0].split()).replace("\u2026", "...")
+        page = " ".join(meta.html_title.split()).replace("\u2026", "...")
         if headline and page.casefold() != headline.casefold() and headline.casefold() in page.casefold():
             start = page.casefold().index(headline.casefold())
             for extra in (page[:start], page[start + len(headline):]):

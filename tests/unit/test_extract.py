@@ -1202,3 +1202,11 @@ def test_without_an_h1_an_element_classed_title_that_the_document_title_does_not
             "<h2 class='widget-title'>Uncategorized</h2><h2>Malaga, the lively city of Andalusia</h2>"
             f"<p>{STORY}</p><p>{STORY}</p><h3 class='comment-reply-title'>Write a Reply or Comment</h3></body></html>")
     assert extract(html, URL).title == "Malaga, the lively city of Andalusia"
+
+
+def test_the_site_named_around_a_declared_headline_typed_with_another_ellipsis_is_no_headline():
+    html = ('<html><head><title>Everything has its time\u2026 | Market for a good life</title>'
+            '<meta property="og:title" content="Everything has its time..."></head><body>'
+            "<h1>Market for a good life</h1><h1>Everything has its time\u2026</h1>"
+            f"<p>{STORY}</p><p>{STORY}</p></body></html>")
+    assert extract(html, URL).title == "Everything has its time\u2026"

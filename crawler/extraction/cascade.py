@@ -35,6 +35,8 @@ from .metadata import (
     PageMetadata,
     clean_authors,
     distinct,
+    name_forms,
+    name_key,
     people_in,
     read_labels,
     read_markup_credits,
@@ -329,18 +331,6 @@ def _overlap(heading: str, title: str) -> float:
     return len(first & second) / len(first | second) if first and second else 0.0
 
 
-_DASHES = re.compile(r"\s*[-\u2013\u2014]\s*")
-
-
-def _name_keys(name: str) -> tuple[str, ...]:
-    """A name as names are compared: casefolded, its dashes alike ("DaF Blog – MMF3" is "DaF Blog
-    - MMF3"); a host name also without its suffix ("Beige.de": "beige")."""
-    key = _DASHES.sub("-", " ".join(name.split())).casefold()
-    if "." in key and " " not in key:
-        return key, key.removeprefix("www.").split(".")[0]
-    return (key,)
-
-
 def _site_names(meta: PageMetadata) -> list[str]:
     """Names the site goes by, as written: its declared name, and what ``<title>`` adds around
     the declared headline ("Engora Data Blog: Small adventures..." names the blog)."""
@@ -570,10 +560,10 @@ def _title(meta: PageMetadata, fallback: str | None) -> str | None:
     declared titles themselves, without the site name they carry.
     """
     site = meta.site_name
-    names = {key for name in _site_names(meta) for key in _name_keys(name)}
+    names = {form for name in _site_names(meta) for form in name_forms(name)}
     shown = frozenset(_plain(h) for h in meta.h1s)
     headings = [clean_title(h, site, shown) for h in meta.h1s if len(h.split()) <= MAX_TITLE_WORDS]
-    headings = [h for h in headings if h and _name_keys(h)[0] not in names]
+    headings = [h for h in headings if h and name_key(h) not in names]
     # trafilatura often takes its title from an <h1>: that is no second opinion on the <h1>
     if (clean_title(fallback, site) or "").casefold() in {h.casefold() for h in headings}:
         fallback = None

@@ -696,7 +696,7 @@ def clean_authors(candidates: list[str], publisher: str | tuple[str, ...] | None
                 continue
             part = _NAME_ENDS.sub("", part.strip(" .:-")).strip(" .:-")
             if (not part or "@" in part or part.startswith(("http", "("))
-                    or _DIGIT.search(part) or part.casefold() in publishers):
+                    or _DIGIT.search(part) or name_key(part) in publishers):
                 continue
             # "Angela Holliday-Bell, MD": part of the name shown ("Adam Vidler, AP": an agency beside it)
             if _CREDENTIAL.match(part) and names and part.casefold() not in _AGENCIES:
@@ -714,19 +714,30 @@ def _host(address: str) -> str:
     return address.split("://", 1)[-1].removeprefix("www.")
 
 
-def _publisher_forms(names: tuple[str, ...]) -> set[str]:
-    """The publisher's names as a credit may give them, casefolded: as written, the initials of a
-    name of several words ("Legal Tribune Online": "LTO"), and a host name without its suffix
-    ("vnexpress.net": "VnExpress")."""
-    forms = set()
-    for name in names:
-        forms.add(name.casefold())
-        words = WORD.findall(name)
-        if len(words) >= 3:
-            forms.add("".join(word[0] for word in words).casefold())
-        if "." in name and " " not in name.strip():
-            forms.update((_host(name), _host(name).split(".")[0]))
+_DASHES = re.compile(r"\s*[-\u2013\u2014]\s*")
+
+
+def name_key(name: str) -> str:
+    """A name as names are compared: casefolded, its spaces and dashes alike ("DaF Blog – MMF3"
+    is "DaF Blog - MMF3")."""
+    return _DASHES.sub("-", " ".join(name.split())).casefold()
+
+
+def name_forms(name: str) -> set[str]:
+    """A site's or publisher's name as a page may give it (``name_key``s): as written, the
+    initials of a name of several words ("Legal Tribune Online": "LTO"), and a host name with and
+    without its suffix ("vnexpress.net": "VnExpress", "Beige.de": "Beige")."""
+    key = name_key(name)
+    forms = {key}
+    if len(words := WORD.findall(name)) >= 3:
+        forms.add("".join(word[0] for word in words).casefold())
+    if "." in key and " " not in key:
+        forms.update((_host(key), _host(key).split(".")[0]))
     return forms
+
+
+def _publisher_forms(names: tuple[str, ...]) -> set[str]:
+    return {form for name in names for form in name_forms(name)}
 
 
 def _without_short_forms(names: list[str]) -> list[str]:

@@ -564,13 +564,14 @@ def _title(meta: PageMetadata, fallback: str | None) -> str | None:
     shown = frozenset(_plain(h) for h in meta.h1s)
     headings = [clean_title(h, site, shown) for h in meta.h1s if len(h.split()) <= MAX_TITLE_WORDS]
     headings = [h for h in headings if h and name_key(h) not in names]
+    picked = clean_title(fallback, site) or ""
     # trafilatura often takes its title from an <h1>: that is no second opinion on the <h1>
-    if (clean_title(fallback, site) or "").casefold() in {h.casefold() for h in headings}:
+    if picked.casefold() in {h.casefold() for h in headings}:
         fallback = None
     # Without an <h1>, its pick of the markup (an element classed "title": a comment form's, a
     # category's) stands only beside a <title> that says the same.
     if fallback and not headings and meta.html_title and _overlap(
-            clean_title(fallback, site) or "", clean_title(meta.html_title, site) or "") < HEADING_OVERLAP:
+            picked, clean_title(meta.html_title, site) or "") < HEADING_OVERLAP:
         fallback = None
     declared = [clean_title(c, site, shown) for c in (*meta.titles, meta.html_title, fallback) if c]
     declared = [d for d in declared if d]
@@ -781,7 +782,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     meta = read_metadata(tree, markup_credits=False)
     if decided := not_a_story(meta, url):  # before any length: a bot wall is one however short
         raise NotAnArticle(*decided)
-    site = (meta.site_name, *meta.credited_by_address()) if meta.site_name else ()
+    site = (meta.site_name, *meta.credited_by_address) if meta.site_name else ()
     if not (clean_authors(meta.authors, site) or clean_authors(meta.microdata_authors, site)):
         read_markup_credits(tree, meta)  # else unused: structured credits come first among the sources below
     if not (meta.tags and meta.categories):  # what the metadata does not declare, the box of labels shows
@@ -808,14 +809,13 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     printed = first_date(meta.visible_dates, timezone, language=meta.language)
     if published and printed and (agreeing := _agreeing_date(meta, published, printed, timezone)):
         published = agreeing
-    if published and printed and published.value - printed.value > REPUBLISHED and _a_date_line(meta):
-        # The page prints an earlier publication date than its metadata gives (a story moved to a
-        # new CMS or re-published): the printed one is when it first appeared.
-        published = printed
-    if (published and printed and abs(published.value - printed.value) > REPUBLISHED
-            and published.raw not in meta.published and _a_date_line(meta)):
-        # Only a <time> element dated the page, days away from the date printed by its headline:
-        # the element is a teaser's, a comment's or the template's; the headline's date is the story's.
+    if published and printed and _a_date_line(meta) and (
+            # The page prints an earlier publication date than its metadata gives (a story moved
+            # to a new CMS or re-published): the printed one is when it first appeared.
+            published.value - printed.value > REPUBLISHED
+            # Only a <time> element dated the page, days away from the date printed by its
+            # headline: a teaser's, a comment's or the template's; the headline's is the story's.
+            or (abs(published.value - printed.value) > REPUBLISHED and published.raw not in meta.published)):
         published = printed
     # Structured authors first, then trafilatura's guess, then elements marked as bylines (each on
     # its own, in page order), then a byline at the top of the text or in plain markup after the
@@ -829,7 +829,8 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
                     [byline] if byline else [], [meta.labelled_byline] if meta.labelled_byline else [],
                     people_in(meta.dateline), meta.written_by[:1], meta.organisation_authors)
 
-    authors = next((found for names in sources() if (found := clean_authors(names, meta.publisher_names))), ())
+    publishers = meta.publisher_names  # (a property that reads the credits: once)
+    authors = next((found for names in sources() if (found := clean_authors(names, publishers))), ())
     named = bool(authors)  # a byline of any kind: evidence of a story
     # Then a link to an author's page (listings and author pages have those too, so no evidence),
     # a labelled field anywhere (a book's or a product's author is one too), then the site itself
@@ -838,11 +839,11 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     signed = () if authors else _signature(text)
     if not authors:
         authors = clean_authors(meta.profile_authors[:1], meta.site_name) or clean_authors(
-            meta.field_authors[:1], meta.publisher_names) or signed or next(
+            meta.field_authors[:1], publishers) or signed or next(
             (found for names in sources() if (found := clean_authors(names))), ())
     if not authors and (owner := site_owner([*_site_names(meta), *meta.copyright_holders], url)):
         authors = (owner,)  # a personal site: its owner writes it
-    if len(authors) > 1 and (writers := clean_authors(list(authors), meta.publisher_names)):
+    if len(authors) > 1 and (writers := clean_authors(list(authors), publishers)):
         authors = writers  # the paper credited beside its writers ("Jane Roe, The Daily") is no author
     credit_lines = tuple(name for name in authors if name not in signed)  # lines the text loses
     text = without_metadata_lines(text, credit_lines)

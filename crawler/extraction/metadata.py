@@ -163,13 +163,17 @@ class PageMetadata:
     def publisher_names(self) -> tuple[str, ...]:
         """What the page calls its publisher: its site name, its structured data's publishers and
         the holder of its copyright ("© 2023 Condé Nast"); and ``credited_by_address``."""
-        names = tuple(name for name in (self.site_name, *self.publishers, *self.copyright_holders) if name)
-        return (*names, *self.credited_by_address(names))
+        return (*self._declared_publishers, *self.credited_by_address)
 
-    def credited_by_address(self, names: tuple[str, ...] | None = None) -> tuple[str, ...]:
-        """Authors credited with the address of the site (or of the publisher ``names``):
-        "Deutsche Welle (www.dw.com)" on DW.COM is the publisher."""
-        forms = _publisher_forms(names if names is not None else (self.site_name,) if self.site_name else ())
+    @property
+    def _declared_publishers(self) -> tuple[str, ...]:
+        return tuple(name for name in (self.site_name, *self.publishers, *self.copyright_holders) if name)
+
+    @property
+    def credited_by_address(self) -> tuple[str, ...]:
+        """Authors credited with the address of the site or its publisher, without it: "Deutsche
+        Welle (www.dw.com)" on DW.COM is the publisher."""
+        forms = _publisher_forms(self._declared_publishers)
         return tuple(_WEB_ASIDE.sub("", author) for author in (*self.authors, *self.organisation_authors)
                      if (aside := _WEB_ASIDE.search(author)) and _host(aside[0]) in forms)
 

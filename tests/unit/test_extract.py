@@ -1148,6 +1148,8 @@ def test_a_credit_set_out_as_a_labelled_field_names_the_author(field):
             f"<p>{SHOWN}</p><p>{HIDDEN}</p></article><aside><a href='/other'>Other story</a></aside>"
             f"<div class='group'>{field}</div></body></html>")
     assert extract(html, URL).authors == ("Roman Goncharenko",)
+    # read as a labelled field (a dl's "Author:" also reads as a byline after the headline)
+    assert extract_module.read_metadata(extract_module.parse_html(html)).field_authors == ["Roman Goncharenko"]
 
 
 def test_the_publisher_credited_with_its_own_address_gives_way_to_the_credit_the_page_prints():
@@ -1186,14 +1188,16 @@ def test_a_time_element_days_away_from_the_date_under_the_headline_is_not_the_st
     assert extract(html, URL).published_raw == expected
 
 
-@pytest.mark.parametrize(("site_name", "blog_h1"), [
-    ("DaF Blog - MMF3 Spring", "DaF Blog \u2013 MMF3 Spring"),  # the same name, another dash
-    ("Beige.de", "Beige"),  # the site's host name without its suffix
+@pytest.mark.parametrize(("site_name", "blog_h1", "og_title", "in_title"), [
+    # another dash
+    ("DaF Blog - MMF3 Spring", "DaF Blog \u2013 MMF3 Spring", "Giving advice", "DaF Blog - MMF3 Spring"),
+    # the site's host name without its suffix (its og:title names the site too, and shares a word with it)
+    ("Beige.de", "Beige", "Beige.de", "Beige"),
 ])
-def test_an_h1_that_is_the_sites_name_written_otherwise_is_no_headline(site_name, blog_h1):
-    html = (f'<html><head><title>Giving advice | {site_name}</title><meta property="og:site_name" '
-            f'content="{site_name}"><meta property="og:title" content="Giving advice"></head><body>'
-            f"<h1>{blog_h1}</h1><h2>Giving advice</h2><p>{STORY}</p><p>{STORY}</p></body></html>")
+def test_an_h1_that_is_the_sites_name_written_otherwise_is_no_headline(site_name, blog_h1, og_title, in_title):
+    html = (f'<html><head><title>Giving advice | {in_title}</title><meta property="og:site_name" '
+            f'content="{site_name}"><meta property="og:title" content="{og_title}"></head><body>'
+            f"<h1>{blog_h1}</h1><h1>Giving advice</h1><p>{STORY}</p><p>{STORY}</p></body></html>")
     assert extract(html, URL).title == "Giving advice"
 
 

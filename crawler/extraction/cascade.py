@@ -335,7 +335,9 @@ def _site_names(meta: PageMetadata) -> list[str]:
     """Names the site goes by, as written: its declared name, and what ``<title>`` adds around
     the declared headline ("Engora Data Blog: Small adventures..." names the blog)."""
     names = [meta.site_name] if meta.site_name else []
-    if meta.titles and meta.html_title:
+    # (a declared title that is the site's own name says nothing of what is around a headline)
+    own_name = bool(meta.titles and names and name_key(meta.titles[0]) in name_forms(names[0]))
+    if meta.titles and meta.html_title and not own_name:
         # (an ellipsis typed as three dots in one and as one character in the other is the same)
         headline = " ".join(meta.titles[0].split()).replace("\u2026", "...")
         page = " ".join(meta.html_title.split()).replace("\u2026", "...")

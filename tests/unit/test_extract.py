@@ -1214,3 +1214,10 @@ def test_the_site_named_around_a_declared_headline_typed_with_another_ellipsis_i
             "<h1>Market for a good life</h1><h1>Everything has its time\u2026</h1>"
             f"<p>{STORY}</p><p>{STORY}</p></body></html>")
     assert extract(html, URL).title == "Everything has its time\u2026"
+
+
+def test_a_declared_title_that_is_the_sites_name_does_not_make_the_headline_a_site_name():
+    html = ('<html><head><title>Giving advice | Beige.de</title><meta property="og:site_name" content="Beige.de">'
+            '<meta property="og:title" content="Beige.de"></head><body>'
+            f"<h1>Beige</h1><h1>Giving advice</h1><p>{STORY}</p><p>{STORY}</p></body></html>")
+    assert extract(html, URL).title == "Giving advice"

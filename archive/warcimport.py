@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, TextIO
 from urllib.parse import urlsplit
@@ -59,6 +59,9 @@ BATCH_PAGES = 32  # extracted pages stored in one transaction (each in its own s
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 PAGE_RECORDS = ("response", "resource", "revisit")
 SCAN_CHUNK = 1 << 20
+MAX_LINE = 1 << 20  # longest header line read: a stretch without newlines (zeros after a crash) is no header
+EARLIEST_CAPTURE = datetime(1990, 1, 1, tzinfo=UTC)  # before the first web server
+FUTURE_CAPTURE = timedelta(days=1)  # a clock a little ahead is still a capture's
 
 
 class WarcImportError(Exception):
@@ -145,17 +148,22 @@ def host_matcher(patterns: str | None) -> Callable[[str], bool]:
     return matches
 
 
-def warc_date(value: str | None) -> str | None:
-    """A WARC-Date (``2024-06-01T12:00:00Z``, fractions allowed) as the archive writes times, or None."""
+def warc_date(value: str | None, now: datetime | None = None) -> str | None:
+    """A WARC-Date (``2024-06-01T12:00:00Z``, fractions allowed) as the archive writes times, or
+    None, also for a date no capture can have: before the web (``EARLIEST_CAPTURE``) or in the
+    future. (A capture dated 2999 would stay every later capture's newer version for good.)"""
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        parsed = parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).isoformat(timespec="seconds")
+    if not EARLIEST_CAPTURE <= parsed <= (now or datetime.now(UTC)) + FUTURE_CAPTURE:
+        return None
+    return parsed.isoformat(timespec="seconds")
 
 
 # --- reading records ---------------------------------------------------------------------------
@@ -219,9 +227,10 @@ def _record_entry(record: Any, filters: Filters) -> tuple[Page | None, str | Non
     fetched_at = warc_date(record.rec_headers.get_header("WARC-Date"))
     if fetched_at is None:
         return None, "errors/malformed"
-    host = (urlsplit(url).hostname or "").lower()
-    if not host:
+    where = origin(url)  # None for a URL without a host, or with a port out of range
+    if where is None:
         return None, "errors/malformed"
+    host = (urlsplit(url).hostname or "").lower()
     if not filters.hosts(host):
         return None, "filtered/hosts"
     if filters.since and fetched_at < filters.since:
@@ -254,8 +263,8 @@ def _read_payload(record: Any, page: Page, filters: Filters) -> str | None:
     """Read the record's payload into ``page.body`` (content encodings undone); the reason it
     cannot be a page, if any."""
     try:
-        body = record.content_stream().read(filters.max_bytes + 1)
-    except Exception:  # a broken chunked or gzip payload: the record, not the import
+        body = _payload(record, filters.max_bytes)
+    except Exception:  # a broken chunked, gzip or brotli payload: the record, not the import
         return "errors/malformed"
     if len(body) > filters.max_bytes:
         return "skipped/too_large"
@@ -271,11 +280,82 @@ def _read_payload(record: Any, page: Page, filters: Filters) -> str | None:
     return None
 
 
+OWN_DECODINGS = ("br", "zstd")  # Content-Encodings undone here: warcio 1.8 knows no zstd, and its brotli
+# reader fails with brotli 1.2 (and would decode a bomb's whole output at once)
+
+
+def _payload(record: Any, limit: int) -> bytes:
+    """The record's payload, Transfer- and Content-Encoding undone: at most ``limit`` + 1 bytes."""
+    http = record.http_headers
+    encoding = (http.get_header("Content-Encoding") or "").strip().lower() if http is not None else ""
+    if encoding not in OWN_DECODINGS:
+        return record.content_stream().read(limit + 1)
+    stream = record.raw_stream
+    if (http.get_header("Transfer-Encoding") or "").strip().lower() == "chunked":
+        from warcio.bufferedreaders import ChunkedDataReader
+
+        stream = ChunkedDataReader(stream)
+    return decode_content(stream.read(limit + 1), encoding, limit)
+
+
+def decode_content(data: bytes, encoding: str, limit: int) -> bytes:
+    """``data`` in a ``br`` or ``zstd`` Content-Encoding, decoded: at most ``limit`` + 1 bytes of it
+    (a few kilobytes of brotli can hold gigabytes). Raises ValueError for data that is not in that
+    encoding, or is cut short."""
+    parts: list[bytes] = []
+    size = 0
+    if encoding == "br":
+        import brotli
+
+        decoder = brotli.Decompressor()
+        try:
+            chunk = decoder.process(data, output_buffer_limit=limit + 1)
+            while chunk:
+                parts.append(chunk)
+                size += len(chunk)
+                if size > limit or decoder.is_finished():
+                    break
+                chunk = decoder.process(b"", output_buffer_limit=limit + 1 - size)
+        except brotli.error as error:
+            raise ValueError(f"not brotli: {error}") from None
+        if size <= limit and not decoder.is_finished():
+            raise ValueError("a brotli stream cut short")
+        return b"".join(parts)[:limit + 1]  # (brotli's output limit is a soft one)
+    import io
+
+    import zstandard
+
+    try:
+        with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)) as reader:
+            while size <= limit and (chunk := reader.read(min(1 << 16, limit + 1 - size))):
+                parts.append(chunk)
+                size += len(chunk)
+    except zstandard.ZstdError as error:
+        raise ValueError(f"not zstd: {error}") from None
+    if data and not parts:
+        raise ValueError("a zstd stream cut short")
+    return b"".join(parts)
+
+
 def _quiet_iterator(stream: BinaryIO) -> Any:
     from warcio.archiveiterator import ArchiveIterator
+    from warcio.bufferedreaders import DecompressingBufferedReader
+
+    class LineCappedReader(DecompressingBufferedReader):
+        """warcio's reader, reading a line no longer than ``MAX_LINE``: its own reads a stretch
+        without a newline whole, in time that grows with the square of its length."""
+
+        def readline(self, length: int | None = None) -> bytes:
+            return super().readline(MAX_LINE if not length or length < 0 else min(length, MAX_LINE))
 
     class QuietIterator(ArchiveIterator):
-        INC_RECORD = ""  # warcio's note about a record not followed by a newline: counted, not printed
+        # warcio's note about a record not followed by its blank lines: ``err_count`` counts it
+        # (``read_entries`` makes the record malformed), nothing is printed
+        INC_RECORD = ""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.reader = LineCappedReader(self.fh, block_size=self.reader.block_size)
 
     return QuietIterator(stream, arc2warc=True)
 
@@ -329,7 +409,14 @@ def read_entries(source: Source, start: int, filters: Filters,
                         reason = _read_payload(record, page, filters)
                         if reason:
                             page = None
+                    errors = records.err_count
                     offset = records.get_record_offset()  # reads the record to its end
+                    if records.err_count > errors:
+                        # No blank line where its Content-Length ends: the length lies, so the
+                        # payload is cut short or runs on into the next record. Go on at the next
+                        # record found after its start (the one it may have swallowed).
+                        failed_at = offset
+                        break
                     yield Entry(offset, records.offset, page, reason)
                     if should_stop():
                         return

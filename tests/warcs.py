@@ -45,8 +45,10 @@ class CCNewsWarc:
         self.writer.write_record(info)
 
     def fetch(self, url: str, body: bytes, date: str, *, content_type: str | None = "text/html; charset=utf-8",
-              status: str = "200 OK", warc_headers: dict[str, str] | None = None) -> None:
-        """A request, its response and CC's metadata record about the fetch."""
+              status: str = "200 OK", warc_headers: dict[str, str] | None = None,
+              http_headers: dict[str, str] | None = None) -> None:
+        """A request, its response and CC's metadata record about the fetch (``http_headers`` added
+        to the response's)."""
         host = url.split("/")[2]
         common = {"WARC-Date": date, "WARC-IP-Address": "192.0.2.7", "WARC-Warcinfo-ID": self.info_id}
         request = self.writer.create_warc_record(url, "request", http_headers=StatusAndHeaders(
@@ -56,6 +58,7 @@ class CCNewsWarc:
                    ("X-Crawler-Content-Encoding", "gzip"), ("Content-Length", str(len(body)))]
         if content_type:
             headers.insert(1, ("Content-Type", content_type))
+        headers += list((http_headers or {}).items())
         payload_type = (content_type or "text/html").split(";")[0]
         response = self.writer.create_warc_record(
             url, "response", payload=io.BytesIO(body), length=len(body),

@@ -361,3 +361,99 @@ def test_a_capture_dictionary_due_inside_a_batch_is_trained_after_its_commit(tmp
     assert db["capture_dictionaries"].count == 1
     assert db.execute("select count(*) from captures where dictionary_id is not null").fetchone()[0] > 0
     assert all(capture_body(db, row["id"]) == pages[row["url"]] for row in db["captures"].rows)
+
+
+# --- damaged and hostile records (each costs its record, never the others) ---------------------
+
+def _lying_record(fetch, claimed_extra: int) -> bytes:
+    """A plain WARC response record for ``fetch`` whose Content-Length claims ``claimed_extra``
+    bytes more (or fewer) than its block holds."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=False)
+    writer.write_record(writer.create_warc_record(
+        fetch.url.replace("/20", "/lie/20", 1), "response", payload=io.BytesIO(fetch.body), length=len(fetch.body),
+        http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"),
+        warc_headers_dict={"WARC-Date": "2024-06-01T11:00:00Z"}))
+    data = out.getvalue()
+    start = data.index(b"Content-Length: ") + len(b"Content-Length: ")
+    end = data.index(b"\r\n", start)
+    return data[:start] + str(int(data[start:end]) + claimed_extra).encode() + data[end:]
+
+
+@pytest.mark.parametrize("extra", [500, -300], ids=["runs-into-the-next", "cut-short"])
+def test_a_record_whose_content_length_lies_is_malformed_and_the_next_record_still_imports(tmp_path, fetches, extra):
+    world = fetches[HOSTS[0]]
+    path = tmp_path / "lie.warc"
+    with CCNewsWarc(path, gzip=False) as warc:
+        warc.fetch(world[0].url, world[0].body, "2024-06-01T10:00:00Z", content_type=world[0].content_type)
+        warc.raw(_lying_record(world[1], extra))
+        warc.fetch(world[2].url, world[2].body, "2024-06-01T12:00:00Z", content_type=world[2].content_type)
+    result = import_archives([path], db_path=tmp_path / "a.db", jobs=0)
+    assert result.counts["errors/malformed"] == 1
+    assert result.counts["saved/new"] == 2  # the pages on either side; the lying one is no page
+    assert rows(tmp_path / "a.db", "select count(*) from captures where url like '%/lie/%'") == [(0,)]
+    stored = rows(tmp_path / "a.db", "select url from articles order by url")
+    assert [url for (url,) in stored] == sorted(f.url.replace("www.", "") for f in (world[0], world[2]))
+
+
+def test_a_long_stretch_without_newlines_is_one_malformed_stretch_and_reading_goes_on(tmp_path, fetches):
+    world = fetches[HOSTS[0]]
+    path = tmp_path / "zeros.warc"
+    with CCNewsWarc(path, gzip=False) as warc:
+        warc.fetch(world[0].url, world[0].body, "2024-06-01T10:00:00Z", content_type=world[0].content_type)
+        warc.raw(b"\0" * (3 << 20))  # a file's zero-filled tail after a crash, longer than any header line
+        warc.fetch(world[1].url, world[1].body, "2024-06-01T12:00:00Z", content_type=world[1].content_type)
+    entries = list(read_entries(find_sources([path])[0], 0, Filters()))
+    malformed = [e for e in entries if e.reason == "errors/malformed"]
+    assert len(malformed) == 1 and malformed[0].end - malformed[0].offset >= 3 << 20
+    assert [e.page.url for e in entries if e.page] == [world[0].url, world[1].url]
+
+
+def test_records_with_an_impossible_url_or_date_are_malformed(tmp_path, fetches):
+    world = fetches[HOSTS[0]]
+    path = tmp_path / "odd.warc.gz"
+    with CCNewsWarc(path) as warc:
+        warc.fetch("https://news.example:99999/2024/06/port", world[0].body, "2024-06-01T10:00:00Z")
+        warc.fetch(world[1].url, world[1].body, "2999-01-01T00:00:00Z")  # would be every capture's newest
+        warc.fetch(world[1].url.replace("/20", "/old/20", 1), world[1].body, "1970-01-01T00:00:00Z")
+        warc.fetch(world[2].url, world[2].body, "2024-06-01T12:00:00Z", content_type=world[2].content_type)
+    result = import_archives([path], db_path=tmp_path / "a.db", jobs=0)
+    assert result.outcome == "finished"
+    assert (result.counts["errors/malformed"], result.counts["saved/new"]) == (3, 1)
+    assert rows(tmp_path / "a.db", "select finished_at is not null from import_files") == [(1,)]
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd"])
+def test_a_brotli_or_zstd_encoded_page_is_decoded(tmp_path, fetches, encoding):
+    import brotli
+    import zstandard
+
+    page = fetches[HOSTS[0]][0]
+    encoded = brotli.compress(page.body) if encoding == "br" else zstandard.ZstdCompressor().compress(page.body)
+    path = tmp_path / "encoded.warc.gz"
+    with CCNewsWarc(path) as warc:
+        warc.fetch(page.url, encoded, "2024-06-01T10:00:00Z", content_type=page.content_type,
+                   http_headers={"Content-Encoding": encoding})
+        warc.fetch(page.url.replace("/20", "/broken/20", 1), encoded[: len(encoded) // 2], "2024-06-01T11:00:00Z",
+                   content_type=page.content_type, http_headers={"Content-Encoding": encoding})
+    result = import_archives([path], db_path=tmp_path / "a.db", jobs=0)
+    assert (result.counts["saved/new"], result.counts["errors/malformed"]) == (1, 1)
+    stored = rows(tmp_path / "a.db", "select size from captures")
+    assert stored == [(len(page.body),)]
+
+
+def test_a_brotli_bomb_is_too_large_without_being_decoded_whole():
+    import brotli
+
+    from archive.warcimport import decode_content
+
+    bomb = brotli.compress(b"\0" * (64 << 20))  # 64 MB in a few hundred bytes
+    assert len(bomb) < 10_000
+    assert len(decode_content(bomb, "br", 1 << 20)) == (1 << 20) + 1  # cut at the limit, + 1 to tell
+    with pytest.raises(ValueError):
+        decode_content(b"not brotli at all", "br", 1 << 20)

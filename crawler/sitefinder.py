@@ -555,6 +555,8 @@ def _sample(findings: Findings, fetcher: PoliteFetcher, count: int) -> None:
             findings.sample.append(Sampled(url, extract(page.body, page.url, content_type=page.content_type)))
         except NotAnArticle as reason:
             findings.sample.append(Sampled(url, None, str(reason)))
+        except Exception as error:  # an extractor's bug on one page: the sample goes on, as a crawl would
+            findings.sample.append(Sampled(url, None, f"extraction failed: {error!r}"))
     articles = [s.article for s in findings.sample if s.article is not None]
     languages = Counter(a.language.split("-")[0].lower() for a in articles if a.language)
     findings.language = languages.most_common(1)[0][0] if languages else None

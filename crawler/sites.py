@@ -252,7 +252,7 @@ def parse_site(data: dict[str, Any], path: Path | str) -> SiteConfig:
     timezone = data.get("timezone", "UTC")
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError, TypeError):  # (OSError: a name too long for a file)
         problem = f"unknown timezone {timezone!r} (use an IANA name like 'Europe/Paris')"
         raise SiteConfigError(path, "timezone", problem) from None
 

@@ -34,7 +34,13 @@ def canonical_url(url: str) -> str:
     parts = urlsplit(clean_url(url))
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().removeprefix("www.")
-    netloc = host if parts.port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{parts.port}"
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address keeps its brackets
+    try:
+        port = parts.port
+    except ValueError:  # a port out of range or no number: no URL to fold, kept as written
+        return urlunsplit((scheme, parts.netloc.lower(), parts.path, parts.query, ""))
+    netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     return urlunsplit((scheme, netloc, parts.path, parts.query, ""))
 
 

@@ -550,7 +550,10 @@ def _a_date_line(meta: PageMetadata) -> bool:
 def _guessed_date(tree: etree._Element, url: str) -> str | None:
     """htmldate's guess at the publication day (YYYY-MM-DD), for a page whose metadata and markup
     give none. A bare year comes back as its January 1."""
-    return find_date(tree, url=url, **set_date_params(True))
+    try:
+        return find_date(tree, url=url, **set_date_params(True))
+    except (ValueError, OverflowError):  # htmldate on a date it parses but cannot compare ("+99:00")
+        return None
 
 
 def _title(meta: PageMetadata, fallback: str | None) -> str | None:
@@ -692,7 +695,10 @@ def decode_page(body: bytes, content_type: str | None = None) -> tuple[str, bool
     """``decode_html``'s text, and whether its charset had to be mended: a page declared UTF-8
     but sent in Windows-1252, or Shift_JIS with no charset declared, decodes with replacement
     characters that its bytes do not hold; then charset-normalizer tells the charset they are in."""
-    encoding, text = html_to_unicode(content_type, body, auto_detect_fun=lambda _: "utf-8")
+    try:
+        encoding, text = html_to_unicode(content_type, body, auto_detect_fun=lambda _: "utf-8")
+    except (LookupError, UnicodeError):  # a charset named that is no text's ("base64", "rot13", "idna")
+        encoding, text = "utf-8", body.decode("utf-8", "replace")
     broken = text.count("\ufffd") - body.count(b"\xef\xbf\xbd")  # (the page may hold the character itself)
     if broken <= 0 or broken < MENDED_SHARE * sum(1 for ch in text if ord(ch) > 127):
         return text, False  # valid as declared, or a few stray bytes in a page that mostly is
@@ -718,11 +724,19 @@ _PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
     entity=lxml_html.HtmlEntity))
 
 
+# A character reference to a control character XML has no place for (C0 but tab and line ends;
+# U+FFFE, U+FFFF): libxml2 reads it into the tree, and trafilatura then fails to build its own
+# tree of the text and drops the whole story over one "&#x1b;".
+_CONTROL_REFERENCE = re.compile(r"&#(?:0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|6553[45])(?![0-9])"
+                                r"|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF])(?![0-9a-fA-F]));?")
+
+
 def parse_html(html: str) -> lxml_html.HtmlElement | None:
     """The page's tree, read as trafilatura's ``load_html`` reads it (with its repairs of what
-    libxml2 cannot read), on ``_PARSER``; None when the text is no HTML document."""
+    libxml2 cannot read), on ``_PARSER``, without references to control characters; None when
+    the text is no HTML document."""
     beginning = html[:50].lower()
-    html = repair_faulty_html(html, beginning)
+    html = _CONTROL_REFERENCE.sub("", repair_faulty_html(html, beginning))
     try:
         tree = lxml_html.fromstring(html, parser=_PARSER)
     except (ValueError, etree.LxmlError):  # a string that declares its own encoding, say
@@ -741,7 +755,10 @@ def page_url(url: str, canonical: str | None) -> str:
     """The URL to store the page under: its ``rel=canonical`` when that stays on the same site: the
     same host (or a subdomain) on the same port, http and https on their default ports alike."""
     if canonical:
-        target = urljoin(url, canonical)
+        try:
+            target = urljoin(url, canonical)
+        except ValueError:  # "http://[::1/x": no URL
+            return canonical_url(url)
         here, there = origin(url), origin(target)
         if here and there and same_site(target, (here[1],)) and (
                 here[2] == there[2] or {here[2], there[2]} <= DEFAULT_WEB_PORTS):

@@ -207,7 +207,10 @@ def parse_date(raw: str | None, site_timezone: str | tzinfo | None = None,
     if parsed.tzinfo is None:
         # replace() returns a new datetime: assign it (the classic bug is to drop it).
         parsed = parsed.replace(tzinfo=_zone(site_timezone))
-    value = parsed.astimezone(UTC)
+    try:
+        value = parsed.astimezone(UTC)
+    except (ValueError, OverflowError):  # an offset of a day or more ("+99:00"), a moment past year 9999
+        return None
     now = now or datetime.now(UTC)
     if value > now + FUTURE_TOLERANCE or value < EARLIEST:
         return None

@@ -185,11 +185,16 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _names(value: Any, organisations: bool = False) -> list[str]:
+JSON_LD_DEPTH = 4  # lists in lists a value is read through: deeper is no credit (and would exhaust the stack)
+
+
+def _names(value: Any, organisations: bool = False, depth: int = 0) -> list[str]:
     """Names from a JSON-LD ``author`` value of any common shape: people's, or with
     ``organisations`` the names of organisations credited as authors."""
     if isinstance(value, list):
-        return [name for item in value for name in _names(item, organisations)]
+        if depth >= JSON_LD_DEPTH:
+            return []
+        return [name for item in value for name in _names(item, organisations, depth + 1)]
     if isinstance(value, dict):
         name = _text(value.get("name"))
         is_organisation = bool(_types(value) & {"organization", "newsmediaorganization", "corporation"})
@@ -200,9 +205,9 @@ def _names(value: Any, organisations: bool = False) -> list[str]:
     return [name] if name and not name.startswith("http") else []
 
 
-def _keywords(value: Any) -> list[str]:
+def _keywords(value: Any, depth: int = 0) -> list[str]:
     if isinstance(value, list):
-        return [k for item in value for k in _keywords(item)]
+        return [k for item in value for k in _keywords(item, depth + 1)] if depth < JSON_LD_DEPTH else []
     text = _text(value)
     return [k.strip() for k in text.split(",") if k.strip()] if text else []
 
@@ -212,8 +217,8 @@ def _json_ld_objects(tree: etree._Element) -> list[dict[str, Any]]:
     for script in _JSON_LD(tree):
         try:
             data = json.loads(script)
-        except ValueError:
-            continue  # broken JSON-LD is common; the other sources still count
+        except (ValueError, RecursionError):
+            continue  # broken JSON-LD is common (and nested past reading); the other sources still count
         stack = data if isinstance(data, list) else [data]
         while stack:
             item = stack.pop(0)

@@ -1221,3 +1221,48 @@ def test_a_declared_title_that_is_the_sites_name_does_not_make_the_headline_a_si
             '<meta property="og:title" content="Beige.de"></head><body>'
             f"<h1>Beige</h1><h1>Giving advice</h1><p>{STORY}</p><p>{STORY}</p></body></html>")
     assert extract(html, URL).title == "Giving advice"
+
+
+# A bad value costs its field, never the story (found by an adversarial review): each of these
+# raised out of extract() (LookupError, ValueError, OverflowError, RecursionError) or made
+# trafilatura drop the whole text.
+@pytest.mark.parametrize("head", [
+    '<meta charset="base64">', '<meta charset="rot13">', '<meta charset="idna">',
+    '<meta property="article:published_time" content="2024-06-03T10:00:00+99:00">',
+    '<meta property="article:published_time" content="9999-12-31T23:59:59-05:00">',
+    '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "0001-01-01T00:00:00+05:00"}'
+    '</script>',
+    '<script type="application/ld+json">' + "[" * 100_000 + "</script>",
+    '<script type="application/ld+json">{"@type": "NewsArticle", "author": ' + "[" * 900 + '"Bob Roe"' + "]" * 900
+    + ', "keywords": ' + "[" * 900 + '"roads"' + "]" * 900 + "}</script>",
+    '<link rel="canonical" href="http://[::1/x">',
+], ids=["base64", "rot13", "idna", "offset-99h", "year-9999", "year-1", "json-ld-100000-deep",
+        "author-900-deep", "canonical-no-url"])
+def test_a_bad_metadata_value_costs_its_field_not_the_story(head):
+    article = extract(_page(head, "<h1>Budget approved for rural roads</h1>").encode("utf-8"), URL)
+    assert article.title == "Budget approved for rural roads"
+    assert article.word_count >= len(STORY.split()) and article.url == URL
+    assert article.published_at is None and article.authors == ()
+
+
+def test_a_reference_to_a_control_character_is_left_out_not_the_story():
+    head, body = "<h1>Budget &#x1b;approved for rural roads</h1>", f"<p>Roads &#1;first.{STORY}&#xFFFF;</p>"
+    article = extract(_page("", head + body), URL)
+    assert article.title == "Budget approved for rural roads"
+    assert "Roads first." in article.text and article.word_count > len(STORY.split())
+    kept = extract(_page("", "<h1>Budget approved for rural roads</h1><p>Tab&#9;and&#10;&#8217;quotes</p>"), URL)
+    assert "Tab\tand" in kept.text or "Tab and" in kept.text  # tab, line ends and other references stay
+
+
+def test_a_charset_that_is_no_text_encoding_in_the_header_reads_the_page_as_utf8():
+    article = extract(_page("", "<h1>Budget approved for rural roads – at last</h1>").encode("utf-8"), URL,
+                      content_type="text/html; charset=zlib_codec")
+    assert article.title == "Budget approved for rural roads – at last"
+
+
+@pytest.mark.parametrize(("url", "stored"), [
+    ("http://daily.example:99999/2024/06/budget", "http://daily.example:99999/2024/06/budget"),  # kept as written
+    ("https://[::1]:8443/2024/06/budget", "https://[::1]:8443/2024/06/budget"),  # an IPv6 host keeps its brackets
+])
+def test_a_url_that_cannot_be_folded_is_stored_as_written(url, stored):
+    assert extract(_page("", "<h1>Budget approved for rural roads</h1>"), url).url == stored

@@ -6,6 +6,7 @@ before anything is crawled.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -24,6 +25,7 @@ DEFAULT_SITES_DIR = Path("settings/sites")
 BUILT_IN_SITES = Path(__file__).parent / "demo_site"  # the sample site's file ships with the package
 INTERVAL = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
 INTERVAL_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+LONGEST_INTERVAL = timedelta(days=366)  # a site re-crawled less often than yearly is no schedule (and overflows dates)
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$")
 
@@ -194,7 +196,13 @@ def parse_interval(text: str) -> timedelta:
     match = INTERVAL.match(text)
     if not match or int(match[1]) == 0:
         raise ValueError(f"{text!r} is not an interval like 30m, 2h or 1d")
-    return timedelta(**{INTERVAL_UNITS[match[2]]: int(match[1])})
+    try:
+        interval = timedelta(**{INTERVAL_UNITS[match[2]]: int(match[1])})
+    except OverflowError:
+        interval = timedelta.max
+    if interval > LONGEST_INTERVAL:
+        raise ValueError(f"{text!r} is longer than a year (the longest interval)")
+    return interval
 
 
 def _check_types(path: Path, table: dict[str, Any], schema: dict, prefix: str = "") -> None:
@@ -210,9 +218,13 @@ def _check_types(path: Path, table: dict[str, Any], schema: dict, prefix: str = 
 def _url(path: Path, key: str, value: Any, base_url: str | None = None) -> str:
     if not isinstance(value, str) or not value.strip():
         raise SiteConfigError(path, key, "must be a non-empty URL string")
-    url = urljoin(base_url, value.strip()) if base_url else value.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        url = urljoin(base_url, value.strip()) if base_url else value.strip()
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (read to check it: out of range or no number raises)
+    except ValueError as error:  # "http://[::1/", a port 99999
+        raise SiteConfigError(path, key, f"{value!r} is no URL: {error}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
         raise SiteConfigError(path, key, f"{value!r} is not an absolute http(s) URL")
     return url
 
@@ -302,6 +314,9 @@ def parse_site(data: dict[str, Any], path: Path | str) -> SiteConfig:
         every = parse_interval(data.get("every", "1h"))
     except ValueError as error:
         raise SiteConfigError(path, "every", str(error)) from None
+    for key in ("download_delay", "download_timeout"):
+        if key in data and not math.isfinite(data[key]):
+            raise SiteConfigError(path, key, f"must be a finite number, not {data[key]}")
     delay = data.get("download_delay")
     if delay is not None and delay < 0:
         raise SiteConfigError(path, "download_delay", "must not be negative")
@@ -325,9 +340,17 @@ def parse_site(data: dict[str, Any], path: Path | str) -> SiteConfig:
         except SelectorError as error:
             problem = f"bad CSS selector {selector!r}: {error}"
             raise SiteConfigError(path, f"extraction.drop_selectors[{index}]", problem) from None
+    drop_lines = _strings(path, "extraction.drop_lines", rules.get("drop_lines", []))
+    for index, line in enumerate(drop_lines):
+        if line.startswith("re:"):  # a pattern, as extraction compiles it
+            try:
+                re.compile(line[3:], re.IGNORECASE)
+            except re.error as error:
+                problem = f"bad regular expression {line[3:]!r}: {error}"
+                raise SiteConfigError(path, f"extraction.drop_lines[{index}]", problem) from None
     extraction = ExtractionRules(
         drop_selectors=selectors,
-        drop_lines=_strings(path, "extraction.drop_lines", rules.get("drop_lines", [])),
+        drop_lines=drop_lines,
         min_words=rules.get("min_words", ExtractionRules.min_words),
     )
     return SiteConfig(

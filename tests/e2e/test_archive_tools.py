@@ -117,3 +117,20 @@ def test_history_lists_versions_and_diffs(db, tmp_path):
 def test_history_of_an_unknown_url_is_a_clear_error(db):
     result = CliRunner().invoke(cli, ["history", "http://nowhere.example/x", "--db", str(db)])
     assert result.exit_code == 1 and "no archived article" in result.output
+
+def test_reextract_exits_1_when_a_page_fails_and_keeps_its_row(db, monkeypatch, no_network):
+    """cron must see that pages could not be re-extracted (their captures stay for the next try)."""
+    import archive.reextract
+
+    def fails_on_one(body, url, *args):
+        if SEED_SLUG in url:
+            raise RuntimeError("an extractor's bug")
+        return real(body, url, *args)
+
+    real = archive.reextract.extract
+    monkeypatch.setattr(archive.reextract, "extract", fails_on_one)
+    before = rows(db)
+    result = CliRunner().invoke(cli, ["reextract", "--db", str(db)])
+    assert result.exit_code == 1, result.output
+    assert "39 unchanged, 1 failed" in result.output and "failed   " in result.output
+    assert rows(db) == before

@@ -71,6 +71,17 @@ def test_with_base_url_moves_relative_urls(tmp_path):
     (("\"/feed.xml\"", "\"https://worldnews.example:8443/feed.xml\""), "feeds[0]", "off the site"),
     (("feeds = ", "sitemaps = [\"http://127.0.0.1/sitemap.xml\"]\nfeeds = "), "sitemaps[0]", "off the site"),
     (("feeds = ", "domains = [\"https://feeds.example\"]\nfeeds = "), "domains[0]", "not a host name"),
+    # Found by a user's review: each of these passed, then failed every article, hung or crashed later.
+    (("\"Previous Post Next Post\"", "\"re:(unclosed\""), "extraction.drop_lines[0]", "bad regular expression"),
+    (("download_delay = 2.5", "download_delay = inf"), "download_delay", "finite"),
+    (("download_delay = 2.5", "download_timeout = nan"), "download_timeout", "finite"),
+    (("every = \"30m\"", "every = \"99999999999w\""), "every", "longer than a year"),
+    (("every = \"30m\"", "every = \"400d\""), "every", "longer than a year"),
+    (("base_url = \"https://worldnews.example/\"", "base_url = \"http://[::1/\""), "base_url", "no URL"),
+    (("base_url = \"https://worldnews.example/\"", "base_url = \"https://worldnews.example:99999/\""), "base_url",
+     "no URL"),
+    (("base_url = \"https://worldnews.example/\"", "base_url = \"https://world news.example/\""), "base_url",
+     "not an absolute http(s) URL"),
 ])
 def test_bad_site_file_names_file_key_and_problem(tmp_path, change, key, problem):
     old, new = change

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import math
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -43,6 +44,7 @@ DEFAULT_SITES_DIR = "settings/sites"
 
 # Exit codes, for cron and systemd (README: "Exit codes"); 2 is click's usage error.
 EXIT_PROBLEM = 1  # a run failed, timed out or was interrupted, or an error stopped the command
+SEARCH_MAX_SECONDS = 3600  # --time-limit: longer is no search a terminal waits for
 EXIT_BLOCKED = 3  # nothing failed, but a site's run stopped at a bot wall
 
 
@@ -490,6 +492,9 @@ def search_command(db_path: Path, sites_dir: Path, query: str, site: str | None,
                    as_json: bool) -> None:
     """Full-text search over titles, descriptions and texts: every word must match, in any script
     (Chinese, Japanese and Thai words too, written without spaces)."""
+    if not math.isfinite(time_limit) or time_limit > SEARCH_MAX_SECONDS:
+        raise click.BadParameter(f"{time_limit} is not a number of seconds up to {SEARCH_MAX_SECONDS}",
+                                 param_hint="--time-limit")
     conn = read_archive(db_path)  # no sqlite-utils: a search starts quickly
     require_site(conn, site)
     try:
@@ -612,12 +617,17 @@ def export_command(db_path: Path, sites_dir: Path, fmt: str, site: str | None, s
     binary = fmt == "warc"
     skipped: list[str] = []
     options = {"site": site, "since": since_iso, **({"skipped": skipped} if binary else {})}
-    if output == "-":
-        out = sys.stdout.buffer if binary else sys.stdout
-        count = writers[fmt](db, out, **options)
-    else:
-        with open(output, "wb") if binary else open(output, "w", encoding="utf-8", newline="") as out:
+    try:
+        if output == "-":
+            out = sys.stdout.buffer if binary else sys.stdout
             count = writers[fmt](db, out, **options)
+            out.flush()
+        else:
+            with open(output, "wb") if binary else open(output, "w", encoding="utf-8", newline="") as out:
+                count = writers[fmt](db, out, **options)
+    except OSError as error:  # no such folder, a full disk, a closed pipe
+        raise click.ClickException(f"cannot write {'standard output' if output == '-' else output}: "
+                                   f"{error.strerror or error}") from None
     click.echo(f"exported {count} {'captures' if fmt == 'warc' else 'articles'} as {fmt}", err=True)
     if skipped:
         raise click.ClickException(f"{len(skipped)} capture(s) could not be decoded and were left out "

@@ -134,3 +134,13 @@ def test_reextract_exits_1_when_a_page_fails_and_keeps_its_row(db, monkeypatch, 
     assert result.exit_code == 1, result.output
     assert "39 unchanged, 1 failed" in result.output and "failed   " in result.output
     assert rows(db) == before
+
+
+def test_export_that_cannot_write_and_a_search_limit_of_inf_are_one_error_line(db, tmp_path):
+    runner = CliRunner()
+    missing = runner.invoke(cli, ["export", "--db", str(db), "-o", str(tmp_path / "no" / "x.jsonl")])
+    assert missing.exit_code == 1 and "cannot write" in missing.output and "No such file" in missing.output
+    assert isinstance(missing.exception, SystemExit)  # a message, no traceback
+    for value in ("inf", "nan"):
+        endless = runner.invoke(cli, ["search", "Pyongyang", "--db", str(db), "--time-limit", value])
+        assert endless.exit_code == 2 and "--time-limit" in endless.output

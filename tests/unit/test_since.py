@@ -21,7 +21,9 @@ def test_a_partial_date_is_the_start_of_its_month_or_year(given, meant):
     assert parse_since(given) == meant
 
 
-@pytest.mark.parametrize("given", ["2024-13", "2024-00", "yesterday-ish"])
+@pytest.mark.parametrize("given", ["2024-13", "2024-00", "yesterday-ish",
+                                   # read with today's day, or the month of its writer's habit (a user's review)
+                                   "June 2024", "1/2/2024", "1", "-1", "2024-06-15x"])
 def test_a_bad_since_is_a_clear_error(given):
     with pytest.raises(ValueError, match="since="):
         parse_since(given)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -45,6 +46,19 @@ def test_not_a_database_is_a_clear_error(tmp_path):
         open_archive(tmp_path / "a.db")
     with pytest.raises(ArchiveError, match="no such archive"):
         open_archive(tmp_path / "missing.db", create=False)
+
+
+def test_another_programs_database_is_refused_untouched(tmp_path):
+    path = tmp_path / "notes.db"
+    other = sqlite3.connect(path)
+    other.execute("CREATE TABLE notes (body TEXT)")
+    other.commit()
+    other.close()
+    before = path.read_bytes()
+    for read_only in (False, True):
+        with pytest.raises(ArchiveError, match=r"no newsarchive archive \(its tables: notes\)"):
+            open_archive(path, read_only=read_only)
+    assert path.read_bytes() == before and not Path(f"{path}-wal").exists()
 
 
 def test_store_new_article_with_capture(archive):

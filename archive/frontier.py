@@ -367,18 +367,19 @@ class Frontier:
         return int(self.redis.get(self.keys.drain_epoch) or 0)
 
     # web archives imported through the writer (``newsarchive import --redis``)
-    def import_progress(self, source: str) -> tuple[int, int, bool]:
+    def import_progress(self, source: str) -> tuple[int, int, bool, int | None]:
         """How far a WARC's import got: the offset before which every record was handed on, the
-        records done, and whether it is finished."""
+        records done, whether it is finished, and the file's size then."""
         raw = self.redis.hget(self.keys.imports, source)
         if raw is None:
-            return 0, 0, False
+            return 0, 0, False, None
         saved = json.loads(raw)
-        return int(saved["done_offset"]), int(saved["records"]), bool(saved["finished"])
+        return int(saved["done_offset"]), int(saved["records"]), bool(saved["finished"]), saved.get("size")
 
-    def save_import_progress(self, source: str, done_offset: int, records: int, finished: bool) -> None:
+    def save_import_progress(self, source: str, done_offset: int, records: int, finished: bool,
+                             size: int | None = None) -> None:
         self.redis.hset(self.keys.imports, source, json.dumps(
-            {"done_offset": done_offset, "records": records, "finished": finished, "at": utc_now()}))
+            {"done_offset": done_offset, "records": records, "finished": finished, "size": size, "at": utc_now()}))
 
     def next_drain_epoch(self) -> int:
         return int(self.redis.incr(self.keys.drain_epoch))

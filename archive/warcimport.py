@@ -428,7 +428,10 @@ def read_entries(source: Source, start: int, filters: Filters,
                     position = failed_at
                     continue
             following = _next_record_start(stream, failed_at + 1, gzipped)
-            yield Entry(failed_at, following if following is not None else source.size, reason="errors/malformed")
+            # The last record's gzip member ends before its data does: the file was cut short
+            cut = following is None and gzipped and _starts_a_record(stream, failed_at)
+            yield Entry(failed_at, following if following is not None else source.size,
+                        reason="skipped/truncated" if cut else "errors/malformed")
             position = following
 
 
@@ -438,7 +441,7 @@ class Sink(Protocol):
     def batch(self) -> AbstractContextManager: ...  # the stores and progress saves within: committed together
     def already_stored(self, capture: Capture) -> bool: ...
     def store(self, page: Page, site: str, extracted: Any) -> str: ...  # returns what became of the page
-    def progress(self, key: str) -> tuple[int, int, bool]: ...  # done offset, records, finished
+    def progress(self, key: str) -> tuple[int, int, bool, int | None]: ...  # done offset, records, finished, size
     def save_progress(self, key: str, source: Source, done: int, records: int, finished: bool) -> None: ...
     def learned_lines(self, site: str) -> tuple[str, ...]: ...
 
@@ -466,10 +469,10 @@ class ArchiveSink:
             return f"skipped/{extracted.rejection.reason}"
         return f"saved/{stored.article.outcome.value}"
 
-    def progress(self, key: str) -> tuple[int, int, bool]:
-        row = self.db.execute("SELECT done_offset, records, finished_at FROM import_files WHERE source = ?",
+    def progress(self, key: str) -> tuple[int, int, bool, int | None]:
+        row = self.db.execute("SELECT done_offset, records, finished_at, size FROM import_files WHERE source = ?",
                               [key]).fetchone()
-        return (row[0], row[1], row[2] is not None) if row else (0, 0, False)
+        return (row[0], row[1], row[2] is not None, row[3]) if row else (0, 0, False, None)
 
     def save_progress(self, key: str, source: Source, done: int, records: int, finished: bool) -> None:
         now = utc_now()
@@ -512,11 +515,11 @@ class FrontierSink:
         self.frontier.hand_off(self.importer, None, payload)
         return f"skipped/{extracted.rejection.reason}" if extracted.rejection else "handed_off"
 
-    def progress(self, key: str) -> tuple[int, int, bool]:
+    def progress(self, key: str) -> tuple[int, int, bool, int | None]:
         return self.frontier.import_progress(key)
 
     def save_progress(self, key: str, source: Source, done: int, records: int, finished: bool) -> None:
-        self.frontier.save_import_progress(key, done, records, finished)
+        self.frontier.save_import_progress(key, done, records, finished, source.size)
 
     def learned_lines(self, site: str) -> tuple[str, ...]:
         return self.learned.get(site, ())
@@ -669,10 +672,12 @@ class Importer:
         return self.result
 
     def _import(self, source: Source) -> None:
-        done, records, finished = self.sink.progress(source.key)
-        if finished:
+        done, records, finished, size = self.sink.progress(source.key)
+        if finished and size == source.size:
             self.result.files_done_before += 1
             return
+        if finished:  # the file changed since (a download completed, a crawl appended): read it again, whole;
+            done, records = 0, 0  # the records imported before are known by their captures
         state = _FileState(source, records, done)
         for entry in read_entries(source, done, self.filters, self.should_stop):
             self.count("records")

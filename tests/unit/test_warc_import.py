@@ -457,3 +457,27 @@ def test_a_brotli_bomb_is_too_large_without_being_decoded_whole():
     assert len(decode_content(bomb, "br", 1 << 20)) == (1 << 20) + 1  # cut at the limit, + 1 to tell
     with pytest.raises(ValueError):
         decode_content(b"not brotli at all", "br", 1 << 20)
+
+
+def test_a_file_imported_cut_short_is_read_again_once_whole(tmp_path, fetches):
+    """A download cut short, imported, then completed at the same path: the pages it lacked are
+    imported, none twice (a user's review: the file was 'finished' by its path, the rest lost)."""
+    whole = tmp_path / "whole.warc.gz"
+    pages = [f for each in fetches.values() for f in each]
+    with CCNewsWarc(whole) as warc:
+        for index, fetch in enumerate(pages):
+            warc.fetch(fetch.url, fetch.body, f"2024-06-01T10:{index:02d}:00Z", content_type=fetch.content_type)
+    data = whole.read_bytes()
+    path = tmp_path / "download.warc.gz"
+    path.write_bytes(data[: len(data) // 2])
+    first = import_archives([path], db_path=tmp_path / "a.db", jobs=0)
+    assert first.outcome == "finished" and first.counts["skipped/truncated"] >= 1
+    assert first.counts["errors/malformed"] == 0  # the cut, not damage
+    again = import_archives([path], db_path=tmp_path / "a.db", jobs=0)
+    assert again.files_done_before == 1 and again.counts["pages"] == 0  # unchanged: done
+    path.write_bytes(data)
+    completed = import_archives([path], db_path=tmp_path / "a.db", jobs=0)
+    assert first.counts["saved/new"] + completed.counts["saved/new"] == EXPECTED_ARTICLES
+    assert completed.counts["already_imported"] == first.counts["saved/new"] + first.counts["rejected"]
+    assert rows(tmp_path / "a.db", "select count(*), count(distinct url) from captures") == [
+        (EXPECTED_ARTICLES + EXPECTED_REJECTED, EXPECTED_ARTICLES + EXPECTED_REJECTED)]

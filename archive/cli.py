@@ -111,6 +111,8 @@ def scrapy_settings(pairs: tuple[str, ...]) -> dict[str, str]:
         if not sep or not key.strip():
             raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--set")
         settings[key.strip()] = value
+        if key.strip() not in ("ARCHIVE_RECHECK", "ARCHIVE_LISTING_SAFETY_DEPTH"):  # (read by their own parsers below)
+            _check_setting(key.strip(), value)
     if "ARCHIVE_RECHECK" in settings:  # a bad policy fails here, named, not as a traceback mid-crawl
         from crawler.recheck import RecheckPolicy
 
@@ -126,6 +128,38 @@ def scrapy_settings(pairs: tuple[str, ...]) -> dict[str, str]:
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--set") from None
     return settings
+
+
+_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+def _check_setting(key: str, value: str) -> None:
+    """A ``--set`` value of the type its default has (the project's settings, else Scrapy's): a
+    bad one is a usage error naming it, not a traceback from inside the crawl."""
+    from scrapy.settings import default_settings as scrapys
+
+    import crawler.settings as ours
+
+    def bad(problem: str) -> click.BadParameter:
+        return click.BadParameter(f"{key}={value!r}: {problem}", param_hint="--set")
+
+    if key == "ARCHIVE_DB":
+        raise bad("the archive is chosen with --db")
+    if key == "LOG_LEVEL" and value.strip().upper() not in _LOG_LEVELS:
+        raise bad(f"must be one of {', '.join(_LOG_LEVELS)}")
+    if key == "LOG_FILE" and value and not Path(value).parent.is_dir():
+        raise bad(f"folder {Path(value).parent} does not exist")
+    default = getattr(ours, key, getattr(scrapys, key, None))
+    if isinstance(default, bool):
+        if value.strip() not in ("0", "1", "True", "False", "true", "false"):
+            raise bad("must be true or false (or 1 or 0)")
+    elif isinstance(default, int | float):
+        try:
+            number = int(value) if isinstance(default, int) else float(value)
+        except ValueError:
+            raise bad(f"must be {'a whole number' if isinstance(default, int) else 'a number'}") from None
+        if not math.isfinite(number) or (number < 0 <= default and not key.endswith(("PRIORITY", "_ADJUST"))):
+            raise bad("must be a finite number, not negative")
 
 
 def checked_by(parse: Callable[[str | None], object]) -> Callable[..., str | None]:

@@ -88,6 +88,22 @@ def test_a_bad_listing_safety_depth_is_named_before_anything_starts(runner, tmp_
     assert not (tmp_path / "a.db").exists()
 
 
+@pytest.mark.parametrize(("setting", "problem"), [
+    ("DOWNLOAD_DELAY=abc", "must be a number"), ("DOWNLOAD_TIMEOUT=-1", "not negative"),
+    ("AUTOTHROTTLE_MAX_DELAY=inf", "finite"), ("CLOSESPIDER_PAGECOUNT=x", "whole number"),
+    ("ARCHIVE_EXTRACT_WORKERS=-1", "not negative"), ("ARCHIVE_PROGRESS=maybe", "true or false"),
+    ("LOG_LEVEL=LOUD", "must be one of"), ("LOG_FILE=/nonexistent/x.log", "does not exist"),
+    ("ARCHIVE_DB=/tmp/other.db", "chosen with --db"),
+])
+def test_a_set_value_of_the_wrong_type_is_named_before_anything_starts(runner, tmp_path, setting, problem):
+    """A user's review: each of these was a traceback from inside the crawl, exit 1 (or a run elsewhere)."""
+    (tmp_path / "alpha.toml").write_text(VALID.format(name="alpha"))
+    result = runner.invoke(cli, ["crawl", "alpha", "--sites-dir", str(tmp_path), "--db", str(tmp_path / "a.db"),
+                                 "--set", setting])
+    assert result.exit_code == 2 and setting.split("=")[0] in result.output and problem in result.output
+    assert not (tmp_path / "a.db").exists()
+
+
 def test_bad_sources_is_a_usage_error(runner, tmp_path):
     result = runner.invoke(cli, ["crawl", "--sources", "feeds,rumours", "--db", str(tmp_path / "a.db")])
     assert result.exit_code == 2 and "each must be one of" in result.output

@@ -121,10 +121,24 @@ def find_sources(paths: Iterable[Path | str]) -> list[Source]:
                     raise WarcImportError(f"{file}: a WACZ without WARC files under archive/")
                 sources += [Source(file, name, size) for name, size in members]
             else:
+                if file == path and not _starts_like_a_warc(file):  # named by the user: say so, don't "import" it
+                    raise WarcImportError(f"{file}: not a WARC or ARC file (it starts with no record)")
                 sources.append(Source(file, None, file.stat().st_size))
     if not sources:
         raise WarcImportError(f"no WARC or WACZ files in {', '.join(map(str, paths))}")
     return sources
+
+
+def _starts_like_a_warc(path: Path) -> bool:
+    """Whether the file begins with a WARC or ARC record, plain or gzipped."""
+    with open(path, "rb") as stream:
+        head = stream.read(1 << 16)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(31).decompress(head, 4096)
+        except zlib.error:
+            return False
+    return head.lstrip(b"\r\n").startswith((b"WARC/", b"filedesc://"))
 
 
 def host_matcher(patterns: str | None) -> Callable[[str], bool]:

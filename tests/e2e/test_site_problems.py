@@ -56,6 +56,17 @@ def test_status_after_the_demo_shows_its_runs_whatever_the_sites_directory_holds
     assert result.stderr == ""  # the archive's own site is known: no "no site files" note (issue 25, item 4)
 
 
+def test_status_of_a_missing_archive_shows_the_sites_and_exits_1(tmp_path):
+    """A mistyped --db is no "never crawled" that a cron check takes for health (a user's review)."""
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "alpha.toml").write_text(VALID.format(name="alpha"))
+    result = invoke("status", "--db", str(tmp_path / "typo.db"), "--sites-dir", str(sites))
+    assert result.exit_code == 1 and "alpha " in result.stdout and "never crawled" in result.stdout
+    assert "typo.db: no such archive" in result.stderr
+    assert not (tmp_path / "typo.db").exists()
+
+
 def test_status_with_nothing_to_show_says_why(tmp_path):
     (tmp_path / "empty").mkdir()
     result = invoke("status", "--db", str(tmp_path / "none.db"), "--sites-dir", str(tmp_path / "empty"))

@@ -481,3 +481,20 @@ def test_a_file_imported_cut_short_is_read_again_once_whole(tmp_path, fetches):
     assert completed.counts["already_imported"] == first.counts["saved/new"] + first.counts["rejected"]
     assert rows(tmp_path / "a.db", "select count(*), count(distinct url) from captures") == [
         (EXPECTED_ARTICLES + EXPECTED_REJECTED, EXPECTED_ARTICLES + EXPECTED_REJECTED)]
+
+
+def test_a_file_named_that_is_no_warc_is_an_error_not_an_empty_import(tmp_path, fetches):
+    """A user's review: the archive itself, a text file or an empty file 'imported' with exit 0."""
+    from archive.warcimport import WarcImportError
+
+    (tmp_path / "notes.txt").write_text("not an archive")
+    (tmp_path / "empty.warc").write_bytes(b"")
+    (tmp_path / "fake.warc.gz").write_bytes(__import__("gzip").compress(b"<html>a page</html>"))
+    for name in ("notes.txt", "empty.warc", "fake.warc.gz"):
+        with pytest.raises(WarcImportError, match="not a WARC or ARC file"):
+            find_sources([tmp_path / name])
+    warc = cc_news_file(tmp_path / "cc.warc", gzip=False, fetches=fetches)
+    assert [s.path for s in find_sources([warc])] == [warc]
+    runner = CliRunner()
+    result = runner.invoke(cli, ["import", str(tmp_path / "notes.txt"), "--db", str(tmp_path / "a.db")])
+    assert result.exit_code == 1 and "not a WARC or ARC file" in result.output

@@ -828,7 +828,15 @@ def check_site(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], as_j
     report = check_sites(sites, db_path, overrides, hold_back_log=not verbose)
     if as_json:
         click.echo(json.dumps(report, indent=2))
-        return
+    else:
+        _print_site_checks(report)
+    unread = [name for name, found in report.items() if not (found["listing_pages"] or found["feeds"]
+                                                              or found["sitemaps"])]
+    if unread:  # as a crawl of the same file would fail: cron must hear of it
+        raise click.ClickException(f"nothing could be read of {', '.join(unread)} (see the errors skipped)")
+
+
+def _print_site_checks(report: dict) -> None:
     for name, found in report.items():
         click.echo(f"{name}: {len(found['would_fetch'])} article pages a crawl would fetch now, from "
                    f"{found['listing_pages']} listing pages, {found['feeds']} feeds and {found['sitemaps']} sitemaps "

@@ -190,3 +190,19 @@ def test_check_site_says_per_source_what_it_found_and_what_it_passed_over(tmp_pa
     assert "passed over, not an article URL: " in result.stdout
     assert "passed over, found before: " in result.stdout
     assert not (tmp_path / "a.db").exists()
+
+
+def test_check_site_of_a_site_that_cannot_be_reached_exits_1(tmp_path):
+    """A user's review: a refused connection listed its errors and exited 0, where the crawl fails."""
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "gone.toml").write_text(f'name = "gone"\nbase_url = "http://127.0.0.1:{port}/"\nsections = ["/news/"]\n')
+    result = run(tool("newsarchive"), "check-site", "gone", "--sites-dir", str(sites), "--db", str(tmp_path / "a.db"),
+                 *FAST, "--set", "RETRY_ENABLED=False")
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "skipped errors/" in result.stdout and "nothing could be read of gone" in result.stderr

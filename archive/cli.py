@@ -571,6 +571,7 @@ def serve(db_path: Path, sites_dir: Path, host: str, port: int, allow_sql: bool)
     from archive.serve import datasette_metadata, datasette_serve_args
 
     open_archive(db_path, read_only=True).close()  # a clear error for a missing or foreign file
+    port = _usable_port(host, port)
     with tempfile.TemporaryDirectory() as tmp:
         metadata_file = Path(tmp) / "metadata.json"
         metadata_file.write_text(json.dumps(datasette_metadata(db_path)))
@@ -578,6 +579,18 @@ def serve(db_path: Path, sites_dir: Path, host: str, port: int, allow_sql: bool)
         datasette_cli.main(datasette_serve_args(db_path, metadata_file, host=host, port=port, allow_sql=allow_sql,
                                                 immutable=not writable(db_path)),
                            prog_name="datasette", standalone_mode=False)
+
+
+def _usable_port(host: str, port: int) -> int:
+    """``port`` when it can be listened on (a port in use is one error line, before Datasette's
+    server starts and exits with its own code), or for 0 a free port, so the address shown is real."""
+    import socket
+
+    try:
+        with socket.create_server((host, port)) as probe:
+            return probe.getsockname()[1]
+    except OSError as error:
+        raise click.ClickException(f"cannot serve on {host}:{port}: {error.strerror or error}") from None
 
 
 @cli.command(name="reextract")

@@ -124,3 +124,17 @@ def test_demo_on_a_taken_port_says_so_in_one_line(runner, tmp_path):  # issue 23
     assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
     assert threading.active_count() == before  # the server's thread is not left running
     assert not (tmp_path / "a.db").exists()
+
+
+def test_serve_on_a_port_in_use_is_one_error_line(runner, tmp_path):
+    """A user's review: Datasette's server failed with exit 3 (a bot wall's code) after "Serving"."""
+    import socket
+
+    from archive.db import open_archive
+
+    open_archive(tmp_path / "a.db").close()
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = runner.invoke(cli, ["serve", "--db", str(tmp_path / "a.db"), "--port", str(port)])
+    assert result.exit_code == 1 and f"cannot serve on 127.0.0.1:{port}" in result.output
+    assert "Serving" not in result.output

@@ -655,6 +655,7 @@ class Importer:
         self.pending: dict[concurrent.futures.Future, tuple[_FileState, int, Page, str]] = {}
         self.batch: list[tuple[_FileState, int, Page, str, Extracted, bool]] = []  # to store together
         self.pool: Any = None
+        self.pool_started = False
         self.bytes_before = 0
         self.extract = extract_for_archive  # module-level, so worker processes can import it by name
 
@@ -664,8 +665,6 @@ class Importer:
     def run(self, sources: list[Source]) -> ImportResult:
         started = time.monotonic()
         self.result.files = len(sources)
-        if self.jobs:
-            self.pool = extraction_pool(self.jobs)
         try:
             for source in sources:
                 if self.should_stop():
@@ -724,6 +723,10 @@ class Importer:
             return
         site, rules, timezone = self.resolver(page.url)
         args = (page.body, page.url, rules, timezone, page.content_type)
+        if self.jobs and not self.pool_started:
+            # Started with the first page: an import that extracts nothing starts no workers (stopping
+            # them while they still start made the forkserver print a traceback)
+            self.pool, self.pool_started = extraction_pool(self.jobs), True
         if self.pool is None:
             future: concurrent.futures.Future = concurrent.futures.Future()
             try:

@@ -498,3 +498,15 @@ def test_a_file_named_that_is_no_warc_is_an_error_not_an_empty_import(tmp_path, 
     runner = CliRunner()
     result = runner.invoke(cli, ["import", str(tmp_path / "notes.txt"), "--db", str(tmp_path / "a.db")])
     assert result.exit_code == 1 and "not a WARC or ARC file" in result.output
+
+
+def test_an_import_that_extracts_nothing_starts_no_workers(tmp_path, monkeypatch):
+    """Workers stopped while still starting made the forkserver print a traceback (a user's review)."""
+    import archive.warcimport as warcimport
+
+    asked: list[int] = []
+    monkeypatch.setattr(warcimport, "extraction_pool", lambda count: asked.append(count))
+    with CCNewsWarc(tmp_path / "info-only.warc.gz"):
+        pass  # a warcinfo record alone
+    result = import_archives([tmp_path / "info-only.warc.gz"], db_path=tmp_path / "a.db", jobs=2)
+    assert result.outcome == "finished" and result.counts["records/warcinfo"] == 1 and asked == []

@@ -793,6 +793,9 @@ class Importer:
     def _store_one(self, page: Page, site: str, extracted: Extracted, failed: bool) -> bool:
         """Store one page; ``failed``: its extraction failed (counted already), it is only kept.
         False when it could not be stored."""
+        if self.sink.already_stored(page.capture(extracted)):  # the same fetch earlier in this batch (a file
+            self.count("already_imported")  # holding a record twice): checked before extraction, not yet stored
+            return True
         try:
             became = self.sink.store(page, site, extracted)
         except Exception as error:  # this page's write is rolled back alone (its savepoint); the rest go on

@@ -510,3 +510,13 @@ def test_an_import_that_extracts_nothing_starts_no_workers(tmp_path, monkeypatch
         pass  # a warcinfo record alone
     result = import_archives([tmp_path / "info-only.warc.gz"], db_path=tmp_path / "a.db", jobs=2)
     assert result.outcome == "finished" and result.counts["records/warcinfo"] == 1 and asked == []
+
+
+def test_a_record_held_twice_in_one_file_is_stored_once(tmp_path, fetches):
+    page = fetches[HOSTS[0]][0]
+    with CCNewsWarc(tmp_path / "twice.warc.gz") as warc:
+        for _ in range(3):  # the same fetch three times (an adversarial review: three captures)
+            warc.fetch(page.url, page.body, "2024-06-01T10:00:00Z", content_type=page.content_type)
+    result = import_archives([tmp_path / "twice.warc.gz"], db_path=tmp_path / "a.db", jobs=0)
+    assert (result.counts["saved/new"], result.counts["already_imported"]) == (1, 2)
+    assert rows(tmp_path / "a.db", "select count(*) from captures") == [(1,)]

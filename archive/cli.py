@@ -1025,7 +1025,7 @@ def status(db_path: Path, sites_dir: Path, as_json: bool, redis_url: str | None,
     else:
         _print_statuses(statuses, frontier, redis_prefix)
     _fail_if_broken(loaded)
-    if not Path(db_path).exists():  # every site "never crawled" here: a mistyped --db, or no crawl yet
+    if not Path(db_path).exists() and not redis_url:  # every site "never crawled": a mistyped --db, or no crawl yet
         from archive.db import NO_ARCHIVE
 
         raise click.ClickException(NO_ARCHIVE.format(path=db_path))

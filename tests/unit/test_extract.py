@@ -1266,3 +1266,17 @@ def test_a_charset_that_is_no_text_encoding_in_the_header_reads_the_page_as_utf8
 ])
 def test_a_url_that_cannot_be_folded_is_stored_as_written(url, stored):
     assert extract(_page("", "<h1>Budget approved for rural roads</h1>"), url).url == stored
+
+
+def test_a_page_of_more_elements_than_any_story_has_is_rejected_before_reading():
+    """100,000 tiny paragraphs took trafilatura 11 s and 250 MB (an adversarial review); the page is
+    rejected as too complex, its capture kept as every rejected page's is."""
+    from crawler.extraction.cascade import MAX_ELEMENTS
+
+    dump = _page("", "<h1>Budget approved for rural roads</h1>" + "<p>a b</p>" * MAX_ELEMENTS)
+    with pytest.raises(NotAnArticle) as rejected:
+        extract(dump, URL)
+    assert rejected.value.reason == "too_complex" and f"{MAX_ELEMENTS:,}" in str(rejected.value)
+    paragraphs = "".join(f"<p>Part {n}: the council met again on day {n} and voted on road {n}.</p>"
+                         for n in range(5000))  # 10,000 elements: more than most pages, still read
+    assert extract(_page("", "<h1>Budget approved for rural roads</h1>" + paragraphs), URL).word_count > 10_000

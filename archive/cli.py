@@ -606,7 +606,7 @@ def reextract_command(db_path: Path, sites_dir: Path, site: str | None, dry_run:
     from archive.reextract import reextract
     from crawler.sites import ExtractionRules, load_site
 
-    db = open_archive(db_path, create=False)
+    db = open_archive(db_path, create=False, read_only=dry_run)  # a dry run writes nothing: it needs no lock
     require_site(db, site)
     configs: dict[str, tuple] = {}
 

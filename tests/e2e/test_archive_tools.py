@@ -144,3 +144,17 @@ def test_export_that_cannot_write_and_a_search_limit_of_inf_are_one_error_line(d
     for value in ("inf", "nan"):
         endless = runner.invoke(cli, ["search", "Pyongyang", "--db", str(db), "--time-limit", value])
         assert endless.exit_code == 2 and "--time-limit" in endless.output
+
+
+def test_a_dry_run_reextract_reads_an_archive_it_may_not_write(db, monkeypatch, no_network):
+    """A user's review: --dry-run ('write nothing') failed for a user who may not write beside the
+    archive (its lock file). As root, permissions cannot be taken away: the archive is said unwritable."""
+    import archive.db
+
+    before = rows(db)
+    lock = db.with_name(db.name + ".lock")
+    lock.unlink(missing_ok=True)
+    monkeypatch.setattr(archive.db, "writable", lambda path: False)
+    output = invoke("reextract", "--db", str(db), "--dry-run", "--no-learn")
+    assert "40 articles re-extracted: 0 would change, 40 unchanged, 0 failed" in output
+    assert not lock.exists() and rows(db) == before

@@ -838,6 +838,8 @@ def check_site(db_path: Path, sites_dir: Path, site_names: tuple[str, ...], as_j
 
     sites = load_sites(site_names, sites_dir)
     overrides = {**({"LOG_LEVEL": "INFO"} if verbose else {}), **scrapy_settings(settings)}
+    if Path(db_path).exists():  # a foreign or newer archive: one error line here, not a traceback mid-crawl
+        open_archive(db_path, read_only=True).close()
     report = check_sites(sites, db_path, overrides, hold_back_log=not verbose)
     if as_json:
         click.echo(json.dumps(report, indent=2))

@@ -53,6 +53,7 @@ class CheckSpider(NewsSpider):
     """The news spider, recording where each article link came from instead of fetching it."""
 
     name = "news-check"
+    reads_only = True  # nothing is archived: the archive is read as it is, without its lock
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

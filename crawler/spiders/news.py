@@ -139,6 +139,7 @@ def _when(iso: str | None) -> datetime | None:
 
 class NewsSpider(scrapy.Spider):
     name = "news"
+    reads_only = False  # a crawl writes the archive: it opens it for writing (brought up to date)
 
     def __init__(self, site: str | None = None, sites_dir: str | None = None, base_url: str | None = None,
                  sites: list[SiteConfig] | None = None, since: str | datetime | None = None,
@@ -200,10 +201,10 @@ class NewsSpider(scrapy.Spider):
         The archive's articles are not read into memory: links are looked up in it as they come."""
         if not db_path or not Path(db_path).exists():
             return
-        db = open_archive(db_path)  # brings the schema up to date
+        db = open_archive(db_path, read_only=self.reads_only)  # (a crawl brings the schema up to date)
         try:
             if learn:
-                self.use_learned({name: learn_boilerplate(db, name) for name in self.sites})
+                self.use_learned({name: learn_boilerplate(db, name, save=not self.reads_only) for name in self.sites})
         finally:
             db.close()
         self._db_path = db_path

@@ -206,3 +206,20 @@ def test_check_site_of_a_site_that_cannot_be_reached_exits_1(tmp_path):
                  *FAST, "--set", "RETRY_ENABLED=False")
     assert result.returncode == 1, result.stderr[-2000:]
     assert "skipped errors/" in result.stdout and "nothing could be read of gone" in result.stderr
+
+
+def test_check_site_on_another_programs_database_is_one_error_line(tmp_path):
+    import sqlite3
+
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "gone.toml").write_text('name = "gone"\nbase_url = "http://127.0.0.1:9/"\nsections = ["/news/"]\n')
+    other = sqlite3.connect(tmp_path / "notes.db")
+    other.execute("create table notes (body text)")
+    other.commit()
+    other.close()
+    result = CliRunner().invoke(cli, ["check-site", "gone", "--sites-dir", str(sites),
+                                      "--db", str(tmp_path / "notes.db")])
+    assert result.exit_code == 1 and "no newsarchive archive" in result.output
+    assert isinstance(result.exception, SystemExit)  # no traceback (a user's review: RuntimeError: Crawler.stats)
+

@@ -186,9 +186,17 @@ def parse_date(raw: str | None, site_timezone: str | tzinfo | None = None,
     if not raw or not raw.strip():
         return None
     text = _NOISE.sub("", " ".join(raw.split()))
+    now = now or datetime.now(UTC)
+    dayfirst = bool(_DAY_FIRST.match(text))
     try:
-        parsed, skipped = dateutil_parser.parse(text, tzinfos=TZINFOS, fuzzy_with_tokens=True,
-                                                dayfirst=bool(_DAY_FIRST.match(text)))
+        # What the string leaves out is the 1st of January of this year (dateutil's own default is
+        # today: "June 2024" was the 7th when read on a 7th), and a string that gives no month
+        # ("P1D", "10:30") is no date.
+        parsed, skipped = dateutil_parser.parse(text, tzinfos=TZINFOS, fuzzy_with_tokens=True, dayfirst=dayfirst,
+                                                default=datetime(now.year, 1, 1))
+        if parsed.month == 1 and dateutil_parser.parse(
+                text, tzinfos=TZINFOS, fuzzy=True, dayfirst=dayfirst, default=datetime(now.year, 2, 2)).month == 2:
+            parsed, skipped = None, ()
     except (ValueError, OverflowError, TypeError):
         parsed, skipped = None, ()
     foreign = None
@@ -211,7 +219,6 @@ def parse_date(raw: str | None, site_timezone: str | tzinfo | None = None,
         value = parsed.astimezone(UTC)
     except (ValueError, OverflowError):  # an offset of a day or more ("+99:00"), a moment past year 9999
         return None
-    now = now or datetime.now(UTC)
     if value > now + FUTURE_TOLERANCE or value < EARLIEST:
         return None
     return ParsedDate(value=value, raw=raw.strip(), has_time=has_time, day=parsed.date())

@@ -107,3 +107,16 @@ def test_a_date_in_another_language_keeps_its_time_and_zone():
 ])
 def test_own_day_is_the_day_where_the_date_was_written(raw, timezone, language, day):
     assert own_day(raw, timezone, language) == day
+
+
+@pytest.mark.parametrize(("raw", "iso"), [
+    ("June 2024", "2024-06-01T00:00:00+00:00"),  # dateutil alone took the day from today (the 7th)
+    ("2024-06", "2024-06-01T00:00:00+00:00"),
+    ("12 June", "2026-06-12T00:00:00+00:00"),  # no year: this year's
+    ("1 January 2024", "2024-01-01T00:00:00+00:00"), ("Jan 5, 2024", "2024-01-05T00:00:00+00:00"),
+    # no month: no date (an ISO duration, a time alone, a weekday and a time, a year alone)
+    ("P1D", None), ("10:30", None), ("Mon, 12:00", None), ("2024", None),
+])
+def test_what_a_date_string_leaves_out_is_not_taken_from_today(raw, iso):
+    parsed = parse_date(raw, now=datetime(2026, 12, 7, 15, 0, tzinfo=UTC))
+    assert (parsed.iso if parsed else None) == iso

@@ -25,7 +25,15 @@ import sqlite_utils
 
 from archive.db import ArchiveError, open_archive, writable
 from archive.store import close_abandoned_runs, finish_run, start_run, transaction, utc_now
-from crawler.sites import BUILT_IN_SITES, SiteConfig, SiteConfigError, load_site, load_site_file, site_files
+from crawler.sites import (
+    BUILT_IN_SITES,
+    SiteConfig,
+    SiteConfigError,
+    load_site,
+    load_site_file,
+    no_site_files,
+    site_files,
+)
 
 logger = logging.getLogger(__name__)
 DEFAULT_MAX_RUNTIME = timedelta(hours=1)
@@ -109,7 +117,7 @@ def load_usable_sites(names: tuple[str, ...] | list[str], sites_dir: str | Path,
             broken.append(error)
     sites += built_in
     if not names and not sites and not broken:
-        raise SiteConfigError(sites_dir, None, "no site files (*.toml) in this directory")
+        raise SiteConfigError(sites_dir, None, no_site_files(sites_dir))
     return SiteFiles(sites, broken)
 
 

@@ -368,7 +368,7 @@ def parse_site(data: dict[str, Any], path: Path | str) -> SiteConfig:
 def load_site_file(path: Path | str) -> SiteConfig:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # (an editor's byte-order mark is no TOML error)
     except FileNotFoundError:
         raise SiteConfigError(path, None, "no such site file") from None
     except (OSError, UnicodeDecodeError) as error:
@@ -408,5 +408,14 @@ def load_sites(names: list[str] | tuple[str, ...] = (), sites_dir: Path | str = 
         return [load_site(name, sites_dir) for name in names]
     files = site_files(sites_dir)
     if not files:
-        raise SiteConfigError(sites_dir, None, "no site files (*.toml) in this directory")
+        raise SiteConfigError(sites_dir, None, no_site_files(sites_dir))
     return [load_site_file(path) for path in files]
+
+
+def no_site_files(sites_dir: Path | str) -> str:
+    """Why a sites directory gives no site: none at all, or files in a format it does not read."""
+    others = sorted(p.name for p in Path(sites_dir).glob("*") if p.suffix.lower() in (".yaml", ".yml", ".json"))
+    if not others:
+        return "no site files (*.toml) in this directory"
+    shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+    return f"no site files (*.toml) in this directory (found {shown}: site files are TOML)"

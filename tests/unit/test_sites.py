@@ -191,3 +191,15 @@ def test_another_port_on_the_same_host_is_another_site():
 def test_a_site_on_http_may_move_to_https():
     site = SiteConfig(name="old", base_url="http://oldnews.example/")
     assert site.in_scope("https://oldnews.example/x") and not site.in_scope("https://oldnews.example:8443/x")
+
+
+def test_a_site_file_saved_with_a_byte_order_mark_loads(tmp_path):
+    path = tmp_path / "worldnews.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + VALID.encode("utf-8"))  # as some editors save UTF-8
+    assert load_site_file(path).name == "worldnews"
+
+
+def test_a_sites_directory_of_yaml_files_says_site_files_are_toml(tmp_path):
+    (tmp_path / "worldnews.yaml").write_text("name: worldnews\n")
+    with pytest.raises(SiteConfigError, match=r"found worldnews.yaml: site files are TOML"):
+        load_sites((), tmp_path)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import concurrent.futures
 import fnmatch
 import os
+import re
 import sys
 import time
 import uuid
@@ -59,6 +60,8 @@ BATCH_PAGES = 32  # extracted pages stored in one transaction (each in its own s
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 PAGE_RECORDS = ("response", "resource", "revisit")
 SCAN_CHUNK = 1 << 20
+MAX_URL = 8192  # characters: a longer Target-URI is no page's address (browsers and servers stop near here)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # in a Target-URI: a damaged record, not an address
 MAX_LINE = 1 << 20  # longest header line read: a stretch without newlines (zeros after a crash) is no header
 EARLIEST_CAPTURE = datetime(1990, 1, 1, tzinfo=UTC)  # before the first web server
 FUTURE_CAPTURE = timedelta(days=1)  # a clock a little ahead is still a capture's
@@ -242,7 +245,7 @@ def _record_entry(record: Any, filters: Filters) -> tuple[Page | None, str | Non
     if fetched_at is None:
         return None, "errors/malformed"
     where = origin(url)  # None for a URL without a host, or with a port out of range
-    if where is None:
+    if where is None or len(url) > MAX_URL or _CONTROL.search(url):
         return None, "errors/malformed"
     host = (urlsplit(url).hostname or "").lower()
     if not filters.hosts(host):

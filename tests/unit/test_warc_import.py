@@ -419,12 +419,14 @@ def test_records_with_an_impossible_url_or_date_are_malformed(tmp_path, fetches)
     path = tmp_path / "odd.warc.gz"
     with CCNewsWarc(path) as warc:
         warc.fetch("https://news.example:99999/2024/06/port", world[0].body, "2024-06-01T10:00:00Z")
+        warc.fetch("https://news.example/2024/06/" + "x" * 10_000, world[0].body, "2024-06-01T10:00:00Z")
+        warc.fetch("https://news.example/2024/06/nul\x00", world[0].body, "2024-06-01T10:00:00Z")
         warc.fetch(world[1].url, world[1].body, "2999-01-01T00:00:00Z")  # would be every capture's newest
         warc.fetch(world[1].url.replace("/20", "/old/20", 1), world[1].body, "1970-01-01T00:00:00Z")
         warc.fetch(world[2].url, world[2].body, "2024-06-01T12:00:00Z", content_type=world[2].content_type)
     result = import_archives([path], db_path=tmp_path / "a.db", jobs=0)
     assert result.outcome == "finished"
-    assert (result.counts["errors/malformed"], result.counts["saved/new"]) == (3, 1)
+    assert (result.counts["errors/malformed"], result.counts["saved/new"]) == (5, 1)
     assert rows(tmp_path / "a.db", "select finished_at is not null from import_files") == [(1,)]
 
 

@@ -872,8 +872,9 @@ def _print_site_checks(report: dict) -> None:
 @archive_options
 @click.argument("url")
 @click.option("--diff", "show_diff", is_flag=True, help="Show a unified diff between two versions.")
-@click.option("--from", "from_version", type=int, help="Older version for --diff (default: the one before --to).")
-@click.option("--to", "to_version", type=int, help="Newer version for --diff (default: the latest).")
+@click.option("--from", "from_version", type=click.IntRange(min=1),
+              help="Older version for --diff (default: the one before --to).")
+@click.option("--to", "to_version", type=click.IntRange(min=1), help="Newer version for --diff (default: the latest).")
 @clear_errors
 def history(db_path: Path, sites_dir: Path, url: str, show_diff: bool, from_version: int | None,
             to_version: int | None) -> None:

@@ -25,6 +25,7 @@ DEFAULT_SITES_DIR = Path("settings/sites")
 BUILT_IN_SITES = Path(__file__).parent / "demo_site"  # the sample site's file ships with the package
 INTERVAL = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
 INTERVAL_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")  # BCP 47, as pages declare theirs: en, pt-BR
 LONGEST_INTERVAL = timedelta(days=366)  # a site re-crawled less often than yearly is no schedule (and overflows dates)
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$")
@@ -348,6 +349,12 @@ def parse_site(data: dict[str, Any], path: Path | str) -> SiteConfig:
             except re.error as error:
                 problem = f"bad regular expression {line[3:]!r}: {error}"
                 raise SiteConfigError(path, f"extraction.drop_lines[{index}]", problem) from None
+    if rules.get("min_words", 0) < 0:
+        raise SiteConfigError(path, "extraction.min_words", "must not be negative")
+    if "language" in data and not LANGUAGE_TAG.match(data["language"]):
+        raise SiteConfigError(path, "language", f"{data['language']!r} is not a language tag like 'en' or 'pt-BR'")
+    if "user_agent" in data and not data["user_agent"].strip():
+        raise SiteConfigError(path, "user_agent", "must not be empty (leave it out for the default)")
     extraction = ExtractionRules(
         drop_selectors=selectors,
         drop_lines=drop_lines,

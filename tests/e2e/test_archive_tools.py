@@ -158,3 +158,9 @@ def test_a_dry_run_reextract_reads_an_archive_it_may_not_write(db, monkeypatch, 
     output = invoke("reextract", "--db", str(db), "--dry-run", "--no-learn")
     assert "40 articles re-extracted: 0 would change, 40 unchanged, 0 failed" in output
     assert not lock.exists() and rows(db) == before
+
+
+def test_history_versions_start_at_1(db):
+    url = next(iter(rows(db)))
+    result = CliRunner().invoke(cli, ["history", url, "--db", str(db), "--diff", "--from", "0"])
+    assert result.exit_code == 2 and "--from" in result.output  # 0 was read as "the default" (a user's review)

@@ -82,6 +82,10 @@ def test_with_base_url_moves_relative_urls(tmp_path):
      "no URL"),
     (("base_url = \"https://worldnews.example/\"", "base_url = \"https://world news.example/\""), "base_url",
      "not an absolute http(s) URL"),
+    (("language = \"en\"", "language = \"english-ish\""), "language", "not a language tag"),
+    (("language = \"en\"", "language = \"\""), "language", "not a language tag"),
+    (("language = \"en\"", "user_agent = \" \""), "user_agent", "must not be empty"),
+    (("[extraction]", "[extraction]\nmin_words = -3"), "extraction.min_words", "not be negative"),
 ])
 def test_bad_site_file_names_file_key_and_problem(tmp_path, change, key, problem):
     old, new = change

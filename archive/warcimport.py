@@ -297,34 +297,45 @@ def _read_payload(record: Any, page: Page, filters: Filters) -> str | None:
     return None
 
 
-OWN_DECODINGS = ("br", "zstd")  # Content-Encodings undone here: warcio 1.8 knows no zstd, and its brotli
-# reader fails with brotli 1.2 (and would decode a bomb's whole output at once)
-
-
 def _payload(record: Any, limit: int) -> bytes:
     """The record's payload, Transfer- and Content-Encoding undone: at most ``limit`` + 1 bytes."""
     http = record.http_headers
-    encoding = (http.get_header("Content-Encoding") or "").strip().lower() if http is not None else ""
-    if encoding not in OWN_DECODINGS:
-        return record.content_stream().read(limit + 1)
     stream = record.raw_stream
+    if http is None:
+        return stream.read(limit + 1)
     if (http.get_header("Transfer-Encoding") or "").strip().lower() == "chunked":
         from warcio.bufferedreaders import ChunkedDataReader
 
         stream = ChunkedDataReader(stream)
-    return decode_content(stream.read(limit + 1), encoding, limit)
+    return decode_content(stream.read(limit + 1), http.get_header("Content-Encoding") or "", limit)
 
 
 def decode_content(data: bytes, encoding: str, limit: int) -> bytes:
-    """``data`` in a ``br`` or ``zstd`` Content-Encoding, decoded: at most ``limit`` + 1 bytes of it
-    (a few kilobytes of brotli can hold gigabytes). Raises ValueError for data that is not in that
-    encoding, or is cut short."""
-    parts: list[bytes] = []
-    size = 0
-    if encoding == "br":
+    """``data`` with its Content-Encoding undone (``gzip``, ``deflate``, ``br``, ``zstd``, in the
+    order applied: "gzip, br" is brotli of gzip), at most ``limit`` + 1 bytes of it: a few
+    kilobytes can hold gigabytes. Data cut short gives what it holds, as Scrapy reads a response
+    cut short; ValueError for data that is not in its encoding (damaged midway). An encoding not
+    known leaves the data as it is. (warcio's own decoding prints zlib's errors and keeps what it
+    decoded before them, and its brotli reader fails with brotli 1.2.)"""
+    for coding in reversed([part.strip().lower() for part in encoding.split(",")]):
+        data = _decoded(data, coding, limit)[:limit + 1]
+    return data
+
+
+def _decoded(data: bytes, coding: str, limit: int) -> bytes:
+    if coding in ("gzip", "x-gzip", "deflate"):
+        # deflate comes zlib-wrapped, or raw from some servers (as Scrapy reads it, both)
+        windows = (zlib.MAX_WBITS, -zlib.MAX_WBITS) if coding == "deflate" else (zlib.MAX_WBITS | 16,)
+        for window in windows:
+            try:
+                return zlib.decompressobj(window).decompress(data, limit + 1)
+            except zlib.error as error:
+                problem = error
+        raise ValueError(f"not {coding}: {problem}")
+    if coding == "br":
         import brotli
 
-        decoder = brotli.Decompressor()
+        decoder, parts, size = brotli.Decompressor(), [], 0
         try:
             chunk = decoder.process(data, output_buffer_limit=limit + 1)
             while chunk:
@@ -335,23 +346,24 @@ def decode_content(data: bytes, encoding: str, limit: int) -> bytes:
                 chunk = decoder.process(b"", output_buffer_limit=limit + 1 - size)
         except brotli.error as error:
             raise ValueError(f"not brotli: {error}") from None
-        if size <= limit and not decoder.is_finished():
-            raise ValueError("a brotli stream cut short")
-        return b"".join(parts)[:limit + 1]  # (brotli's output limit is a soft one)
-    import io
+        return b"".join(parts)  # (brotli's output limit is a soft one: decode_content cuts it)
+    if coding == "zstd":
+        import io
 
-    import zstandard
+        import zstandard
 
-    try:
-        with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)) as reader:
-            while size <= limit and (chunk := reader.read(min(1 << 16, limit + 1 - size))):
-                parts.append(chunk)
-                size += len(chunk)
-    except zstandard.ZstdError as error:
-        raise ValueError(f"not zstd: {error}") from None
-    if data and not parts:
-        raise ValueError("a zstd stream cut short")
-    return b"".join(parts)
+        parts, size = [], 0
+        try:
+            with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)) as reader:
+                while size <= limit and (chunk := reader.read(min(1 << 16, limit + 1 - size))):
+                    parts.append(chunk)
+                    size += len(chunk)
+        except zstandard.ZstdError as error:
+            raise ValueError(f"not zstd: {error}") from None
+        if data and not parts:
+            raise ValueError("no zstd frame it could read")
+        return b"".join(parts)
+    return data  # identity, or an encoding not known: as it is
 
 
 def _quiet_iterator(stream: BinaryIO) -> Any:

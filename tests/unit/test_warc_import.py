@@ -430,23 +430,42 @@ def test_records_with_an_impossible_url_or_date_are_malformed(tmp_path, fetches)
     assert rows(tmp_path / "a.db", "select finished_at is not null from import_files") == [(1,)]
 
 
-@pytest.mark.parametrize("encoding", ["br", "zstd"])
-def test_a_brotli_or_zstd_encoded_page_is_decoded(tmp_path, fetches, encoding):
-    import brotli
-    import zstandard
+ENCODERS = {
+    "br": lambda data: __import__("brotli").compress(data),
+    "zstd": lambda data: __import__("zstandard").ZstdCompressor(write_checksum=True).compress(data),
+    "gzip": lambda data: __import__("gzip").compress(data),
+    "deflate": lambda data: __import__("zlib").compress(data),
+    "gzip, gzip": lambda data: __import__("gzip").compress(__import__("gzip").compress(data)),
+}
 
+
+@pytest.mark.parametrize("encoding", sorted(ENCODERS))
+def test_an_encoded_page_is_decoded_and_a_damaged_one_is_malformed(tmp_path, fetches, encoding):
     page = fetches[HOSTS[0]][0]
-    encoded = brotli.compress(page.body) if encoding == "br" else zstandard.ZstdCompressor().compress(page.body)
+    encoded = ENCODERS[encoding](page.body)
+    middle = len(encoded) // 2
+    damaged = encoded[:middle] + bytes(byte ^ 0xA5 for byte in encoded[middle:middle + 64]) + encoded[middle + 64:]
     path = tmp_path / "encoded.warc.gz"
     with CCNewsWarc(path) as warc:
         warc.fetch(page.url, encoded, "2024-06-01T10:00:00Z", content_type=page.content_type,
                    http_headers={"Content-Encoding": encoding})
-        warc.fetch(page.url.replace("/20", "/broken/20", 1), encoded[: len(encoded) // 2], "2024-06-01T11:00:00Z",
+        warc.fetch(page.url.replace("/20", "/damaged/20", 1), damaged, "2024-06-01T11:00:00Z",
                    content_type=page.content_type, http_headers={"Content-Encoding": encoding})
     result = import_archives([path], db_path=tmp_path / "a.db", jobs=0)
     assert (result.counts["saved/new"], result.counts["errors/malformed"]) == (1, 1)
-    stored = rows(tmp_path / "a.db", "select size from captures")
-    assert stored == [(len(page.body),)]
+    assert rows(tmp_path / "a.db", "select size from captures") == [(len(page.body),)]
+
+
+def test_a_page_cut_short_in_its_encoding_gives_what_it_holds():
+    import gzip
+
+    from archive.warcimport import decode_content
+
+    body = b"<html><body>" + b"".join(b"<p>Vote %d: %d for, %d against.</p>" % (n, n * 7 % 13, n * 3 % 11)
+                                      for n in range(2000)) + b"</body></html>"
+    encoded = gzip.compress(body)
+    cut = decode_content(encoded[: len(encoded) // 2], "gzip", 1 << 20)
+    assert 0 < len(cut) < len(body) and body.startswith(cut)  # as Scrapy reads a response cut short
 
 
 def test_a_brotli_bomb_is_too_large_without_being_decoded_whole():

@@ -644,9 +644,16 @@ def reextract_command(db_path: Path, sites_dir: Path, site: str | None, dry_run:
         sys.exit(EXIT_PROBLEM)
 
 
+def export_format(output: str) -> str:
+    """The format an output file's name asks for (``-o articles.csv``), JSON Lines by default."""
+    name = output.lower()
+    return "csv" if name.endswith(".csv") else "warc" if name.endswith((".warc", ".warc.gz")) else "jsonl"
+
+
 @cli.command(name="export")
 @archive_options
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "warc"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "warc"]),
+              help="jsonl, csv or warc [default: as the output file's name ends (.csv, .warc, .warc.gz), else jsonl]")
 @click.option("--site", help="Only this site.")
 @click.option("--since", callback=checked_by(parse_since), metavar="DATE",
               help="Articles published (WARC: captures fetched) on or after DATE.")
@@ -657,6 +664,7 @@ def export_command(db_path: Path, sites_dir: Path, fmt: str, site: str | None, s
     """Stream the archive out as JSON Lines, CSV (articles) or WARC (raw captures)."""
     from archive import export
 
+    fmt = fmt or export_format(output)
     db = open_archive(db_path, read_only=True)
     require_site(db, site)
     since_iso = parse_since(since).isoformat(timespec="seconds") if since else None

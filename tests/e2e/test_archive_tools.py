@@ -164,3 +164,14 @@ def test_history_versions_start_at_1(db):
     url = next(iter(rows(db)))
     result = CliRunner().invoke(cli, ["history", url, "--db", str(db), "--diff", "--from", "0"])
     assert result.exit_code == 2 and "--from" in result.output  # 0 was read as "the default" (a user's review)
+
+
+def test_export_takes_its_format_from_the_output_files_name(db, tmp_path):
+    invoke("export", "--db", str(db), "-o", str(tmp_path / "articles.csv"))
+    invoke("export", "--db", str(db), "-o", str(tmp_path / "captures.warc.gz"))
+    invoke("export", "--db", str(db), "-o", str(tmp_path / "articles.txt"), "--format", "csv")  # said: as said
+    header = (tmp_path / "articles.csv").read_text().splitlines()[0]
+    assert header.startswith("url,") or ",title," in header  # CSV, not JSON Lines (a user's review)
+    assert (tmp_path / "captures.warc.gz").read_bytes()[:2] == b"\x1f\x8b"
+    assert (tmp_path / "articles.txt").read_text().splitlines()[0] == header
+    assert json.loads(invoke("export", "--db", str(db)).splitlines()[0])["url"]  # standard output: JSON Lines

@@ -439,6 +439,11 @@ def sites(db_path: Path, sites_dir: Path) -> None:
     for site in loaded.sites:
         click.echo(f"ok      {site.name:<16} {site.base_url}  sections={len(site.sections)} "
                    f"feeds={len(site.feeds)} sitemaps={len(site.sitemaps)} every={site.every}")
+    for index, site in enumerate(loaded.sites):  # one page, two sites: import and the writer take the first
+        for other in loaded.sites[index + 1:]:
+            if other.in_scope(site.base_url) or site.in_scope(other.base_url):
+                click.echo(f"note: {site.name} and {other.name} share pages ({site.base_url} and {other.base_url}): "
+                           f"an imported page goes to {site.name}", err=True)
     _report_broken(loaded.broken)
     _fail_if_broken(loaded)
 

@@ -138,3 +138,15 @@ def test_serve_on_a_port_in_use_is_one_error_line(runner, tmp_path):
         result = runner.invoke(cli, ["serve", "--db", str(tmp_path / "a.db"), "--port", str(port)])
     assert result.exit_code == 1 and f"cannot serve on 127.0.0.1:{port}" in result.output
     assert "Serving" not in result.output
+
+
+def test_sites_notes_two_site_files_that_share_pages(runner, tmp_path):
+    """A user's review: import took the first of two such files, silently."""
+    (tmp_path / "alpha.toml").write_text(VALID.format(name="alpha"))
+    (tmp_path / "beta.toml").write_text(VALID.format(name="alpha").replace('name = "alpha"', 'name = "beta"'))
+    (tmp_path / "gamma.toml").write_text(VALID.format(name="gamma"))
+    result = runner.invoke(cli, ["sites", "--sites-dir", str(tmp_path)])
+    assert result.exit_code == 0
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note:")]
+    assert notes == ["note: alpha and beta share pages (https://alpha.example/ and https://alpha.example/): "
+                     "an imported page goes to alpha"]

@@ -186,6 +186,8 @@ def parse_sources(text: str | None) -> set[str] | None:
     """``"sections,feeds"`` as a set of discovery sources; None (all of them) for an empty value."""
     chosen = {part.strip() for part in (text or "").split(",") if part.strip()}
     if not chosen:
+        if text and text.strip():  # "," names no source: not "all of them" by accident
+            raise ValueError(f"sources {text!r} names no source: each must be one of {', '.join(SOURCES)}")
         return None
     if not chosen <= set(SOURCES):
         raise ValueError(f"sources {text!r}: each must be one of {', '.join(SOURCES)}")

@@ -158,6 +158,8 @@ def test_parse_sources():
     assert parse_sources("") is None and parse_sources(None) is None
     with pytest.raises(ValueError, match="each must be one of"):
         parse_sources("feeds,rumours")
+    with pytest.raises(ValueError, match="names no source"):
+        parse_sources(" , ")  # a user's review: it meant all sources
 
 
 SCOPED = SiteConfig(name="worldnews", base_url="https://worldnews.example/",

@@ -351,6 +351,8 @@ def open_archive(path: str | Path, *, create: bool = True, read_only: bool = Fal
         raise ArchiveError(NO_ARCHIVE.format(path=path))
     if path.parent and not path.parent.exists():
         raise ArchiveError(f"{path}: folder {path.parent} does not exist")
+    if not path.exists() and not os.access(path.parent, os.W_OK):
+        raise ArchiveError(f"{path}: cannot create the archive: folder {path.parent} is not writable")
     if read_only and not writable(path):
         return _open_read_only(path)
     import sqlite_utils

@@ -48,6 +48,16 @@ def test_not_a_database_is_a_clear_error(tmp_path):
         open_archive(tmp_path / "missing.db", create=False)
 
 
+def test_a_new_archive_in_a_folder_it_may_not_write_says_so(tmp_path, monkeypatch):
+    import archive.db
+
+    folder = str(tmp_path)
+    real = archive.db.os.access
+    monkeypatch.setattr(archive.db.os, "access", lambda p, mode: False if str(p) == folder else real(p, mode))
+    with pytest.raises(ArchiveError, match=r"cannot create the archive: folder .* is not writable"):
+        open_archive(tmp_path / "a.db")  # (sqlite said only "unable to open database file"; a user's review)
+
+
 def test_another_programs_database_is_refused_untouched(tmp_path):
     path = tmp_path / "notes.db"
     other = sqlite3.connect(path)

@@ -313,11 +313,19 @@ def _v14_reading_at_a_million(db: sqlite_utils.Database) -> None:
         db.conn.execute("DROP INDEX IF EXISTS idx_rejected_pages_site_reason")
 
 
+def _v15_declared_title(db: sqlite_utils.Database) -> None:
+    """``articles.declared_title``: the headline a page declares for search and sharing when it is
+    not the one it shows (filled for articles stored or re-extracted from now on)."""
+    if "declared_title" not in db["articles"].columns_dict:  # (an archive whose version was set back has it)
+        db["articles"].add_column("declared_title", str)
+
+
 # Append only: each entry turns version N into N + 1. Never edit one that has shipped.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial, _v2_recheck, _v3_learned_boilerplate, _v4_rejected_pages, _v5_bigram_search, _v6_section_case,
     _v7_reading_at_scale, _v8_versions_without_current_text, _v9_import_progress, _v10_zstd_captures,
     _v11_discovery_sources, _v12_index_only_changed_text, _v13_tags_only_when_changed, _v14_reading_at_a_million,
+    _v15_declared_title,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

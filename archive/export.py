@@ -18,9 +18,9 @@ from crawler import __version__
 
 logger = logging.getLogger(__name__)
 
-ARTICLE_COLUMNS = ("id", "site", "section", "url", "title", "description", "authors", "published_at",
-                   "published_raw", "modified_at", "language", "tags", "categories", "image", "word_count",
-                   "version", "first_seen_at", "last_fetched_at", "text")
+ARTICLE_COLUMNS = ("id", "site", "section", "url", "title", "declared_title", "description", "authors",
+                   "published_at", "published_raw", "modified_at", "language", "tags", "categories", "image",
+                   "word_count", "version", "first_seen_at", "last_fetched_at", "text")
 JSON_COLUMNS = {"authors", "tags", "categories"}
 FORMATS = ("jsonl", "csv", "warc")
 

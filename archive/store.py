@@ -109,6 +109,7 @@ def _article_values(article: Article) -> dict[str, object]:
         "categories": json.dumps(list(article.categories), ensure_ascii=False), "image": article.image,
         "site_name": article.site_name, "text": article.text, "word_count": article.word_count,
         "content_hash": article.content_hash, "uncertain": int(article.uncertain),
+        "declared_title": article.declared_title,
     }
 
 

@@ -25,10 +25,10 @@ def normalise_text(text: str) -> str:
 # (zero-width joiners and non-joiners shape scripts and emoji, and stay). Inside a word they
 # split it for search.
 INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
-_SHOWN_FIELDS = ("title", "text", "description", "site_name")
+_SHOWN_FIELDS = ("title", "text", "description", "site_name", "declared_title")
 # Longest stored metadata, in characters; lists: (most values, longest value).
-FIELD_CHARACTERS = {"title": 1000, "description": 5000, "published_raw": 200, "modified_raw": 200,
-                    "language": 35, "image": 2000, "site_name": 200}
+FIELD_CHARACTERS = {"title": 1000, "declared_title": 1000, "description": 5000, "published_raw": 200,
+                    "modified_raw": 200, "language": 35, "image": 2000, "site_name": 200}
 LIST_LIMITS = {"authors": (50, 200), "tags": (100, 200), "categories": (100, 200)}
 
 
@@ -56,6 +56,9 @@ class Article:
     image: str | None = None
     site_name: str | None = None
     uncertain: bool = False  # kept as an article near the page-type decision's boundary: re-decide later
+    # The headline the page declares for search engines and sharing (schema.org headline, else
+    # og:title), without the site's name, when it is not the one the page shows (``title``)
+    declared_title: str | None = None
 
     def __post_init__(self) -> None:
         """The fields as a reader sees them: without invisible marks (``INVISIBLE``), and metadata

@@ -917,8 +917,19 @@ def extract(html: bytes | str, url: str, rules: ExtractionRules | None = None,
         image=next(iter(meta.images), None),
         site_name=meta.site_name or trafilatura_metadata.extract_sitename(analysis.tree),
         uncertain=uncertain,
+        declared_title=_declared_headline(meta, analysis.title),
     )
     return _with_encoding_mended(article) if _broken_encoding(article.text) else article
+
+
+def _declared_headline(meta: PageMetadata, shown: str) -> str | None:
+    """The headline the page declares (its first declared title, the site's name taken off) when
+    it says more or otherwise than the one it shows: newsrooms write one for search and sharing
+    beside the one on the page, and change either over a story's life."""
+    declared = clean_title(next(iter(meta.titles), None), meta.site_name)
+    if not declared or " ".join(declared.split()).casefold() == " ".join(shown.split()).casefold():
+        return None
+    return declared
 
 
 def _broken_encoding(text: str) -> bool:
@@ -937,4 +948,5 @@ def _with_encoding_mended(article: Article) -> Article:
         description=fix_encoding(article.description) if article.description else None,
         authors=tuple(map(fix_encoding, article.authors)), tags=tuple(map(fix_encoding, article.tags)),
         categories=tuple(map(fix_encoding, article.categories)),
-        site_name=fix_encoding(article.site_name) if article.site_name else None)
+        site_name=fix_encoding(article.site_name) if article.site_name else None,
+        declared_title=fix_encoding(article.declared_title) if article.declared_title else None)

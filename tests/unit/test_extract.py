@@ -1280,3 +1280,14 @@ def test_a_page_of_more_elements_than_any_story_has_is_rejected_before_reading()
     paragraphs = "".join(f"<p>Part {n}: the council met again on day {n} and voted on road {n}.</p>"
                          for n in range(5000))  # 10,000 elements: more than most pages, still read
     assert extract(_page("", "<h1>Budget approved for rural roads</h1>" + paragraphs), URL).word_count > 10_000
+
+
+def test_the_headline_declared_for_search_and_sharing_is_kept_beside_the_shown_one():
+    seo = ('<meta property="og:site_name" content="Daily">'
+           '<meta property="og:title" content="Roads budget: what the council approved and when work starts | Daily">')
+    article = extract(_page(seo, "<h1>Budget approved for rural roads</h1>"), URL)
+    assert article.title == "Budget approved for rural roads"
+    assert article.declared_title == "Roads budget: what the council approved and when work starts"
+    same = '<meta property="og:title" content="Budget approved for rural roads | Daily">'
+    assert extract(_page(same, "<h1>Budget approved for rural roads</h1>"), URL).declared_title is None
+    assert extract(_page("", "<h1>Budget approved for rural roads</h1>"), URL).declared_title is None

@@ -8,9 +8,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from archive.captures import capture_body
-from archive.db import SCHEMA_VERSION, ArchiveError, open_archive, schema_version
+from archive.db import SCHEMA_VERSION, ArchiveError, migrate, open_archive, schema_version
 from archive.queries import article_history
 from archive.store import Outcome, close_abandoned_runs, finish_run, start_run, store_article
 from crawler.extraction import Article, Capture
@@ -147,3 +148,22 @@ def test_an_archive_from_schema_1_is_migrated_in_place(tmp_path):
     db = open_archive(tmp_path / "old.db")
     assert schema_version(db) == SCHEMA_VERSION
     assert db["crawl_runs"].get(1)["articles_not_modified"] == 0  # the old row gained the new column
+
+
+def test_the_declared_headline_is_stored_and_follows_the_page_without_a_new_version(archive, tmp_path):
+    seo = dataclasses.replace(ARTICLE, declared_title="Pyongyang pact: what Russia and North Korea agreed")
+    first = store_article(archive, seo, site="demo", capture=CAPTURE, fetched_at="2024-06-20T10:00:00+00:00")
+    row = archive["articles"].get(first.article_id)
+    assert row["declared_title"] == "Pyongyang pact: what Russia and North Korea agreed"
+    # the newsroom rewrites its search headline; the story itself is the same: no new version
+    again = store_article(archive, dataclasses.replace(seo, declared_title=None), site="demo",
+                          fetched_at="2024-06-21T10:00:00+00:00")
+    assert again.outcome is Outcome.UNCHANGED and archive["articles"].get(first.article_id)["declared_title"] is None
+    # an archive from before migration 15 gains the column, its rows without a value
+    old = sqlite_utils.Database(tmp_path / "old.db")
+    migrate(old, to=14)
+    old.execute("INSERT INTO articles (site, url, title, text, content_hash, first_seen_at) "
+                "VALUES ('demo', 'https://news.example/a', 'A', 'Text', 'h', '2024-01-01')")
+    old.conn.commit()
+    old.close()
+    assert open_archive(tmp_path / "old.db")["articles"].get(1)["declared_title"] is None

@@ -18,8 +18,9 @@ from crawler.extraction import Capture
 from crawler.workers import extract_for_archive
 
 BASE = "http://127.0.0.1:8765"
-ARTICLE_COLUMNS = ("url, site, title, description, text, authors, published_at, published_raw, modified_at, tags,"
-                   " categories, language, image, content_hash, version, first_seen_at, last_fetched_at")
+ARTICLE_COLUMNS = ("url, site, title, declared_title, description, text, authors, published_at, published_raw,"
+                   " modified_at, tags, categories, language, image, content_hash, version, first_seen_at,"
+                   " last_fetched_at")
 
 
 def crawl_into(db, site: DemoSite, config, day: int, paths: list[str]) -> None:

@@ -79,6 +79,20 @@ def test_article_page_reads_as_a_story(archive_path):  # noqa: F811
     assert 'rel="noopener noreferrer nofollow">Original at http://127.0.0.1' in html
 
 
+def test_article_page_shows_the_declared_headline_where_it_is_another(archive_path, tmp_path):  # noqa: F811
+    import shutil
+    import sqlite3
+
+    copy = tmp_path / "archive.db"
+    shutil.copy(archive_path, copy)
+    with sqlite3.connect(copy) as conn:
+        conn.execute("update articles set declared_title = 'Putin in Pyongyang: <what> the pact says' where id = ?",
+                     [seed_id(archive_path)])
+    html = get(copy, f"/article/{seed_id(archive_path)}").text
+    assert "Headline for search and sharing: Putin in Pyongyang: &lt;what&gt; the pact says</p>" in html
+    assert 'class="declared"' not in get(archive_path, f"/article/{seed_id(archive_path)}").text
+
+
 def test_an_edited_story_shows_what_changed(archive_path):  # noqa: F811
     changed = get(archive_path, "/archive/changed_stories.json?_shape=array").json()[0]
     html = get(archive_path, f"/article/{changed['id']}?version=2").text

@@ -176,7 +176,7 @@ async def search_feed(datasette, request):
 
 
 ARTICLE_SQL = """
-select id, site, section, url, title, description, authors, published_at, published_raw, modified_at,
+select id, site, section, url, title, declared_title, description, authors, published_at, published_raw, modified_at,
        modified_raw, language, tags, categories, image, site_name, text, word_count, first_seen_at,
        last_fetched_at, last_changed_at, version, last_capture_id
 from articles where id = ?

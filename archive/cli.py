@@ -112,7 +112,7 @@ def scrapy_settings(pairs: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--set")
         settings[key.strip()] = value
         if key.strip() not in ("ARCHIVE_RECHECK", "ARCHIVE_LISTING_SAFETY_DEPTH"):  # (read by their own parsers below)
-            _check_setting(key.strip(), value)
+            settings[key.strip()] = _checked_setting(key.strip(), value)
     if "ARCHIVE_RECHECK" in settings:  # a bad policy fails here, named, not as a traceback mid-crawl
         from crawler.recheck import RecheckPolicy
 
@@ -130,12 +130,15 @@ def scrapy_settings(pairs: tuple[str, ...]) -> dict[str, str]:
     return settings
 
 
-_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+# Settings whose defaults are whole numbers but which Scrapy reads as seconds, fractions allowed
+_READ_AS_SECONDS = ("TIMEOUT", "DELAY")
 
 
-def _check_setting(key: str, value: str) -> None:
-    """A ``--set`` value of the type its default has (the project's settings, else Scrapy's): a
-    bad one is a usage error naming it, not a traceback from inside the crawl."""
+def _checked_setting(key: str, value: str) -> str:
+    """A ``--set`` value of the type its default has (the project's settings, else Scrapy's), as
+    it is to be set: a bad one is a usage error naming it, not a traceback from inside the crawl."""
+    import logging
+
     from scrapy.settings import default_settings as scrapys
 
     import crawler.settings as ours
@@ -145,8 +148,11 @@ def _check_setting(key: str, value: str) -> None:
 
     if key == "ARCHIVE_DB":
         raise bad("the archive is chosen with --db")
-    if key == "LOG_LEVEL" and value.strip().upper() not in _LOG_LEVELS:
-        raise bad(f"must be one of {', '.join(_LOG_LEVELS)}")
+    if key == "LOG_LEVEL":
+        levels = [name for name in logging.getLevelNamesMapping() if name != "NOTSET"]
+        if value.strip().upper() not in levels:
+            raise bad(f"must be one of {', '.join(levels)}")
+        return value.strip().upper()  # (logging knows its levels in capitals only)
     if key == "LOG_FILE" and value and not Path(value).parent.is_dir():
         raise bad(f"folder {Path(value).parent} does not exist")
     default = getattr(ours, key, getattr(scrapys, key, None))
@@ -154,12 +160,14 @@ def _check_setting(key: str, value: str) -> None:
         if value.strip() not in ("0", "1", "True", "False", "true", "false"):
             raise bad("must be true or false (or 1 or 0)")
     elif isinstance(default, int | float):
+        whole = isinstance(default, int) and not key.endswith(_READ_AS_SECONDS)
         try:
-            number = int(value) if isinstance(default, int) else float(value)
+            number = int(value) if whole else float(value)
         except ValueError:
-            raise bad(f"must be {'a whole number' if isinstance(default, int) else 'a number'}") from None
+            raise bad(f"must be {'a whole number' if whole else 'a number'}") from None
         if not math.isfinite(number) or (number < 0 <= default and not key.endswith(("PRIORITY", "_ADJUST"))):
             raise bad("must be a finite number, not negative")
+    return value
 
 
 def checked_by(parse: Callable[[str | None], object]) -> Callable[..., str | None]:
@@ -592,7 +600,7 @@ def _usable_port(host: str, port: int) -> int:
     import socket
 
     try:
-        with socket.create_server((host, port)) as probe:
+        with socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
             return probe.getsockname()[1]
     except OSError as error:
         raise click.ClickException(f"cannot serve on {host}:{port}: {error.strerror or error}") from None

@@ -367,10 +367,10 @@ def open_archive(path: str | Path, *, create: bool = True, read_only: bool = Fal
 
     try:
         db = sqlite_utils.Database(_connect(path))
+        _refuse_other_databases(db, path)  # before anything is written beside it, its lock file too
         # Two processes may open a new archive at the same moment (a scheduler and a cron job):
         # switching to WAL and migrating happen one process at a time, under a lock file.
         with _migration_lock(path):
-            _refuse_other_databases(db, path)
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute("PRAGMA foreign_keys = ON")
@@ -381,16 +381,15 @@ def open_archive(path: str | Path, *, create: bool = True, read_only: bool = Fal
 
 
 NO_ARCHIVE = "{path}: no such archive (run a crawl first, or check --db)"
+ARCHIVE_TABLES = {"articles", "crawl_runs", "captures"}  # the first migration's: one is enough to be ours
 
 
 def _refuse_other_databases(db: sqlite_utils.Database, path: Path) -> None:
     """Another program's SQLite database is no archive to migrate into one: a mistyped ``--db``
     would add the archive's tables to it and switch it to WAL."""
-    if schema_version(db) > 0:
-        return
     tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
                                            " AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-    if tables and "articles" not in tables:
+    if tables and not ARCHIVE_TABLES & set(tables):  # whatever its user_version says: other programs set theirs
         shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
         raise ArchiveError(f"{path}: a SQLite database but no newsarchive archive (its tables: {shown}); check --db")
 

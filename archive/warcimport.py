@@ -318,7 +318,12 @@ def decode_content(data: bytes, encoding: str, limit: int) -> bytes:
     known leaves the data as it is. (warcio's own decoding prints zlib's errors and keeps what it
     decoded before them, and its brotli reader fails with brotli 1.2.)"""
     for coding in reversed([part.strip().lower() for part in encoding.split(",")]):
-        data = _decoded(data, coding, limit)[:limit + 1]
+        try:
+            data = _decoded(data, coding, limit)[:limit + 1]
+        except ValueError:
+            if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+                raise
+            # stored decoded under the header it was served with (as some tools write WARCs): as it is
     return data
 
 
@@ -701,7 +706,7 @@ class Importer:
 
     def _import(self, source: Source) -> None:
         done, records, finished, size = self.sink.progress(source.key)
-        if finished and size == source.size:
+        if finished and size in (source.size, None):  # (progress saved before sizes were kept has none)
             self.result.files_done_before += 1
             return
         if finished:  # the file changed since (a download completed, a crawl appended): read it again, whole;

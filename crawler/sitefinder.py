@@ -32,7 +32,7 @@ from scrapy.utils.url import strip_url
 from crawler.discovery import parse_feed, parse_sitemap, robots_sitemaps
 from crawler.extraction import Article, NotAnArticle, extract
 from crawler.settings import ARCHIVE_CONTACT, ARCHIVE_MAX_LINKS_PER_PAGE, contact_user_agent
-from crawler.sites import NAME, SiteConfig, parse_site
+from crawler.sites import LANGUAGE_TAG, NAME, SiteConfig, parse_site
 from crawler.spiders.news import feed_links, listing_links, next_page, on_loopback
 from crawler.urls import canonical_url, clean_url, url_shape
 
@@ -543,6 +543,14 @@ def _in_turn(lists: Sequence[Sequence[str]], count: int) -> list[str]:
     return list(chosen.values())
 
 
+def site_language(languages: list[str | None]) -> str | None:
+    """The language most of a site's sampled articles are in, as a site file names it: the primary
+    part of a language tag ("en" of "en-GB"; pages write "en_US" and "English" too, which is none)."""
+    primaries = (language.replace("_", "-").split("-")[0].lower() for language in languages if language)
+    counted = Counter(primary for primary in primaries if LANGUAGE_TAG.match(primary))
+    return counted.most_common(1)[0][0] if counted else None
+
+
 def _sample(findings: Findings, fetcher: PoliteFetcher, count: int) -> None:
     """Fetch and extract up to ``count`` articles, taken in turn from each source."""
     for url in _in_turn([s.links for s in (*findings.feeds, *findings.sitemaps, *findings.sections)], count):
@@ -558,8 +566,7 @@ def _sample(findings: Findings, fetcher: PoliteFetcher, count: int) -> None:
         except Exception as error:  # an extractor's bug on one page: the sample goes on, as a crawl would
             findings.sample.append(Sampled(url, None, f"extraction failed: {error!r}"))
     articles = [s.article for s in findings.sample if s.article is not None]
-    languages = Counter(a.language.split("-")[0].lower() for a in articles if a.language)
-    findings.language = languages.most_common(1)[0][0] if languages else None
+    findings.language = site_language([a.language for a in articles])
     findings.timezone, findings.timezone_note = guess_timezone([a.published_raw for a in articles], findings.language)
 
 

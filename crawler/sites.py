@@ -25,7 +25,7 @@ DEFAULT_SITES_DIR = Path("settings/sites")
 BUILT_IN_SITES = Path(__file__).parent / "demo_site"  # the sample site's file ships with the package
 INTERVAL = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
 INTERVAL_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")  # BCP 47, as pages declare theirs: en, pt-BR
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")  # BCP 47, as pages declare theirs: en, pt-BR
 LONGEST_INTERVAL = timedelta(days=366)  # a site re-crawled less often than yearly is no schedule (and overflows dates)
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$")

@@ -926,7 +926,9 @@ def _declared_headline(meta: PageMetadata, shown: str) -> str | None:
     """The headline the page declares (its first declared title, the site's name taken off) when
     it says more or otherwise than the one it shows: newsrooms write one for search and sharing
     beside the one on the page, and change either over a story's life."""
-    declared = clean_title(next(iter(meta.titles), None), meta.site_name)
+    # (a dash or colon part of a headline the page shows is its own, as for the title: "... – das erwarten wir")
+    declared = clean_title(next(iter(meta.titles), None), meta.site_name,
+                           frozenset(_plain(h) for h in (*meta.h1s, shown)))
     if not declared or " ".join(declared.split()).casefold() == " ".join(shown.split()).casefold():
         return None
     return declared

@@ -262,7 +262,7 @@ def parse_since(value: str | datetime | None) -> datetime | None:
         return datetime(year, month, 1, tzinfo=UTC)
     # Year first, or it is no date to read for certain: "June 2024" would take today's day, and
     # "1/2/2024" is 2 January or 1 February depending on who wrote it.
-    parsed = parse_date(value, "UTC") if re.match(r"\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s*$|[T ]\d)", value) else None
+    parsed = parse_date(value, "UTC") if re.match(r"\s*\d{4}(?:[-/.]\d{1,2}[-/.]\d{1,2}|\d{4})(?!\d)", value) else None
     if parsed is None:
         raise ValueError(f"since={value!r} is not a date (use a year, a month or a day, e.g. 2024, 2024-06 or "
                          "2024-06-01, and a time after a day's: 2024-06-01T08:00+02:00)")

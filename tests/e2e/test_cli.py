@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -150,3 +151,27 @@ def test_sites_notes_two_site_files_that_share_pages(runner, tmp_path):
     notes = [line for line in result.stderr.splitlines() if line.startswith("note:")]
     assert notes == ["note: alpha and beta share pages (https://alpha.example/ and https://alpha.example/): "
                      "an imported page goes to alpha"]
+
+
+def test_set_values_that_scrapy_reads_are_taken_as_it_reads_them():
+    """A review: DOWNLOAD_TIMEOUT=7.5 was refused (its default is a whole number, Scrapy reads
+    seconds), and LOG_LEVEL=info passed, then failed inside the crawl (logging wants capitals)."""
+    from archive.cli import scrapy_settings
+
+    assert scrapy_settings(("DOWNLOAD_TIMEOUT=7.5", "DNS_TIMEOUT=2.5", "DOWNLOAD_DELAY=0.25", "LOG_LEVEL=info",
+                            "LOG_LEVEL=warn")) == {"DOWNLOAD_TIMEOUT": "7.5", "DNS_TIMEOUT": "2.5",
+                                                   "DOWNLOAD_DELAY": "0.25", "LOG_LEVEL": "WARN"}
+    with pytest.raises(click.BadParameter, match="whole number"):
+        scrapy_settings(("CONCURRENT_REQUESTS=7.5",))
+
+
+def test_serve_checks_an_ipv6_address_too():
+    import socket
+
+    from archive.cli import _usable_port
+
+    try:
+        socket.create_server(("::1", 0), family=socket.AF_INET6).close()
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    assert _usable_port("::1", 0) > 0  # (a review: it was checked as an IPv4 address and refused)

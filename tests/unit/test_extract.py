@@ -1291,3 +1291,7 @@ def test_the_headline_declared_for_search_and_sharing_is_kept_beside_the_shown_o
     same = '<meta property="og:title" content="Budget approved for rural roads | Daily">'
     assert extract(_page(same, "<h1>Budget approved for rural roads</h1>"), URL).declared_title is None
     assert extract(_page("", "<h1>Budget approved for rural roads</h1>"), URL).declared_title is None
+    # a dash part of the shown headline is its own in the declared one too (a review: "Wahl in Bayern")
+    dashed = '<meta property="og:title" content="Roads budget approved – what the council decided">'
+    shown = extract(_page(dashed, "<h1>Roads budget approved – what the council decided</h1>"), URL)
+    assert shown.title == "Roads budget approved – what the council decided" and shown.declared_title is None

@@ -110,3 +110,11 @@ def test_the_sample_takes_in_turn_from_each_source_a_story_not_taken_yet():
     assert _in_turn([feed, [], sitemap], 9) == [  # until every list is spent
         "http://n.example/a", "http://n.example/b", "http://n.example/c", "http://n.example/e", "http://n.example/d"]
     assert _in_turn([feed], 0) == []
+
+
+def test_the_site_language_is_a_tag_a_site_file_takes():
+    """A review: pages declaring "en_US" or "English" made add-site write a site file it then refused."""
+    from crawler.sitefinder import site_language
+
+    assert site_language(["en_US", "en-GB", "English", None, "de"]) == "en"
+    assert site_language(["English", "Deutsch"]) is None

@@ -59,17 +59,19 @@ def test_a_new_archive_in_a_folder_it_may_not_write_says_so(tmp_path, monkeypatc
         open_archive(tmp_path / "a.db")  # (sqlite said only "unable to open database file"; a user's review)
 
 
-def test_another_programs_database_is_refused_untouched(tmp_path):
+@pytest.mark.parametrize("user_version", [0, 3, 12, 20])  # other programs number their schemas too
+def test_another_programs_database_is_refused_untouched(tmp_path, user_version):
     path = tmp_path / "notes.db"
     other = sqlite3.connect(path)
     other.execute("CREATE TABLE notes (body TEXT)")
+    other.execute(f"PRAGMA user_version = {user_version}")
     other.commit()
     other.close()
     before = path.read_bytes()
     for read_only in (False, True):
         with pytest.raises(ArchiveError, match=r"no newsarchive archive \(its tables: notes\)"):
             open_archive(path, read_only=read_only)
-    assert path.read_bytes() == before and not Path(f"{path}-wal").exists()
+    assert path.read_bytes() == before and not Path(f"{path}-wal").exists() and not Path(f"{path}.lock").exists()
 
 
 def test_store_new_article_with_capture(archive):

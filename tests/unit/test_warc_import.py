@@ -541,3 +541,24 @@ def test_a_record_held_twice_in_one_file_is_stored_once(tmp_path, fetches):
     result = import_archives([tmp_path / "twice.warc.gz"], db_path=tmp_path / "a.db", jobs=0)
     assert (result.counts["saved/new"], result.counts["already_imported"]) == (1, 2)
     assert rows(tmp_path / "a.db", "select count(*) from captures") == [(1,)]
+
+
+def test_a_page_stored_decoded_under_its_encoding_header_imports_as_it_is(tmp_path, fetches):
+    """Some tools write the decoded body with the header it was served with (a review: such pages
+    became malformed when the importer started decoding every encoding itself)."""
+    page = fetches[HOSTS[0]][0]
+    with CCNewsWarc(tmp_path / "decoded.warc.gz") as warc:
+        warc.fetch(page.url, page.body, "2024-06-01T10:00:00Z", content_type=page.content_type,
+                   http_headers={"Content-Encoding": "gzip"})
+    result = import_archives([tmp_path / "decoded.warc.gz"], db_path=tmp_path / "a.db", jobs=0)
+    assert (result.counts["saved/new"], result.counts["errors/malformed"]) == (1, 0)
+
+
+def test_progress_saved_without_a_size_counts_a_finished_file_as_done(tmp_path, fetches, monkeypatch):
+    """Progress that Redis kept before sizes were saved has none: the file is not read again."""
+    import archive.warcimport as warcimport
+
+    warc = cc_news_file(tmp_path / "cc.warc.gz", fetches=fetches)
+    monkeypatch.setattr(warcimport.ArchiveSink, "progress", lambda self, key: (0, 0, True, None))
+    result = import_archives([warc], db_path=tmp_path / "a.db", jobs=0)
+    assert result.files_done_before == 1 and result.counts["records"] == 0

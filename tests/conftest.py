@@ -46,6 +46,22 @@ def archive(tmp_path):
     db.close()
 
 
+def old_archive(path: Path, version: int) -> Path:
+    """An archive of schema ``version`` holding one article, as that version's newsarchive left it:
+    for the tests of what the later migrations make of it."""
+    import sqlite_utils
+
+    from archive.db import migrate
+
+    old = sqlite_utils.Database(path)
+    migrate(old, to=version)
+    old.execute("INSERT INTO articles (site, url, title, text, content_hash, first_seen_at) "
+                "VALUES ('demo', 'https://news.example/a', 'A', 'Text', 'h', '2024-01-01')")
+    old.conn.commit()
+    old.close()
+    return path
+
+
 def page_html(app: DemoSiteApp, path: str) -> bytes:
     status, _, body = app.render(path)
     assert status == 200, path

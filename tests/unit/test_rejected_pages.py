@@ -13,11 +13,11 @@ from click.testing import CliRunner
 
 from archive.captures import capture_body
 from archive.cli import cli
-from archive.db import SCHEMA_VERSION, migrate, open_archive, schema_version
+from archive.db import SCHEMA_VERSION, open_archive, schema_version
 from archive.store import store_article, store_rejected
 from crawler.extraction import Article, Capture, NotAnArticle, Rejection, extract
 from crawler.sites import ExtractionRules
-from tests.conftest import page_html
+from tests.conftest import old_archive, page_html
 
 URL = "https://news.example/tag/economy/"
 ARTICLE = Article(url=URL, title="Economy", text="A story after all.\nIt has two lines.")
@@ -95,13 +95,7 @@ def test_rejection_carries_not_an_articles_values():
 
 
 def test_an_archive_from_schema_3_gains_rejected_pages_and_keeps_its_articles(tmp_path):
-    old = sqlite_utils.Database(tmp_path / "old.db")
-    migrate(old, to=3)
-    old.execute("INSERT INTO articles (site, url, title, text, content_hash, first_seen_at) "
-                "VALUES ('demo', 'https://news.example/a', 'A', 'Text', 'h', '2024-01-01')")
-    old.conn.commit()
-    old.close()
-    db = open_archive(tmp_path / "old.db")
+    db = open_archive(old_archive(tmp_path / "old.db", 3))
     assert schema_version(db) == SCHEMA_VERSION
     assert db["articles"].get(1)["uncertain"] == 0  # the old row gained the new column
     # (site, reason) leads the index of rejected pages by reason (migration 14: with their last fetch)

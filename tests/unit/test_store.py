@@ -11,10 +11,11 @@ import pytest
 import sqlite_utils
 
 from archive.captures import capture_body
-from archive.db import SCHEMA_VERSION, ArchiveError, migrate, open_archive, schema_version
+from archive.db import SCHEMA_VERSION, ArchiveError, open_archive, schema_version
 from archive.queries import article_history
 from archive.store import Outcome, close_abandoned_runs, finish_run, start_run, store_article
 from crawler.extraction import Article, Capture
+from tests.conftest import old_archive
 
 ARTICLE = Article(url="https://news.example/2024/06/pact.html", title="Leaders sign a pact in Pyongyang",
                   text="The two leaders signed a pact.\nIt covers mutual assistance.",
@@ -137,7 +138,6 @@ def test_runs_are_opened_finished_and_abandoned_ones_closed(archive):
 
 
 def test_an_archive_from_schema_1_is_migrated_in_place(tmp_path):
-    import sqlite_utils
 
     from archive.db import MIGRATIONS
 
@@ -162,10 +162,4 @@ def test_the_declared_headline_is_stored_and_follows_the_page_without_a_new_vers
                           fetched_at="2024-06-21T10:00:00+00:00")
     assert again.outcome is Outcome.UNCHANGED and archive["articles"].get(first.article_id)["declared_title"] is None
     # an archive from before migration 15 gains the column, its rows without a value
-    old = sqlite_utils.Database(tmp_path / "old.db")
-    migrate(old, to=14)
-    old.execute("INSERT INTO articles (site, url, title, text, content_hash, first_seen_at) "
-                "VALUES ('demo', 'https://news.example/a', 'A', 'Text', 'h', '2024-01-01')")
-    old.conn.commit()
-    old.close()
-    assert open_archive(tmp_path / "old.db")["articles"].get(1)["declared_title"] is None
+    assert open_archive(old_archive(tmp_path / "old.db", 14))["articles"].get(1)["declared_title"] is None

@@ -678,6 +678,8 @@ def _page_type(analysis: Analysis, rules: ExtractionRules) -> bool:
     if analysis.words < rules.min_words:
         if score > THRESHOLD + BRIEF_MARGIN and analysis.words >= rules.min_words // BRIEF_SHARE:
             return True
+        if analysis.cut_short:  # the page's rest was never read: its length says nothing
+            raise NotAnArticle("too_complex", f"{analysis.words} words read: {PARSER_STOPPED}", score)
         raise NotAnArticle("too_short", f"{analysis.words} words", score)
     if score <= THRESHOLD:
         reason = "listing" if analysis.meta.headline_links >= LISTING_HEADLINES else "not_article_type"
@@ -736,6 +738,10 @@ _CONTROL_REFERENCE = re.compile(r"&#(?:0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|6553[45]
 # trap or a dump, which trafilatura reads in time growing faster than its size (100,000 paragraphs:
 # 11 s, 300,000: 2 minutes). Rejected before reading, its capture kept as every rejected page's is.
 MAX_ELEMENTS = 60_000
+# libxml2 stops reading a page nested deeper than 256 elements (its limit without XML_PARSE_HUGE,
+# which trafilatura does not lift either): a page rejected after that is said to be too complex,
+# not too short, and keeps its capture for a later reader.
+PARSER_STOPPED = "nested deeper than the parser reads (256 levels): the rest of the page was not read"
 
 
 def parse_html(html: str) -> lxml_html.HtmlElement | None:
@@ -784,6 +790,7 @@ class Analysis:
     published: ParsedDate | None
     features: PageFeatures
     tree: etree._Element  # the page as read, for the fallbacks an article may need
+    cut_short: bool = False  # the parser stopped reading the page (nested past its depth limit)
 
     @property
     def words(self) -> int:
@@ -806,6 +813,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
         raise NotAnArticle("unparseable", "no HTML document")
     if (elements := sum(1 for _ in islice(tree.iter(), MAX_ELEMENTS + 1))) > MAX_ELEMENTS:
         raise NotAnArticle("too_complex", f"over {elements - 1:,} elements")
+    cut_short = any(error.type_name == "ERR_RESOURCE_LIMIT" for error in _PARSER.error_log)
     _as_a_browser_reads(tree)
     meta = read_metadata(tree, markup_credits=False)
     if decided := not_a_story(meta, url):  # before any length: a bot wall is one however short
@@ -823,7 +831,8 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
     _drop_link_lists(tree)
     document = _main_text(tree, url, rules.min_words)
     if document is None:
-        raise NotAnArticle("no_text", "trafilatura found no main text")
+        raise NotAnArticle("too_complex", PARSER_STOPPED) if cut_short else NotAnArticle(
+            "no_text", "trafilatura found no main text")
     # trafilatura's title is the declared one (ours already) or, without one, its pick of the markup
     title = _title(meta, None if meta.titles else trafilatura_metadata.extract_title(tree))
     byline = leading_byline(_without_headline(document.text or "", title))
@@ -884,7 +893,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
             text = without_metadata_lines(_body(fuller, title, rules, cards), credit_lines)
         if declared := _declared_text(meta.article_body, text):
             text = without_metadata_lines(_body(declared, title, rules, cards), credit_lines)
-    return Analysis(meta, title, text, authors, published, features, tree)
+    return Analysis(meta, title, text, authors, published, features, tree, cut_short)
 
 
 def extract(html: bytes | str, url: str, rules: ExtractionRules | None = None,

@@ -1295,3 +1295,15 @@ def test_the_headline_declared_for_search_and_sharing_is_kept_beside_the_shown_o
     dashed = '<meta property="og:title" content="Roads budget approved – what the council decided">'
     shown = extract(_page(dashed, "<h1>Roads budget approved – what the council decided</h1>"), URL)
     assert shown.title == "Roads budget approved – what the council decided" and shown.declared_title is None
+
+
+def test_a_page_nested_past_the_parsers_depth_is_too_complex_not_too_short():
+    """libxml2 stops reading at 256 levels: the story below was never read, so its length says
+    nothing (an adversarial review: "too_short, 0 words"). A page nested less deep reads whole."""
+    def nested(depth: int) -> str:
+        return _page("", "<div>" * depth + "<h1>Budget approved for rural roads</h1>" + "</div>" * depth)
+
+    with pytest.raises(NotAnArticle) as rejected:
+        extract(nested(300), URL)
+    assert rejected.value.reason == "too_complex" and "256 levels" in str(rejected.value)
+    assert extract(nested(200), URL).title == "Budget approved for rural roads"

@@ -50,7 +50,7 @@ from crawler.extraction import Capture
 from crawler.settings import default_workers
 from crawler.sites import ExtractionRules, SiteConfig, origin
 from crawler.stats import draw_line
-from crawler.workers import Extracted, extract_for_archive, extraction_pool, failed_extraction
+from crawler.workers import Extracted, extract_for_archive, extraction_pool, failed_extraction, time_limit
 
 IMPORT_RUN_SITE = "(import)"  # the crawl_runs row of a local import: no site file can be named so
 MAX_PAGE_BYTES = 10 * 1024 * 1024  # as a crawl's DOWNLOAD_MAXSIZE: larger pages are traps, not stories
@@ -750,7 +750,8 @@ class Importer:
         if self.pool is None:
             future: concurrent.futures.Future = concurrent.futures.Future()
             try:
-                future.set_result(self.extract(*args))
+                with time_limit(EXTRACT_TIMEOUT):  # as a worker's page is stopped by its pool
+                    future.set_result(self.extract(*args))
             except Exception as error:
                 future.set_exception(error)
         else:

@@ -35,11 +35,13 @@ from crawler.settings import ARCHIVE_CONTACT, ARCHIVE_MAX_LINKS_PER_PAGE, contac
 from crawler.sites import LANGUAGE_TAG, NAME, SiteConfig, parse_site
 from crawler.spiders.news import feed_links, listing_links, next_page, on_loopback
 from crawler.urls import canonical_url, clean_url, url_shape
+from crawler.workers import time_limit
 
 USER_AGENT_TOKEN = "newsarchive"
 DEFAULT_BUDGET = 60  # requests add-site may make to a site, robots.txt and the sample included
 DEFAULT_DELAY = 1.0  # seconds between requests, unless robots.txt asks more (none on this machine)
 MAX_BYTES = 10 * 1024 * 1024
+SAMPLE_EXTRACT_SECONDS = 30.0  # as a crawl's ARCHIVE_EXTRACT_TIMEOUT
 COMMON_FEEDS = ("feed.xml", "rss.xml", "feed/", "rss/", "atom.xml", "index.xml")
 COMMON_SITEMAPS = ("sitemap.xml", "sitemap_index.xml", "sitemap-index.xml", "news-sitemap.xml", "sitemap-news.xml")
 MAX_SECTION_CANDIDATES = 12
@@ -560,7 +562,8 @@ def _sample(findings: Findings, fetcher: PoliteFetcher, count: int) -> None:
             findings.sample.append(Sampled(url, None, why))
             continue
         try:
-            findings.sample.append(Sampled(url, extract(page.body, page.url, content_type=page.content_type)))
+            with time_limit(SAMPLE_EXTRACT_SECONDS):  # a page that traps the extractor costs its sample only
+                findings.sample.append(Sampled(url, extract(page.body, page.url, content_type=page.content_type)))
         except NotAnArticle as reason:
             findings.sample.append(Sampled(url, None, str(reason)))
         except Exception as error:  # an extractor's bug on one page: the sample goes on, as a crawl would

@@ -17,6 +17,11 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +32,7 @@ from crawler.extraction.article import page_digest
 # worker died, it took too long, the extractor raised): the page is kept, ``reextract`` tries again.
 EXTRACTION_FAILED = "extraction_failed"
 EXTRACTION_TIMEOUT = "extract_timeout"
+TIMER_SLACK = 0.001  # seconds: a timer signal may come this early
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,46 @@ def extract_for_archive(body: bytes, url: str, rules: Any, timezone: str, conten
         return Extracted(None, Rejection.of(error), mended, page_digest(body))
     _ = article.content_hash, article.word_count  # cached on the article, pickled back with it
     return Extracted(article, mended_charset=mended, digest=page_digest(body))
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Stop what runs inside after ``seconds`` with a ``TimeoutError``, where extraction runs in
+    this process (``import --jobs 0``, ``add-site``'s samples): worker processes are stopped by
+    their pool instead. A timer signal, so only in the main thread of a Unix process (elsewhere
+    nothing is limited); a timer already set (a test runner's, a caller's) keeps its moment and
+    its handler, and is set again afterwards with the time it has left."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    started = time.monotonic()
+    deadline = started + seconds
+    earlier_handler = signal.getsignal(signal.SIGALRM)
+    earlier_delay, earlier_interval = signal.getitimer(signal.ITIMER_REAL)
+    earlier_due = started + earlier_delay if earlier_delay > 0 else None
+
+    def expired(signum: int, frame: Any) -> None:
+        nonlocal earlier_due
+        now = time.monotonic()
+        if now >= deadline - TIMER_SLACK:
+            raise TimeoutError(f"extraction took over {seconds:g} s")
+        if earlier_due is not None and now >= earlier_due - TIMER_SLACK:  # the earlier timer's moment
+            earlier_due = None
+            signal.setitimer(signal.ITIMER_REAL, deadline - now)  # (before its handler, which may raise)
+            if callable(earlier_handler):
+                earlier_handler(signum, frame)
+        else:
+            signal.setitimer(signal.ITIMER_REAL, max(deadline - now, TIMER_SLACK))
+
+    signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, earlier_delay) if earlier_delay > 0 else seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, earlier_handler)
+        if earlier_due is not None:
+            signal.setitimer(signal.ITIMER_REAL, max(earlier_due - time.monotonic(), TIMER_SLACK), earlier_interval)
 
 
 def failed_extraction(body: bytes, error: BaseException) -> Extracted:

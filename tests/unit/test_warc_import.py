@@ -562,3 +562,50 @@ def test_progress_saved_without_a_size_counts_a_finished_file_as_done(tmp_path, 
     monkeypatch.setattr(warcimport.ArchiveSink, "progress", lambda self, key: (0, 0, True, None))
     result = import_archives([warc], db_path=tmp_path / "a.db", jobs=0)
     assert result.files_done_before == 1 and result.counts["records"] == 0
+
+
+def test_an_extraction_in_this_process_is_stopped_at_its_time_limit_and_the_page_kept(tmp_path, monkeypatch):
+    """``--jobs 0`` extracts in the importing process: a page that traps the extractor is stopped
+    there as a worker's would be by its pool (an adversarial review: it stalled the import)."""
+    import archive.warcimport as warcimport
+    from archive.warcimport import ArchiveSink, Importer, SiteResolver
+    from tests.unit import slow_extract
+
+    monkeypatch.setattr(warcimport, "EXTRACT_TIMEOUT", 0.5)
+    warc, _ = three_stories(tmp_path)
+    db = open_archive(tmp_path / "a.db")
+    sink = ArchiveSink(db)
+    importer = Importer(sink, SiteResolver([], None, sink.learned_lines), Filters(), jobs=0)
+    importer.extract = slow_extract.loops_on_the_second_story
+    result = importer.run(find_sources([warc]))
+    assert (result.counts["errors/extraction"], result.counts["saved/new"]) == (1, 2)
+    kept = next(db["rejected_pages"].rows)
+    assert (kept["url"], kept["reason"]) == ("https://news.example/story-2.html", "extract_timeout")
+
+
+def test_the_time_limit_leaves_a_timer_already_set_as_it_found_it():
+    """A test runner's (pytest-timeout's) or a caller's timer keeps its handler and its moment."""
+    import signal
+
+    from crawler.workers import time_limit
+
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))
+    before = signal.setitimer(signal.ITIMER_REAL, 600)
+    try:
+        with time_limit(30):
+            pass
+        delay, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 590 < delay <= 600 and signal.getsignal(signal.SIGALRM)(0, None) is None and fired == [0]
+        with pytest.raises(TimeoutError), time_limit(0.2):
+            while True:
+                pass
+        assert 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 600 and fired == [0]
+        signal.setitimer(signal.ITIMER_REAL, 0.1)  # an earlier timer due inside the limit: both happen
+        with pytest.raises(TimeoutError), time_limit(0.4):
+            while True:
+                pass
+        assert fired == [0, signal.SIGALRM] and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, *before)
+        signal.signal(signal.SIGALRM, previous)

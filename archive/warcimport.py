@@ -124,24 +124,14 @@ def find_sources(paths: Iterable[Path | str]) -> list[Source]:
                     raise WarcImportError(f"{file}: a WACZ without WARC files under archive/")
                 sources += [Source(file, name, size) for name, size in members]
             else:
-                if file == path and not _starts_like_a_warc(file):  # named by the user: say so, don't "import" it
+                with open(file, "rb") as stream:
+                    named_no_warc = file == path and not _starts_a_record(stream, 0)
+                if named_no_warc:  # named by the user: say so, don't "import" it
                     raise WarcImportError(f"{file}: not a WARC or ARC file (it starts with no record)")
                 sources.append(Source(file, None, file.stat().st_size))
     if not sources:
         raise WarcImportError(f"no WARC or WACZ files in {', '.join(map(str, paths))}")
     return sources
-
-
-def _starts_like_a_warc(path: Path) -> bool:
-    """Whether the file begins with a WARC or ARC record, plain or gzipped."""
-    with open(path, "rb") as stream:
-        head = stream.read(1 << 16)
-    if head[:2] == b"\x1f\x8b":
-        try:
-            head = zlib.decompressobj(31).decompress(head, 4096)
-        except zlib.error:
-            return False
-    return head.lstrip(b"\r\n").startswith((b"WARC/", b"filedesc://"))
 
 
 def host_matcher(patterns: str | None) -> Callable[[str], bool]:
@@ -244,8 +234,8 @@ def _record_entry(record: Any, filters: Filters) -> tuple[Page | None, str | Non
     fetched_at = warc_date(record.rec_headers.get_header("WARC-Date"))
     if fetched_at is None:
         return None, "errors/malformed"
-    where = origin(url)  # None for a URL without a host, or with a port out of range
-    if where is None or len(url) > MAX_URL or _CONTROL.search(url):
+    # (origin is None for a URL without a host, or with a port out of range)
+    if origin(url) is None or len(url) > MAX_URL or _CONTROL.search(url):
         return None, "errors/malformed"
     host = (urlsplit(url).hostname or "").lower()
     if not filters.hosts(host):
@@ -414,13 +404,15 @@ def _next_record_start(stream: BinaryIO, after: int, gzipped: bool) -> int | Non
 
 
 def _starts_a_record(stream: BinaryIO, offset: int) -> bool:
-    """Whether a gzip member at ``offset`` holds the start of a WARC record."""
+    """Whether a WARC or ARC record starts at ``offset``, plain or in a gzip member."""
     stream.seek(offset)
-    try:
-        head = zlib.decompressobj(31).decompress(stream.read(1 << 16), 16)
-    except zlib.error:
-        return False
-    return head.startswith(b"WARC/1.")
+    head = stream.read(1 << 16)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(31).decompress(head, 64)
+        except zlib.error:
+            return False
+    return head.lstrip(b"\r\n").startswith((b"WARC/", b"filedesc://"))
 
 
 def read_entries(source: Source, start: int, filters: Filters,

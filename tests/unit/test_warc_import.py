@@ -260,6 +260,17 @@ def three_stories(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
     return warc, pages
 
 
+def import_with(tmp_path: Path, warc: Path, extract, jobs: int):
+    """The archive and the result of importing ``warc`` with ``extract`` standing in for extraction."""
+    from archive.warcimport import ArchiveSink, Importer, SiteResolver
+
+    db = open_archive(tmp_path / "a.db")
+    sink = ArchiveSink(db)
+    importer = Importer(sink, SiteResolver([], None, sink.learned_lines), Filters(), jobs=jobs)
+    importer.extract = extract
+    return db, importer.run(find_sources([warc]))
+
+
 def test_a_page_whose_write_fails_in_a_batch_leaves_nothing_and_the_others_are_stored(tmp_path, monkeypatch):
     """Pages are stored 32 to a transaction, each in its own savepoint: whole or not at all."""
     import sqlite3
@@ -293,15 +304,10 @@ def test_a_page_whose_write_fails_in_a_batch_leaves_nothing_and_the_others_are_s
 
 def test_a_worker_that_dies_on_a_page_costs_its_extraction_not_the_page(tmp_path):
     """The page is counted in errors and kept in rejected_pages with its capture; the others are stored."""
-    from archive.warcimport import ArchiveSink, Importer, SiteResolver
     from tests.unit import slow_extract
 
     warc, pages = three_stories(tmp_path)
-    db = open_archive(tmp_path / "a.db")
-    sink = ArchiveSink(db)
-    importer = Importer(sink, SiteResolver([], None, sink.learned_lines), Filters(), jobs=1)
-    importer.extract = slow_extract.dies_on_the_second_story
-    result = importer.run(find_sources([warc]))
+    db, result = import_with(tmp_path, warc, slow_extract.dies_on_the_second_story, jobs=1)
     assert (result.counts["errors"], result.counts["errors/extraction"], result.counts["failed_kept"]) == (1, 1, 1)
     assert sorted(row["url"] for row in db["articles"].rows) == [
         "https://news.example/story-1.html", "https://news.example/story-3.html"]
@@ -568,16 +574,11 @@ def test_an_extraction_in_this_process_is_stopped_at_its_time_limit_and_the_page
     """``--jobs 0`` extracts in the importing process: a page that traps the extractor is stopped
     there as a worker's would be by its pool (an adversarial review: it stalled the import)."""
     import archive.warcimport as warcimport
-    from archive.warcimport import ArchiveSink, Importer, SiteResolver
     from tests.unit import slow_extract
 
     monkeypatch.setattr(warcimport, "EXTRACT_TIMEOUT", 0.5)
     warc, _ = three_stories(tmp_path)
-    db = open_archive(tmp_path / "a.db")
-    sink = ArchiveSink(db)
-    importer = Importer(sink, SiteResolver([], None, sink.learned_lines), Filters(), jobs=0)
-    importer.extract = slow_extract.loops_on_the_second_story
-    result = importer.run(find_sources([warc]))
+    db, result = import_with(tmp_path, warc, slow_extract.loops_on_the_second_story, jobs=0)
     assert (result.counts["errors/extraction"], result.counts["saved/new"]) == (1, 2)
     kept = next(db["rejected_pages"].rows)
     assert (kept["url"], kept["reason"]) == ("https://news.example/story-2.html", "extract_timeout")

@@ -50,6 +50,15 @@ class Section:
     max_pages: int | None = None  # overrides the site's max_listing_pages
 
 
+PATTERN_PREFIX = "re:"  # a ``drop_lines`` entry that is a regular expression, not a literal line
+
+
+def drop_line_pattern(line: str) -> re.Pattern[str] | None:
+    """A ``drop_lines`` entry's regular expression (searched case-insensitively), None for a
+    literal line; ``re.error`` for one that does not compile."""
+    return re.compile(line[len(PATTERN_PREFIX):], re.IGNORECASE) if line.startswith(PATTERN_PREFIX) else None
+
+
 @dataclass(frozen=True)
 class ExtractionRules:
     """Per-site extraction rules: CSS selectors removed before extraction, text lines dropped after."""
@@ -345,12 +354,11 @@ def parse_site(data: dict[str, Any], path: Path | str) -> SiteConfig:
             raise SiteConfigError(path, f"extraction.drop_selectors[{index}]", problem) from None
     drop_lines = _strings(path, "extraction.drop_lines", rules.get("drop_lines", []))
     for index, line in enumerate(drop_lines):
-        if line.startswith("re:"):  # a pattern, as extraction compiles it
-            try:
-                re.compile(line[3:], re.IGNORECASE)
-            except re.error as error:
-                problem = f"bad regular expression {line[3:]!r}: {error}"
-                raise SiteConfigError(path, f"extraction.drop_lines[{index}]", problem) from None
+        try:
+            drop_line_pattern(line)  # as extraction compiles it
+        except re.error as error:
+            problem = f"bad regular expression {line!r}: {error}"
+            raise SiteConfigError(path, f"extraction.drop_lines[{index}]", problem) from None
     if rules.get("min_words", 0) < 0:
         raise SiteConfigError(path, "extraction.min_words", "must not be negative")
     if "language" in data and not LANGUAGE_TAG.match(data["language"]):

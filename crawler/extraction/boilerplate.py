@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
+from ..sites import PATTERN_PREFIX, drop_line_pattern
 from .article import INVISIBLE
 from .dates import SHORT_DATE, date_in_text, has_digit
 from .text import word_count
@@ -176,8 +177,8 @@ def leading_byline(text: str) -> str | None:
 
 @lru_cache(maxsize=256)
 def _site_rules(drop_lines: tuple[str, ...]) -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
-    literal = frozenset(fold(line) for line in drop_lines if not line.startswith("re:"))
-    patterns = tuple(re.compile(line[3:], re.IGNORECASE) for line in drop_lines if line.startswith("re:"))
+    literal = frozenset(fold(line) for line in drop_lines if not line.startswith(PATTERN_PREFIX))
+    patterns = tuple(pattern for line in drop_lines if (pattern := drop_line_pattern(line)))
     return literal, patterns
 
 
@@ -339,6 +340,6 @@ def recurring_lines(texts: Sequence[str], share: float = LEARN_SHARE, min_articl
         counts.update({folded for line in text.splitlines()
                        if (folded := fold(line)) and len(folded.split()) <= max_words})
     needed = max(LEARN_MIN_REPEATS, math.ceil(share * len(texts)))
-    # "re:" starts a regex in drop_lines: a learned line is always a literal one
+    # a learned line is always a literal one, never taken for a pattern
     return {line: count for line, count in sorted(counts.items())
-            if count >= needed and not line.startswith("re:")}
+            if count >= needed and not line.startswith(PATTERN_PREFIX)}

@@ -764,6 +764,11 @@ def parse_html(html: str) -> lxml_html.HtmlElement | None:
     return tree
 
 
+def _parser_stopped() -> bool:
+    """Whether ``parse_html``'s last page was read only in part: libxml2 stops at its depth limit."""
+    return any(error.type_name == "ERR_RESOURCE_LIMIT" for error in _PARSER.error_log)
+
+
 def page_url(url: str, canonical: str | None) -> str:
     """The URL to store the page under: its ``rel=canonical`` when that stays on the same site: the
     same host (or a subdomain) on the same port, http and https on their default ports alike."""
@@ -813,7 +818,7 @@ def analyse(html: bytes | str, url: str, rules: ExtractionRules | None = None, t
         raise NotAnArticle("unparseable", "no HTML document")
     if (elements := sum(1 for _ in islice(tree.iter(), MAX_ELEMENTS + 1))) > MAX_ELEMENTS:
         raise NotAnArticle("too_complex", f"over {elements - 1:,} elements")
-    cut_short = any(error.type_name == "ERR_RESOURCE_LIMIT" for error in _PARSER.error_log)
+    cut_short = _parser_stopped()
     _as_a_browser_reads(tree)
     meta = read_metadata(tree, markup_credits=False)
     if decided := not_a_story(meta, url):  # before any length: a bot wall is one however short
@@ -938,9 +943,7 @@ def _declared_headline(meta: PageMetadata, shown: str) -> str | None:
     # (a dash or colon part of a headline the page shows is its own, as for the title: "... – das erwarten wir")
     declared = clean_title(next(iter(meta.titles), None), meta.site_name,
                            frozenset(_plain(h) for h in (*meta.h1s, shown)))
-    if not declared or " ".join(declared.split()).casefold() == " ".join(shown.split()).casefold():
-        return None
-    return declared
+    return declared if declared and _plain(declared) != _plain(shown) else None
 
 
 def _broken_encoding(text: str) -> bool:

@@ -56,6 +56,7 @@ IMPORT_RUN_SITE = "(import)"  # the crawl_runs row of a local import: no site fi
 MAX_PAGE_BYTES = 10 * 1024 * 1024  # as a crawl's DOWNLOAD_MAXSIZE: larger pages are traps, not stories
 EXTRACT_TIMEOUT = 30.0  # as a crawl's ARCHIVE_EXTRACT_TIMEOUT
 SAVE_EVERY = 1.0  # seconds between saves of a file's progress
+GZIP_WINDOW = zlib.MAX_WBITS | 16  # zlib reads a gzip header and trailer around the deflate stream
 BATCH_PAGES = 32  # extracted pages stored in one transaction (each in its own savepoint)
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 PAGE_RECORDS = ("response", "resource", "revisit")
@@ -317,13 +318,28 @@ def decode_content(data: bytes, encoding: str, limit: int) -> bytes:
     return data
 
 
+def _inflated(data: bytes, window: int, limit: int) -> bytes:
+    """zlib's inflate of ``data``, at most ``limit`` + 1 bytes; a gzip body of several members (a
+    server that compresses as it sends, or files joined) is decoded whole, as browsers and Scrapy
+    read it (zlib stops at the first member's end). What follows the last member is not read."""
+    parts, size = [], 0
+    while data and size <= limit:
+        inflater = zlib.decompressobj(window)
+        parts.append(inflater.decompress(data, limit + 1 - size))
+        size += len(parts[-1])
+        data = inflater.unused_data
+        if not (inflater.eof and window == GZIP_WINDOW and data[:2] == b"\x1f\x8b"):
+            break  # one stream (deflate), cut short, or no other gzip member after it
+    return b"".join(parts)
+
+
 def _decoded(data: bytes, coding: str, limit: int) -> bytes:
     if coding in ("gzip", "x-gzip", "deflate"):
         # deflate comes zlib-wrapped, or raw from some servers (as Scrapy reads it, both)
-        windows = (zlib.MAX_WBITS, -zlib.MAX_WBITS) if coding == "deflate" else (zlib.MAX_WBITS | 16,)
+        windows = (zlib.MAX_WBITS, -zlib.MAX_WBITS) if coding == "deflate" else (GZIP_WINDOW,)
         for window in windows:
             try:
-                return zlib.decompressobj(window).decompress(data, limit + 1)
+                return _inflated(data, window, limit)
             except zlib.error as error:
                 problem = error
         raise ValueError(f"not {coding}: {problem}")
@@ -349,7 +365,8 @@ def _decoded(data: bytes, coding: str, limit: int) -> bytes:
 
         parts, size = [], 0
         try:
-            with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)) as reader:
+            # every frame, said outright: a body written in parts (a streaming server's flushes) has several
+            with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data), read_across_frames=True) as reader:
                 while size <= limit and (chunk := reader.read(min(1 << 16, limit + 1 - size))):
                     parts.append(chunk)
                     size += len(chunk)

@@ -474,6 +474,25 @@ def test_a_page_cut_short_in_its_encoding_gives_what_it_holds():
     assert 0 < len(cut) < len(body) and body.startswith(cut)  # as Scrapy reads a response cut short
 
 
+@pytest.mark.parametrize("encoding", ["gzip", "zstd"])
+def test_a_body_encoded_in_parts_is_decoded_whole(encoding):
+    """A server that compresses as it sends writes a gzip member (a zstd frame) per flush: every
+    part is the page (zlib and zstandard stop after the first), what follows the last is not."""
+    import gzip
+
+    import zstandard
+
+    from archive.warcimport import decode_content
+
+    parts = [b"<html><body><h1>Budget passes</h1>", b"<p>The vote was 51 to 49.</p>" * 50, b"</body></html>"]
+    encode = gzip.compress if encoding == "gzip" else zstandard.ZstdCompressor().compress
+    encoded = b"".join(encode(part) for part in parts)
+    assert decode_content(encoded, encoding, 1 << 20) == b"".join(parts)
+    assert decode_content(encoded, encoding, 100) == b"".join(parts)[:101]  # the limit holds across parts
+    if encoding == "gzip":  # padding after the last member is no member
+        assert decode_content(encoded + b"\0" * 64, encoding, 1 << 20) == b"".join(parts)
+
+
 def test_a_brotli_bomb_is_too_large_without_being_decoded_whole():
     import brotli
 

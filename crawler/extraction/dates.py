@@ -3,7 +3,9 @@
 python-dateutil reads numeric dates and English ones; a date printed in the page's own language
 ("5. Juni 2024", "3 de junio de 2024", "2024年6月5日") is read by dateparser in that language,
 which holds the month names of some 200 languages (asked for one language, it answers in about a
-millisecond; asked to guess among all, it can take half a second). Numeric dates written with
+millisecond; asked to guess among all, a few milliseconds after half a second for its first guess:
+it guesses only for a word in a script dateutil cannot read, "12 जून 2024"). A month name nothing
+reads gives no date, not dateutil's guess (the day taken for the month). Numeric dates written with
 dots ("05.06.2024") are day first, as everywhere that writes them so. The raw string always
 travels beside the normalised value, so a wrong guess can be redone later.
 """
@@ -31,7 +33,8 @@ TZINFOS = {
     "IST": tz.gettz("Asia/Kolkata"), "PKT": tz.gettz("Asia/Karachi"), "JST": tz.gettz("Asia/Tokyo"),
     "KST": tz.gettz("Asia/Seoul"), "CET": tz.gettz("Europe/Paris"), "CEST": tz.gettz("Europe/Paris"),
     "BST": tz.gettz("Europe/London"), "GMT": UTC, "UTC": UTC, "Z": UTC,
-    "EST": tz.gettz("America/New_York"), "EDT": tz.gettz("America/New_York"),
+    "EST": tz.gettz("America/New_York"), "EDT": tz.gettz("America/New_York"), "ET": tz.gettz("America/New_York"),
+    "CT": tz.gettz("America/Chicago"), "PT": tz.gettz("America/Los_Angeles"),
     "CST": tz.gettz("America/Chicago"), "CDT": tz.gettz("America/Chicago"),
     "PST": tz.gettz("America/Los_Angeles"), "PDT": tz.gettz("America/Los_Angeles"),
     "AEST": tz.gettz("Australia/Sydney"), "AEDT": tz.gettz("Australia/Sydney"),
@@ -43,6 +46,8 @@ _WORD = re.compile(r"[^\W\d_]+")  # a word that dateutil skipped: a month name i
 _CJK_DATE = re.compile(r"\d\s*[年月日]")  # "2024年6月5日"
 _KOREAN_DATE = re.compile(r"\d\s*[년월일]")  # "2024년 6월 5일"
 _TIME = re.compile(r"\d{1,2}\s*(?:[:h時시]|Uhr)\s*\d{0,2}")
+_ENGLISH_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE)
+_NUMERIC_DATE = re.compile(r"\d{1,4}\s?[-./]\s?\d{1,2}\s?[-./]\s?\d{1,4}")  # day, month and year in digits
 _DATEPARSER = {"PREFER_DAY_OF_MONTH": "first", "PREFER_DATES_FROM": "past", "REQUIRE_PARTS": ["month", "year"]}
 
 
@@ -146,9 +151,18 @@ def _month_names() -> dict[str, tuple[str, ...]]:
     return {name: tuple(dict.fromkeys(codes)) for name, codes in found.items()}
 
 
+def _other_script(word: str) -> bool:
+    """A word in a script dateutil cannot read (Devanagari, Arabic, Bengali, Thai ...): a month
+    name there is no word to dateutil, which then takes the day for the month ("12 जून 2024"
+    was 1 December). Combining marks (the vowel signs of Indic scripts) do not count."""
+    letters = [character for character in word if character.isalpha()]
+    return len(letters) >= 2 and any(ord(character) > 0x24F for character in letters)
+
+
 def _date_languages(text: str, language: str | None) -> list[str] | None:
     """The languages to read a date in with dateparser: those its characters name, else the
-    page's own (a BCP 47 tag: "de-AT" -> "de"), else those whose month name it prints; None
+    page's own (a BCP 47 tag: "de-AT" -> "de"), else those whose month name it prints, else
+    every language (``[]``: dateparser guesses) when it prints a word of another script; None
     for English, or when nothing says."""
     if _CJK_DATE.search(text):
         return ["ja", "zh"]
@@ -163,6 +177,8 @@ def _date_languages(text: str, language: str | None) -> list[str] | None:
     for word in _WORD.findall(text.casefold()):
         if languages := names.get(word):
             return list(languages[:3])
+    if any(_other_script(word) for word in text.split()):
+        return []
     return None
 
 
@@ -171,7 +187,7 @@ def _in_its_language(text: str, language: str | None) -> datetime | None:
     if languages is None:
         return None
     try:
-        return dateparser.parse(text, languages=languages, settings=_DATEPARSER)
+        return dateparser.parse(text, languages=languages or None, settings=_DATEPARSER)
     except (ValueError, OverflowError, TypeError, KeyError, AttributeError):  # an unknown language
         return None
 
@@ -200,14 +216,16 @@ def parse_date(raw: str | None, site_timezone: str | tzinfo | None = None,
     except (ValueError, OverflowError, TypeError):
         parsed, skipped = None, ()
     foreign = None
-    if parsed is None or any(_LETTERS.search(token) for token in skipped) or _CJK_DATE.search(text) \
-            or _KOREAN_DATE.search(text):
+    unread = [token for token in skipped if _LETTERS.search(token) or _other_script(token)]
+    if parsed is None or unread or _CJK_DATE.search(text) or _KOREAN_DATE.search(text):
         # dateutil could not read it, or skipped words (a month name in another language?)
         foreign = _in_its_language(text, language)
     if foreign is not None:
         parsed = foreign  # dateparser read the whole string as a date
     elif parsed is None:
         return None
+    elif unread and not _NUMERIC_DATE.search(text) and not _ENGLISH_MONTH.search(text):
+        return None  # a month name no reader knew: what dateutil made of the numbers left is a guess
     elif sum(len(token.strip(" ,.")) for token in skipped) > max(8, len(text) // 3):
         return None  # fuzzy parsing of prose finds "dates" in anything: keep to strings mostly a date
     has_time = parsed.time() != _MIDNIGHT or (bool(_TIME.search(text)) if foreign is not None

@@ -83,10 +83,22 @@ def test_publication_date_in_a_byline(text, found):
     ("10 lutego 2025", None, "2025-02-10T00:00:00+00:00"),
     ("June 3, 2024", "en", "2024-06-03T00:00:00+00:00"),  # English stays with dateutil
     ("3/4/2025", None, "2025-03-04T00:00:00+00:00"),  # a slashed date stays month first
+    # scripts dateutil cannot read: their month names were skipped and the day taken for the month
+    ("12 जून 2024", None, "2024-06-12T00:00:00+00:00"),  # (2024-12-01 before)
+    ("१२ जून २०२४", "hi", "2024-06-12T00:00:00+00:00"),  # Devanagari digits, the page's language
+    ("١٢ يونيو ٢٠٢٤", None, "2024-06-12T00:00:00+00:00"),
+    ("১২ জুন ২০২৪", None, "2024-06-12T00:00:00+00:00"),
+    ("2024-06-12 更新", None, "2024-06-12T00:00:00+00:00"),  # a word beside a numeric date
+    ("Updated 10:30 AM ET, June 12, 2024", None, "2024-06-12T14:30:00+00:00"),  # US Eastern time
 ])
 def test_dates_in_other_languages(raw, language, expected):
     parsed = parse_date(raw, "UTC", language=language)
     assert parsed is not None and parsed.iso == expected, parsed
+
+
+@pytest.mark.parametrize("raw", ["12 Hunyo 2024", "12 ज़ज़ज़ 2024", "१२ ज़ज़ज़ २०२४"])
+def test_a_month_name_no_reader_knows_gives_no_date_rather_than_a_wrong_one(raw):
+    assert parse_date(raw, "UTC") is None  # dateutil read the day as the month: 1 December
 
 
 def test_a_date_in_another_language_keeps_its_time_and_zone():

@@ -12,7 +12,8 @@ The cascade, one module a stage:
 3. decide the signs that settle alone that a page is not a story (bot walls, forum and wiki
    software, documentation, products, section fronts) -- ``pagetype.not_a_story``;
 4. drop cookie-consent banners, hidden furniture, lists of links and the site's ``drop_selectors``;
-5. trafilatura extracts the main text (its own metadata pass is not run: step 2 reads it);
+5. trafilatura extracts the main text (its own metadata pass is not run: step 2 reads it; nor its
+   comparison with readability where that cannot change the text) -- ``trafilatura_reading``;
 6. strip boilerplate lines (generic furniture, trailing tag lines, the site's ``drop_lines``), what
    follows a late heading that ends the article, a closing author bio, byline and date lines
    -- ``boilerplate``;

@@ -19,7 +19,6 @@ from htmldate import find_date
 from lxml import etree
 from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
-from trafilatura import bare_extraction
 from trafilatura import metadata as trafilatura_metadata
 from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import is_dubious_html, repair_faulty_html
@@ -54,6 +53,7 @@ from .pagetype import (
     page_type_score,
 )
 from .text import detect_language, word_count
+from .trafilatura_reading import bare_extraction
 
 DEFAULT_RULES = ExtractionRules()
 MENDING_PROBE = 200_000  # bytes of a page whose charset is told again (charset-normalizer reads no more)

@@ -34,7 +34,7 @@ from archive.queries import (
 )
 from archive.serve import SQL_TIME_LIMIT_MS
 from crawler import __version__
-from crawler.sites import BUILT_IN_SITES, SiteConfigError, load_site_file, load_sites, parse_sources
+from crawler.sites import SiteConfigError, load_site, load_sites, parse_sources
 
 if TYPE_CHECKING:
     from archive.schedule import SiteFiles
@@ -314,7 +314,7 @@ def _serving_sample_site(sites: list, articles: int = 120, port: int = 0) -> Ite
 def demo(db_path: Path, sites_dir: Path, articles: int, port: int, verbose: bool, settings: tuple[str, ...],
          since: str | None, sources: str | None) -> None:
     """Serve the bundled sample news site on 127.0.0.1 and archive it (no network needed)."""
-    config = load_site_file(BUILT_IN_SITES / "demo.toml")
+    config = load_site("demo", sites_dir)  # a demo.toml in --sites-dir first, as `crawl demo` reads it
     with _serving_sample_site([config], articles, port) as extra:
         _crawl([config], db_path, verbose, settings, since, sources, extra=extra, demo=True)
     click.echo(f"\nExplore it:\n  newsarchive search Pyongyang --db {db_path}\n"

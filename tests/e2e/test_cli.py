@@ -127,6 +127,19 @@ def test_demo_on_a_taken_port_says_so_in_one_line(runner, tmp_path):  # issue 23
     assert not (tmp_path / "a.db").exists()
 
 
+def test_demo_reads_the_demo_site_file_of_the_sites_folder_as_crawl_demo_does(runner, tmp_path):
+    """A review: `crawl demo` read <sites-dir>/demo.toml, `demo` the built-in file only."""
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "demo.toml").write_text('name = "demo"\nbase_url = "http://demo.example/"\nsections = ["/world/"]\n'
+                                     'download_delay = -1\n')
+    for command in (["demo"], ["crawl", "demo"]):
+        result = runner.invoke(cli, [*command, "--sites-dir", str(sites), "--db", str(tmp_path / "a.db")])
+        assert result.exit_code == 1, (command, result.output)  # the site file's error, before anything runs
+        assert "demo.toml" in result.output and "download_delay" in result.output
+    assert not (tmp_path / "a.db").exists()
+
+
 def test_serve_on_a_port_in_use_is_one_error_line(runner, tmp_path):
     """A user's review: Datasette's server failed with exit 3 (a bot wall's code) after "Serving"."""
     import socket

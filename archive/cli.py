@@ -273,12 +273,14 @@ def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] 
 
 
 @contextlib.contextmanager
-def _serving_sample_site(sites: list, articles: int = 120, port: int = 0) -> Iterator[dict[str, Any]]:
-    """For a crawl of the built-in sample site (``demo``), the sample site served on 127.0.0.1
-    while it runs, and the settings that route the crawl to it; nothing for other sites."""
+def _serving_sample_site(sites: list, articles: int = 120, port: int = 0,
+                         sample: Any = None) -> Iterator[dict[str, Any]]:
+    """For a crawl of the built-in sample site (``demo``), or of ``sample`` (the site file
+    ``newsarchive demo`` crawls it with), the sample site served on 127.0.0.1 while it runs, and
+    the settings that route the crawl to it; nothing for other sites."""
     from archive.schedule import is_built_in
 
-    config = next((site for site in sites if is_built_in(site)), None)
+    config = sample or next((site for site in sites if is_built_in(site)), None)
     if config is None:
         yield {}
         return
@@ -315,7 +317,7 @@ def demo(db_path: Path, sites_dir: Path, articles: int, port: int, verbose: bool
          since: str | None, sources: str | None) -> None:
     """Serve the bundled sample news site on 127.0.0.1 and archive it (no network needed)."""
     config = load_site("demo", sites_dir)  # a demo.toml in --sites-dir first, as `crawl demo` reads it
-    with _serving_sample_site([config], articles, port) as extra:
+    with _serving_sample_site([config], articles, port, sample=config) as extra:
         _crawl([config], db_path, verbose, settings, since, sources, extra=extra, demo=True)
     click.echo(f"\nExplore it:\n  newsarchive search Pyongyang --db {db_path}\n"
                f"  newsarchive serve --db {db_path}      # Datasette on http://127.0.0.1:8001/")

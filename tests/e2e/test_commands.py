@@ -76,6 +76,24 @@ def test_scrapy_crawl_news_from_the_repo_root(tmp_path):
     assert open_archive(db)["articles"].count == 40
 
 
+def test_demo_serves_the_sample_site_to_a_demo_site_file_of_the_sites_folder(tmp_path):
+    """``demo`` reads <sites-dir>/demo.toml as ``crawl demo`` does, and its rules apply to the sample
+    site it serves (a review: the crawl went to the file's address, and nothing served it)."""
+    import sqlite3
+
+    from crawler.sites import BUILT_IN_SITES
+
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "demo.toml").write_text((BUILT_IN_SITES / "demo.toml").read_text() + "\nmin_words = 100000\n")
+    result = run(tool("newsarchive"), "demo", "--sites-dir", str(sites), "--db", str(tmp_path / "a.db"),
+                 "--articles", "3")
+    assert "no page could be fetched" not in result.stdout + result.stderr, result.stderr
+    with sqlite3.connect(tmp_path / "a.db") as db:  # every story fetched, and too short by this file's rule
+        assert db.execute("select count(*) from articles").fetchone()[0] == 0
+        assert db.execute("select count(*) from rejected_pages where reason = 'too_short'").fetchone()[0] >= 3
+
+
 def test_broken_site_file_is_one_clear_line_and_nonzero_exit(tmp_path):
     (tmp_path / "broken.toml").write_text('name = "broken"\nbase_url = "https://x.example/"\n'
                                          'sections = ["/news/"]\narticle_urls = ["(unclosed"]\n')

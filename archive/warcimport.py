@@ -57,6 +57,8 @@ MAX_PAGE_BYTES = 10 * 1024 * 1024  # as a crawl's DOWNLOAD_MAXSIZE: larger pages
 EXTRACT_TIMEOUT = 30.0  # as a crawl's ARCHIVE_EXTRACT_TIMEOUT
 SAVE_EVERY = 1.0  # seconds between saves of a file's progress
 GZIP_WINDOW = zlib.MAX_WBITS | 16  # zlib reads a gzip header and trailer around the deflate stream
+MAX_GZIP_MEMBERS = 10_000  # a gzip body in more parts than this is a trap (empty members cost no output)
+INFLATE_PIECE = 1 << 16  # bytes of compressed data fed to zlib at a time
 BATCH_PAGES = 32  # extracted pages stored in one transaction (each in its own savepoint)
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 PAGE_RECORDS = ("response", "resource", "revisit")
@@ -321,15 +323,29 @@ def decode_content(data: bytes, encoding: str, limit: int) -> bytes:
 def _inflated(data: bytes, window: int, limit: int) -> bytes:
     """zlib's inflate of ``data``, at most ``limit`` + 1 bytes; a gzip body of several members (a
     server that compresses as it sends, or files joined) is decoded whole, as browsers and Scrapy
-    read it (zlib stops at the first member's end). What follows the last member is not read."""
-    parts, size = [], 0
-    while data and size <= limit:
-        inflater = zlib.decompressobj(window)
-        parts.append(inflater.decompress(data, limit + 1 - size))
-        size += len(parts[-1])
-        data = inflater.unused_data
-        if not (inflater.eof and window == GZIP_WINDOW and data[:2] == b"\x1f\x8b"):
-            break  # one stream (deflate), cut short, or no other gzip member after it
+    read it (zlib stops at the first member's end), up to ``MAX_GZIP_MEMBERS`` members. What
+    follows the last member is not read; a damaged member after the first ends the body there.
+    The data is fed in pieces, so that what follows a member is not copied once per member."""
+    view, parts, size, at = memoryview(data), [], 0, 0
+    for member in range(MAX_GZIP_MEMBERS):
+        inflater, kept = zlib.decompressobj(window), len(parts)
+        try:
+            while not inflater.eof and size <= limit:
+                tail = inflater.unconsumed_tail  # (left when the output reached the limit)
+                piece = tail or view[at:at + INFLATE_PIECE]
+                if not piece:
+                    break  # the data ends inside the member: what it held is kept
+                at += 0 if tail else len(piece)
+                parts.append(inflater.decompress(piece, limit + 1 - size))
+                size += len(parts[-1])
+        except zlib.error:
+            if member == 0:
+                raise
+            del parts[kept:]  # a damaged member after the first: the body is the members before it
+            break
+        at -= len(inflater.unused_data)
+        if not (inflater.eof and window == GZIP_WINDOW and size <= limit and view[at:at + 2] == b"\x1f\x8b"):
+            break  # one stream (deflate), cut short, at the limit, or no other gzip member after it
     return b"".join(parts)
 
 

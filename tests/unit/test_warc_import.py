@@ -489,8 +489,21 @@ def test_a_body_encoded_in_parts_is_decoded_whole(encoding):
     encoded = b"".join(encode(part) for part in parts)
     assert decode_content(encoded, encoding, 1 << 20) == b"".join(parts)
     assert decode_content(encoded, encoding, 100) == b"".join(parts)[:101]  # the limit holds across parts
-    if encoding == "gzip":  # padding after the last member is no member
+    if encoding == "gzip":  # padding after the last member is no member; a damaged one ends the body
         assert decode_content(encoded + b"\0" * 64, encoding, 1 << 20) == b"".join(parts)
+        assert decode_content(encoded + b"\x1f\x8b\x08\x00" + b"damaged" * 9, encoding, 1 << 20) == b"".join(parts)
+
+
+def test_a_gzip_body_of_endless_empty_members_is_read_to_a_bound():
+    """A review: a body of 500,000 empty members (20 bytes each, nothing out of them, so no output
+    limit stops it) kept the reader busy for a minute. Members past the bound are not read."""
+    import gzip
+
+    from archive.warcimport import MAX_GZIP_MEMBERS, decode_content
+
+    empty = gzip.compress(b"", mtime=0)
+    assert decode_content(empty * MAX_GZIP_MEMBERS + gzip.compress(b"<p>late</p>"), "gzip", 1 << 20) == b""
+    assert decode_content(empty * 3 + gzip.compress(b"<p>early</p>"), "gzip", 1 << 20) == b"<p>early</p>"
 
 
 def test_a_brotli_bomb_is_too_large_without_being_decoded_whole():

@@ -7,7 +7,8 @@ win against a text that holds more than half of the page's, has paragraphs and i
 on such a page (about half of real news pages) the comparison is only cost, a tenth of the
 reading's. ``bare_extraction`` here is trafilatura's, with that comparison skipped where its
 outcome is known in advance: the text is the same as trafilatura's, to the character (the three
-corpora read the same). trafilatura read by anyone else in the process compares as always.
+corpora read the same). trafilatura read by anyone else in the process compares as always, and so
+does a trafilatura release other than those the conditions were checked against (``ACTIVE``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any
 
+import trafilatura
 import trafilatura.core as trafilatura_core
 from lxml import etree
 from trafilatura import bare_extraction as trafilatura_bare_extraction
@@ -24,6 +26,12 @@ from trafilatura.utils import trim
 # readability drops these before reading, and writes this word into each <iframe> it keeps
 _NOT_READ = ("script", "style")
 _IFRAME_TEXT = len("VIDEO")
+# elements whose text the HTML parser takes as it is written: readability writes its reading as XML
+# ("&" as "&amp;") and trafilatura parses it again as HTML, so their text comes back longer
+_RAW_TEXT = ("xmp", "noembed", "noframes", "plaintext")
+# the trafilatura releases whose comparison ``settled`` was checked against (its conditions are
+# trafilatura's own, restated): with another, trafilatura compares as it always does
+CHECKED_RELEASES = ("2.3.",)
 
 _ours: ContextVar[bool] = ContextVar("newsarchive_trafilatura_reading", default=False)
 _compare_extraction = getattr(trafilatura_core, "compare_extraction", None)
@@ -38,7 +46,7 @@ def settled(raw_tree: Any, body: Any, text: str, options: Any) -> bool:
         return False
     if not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(body.findall(".//p")):
         return False
-    if body.xpath(SANITIZED_XPATH):
+    if body.xpath(SANITIZED_XPATH) or next(raw_tree.iter(_RAW_TEXT), None) is not None:
         return False
     return 2 * len(text) > readable_length(raw_tree)
 
@@ -61,7 +69,8 @@ def _compare_unless_settled(cleaned_tree: Any, raw_tree: Any, body: Any, text: s
     return _compare_extraction(cleaned_tree, raw_tree, body, text, options)
 
 
-if _compare_extraction is not None:  # (a trafilatura that compares elsewhere compares as it always did)
+ACTIVE = _compare_extraction is not None and trafilatura.__version__.startswith(CHECKED_RELEASES)
+if ACTIVE:  # (another trafilatura compares as it always did)
     trafilatura_core.compare_extraction = _compare_unless_settled
 
 

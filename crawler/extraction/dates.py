@@ -13,6 +13,7 @@ travels beside the normalised value, so a wrong guess can be redone later.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
@@ -46,12 +47,12 @@ _WORD = re.compile(r"[^\W\d_]+")  # a word that dateutil skipped: a month name i
 _CJK_DATE = re.compile(r"\d\s*[年月日]")  # "2024年6月5日"
 _KOREAN_DATE = re.compile(r"\d\s*[년월일]")  # "2024년 6월 5일"
 _TIME = re.compile(r"\d{1,2}\s*(?:[:h時시]|Uhr)\s*\d{0,2}")
-_ENGLISH_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE)
 _NUMERIC_DATE = re.compile(r"\d{1,4}\s?[-./]\s?\d{1,2}\s?[-./]\s?\d{1,4}")  # day, month and year in digits
 _DATEPARSER = {"PREFER_DAY_OF_MONTH": "first", "PREFER_DATES_FROM": "past", "REQUIRE_PARTS": ["month", "year"]}
 
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_ENGLISH_MONTH = re.compile(rf"\b{_MONTH}", re.IGNORECASE)
 _YEAR = r"(?:19|20)\d{2}"
 # A time of day after a printed date: "June 3, 2024, 10:30", "5. Juni 2024, 10:30 Uhr", "2024.06.12 14:20".
 _TIME_AFTER = r"(?:,?\s+(?:[^\W\d]{1,3}\s+)?\d{1,2}:\d{2}(?:\s*(?:Uhr|[ap]\.?m\.?))?)?"
@@ -154,8 +155,9 @@ def _month_names() -> dict[str, tuple[str, ...]]:
 def _other_script(word: str) -> bool:
     """A word in a script dateutil cannot read (Devanagari, Arabic, Bengali, Thai ...): a month
     name there is no word to dateutil, which then takes the day for the month ("12 जून 2024"
-    was 1 December). Combining marks (the vowel signs of Indic scripts) do not count."""
-    letters = [character for character in word if character.isalpha()]
+    was 1 December). Combining marks (the vowel signs of Indic scripts) count with the letters:
+    "মে" (May in Bengali) is a letter and a sign."""
+    letters = [character for character in word if unicodedata.category(character)[0] in "LM"]
     return len(letters) >= 2 and any(ord(character) > 0x24F for character in letters)
 
 

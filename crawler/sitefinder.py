@@ -34,7 +34,7 @@ from crawler.extraction import Article, NotAnArticle, extract
 from crawler.settings import ARCHIVE_CONTACT, ARCHIVE_MAX_LINKS_PER_PAGE, contact_user_agent
 from crawler.sites import LANGUAGE_TAG, NAME, SiteConfig, parse_site
 from crawler.spiders.news import feed_links, listing_links, next_page, on_loopback
-from crawler.urls import canonical_url, clean_url, url_shape
+from crawler.urls import absolute_links, canonical_url, clean_url, url_shape
 from crawler.workers import time_limit
 
 USER_AGENT_TOKEN = "newsarchive"
@@ -413,13 +413,13 @@ def find_site(url: str, fetcher: PoliteFetcher, name: str | None = None, sample:
         if listing is None or not listing.ok or "html" not in listing.content_type:
             continue
         response = listing.html()
-        links = [clean_url(response.urljoin(h)) for h in listing_links(response, ARCHIVE_MAX_LINKS_PER_PAGE)]
+        links = _listed(response)
         links = [link for link in links if in_base(link)]
         not_articles.update(link for link in links if url_shape(link) < 0)
         source = Source("section", candidate, _section_name(candidate, base_url), paginated=bool(next_page(response)))
         listings.append((source, links))
     if page is not None:  # the home page lists stories too, on sites without sections
-        links = [clean_url(page.urljoin(h)) for h in listing_links(page, ARCHIVE_MAX_LINKS_PER_PAGE)]
+        links = _listed(page)
         home_source = Source("section", base_url, "home", paginated=bool(next_page(page)))
         listings.append((home_source, [link for link in links if in_base(link)]))
 
@@ -461,11 +461,15 @@ def _section_name(url: str, base_url: str) -> str:
     return (path.rsplit("/", 1)[-1] or "home").lower()
 
 
+def _listed(page: HtmlResponse) -> list[str]:
+    """The links of a listing page (the first ones, as a crawl reads them), absolute and cleaned."""
+    return [clean_url(url) for url in absolute_links(page.urljoin, listing_links(page, ARCHIVE_MAX_LINKS_PER_PAGE))[0]]
+
+
 def _section_candidates(page: HtmlResponse, in_base: Callable[[str], bool]) -> list[str]:
     """The navigation's links that may lead to section fronts, in page order."""
     found = []
-    for href in page.css(NAV).getall():
-        url = clean_url(page.urljoin(href))
+    for url in map(clean_url, absolute_links(page.urljoin, page.css(NAV).getall())[0]):
         if (in_base(url) and url_shape(url) < 1 and not NOT_A_SECTION.search(urlsplit(url).path)
                 and urlsplit(url).path != urlsplit(page.url).path):
             found.append(url)
@@ -474,7 +478,7 @@ def _section_candidates(page: HtmlResponse, in_base: Callable[[str], bool]) -> l
 
 def _find_feeds(findings: Findings, fetcher: PoliteFetcher, page: HtmlResponse | None,
                 in_base: Callable[[str], bool]) -> None:
-    named = [page.urljoin(h) for h in feed_links(page)] if page is not None else []
+    named = absolute_links(page.urljoin, feed_links(page))[0] if page is not None else []
     findings.feeds += _probe(findings, fetcher, "feed", named or _guesses(findings, COMMON_FEEDS), in_base,
                              lambda reply: [clean_url(e.url) for e in
                                             parse_feed(reply.body, ARCHIVE_MAX_LINKS_PER_PAGE).entries],

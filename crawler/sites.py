@@ -147,12 +147,12 @@ class SiteConfig:
 
 def origin(url: str) -> tuple[str, str, int] | None:
     """An http(s) URL's scheme, host (lower case, without ``www.``) and port; None for anything else."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
     try:
+        parts = urlsplit(url)
         port = parts.port
-    except ValueError:  # a port out of range or not a number
+    except ValueError:  # no URL urllib can split ("http://[::1"), a port out of range or not a number
         return None
+    scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname:
         return None
     return scheme, parts.hostname.lower().removeprefix("www."), port or DEFAULT_PORTS[scheme]

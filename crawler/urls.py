@@ -7,6 +7,7 @@ the order of the remaining query parameters is made stable.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 TRACKING_PARAMETERS = re.compile(
@@ -21,6 +22,19 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 def _without_tracking(query: str) -> str:
     return urlencode(sorted((k, v) for k, v in parse_qsl(query, keep_blank_values=True)
                             if not TRACKING_PARAMETERS.match(k)))
+
+
+def absolute_links(join: Callable[[str], str], hrefs: Iterable[str]) -> tuple[list[str], int]:
+    """``hrefs`` made absolute by ``join`` (a response's ``urljoin``, which minds its ``<base>``),
+    and how many were no URL that urllib can split ("http://[::1", "http://[zz]/"): those are left
+    out, where they failed the whole listing, feed or page that held them."""
+    urls, malformed = [], 0
+    for href in hrefs:
+        try:
+            urls.append(join(href))
+        except ValueError:
+            malformed += 1
+    return urls, malformed
 
 
 def clean_url(url: str) -> str:

@@ -41,9 +41,9 @@ from crawler.settings import (
     contact_user_agent,
     listing_safety_depth,
 )
-from crawler.sites import SiteConfig, load_sites, parse_sources
+from crawler.sites import SiteConfig, load_sites, origin, parse_sources
 from crawler.stats import count_for_site
-from crawler.urls import PAGINATION, canonical_url, clean_url, url_shape
+from crawler.urls import PAGINATION, absolute_links, canonical_url, clean_url, url_shape
 
 NEW, LISTED = 1, 2  # what a crawl notes of a link: new to the archive; met on a listing page
 NEXT_TEXT = re.compile(r"^\s*(next|older|more|›|»|→|next page|older posts|load more)\b", re.IGNORECASE)
@@ -98,7 +98,7 @@ def next_page(response: Response) -> str | None:
             if NEXT_TEXT.match(text) and PAGINATION.search(target):
                 href = target
                 break
-    return response.urljoin(href) if href else None
+    return next(iter(absolute_links(response.urljoin, [href])[0]), None) if href else None
 
 
 def listing_links(response: Response, limit: int) -> list[str]:
@@ -285,11 +285,17 @@ class NewsSpider(scrapy.Spider):
                               ", ".join(f"{s.name}: {s.scope}" for s in self.sites.values()))
         return site
 
+    def _count_bad_urls(self, site: SiteConfig, malformed: int) -> None:
+        if malformed:
+            self._count(site.name, "skipped/bad_url", malformed)
+
     def _on_site(self, site: SiteConfig, url: str) -> bool:
-        """Whether ``url`` is in the site's scope; a URL outside it is counted ``skipped/offsite``."""
+        """Whether ``url`` is in the site's scope; a URL outside it is counted ``skipped/offsite``,
+        one that is no URL ("http://[::1") ``skipped/bad_url``."""
         if site.in_scope(url):
             return True
-        self._count(site.name, "skipped/offsite")
+        malformed = url.startswith(("http://", "https://")) and origin(url) is None
+        self._count(site.name, "skipped/bad_url" if malformed else "skipped/offsite")
         return False
 
     def _cap(self, site: SiteConfig, response: Response, cut: int, what: str) -> None:
@@ -483,8 +489,9 @@ class NewsSpider(scrapy.Spider):
             self._count(site.name, "skipped/not_html")
             return
         if "feeds" in self._sources(site):
-            for href in feed_links(response):
-                feed = response.urljoin(href)
+            feeds, malformed = absolute_links(response.urljoin, feed_links(response))
+            self._count_bad_urls(site, malformed)
+            for feed in feeds:
                 if self._on_site(site, feed):
                     yield self._feed_request(site, feed, section)
         # Only the first links are read: a page with a million of them costs no more than one with a few thousand.
@@ -492,8 +499,9 @@ class NewsSpider(scrapy.Spider):
         if len(links) == self.max_links:
             self._cap(site, response, int(float(response.xpath("count(//a/@href)").get())) - self.max_links,
                       "listing")
-        requests, fresh = self._article_requests(site, [response.urljoin(href) for href in links], section,
-                                                 ListedBy("section", section), listing=True)
+        urls, malformed = absolute_links(response.urljoin, links)
+        self._count_bad_urls(site, malformed)
+        requests, fresh = self._article_requests(site, urls, section, ListedBy("section", section), listing=True)
         yield from requests
         page = response.meta.get("listing_page", 1)
         # Listings run newest first: past a page with no story new to the archive (and
@@ -526,6 +534,9 @@ class NewsSpider(scrapy.Spider):
         candidates: dict[str, str] = {}  # canonical URL -> URL, in the page's order
         for url in urls:
             if not url.startswith(("http://", "https://")):
+                continue
+            if origin(url) is None:  # no URL urllib can split: the others go on
+                self._count(site.name, "skipped/bad_url")
                 continue
             url = clean_url(url)
             if not looks_like_article(url, site, announced=trust_source):

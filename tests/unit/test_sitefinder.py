@@ -118,3 +118,20 @@ def test_the_site_language_is_a_tag_a_site_file_takes():
 
     assert site_language(["en_US", "en-GB", "English", None, "de"]) == "en"
     assert site_language(["English", "Deutsch"]) is None
+
+
+def test_a_malformed_link_on_the_home_page_is_left_out_not_the_site():
+    """An adversarial review: add-site ended in a traceback on a page with "http://[::1" in its
+    navigation or its feed links."""
+    from scrapy.http import HtmlResponse
+
+    from crawler.sitefinder import _listed, _section_candidates
+
+    home = HtmlResponse("https://news.example/", encoding="utf-8", body=(
+        b"<html><head><link rel='alternate' type='application/rss+xml' href='http://[::1'></head><body>"
+        b"<nav><a href='http://[::1'>Bad</a><a href='/world/'>World</a></nav>"
+        b"<a href='http://[zz]/x'>Bad</a><a href='/2024/06/story.html'>Story</a></body></html>"))
+    assert _section_candidates(home, lambda url: url.startswith("https://news.example/")) == [
+        "https://news.example/world/"]
+    assert "https://news.example/2024/06/story.html" in _listed(home)
+    assert not [url for url in _listed(home) if "[" in url]

@@ -92,6 +92,38 @@ def test_feed_and_sitemap_entries_become_article_requests(spider, demo_app, demo
     assert all(r.callback == spider.parse_sitemap for r in index) and len(index) >= 2
 
 
+BAD = ("http://[::1", "http://[zz]/2024/06/story.html")  # links urllib cannot split
+
+
+def hostile(path: str, body: str, content_type: str = "text/html") -> HtmlResponse:
+    from scrapy.http import TextResponse
+
+    request = Request(BASE.rstrip("/") + path, meta={"site": "demo", "section": "world", "listing_page": 1})
+    kind = HtmlResponse if content_type == "text/html" else TextResponse
+    return kind(request.url, body=body.encode(), encoding="utf-8", request=request,
+                headers={"Content-Type": content_type})
+
+
+def test_a_malformed_link_costs_itself_not_the_listing_feed_or_sitemap_that_holds_it(spider):
+    """An adversarial review: one "http://[::1" threw away the whole page (a spider error, the
+    other links and the next page lost, the run 'finished' with nothing)."""
+    stories = [f"/2024/06/story-{n}.html" for n in range(3)]
+    links = "".join(f"<a href='{url}'>Story</a>" for url in (BAD[0], *stories, BAD[1]))
+    listing = hostile("/section/world/", f"<html><body>{links}<link rel='alternate' type='application/rss+xml' "
+                                         f"href='{BAD[0]}'><a rel='next' href='{BAD[1]}'>Next</a></body></html>")
+    out = list(spider.parse_listing(listing))
+    assert {urlsplit(r.url).path for r in out if r.callback == spider.parse_article} == set(stories)
+    items = "".join(f"<item><title>S</title><link>{url}</link></item>" for url in (BAD[0], BASE + "2024/06/fed.html"))
+    feed = hostile("/feed.xml", f"<rss version='2.0'><channel><title>F</title>{items}</channel></rss>",
+                   "application/rss+xml")
+    assert [urlsplit(r.url).path for r in spider.parse_feed(feed)] == ["/2024/06/fed.html"]
+    urls = "".join(f"<url><loc>{url}</loc></url>" for url in (BAD[1], BASE + "2024/06/mapped.html"))
+    sitemap = hostile("/sitemap.xml", f"<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{urls}</urlset>",
+                      "application/xml")
+    assert [urlsplit(r.url).path for r in spider.parse_sitemap(sitemap)] == ["/2024/06/mapped.html"]
+    assert spider.crawler.stats.get_value("news/demo/skipped/bad_url") >= 5
+
+
 def test_an_article_request_says_where_it_was_listed_in_a_key_of_its_own(spider, demo_app):
     """Review: ``meta["source"]`` was a feed's or sitemap's kind on their own requests, and on an
     article's a label ("feed URL") that ``failed`` split apart again; ``listed_by`` says it now."""

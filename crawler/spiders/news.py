@@ -83,6 +83,11 @@ class ListedBy(NamedTuple):
         return self.name if self.kind in ("feed", "sitemap") else None
 
 
+# Sitemap indexes followed in a row below the sitemaps a site names (the protocol nests none; sites
+# split by year, then by month, nest two)
+MAX_SITEMAP_DEPTH = 3
+
+
 class SpiderArgumentError(ValueError):
     """A spider argument (``-a``) that cannot be used: ``scrapy crawl`` says it in one line."""
 
@@ -360,8 +365,21 @@ class NewsSpider(scrapy.Spider):
         return self._source_request(site, url, "feed", self.parse_feed, section=section)
 
     def _sitemap_request(self, site: SiteConfig, url: str, parent: str | None = None,
-                         lastmod: str | None = None) -> scrapy.Request:
-        return self._source_request(site, url, "sitemap", self.parse_sitemap, parent=parent, lastmod=lastmod)
+                         lastmod: str | None = None, depth: int = 0) -> scrapy.Request:
+        """``depth``: how many sitemap indexes lead to it (0: named by the site file or robots.txt)."""
+        return self._source_request(site, url, "sitemap", self.parse_sitemap, parent=parent, lastmod=lastmod,
+                                    sitemap_depth=depth)
+
+    def _child_sitemaps(self, site: SiteConfig, response: Response, children: int) -> int | None:
+        """The depth of the sitemaps an index lists, or None past ``MAX_SITEMAP_DEPTH`` indexes in a
+        row (the protocol nests none; an index that lists a new index forever was followed forever):
+        its ``children`` are counted ``sitemap_depth_limit``."""
+        depth = response.meta.get("sitemap_depth", 0) + 1
+        if depth <= MAX_SITEMAP_DEPTH:
+            return depth
+        if children:
+            self._count(site.name, "sitemap_depth_limit", children)
+        return None
 
     def _source_request(self, site: SiteConfig, url: str, kind: str, callback: Any, **extra: Any) -> scrapy.Request:
         """A feed or sitemap request; asked conditionally when the last crawl kept its validators."""
@@ -431,29 +449,33 @@ class NewsSpider(scrapy.Spider):
             return
         self._count(site.name, "sitemaps")
         if self._source_read(site, response):
-            yield from self._children_of_unchanged(site, _asked(response))
+            yield from self._children_of_unchanged(site, response)
             return
         sitemap = parse_sitemap(response.body, self.max_links)
         self._cap(site, response, sitemap.cut, "sitemap")
-        for child in sitemap.sitemaps:
+        depth = self._child_sitemaps(site, response, len(sitemap.sitemaps))
+        for child in sitemap.sitemaps if depth is not None else ():
             if child.older_than(self.since):
                 self._count(site.name, "skipped/older_than_since")
             elif self._unchanged_sitemap(site, child):
                 self._count(site.name, "skipped/sitemap_unchanged")
             elif self._on_site(site, child.url):
-                yield self._sitemap_request(site, child.url, parent=_asked(response), lastmod=child.date)
+                yield self._sitemap_request(site, child.url, parent=_asked(response), lastmod=child.date,
+                                            depth=depth)
         yield from self._entry_requests(site, sitemap.urls, None, ListedBy("sitemap", _asked(response)))
 
-    def _children_of_unchanged(self, site: SiteConfig, index: str) -> Iterator[scrapy.Request]:
+    def _children_of_unchanged(self, site: SiteConfig, response: Response) -> Iterator[scrapy.Request]:
         """A sitemap index that answered 304 lists the children it listed before, with the same
         ``lastmod``: those that had one are unchanged; the others are asked for, conditionally."""
-        for child in self.sources.get(site.name, {}).values():
-            if child.parent != index:
-                continue
+        index = _asked(response)
+        children = [child for child in self.sources.get(site.name, {}).values() if child.parent == index]
+        if (depth := self._child_sitemaps(site, response, len(children))) is None:
+            return
+        for child in children:
             if child.lastmod:
                 self._count(site.name, "skipped/sitemap_unchanged")
             elif self._on_site(site, child.url):
-                yield self._sitemap_request(site, child.url, parent=index)
+                yield self._sitemap_request(site, child.url, parent=index, depth=depth)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         if (site := self._site(response)) is None:

@@ -124,6 +124,30 @@ def test_a_malformed_link_costs_itself_not_the_listing_feed_or_sitemap_that_hold
     assert spider.crawler.stats.get_value("news/demo/skipped/bad_url") >= 5
 
 
+def test_sitemap_indexes_are_followed_only_so_deep(spider):
+    """An adversarial review: an index that listed a new index (and a story) each time was
+    followed for as long as the crawl ran."""
+    from scrapy.http import TextResponse
+
+    from crawler.spiders.news import MAX_SITEMAP_DEPTH
+
+    def index(number: int) -> str:
+        return ("<sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+                f"<sitemap><loc>{BASE}sm/{number + 1}.xml</loc></sitemap>"
+                f"<sitemap><loc>{BASE}stories/{number}.xml</loc></sitemap></sitemapindex>")
+
+    request, followed = Request(BASE + "sm/0.xml", meta={"site": "demo", "source": "sitemap"}), 0
+    while request is not None:
+        number = int(request.url.rsplit("/", 1)[1].split(".")[0])
+        reply = TextResponse(request.url, body=index(number).encode(), request=request,
+                             headers={"Content-Type": "application/xml"})
+        request = next((r for r in spider.parse_sitemap(reply) if "/sm/" in r.url), None)
+        followed += 1
+        assert followed <= MAX_SITEMAP_DEPTH + 1
+    assert followed == MAX_SITEMAP_DEPTH + 1  # the index the site names, and this many below it
+    assert spider.crawler.stats.get_value("news/demo/sitemap_depth_limit") == 2  # the last one's two children
+
+
 def test_an_article_request_says_where_it_was_listed_in_a_key_of_its_own(spider, demo_app):
     """Review: ``meta["source"]`` was a feed's or sitemap's kind on their own requests, and on an
     article's a label ("feed URL") that ``failed`` split apart again; ``listed_by`` says it now."""

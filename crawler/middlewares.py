@@ -147,6 +147,9 @@ def robots_txt_url(request: Request) -> str:
     return f"{url.scheme}://{url.netloc}/robots.txt"
 
 
+DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+
 class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, with every request that waits for robots.txt checked, and
     the site's ``Crawl-delay`` kept.
@@ -159,6 +162,10 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
     Scrapy reads ``Crawl-delay`` but does nothing with it. Here it is the least delay of the
     site's download slot (up to ``AUTOTHROTTLE_MAX_DELAY``), set again before each request is
     queued, since AutoThrottle may have lowered it since (``news/<site>/crawl_delay`` records it).
+
+    A robots.txt that the server fails to give (HTTP 5xx after its retries) disallows the whole
+    host for the crawl, as RFC 9309 asks, and counts as an error of the site
+    (``news/<site>/errors/robots_txt_unreachable``); one that does not exist (4xx) allows all.
 
     Only the first ``ARCHIVE_ROBOTSTXT_MAX_BYTES`` of a robots.txt are read (as Google reads
     500 KiB): its download stops there and the rules it holds so far apply. Any ``/robots.txt``
@@ -179,6 +186,7 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         self._max_bytes = crawler.settings.getint("ARCHIVE_ROBOTSTXT_MAX_BYTES")
         self._cut_hosts: set[str] = set()
         self._fetched: dict[str, Response] = {}  # host -> its robots.txt as fetched for the rules, until asked for
+        self._unreachable: set[str] = set()  # the hosts whose robots.txt the server failed to give
         if self._max_bytes:
             crawler.signals.connect(self._bytes_received, signal=signals.bytes_received)
 
@@ -189,8 +197,7 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         received = request.meta["robots_txt_bytes"] = request.meta.get("robots_txt_bytes", 0) + len(data)
         if received <= self._max_bytes:
             return
-        site_for = getattr(self.crawler.spider, "site_for", lambda url: None)
-        site = request.meta.get("site") or getattr(site_for(request.url), "name", url.netloc)
+        site = self._site_of(request)
         if url.netloc not in self._cut_hosts:  # once per host, however often it is fetched (a retry)
             self._cut_hosts.add(url.netloc)
             count_for_site(self.crawler.stats, "news", site, "cut/robots_txt")
@@ -204,6 +211,8 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         await super().process_request(request)
         if request.meta.get("dont_obey_robotstxt") or request.url != robots_txt_url(request):
             return None
+        if urlparse_cached(request).netloc in self._unreachable:  # its sitemaps' entries would be disallowed
+            raise IgnoreRequest("Forbidden by robots.txt: the server failed to give it")
         fetched = self._fetched.pop(urlparse_cached(request).netloc, None)
         if fetched is None:
             return None
@@ -212,8 +221,21 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         self.crawler.stats.inc_value("robotstxt/handed_over")
         return fetched.replace(request=request, flags=[*fetched.flags, "robots.txt fetched once"])
 
+    def _site_of(self, request: Any) -> str:
+        site_for = getattr(self.crawler.spider, "site_for", lambda url: None)
+        return request.meta.get("site") or getattr(site_for(request.url), "name", urlparse_cached(request).netloc)
+
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         # ``request``: the one that made it fetch robots.txt, the spider's own request for it maybe
+        if response.status >= 500:  # (after its retries)
+            # RFC 9309 (2.3.1.4): a robots.txt the server fails to give means a complete disallow
+            site = self._site_of(request)
+            count_for_site(self.crawler.stats, "news", site, "errors/robots_txt_unreachable")
+            count_for_site(self.crawler.stats, "news", site, "errors")
+            logger.warning("%s: robots.txt answered HTTP %d: nothing is fetched from %s in this crawl (an "
+                           "unreachable robots.txt disallows all, RFC 9309)", site, response.status, netloc)
+            response = response.replace(body=DISALLOW_ALL)
+            self._unreachable.add(netloc)
         robots_txt = robots_txt_url(request)
         asks = getattr(self.crawler.spider, "asks_for_robots_txt", lambda url: False)
         # A failure (a 503 after its retries) is the spider's to try again.

@@ -326,10 +326,35 @@ def test_robots_txt_is_downloaded_once_for_the_rules_and_the_spiders_sitemaps(de
     assert asyncio.run(mw.process_request(robots.replace())) is None  # handed over once, not kept
 
 
-def test_a_robots_txt_that_failed_for_the_rules_is_fetched_again_for_the_sitemaps(demo_config):
-    """Review: a robots.txt answered 503 (after Scrapy's retries for the rules) was handed to the
-    spider's own request as it was, with no retry of its own: the sitemaps it lists were lost for
-    the crawl. Only a robots.txt that came is handed over; the spider's request goes out again."""
+def test_a_robots_txt_the_server_fails_to_give_disallows_the_site(demo_config):
+    """An adversarial review: a robots.txt answered 5xx (after Scrapy's retries) allowed the whole
+    site. RFC 9309 asks for a complete disallow: nothing is fetched, not its robots.txt again for
+    its sitemaps either (their entries would be disallowed), and the site counts an error."""
+    import asyncio
+
+    from scrapy.http import TextResponse
+
+    crawler = crawler_with_slots(0.0, ROBOTSTXT_OBEY=True, USER_AGENT="newsarchive/0")
+    downloads: list[str] = []
+
+    async def download_async(request: Request) -> Response:
+        downloads.append(request.url)
+        return TextResponse(request.url, status=503, body=b"busy", request=request)
+
+    crawler.engine.download_async = download_async
+    mw = RobotsTxtMiddleware.from_crawler(crawler)
+    spider = crawler.spider = NewsSpider.from_crawler(crawler, sites=[demo_config.with_base_url("http://127.0.0.1/")])
+    robots = asyncio.run(anext(spider.start()))
+    for request in (site_request("demo"), site_request("demo", "/2024/06/story.html"), robots):
+        with pytest.raises(IgnoreRequest):
+            asyncio.run(mw.process_request(request))
+    assert downloads == ["http://127.0.0.1/robots.txt"]
+    assert crawler.stats.get_value("news/demo/errors/robots_txt_unreachable") == 1
+    assert crawler.stats.get_value("news/demo/errors") == 1
+    assert not crawler.stats.get_value("robotstxt/handed_over")
+
+
+def test_a_robots_txt_that_does_not_exist_allows_the_site(demo_config):
     import asyncio
 
     from scrapy.http import TextResponse
@@ -337,19 +362,13 @@ def test_a_robots_txt_that_failed_for_the_rules_is_fetched_again_for_the_sitemap
     crawler = crawler_with_slots(0.0, ROBOTSTXT_OBEY=True, USER_AGENT="newsarchive/0")
 
     async def download_async(request: Request) -> Response:
-        return TextResponse(request.url, status=503, body=b"busy", request=request)
+        return TextResponse(request.url, status=404, body=b"<html>Not found: Disallow: /</html>", request=request)
 
     crawler.engine.download_async = download_async
     mw = RobotsTxtMiddleware.from_crawler(crawler)
-    spider = crawler.spider = NewsSpider.from_crawler(crawler, sites=[demo_config.with_base_url("http://127.0.0.1/")])
-
-    async def crawl() -> Response | None:
-        robots = await anext(spider.start())
-        await mw.process_request(site_request("demo"))  # fetches it for the rules: 503
-        return await mw.process_request(robots)
-
-    assert asyncio.run(crawl()) is None  # sent, with its own retries
-    assert not crawler.stats.get_value("robotstxt/handed_over")
+    crawler.spider = NewsSpider.from_crawler(crawler, sites=[demo_config.with_base_url("http://127.0.0.1/")])
+    assert asyncio.run(mw.process_request(site_request("demo", "/2024/06/story.html"))) is None
+    assert not crawler.stats.get_value("news/demo/errors")
 
 
 @pytest.mark.parametrize("sources", ["sitemaps", "feeds,sections"])

@@ -160,8 +160,9 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
     out unchecked. Here each waiter reads the parser from the cache once the fetch has finished.
 
     Scrapy reads ``Crawl-delay`` but does nothing with it. Here it is the least delay of the
-    site's download slot (up to ``AUTOTHROTTLE_MAX_DELAY``), set again before each request is
-    queued, since AutoThrottle may have lowered it since (``news/<site>/crawl_delay`` records it).
+    site's download slot (up to ``AUTOTHROTTLE_MAX_DELAY``), without the random spread around it,
+    set again before each request is queued and after each response (AutoThrottle lowers a slot's
+    delay after a fast one); ``news/<site>/crawl_delay`` records it.
 
     A robots.txt that the server fails to give (HTTP 5xx after its retries) disallows the whole
     host for the crawl, as RFC 9309 asks, and counts as an error of the site
@@ -189,6 +190,7 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         self._unreachable: set[str] = set()  # the hosts whose robots.txt the server failed to give
         if self._max_bytes:
             crawler.signals.connect(self._bytes_received, signal=signals.bytes_received)
+        crawler.signals.connect(self._after_response, signal=signals.response_downloaded)
 
     def _bytes_received(self, data: bytes, request: Any, spider: Any = None) -> None:
         url = urlparse_cached(request)
@@ -265,10 +267,27 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
                                    key, asked, self._max_delay)
                 else:
                     logger.info("%s: robots.txt asks for %gs between requests", key, asked)
-        delay = self._crawl_delays[key]
+        self._floor(key)
+
+    def _floor(self, key: str | None) -> None:
+        """The site's Crawl-delay as the least gap between its requests: its slot's delay no lower,
+        and without Scrapy's random spread (``RANDOMIZE_DOWNLOAD_DELAY`` sends a request after
+        half the delay)."""
+        delay = self._crawl_delays.get(key or "", 0.0)
         slot = download_slot(self.crawler, key) if delay else None
-        if slot is not None and slot.delay < delay:
+        if slot is None:
+            return
+        if slot.delay < delay:
             slot.delay = delay
+        if hasattr(slot, "jitter"):  # (Scrapy 2.19; randomize_delay before)
+            slot.jitter = 0.0
+        else:
+            slot.randomize_delay = False
+
+    def _after_response(self, response: Any, request: Any, spider: Any = None) -> None:
+        # AutoThrottle lowers a slot's delay after a fast response (it reads the signal first): the
+        # floor is set again before the slot sends its next request
+        self._floor(request.meta.get("download_slot"))
 
 
 class BotWall(IgnoreRequest):

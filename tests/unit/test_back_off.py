@@ -262,6 +262,28 @@ def test_a_sites_crawl_delay_is_kept_as_its_least_delay():
         mw.process_request_2(rp, site_request("demo", "/private/x.html"))
 
 
+def test_a_sites_crawl_delay_outlasts_autothrottle_and_the_random_spread():
+    """An adversarial review: with Crawl-delay: 3, 8 of 12 gaps between requests were shorter
+    (0.78 s once): AutoThrottle lowered the slot's delay after each fast response, and Scrapy's
+    random spread sends a request after half the delay."""
+    from scrapy import signals
+    from scrapy.core.downloader import Slot
+    from scrapy.extensions.throttle import AutoThrottle
+
+    crawler = crawler_with_slots(1.0, ROBOTSTXT_OBEY=True, USER_AGENT="newsarchive/0", AUTOTHROTTLE_ENABLED=True)
+    crawler.engine.downloader.slots["demo"] = slot = Slot(concurrency=1, delay=1.0, jitter=0.5)
+    throttle = next(e for e in crawler.extensions.middlewares if isinstance(e, AutoThrottle))  # built first
+    throttle._spider_opened(SimpleNamespace())  # its least and most delay, read at the spider's start
+    mw = RobotsTxtMiddleware.from_crawler(crawler)
+    mw.process_request_2(robots("User-agent: *\nCrawl-delay: 3\n"), site_request("demo"))
+    request = site_request("demo")
+    request.meta["download_latency"] = 0.01  # a fast response: AutoThrottle lowers the delay
+    crawler.signals.send_catch_log(signals.response_downloaded, response=HtmlResponse(request.url, request=request),
+                                   request=request, spider=crawler.spider)
+    assert slot.delay == 3.0
+    assert min(slot.download_delay() for _ in range(200)) == 3.0  # no gap shorter than asked
+
+
 def test_a_crawl_delay_is_kept_within_the_maximum_and_none_changes_nothing(caplog):
     caplog.set_level(logging.INFO)
     mw = robots_middleware(max_delay=10.0, delay=0.5)

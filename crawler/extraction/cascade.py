@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cache, lru_cache
 from itertools import islice
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import charset_normalizer
 from ftfy import fix_encoding
@@ -25,7 +25,7 @@ from trafilatura.utils import is_dubious_html, repair_faulty_html
 from w3lib.encoding import html_to_unicode
 
 from ..sites import ExtractionRules, origin
-from ..urls import DEFAULT_PORTS, canonical_url, same_site
+from ..urls import DEFAULT_PORTS, canonical_url, same_site, section_front
 from .article import INVISIBLE, Article
 from .boilerplate import fold, leading_byline, strip_boilerplate, without_metadata_lines
 from .dates import ParsedDate, first_date, parse_date
@@ -771,7 +771,9 @@ def _parser_stopped() -> bool:
 
 def page_url(url: str, canonical: str | None) -> str:
     """The URL to store the page under: its ``rel=canonical`` when that stays on the same site: the
-    same host (or a subdomain) on the same port, http and https on their default ports alike."""
+    same host (or a subdomain) on the same port, http and https on their default ports alike. A
+    canonical that names the site's home page, or a section's front, for a page that is neither is
+    a template's mistake, not this page's address (every story so marked was stored as one page)."""
     if canonical:
         try:
             target = urljoin(url, canonical)
@@ -779,9 +781,16 @@ def page_url(url: str, canonical: str | None) -> str:
             return canonical_url(url)
         here, there = origin(url), origin(target)
         if here and there and same_site(target, (here[1],)) and (
-                here[2] == there[2] or {here[2], there[2]} <= DEFAULT_WEB_PORTS):
+                here[2] == there[2] or {here[2], there[2]} <= DEFAULT_WEB_PORTS) and not (
+                _front(target) and not _front(url)):
             return canonical_url(target)
     return canonical_url(url)
+
+
+def _front(url: str) -> bool:
+    """Whether ``url`` is a site's home page or a section's front."""
+    parts = urlsplit(url)
+    return (parts.path.strip("/") == "" and not parts.query) or section_front(url)
 
 
 @dataclass(frozen=True)

@@ -160,6 +160,11 @@ def test_truncated_page_keeps_what_arrived(demo_app):
     ("https://elsewhere.example/2024/06/x.html", "http://127.0.0.1/2024/06/copy.html"),
     ("https://127.0.0.1/2024/06/x.html", "https://127.0.0.1/2024/06/x.html"),  # moved to https
     ("http://127.0.0.1:18802/2024/06/x.html", "http://127.0.0.1/2024/06/copy.html"),  # another port: another site
+    # a template's canonical, the home page or a section's front, is not a story's address (an
+    # adversarial review: every story so marked was stored as one page, each a version of the other)
+    ("/", "http://127.0.0.1/2024/06/copy.html"),
+    ("http://127.0.0.1/", "http://127.0.0.1/2024/06/copy.html"),
+    ("/news/", "http://127.0.0.1/2024/06/copy.html"),
 ])
 def test_rel_canonical_on_the_same_site_names_the_article(demo_app, canonical, expected):
     link = f'<link rel="canonical" href="{canonical}"></head>'.encode()

@@ -13,7 +13,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 TRACKING_PARAMETERS = re.compile(
     r"^(utm_\w+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|yclid|igshid|_ga|_gl|"
     r"ref|ref_src|ref_url|cmpid|ncid|ocid|sr_share|share|smid|spm|at_medium|at_campaign|"
-    r"__twitter_impression|mkt_tok|s_kwcid|ito|itm_\w+|xtor)$",
+    r"__twitter_impression|mkt_tok|s_kwcid|ito|itm_\w+|xtor|"
+    # session ids: one page under a new URL per visit ("sid" is some sites' story id: kept)
+    r"phpsessid|jsessionid|aspsessionid\w*|sessionid|session_id|oscsid|zenid|cfid|cftoken)$",
     re.IGNORECASE,
 )
 DEFAULT_PORTS = {"http": 80, "https": 443}

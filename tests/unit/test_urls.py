@@ -12,6 +12,8 @@ from crawler.urls import canonical_url, clean_url, documentation_url, same_site,
     "https://news.example/2024/06/story.html?utm_source=x&utm_medium=y",
     "https://news.example/2024/06/story.html?fbclid=abc#comments",
     "https://news.example/2024/06/story.html?gclid=1&ref=home",
+    "https://news.example/2024/06/story.html?PHPSESSID=0f3a9c&jsessionid=AB12",  # session ids
+    "https://news.example/2024/06/story.html?sessionid=77&osCsid=9",
 ])
 def test_variants_fold_to_one_canonical_url(variant):
     assert canonical_url(variant) == "https://news.example/2024/06/story.html"
@@ -19,6 +21,7 @@ def test_variants_fold_to_one_canonical_url(variant):
 
 def test_meaningful_query_is_kept_and_sorted():
     assert canonical_url("https://news.example/a?b=2&a=1&utm_source=x") == "https://news.example/a?a=1&b=2"
+    assert canonical_url("https://news.example/article.pl?sid=2406121") == "https://news.example/article.pl?sid=2406121"
 
 
 def test_clean_url_keeps_the_host_as_written():

@@ -24,6 +24,7 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as Scrapy
 from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.http import Request, Response, TextResponse
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 from w3lib.url import canonicalize_url
 
@@ -164,9 +165,10 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
     set again before each request is queued and after each response (AutoThrottle lowers a slot's
     delay after a fast one); ``news/<site>/crawl_delay`` records it.
 
-    A robots.txt that the server fails to give (HTTP 5xx after its retries) disallows the whole
-    host for the crawl, as RFC 9309 asks, and counts as an error of the site
-    (``news/<site>/errors/robots_txt_unreachable``); one that does not exist (4xx) allows all.
+    A robots.txt that the server or the network fails to give (HTTP 5xx after its retries, a
+    timeout, a refused connection) disallows the whole host for the crawl, as RFC 9309 asks, and
+    counts as an error of the site (``news/<site>/errors/robots_txt_unreachable``); one that does
+    not exist (4xx) allows all.
 
     Only the first ``ARCHIVE_ROBOTSTXT_MAX_BYTES`` of a robots.txt are read (as Google reads
     500 KiB): its download stops there and the rules it holds so far apply. Any ``/robots.txt``
@@ -227,23 +229,39 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         site_for = getattr(self.crawler.spider, "site_for", lambda url: None)
         return request.meta.get("site") or getattr(site_for(request.url), "name", urlparse_cached(request).netloc)
 
+    def _unreachable_robots(self, site: str, netloc: str, why: str) -> None:
+        """RFC 9309 (2.3.1.4): a robots.txt that the server or the network fails to give means a
+        complete disallow; the site counts an error, so a crawl that fetched nothing fails."""
+        count_for_site(self.crawler.stats, "news", site, "errors/robots_txt_unreachable")
+        count_for_site(self.crawler.stats, "news", site, "errors")
+        logger.warning("%s: robots.txt %s: nothing is fetched from %s in this crawl (an unreachable robots.txt "
+                       "disallows all, RFC 9309)", site, why, netloc)
+        self._unreachable.add(netloc)
+
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         # ``request``: the one that made it fetch robots.txt, the spider's own request for it maybe
         if response.status >= 500:  # (after its retries)
-            # RFC 9309 (2.3.1.4): a robots.txt the server fails to give means a complete disallow
-            site = self._site_of(request)
-            count_for_site(self.crawler.stats, "news", site, "errors/robots_txt_unreachable")
-            count_for_site(self.crawler.stats, "news", site, "errors")
-            logger.warning("%s: robots.txt answered HTTP %d: nothing is fetched from %s in this crawl (an "
-                           "unreachable robots.txt disallows all, RFC 9309)", site, response.status, netloc)
+            self._unreachable_robots(self._site_of(request), netloc, f"answered HTTP {response.status}")
             response = response.replace(body=DISALLOW_ALL)
-            self._unreachable.add(netloc)
         robots_txt = robots_txt_url(request)
         asks = getattr(self.crawler.spider, "asks_for_robots_txt", lambda url: False)
         # A failure (a 503 after its retries) is the spider's to try again.
         if response.status == 200 and (request.url == robots_txt or asks(robots_txt)):
             self._fetched[netloc] = response
         await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if isinstance(exc, IgnoreRequest):  # not fetched by choice (a bot wall, off the scope): as Scrapy does
+            super()._robots_error(exc, netloc)
+            return
+        site_for = getattr(self.crawler.spider, "site_for", lambda url: None)
+        site = next((found.name for scheme in ("https", "http") if (found := site_for(f"{scheme}://{netloc}/"))),
+                    netloc)
+        self._unreachable_robots(site, netloc, f"could not be fetched ({exc.__class__.__name__})")
+        waiting = self._parsers[netloc]
+        self._parsers[netloc] = parser = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
+        if isinstance(waiting, Deferred):
+            waiting.callback(parser)
 
     async def robot_parser(self, request: Any) -> Any:
         parser = await super().robot_parser(request)

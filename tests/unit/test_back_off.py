@@ -376,6 +376,32 @@ def test_a_robots_txt_the_server_fails_to_give_disallows_the_site(demo_config):
     assert not crawler.stats.get_value("robotstxt/handed_over")
 
 
+def test_a_robots_txt_the_network_fails_to_give_disallows_the_site(demo_config):
+    """An adversarial review: a robots.txt that timed out (it would have said Disallow: /) let the
+    crawl fetch the whole site. RFC 9309: unreachable by server or network errors is a disallow."""
+    import asyncio
+
+    from scrapy.exceptions import DownloadTimeoutError
+
+    crawler = crawler_with_slots(0.0, ROBOTSTXT_OBEY=True, USER_AGENT="newsarchive/0")
+
+    async def download_async(request: Request) -> Response:
+        raise DownloadTimeoutError("took longer than 10 s")
+
+    crawler.engine.download_async = download_async
+    mw = RobotsTxtMiddleware.from_crawler(crawler)
+    crawler.spider = NewsSpider.from_crawler(crawler, sites=[demo_config.with_base_url("http://127.0.0.1/")])
+
+    async def two_requests() -> None:  # the second waits on the first one's robots.txt
+        for outcome in await asyncio.gather(mw.process_request(site_request("demo")),
+                                            mw.process_request(site_request("demo", "/2024/06/x.html")),
+                                            return_exceptions=True):
+            assert isinstance(outcome, IgnoreRequest)
+
+    asyncio.run(two_requests())
+    assert crawler.stats.get_value("news/demo/errors/robots_txt_unreachable") == 1
+
+
 def test_a_robots_txt_that_does_not_exist_allows_the_site(demo_config):
     import asyncio
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -85,6 +86,7 @@ class ListedBy(NamedTuple):
         return self.name if self.kind in ("feed", "sitemap") else None
 
 
+URL_LENGTH_LIMIT = 2083  # Scrapy's default URLLENGTH_LIMIT
 # Sitemap indexes followed in a row below the sitemaps a site names (the protocol nests none; sites
 # split by year, then by month, nest two)
 MAX_SITEMAP_DEPTH = 3
@@ -176,6 +178,7 @@ class NewsSpider(scrapy.Spider):
         self.recheck = RecheckPolicy.parse(DEFAULT_POLICY)
         self._now = datetime.now(UTC)
         self.max_links = ARCHIVE_MAX_LINKS_PER_PAGE
+        self.max_url_length = URL_LENGTH_LIMIT  # Scrapy's URLLENGTH_LIMIT: longer ones it drops uncounted
         self._cut_logged: set[tuple[str, str]] = set()
 
     @classmethod
@@ -194,6 +197,7 @@ class NewsSpider(scrapy.Spider):
             spider._apply_site_settings(crawler.settings)
         spider.recheck = RecheckPolicy.parse(crawler.settings.get("ARCHIVE_RECHECK") or DEFAULT_POLICY)
         spider.max_links = crawler.settings.getint("ARCHIVE_MAX_LINKS_PER_PAGE", ARCHIVE_MAX_LINKS_PER_PAGE)
+        spider.max_url_length = crawler.settings.getint("URLLENGTH_LIMIT", URL_LENGTH_LIMIT) or sys.maxsize
         try:
             spider.safety_depth = listing_safety_depth(crawler.settings.get("ARCHIVE_LISTING_SAFETY_DEPTH",
                                                                             ARCHIVE_LISTING_SAFETY_DEPTH))
@@ -562,6 +566,9 @@ class NewsSpider(scrapy.Spider):
                 continue
             if origin(url) is None:  # no URL urllib can split: the others go on
                 self._count(site.name, "skipped/bad_url")
+                continue
+            if len(url) > self.max_url_length:  # (Scrapy would drop its request, counted for no site)
+                self._count(site.name, "skipped/url_too_long")
                 continue
             url = clean_url(url)
             if not looks_like_article(url, site, announced=trust_source):

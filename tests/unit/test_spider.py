@@ -124,6 +124,17 @@ def test_a_malformed_link_costs_itself_not_the_listing_feed_or_sitemap_that_hold
     assert spider.crawler.stats.get_value("news/demo/skipped/bad_url") >= 5
 
 
+def test_a_link_longer_than_scrapy_takes_is_counted_for_its_site(spider):
+    """An adversarial review: a 100,000-character link was dropped by Scrapy's URLLENGTH_LIMIT,
+    counted for no site."""
+    long_one = "/2024/06/" + "x" * 3000 + ".html"
+    listing = hostile("/section/world/", f"<html><body><a href='{long_one}'>A</a>"
+                                         "<a href='/2024/06/short.html'>B</a></body></html>")
+    out = [urlsplit(r.url).path for r in spider.parse_listing(listing) if r.callback == spider.parse_article]
+    assert out == ["/2024/06/short.html"]
+    assert spider.crawler.stats.get_value("news/demo/skipped/url_too_long") == 1
+
+
 @pytest.mark.parametrize("target", ["/world/page/2/", "/world/?page=2", "/world/?p=2", "/world/?pg=2", "/world/Page/2"])
 def test_the_next_page_is_found_by_its_text_among_many_links(target):
     """Only links whose target may be a numbered page have their text read (an adversarial review:

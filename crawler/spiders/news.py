@@ -564,13 +564,14 @@ class NewsSpider(scrapy.Spider):
         for url in urls:
             if not url.startswith(("http://", "https://")):
                 continue
-            if origin(url) is None:  # no URL urllib can split: the others go on
-                self._count(site.name, "skipped/bad_url")
-                continue
             if len(url) > self.max_url_length:  # (Scrapy would drop its request, counted for no site)
                 self._count(site.name, "skipped/url_too_long")
                 continue
-            url = clean_url(url)
+            try:
+                url = clean_url(url)
+            except ValueError:  # no URL urllib can split ("http://[::1"): the others go on
+                self._count(site.name, "skipped/bad_url")
+                continue
             if not looks_like_article(url, site, announced=trust_source):
                 self.passed_over(site, url, listed_by, "not an article URL")
                 continue

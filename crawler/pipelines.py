@@ -52,6 +52,10 @@ def exported(item: ArticlePage, outcome: Outcome) -> dict[str, Any]:
     return {**fields, "status": item.status, "fetched_at": item.fetched_at, "outcome": outcome.value}
 
 
+# counted for a page fetched that the archive could not take (``archive/<site>/not_stored``): the
+# site's run then fails, whatever else it did
+NOT_STORED = "not_stored"
+
 class ExtractionPipeline:
     """Turns an ``ArticlePage`` into an ``Article``; counts pages that are not articles and passes
     them on with their ``rejection``, for the archive to keep (it drops them afterwards).
@@ -193,6 +197,7 @@ class ArchivePipeline:
                 run_id=self.runs.get(item.site)))).article
         except Exception as error:
             count_for_site(self.stats, "archive", item.site, "errors")
+            count_for_site(self.stats, "archive", item.site, NOT_STORED)
             logger.error("could not archive %s: %s", item.url, error)
             raise DropItem(f"archive write failed: {item.url}", log_level="DEBUG") from None
         count_for_site(self.stats, "archive", item.site, f"saved/{stored.outcome.value}")
@@ -207,6 +212,7 @@ class ArchivePipeline:
                 run_id=self.runs.get(item.site)))
         except Exception as error:  # counted as skipped already: the page is lost, not the crawl
             count_for_site(self.stats, "archive", item.site, "rejected_lost")
+            count_for_site(self.stats, "archive", item.site, NOT_STORED)
             logger.error("could not keep rejected page %s: %s", item.url, error)
         else:
             count_for_site(self.stats, "archive", item.site, "rejected_kept")
@@ -234,4 +240,7 @@ class ArchivePipeline:
                 outcome, error = run_outcome(reason)
                 if why := blocked_by(stats, site):
                     outcome, error = "blocked", why
+                elif outcome == "finished" and (lost := int(stats.get(f"archive/{site}/{NOT_STORED}", 0) or 0)):
+                    # fetched and lost: the archive could not take them (locked, disk full): cron must hear it
+                    outcome, error = "failed", f"{lost} fetched page(s) could not be stored in the archive"
                 finish_run(db, run_id, outcome, counts, stats=site_stats, error=error)

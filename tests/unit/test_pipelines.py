@@ -115,6 +115,43 @@ def test_a_worker_that_dies_on_a_page_is_counted_and_the_page_kept(demo_config, 
     assert [row["title"] for row in db["articles"].rows] == [other.title]
 
 
+def test_a_page_the_archive_could_not_take_fails_the_run(demo_config, demo_app, demo_site, tmp_path, monkeypatch):
+    """An adversarial review: with the archive locked by another program or its disk full, a crawl
+    lost most of its articles and still ended 'finished', exit 0."""
+    import sqlite3
+
+    from archive.db import open_archive
+    from crawler import pipelines
+    from crawler.pipelines import ArchivePipeline
+
+    extraction = pipeline_for(demo_config, ARCHIVE_EXTRACT_WORKERS=0, ARCHIVE_DB=str(tmp_path / "a.db"))
+    archive = ArchivePipeline.from_crawler(extraction.crawler)
+    extraction.open_spider()
+    archive.open_spider()
+    real = pipelines.store_page
+
+    def full_disk(db, capture, **kwargs):
+        if kwargs.get("article") is not None and kwargs["article"].title == demo_site.stories[1].title:
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(db, capture, **kwargs)
+
+    monkeypatch.setattr(pipelines, "store_page", full_disk)
+
+    async def through_both(item: ArticlePage):
+        return await archive.process_item(await extraction.process_item(item))
+
+    try:
+        assert asyncio.run(through_both(page(demo_app, demo_site.stories[0].path)))
+        with pytest.raises(DropItem, match="archive write failed"):
+            asyncio.run(through_both(page(demo_app, demo_site.stories[1].path)))
+    finally:
+        extraction.close_spider()
+        archive.spider_closed(extraction.crawler.spider, "finished")
+    run = next(open_archive(tmp_path / "a.db")["crawl_runs"].rows)
+    assert (run["outcome"], run["error"]) == ("failed", "1 fetched page(s) could not be stored in the archive")
+    assert run["articles_new"] == 1 and run["errors"] == 1
+
+
 def test_an_extraction_crash_is_counted_not_raised(demo_config, demo_app, demo_site):
     pipeline = pipeline_for(demo_config, ARCHIVE_EXTRACT_WORKERS=0)
     pipeline.extract = slow_extract.explodes

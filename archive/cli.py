@@ -655,6 +655,9 @@ def reextract_command(db_path: Path, sites_dir: Path, site: str | None, dry_run:
     click.echo(f"{report.rejected} rejected pages decided again: {len(report.now_articles)} {became}, "
                f"{report.still_rejected} still rejected ({len(report.reason_changed)} for another reason), "
                f"{len(report.rejected_failed)} failed")
+    if report.fetched_meanwhile:
+        click.echo(f"{len(report.fetched_meanwhile)} page(s) fetched again by a crawl while this ran: left as the "
+                   "crawl stored them")
     if report.failed or report.rejected_failed:  # the captures are kept: a fixed rule or extractor tries again
         sys.exit(EXIT_PROBLEM)
 

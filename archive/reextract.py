@@ -9,6 +9,7 @@ with the new reason, detail and score.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 from collections.abc import Callable
@@ -17,14 +18,15 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from archive.captures import CaptureDecoder, CaptureError
-from archive.store import store_article, update_rejection
+from archive.store import store_article, transaction, update_rejection
 from crawler.extraction import Article, NotAnArticle, extract
 from crawler.sites import ExtractionRules
 
 RulesForSite = Callable[[str], tuple[ExtractionRules, str | None]]
 
 CAPTURES_SQL = """
-select a.id, a.site, a.section, a.url, c.url, c.compressed_body, c.codec, c.dictionary_id, c.headers
+select a.id, a.site, a.section, a.url, a.last_capture_id, c.url, c.compressed_body, c.codec, c.dictionary_id,
+       c.headers
 from articles a join captures c on c.id = a.last_capture_id
 where (:site is null or a.site = :site)
 order by a.id
@@ -51,6 +53,8 @@ class ReextractReport:
     still_rejected: int = 0
     reason_changed: list[tuple[str, str, str]] = field(default_factory=list)  # (url, old reason, new reason)
     rejected_failed: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+    # fetched again while this ran (a crawl beside it): left as the crawl stored them, not rolled back
+    fetched_meanwhile: list[str] = field(default_factory=list)
 
 
 
@@ -69,7 +73,7 @@ def reextract(db: sqlite_utils.Database, rules_for_site: RulesForSite, *, site: 
     rows = db.execute(CAPTURES_SQL, {"site": site}).fetchall()
     report.without_capture = total.fetchone()[0] - len(rows)
     decode = CaptureDecoder(db)
-    for article_id, site_name, section, url, capture_url, compressed, codec, dictionary_id, headers in rows:
+    for article_id, site_name, section, url, capture_id, capture_url, compressed, codec, dictionary_id, headers in rows:
         report.articles += 1
         try:
             body = decode(compressed, codec, dictionary_id)
@@ -84,15 +88,20 @@ def reextract(db: sqlite_utils.Database, rules_for_site: RulesForSite, *, site: 
             report.failed.append((url, f"extraction failed: {error}"))
             continue
         article = dataclasses.replace(article, url=url)  # the row keeps its identity
-        current, last_fetched = db.execute("select content_hash, last_fetched_at from articles where id = ?",
-                                           [article_id]).fetchone()
-        if current == article.content_hash:
-            report.unchanged += 1
-        else:
-            report.changed.append(url)
-        if not dry_run:
-            # Metadata may improve even when the text does not; the fetch times stay as they were.
-            store_article(db, article, site=site_name, section=section, fetched_at=last_fetched)
+        with transaction(db) if not dry_run else contextlib.nullcontext():
+            current, last_fetched, latest = db.execute(
+                "select content_hash, last_fetched_at, last_capture_id from articles where id = ?",
+                [article_id]).fetchone()
+            if latest != capture_id:  # a crawl stored a newer fetch since the rows were read
+                report.fetched_meanwhile.append(url)
+                continue
+            if current == article.content_hash:
+                report.unchanged += 1
+            else:
+                report.changed.append(url)
+            if not dry_run:
+                # Metadata may improve even when the text does not; the fetch times stay as they were.
+                store_article(db, article, site=site_name, section=section, fetched_at=last_fetched)
     _redecide_rejected(db, rules_for_site, report, site=site, dry_run=dry_run)
     return report
 
@@ -120,8 +129,13 @@ def _redecide_rejected(db: sqlite_utils.Database, rules_for_site: RulesForSite, 
         except Exception as error:
             report.rejected_failed.append((url, f"extraction failed: {error}"))
             continue
-        report.now_articles.append(url)
-        if not dry_run:
-            # Under the URL a crawl would store it by (its rel=canonical), from the capture already kept.
-            store_article(db, article, site=site_name, section=section, fetched_at=last_fetched,
-                          capture_id=capture_id)
+        with transaction(db) if not dry_run else contextlib.nullcontext():
+            latest = db.execute("select capture_id from rejected_pages where url = ?", [url]).fetchone()
+            if latest is None or latest[0] != capture_id:  # fetched again (or stored) by a crawl meanwhile
+                report.fetched_meanwhile.append(url)
+                continue
+            report.now_articles.append(url)
+            if not dry_run:
+                # Under the URL a crawl would store it by (its rel=canonical), from the capture already kept.
+                store_article(db, article, site=site_name, section=section, fetched_at=last_fetched,
+                              capture_id=capture_id)

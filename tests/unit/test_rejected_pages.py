@@ -186,3 +186,31 @@ def test_storing_an_article_finds_its_rejected_page_by_index_not_by_scan(archive
     plan = archive.execute("EXPLAIN QUERY PLAN DELETE FROM rejected_pages WHERE url IN ('a', 'b') OR capture_id = 3")
     details = [row[-1] for row in plan.fetchall()]
     assert not any(detail.startswith("SCAN") for detail in details), details
+
+
+def test_reextract_leaves_an_article_a_crawl_fetched_again_meanwhile(tmp_path, demo_app, demo_site):
+    """An adversarial review: a crawl stored a story's correction while reextract ran, and reextract
+    then wrote the older capture's reading over it (a third version, the correction rolled back)."""
+    from archive.reextract import reextract as reextract_archive
+
+    db = open_archive(tmp_path / "archive.db")
+    story = demo_site.stories[0]
+    url = "http://127.0.0.1" + story.path
+    body = page_html(demo_app, story.path)
+    first = extract(body, url)
+    store_article(db, first, site="demo", capture=fetch(body, "2024-06-21T00:00:00+00:00", url))
+    opening = story.blocks[0].text[:40].encode()
+    corrected = body.replace(opening, b"Correction: " + opening)
+
+    def rules(site: str):  # asked as reextract reads the article: a crawl stores the correction just then
+        if not rules.crawled:
+            rules.crawled = True
+            store_article(db, extract(corrected, url), site="demo",
+                          capture=fetch(corrected, "2024-06-22T00:00:00+00:00", url))
+        return ExtractionRules(), "UTC"
+
+    rules.crawled = False
+    report = reextract_archive(db, rules)
+    assert rules.crawled and report.fetched_meanwhile == [url] and not report.changed
+    article = next(db["articles"].rows)
+    assert article["version"] == 2 and "Correction:" in article["text"]

@@ -459,6 +459,6 @@ def _open_read_only(path: Path) -> sqlite_utils.Database:
 
 @contextmanager
 def _migration_lock(path: Path) -> Iterator[None]:
-    with open(f"{path}.lock", "a") as handle:
+    with open(f"{Path(path).resolve()}.lock", "a") as handle:  # (one archive under two names: one lock)
         fcntl.flock(handle, fcntl.LOCK_EX)  # waits for the other opener; freed if it dies
         yield

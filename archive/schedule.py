@@ -47,7 +47,9 @@ class SiteLocked(Exception):
 
 
 def lock_dir(db_path: str | Path) -> Path:
-    return Path(f"{db_path}.locks")
+    """Where the archive's crawl locks are: beside the file itself, whatever link or folder link
+    named it (two crawls of one site through two names of one archive overlapped)."""
+    return Path(f"{Path(db_path).resolve()}.locks")
 
 
 @contextmanager

@@ -166,10 +166,13 @@ MAX_BACK_OFF = 16  # a site behind a bot wall waits at most this many of its int
 def next_due(last_started: str | None, every: timedelta, now: datetime, blocked: int = 0) -> datetime:
     """When a site should next be crawled: its last start plus its interval (now if never), the
     interval doubled for each of the ``blocked`` last runs that a bot wall stopped, up to
-    ``MAX_BACK_OFF`` times: a site that has said no is asked again less and less often."""
+    ``MAX_BACK_OFF`` times: a site that has said no is asked again less and less often. A last
+    start later than now (a clock that ran ahead, then was set right) counts as now: the site is
+    not held back until that moment comes again."""
     if not last_started:
         return now
-    return datetime.fromisoformat(last_started) + every * min(2 ** blocked, MAX_BACK_OFF)
+    started = min(datetime.fromisoformat(last_started), now)
+    return started + every * min(2 ** blocked, MAX_BACK_OFF)
 
 
 def blocked_in_a_row(db: sqlite_utils.Database, site: str) -> int:

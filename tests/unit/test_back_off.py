@@ -187,6 +187,14 @@ def test_the_spider_counts_requests_left_unsent_and_not_walls_as_errors(demo_con
     assert crawler.stats.get_value("news/demo/errors") is None
 
 
+def test_a_last_start_in_the_future_does_not_hold_a_site_back_until_then():
+    """An adversarial review: a run started while the clock ran ahead (2027) kept its site from
+    being due until that day came, however the clock was set right."""
+    now = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    every = timedelta(hours=1)
+    assert next_due("2027-06-01T00:00:00+00:00", every, now) == now + every
+
+
 def test_each_blocked_run_in_a_row_doubles_the_wait_up_to_a_limit(archive):
     now = datetime(2026, 11, 30, 12, tzinfo=UTC)
     started = (now - timedelta(hours=1)).isoformat()

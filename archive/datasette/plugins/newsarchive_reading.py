@@ -190,8 +190,20 @@ def _one_row(conn: sqlite3.Connection, sql: str, *params: object) -> dict | None
     return None if row is None else dict(zip([d[0] for d in cursor.description], row))
 
 
+SQLITE_MAX_ID = 2**63 - 1  # a row id SQLite can hold: a larger number names no row
+
+
+def _row_id(request, name: str, what: str) -> int:
+    """The row id the URL names; past what SQLite holds it is a page not found (it was a server
+    error: "Python int too large to convert to SQLite INTEGER")."""
+    row_id = int(request.url_vars[name])
+    if row_id > SQLITE_MAX_ID:
+        raise NotFound(f"No {what} {row_id}")
+    return row_id
+
+
 async def article_page(datasette, request):
-    article_id = int(request.url_vars["article_id"])
+    article_id = _row_id(request, "article_id", "article")
 
     def read(conn: sqlite3.Connection):
         article = _one_row(conn, ARTICLE_SQL, article_id)
@@ -223,7 +235,7 @@ CAPTURE_SQL = "select id, url, site, fetched_at, status, content_type, size from
 
 
 async def capture_page(datasette, request):
-    capture_id = int(request.url_vars["capture_id"])
+    capture_id = _row_id(request, "capture_id", "capture")
 
     def read(conn: sqlite3.Connection):
         capture = _one_row(conn, CAPTURE_SQL, capture_id)
@@ -241,7 +253,7 @@ async def capture_page(datasette, request):
 
 
 async def capture_raw(datasette, request):
-    capture_id = int(request.url_vars["capture_id"])
+    capture_id = _row_id(request, "capture_id", "capture")
 
     def read(conn: sqlite3.Connection):
         try:

@@ -46,6 +46,7 @@ DEFAULT_SITES_DIR = "settings/sites"
 EXIT_PROBLEM = 1  # a run failed, timed out or was interrupted, or an error stopped the command
 SEARCH_MAX_SECONDS = 3600  # --time-limit: longer is no search a terminal waits for
 EXIT_BLOCKED = 3  # nothing failed, but a site's run stopped at a bot wall
+WRITER_LOCK = "(writer)"  # the lock the one writer of an archive holds, beside the sites' crawl locks
 
 
 def exit_code(outcomes: Iterable[str]) -> int:
@@ -425,16 +426,22 @@ def writer(db_path: Path, sites_dir: Path, redis_url: str | None, redis_prefix: 
     import threading
 
     from archive.frontier import ArchiveWriter
+    from archive.schedule import SiteLocked, site_lock
 
     frontier = _frontier(redis_url, redis_prefix, "writer")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    archive_writer = ArchiveWriter(str(db_path), frontier, log=lambda line: click.echo(line, err=True))
     try:
-        result = archive_writer.run(until_drained=until_drained, should_stop=stop.is_set)
-    finally:
-        archive_writer.close()
+        with site_lock(db_path, WRITER_LOCK):  # one writer an archive: two split its runs' counts
+            archive_writer = ArchiveWriter(str(db_path), frontier, log=lambda line: click.echo(line, err=True))
+            try:
+                result = archive_writer.run(until_drained=until_drained, should_stop=stop.is_set)
+            finally:
+                archive_writer.close()
+    except SiteLocked as locked:
+        raise click.ClickException(f"another writer (pid {locked.pid or 'unknown'}) writes {db_path}: an archive "
+                                   "has one writer") from None
     outcomes = ", ".join(f"{n} {k}" for k, n in sorted(result.outcomes.items())) or "nothing new"
     click.echo(f"Writer stored {result.stored} articles ({outcomes}) and kept {result.rejected} rejected pages; "
                f"{result.replayed} already archived, {result.bad} unreadable. Archive: {db_path}")

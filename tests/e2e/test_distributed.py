@@ -167,6 +167,19 @@ def test_status_shows_the_frontier_and_a_worker_needs_redis(tmp_path, redis_url)
     assert unreachable.returncode == 1 and "cannot reach Redis" in unreachable.stderr
 
 
+def test_a_second_writer_on_one_archive_is_refused(tmp_path, redis_url):
+    """An adversarial review: two writers on one archive both stored, and one crawl's counts became
+    two 'finished' runs (39 pages recorded for 29 fetched)."""
+    from archive.cli import WRITER_LOCK
+    from archive.schedule import site_lock
+
+    db = tmp_path / "a.db"
+    with site_lock(db, WRITER_LOCK):  # as a running writer holds it
+        second = run(tool("newsarchive"), "writer", "--redis", redis_url, "--db", str(db), "--until-drained")
+    assert second.returncode == 1 and "another writer" in second.stderr, second.stderr
+    assert "Traceback" not in second.stderr
+
+
 def test_worker_without_a_seeded_sites_file_hands_the_work_back_and_says_so(tmp_path, redis_url):
     with DemoServer(SITE, slow_seconds=0.1) as server:
         cluster = Cluster(tmp_path, server, redis_url)

@@ -84,17 +84,24 @@ def load_usable_sites(names: tuple[str, ...], sites_dir: Path, db_path: Path | N
 def _known_errors() -> tuple[type[Exception], ...]:
     frontier = sys.modules.get("archive.frontier")  # Redis & co: imported by the commands that use it
     return (SiteConfigError, ArchiveError, SearchError, NoSuchArticle, NoSuchSite,
-            *([frontier.FrontierError] if frontier else []))
+            *([frontier.FrontierError] if frontier else []), *_redis_errors())
+
+
+def _redis_errors() -> tuple[type[Exception], ...]:
+    redis = sys.modules.get("redis")
+    return (redis.RedisError,) if redis is not None else ()
 
 
 def clear_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Known failures become one ``Error: ...`` line and exit status 1, never a traceback."""
+    """Known failures become one ``Error: ...`` line and exit status 1, never a traceback (Redis
+    lost while a writer or a worker runs too: the work it held goes back to the frontier)."""
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
         except _known_errors() as error:
-            raise click.ClickException(str(error)) from None
+            lost = isinstance(error, _redis_errors())
+            raise click.ClickException(f"lost Redis: {error}" if lost else str(error)) from None
     return wrapper
 
 

@@ -188,3 +188,28 @@ def test_serve_checks_an_ipv6_address_too():
     except OSError:
         pytest.skip("no IPv6 loopback here")
     assert _usable_port("::1", 0) > 0  # (a review: it was checked as an IPv4 address and refused)
+
+
+def test_a_writer_that_loses_redis_says_so_in_one_line(runner, tmp_path, monkeypatch):
+    """An adversarial review: Redis stopped while the writer ran, and it died with a raw
+    redis.exceptions.ConnectionError traceback."""
+    import redis
+
+    from archive import cli as cli_module
+    from archive import frontier
+
+    class LosesRedis:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def run(self, **kwargs):
+            raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(cli_module, "_frontier", lambda *args: object())
+    monkeypatch.setattr(frontier, "ArchiveWriter", LosesRedis)
+    result = runner.invoke(cli, ["writer", "--redis", "redis://127.0.0.1:6390/0", "--db", str(tmp_path / "a.db")])
+    assert result.exit_code == 1
+    assert "Error: lost Redis: Error 111 connecting" in result.output and "Traceback" not in result.output

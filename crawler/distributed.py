@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scrapy import Request, signals
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 from twisted.internet import task
 
 from archive.frontier import (
@@ -194,6 +194,8 @@ class FrontierScheduler(Scheduler):
     more (or, with ``ARCHIVE_WORKER_IDLE_EXIT`` > 0, lets it stop after that many idle seconds)."""
 
     crawler: Any = None
+    redis_lost_since: float | None = None  # when this worker last found Redis unreachable
+    stop_reason: str | None = None  # why it asks to stop, when it does (spider_idle)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> FrontierScheduler:
@@ -210,6 +212,24 @@ class FrontierScheduler(Scheduler):
         scheduler.pushed = {}
         scheduler.pushed_epoch = -1
         return scheduler
+
+    def _redis_down(self, error: Exception) -> None:
+        """Redis went away: said once, then waited for (a standing worker waits as long as it
+        takes; one with ``ARCHIVE_WORKER_IDLE_EXIT`` stops after that long without it, its run
+        ``redis_lost``). Its in-flight work returns to the queue after its TTL, as a dead worker's."""
+        if self.redis_lost_since is None:
+            self.redis_lost_since = time.monotonic()
+            limit = f"; stopping after {self.idle_exit:g}s without it (--idle-exit)" if self.idle_exit > 0 else ""
+            logger.error("lost Redis (%s): waiting for it to come back%s", error, limit)
+
+    def _redis_up(self) -> None:
+        if self.redis_lost_since is not None:
+            logger.warning("Redis is back after %.0fs", time.monotonic() - self.redis_lost_since)
+            self.redis_lost_since = None
+
+    def _stop_if_asked(self, spider: Any = None) -> None:
+        if self.stop_reason:
+            raise CloseSpider(self.stop_reason)
 
     def _info(self) -> dict[str, Any]:
         return {"host": socket.gethostname(), "pid": os.getpid(), "started_at": self.started_at,
@@ -238,6 +258,7 @@ class FrontierScheduler(Scheduler):
         self.heartbeat.start(max(self.frontier.heartbeat_ttl / 3, 0.2), now=False)
         self.waker = task.LoopingCall(self._wake)
         self.waker.start(WAKE_EVERY, now=False)
+        self.crawler.signals.connect(self._stop_if_asked, signal=signals.spider_idle)
         self._recover()
         logger.info("worker %s joined the frontier (%d requests queued)", self.worker_id, len(self.queue))
 
@@ -249,13 +270,19 @@ class FrontierScheduler(Scheduler):
             self._push_site_stats()
         except RedisError as error:
             logger.warning("could not hand this worker's last counts to the writer: %s", error)
-        returned = self.frontier.retire(self.worker_id)
-        if returned:
-            logger.info("handed %d unfinished request(s) back to the frontier", returned)
-        stats = self.crawler.stats.get_stats()
-        self.frontier.add_stats({key: int(value) for key, value in stats.items()
-                                 if key.startswith(("news/", "archive/")) and isinstance(value, int)})
-        super().close(reason)
+        try:
+            returned = self.frontier.retire(self.worker_id)
+            if returned:
+                logger.info("handed %d unfinished request(s) back to the frontier", returned)
+            stats = self.crawler.stats.get_stats()
+            self.frontier.add_stats({key: int(value) for key, value in stats.items()
+                                     if key.startswith(("news/", "archive/")) and isinstance(value, int)})
+        except RedisError as error:  # its in-flight work returns to the queue after its TTL, as a dead worker's
+            logger.error("could not hand this worker's work back (Redis: %s): it returns after its TTL", error)
+        try:
+            super().close(reason)
+        except RedisError as error:
+            logger.error("could not close the worker's queue (Redis: %s)", error)
 
     def _beat(self) -> None:
         # A LoopingCall stops for good on an exception: one Redis hiccup must not make this worker
@@ -272,7 +299,11 @@ class FrontierScheduler(Scheduler):
 
         The engine offers no public call for this; without the attribute the heartbeat still works.
         """
-        if self.idle_since is not None and len(self.queue) > 0:
+        try:
+            waiting = self.idle_since is not None and len(self.queue) > 0
+        except RedisError:  # (a LoopingCall stops for good on an exception) said by _redis_down
+            return
+        if waiting:
             nextcall = getattr(getattr(self.crawler.engine, "_slot", None), "nextcall", None)
             if nextcall is not None:
                 nextcall.schedule()
@@ -301,7 +332,12 @@ class FrontierScheduler(Scheduler):
         return queued
 
     def next_request(self) -> Request | None:
-        request = self.queue.pop()
+        try:
+            request = self.queue.pop()
+        except RedisError as error:
+            self._redis_down(error)
+            return None
+        self._redis_up()
         if request is not None:
             self.crawler.stats.inc_value("scheduler/dequeued/redis")
             self.fetched += 1
@@ -312,6 +348,18 @@ class FrontierScheduler(Scheduler):
 
     def has_pending_requests(self) -> bool:
         """Asked only when this worker has nothing left to do: whether to keep it running."""
+        try:
+            pending = self._has_pending_requests()
+        except RedisError as error:
+            self._redis_down(error)
+            if self.idle_exit > 0 and time.monotonic() - self.redis_lost_since >= self.idle_exit:
+                self.stop_reason = "redis_lost"
+                return False
+            return True
+        self._redis_up()
+        return pending
+
+    def _has_pending_requests(self) -> bool:
         if self.queue.unknown_sites:
             return False  # misconfigured: finish what it holds, then stop
         if len(self.queue) > 0:

@@ -278,6 +278,46 @@ def test_one_quiet_look_long_after_the_last_work_does_not_end_a_worker():
     assert not scheduler.has_pending_requests()  # quiet since the first look, 5 s ago: leave
 
 
+def test_a_worker_that_lost_redis_waits_quietly_then_stops_at_its_idle_limit(caplog):
+    """An adversarial review: with Redis gone, a worker logged a traceback every ~5 s and never
+    stopped, --idle-exit or not. It says it once, waits for Redis as long as its idle limit, then
+    asks to stop ("redis_lost": a failed run, exit 1); a standing worker (no limit) keeps waiting."""
+    from redis import ConnectionError as RedisConnectionError
+    from scrapy.exceptions import CloseSpider
+
+    class GoneQueue:
+        unknown_sites = frozenset()
+
+        def __len__(self):
+            raise RedisConnectionError("Connection refused")
+
+        def pop(self):
+            raise RedisConnectionError("Connection refused")
+
+    scheduler = FrontierScheduler.__new__(FrontierScheduler)
+    scheduler.queue = GoneQueue()
+    scheduler.frontier = SimpleNamespace(heartbeat_ttl=30.0, recover_orphans=lambda: 0)
+    scheduler.worker_id, scheduler.idle_exit, scheduler.last_recovery = "w2", 4.0, time.monotonic()
+    scheduler.idle_since = scheduler.quiet_since = None
+    with caplog.at_level("ERROR"):
+        assert scheduler.next_request() is None and scheduler.has_pending_requests()
+        assert scheduler.has_pending_requests()
+    assert [r.message for r in caplog.records].count("lost Redis (Connection refused): waiting for it to come "
+                                                     "back; stopping after 4s without it (--idle-exit)") == 1
+    scheduler._stop_if_asked()  # not yet: nothing raised
+    scheduler.redis_lost_since -= 5
+    assert not scheduler.has_pending_requests() and scheduler.stop_reason == "redis_lost"
+    with pytest.raises(CloseSpider) as closing:
+        scheduler._stop_if_asked()
+    assert closing.value.reason == "redis_lost"
+    standing = FrontierScheduler.__new__(FrontierScheduler)
+    standing.queue, standing.frontier, standing.idle_exit = GoneQueue(), scheduler.frontier, 0.0
+    standing.worker_id, standing.last_recovery, standing.idle_since, standing.quiet_since = "w3", 0.0, None, None
+    assert standing.has_pending_requests()
+    standing.redis_lost_since -= 3600
+    assert standing.has_pending_requests() and standing.stop_reason is None
+
+
 def test_a_frontier_knows_whether_it_was_ever_seeded(frontier):
     assert not frontier.ever_seeded()
     frontier.new_run()

@@ -3,8 +3,8 @@
 python-dateutil reads numeric dates and English ones; a date printed in the page's own language
 ("5. Juni 2024", "3 de junio de 2024", "2024年6月5日") is read by dateparser in that language,
 which holds the month names of some 200 languages (asked for one language, it answers in about a
-millisecond; asked to guess among all, a few milliseconds after half a second for its first guess:
-it guesses only for a word in a script dateutil cannot read, "12 जून 2024"). A month name nothing
+millisecond; asked to guess among all, it loads every language first: a word in a script dateutil
+cannot read, "12 जून 2024", is read in its script's languages). A month name nothing
 reads gives no date, not dateutil's guess (the day taken for the month). Numeric dates written with
 dots ("05.06.2024") are day first, as everywhere that writes them so. The raw string always
 travels beside the normalised value, so a wrong guess can be redone later.
@@ -152,6 +152,19 @@ def _month_names() -> dict[str, tuple[str, ...]]:
     return {name: tuple(dict.fromkeys(codes)) for name, codes in found.items()}
 
 
+# The languages whose dates a script is read in, when the page does not say its language: asked
+# for a few, dateparser answers in milliseconds; asked to guess among all, it loads every language
+# (1.2 s and 11 MB, in each worker process). By the first word of the script in the string.
+SCRIPT_LANGUAGES = {
+    "DEVANAGARI": ("hi", "mr", "ne"), "BENGALI": ("bn",), "GURMUKHI": ("pa",), "GUJARATI": ("gu",),
+    "TAMIL": ("ta",), "TELUGU": ("te",), "KANNADA": ("kn",), "MALAYALAM": ("ml",), "SINHALA": ("si",),
+    "ARABIC": ("ar", "fa", "ur"), "HEBREW": ("he",), "THAI": ("th",), "LAO": ("lo",), "KHMER": ("km",),
+    "MYANMAR": ("my",), "GEORGIAN": ("ka",), "ARMENIAN": ("hy",), "ETHIOPIC": ("am",), "GREEK": ("el",),
+    "CYRILLIC": ("ru", "uk", "bg"), "CJK": ("zh", "ja"), "HIRAGANA": ("ja",), "KATAKANA": ("ja",),
+    "HANGUL": ("ko",), "LATIN": ("vi",),  # Latin letters past Latin Extended-B: Vietnamese's
+}
+
+
 def _other_script(word: str) -> bool:
     """A word in a script dateutil cannot read (Devanagari, Arabic, Bengali, Thai ...): a month
     name there is no word to dateutil, which then takes the day for the month ("12 जून 2024"
@@ -164,8 +177,8 @@ def _other_script(word: str) -> bool:
 def _date_languages(text: str, language: str | None) -> list[str] | None:
     """The languages to read a date in with dateparser: those its characters name, else the
     page's own (a BCP 47 tag: "de-AT" -> "de"), else those whose month name it prints, else
-    every language (``[]``: dateparser guesses) when it prints a word of another script; None
-    for English, or when nothing says."""
+    those of the script of a word it prints in another script (``SCRIPT_LANGUAGES``); None for
+    English, or when nothing says."""
     if _CJK_DATE.search(text):
         return ["ja", "zh"]
     if _KOREAN_DATE.search(text):
@@ -179,8 +192,10 @@ def _date_languages(text: str, language: str | None) -> list[str] | None:
     for word in _WORD.findall(text.casefold()):
         if languages := names.get(word):
             return list(languages[:3])
-    if any(_other_script(word) for word in text.split()):
-        return []
+    for word in text.split():
+        if _other_script(word):
+            script = unicodedata.name(next(c for c in word if ord(c) > 0x24F and c.isalpha()), "").split(" ")[0]
+            return list(SCRIPT_LANGUAGES.get(script, ()))  # (an unknown script: every language, [])
     return None
 
 

@@ -22,7 +22,7 @@ from lxml.cssselect import CSSSelector
 from trafilatura import metadata as trafilatura_metadata
 from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import is_dubious_html, repair_faulty_html
-from w3lib.encoding import html_to_unicode
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, to_unicode
 
 from ..sites import ExtractionRules, origin
 from ..urls import DEFAULT_PORTS, canonical_url, same_site, section_front
@@ -694,12 +694,23 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
     return decode_page(body, content_type)[0]
 
 
+def _declared_reading(content_type: str | None, body: bytes) -> tuple[str, str]:
+    """The page's text in the charset it declares (a byte-order mark, the Content-Type header, a
+    ``<meta>``), else in UTF-8, as w3lib's ``html_to_unicode`` read it with a UTF-8 fallback before
+    w3lib 2.6 (which guesses from the bytes instead, and deprecates the fallback). Undeclared bytes
+    that are no UTF-8 are mended by the caller, with charset-normalizer."""
+    bom_encoding, bom = read_bom(body)
+    if bom_encoding is not None and bom is not None:
+        return bom_encoding, to_unicode(body[len(bom):], bom_encoding)
+    encoding = http_content_type_encoding(content_type) or html_body_declared_encoding(body) or "utf-8"
+    return encoding, to_unicode(body, encoding)
+
 def decode_page(body: bytes, content_type: str | None = None) -> tuple[str, bool]:
     """``decode_html``'s text, and whether its charset had to be mended: a page declared UTF-8
     but sent in Windows-1252, or Shift_JIS with no charset declared, decodes with replacement
     characters that its bytes do not hold; then charset-normalizer tells the charset they are in."""
     try:
-        encoding, text = html_to_unicode(content_type, body, auto_detect_fun=lambda _: "utf-8")
+        encoding, text = _declared_reading(content_type, body)
     except (LookupError, UnicodeError):  # a charset named that is no text's ("base64", "rot13", "idna")
         encoding, text = "utf-8", body.decode("utf-8", "replace")
     broken = text.count("\ufffd") - body.count(b"\xef\xbf\xbd")  # (the page may hold the character itself)

@@ -165,13 +165,16 @@ SCRIPT_LANGUAGES = {
 }
 
 
-def _other_script(word: str) -> bool:
-    """A word in a script dateutil cannot read (Devanagari, Arabic, Bengali, Thai ...): a month
-    name there is no word to dateutil, which then takes the day for the month ("12 जून 2024"
-    was 1 December). Combining marks (the vowel signs of Indic scripts) count with the letters:
-    "মে" (May in Bengali) is a letter and a sign."""
-    letters = [character for character in word if unicodedata.category(character)[0] in "LM"]
-    return len(letters) >= 2 and any(ord(character) > 0x24F for character in letters)
+def _other_script(word: str) -> str | None:
+    """The script of a word that dateutil cannot read (Devanagari, Arabic, Bengali, Thai ...), as
+    Unicode names it; None for a word of Latin letters or no word. A month name there is no word
+    to dateutil, which then takes the day for the month ("12 जून 2024" was 1 December). Combining
+    marks (the vowel signs of Indic scripts) count with the letters: "মে" (May in Bengali) is a
+    letter and a sign."""
+    if sum(1 for character in word if unicodedata.category(character)[0] in "LM") < 2:
+        return None
+    other = next((character for character in word if character.isalpha() and ord(character) > 0x24F), None)
+    return unicodedata.name(other, "").split(" ")[0] or None if other else None
 
 
 def _date_languages(text: str, language: str | None) -> list[str] | None:
@@ -193,8 +196,7 @@ def _date_languages(text: str, language: str | None) -> list[str] | None:
         if languages := names.get(word):
             return list(languages[:3])
     for word in text.split():
-        if _other_script(word):
-            script = unicodedata.name(next(c for c in word if ord(c) > 0x24F and c.isalpha()), "").split(" ")[0]
+        if script := _other_script(word):
             return list(SCRIPT_LANGUAGES.get(script, ()))  # (an unknown script: every language, [])
     return None
 
@@ -218,7 +220,8 @@ def parse_date(raw: str | None, site_timezone: str | tzinfo | None = None,
     """
     if not raw or not raw.strip():
         return None
-    text = _NOISE.sub("", " ".join(raw.split()))
+    # (composed, as the names dateutil and dateparser know are: "fe\u0301vr." written decomposed is "févr.")
+    text = _NOISE.sub("", " ".join(unicodedata.normalize("NFC", raw).split()))
     now = now or datetime.now(UTC)
     dayfirst = bool(_DAY_FIRST.match(text))
     try:

@@ -90,6 +90,9 @@ def test_publication_date_in_a_byline(text, found):
     ("১২ জুন ২০২৪", None, "2024-06-12T00:00:00+00:00"),
     ("12 মে 2024", None, "2024-05-12T00:00:00+00:00"),  # a month name of a letter and a vowel sign
     ("12 மே 2024", None, "2024-05-12T00:00:00+00:00"),
+    # written decomposed (an accent as a combining mark): read as composed (it raised StopIteration)
+    ("12 fe\u0301vr. 2024", "fr", "2024-02-12T00:00:00+00:00"),
+    ("12 fe\u0301vr. 2024", None, "2024-02-12T00:00:00+00:00"),
     ("2024-06-12 更新", None, "2024-06-12T00:00:00+00:00"),  # a word beside a numeric date
     ("Updated 10:30 AM ET, June 12, 2024", None, "2024-06-12T14:30:00+00:00"),  # US Eastern time
 ])

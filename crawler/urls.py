@@ -26,17 +26,21 @@ def _without_tracking(query: str) -> str:
                             if not TRACKING_PARAMETERS.match(k)))
 
 
+def absolute_link(join: Callable[[str], str], href: str) -> str | None:
+    """``href`` made absolute by ``join`` (a response's ``urljoin``, which minds its ``<base>``);
+    None for no URL that urllib can split ("http://[::1", "http://[zz]/"), which failed the whole
+    listing, feed or page that held it."""
+    try:
+        return join(href)
+    except ValueError:
+        return None
+
+
 def absolute_links(join: Callable[[str], str], hrefs: Iterable[str]) -> tuple[list[str], int]:
-    """``hrefs`` made absolute by ``join`` (a response's ``urljoin``, which minds its ``<base>``),
-    and how many were no URL that urllib can split ("http://[::1", "http://[zz]/"): those are left
-    out, where they failed the whole listing, feed or page that held them."""
-    urls, malformed = [], 0
-    for href in hrefs:
-        try:
-            urls.append(join(href))
-        except ValueError:
-            malformed += 1
-    return urls, malformed
+    """``hrefs`` made absolute (``absolute_link``), and how many were no URL: those are left out."""
+    joined = [absolute_link(join, href) for href in hrefs]
+    urls = [url for url in joined if url is not None]
+    return urls, len(joined) - len(urls)
 
 
 def clean_url(url: str) -> str:

@@ -44,7 +44,7 @@ from crawler.settings import (
 )
 from crawler.sites import SiteConfig, load_sites, origin, parse_sources
 from crawler.stats import count_for_site
-from crawler.urls import PAGINATION, absolute_links, canonical_url, clean_url, url_shape
+from crawler.urls import PAGINATION, absolute_link, absolute_links, canonical_url, clean_url, url_shape
 
 NEW, LISTED = 1, 2  # what a crawl notes of a link: new to the archive; met on a listing page
 # the links whose target may match PAGINATION ("/page/2", "?p=2"), the first few hundred of them
@@ -108,7 +108,7 @@ def next_page(response: Response) -> str | None:
             if NEXT_TEXT.match(text) and PAGINATION.search(target):
                 href = target
                 break
-    return next(iter(absolute_links(response.urljoin, [href])[0]), None) if href else None
+    return absolute_link(response.urljoin, href) if href else None
 
 
 def listing_links(response: Response, limit: int) -> list[str]:
@@ -564,13 +564,13 @@ class NewsSpider(scrapy.Spider):
         for url in urls:
             if not url.startswith(("http://", "https://")):
                 continue
-            if len(url) > self.max_url_length:  # (Scrapy would drop its request, counted for no site)
-                self._count(site.name, "skipped/url_too_long")
-                continue
             try:
                 url = clean_url(url)
             except ValueError:  # no URL urllib can split ("http://[::1"): the others go on
                 self._count(site.name, "skipped/bad_url")
+                continue
+            if len(url) > self.max_url_length:  # (its request Scrapy would drop, counted for no site)
+                self._count(site.name, "skipped/url_too_long")
                 continue
             if not looks_like_article(url, site, announced=trust_source):
                 self.passed_over(site, url, listed_by, "not an article URL")

@@ -226,8 +226,14 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         return fetched.replace(request=request, flags=[*fetched.flags, "robots.txt fetched once"])
 
     def _site_of(self, request: Any) -> str:
+        return request.meta.get("site") or self._site_of_host(urlparse_cached(request).netloc)
+
+    def _site_of_host(self, netloc: str) -> str:
+        """The crawled site a host belongs to (by either scheme: http on a port of its own is
+        another origin than https), else the host itself."""
         site_for = getattr(self.crawler.spider, "site_for", lambda url: None)
-        return request.meta.get("site") or getattr(site_for(request.url), "name", urlparse_cached(request).netloc)
+        return next((found.name for scheme in ("https", "http") if (found := site_for(f"{scheme}://{netloc}/"))),
+                    netloc)
 
     def _unreachable_robots(self, site: str, netloc: str, why: str) -> None:
         """RFC 9309 (2.3.1.4): a robots.txt that the server or the network fails to give means a
@@ -254,10 +260,7 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         if isinstance(exc, IgnoreRequest):  # not fetched by choice (a bot wall, off the scope): as Scrapy does
             super()._robots_error(exc, netloc)
             return
-        site_for = getattr(self.crawler.spider, "site_for", lambda url: None)
-        site = next((found.name for scheme in ("https", "http") if (found := site_for(f"{scheme}://{netloc}/"))),
-                    netloc)
-        self._unreachable_robots(site, netloc, f"could not be fetched ({exc.__class__.__name__})")
+        self._unreachable_robots(self._site_of_host(netloc), netloc, f"could not be fetched ({exc.__class__.__name__})")
         waiting = self._parsers[netloc]
         self._parsers[netloc] = parser = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
         if isinstance(waiting, Deferred):

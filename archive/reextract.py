@@ -58,6 +58,12 @@ class ReextractReport:
 
 
 
+def _writing(db: sqlite_utils.Database, dry_run: bool) -> contextlib.AbstractContextManager:
+    """One transaction for the check that a row still points at the capture read and the write
+    after it (a crawl beside this may store a newer fetch); a dry run writes nothing."""
+    return contextlib.nullcontext() if dry_run else transaction(db)
+
+
 def _read_again(rules_for_site: RulesForSite, site_name: str, url: str, body: bytes, headers: str | None) -> Article:
     """A kept capture's body through extraction with its site's rules as they are now (raises NotAnArticle)."""
     rules, timezone = rules_for_site(site_name)
@@ -88,7 +94,7 @@ def reextract(db: sqlite_utils.Database, rules_for_site: RulesForSite, *, site: 
             report.failed.append((url, f"extraction failed: {error}"))
             continue
         article = dataclasses.replace(article, url=url)  # the row keeps its identity
-        with transaction(db) if not dry_run else contextlib.nullcontext():
+        with _writing(db, dry_run):
             current, last_fetched, latest = db.execute(
                 "select content_hash, last_fetched_at, last_capture_id from articles where id = ?",
                 [article_id]).fetchone()
@@ -129,7 +135,7 @@ def _redecide_rejected(db: sqlite_utils.Database, rules_for_site: RulesForSite, 
         except Exception as error:
             report.rejected_failed.append((url, f"extraction failed: {error}"))
             continue
-        with transaction(db) if not dry_run else contextlib.nullcontext():
+        with _writing(db, dry_run):
             latest = db.execute("select capture_id from rejected_pages where url = ?", [url]).fetchone()
             if latest is None or latest[0] != capture_id:  # fetched again (or stored) by a crawl meanwhile
                 report.fetched_meanwhile.append(url)

@@ -56,6 +56,7 @@ def exported(item: ArticlePage, outcome: Outcome) -> dict[str, Any]:
 # site's run then fails, whatever else it did
 NOT_STORED = "not_stored"
 
+
 class ExtractionPipeline:
     """Turns an ``ArticlePage`` into an ``Article``; counts pages that are not articles and passes
     them on with their ``rejection``, for the archive to keep (it drops them afterwards).

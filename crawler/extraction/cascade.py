@@ -705,6 +705,7 @@ def _declared_reading(content_type: str | None, body: bytes) -> tuple[str, str]:
     encoding = http_content_type_encoding(content_type) or html_body_declared_encoding(body) or "utf-8"
     return encoding, to_unicode(body, encoding)
 
+
 def decode_page(body: bytes, content_type: str | None = None) -> tuple[str, bool]:
     """``decode_html``'s text, and whether its charset had to be mended: a page declared UTF-8
     but sent in Windows-1252, or Shift_JIS with no charset declared, decodes with replacement

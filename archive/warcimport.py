@@ -442,7 +442,7 @@ def _starts_a_record(stream: BinaryIO, offset: int) -> bool:
     head = stream.read(1 << 16)
     if head[:2] == b"\x1f\x8b":
         try:
-            head = zlib.decompressobj(31).decompress(head, 64)
+            head = zlib.decompressobj(GZIP_WINDOW).decompress(head, 64)
         except zlib.error:
             return False
     return head.lstrip(b"\r\n").startswith((b"WARC/", b"filedesc://"))

@@ -220,6 +220,16 @@ def _frontier(redis_url: str | None, prefix: str, option: str):
 DEMO_TRAPS = "a 404, a 410, a redirect loop, a page too large, a page too slow"
 
 
+def _start_extraction(overrides: dict[str, Any]) -> None:
+    """Start the extraction pool's fork server before Scrapy's imports, when the crawl extracts in
+    worker processes: it imports extraction on another core meanwhile (``crawler.pool``)."""
+    from crawler.pool import start_fork_server
+    from crawler.settings import default_workers
+
+    if int(overrides.get("ARCHIVE_EXTRACT_WORKERS", default_workers())) > 0:
+        start_fork_server()
+
+
 def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] = (),
            since: str | None = None, sources: str | None = None, extra: dict[str, Any] | None = None,
            demo: bool = False) -> None:
@@ -232,10 +242,11 @@ def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] 
 
     from archive.schedule import SiteLocked, site_lock
     from archive.store import utc_now
-    from crawler.runner import run_crawl  # Scrapy loads only for commands that crawl
 
     overrides = {"LOG_LEVEL": "INFO" if verbose else "WARNING",
                  "ARCHIVE_PROGRESS": sys.stderr.isatty() and not verbose, **(extra or {}), **scrapy_settings(settings)}
+    _start_extraction(overrides)
+    from crawler.runner import run_crawl  # Scrapy loads only for commands that crawl
     hold_back = not verbose and not {"LOG_LEVEL", "LOG_FILE", "LOG_ENABLED"} & set(scrapy_settings(settings))
     open_archive(db_path).close()  # create it (and fail clearly) before taking locks beside it
     with ExitStack() as locks:
@@ -402,6 +413,7 @@ def _sites_to_crawl(site_names: tuple[str, ...], sites_dir: Path, db_path: Path)
 
 def _work(sites: list, sites_dir: Path, db_path: Path, verbose: bool, settings: tuple[str, ...], redis_url: str,
           prefix: str, idle_exit: float) -> None:
+    _start_extraction(scrapy_settings(settings))
     from crawler.distributed import DistributedNewsSpider, distributed_settings
     from crawler.runner import run_crawl
 
@@ -746,6 +758,10 @@ def import_command(db_path: Path, sites_dir: Path, paths: tuple[Path, ...], site
     import signal
     import threading
 
+    from crawler.pool import start_fork_server
+
+    if jobs != 0:
+        start_fork_server()  # it imports extraction on another core while this process imports its own
     from archive.warcimport import WarcImportError, import_archives  # warcio, trafilatura: only for an import
     from crawler.sites import load_site, site_files
 

@@ -47,10 +47,11 @@ from archive.store import (
     utc_now,
 )
 from crawler.extraction import Capture
+from crawler.pool import extraction_pool
 from crawler.settings import default_workers
 from crawler.sites import ExtractionRules, SiteConfig, origin
 from crawler.stats import draw_line
-from crawler.workers import Extracted, extract_for_archive, extraction_pool, failed_extraction, time_limit
+from crawler.workers import Extracted, extract_for_archive, failed_extraction, time_limit
 
 IMPORT_RUN_SITE = "(import)"  # the crawl_runs row of a local import: no site file can be named so
 MAX_PAGE_BYTES = 10 * 1024 * 1024  # as a crawl's DOWNLOAD_MAXSIZE: larger pages are traps, not stories

@@ -33,9 +33,10 @@ from archive.store import (
     transaction,
 )
 from crawler.items import ArticlePage
-from crawler.stats import count_for_site
+from crawler.pool import extraction_pool
+from crawler.stats import RUNS, count_for_site
 from crawler.urls import canonical_url
-from crawler.workers import EXTRACTION_TIMEOUT, Extracted, extract_for_archive, extraction_pool, failed_extraction
+from crawler.workers import EXTRACTION_TIMEOUT, Extracted, extract_for_archive, failed_extraction
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +160,7 @@ class ArchivePipeline:
         self.writer = GroupWriter(partial(open_archive, self.db_path))
         try:
             self.runs = self.writer.call(self._open).result()
+            self.stats.set_value(RUNS, dict(self.runs))
         except BaseException:
             self.writer.close()
             self.writer = None

@@ -6,17 +6,13 @@ computes from a page (the article with its content hash and word count, the capt
 digest), so that the process that writes the archive does little more than the write and the
 capture's compression (with its site's dictionary, known where it is stored: ``archive.captures``).
 
-Workers are started by a fork server that has imported extraction once (``extraction_pool``):
-each worker then starts in milliseconds instead of importing trafilatura and lxml again, and the
-fork server is a fresh process (no reactor, threads or open archive to copy, as a plain fork would).
-This module imports neither Scrapy nor the database, so a worker loads only what it needs.
+The workers are started by ``crawler.pool``'s fork server, which imports this module once. It
+imports neither Scrapy nor the database, so a worker loads only what it needs.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import multiprocessing
-import os
 import signal
 import threading
 import time
@@ -105,29 +101,3 @@ def failed_extraction(body: bytes, error: BaseException) -> Extracted:
     detail = f"{error.__class__.__name__}: {error}"[:500]
     return Extracted(None, Rejection(EXTRACTION_TIMEOUT if timed_out else EXTRACTION_FAILED, detail),
                      digest=page_digest(body))
-
-
-def _started() -> int:
-    return os.getpid()
-
-
-def extraction_pool(workers: int, *, start_timeout: float = 120.0) -> Any:
-    """A pebble ``ProcessPool`` of ``workers`` extraction processes, forked from a fork server that
-    imported and warmed up extraction once (spawned workers where there is no fork server), and
-    started: this waits until they are (the fork server's imports take a second or two), so that
-    the first page does not stall a reactor with requests in flight (downloads would time out)."""
-    from pebble import ProcessPool
-
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["crawler.workers", "crawler.workers_warm"])
-    else:
-        context = multiprocessing.get_context("spawn")
-    pool = ProcessPool(max_workers=workers, context=context)
-    try:
-        pool.schedule(_started).result(timeout=start_timeout)
-    except BaseException:  # not started in time: its fork server and workers are not left behind
-        pool.stop()
-        pool.join()
-        raise
-    return pool

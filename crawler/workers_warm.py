@@ -1,4 +1,4 @@
-"""Imported by the extraction pool's fork server (``crawler.workers.extraction_pool``): loads what
+"""Imported by the extraction pool's fork server (``crawler.pool``): loads what
 extraction otherwise loads on a worker's first page (py3langid's model), once for every worker."""
 
 from crawler.extraction.text import detect_language

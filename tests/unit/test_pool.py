@@ -1,0 +1,56 @@
+"""The extraction pool's fork server, started before a command's own imports (``crawler.pool``)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from multiprocessing import forkserver
+
+import pytest
+
+from crawler.pool import extraction_pool, pool_context, start_fork_server
+
+needs_fork_server = pytest.mark.skipif(pool_context().get_start_method() != "forkserver",
+                                reason="this platform has no fork server")
+
+
+def _what_a_worker_holds() -> tuple[int, bool, bool]:
+    """Run in a worker: its parent, and whether extraction and the language model were loaded
+    before this function (this module imports neither)."""
+    return os.getppid(), "crawler.workers" in sys.modules, "py3langid" in sys.modules
+
+
+@needs_fork_server
+def test_the_pool_forks_its_workers_from_the_fork_server_started_early():
+    start_fork_server()
+    server = forkserver._forkserver._forkserver_pid
+    assert server is not None
+    os.kill(server, 0)  # running, before any pool asked for it
+    pool = extraction_pool(1)
+    try:
+        parent, extraction_loaded, model_loaded = pool.schedule(_what_a_worker_holds).result(timeout=60)
+    finally:
+        pool.stop()
+        pool.join()
+    assert parent == server  # the early server, not a second one
+    assert extraction_loaded and model_loaded  # imported and warmed up once, in the server
+
+
+@needs_fork_server
+def test_starting_it_twice_keeps_one_server():
+    start_fork_server()
+    first = forkserver._forkserver._forkserver_pid
+    start_fork_server()
+    assert forkserver._forkserver._forkserver_pid == first
+
+
+def test_a_crawl_starts_it_only_when_it_extracts_in_workers(monkeypatch):
+    import crawler.pool
+    from archive import cli
+
+    started = []
+    monkeypatch.setattr(crawler.pool, "start_fork_server", lambda: started.append(True))
+    cli._start_extraction({"ARCHIVE_EXTRACT_WORKERS": 0})
+    assert started == []
+    cli._start_extraction({"ARCHIVE_EXTRACT_WORKERS": 2})
+    assert started == [True]

@@ -241,7 +241,7 @@ def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] 
     from contextlib import ExitStack
 
     from archive.schedule import SiteLocked, site_lock
-    from archive.store import utc_now
+    from archive.store import close_interrupted
 
     overrides = {"LOG_LEVEL": "INFO" if verbose else "WARNING",
                  "ARCHIVE_PROGRESS": sys.stderr.isatty() and not verbose, **(extra or {}), **scrapy_settings(settings)}
@@ -259,14 +259,17 @@ def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] 
                 click.echo(f"{site.name}: skipped, {locked}")
         if not free:
             return
-        started, started_at = time.monotonic(), utc_now()
+        started = time.monotonic()
         result = run_crawl(free, db_path, overrides, since=since, sources=sources, hold_back_log=hold_back)
     elapsed = time.monotonic() - started
     db = open_archive(db_path)
+    # runs left open (the crawl was stopped hard, e.g. a second Ctrl-C) are closed with what they stored
+    close_interrupted(db, result.runs.values(), f"the crawl stopped ({result.finish_reason}) before closing its run; "
+                                                "counts are what it stored")
     outcomes = {}
     for site in free:
-        run = recent_runs(db, site=site.name, limit=1)
-        if not run or run[0]["started_at"] < started_at:
+        run = recent_runs(db, run_id=result.runs[site.name]) if site.name in result.runs else []
+        if not run:
             outcomes[site.name] = "failed"
             click.echo(f"{site.name}: failed - no run was recorded ({result.finish_reason})")
             continue

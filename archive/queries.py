@@ -31,7 +31,7 @@ from articles a group by a.site order by a.site
 RUNS_SQL = """
 select id, site, started_at, finished_at, outcome, pages, articles_new, articles_changed,
        articles_unchanged, articles_not_modified, skipped, errors, error
-from crawl_runs where (:site is null or site = :site) order by id desc limit :limit
+from crawl_runs where (:site is null or site = :site) and (:id is null or id = :id) order by id desc limit :limit
 """
 
 
@@ -451,8 +451,10 @@ def rejected_stats(db: sqlite_utils.Database) -> list[dict]:
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def recent_runs(db: sqlite_utils.Database, *, site: str | None = None, limit: int = 10) -> list[dict]:
-    cursor = db.execute(RUNS_SQL, {"site": site, "limit": limit})
+def recent_runs(db: sqlite_utils.Database, *, site: str | None = None, limit: int = 10,
+                run_id: int | None = None) -> list[dict]:
+    """The latest ``limit`` runs (of ``site``), newest first; with ``run_id``, that run alone."""
+    cursor = db.execute(RUNS_SQL, {"site": site, "limit": limit, "id": run_id})
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 

@@ -9,7 +9,7 @@ import dataclasses
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -455,14 +455,24 @@ def close_abandoned_runs(db: sqlite_utils.Database) -> int:
     they stored (a process killed outright never wrote its counts); return how many."""
     rows = db.execute("SELECT id, pid FROM crawl_runs WHERE outcome = 'running'").fetchall()
     dead = [run_id for run_id, pid in rows if not _pid_alive(pid)]
-    if dead:
-        settled = {run_id: stored_counts(db, run_id) for run_id in dead}
+    return close_interrupted(db, dead, "the crawl process ended without closing its run; counts are what it stored")
+
+
+def close_interrupted(db: sqlite_utils.Database, run_ids: Iterable[int], error: str) -> int:
+    """Mark those of ``run_ids`` still 'running' as 'interrupted', with the counts of what they
+    stored, and ``error`` as the reason; return how many."""
+    ids = list(run_ids)
+    open_ids = [row[0] for row in db.execute(
+        f"SELECT id FROM crawl_runs WHERE outcome = 'running' AND id IN ({', '.join('?' * len(ids))})", ids)
+    ] if ids else []
+    settled = {run_id: stored_counts(db, run_id) for run_id in open_ids}
+    if settled:
         with transaction(db) as conn:
             for run_id, counts in settled.items():
                 conn.execute(
-                    "UPDATE crawl_runs SET outcome = 'interrupted', finished_at = ?,"
-                    " error = 'the crawl process ended without closing its run; counts are what it stored',"
-                    f" {', '.join(f'{name} = max({name}, ?)' for name in counts)} WHERE id = ?",
-                    (utc_now(), *counts.values(), run_id),
+                    "UPDATE crawl_runs SET outcome = 'interrupted', finished_at = ?, error = ?,"
+                    f" {', '.join(f'{name} = max({name}, ?)' for name in counts)}"
+                    " WHERE id = ? AND outcome = 'running'",
+                    (utc_now(), error, *counts.values(), run_id),
                 )
-    return len(dead)
+    return len(settled)

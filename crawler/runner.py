@@ -13,6 +13,7 @@ from scrapy.settings import Settings
 
 from crawler.sites import SiteConfig
 from crawler.spiders.news import NewsSpider
+from crawler.stats import RUNS
 
 
 def crawler_settings(db_path: str | Path, overrides: dict[str, Any] | None = None) -> Settings:
@@ -39,6 +40,11 @@ class CrawlResult:
 
     def count(self, key: str) -> int:
         return int(self.stats.get(key, 0))
+
+    @property
+    def runs(self) -> dict[str, int]:
+        """The ``crawl_runs`` id of each site's run this crawl opened (none: it never opened them)."""
+        return dict(self.stats.get(RUNS, {}))
 
 
 class HoldBack(logging.Filter):

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
+# The runs a crawl opened, {site: crawl_runs id}: what its summary reports, whatever runs came after.
+RUNS = "archive/runs"
+
 
 def count_for_site(stats: Any, area: str, site: str, what: str, by: int = 1) -> None:
     stats.inc_value(f"{area}/{site}/{what}", by)

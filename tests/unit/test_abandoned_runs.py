@@ -8,6 +8,8 @@ import dataclasses
 import subprocess
 import sys
 
+import pytest
+
 from archive.db import open_archive
 from archive.frontier import ArchiveWriter, encode_item
 from archive.store import close_abandoned_runs, start_run, store_article, store_rejected, transaction
@@ -62,3 +64,32 @@ def test_a_restarted_writer_settles_the_counts_of_the_run_its_killed_predecessor
     second.close()
     run = next(open_archive(tmp_path / "archive.db")["crawl_runs"].rows)
     assert (run["outcome"], run["pages"], run["articles_new"]) == ("interrupted", 3, 3)
+
+
+def test_a_crawl_stopped_before_closing_its_runs_reports_and_closes_its_own(archive, tmp_path, demo_config,
+                                                                           monkeypatch, capsys):
+    """Third review (session 18): after a second Ctrl-C the summary read the site's latest run, not
+    the one the crawl had opened, and said "running - 0 pages"; the run stayed 'running' until the
+    next crawl found its process gone. The crawl reports the runs it opened and closes those still
+    open as interrupted, with what they stored."""
+    import crawler.runner
+    from archive import cli
+    from crawler.runner import CrawlResult
+    from crawler.stats import RUNS
+
+    def stopped_hard(sites, db_path, overrides, **kwargs):
+        own = start_run(archive, "demo")
+        store_article(archive, ARTICLE, site="demo", capture=capture(), run_id=own)
+        later = start_run(archive, "demo")  # another run of the site, after ours (e.g. a distributed writer's)
+        with transaction(archive) as conn:
+            conn.execute("UPDATE crawl_runs SET outcome = 'finished', pages = 99 WHERE id = ?", (later,))
+        return CrawlResult(stats={RUNS: {"demo": own}, "finish_reason": "shutdown"})
+
+    monkeypatch.setattr(crawler.runner, "run_crawl", stopped_hard)
+    with pytest.raises(SystemExit) as exited:  # cron hears that the run did not finish
+        cli._crawl([demo_config], tmp_path / "archive.db", verbose=False)
+    assert exited.value.code != 0
+    said = capsys.readouterr().out
+    assert "demo: interrupted - 1 pages, 1 new" in said and "99 pages" not in said
+    runs = [(r["outcome"], r["pages"]) for r in archive["crawl_runs"].rows_where(order_by="id")]
+    assert runs == [("interrupted", 1), ("finished", 99)]

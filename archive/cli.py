@@ -281,12 +281,13 @@ def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] 
                    f"{r['skipped']} skipped, {r['errors']} errors" + (f"; {r['error']}" if r["error"] else ""))
     if held := sum(result.held_back.values()):
         lines = f"{held} warning{'s' if held > 1 else ''} and errors" if held > 1 else "1 warning or error"
-        if demo:
+        if demo and not result.error:
             click.echo(f"Log: {lines} from the sample site's deliberate traps ({DEMO_TRAPS}): expected; "
                        "-v shows them.")
         else:
             click.echo(f"Log: {lines} about pages and sites (what they count is above); -v shows them.")
-    click.echo(f"Crawl {result.finish_reason} in {elapsed:.1f}s; archive: {db_path}")
+    why = f": {result.error}" if result.error else ""
+    click.echo(f"Crawl {result.finish_reason} in {elapsed:.1f}s{why}; archive: {db_path}")
     code = exit_code(outcomes.values())
     if code:
         others = ", ".join(f"{name} {outcome}" for name, outcome in outcomes.items() if outcome != "finished")
@@ -433,7 +434,8 @@ def _work(sites: list, sites_dir: Path, db_path: Path, verbose: bool, settings: 
         raise click.ClickException(f"the frontier holds work for site(s) {', '.join(unknown)} with no site file in "
                                    f"{sites_dir}: every worker needs every seeded site's file (work handed back)")
     if result.finish_reason not in ("finished", "shutdown"):  # shutdown: stopped on purpose, work handed back
-        raise click.ClickException(f"the worker did not finish cleanly ({result.finish_reason})")
+        raise click.ClickException(f"the worker did not finish cleanly ({result.finish_reason}"
+                                   + (f": {result.error})" if result.error else ")"))
 
 
 @cli.command()

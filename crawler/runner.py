@@ -33,10 +33,13 @@ def crawler_settings(db_path: str | Path, overrides: dict[str, Any] | None = Non
 class CrawlResult:
     stats: dict[str, Any]
     held_back: dict[str, int] = field(default_factory=dict)  # log records not shown, by level name
+    error: str | None = None  # why the crawl could not start (e.g. the archive stayed locked)
 
     @property
     def finish_reason(self) -> str:
-        return str(self.stats.get("finish_reason", "unknown"))
+        if "finish_reason" in self.stats:
+            return str(self.stats["finish_reason"])
+        return "did not start" if self.error else "unknown"
 
     def count(self, key: str) -> int:
         return int(self.stats.get(key, 0))
@@ -73,7 +76,9 @@ def run_crawl(sites: list[SiteConfig], db_path: str | Path, overrides: dict[str,
     """
     process = CrawlerProcess(crawler_settings(db_path, overrides))
     crawler = process.create_crawler(spider_cls)
-    process.crawl(crawler, sites=sites, since=since, sources=sources)
+    failed: list[BaseException] = []  # a crawl that cannot start (a pipeline that cannot open the archive):
+    # its error is the result's, not a Twisted traceback of an unhandled Deferred
+    process.crawl(crawler, sites=sites, since=since, sources=sources).addErrback(lambda f: failed.append(f.value))
     hold_back = HoldBack()
     if hold_back_log:  # on the handler the crawl installed (it replaces the process's) and only there
         for handler in logging.getLogger().handlers:
@@ -84,7 +89,8 @@ def run_crawl(sites: list[SiteConfig], db_path: str | Path, overrides: dict[str,
         for handler in logging.getLogger().handlers:
             handler.removeFilter(hold_back)
     _close_reactor_loop()
-    return CrawlResult(stats=dict(crawler.stats.get_stats()), held_back=dict(hold_back.held))
+    error = f"{failed[0].__class__.__name__}: {failed[0]}" if failed else None
+    return CrawlResult(stats=dict(crawler.stats.get_stats()), held_back=dict(hold_back.held), error=error)
 
 
 def _close_reactor_loop() -> None:

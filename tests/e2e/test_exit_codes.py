@@ -59,3 +59,21 @@ def test_closespider_itemcount_archives_that_many_articles(tmp_path):
     row = only_run(db)
     assert row["outcome"] == "finished" and row["articles_new"] == 5
     assert open_archive(db)["articles"].count == 5
+
+
+def test_a_crawl_that_cannot_open_its_runs_says_why_and_exits_1(tmp_path):
+    """Third review (session 18): a crawl whose pipeline could not open its runs (the archive's write
+    lock held by another program for over 30 s) printed Twisted's "Unhandled error in Deferred"
+    traceback, and its summary said the crawl ended "unknown". Here the archive refuses new runs at
+    once (a trigger), as a lock held too long refuses them after 30 s."""
+    db = tmp_path / "archive.db"
+    archive = open_archive(db)
+    archive.execute("CREATE TRIGGER refuse_runs BEFORE INSERT ON crawl_runs BEGIN "
+                    "SELECT RAISE(ABORT, 'no new runs today'); END")
+    archive.close()
+    with DemoServer(DemoSite(articles=10)) as server:
+        result, _ = crawl(server.base_url, tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr[-2000:]
+    assert "demo: failed - no run was recorded (did not start)" in result.stdout
+    assert "Crawl did not start" in result.stdout and "no new runs today" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr and "Unhandled error" not in result.stderr

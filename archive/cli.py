@@ -10,6 +10,7 @@ import contextlib
 import functools
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -707,7 +708,7 @@ def export_format(output: str) -> str:
 @click.option("--since", callback=checked_by(parse_since), metavar="DATE",
               help="Articles published (WARC: captures fetched) on or after DATE.")
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), show_default=True,
-              help="File to write; - is standard output.")
+              help="File to write (replaced once the export is complete); - is standard output.")
 @clear_errors
 def export_command(db_path: Path, sites_dir: Path, fmt: str, site: str | None, since: str | None, output: str) -> None:
     """Stream the archive out as JSON Lines, CSV (articles) or WARC (raw captures)."""
@@ -726,9 +727,16 @@ def export_command(db_path: Path, sites_dir: Path, fmt: str, site: str | None, s
             out = sys.stdout.buffer if binary else sys.stdout
             count = writers[fmt](db, out, **options)
             out.flush()
-        else:
-            with open(output, "wb") if binary else open(output, "w", encoding="utf-8", newline="") as out:
-                count = writers[fmt](db, out, **options)
+        else:  # written beside it and renamed once whole: an export that fails (a full disk, an undecodable
+            # archive, Ctrl-C) leaves an earlier file of that name as it was, not half of a new one
+            target = Path(output)
+            partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+            try:
+                with open(partial, "wb") if binary else open(partial, "w", encoding="utf-8", newline="") as out:
+                    count = writers[fmt](db, out, **options)
+                os.replace(partial, target)
+            finally:
+                partial.unlink(missing_ok=True)
     except OSError as error:  # no such folder, a full disk, a closed pipe
         raise click.ClickException(f"cannot write {'standard output' if output == '-' else output}: "
                                    f"{error.strerror or error}") from None

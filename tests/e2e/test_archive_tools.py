@@ -175,3 +175,27 @@ def test_export_takes_its_format_from_the_output_files_name(db, tmp_path):
     assert (tmp_path / "captures.warc.gz").read_bytes()[:2] == b"\x1f\x8b"
     assert (tmp_path / "articles.txt").read_text().splitlines()[0] == header
     assert json.loads(invoke("export", "--db", str(db)).splitlines()[0])["url"]  # standard output: JSON Lines
+
+
+def test_an_export_that_fails_midway_leaves_the_earlier_file_whole(db, tmp_path, monkeypatch):
+    """A review: ``-o`` wrote over the file as it went, so an export that failed (a full disk, an
+    interruption) destroyed the earlier export and left half of a new one."""
+    import archive.export
+
+    earlier = tmp_path / "articles.jsonl"
+    invoke("export", "--db", str(db), "-o", str(earlier))
+    before = earlier.read_bytes()
+    assert before.count(b"\n") == 40
+
+    def disk_full(db, out, **options):
+        out.write('{"url": "half a line')
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(archive.export, "export_jsonl", disk_full)
+    failed = CliRunner().invoke(cli, ["export", "--db", str(db), "-o", str(earlier)])
+    assert failed.exit_code == 1 and "No space left on device" in failed.output
+    assert earlier.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if "articles" in p.name) == ["articles.jsonl"]  # no leftover
+    monkeypatch.undo()
+    invoke("export", "--db", str(db), "-o", str(earlier), "--since", "2024-06-20")  # a whole export replaces it
+    assert 0 < earlier.read_bytes().count(b"\n") < 40

@@ -1120,14 +1120,19 @@ def _fail_if_broken(loaded: SiteFiles) -> None:
 
 def _print_statuses(statuses: list, frontier: dict | None, redis_prefix: str) -> None:
     if frontier:
-        writer_state = (f"alive (pid {frontier['writer']['pid']} on {frontier['writer']['host']}, "
-                        f"{frontier['writer']['stored']} stored)" if frontier["writer"] else "not running")
+        writer = frontier["writer"]
+        writer_state = ("not running" if not writer else
+                        f"gone (pid {writer['pid']} no longer runs on {writer['host']}; {writer['stored']} stored)"
+                        if writer["gone"] else f"alive (pid {writer['pid']} on {writer['host']}, "
+                                               f"{writer['stored']} stored)")
+        active = [w for w in frontier["workers"] if not w["gone"]]
         click.echo(f"frontier {redis_prefix}: {frontier['queued']} requests queued, {frontier['seen_articles']} "
                    f"articles seen, {frontier['items_waiting']} articles waiting for the writer; "
-                   f"{len(frontier['workers'])} worker(s) active; writer {writer_state}")
+                   f"{len(active)} worker(s) active; writer {writer_state}")
         for w in frontier["workers"]:
+            gone = " - gone: no longer runs, its work is queued again once its heartbeat expires" if w["gone"] else ""
             click.echo(f"  worker {w['id']}: pid {w['pid']} on {w['host']}, {w['popped']} requests taken, "
-                       f"{w['in_flight']} in flight, since {w['started_at']}")
+                       f"{w['in_flight']} in flight, since {w['started_at']}{gone}")
     for s in statuses:
         state = f"running (pid {s.running_pid})" if s.running_pid else (s.last_outcome or "never crawled")
         last = f"last {s.last_started} {s.last_counts}" if s.last_started else ""

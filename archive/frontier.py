@@ -58,6 +58,7 @@ from archive.store import (
     blocked_by,
     close_abandoned_runs,
     finish_run,
+    pid_alive,
     run_counts,
     start_run,
     store_page,
@@ -391,15 +392,22 @@ class Frontier:
     def status(self) -> dict[str, Any]:
         workers = self.live_workers()
         inflight = {i: self.redis.hlen(self.keys.inflight(i)) for i in workers}
-        writer = self.redis.get(self.keys.writer)
+        writer = json.loads(self.redis.get(self.keys.writer) or "null")
         return {
             "queued": self.redis.zcard(self.keys.requests),
             "seen_articles": self.redis.scard(self.keys.seen),
             "items_waiting": self.redis.llen(self.keys.items) + self.redis.llen(self.keys.items_writing),
-            "workers": [{"id": i, **info, "in_flight": inflight[i]} for i, info in workers.items()],
-            "writer": json.loads(writer) if writer else None,
+            "workers": [{"id": i, **info, "in_flight": inflight[i], "gone": _gone(info)}
+                        for i, info in workers.items()],
+            "writer": {**writer, "gone": _gone(writer)} if writer else None,
             "runs": int(self.redis.get(self.keys.runs) or 0),
         }
+
+
+def _gone(info: dict[str, Any]) -> bool:
+    """Whether a process whose heartbeat has not expired yet ended without saying so (killed):
+    known only for processes of this machine; those elsewhere are taken as their heartbeat says."""
+    return info.get("host") == socket.gethostname() and not pid_alive(info.get("pid"))
 
 
 # --- what travels from a worker to the writer ---------------------------------------------------

@@ -417,7 +417,8 @@ def finish_run(db: sqlite_utils.Database, run_id: int, outcome: str, counts: dic
         )
 
 
-def _pid_alive(pid: int | None) -> bool:
+def pid_alive(pid: int | None) -> bool:
+    """Whether process ``pid`` runs on this machine."""
     if not pid:
         return False
     try:
@@ -454,7 +455,7 @@ def close_abandoned_runs(db: sqlite_utils.Database) -> int:
     """Mark runs still 'running' whose process is gone as 'interrupted', with the counts of what
     they stored (a process killed outright never wrote its counts); return how many."""
     rows = db.execute("SELECT id, pid FROM crawl_runs WHERE outcome = 'running'").fetchall()
-    dead = [run_id for run_id, pid in rows if not _pid_alive(pid)]
+    dead = [run_id for run_id, pid in rows if not pid_alive(pid)]
     return close_interrupted(db, dead, "the crawl process ended without closing its run; counts are what it stored")
 
 

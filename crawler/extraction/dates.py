@@ -206,7 +206,16 @@ def _in_its_language(text: str, language: str | None) -> datetime | None:
     if languages is None:
         return None
     try:
-        return dateparser.parse(text, languages=languages or None, settings=_DATEPARSER)
+        parsed = dateparser.parse(text, languages=languages or None, settings=_DATEPARSER)
+        if parsed is None or _NUMERIC_DATE.search(text):
+            return parsed
+        # A word of another script it passed over: read without it, the date is the same (dateparser
+        # took a number for the month: "12 मे 2024", Marathi's May, is 1 December to its Hindi)
+        bare = " ".join(word for word in text.split() if not _other_script(word))
+        if bare != text and (unread := dateparser.parse(bare, languages=languages or None, settings=_DATEPARSER)):
+            if unread.date() == parsed.date():
+                return None
+        return parsed
     except (ValueError, OverflowError, TypeError, KeyError, AttributeError):  # an unknown language
         return None
 

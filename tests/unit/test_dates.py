@@ -114,12 +114,13 @@ def test_a_word_of_another_script_is_read_in_its_scripts_languages_not_all(monke
         asked.append(languages), real(text, languages=languages, settings=settings))[1])
     assert parse_date("12 जून 2024", "UTC").iso == "2024-06-12T00:00:00+00:00"
     assert parse_date("12 يونيو 2024", "UTC").iso == "2024-06-12T00:00:00+00:00"
-    assert asked == [["hi", "mr", "ne"], ["ar", "fa", "ur"]]
+    assert asked and set(map(tuple, asked)) == {("hi", "mr", "ne"), ("ar", "fa", "ur")}
 
 
-@pytest.mark.parametrize("raw", ["12 Hunyo 2024", "12 ज़ज़ज़ 2024", "१२ ज़ज़ज़ २०२४"])
+# "मे": Marathi's May, which dateparser's Devanagari languages pass over, taking the 12 for the month
+@pytest.mark.parametrize("raw", ["12 Hunyo 2024", "12 ज़ज़ज़ 2024", "१२ ज़ज़ज़ २०२४", "12 मे 2024"])
 def test_a_month_name_no_reader_knows_gives_no_date_rather_than_a_wrong_one(raw):
-    assert parse_date(raw, "UTC") is None  # dateutil read the day as the month: 1 December
+    assert parse_date(raw, "UTC") is None  # dateutil (or dateparser) read the day as the month: 1 December
 
 
 def test_a_date_in_another_language_keeps_its_time_and_zone():

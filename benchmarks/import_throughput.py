@@ -12,7 +12,10 @@ the rounds: this machine is shared and noisy), and the peak RSS of the importer 
 largest extraction process. Beside the wall-clock
 ratio, which a busy machine bends, it prints the CPU time per page of the whole import (importer,
 fork server and workers) against extract()'s and the ratio those allow on idle cores
-(cores x extract CPU / import CPU), which other work on the machine does not change.
+(cores x extract CPU / import CPU), which other work on the machine does not change; and the
+ratio of extract() alone in as many processes side by side as the import has jobs, nothing to
+read, feed or store: what the cores give extraction when all of them work (their shared caches
+and, on a virtual machine, the host's load), the most any import could reach.
 Target (issue 27): ratio >= 1.7 with 2 jobs on 2 cores.
 """
 
@@ -32,7 +35,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from measuring import Watched, adopt_orphans, children_cpu, extract_rate, reap, watch  # noqa: E402
+from measuring import Watched, adopt_orphans, children_cpu, extract_rate, reap, side_by_side_rate, watch  # noqa: E402
 
 from archive.db import open_archive  # noqa: E402
 from crawler.demo_site import DemoSite, DemoSiteApp  # noqa: E402
@@ -106,15 +109,17 @@ def main() -> None:
               f"{os.cpu_count()} cores")
         adopt_orphans()
         timed = [(body, url, content_type) for url, body, content_type in pages]
-        ratios, bounds = [], []
+        ratios, bounds, ceilings = [], [], []
         cores = min(args.jobs, os.cpu_count() or 1) or 1
         for number in range(1, args.rounds + 1):
             load = os.getloadavg()[0]
             before, cpu_before = extract_rate(timed)
             imported, import_cpu, seen = import_rate(warc, workdir, args.jobs, len(pages))
             after, cpu_after = extract_rate(timed)
+            side_by_side = side_by_side_rate(timed, cores)
             one_core = (before + after) / 2  # the machine is shared: compare with the mean of both sides
             ratios.append(imported / one_core)
+            ceilings.append(side_by_side / one_core)
             extract_cpu = (cpu_before + cpu_after) / 2
             bounds.append(cores * extract_cpu / import_cpu)
             print(f"round {number} (load average {load:.1f}): extract() alone {before:.0f}/{after:.0f} pages/s on "
@@ -124,10 +129,17 @@ def main() -> None:
                   f"{seen.below_cpu * 1000 / len(pages):.1f}), ratio on {cores} idle cores {bounds[-1]:.2f}; "
                   f"peak RSS: importer {seen.peak_rss_mb:.0f} MB, "
                   f"largest extraction process {seen.descendants_peak_rss_mb:.0f} MB")
+            print(f"        extract() alone in {cores} processes side by side, nothing else: {side_by_side:.0f} "
+                  "pages/s, "
+                  f"{ceilings[-1]:.2f} x one core (the most {cores} extraction processes reach on this machine now); "
+                  f"the import reaches {ratios[-1] / ceilings[-1]:.0%} of it")
     print(f"ratio to extract() on one core: median {statistics.median(ratios):.2f} "
           f"(range {min(ratios):.2f}-{max(ratios):.2f}); target >= {RATIO_TARGET}")
     print(f"ratio its CPU time allows on {cores} idle cores: median {statistics.median(bounds):.2f} "
           f"(range {min(bounds):.2f}-{max(bounds):.2f})")
+    print(f"ratio of extract() alone in {cores} processes side by side: median {statistics.median(ceilings):.2f} "
+          f"(range {min(ceilings):.2f}-{max(ceilings):.2f}); the import at "
+          f"{statistics.median(r / c for r, c in zip(ratios, ceilings)):.0%} of it (median)")
 
 
 if __name__ == "__main__":

@@ -148,17 +148,49 @@ def pinned(core: int = 0) -> Iterator[None]:
             os.sched_setaffinity(0, everywhere)
 
 
+def _extract_all(pages: list[Page], rules: Any, timezone: str) -> None:
+    from crawler.extraction import NotAnArticle, extract
+
+    for body, url, content_type in pages:
+        try:
+            extract(body, url, rules, timezone, content_type)
+        except NotAnArticle:
+            continue
+
+
 def extract_rate(pages: list[Page], rules: Any = None, timezone: str = "UTC") -> tuple[float, float]:
     """Pages per second through ``extract()`` alone, pinned to one core, and CPU seconds per page:
     the rate a crawl or an import is compared with. A page extraction rejects costs its time too."""
-    from crawler.extraction import NotAnArticle, extract
-
     with pinned(0):
         started, cpu = time.perf_counter(), time.process_time()
-        for body, url, content_type in pages:
-            try:
-                extract(body, url, rules, timezone, content_type)
-            except NotAnArticle:
-                continue
+        _extract_all(pages, rules, timezone)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     return len(pages) / elapsed, cpu / len(pages)
+
+
+def _extract_share(pages: list[Page], core: int, start: Any, rules: Any, timezone: str) -> None:
+    pin(core)
+    start.wait()
+    _extract_all(pages, rules, timezone)
+
+
+def side_by_side_rate(pages: list[Page], cores: int, rules: Any = None, timezone: str = "UTC") -> float:
+    """Pages per second through ``extract()`` alone in ``cores`` processes at once, each pinned to
+    its core with its share of the pages, started together: what the cores give extraction when
+    all of them work (shared caches, memory and, on a virtual machine, the host's own load make
+    it less than ``cores`` times one core's rate), and so the most any arrangement of that many
+    extraction processes can reach, with nothing to read, feed or store. Forked from this process,
+    extraction already imported and warm (call ``extract_rate`` first)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(cores + 1)
+    workers = [context.Process(target=_extract_share, args=(pages[core::cores], core, start, rules, timezone))
+               for core in range(cores)]
+    for worker in workers:
+        worker.start()
+    start.wait()
+    started = time.perf_counter()
+    for worker in workers:
+        worker.join()
+    return len(pages) / (time.perf_counter() - started)

@@ -389,14 +389,40 @@ class DemoSite:
     def article(self, path: str) -> DemoArticle | None:
         return self._by_path.get(path)
 
+    # Lookups made once per site (its stories never change: an edition is a new DemoSite): a page
+    # served looks its neighbours up instead of going through every story (a site of 20,000 took
+    # the server 3.5 ms a page, most of a core beside the crawl it served).
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {article.path: number for number, article in enumerate(self.stories)}
+
+    @cached_property
+    def _groups(self) -> dict[tuple[str, str], list[DemoArticle]]:
+        groups: dict[tuple[str, str], list[DemoArticle]] = {}
+        for article in self.stories:
+            keys = {("section", article.section), ("month", f"{article.published:%Y-%m}")}
+            keys |= {("tag", slugify(tag)) for tag in article.tags}
+            keys |= {("author", slugify(name)) for name in article.authors}
+            for key in keys:
+                groups.setdefault(key, []).append(article)
+        return groups
+
+    def position(self, article: DemoArticle) -> int:
+        """The story's place among all, newest first."""
+        return self._positions[article.path]
+
     def in_section(self, section: str) -> list[DemoArticle]:
-        return [a for a in self.stories if a.section == section]
+        return list(self._groups.get(("section", section), ()))
+
+    def in_month(self, month: str) -> list[DemoArticle]:
+        """The stories published in ``month`` (YYYY-MM), newest first."""
+        return list(self._groups.get(("month", month), ()))
 
     def with_tag(self, tag_slug: str) -> list[DemoArticle]:
-        return [a for a in self.stories if tag_slug in {slugify(t) for t in a.tags}]
+        return list(self._groups.get(("tag", tag_slug), ()))
 
     def by_author(self, author_slug: str) -> list[DemoArticle]:
-        return [a for a in self.stories if author_slug in {slugify(n) for n in a.authors}]
+        return list(self._groups.get(("author", author_slug), ()))
 
     def pages(self, items: list[DemoArticle]) -> int:
         return max(1, -(-len(items) // self.page_size))

@@ -69,7 +69,7 @@ def _body_html(article: DemoArticle) -> str:
 
 
 def _popular(site: DemoSite, article: DemoArticle) -> str:
-    others = [a for a in site.stories if a is not article][:4]
+    others = [a for a in site.stories[:5] if a is not article][:4]
     items = "".join(
         f'<li><a href="{a.path}">{escape(a.title)}</a><p class="snippet">{escape(a.description)}</p></li>'
         for a in others
@@ -78,7 +78,7 @@ def _popular(site: DemoSite, article: DemoArticle) -> str:
 
 
 def _neighbours(site: DemoSite, article: DemoArticle) -> tuple[DemoArticle | None, DemoArticle | None]:
-    index = site.stories.index(article)
+    index = site.position(article)
     newer = site.stories[index - 1] if index > 0 else None
     older = site.stories[index + 1] if index + 1 < len(site.stories) else None
     return newer, older
@@ -505,7 +505,7 @@ def sitemap_index(site: DemoSite, base_url: str) -> str:
 def sitemap_month(site: DemoSite, base_url: str, month: str) -> str | None:
     base = base_url.rstrip("/")
     urls = [f"<url><loc>{base}{a.path}</loc><lastmod>{(a.modified or a.published).isoformat()}</lastmod></url>"
-            for a in site.stories if f"{a.published:%Y-%m}" == month]
+            for a in site.in_month(month)]
     if not urls:
         return None
     return ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'

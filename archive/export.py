@@ -22,7 +22,6 @@ ARTICLE_COLUMNS = ("id", "site", "section", "url", "title", "declared_title", "d
                    "published_at", "published_raw", "modified_at", "language", "tags", "categories", "image",
                    "word_count", "version", "first_seen_at", "last_fetched_at", "text")
 JSON_COLUMNS = {"authors", "tags", "categories"}
-FORMATS = ("jsonl", "csv", "warc")
 
 
 def _articles(db: sqlite_utils.Database, site: str | None, since: str | None) -> Iterator[dict]:

@@ -246,8 +246,6 @@ def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] 
 
     overrides = {"LOG_LEVEL": "INFO" if verbose else "WARNING",
                  "ARCHIVE_PROGRESS": sys.stderr.isatty() and not verbose, **(extra or {}), **scrapy_settings(settings)}
-    _start_extraction(overrides)
-    from crawler.runner import run_crawl  # Scrapy loads only for commands that crawl
     hold_back = not verbose and not {"LOG_LEVEL", "LOG_FILE", "LOG_ENABLED"} & set(scrapy_settings(settings))
     open_archive(db_path).close()  # create it (and fail clearly) before taking locks beside it
     with ExitStack() as locks:
@@ -260,6 +258,9 @@ def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] 
                 click.echo(f"{site.name}: skipped, {locked}")
         if not free:
             return
+        _start_extraction(overrides)
+        from crawler.runner import run_crawl  # Scrapy loads only for commands that crawl
+
         started = time.monotonic()
         result = run_crawl(free, db_path, overrides, since=since, sources=sources, hold_back_log=hold_back)
     elapsed = time.monotonic() - started

@@ -201,6 +201,13 @@ def _date_languages(text: str, language: str | None) -> list[str] | None:
     return None
 
 
+def _day_assumed(text: str, languages: list[str], parsed: datetime) -> bool:
+    """Whether dateparser's reading of ``text`` took the first of the month for want of a day."""
+    latest = dateparser.parse(text, languages=languages or None,
+                              settings={**_DATEPARSER, "PREFER_DAY_OF_MONTH": "last"})
+    return latest is None or latest.date() != parsed.date()
+
+
 def _in_its_language(text: str, language: str | None) -> datetime | None:
     languages = _date_languages(text, language)
     if languages is None:
@@ -209,11 +216,13 @@ def _in_its_language(text: str, language: str | None) -> datetime | None:
         parsed = dateparser.parse(text, languages=languages or None, settings=_DATEPARSER)
         if parsed is None or _NUMERIC_DATE.search(text):
             return parsed
-        # A word of another script it passed over: read without it, the date is the same (dateparser
-        # took a number for the month: "12 मे 2024", Marathi's May, is 1 December to its Hindi)
+        # A word of another script it passed over: read without it, the date is the same, and the day
+        # was not written but assumed (dateparser took the number for the month: "12 मे 2024",
+        # Marathi's May, is 1 December to its Hindi; "1 जनवरी 2024" is read the same without its
+        # month too, but its day is written)
         bare = " ".join(word for word in text.split() if not _other_script(word))
         if bare != text and (unread := dateparser.parse(bare, languages=languages or None, settings=_DATEPARSER)):
-            if unread.date() == parsed.date():
+            if unread.date() == parsed.date() and _day_assumed(text, languages, parsed):
                 return None
         return parsed
     except (ValueError, OverflowError, TypeError, KeyError, AttributeError):  # an unknown language

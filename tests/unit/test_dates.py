@@ -90,6 +90,11 @@ def test_publication_date_in_a_byline(text, found):
     ("১২ জুন ২০২৪", None, "2024-06-12T00:00:00+00:00"),
     ("12 মে 2024", None, "2024-05-12T00:00:00+00:00"),  # a month name of a letter and a vowel sign
     ("12 மே 2024", None, "2024-05-12T00:00:00+00:00"),
+    # the first of January: read the same without its month, but its day is written (a review)
+    ("1 जनवरी 2024", None, "2024-01-01T00:00:00+00:00"),
+    ("1 يناير 2024", None, "2024-01-01T00:00:00+00:00"),
+    ("1 января 2024", None, "2024-01-01T00:00:00+00:00"),
+    ("१ जनवरी २०२४", "hi", "2024-01-01T00:00:00+00:00"),
     # written decomposed (an accent as a combining mark): read as composed (it raised StopIteration)
     ("12 fe\u0301vr. 2024", "fr", "2024-02-12T00:00:00+00:00"),
     ("12 fe\u0301vr. 2024", None, "2024-02-12T00:00:00+00:00"),

@@ -10,7 +10,6 @@ own imports and opens the archive, instead of after them.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 from typing import Any
@@ -36,22 +35,6 @@ def start_fork_server() -> None:
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
-
-
-# Young objects collected less often: a page's work makes tens of thousands of them, nearly all
-# freed by reference counting, so most collections of the default 700 find nothing to do.
-GC_THRESHOLD = (10_000, 20, 20)
-
-
-def settle_heap() -> None:
-    """For a process about to do the same work for a long time (the fork server before it forks
-    its workers, a crawl as its reactor starts, an import): what it loaded so far (modules,
-    language models, site rules) is moved out of the garbage collector's sight (``gc.freeze``),
-    so that no collection goes through it again, nor writes to the pages a worker shares with
-    the fork server; and collections come less often."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLD)
 
 
 def _started() -> int:

@@ -11,7 +11,6 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.pool import settle_heap
 from crawler.sites import SiteConfig
 from crawler.spiders.news import NewsSpider
 from crawler.stats import RUNS
@@ -84,7 +83,6 @@ def run_crawl(sites: list[SiteConfig], db_path: str | Path, overrides: dict[str,
     if hold_back_log:  # on the handler the crawl installed (it replaces the process's) and only there
         for handler in logging.getLogger().handlers:
             handler.addFilter(hold_back)
-    settle_heap()  # everything imported and configured: the crawl's own objects are what collections look at
     try:
         process.start()
     finally:

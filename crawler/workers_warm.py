@@ -2,8 +2,5 @@
 extraction otherwise loads on a worker's first page (py3langid's model), once for every worker."""
 
 from crawler.extraction.text import detect_language
-from crawler.pool import settle_heap
 
 detect_language("A sentence in English, long enough for the language model to be asked about it.")
-
-settle_heap()  # last: the workers forked from here share what it holds, and collect only their own

@@ -170,7 +170,8 @@ class ArchivePipeline:
         closed = close_abandoned_runs(db)
         if closed:
             logger.warning("marked %d earlier run(s) whose process died as interrupted", closed)
-        return {name: start_run(db, name) for name in self.crawler.spider.sites}
+        with transaction(db):  # all the sites' runs or none: one left 'running' by a failure would be nobody's
+            return {name: start_run(db, name) for name in self.crawler.spider.sites}
 
     def _over_item_limit(self, item: ArticlePage) -> bool:
         """CLOSESPIDER_ITEMCOUNT closes the spider once that many items went through, while the pages

@@ -93,3 +93,21 @@ def test_a_crawl_stopped_before_closing_its_runs_reports_and_closes_its_own(arch
     assert "demo: interrupted - 1 pages, 1 new" in said and "99 pages" not in said
     runs = [(r["outcome"], r["pages"]) for r in archive["crawl_runs"].rows_where(order_by="id")]
     assert runs == [("interrupted", 1), ("finished", 99)]
+
+
+def test_a_crawl_opens_all_its_sites_runs_or_none(archive):
+    """A review: the runs were opened one transaction each, so when the second site's could not be
+    (the archive locked too long) the first stayed 'running', a run no summary reported or closed."""
+    import sqlite3
+    from types import SimpleNamespace
+
+    from crawler.pipelines import ArchivePipeline
+
+    archive.execute("CREATE TRIGGER refuse_beta BEFORE INSERT ON crawl_runs WHEN NEW.site = 'beta' BEGIN "
+                    "SELECT RAISE(ABORT, 'no run for beta'); END")
+    crawler = SimpleNamespace(spider=SimpleNamespace(sites={"alpha": None, "beta": None}))
+    pipeline = ArchivePipeline.__new__(ArchivePipeline)
+    pipeline.crawler = crawler
+    with pytest.raises(sqlite3.IntegrityError, match="no run for beta"):
+        pipeline._open(archive)
+    assert archive["crawl_runs"].count == 0

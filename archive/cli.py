@@ -1132,8 +1132,8 @@ def _print_statuses(statuses: list, frontier: dict | None, redis_prefix: str) ->
                    f"{len(active)} worker(s) active; writer {writer_state}")
         for w in frontier["workers"]:
             gone = " - gone: no longer runs, its work is queued again once its heartbeat expires" if w["gone"] else ""
-            click.echo(f"  worker {w['id']}: pid {w['pid']} on {w['host']}, {w['popped']} requests taken, "
-                       f"{w['in_flight']} in flight, since {w['started_at']}{gone}")
+            click.echo(f"  worker {w['id']}: pid {w.get('pid', '?')} on {w.get('host', '?')}, {w.get('popped', 0)} "
+                       f"requests taken, {w['in_flight']} in flight, since {w.get('started_at', '?')}{gone}")
     for s in statuses:
         state = f"running (pid {s.running_pid})" if s.running_pid else (s.last_outcome or "never crawled")
         last = f"last {s.last_started} {s.last_counts}" if s.last_started else ""

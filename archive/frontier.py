@@ -404,10 +404,23 @@ class Frontier:
         }
 
 
+def process_place() -> dict[str, Any]:
+    """Where this process runs, as its heartbeat says: its host, its pid and its pid namespace
+    (containers on one host may share its name, each with pids of its own)."""
+    try:
+        pids = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:  # no such file outside Linux: whether a pid is ours cannot be told
+        pids = None
+    return {"host": socket.gethostname(), "pid": os.getpid(), "pids": pids}
+
+
 def _gone(info: dict[str, Any]) -> bool:
     """Whether a process whose heartbeat has not expired yet ended without saying so (killed):
-    known only for processes of this machine; those elsewhere are taken as their heartbeat says."""
-    return info.get("host") == socket.gethostname() and not pid_alive(info.get("pid"))
+    known only for a process of this host and pid namespace; any other is taken as its heartbeat
+    says (as is one whose heartbeat does not say where it runs)."""
+    here = process_place()
+    return (info.get("pid") is not None and here["pids"] is not None and info.get("pids") == here["pids"]
+            and info.get("host") == here["host"] and not pid_alive(info["pid"]))
 
 
 # --- what travels from a worker to the writer ---------------------------------------------------
@@ -560,7 +573,7 @@ class ArchiveWriter:
         self.runs.clear()
 
     def beat(self) -> None:
-        info = {"host": socket.gethostname(), "pid": os.getpid(), "stored": self.result.stored, "at": utc_now()}
+        info = {**process_place(), "stored": self.result.stored, "at": utc_now()}
         self.frontier.redis.set(self.keys.writer, json.dumps(info), px=int(self.frontier.heartbeat_ttl * 1000))
 
     def run(self, *, until_drained: bool = False, should_stop: Callable[[], bool] = lambda: False,

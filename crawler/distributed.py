@@ -21,8 +21,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
-import socket
 import time
 import weakref
 from dataclasses import dataclass
@@ -42,6 +40,7 @@ from archive.frontier import (
     connect,
     encode_item,
     new_worker_id,
+    process_place,
 )
 from archive.known import KnownUrls
 
@@ -232,7 +231,7 @@ class FrontierScheduler(Scheduler):
             raise CloseSpider(self.stop_reason)
 
     def _info(self) -> dict[str, Any]:
-        return {"host": socket.gethostname(), "pid": os.getpid(), "started_at": self.started_at,
+        return {**process_place(), "started_at": self.started_at,
                 "popped": self.fetched, "at": utc_now(), "pushed_epoch": self.pushed_epoch}
 
     def _push_site_stats(self) -> None:

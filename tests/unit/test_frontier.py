@@ -336,29 +336,35 @@ def test_a_worker_hands_its_articles_to_the_writer_and_stores_none_itself(tmp_pa
 def test_status_tells_a_killed_process_of_this_machine_from_a_live_one(redis_url, capsys):
     """Third review (session 18): a writer killed by SIGKILL showed as alive until its heartbeat
     expired (30 s). A process of this machine is checked; one elsewhere is taken as its heartbeat says."""
+    import json
     import os
-    import socket
     import subprocess
     import sys
 
     from archive.cli import _print_statuses
+    from archive.frontier import process_place
 
     client = connect(redis_url)
     frontier = Frontier(client, Keys(f"status-{os.getpid()}"), heartbeat_ttl=3600)  # no beat expires meanwhile
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()
-    here = socket.gethostname()
+    place = process_place()
+    here = place["host"]
     worker = {"popped": 0, "started_at": "2026-12-07T00:00:00+00:00"}
-    frontier.register("live", {**worker, "host": here, "pid": os.getpid()})
-    frontier.register("killed", {**worker, "host": here, "pid": ended.pid})
-    frontier.register("elsewhere", {**worker, "host": here + "-other", "pid": ended.pid})
-    frontier.redis.set(frontier.keys.writer, f'{{"host": "{here}", "pid": {ended.pid}, "stored": 7, "at": "x"}}')
+    frontier.register("live", {**worker, **place})
+    frontier.register("killed", {**worker, **place, "pid": ended.pid})
+    frontier.register("elsewhere", {**worker, **place, "host": here + "-other", "pid": ended.pid})
+    # a container on this host's network: the host's name, pids of its own (a review)
+    frontier.register("container", {**worker, **place, "pids": -1, "pid": ended.pid})
+    frontier.register("unsaid", {**worker, "host": here})  # a heartbeat that does not say its pid
+    frontier.redis.set(frontier.keys.writer, json.dumps({**place, "pid": ended.pid, "stored": 7, "at": "x"}))
     status = frontier.status()
-    assert {w["id"]: w["gone"] for w in status["workers"]} == {"live": False, "killed": True, "elsewhere": False}
+    gone = {w["id"]: w["gone"] for w in status["workers"]}
+    assert gone == {"live": False, "killed": True, "elsewhere": False, "container": False, "unsaid": False}
     assert status["writer"]["gone"] is True
     _print_statuses([], status, "test")
     said = capsys.readouterr().out
-    assert "2 worker(s) active" in said and f"writer gone (pid {ended.pid} no longer runs on {here}" in said
+    assert "4 worker(s) active" in said and f"writer gone (pid {ended.pid} no longer runs on {here}" in said
     assert "worker killed:" in said and "gone: no longer runs" in said.split("worker killed:")[1].splitlines()[0]
     client.delete(*client.keys(f"status-{os.getpid()}:*"))
     client.close()

@@ -10,7 +10,6 @@ import contextlib
 import functools
 import json
 import math
-import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -728,16 +727,9 @@ def export_command(db_path: Path, sites_dir: Path, fmt: str, site: str | None, s
             out = sys.stdout.buffer if binary else sys.stdout
             count = writers[fmt](db, out, **options)
             out.flush()
-        else:  # written beside it and renamed once whole: an export that fails (a full disk, an undecodable
-            # archive, Ctrl-C) leaves an earlier file of that name as it was, not half of a new one
-            target = Path(output)
-            partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
-            try:
-                with open(partial, "wb") if binary else open(partial, "w", encoding="utf-8", newline="") as out:
-                    count = writers[fmt](db, out, **options)
-                os.replace(partial, target)
-            finally:
-                partial.unlink(missing_ok=True)
+        else:
+            with export.replaced_whole(output, binary) as out:
+                count = writers[fmt](db, out, **options)
     except OSError as error:  # no such folder, a full disk, a closed pipe
         raise click.ClickException(f"cannot write {'standard output' if output == '-' else output}: "
                                    f"{error.strerror or error}") from None

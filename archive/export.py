@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import logging
+import os
+import shutil
+import stat
 from collections.abc import Iterator
 from http import HTTPStatus
-from typing import BinaryIO, TextIO
+from pathlib import Path
+from typing import IO, BinaryIO, TextIO
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -22,6 +27,43 @@ ARTICLE_COLUMNS = ("id", "site", "section", "url", "title", "declared_title", "d
                    "published_at", "published_raw", "modified_at", "language", "tags", "categories", "image",
                    "word_count", "version", "first_seen_at", "last_fetched_at", "text")
 JSON_COLUMNS = {"authors", "tags", "categories"}
+
+
+@contextlib.contextmanager
+def replaced_whole(path: str, binary: bool) -> Iterator[IO]:
+    """``path`` opened for an export, so that a file there is replaced only once the export is
+    whole: written beside it (``.NAME.partial-PID``) and renamed over it at the end, with the
+    earlier file's mode and owner; an export that fails (a full disk, Ctrl-C) leaves the earlier
+    file as it was. A symbolic link keeps pointing at the file, now the new one. What is no
+    regular file (``/dev/stdout``, a pipe), and a file in a folder this process may not write in,
+    are written as the export goes."""
+    def opened(name: str | Path) -> IO:
+        return open(name, "wb") if binary else open(name, "w", encoding="utf-8", newline="")
+
+    try:
+        earlier: os.stat_result | None = os.stat(path)
+    except FileNotFoundError:
+        earlier = None
+    target = Path(os.path.realpath(path))
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    try:
+        out = opened(partial) if earlier is None or stat.S_ISREG(earlier.st_mode) else None
+    except PermissionError:
+        out = None
+    if out is None:
+        with opened(path) as direct:
+            yield direct
+        return
+    try:
+        with out:
+            yield out
+        if earlier is not None:
+            shutil.copymode(target, partial)
+            with contextlib.suppress(PermissionError):
+                os.chown(partial, earlier.st_uid, earlier.st_gid)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _articles(db: sqlite_utils.Database, site: str | None, since: str | None) -> Iterator[dict]:

@@ -199,3 +199,31 @@ def test_an_export_that_fails_midway_leaves_the_earlier_file_whole(db, tmp_path,
     monkeypatch.undo()
     invoke("export", "--db", str(db), "-o", str(earlier), "--since", "2024-06-20")  # a whole export replaces it
     assert 0 < earlier.read_bytes().count(b"\n") < 40
+
+
+def test_an_export_replaces_a_linked_file_and_writes_into_a_pipe(db, tmp_path):
+    """A review of the above: written beside and renamed, the export replaced what the name was, a
+    symbolic link (its file kept the old export), a named pipe (its reader got nothing) or a device
+    (``-o /dev/stdout`` made a file of it, as root), and the file's mode."""
+    import os
+    import stat
+    import threading
+
+    real = tmp_path / "real.jsonl"
+    real.write_text("old\n")
+    real.chmod(0o640)
+    link = tmp_path / "latest.jsonl"
+    link.symlink_to(real)
+    invoke("export", "--db", str(db), "-o", str(link))
+    assert link.is_symlink() and real.read_text().count("\n") == 40
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    read: list[bytes] = []
+    reader = threading.Thread(target=lambda: read.append(fifo.read_bytes()))
+    reader.start()
+    invoke("export", "--db", str(db), "-o", str(fifo))
+    reader.join(timeout=60)
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and read and read[0].count(b"\n") == 40
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]

@@ -265,8 +265,7 @@ def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] 
     elapsed = time.monotonic() - started
     db = open_archive(db_path)
     # runs left open (the crawl was stopped hard, e.g. a second Ctrl-C) are closed with what they stored
-    close_interrupted(db, result.runs.values(), f"the crawl stopped ({result.finish_reason}) before closing its run; "
-                                                "counts are what it stored")
+    close_interrupted(db, result.runs.values(), "the crawl stopped before closing its run; counts are what it stored")
     outcomes = {}
     for site in free:
         run = recent_runs(db, run_id=result.runs[site.name]) if site.name in result.runs else []

@@ -418,7 +418,7 @@ def finish_run(db: sqlite_utils.Database, run_id: int, outcome: str, counts: dic
 
 
 def pid_alive(pid: int | None) -> bool:
-    """Whether process ``pid`` runs on this machine."""
+    """Whether process ``pid`` exists in this process's pid namespace (a zombie too)."""
     if not pid:
         return False
     try:
@@ -462,11 +462,9 @@ def close_abandoned_runs(db: sqlite_utils.Database) -> int:
 def close_interrupted(db: sqlite_utils.Database, run_ids: Iterable[int], error: str) -> int:
     """Mark those of ``run_ids`` still 'running' as 'interrupted', with the counts of what they
     stored, and ``error`` as the reason; return how many."""
-    ids = list(run_ids)
-    open_ids = [row[0] for row in db.execute(
-        f"SELECT id FROM crawl_runs WHERE outcome = 'running' AND id IN ({', '.join('?' * len(ids))})", ids)
-    ] if ids else []
-    settled = {run_id: stored_counts(db, run_id) for run_id in open_ids}
+    wanted = set(run_ids)
+    running = [row[0] for row in db.execute("SELECT id FROM crawl_runs WHERE outcome = 'running'")]  # (few)
+    settled = {run_id: stored_counts(db, run_id) for run_id in running if run_id in wanted}
     if settled:
         with transaction(db) as conn:
             for run_id, counts in settled.items():

@@ -183,14 +183,18 @@ def side_by_side_rate(pages: list[Page], cores: int, rules: Any = None, timezone
     extraction already imported and warm (call ``extract_rate`` first)."""
     import multiprocessing
 
+    usable = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else list(range(cores))
     context = multiprocessing.get_context("fork")
-    start = context.Barrier(cores + 1)
-    workers = [context.Process(target=_extract_share, args=(pages[core::cores], core, start, rules, timezone))
-               for core in range(cores)]
+    start = context.Barrier(cores + 1, timeout=120)  # a process that dies before it breaks the wait
+    workers = [context.Process(target=_extract_share, args=(pages[n::cores], usable[n % len(usable)], start, rules,
+                                                            timezone)) for n in range(cores)]
     for worker in workers:
         worker.start()
     start.wait()
     started = time.perf_counter()
     for worker in workers:
         worker.join()
-    return len(pages) / (time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    if failed := [worker.exitcode for worker in workers if worker.exitcode != 0]:
+        raise RuntimeError(f"extract() side by side: {len(failed)} process(es) failed (exit codes {failed})")
+    return len(pages) / elapsed

@@ -87,7 +87,7 @@ def test_a_crawl_stopped_before_closing_its_runs_reports_and_closes_its_own(arch
 
     monkeypatch.setattr(crawler.runner, "run_crawl", stopped_hard)
     with pytest.raises(SystemExit) as exited:  # cron hears that the run did not finish
-        cli._crawl([demo_config], tmp_path / "archive.db", verbose=False)
+        cli._crawl([demo_config], tmp_path / "archive.db", verbose=False, settings=("ARCHIVE_EXTRACT_WORKERS=0",))
     assert exited.value.code != 0
     said = capsys.readouterr().out
     assert "demo: interrupted - 1 pages, 1 new" in said and "99 pages" not in said

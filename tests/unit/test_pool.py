@@ -36,14 +36,6 @@ def test_the_pool_forks_its_workers_from_the_fork_server_started_early():
     assert extraction_loaded and model_loaded  # imported and warmed up once, in the server
 
 
-@needs_fork_server
-def test_starting_it_twice_keeps_one_server():
-    start_fork_server()
-    first = forkserver._forkserver._forkserver_pid
-    start_fork_server()
-    assert forkserver._forkserver._forkserver_pid == first
-
-
 def test_a_crawl_starts_it_only_when_it_extracts_in_workers(monkeypatch):
     import crawler.pool
     from archive import cli

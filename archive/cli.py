@@ -226,8 +226,7 @@ def _start_extraction(overrides: dict[str, Any]) -> None:
     from crawler.pool import start_fork_server
     from crawler.settings import default_workers
 
-    if int(overrides.get("ARCHIVE_EXTRACT_WORKERS", default_workers())) > 0:
-        start_fork_server()
+    start_fork_server(int(overrides.get("ARCHIVE_EXTRACT_WORKERS", default_workers())))
 
 
 def _crawl(sites: list, db_path: Path, verbose: bool, settings: tuple[str, ...] = (),
@@ -765,8 +764,7 @@ def import_command(db_path: Path, sites_dir: Path, paths: tuple[Path, ...], site
 
     from crawler.pool import start_fork_server
 
-    if jobs != 0:
-        start_fork_server()  # it imports extraction on another core while this process imports its own
+    start_fork_server(1 if jobs is None else jobs)  # it imports extraction on another core while this one imports
     from archive.warcimport import WarcImportError, import_archives  # warcio, trafilatura: only for an import
     from crawler.sites import load_site, site_files
 

@@ -28,10 +28,11 @@ def pool_context() -> Any:
     return context
 
 
-def start_fork_server() -> None:
-    """Start the fork server now, without waiting for it: the pool started later forks its
-    workers from it. It ends with this process, whether a pool was started or not."""
-    if pool_context().get_start_method() == "forkserver":
+def start_fork_server(workers: int) -> None:
+    """Start the fork server now, without waiting for it, when ``workers`` > 0 will extract (none:
+    extraction in the process itself): the pool started later forks them from it. It ends with
+    this process, whether a pool was started or not."""
+    if workers > 0 and pool_context().get_start_method() == "forkserver":
         from multiprocessing import forkserver
 
         forkserver.ensure_running()

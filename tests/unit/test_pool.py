@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 from multiprocessing import forkserver
@@ -22,7 +23,7 @@ def _what_a_worker_holds() -> tuple[int, bool, bool]:
 
 @needs_fork_server
 def test_the_pool_forks_its_workers_from_the_fork_server_started_early():
-    start_fork_server()
+    start_fork_server(1)
     server = forkserver._forkserver._forkserver_pid
     assert server is not None
     os.kill(server, 0)  # running, before any pool asked for it
@@ -41,7 +42,7 @@ def test_a_crawl_starts_it_only_when_it_extracts_in_workers(monkeypatch):
     from archive import cli
 
     started = []
-    monkeypatch.setattr(crawler.pool, "start_fork_server", lambda: started.append(True))
+    monkeypatch.setattr(crawler.pool, "pool_context", lambda: started.append(True) or multiprocessing.get_context())
     cli._start_extraction({"ARCHIVE_EXTRACT_WORKERS": 0})
     assert started == []
     cli._start_extraction({"ARCHIVE_EXTRACT_WORKERS": 2})

@@ -692,6 +692,28 @@ def reextract_command(db_path: Path, sites_dir: Path, site: str | None, dry_run:
         sys.exit(EXIT_PROBLEM)
 
 
+@contextlib.contextmanager
+def _sigterm_exits() -> Iterator[None]:
+    """Within: SIGTERM (a cron job's timeout, systemd stopping the command) ends the command as an
+    exit (status 143) that cleans up on its way out, where by default the process ends where it
+    stands (an export would leave its partial file)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # (signal handlers are the main thread's)
+        yield
+        return
+
+    def stopped(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stopped)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def export_format(output: str) -> str:
     """The format an output file's name asks for (``-o articles.csv``), JSON Lines by default."""
     name = output.lower()
@@ -726,7 +748,7 @@ def export_command(db_path: Path, sites_dir: Path, fmt: str, site: str | None, s
             count = writers[fmt](db, out, **options)
             out.flush()
         else:
-            with export.replaced_whole(output, binary) as out:
+            with _sigterm_exits(), export.replaced_whole(output, binary) as out:
                 count = writers[fmt](db, out, **options)
     except OSError as error:  # no such folder, a full disk, a closed pipe
         raise click.ClickException(f"cannot write {'standard output' if output == '-' else output}: "

@@ -227,3 +227,29 @@ def test_an_export_replaces_a_linked_file_and_writes_into_a_pipe(db, tmp_path):
     reader.join(timeout=60)
     assert stat.S_ISFIFO(fifo.stat().st_mode) and read and read[0].count(b"\n") == 40
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+
+
+def test_an_export_stopped_by_sigterm_leaves_no_partial_file(db, tmp_path, monkeypatch):
+    """A cron job's timeout or systemd stopping it: the export ends as an exit (143) that removes
+    its partial file, and the earlier export stays whole."""
+    import os
+    import signal
+
+    import archive.export
+
+    earlier = tmp_path / "articles.jsonl"
+    earlier.write_text("earlier\n")
+
+    def stopped_midway(db, out, **options):
+        out.write('{"url": "half a line')
+        os.kill(os.getpid(), signal.SIGTERM)
+        out.write(" and more")  # the handler runs before this
+        return 1
+
+    monkeypatch.setattr(archive.export, "export_jsonl", stopped_midway)
+    before = signal.getsignal(signal.SIGTERM)
+    result = CliRunner().invoke(cli, ["export", "--db", str(db), "-o", str(earlier)])
+    assert result.exit_code == 128 + signal.SIGTERM
+    assert earlier.read_text() == "earlier\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if "articles" in p.name) == ["articles.jsonl"]  # no partial
+    assert signal.getsignal(signal.SIGTERM) == before  # the command's handler is gone with it

@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import dateparser
@@ -201,11 +202,9 @@ def _date_languages(text: str, language: str | None) -> list[str] | None:
     return None
 
 
-def _day_assumed(text: str, languages: list[str], parsed: datetime) -> bool:
-    """Whether dateparser's reading of ``text`` took the first of the month for want of a day."""
-    latest = dateparser.parse(text, languages=languages or None,
-                              settings={**_DATEPARSER, "PREFER_DAY_OF_MONTH": "last"})
-    return latest is None or latest.date() != parsed.date()
+def _read(text: str, languages: list[str], **settings: Any) -> datetime | None:
+    """dateparser's reading of ``text`` in ``languages`` (none: its guess among all)."""
+    return dateparser.parse(text, languages=languages or None, settings={**_DATEPARSER, **settings})
 
 
 def _in_its_language(text: str, language: str | None) -> datetime | None:
@@ -213,20 +212,24 @@ def _in_its_language(text: str, language: str | None) -> datetime | None:
     if languages is None:
         return None
     try:
-        parsed = dateparser.parse(text, languages=languages or None, settings=_DATEPARSER)
+        parsed = _read(text, languages)
         if parsed is None or _NUMERIC_DATE.search(text):
             return parsed
         # A word of another script it passed over: read without it, the date is the same, and the day
         # was not written but assumed (dateparser took the number for the month: "12 मे 2024",
         # Marathi's May, is 1 December to its Hindi; "1 जनवरी 2024" is read the same without its
-        # month too, but its day is written)
+        # month too, but its day is written, so preferring the month's last day reads it the same)
         bare = " ".join(word for word in text.split() if not _other_script(word))
-        if bare != text and (unread := dateparser.parse(bare, languages=languages or None, settings=_DATEPARSER)):
-            if unread.date() == parsed.date() and _day_assumed(text, languages, parsed):
-                return None
+        if bare != text and _same_day(_read(bare, languages), parsed) and not _same_day(
+                _read(text, languages, PREFER_DAY_OF_MONTH="last"), parsed):
+            return None
         return parsed
     except (ValueError, OverflowError, TypeError, KeyError, AttributeError):  # an unknown language
         return None
+
+
+def _same_day(read: datetime | None, parsed: datetime) -> bool:
+    return read is not None and read.date() == parsed.date()
 
 
 def parse_date(raw: str | None, site_timezone: str | tzinfo | None = None,

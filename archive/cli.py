@@ -1133,10 +1133,12 @@ def _fail_if_broken(loaded: SiteFiles) -> None:
 def _print_statuses(statuses: list, frontier: dict | None, redis_prefix: str) -> None:
     if frontier:
         writer = frontier["writer"]
-        writer_state = ("not running" if not writer else
-                        f"gone (pid {writer['pid']} no longer runs on {writer['host']}; {writer['stored']} stored)"
-                        if writer["gone"] else f"alive (pid {writer['pid']} on {writer['host']}, "
-                                               f"{writer['stored']} stored)")
+        if not writer:
+            writer_state = "not running"
+        elif writer["gone"]:
+            writer_state = f"gone (pid {writer['pid']} no longer runs on {writer['host']}; {writer['stored']} stored)"
+        else:
+            writer_state = f"alive (pid {writer['pid']} on {writer['host']}, {writer['stored']} stored)"
         active = [w for w in frontier["workers"] if not w["gone"]]
         click.echo(f"frontier {redis_prefix}: {frontier['queued']} requests queued, {frontier['seen_articles']} "
                    f"articles seen, {frontier['items_waiting']} articles waiting for the writer; "

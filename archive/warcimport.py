@@ -53,6 +53,11 @@ from crawler.sites import ExtractionRules, SiteConfig, origin
 from crawler.stats import draw_line
 from crawler.workers import Extracted, extract_for_archive, failed_extraction, time_limit
 
+try:  # ISA-L's inflate: the records of a gzipped WARC in half zlib's time (the importer inflates them all)
+    from isal.isal_zlib import decompressobj as _record_inflater
+except ImportError:  # a platform without its wheel: zlib, as warcio reads
+    _record_inflater = zlib.decompressobj
+
 IMPORT_RUN_SITE = "(import)"  # the crawl_runs row of a local import: no site file can be named so
 MAX_PAGE_BYTES = 10 * 1024 * 1024  # as a crawl's DOWNLOAD_MAXSIZE: larger pages are traps, not stories
 EXTRACT_TIMEOUT = 30.0  # as a crawl's ARCHIVE_EXTRACT_TIMEOUT
@@ -405,6 +410,9 @@ def _quiet_iterator(stream: BinaryIO) -> Any:
 
         def readline(self, length: int | None = None) -> bytes:
             return super().readline(MAX_LINE if not length or length < 0 else min(length, MAX_LINE))
+
+    LineCappedReader.DECOMPRESSORS = {**DecompressingBufferedReader.DECOMPRESSORS,
+                                      "gzip": lambda: _record_inflater(GZIP_WINDOW)}
 
     class QuietIterator(ArchiveIterator):
         # warcio's note about a record not followed by its blank lines: ``err_count`` counts it

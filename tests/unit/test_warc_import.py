@@ -407,6 +407,37 @@ def test_a_record_whose_content_length_lies_is_malformed_and_the_next_record_sti
     assert [url for (url,) in stored] == sorted(f.url.replace("www.", "") for f in (world[0], world[2]))
 
 
+@pytest.mark.parametrize("damage", ["none", "cut", "corrupt"])
+def test_records_inflated_with_isa_l_read_as_with_zlib(tmp_path, fetches, monkeypatch, damage):
+    """The importer inflates gzipped records with ISA-L where it is installed: every entry (offsets,
+    pages, reasons) is the one zlib's inflate gives, on a whole file and on damaged ones."""
+    import zlib
+
+    from archive import warcimport
+
+    pytest.importorskip("isal")
+    assert warcimport._record_inflater is not zlib.decompressobj
+    warc = cc_news_file(tmp_path / "cc.warc.gz", gzip=True, fetches=fetches)
+    data = warc.read_bytes()
+    if damage == "cut":
+        warc.write_bytes(data[: len(data) * 2 // 3])
+    elif damage == "corrupt":
+        middle = data.find(b"\x1f\x8b", len(data) // 2)
+        warc.write_bytes(data[: middle + 40] + bytes(64) + data[middle + 104:])
+    source = find_sources([warc])[0]
+
+    def read() -> list[tuple]:
+        return [(e.offset, e.end, e.reason, e.page and (e.page.url, e.page.body)) for e in
+                read_entries(source, 0, Filters())]
+
+    with_isa_l = read()
+    monkeypatch.setattr(warcimport, "_record_inflater", zlib.decompressobj)
+    assert with_isa_l == read()
+    assert sum(1 for entry in with_isa_l if entry[3]) >= (2 if damage != "none" else len(HOSTS))
+    if damage != "none":
+        assert any(reason in ("errors/malformed", "skipped/truncated") for _, _, reason, _ in with_isa_l)
+
+
 def test_a_long_stretch_without_newlines_is_one_malformed_stretch_and_reading_goes_on(tmp_path, fetches):
     world = fetches[HOSTS[0]]
     path = tmp_path / "zeros.warc"

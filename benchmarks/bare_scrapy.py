@@ -45,9 +45,12 @@ class CountingSpider(scrapy.Spider):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--stories", type=int, help="a corpus site's N stories (sample_site.CorpusSiteApp) instead")
     parser.add_argument("base_url")
     args = parser.parse_args()
-    urls = [args.base_url.rstrip("/") + story.path for story in DemoSite(articles=args.articles).stories]
+    paths = ([story.path for story in DemoSite(articles=args.articles).stories] if args.stories is None
+             else [f"/story/{n}.html" for n in range(args.stories)])
+    urls = [args.base_url.rstrip("/") + path for path in paths]
     process = CrawlerProcess({
         "LOG_LEVEL": "WARNING", "ROBOTSTXT_OBEY": False, "TELNETCONSOLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
         "CONCURRENT_REQUESTS": CONCURRENCY, "CONCURRENT_REQUESTS_PER_DOMAIN": CONCURRENCY,

@@ -24,8 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from import_throughput import corpus_pages  # noqa: E402  (benchmarks/ is on sys.path)
-from measuring import adopt_orphans, reap, watch  # noqa: E402
+from measuring import adopt_orphans, corpus_pages, reap, watch  # noqa: E402  (benchmarks/ is on sys.path)
 
 from archive.db import open_archive  # noqa: E402
 from tests.warcs import CCNewsWarc  # noqa: E402

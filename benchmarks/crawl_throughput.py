@@ -1,6 +1,6 @@
 """Crawl throughput: the sample site end to end versus extract() alone, on one core.
 
-    python benchmarks/crawl_throughput.py --articles 2000 [--rounds 3]
+    python benchmarks/crawl_throughput.py --articles 2000 [--rounds 3] [--corpus DIR]
 
 Prints articles archived per second end to end (``newsarchive crawl`` as a subprocess, the
 sample site served from another process pinned to the last core): everything inline pinned to one
@@ -9,6 +9,12 @@ same pages through ``extract()`` alone on one core, their ratio, the crawler's p
 capture compression ratio. Beside the default mode it runs Scrapy alone fetching the same pages
 (``bare_scrapy.py``) and prints the most the ratio could reach on idle cores if the crawler cost
 no more than that. Targets (issue 26, item 4): default ratio >= 1.0, peak RSS < 400 MB.
+
+The sample site's stories are small pages that extract() reads in about 3 ms, so Scrapy's own cost
+a page weighs on them as on no real site; ``--corpus DIR`` (a corpus in the WCXB layout, such as
+``tests/corpus_sample/news-fundus``) serves real news pages instead, as they were published, as
+one section's stories (``sample_site.CorpusSiteApp``): ``--articles`` of them, each corpus page
+again under further numbers until there are that many.
 """
 
 from __future__ import annotations
@@ -33,12 +39,13 @@ from measuring import (  # noqa: E402  (benchmarks/ is on sys.path)
     children,
     children_cpu,
     children_peak_rss_mb,
+    corpus_pages,
     extract_rate,
     pin,
     reap,
     watch,
 )
-from sample_site import served_site  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from sample_site import CORPUS_SITE, served_site  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 from archive.db import open_archive  # noqa: E402
 from crawler.demo_site import DemoSite, DemoSiteApp, write_site_file  # noqa: E402
@@ -57,12 +64,21 @@ def article_pages(articles: int) -> list[Page]:
             for a in site.stories]
 
 
-def end_to_end(articles: int, workdir: Path, workers: int) -> dict:
-    """``newsarchive crawl`` of the sample site; with 0 extraction workers everything is pinned to core 0."""
-    with served_site(articles, core=1) as base_url:
-        sites = write_site_file(workdir / "sites", base_url).parent
+def corpus_site_file(directory: Path, base_url: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "news.toml"
+    path.write_text(CORPUS_SITE.format(base_url=base_url), "utf-8")
+    return path
+
+
+def end_to_end(site: int | list[bytes], workdir: Path, workers: int) -> dict:
+    """``newsarchive crawl`` of the sample site with ``site`` stories (or of the pages ``site``);
+    with 0 extraction workers everything is pinned to core 0."""
+    with served_site(site, core=1) as base_url:
+        sites = (write_site_file if isinstance(site, int) else corpus_site_file)(workdir / "sites", base_url).parent
         db = workdir / "archive.db"
-        command = [sys.executable, "-c", "from archive.cli import main; main()", "crawl", "demo",
+        command = [sys.executable, "-c", "from archive.cli import main; main()", "crawl",
+                   "demo" if isinstance(site, int) else "news",
                    "--sites-dir", str(sites), "--db", str(db), "--set", f"ARCHIVE_EXTRACT_WORKERS={workers}"]
         server = children()
         cpu_before = children_cpu()
@@ -77,7 +93,8 @@ def end_to_end(articles: int, workdir: Path, workers: int) -> dict:
     if process.returncode != 0:
         raise SystemExit(f"crawl failed with exit code {process.returncode}")
     archive = open_archive(db)
-    archived = archive["articles"].count
+    # (the corpus's copies of a page share its canonical URL: an article each, a capture each copy)
+    archived = archive.execute("select count(*) from captures where url not like '%/news/%'").fetchone()[0]
     crawler_cpu, main_thread_cpu, workers_cpu = seen.cpu, seen.main_thread_cpu, seen.below_cpu
     size, stored = archive.execute("select sum(size), sum(length(compressed_body)) from captures").fetchone()
     return {"articles": archived, "seconds": elapsed, "per_second": archived / elapsed,
@@ -89,12 +106,13 @@ def end_to_end(articles: int, workdir: Path, workers: int) -> dict:
                        "site": server_cpu * 1000 / archived}}
 
 
-def bare_scrapy_ms(articles: int) -> float:
+def bare_scrapy_ms(site: int | list[bytes]) -> float:
     """CPU milliseconds a page of Scrapy alone fetching the same article pages (``bare_scrapy.py``),
     from a site of its own."""
-    with served_site(articles, core=1) as base_url:
-        out = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bare_scrapy.py"), "--articles",
-                              str(articles), base_url], check=True, capture_output=True, text=True).stdout
+    with served_site(site, core=1) as base_url:
+        which = ["--articles", str(site)] if isinstance(site, int) else ["--stories", str(len(site))]
+        out = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bare_scrapy.py"), *which, base_url],
+                             check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])["cpu_ms"]
 
 
@@ -107,25 +125,35 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=1, help="repeat both crawls; the median ratio decides")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument("--corpus", type=Path,
+                        help="serve this corpus's pages (WCXB layout) instead of the sample site")
     args = parser.parse_args()
     # The machine is shared and noisy: extract() alone is measured before and after each crawl,
     # and each crawl is compared with the mean of the two measurements around it.
     adopt_orphans()
-    config = load_site_file(resources.files("crawler.demo_site").joinpath("demo.toml"))
-    pages = article_pages(args.articles)
+    if args.corpus is None:
+        config = load_site_file(resources.files("crawler.demo_site").joinpath("demo.toml"))
+        pages, site = article_pages(args.articles), args.articles
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            config = load_site_file(corpus_site_file(Path(tmp), "http://127.0.0.1/"))
+        bodies = [body for _, body, _ in corpus_pages(args.corpus, args.articles)]
+        pages = [(body, f"http://127.0.0.1/story/{n}.html", "text/html") for n, body in enumerate(bodies)]
+        site = bodies
 
     def extract_only() -> tuple[float, float]:
         return extract_rate(pages, config.extraction, config.timezone)
 
     rate, extract_cpu = extract_only()
-    print(f"sample site: {args.articles} articles ({len(pages)} article pages)")
+    print(f"sample site: {args.articles} articles ({len(pages)} article pages)" if args.corpus is None else
+          f"{args.corpus.name}: {len(pages)} real news pages served as one section's stories")
     print(f"extract() alone, one core:  {rate:7.1f} pages/s")
     results: dict = {"extract_pages_per_second": [rate], **{f"workers_{w}": [] for _, w in MODES}}
     for _ in range(args.rounds):
         for label, workers in MODES:
             load = os.getloadavg()[0]
             with tempfile.TemporaryDirectory() as tmp:
-                crawl = end_to_end(args.articles, Path(tmp), workers)
+                crawl = end_to_end(site, Path(tmp), workers)
             after, cpu_after = extract_only()
             reference = (rate + after) / 2
             ratio = crawl["per_second"] / reference
@@ -146,7 +174,7 @@ def main() -> None:
                   f"the site {cpu['site']:.1f} ms: ratio on {cores} idle core(s) {bound:.2f}")
             if workers:
                 # The ceiling: the crawl if the crawler cost no more than Scrapy fetching the pages.
-                bare = bare_scrapy_ms(args.articles)
+                bare = bare_scrapy_ms(site)
                 ceiling = extract_ms / ((bare + cpu["workers"] + cpu["site"]) / cores)
                 results[f"workers_{workers}"][-1].update(bare_scrapy_ms=bare, ceiling=ceiling)
                 print(f"    Scrapy alone fetching the same pages: {bare:.1f} ms a page; with the workers and "

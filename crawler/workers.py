@@ -21,8 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from crawler.extraction import Article, NotAnArticle, Rejection, decode_page, extract
-from crawler.extraction.article import page_digest
+from crawler.extraction.article import Article, NotAnArticle, Rejection, page_digest
 
 # The reason a page is kept in ``rejected_pages`` when extraction did not finish with it (its
 # worker died, it took too long, the extractor raised): the page is kept, ``reextract`` tries again.
@@ -44,6 +43,8 @@ def extract_for_archive(body: bytes, url: str, rules: Any, timezone: str, conten
     digest), all where extraction runs: in a worker process, off the core of
     the process that writes. A page that is not an article comes back with its rejection, since
     the archive keeps it too."""
+    from crawler.extraction import decode_page, extract  # (loaded once; the writer never needs them)
+
     html, mended = decode_page(body, content_type)
     try:
         article = extract(html, url, rules, timezone)

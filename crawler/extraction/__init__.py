@@ -29,10 +29,31 @@ The cascade, one module a stage:
 ``evaluation`` measures all of this on the development corpora against plain trafilatura.
 """
 
-from .article import Article, Capture
-from .cascade import NotAnArticle, Rejection, analyse, decode_html, decode_page, extract
-from .dates import ParsedDate, first_date, parse_date, parse_since
-from .pagetype import bot_challenge
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .article import Article, Capture, NotAnArticle, Rejection
+
+if TYPE_CHECKING:
+    from .cascade import analyse, decode_html, decode_page, extract
+    from .dates import ParsedDate, first_date, parse_date, parse_since
+    from .pagetype import bot_challenge
+
+# Loaded when first asked for: what extraction gives (above) is light, extraction itself brings
+# trafilatura, lxml and the date readers (0.35 s and ~60 MB). A process that only stores what
+# extraction workers give (a crawl's or an import's writer) never loads them.
+_LAZY = {"analyse": "cascade", "decode_html": "cascade", "decode_page": "cascade", "extract": "cascade",
+         "ParsedDate": "dates", "first_date": "dates", "parse_date": "dates", "parse_since": "dates",
+         "bot_challenge": "pagetype"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Article",

@@ -110,3 +110,32 @@ class Capture:
 def page_digest(body: bytes) -> str:
     """A capture's digest, as the archive keeps it and WARC export writes it."""
     return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+class NotAnArticle(Exception):
+    """The page is not an article (a listing, a tag or author page, an empty page...): ``reason`` is
+    its short name, ``detail`` says more, ``score`` is the page-type score where one was computed."""
+
+    def __init__(self, reason: str, detail: str = "", score: float | None = None) -> None:
+        super().__init__(reason, detail, score)  # all in args, so the exception survives pickling
+        self.reason, self.detail, self.score = reason, detail, score
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.detail}" if self.detail else self.reason
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why extraction did not take a fetched page for an article (``NotAnArticle``'s reason, detail
+    and page-type score), as plain values that pickle and travel between processes."""
+
+    reason: str
+    detail: str = ""
+    score: float | None = None
+
+    @classmethod
+    def of(cls, error: NotAnArticle) -> Rejection:
+        return cls(error.reason, error.detail or "", error.score)
+
+    def __str__(self) -> str:
+        return str(NotAnArticle(self.reason, self.detail, self.score))

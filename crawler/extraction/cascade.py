@@ -26,7 +26,7 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 
 from ..sites import ExtractionRules, origin
 from ..urls import DEFAULT_PORTS, canonical_url, same_site, section_front
-from .article import INVISIBLE, Article
+from .article import INVISIBLE, Article, NotAnArticle, Rejection  # noqa: F401  (NotAnArticle, Rejection: named here too)
 from .boilerplate import fold, leading_byline, strip_boilerplate, without_metadata_lines
 from .dates import ParsedDate, first_date, parse_date
 from .metadata import (
@@ -98,35 +98,6 @@ _COUNT_OR_YEAR = re.compile(r"[\s(),:\[\]]*(?:(?:in|of|for)?[\s(),:\[\]]*\d+[\s(
 BRIEF_MARGIN = 1.2
 BRIEF_SHARE = 2
 TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-:\u00b7\u2022\u00bb]\s+")
-
-
-class NotAnArticle(Exception):
-    """The page is not an article (a listing, a tag or author page, an empty page...): ``reason`` is
-    its short name, ``detail`` says more, ``score`` is the page-type score where one was computed."""
-
-    def __init__(self, reason: str, detail: str = "", score: float | None = None) -> None:
-        super().__init__(reason, detail, score)  # all in args, so the exception survives pickling
-        self.reason, self.detail, self.score = reason, detail, score
-
-    def __str__(self) -> str:
-        return f"{self.reason}: {self.detail}" if self.detail else self.reason
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """Why extraction did not take a fetched page for an article (``NotAnArticle``'s reason, detail
-    and page-type score), as plain values that pickle and travel between processes."""
-
-    reason: str
-    detail: str = ""
-    score: float | None = None
-
-    @classmethod
-    def of(cls, error: NotAnArticle) -> Rejection:
-        return cls(error.reason, error.detail or "", error.score)
-
-    def __str__(self) -> str:
-        return str(NotAnArticle(self.reason, self.detail, self.score))
 
 
 @lru_cache(maxsize=128)

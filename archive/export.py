@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import glob
 import io
 import json
 import logging
 import os
 import shutil
 import stat
+import time
 from collections.abc import Iterator
 from http import HTTPStatus
 from pathlib import Path
@@ -36,7 +38,8 @@ def replaced_whole(path: str, binary: bool) -> Iterator[IO]:
     earlier file's mode and owner; an export that fails (a full disk, Ctrl-C) leaves the earlier
     file as it was. A symbolic link keeps pointing at the file, now the new one. What is no
     regular file (``/dev/stdout``, a pipe), and a file in a folder this process may not write in,
-    are written as the export goes."""
+    are written as the export goes. A partial file that an export killed outright (``kill -9``, a
+    power cut) left beside the file is removed by the next export to it (``_remove_stale``)."""
     def opened(name: str | Path) -> IO:
         return open(name, "wb") if binary else open(name, "w", encoding="utf-8", newline="")
 
@@ -46,6 +49,7 @@ def replaced_whole(path: str, binary: bool) -> Iterator[IO]:
         earlier = None
     target = Path(os.path.realpath(path))
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    _remove_stale(target)
     try:
         out = opened(partial) if earlier is None or stat.S_ISREG(earlier.st_mode) else None
     except PermissionError:
@@ -64,6 +68,23 @@ def replaced_whole(path: str, binary: bool) -> Iterator[IO]:
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
+
+
+STALE_AFTER = 600  # seconds without a write: a partial file of an export still running is written to
+
+
+def _remove_stale(target: Path) -> None:
+    """Remove the partial files of exports to ``target`` that died: their process is gone and
+    they have not been written to for ``STALE_AFTER`` seconds (a process of the same number on
+    another machine sharing the folder would still be writing)."""
+    from archive.store import pid_alive
+
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.partial-*"):
+        pid = stale.name.rpartition("-")[2]
+        with contextlib.suppress(OSError):  # gone meanwhile, or not ours to remove: left as it is
+            if pid.isdigit() and not pid_alive(int(pid)) and time.time() - stale.stat().st_mtime > STALE_AFTER:
+                stale.unlink()
+                logger.info("removed %s, left by an export that was killed", stale)
 
 
 def _articles(db: sqlite_utils.Database, site: str | None, since: str | None) -> Iterator[dict]:

@@ -229,6 +229,33 @@ def test_an_export_replaces_a_linked_file_and_writes_into_a_pipe(db, tmp_path):
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
 
 
+def test_the_partial_file_of_an_export_killed_outright_is_removed_by_the_next_export(db, tmp_path):
+    """``kill -9`` leaves ``.NAME.partial-PID`` beside the file: the next export to the same file
+    removes it once its process is gone and it has not been written to for a while; a partial
+    file of a live process, or one written to just now, is another export's, and stays."""
+    import os
+    import subprocess
+    import sys
+
+    from archive.export import STALE_AFTER
+
+    target = tmp_path / "articles.jsonl"
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    dead = tmp_path / f".articles.jsonl.partial-{gone}"
+    fresh = tmp_path / f".articles.jsonl.partial-{int(gone) + 1}"  # (whatever its process: written just now)
+    alive = tmp_path / f".articles.jsonl.partial-{os.getppid()}"  # (this process writes its own)
+    other = tmp_path / f".other.jsonl.partial-{gone}"
+    for path in (dead, fresh, alive, other):
+        path.write_text("half an export")
+        if path is not fresh:
+            os.utime(path, (0, path.stat().st_mtime - 2 * STALE_AFTER))
+    invoke("export", "--db", str(db), "-o", str(target))
+    assert target.read_text().count("\n") == 40
+    assert sorted(p.name for p in tmp_path.iterdir() if ".partial-" in p.name) == sorted(
+        p.name for p in (fresh, alive, other))
+
+
 def test_an_export_stopped_by_sigterm_leaves_no_partial_file(db, tmp_path, monkeypatch):
     """A cron job's timeout or systemd stopping it: the export ends as an exit (143) that removes
     its partial file, and the earlier export stays whole."""

@@ -219,6 +219,22 @@ def test_the_import_command_prints_one_summary_line_and_exits_like_crawl(tmp_pat
     assert bad_site.exit_code == 1 and "no such site file" in bad_site.output
 
 
+def test_the_import_command_starts_the_fork_server_with_its_jobs(tmp_path, fetches, monkeypatch):
+    """The extraction pool's fork server is started by the command itself, first thing, so its
+    warm-up runs on another core meanwhile; none for an import that extracts in its own process."""
+    import crawler.pool
+
+    warc = cc_news_file(tmp_path / "cc.warc.gz", fetches=fetches)
+    started: list[int] = []
+    monkeypatch.setattr(crawler.pool, "start_fork_server", started.append)
+    for jobs in ("0", "2"):
+        result = CliRunner().invoke(cli, ["import", str(warc), "--db", str(tmp_path / f"{jobs}.db"), "--jobs", jobs,
+                                          "--sites-dir", str(tmp_path / "no-sites")])
+        assert result.exit_code == 0, result.output
+        assert f"{EXPECTED_ARTICLES} new" in result.stdout
+    assert started == [0, 2]
+
+
 def test_the_progress_bar_shows_share_rate_eta_and_what_was_stored():
     import io
     from collections import Counter

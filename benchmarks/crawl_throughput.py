@@ -93,8 +93,9 @@ def end_to_end(site: int | list[bytes], workdir: Path, workers: int) -> dict:
     if process.returncode != 0:
         raise SystemExit(f"crawl failed with exit code {process.returncode}")
     archive = open_archive(db)
-    # (the corpus's copies of a page share its canonical URL: an article each, a capture each copy)
-    archived = archive.execute("select count(*) from captures where url not like '%/news/%'").fetchone()[0]
+    # (a corpus's copies of a page: each stored under its own URL, its canonical being on another host)
+    archived = archive["articles"].count if isinstance(site, int) else archive.execute(
+        "select count(*) from captures where url like '%/story/%'").fetchone()[0]
     crawler_cpu, main_thread_cpu, workers_cpu = seen.cpu, seen.main_thread_cpu, seen.below_cpu
     size, stored = archive.execute("select sum(size), sum(length(compressed_body)) from captures").fetchone()
     return {"articles": archived, "seconds": elapsed, "per_second": archived / elapsed,

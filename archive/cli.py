@@ -69,8 +69,10 @@ def archive_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def parse_since(value: str) -> Any:
-    from crawler.extraction import parse_since as parse  # trafilatura & co: only when a date is given
+def parse_since(value: str | None) -> Any:
+    if value is None:  # (no --since given: the date readers are not loaded for nothing)
+        return None
+    from crawler.extraction import parse_since as parse  # dateparser & co: only when a date is given
 
     return parse(value)
 

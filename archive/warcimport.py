@@ -54,9 +54,9 @@ from crawler.stats import draw_line
 from crawler.workers import Extracted, extract_for_archive, failed_extraction, time_limit
 
 try:  # ISA-L's inflate: the records of a gzipped WARC in half zlib's time (the importer inflates them all)
-    from isal.isal_zlib import decompressobj as _record_inflater
+    from isal.isal_zlib import decompressobj as _isal_inflater
 except ImportError:  # a platform without its wheel: zlib, as warcio reads
-    _record_inflater = zlib.decompressobj
+    _isal_inflater = None
 
 IMPORT_RUN_SITE = "(import)"  # the crawl_runs row of a local import: no site file can be named so
 MAX_PAGE_BYTES = 10 * 1024 * 1024  # as a crawl's DOWNLOAD_MAXSIZE: larger pages are traps, not stories
@@ -400,6 +400,37 @@ def _decoded(data: bytes, coding: str, limit: int) -> bytes:
     return data  # identity, or an encoding not known: as it is
 
 
+GZIP_START = b"\x1f\x8b\x08"  # a gzip member's magic bytes and its method, deflate
+
+
+class _GzipMember:
+    """ISA-L's inflate of one gzip member, refusing data that starts no member at its first bytes,
+    as zlib does. ISA-L judges only a whole ten-byte header and takes fewer bytes without a word:
+    warcio, which reads what follows a member as plain when a member's first inflate fails, lost
+    the start of a plain record that followed a gzip one within ten bytes of a block's end."""
+
+    __slots__ = ("_inflater", "_start")
+
+    def __init__(self) -> None:
+        self._inflater = _isal_inflater(GZIP_WINDOW)
+        self._start = b""  # the member's first bytes, until there are enough to judge
+
+    def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+        if len(self._start) < len(GZIP_START):
+            self._start += bytes(data[:len(GZIP_START) - len(self._start)])
+            if not GZIP_START.startswith(self._start):
+                raise zlib.error("incorrect header check")
+        return self._inflater.decompress(data, max_length)
+
+    def __getattr__(self, name: str) -> Any:  # unused_data, eof, flush: the inflater's
+        return getattr(self._inflater, name)
+
+
+def _record_inflater() -> Any:
+    """What inflates one gzip member of a WARC: ISA-L where it is installed, else zlib."""
+    return _GzipMember() if _isal_inflater is not None else zlib.decompressobj(GZIP_WINDOW)
+
+
 def _quiet_iterator(stream: BinaryIO) -> Any:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.bufferedreaders import DecompressingBufferedReader
@@ -412,7 +443,7 @@ def _quiet_iterator(stream: BinaryIO) -> Any:
             return super().readline(MAX_LINE if not length or length < 0 else min(length, MAX_LINE))
 
     LineCappedReader.DECOMPRESSORS = {**DecompressingBufferedReader.DECOMPRESSORS,
-                                      "gzip": lambda: _record_inflater(GZIP_WINDOW)}
+                                      "gzip": lambda: _record_inflater()}
 
     class QuietIterator(ArchiveIterator):
         # warcio's note about a record not followed by its blank lines: ``err_count`` counts it

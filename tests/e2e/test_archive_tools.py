@@ -240,17 +240,21 @@ def test_the_partial_file_of_an_export_killed_outright_is_removed_by_the_next_ex
     from archive.export import STALE_AFTER
 
     target = tmp_path / "articles.jsonl"
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True, check=True).stdout.strip()
+    gone, also_gone = (subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                                      text=True, check=True).stdout.strip() for _ in range(2))
     dead = tmp_path / f".articles.jsonl.partial-{gone}"
-    fresh = tmp_path / f".articles.jsonl.partial-{int(gone) + 1}"  # (whatever its process: written just now)
-    alive = tmp_path / f".articles.jsonl.partial-{os.getppid()}"  # (this process writes its own)
+    fresh = tmp_path / f".articles.jsonl.partial-{also_gone}"  # (its process gone too, but written just now)
+    living = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    alive = tmp_path / f".articles.jsonl.partial-{living.pid}"  # (not this process's: the export writes its own)
     other = tmp_path / f".other.jsonl.partial-{gone}"
     for path in (dead, fresh, alive, other):
         path.write_text("half an export")
         if path is not fresh:
             os.utime(path, (0, path.stat().st_mtime - 2 * STALE_AFTER))
-    invoke("export", "--db", str(db), "-o", str(target))
+    try:
+        invoke("export", "--db", str(db), "-o", str(target))
+    finally:
+        living.communicate(b"")  # it reads to the end of its input, and ends
     assert target.read_text().count("\n") == 40
     assert sorted(p.name for p in tmp_path.iterdir() if ".partial-" in p.name) == sorted(
         p.name for p in (fresh, alive, other))

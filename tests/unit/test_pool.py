@@ -50,11 +50,17 @@ def test_a_crawl_starts_it_only_when_it_extracts_in_workers(monkeypatch):
     assert started == [True]
 
 
-def test_the_writer_of_an_import_loads_no_extraction():
+def test_the_writer_of_an_import_loads_no_extraction(tmp_path):
     """What the process that stores pages imports (the importer, the store, the workers' entry
-    point) leaves trafilatura, lxml and the date readers to the workers: 0.35 s and ~60 MB."""
-    probe = ("import sys, archive.warcimport, archive.store, crawler.workers, crawler.extraction as e;"
-             "print(sorted(m for m in ('trafilatura', 'lxml', 'dateparser', 'crawler.extraction.cascade')"
-             " if m in sys.modules)); e.extract; print('crawler.extraction.cascade' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    assert out.split("\n")[:2] == ["[]", "True"]  # none of it, until extraction is asked for
+    point) and what the import command runs before it reads leave trafilatura, lxml and the date
+    readers to the workers: 0.35 s and ~60 MB."""
+    heavy = "('trafilatura', 'lxml', 'dateparser', 'crawler.extraction.cascade', 'crawler.extraction.dates')"
+    probe = ("import sys, archive.warcimport, archive.store, crawler.workers, crawler.extraction as e\n"
+             "from archive.cli import cli\n"
+             f"try: cli(['import', {str(tmp_path)!r}, '--db', {str(tmp_path / 'a.db')!r}, '--jobs', '1'])\n"
+             "except SystemExit: pass\n"
+             f"print(sorted(m for m in {heavy} if m in sys.modules)); e.extract\n"
+             "print('crawler.extraction.cascade' in sys.modules)")
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert "no WARC or WACZ files" in ran.stdout + ran.stderr  # (an empty folder: the command ran to its reading)
+    assert ran.stdout.split("\n")[-3:-1] == ["[]", "True"]  # none of it, until extraction is asked for

@@ -423,16 +423,33 @@ def test_a_record_whose_content_length_lies_is_malformed_and_the_next_record_sti
     assert [url for (url,) in stored] == sorted(f.url.replace("www.", "") for f in (world[0], world[2]))
 
 
-@pytest.mark.parametrize("damage", ["none", "cut", "corrupt"])
-def test_records_inflated_with_isa_l_read_as_with_zlib(tmp_path, fetches, monkeypatch, damage):
-    """The importer inflates gzipped records with ISA-L where it is installed: every entry (offsets,
-    pages, reasons) is the one zlib's inflate gives, on a whole file and on damaged ones."""
+def _entries_with_and_without_isa_l(path: Path, monkeypatch) -> tuple[list[tuple], list[tuple]]:
+    """Every entry of the WARC at ``path`` (offsets, reason, page) read with ISA-L's inflate, and
+    again with zlib's; checks that the first reading did use ISA-L."""
     import zlib
 
     from archive import warcimport
 
     pytest.importorskip("isal")
-    assert warcimport._record_inflater is not zlib.decompressobj
+    source = find_sources([path])[0]
+    inflaters: list[object] = []
+    isa_l = warcimport._record_inflater
+
+    def read() -> list[tuple]:
+        return [(e.offset, e.end, e.reason, e.page and (e.page.url, e.page.body)) for e in
+                read_entries(source, 0, Filters())]
+
+    monkeypatch.setattr(warcimport, "_record_inflater", lambda: inflaters.append(isa_l()) or inflaters[-1])
+    with_isa_l = read()
+    assert inflaters and all(isinstance(inflater, warcimport._GzipMember) for inflater in inflaters)
+    monkeypatch.setattr(warcimport, "_record_inflater", lambda: zlib.decompressobj(warcimport.GZIP_WINDOW))
+    return with_isa_l, read()
+
+
+@pytest.mark.parametrize("damage", ["none", "cut", "corrupt"])
+def test_records_inflated_with_isa_l_read_as_with_zlib(tmp_path, fetches, monkeypatch, damage):
+    """The importer inflates gzipped records with ISA-L where it is installed: every entry (offsets,
+    pages, reasons) is the one zlib's inflate gives, on a whole file and on damaged ones."""
     warc = cc_news_file(tmp_path / "cc.warc.gz", gzip=True, fetches=fetches)
     data = warc.read_bytes()
     if damage == "cut":
@@ -440,18 +457,53 @@ def test_records_inflated_with_isa_l_read_as_with_zlib(tmp_path, fetches, monkey
     elif damage == "corrupt":
         middle = data.find(b"\x1f\x8b", len(data) // 2)
         warc.write_bytes(data[: middle + 40] + bytes(64) + data[middle + 104:])
-    source = find_sources([warc])[0]
-
-    def read() -> list[tuple]:
-        return [(e.offset, e.end, e.reason, e.page and (e.page.url, e.page.body)) for e in
-                read_entries(source, 0, Filters())]
-
-    with_isa_l = read()
-    monkeypatch.setattr(warcimport, "_record_inflater", zlib.decompressobj)
-    assert with_isa_l == read()
+    with_isa_l, with_zlib = _entries_with_and_without_isa_l(warc, monkeypatch)
+    assert with_isa_l == with_zlib
     assert sum(1 for entry in with_isa_l if entry[3]) >= (2 if damage != "none" else len(HOSTS))
     if damage != "none":
         assert any(reason in ("errors/malformed", "skipped/truncated") for _, _, reason, _ in with_isa_l)
+
+
+@pytest.mark.parametrize("gap", [1, 5, 8, 9])
+def test_a_plain_record_after_a_gzip_one_near_a_block_end_reads_whole_with_isa_l(tmp_path, fetches, monkeypatch,
+                                                                                   gap):
+    """A gzipped WARC with plain records after its gzip ones (files joined): warcio reads on as
+    plain when a member's first inflate fails. ISA-L judged only a whole gzip header, so when a gzip
+    member ended ``gap`` bytes before the end of one of warcio's blocks, it took those first bytes
+    of the plain record without a word and the record was lost. zlib's reading, and every page."""
+    import random
+
+    from warcio.bufferedreaders import BUFF_SIZE
+
+    world = fetches[HOSTS[0]]
+    plain = tmp_path / "plain.warc"
+    with CCNewsWarc(plain, gzip=False) as warc:
+        warc.fetch(world[1].url, world[1].body, "2024-06-01T11:00:00Z", content_type=world[1].content_type)
+    noise = random.Random(gap).randbytes(2 * BUFF_SIZE).hex().encode()  # about half a byte a character, gzipped
+    path = tmp_path / "joined.warc.gz"
+
+    def written(pad: int) -> int:  # the first page with a comment of ``pad`` characters: the file's size
+        body = world[0].body.replace(b"</body>", b"<!--" + noise[:pad] + b"--></body>")
+        with CCNewsWarc(path) as warc:
+            warc.fetch(world[0].url, body, "2024-06-01T10:00:00Z", content_type=world[0].content_type)
+        return path.stat().st_size
+
+    target = 2 * BUFF_SIZE - gap  # the gzip members end ``gap`` bytes before the end of warcio's second block
+    low, high = 0, len(noise)
+    while low < high:
+        middle = (low + high) // 2
+        low, high = (middle + 1, high) if written(middle) < target else (low, middle)
+    if not any(written(pad) == target for pad in range(max(0, low - 40), low + 40)):
+        pytest.fail("no padding ends the gzip members there")
+    with open(path, "ab") as joined:
+        joined.write(plain.read_bytes())
+    with CCNewsWarc(tmp_path / "last.warc.gz") as warc:
+        warc.fetch(world[2].url, world[2].body, "2024-06-01T12:00:00Z", content_type=world[2].content_type)
+    with open(path, "ab") as joined:
+        joined.write((tmp_path / "last.warc.gz").read_bytes())
+    with_isa_l, with_zlib = _entries_with_and_without_isa_l(path, monkeypatch)
+    assert with_isa_l == with_zlib
+    assert [entry[3][0] for entry in with_isa_l if entry[3]] == [world[0].url, world[1].url, world[2].url]
 
 
 def test_a_long_stretch_without_newlines_is_one_malformed_stretch_and_reading_goes_on(tmp_path, fetches):

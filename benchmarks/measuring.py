@@ -7,8 +7,6 @@ CPU, reaping, peak RSS), pinning to one core, and the one-core ``extract()`` rat
 from __future__ import annotations
 
 import ctypes
-import gzip
-import json
 import os
 import resource
 import subprocess
@@ -205,8 +203,8 @@ def side_by_side_rate(pages: list[Page], cores: int, rules: Any = None, timezone
 def corpus_pages(corpus: Path, count: int) -> list[tuple[str, bytes, str]]:
     """``count`` pages of a corpus in the WCXB layout (URL, body, content type), each page again
     under its URL + ``/copy-N`` until there are ``count``."""
-    index = [json.loads(line) for line in (corpus / "index.jsonl").read_text().splitlines() if line.strip()]
-    bodies = [(entry["url"].split("?")[0].rstrip("/"), gzip.decompress((corpus / "html" / f"{entry['id']}.html.gz")
-                                                                      .read_bytes())) for entry in index]
+    from crawler.extraction.evaluation import corpus_pages as read_corpus
+
+    bodies = [(entry["url"].split("?")[0].rstrip("/"), html) for entry, _, html in read_corpus(corpus)]
     return [(f"{url}/copy-{n // len(bodies)}", body, "text/html")
             for n, (url, body) in ((n, bodies[n % len(bodies)]) for n in range(count))]

@@ -63,6 +63,7 @@ MAX_PAGE_BYTES = 10 * 1024 * 1024  # as a crawl's DOWNLOAD_MAXSIZE: larger pages
 EXTRACT_TIMEOUT = 30.0  # as a crawl's ARCHIVE_EXTRACT_TIMEOUT
 SAVE_EVERY = 1.0  # seconds between saves of a file's progress
 GZIP_WINDOW = zlib.MAX_WBITS | 16  # zlib reads a gzip header and trailer around the deflate stream
+GZIP_START = b"\x1f\x8b\x08"  # a gzip member's magic bytes and its method, deflate
 MAX_GZIP_MEMBERS = 10_000  # a gzip body in more parts than this is a trap (empty members cost no output)
 INFLATE_PIECE = 1 << 16  # bytes of compressed data fed to zlib at a time
 BATCH_PAGES = 32  # extracted pages stored in one transaction (each in its own savepoint)
@@ -400,9 +401,6 @@ def _decoded(data: bytes, coding: str, limit: int) -> bytes:
     return data  # identity, or an encoding not known: as it is
 
 
-GZIP_START = b"\x1f\x8b\x08"  # a gzip member's magic bytes and its method, deflate
-
-
 class _GzipMember:
     """ISA-L's inflate of one gzip member, refusing data that starts no member at its first bytes,
     as zlib does. ISA-L judges only a whole ten-byte header and takes fewer bytes without a word:
@@ -460,7 +458,7 @@ def _quiet_iterator(stream: BinaryIO) -> Any:
 def _next_record_start(stream: BinaryIO, after: int, gzipped: bool) -> int | None:
     """Where the next record may start after a malformed one: a gzip member that holds a record's
     start, or a ``WARC/1.`` line."""
-    marker = b"\x1f\x8b\x08" if gzipped else b"\nWARC/1."
+    marker = GZIP_START if gzipped else b"\nWARC/1."
     while True:
         stream.seek(after)
         position, tail, start = after, b"", None
